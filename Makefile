@@ -1,0 +1,176 @@
+# mldeck - plain Makefile with pkg-config. `make help` lists the targets.
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= cc
+O        ?= build
+VENV     ?= .venv
+PYTHON   ?= python3
+
+CORE_PKGS := libcurl libcjson yaml-0.1 sqlite3
+TUI_PKGS  := ncursesw
+PKG_CFLAGS_CORE := $(shell pkg-config --cflags $(CORE_PKGS) 2>/dev/null)
+PKG_LIBS_CORE   := $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null)
+PKG_CFLAGS_TUI  := $(shell pkg-config --cflags $(TUI_PKGS) 2>/dev/null)
+PKG_LIBS_TUI    := $(shell pkg-config --libs $(TUI_PKGS) 2>/dev/null)
+CMOCKA_LIBS     := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+        -Wcast-qual -Wwrite-strings -Wundef -Wpointer-arith -Wvla
+ifdef CI
+WARN += -Werror
+endif
+OPT      ?= -O2 -g
+SAN      ?=
+CFLAGS   ?=
+override CFLAGS += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SAN) -Iinclude -MMD -MP \
+                   -DMD_THEMES_DIR='"$(PREFIX)/share/mldeck/themes"'
+LDFLAGS  ?=
+override LDFLAGS += $(SAN) -pthread
+
+CORE_SRC := $(sort $(wildcard core/*.c core/backends/*.c))
+TUI_SRC  := $(sort $(wildcard tui/*.c))
+CORE_OBJ := $(CORE_SRC:%.c=$(O)/%.o)
+TUI_OBJ  := $(TUI_SRC:%.c=$(O)/%.o)
+LIBCORE  := $(O)/libcore.a
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+UNIT_HELPERS := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
+
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+.PHONY: all help deps venv run test unit asan valgrind fuzz bench check-layering check-headers \
+        lint install clean
+
+all: mldeck
+
+help:
+	@echo "make            build ./mldeck"
+	@echo "make run        install what is missing, start the local sandbox, open mldeck on it"
+	@echo "make test       every test tier (unit, integration, terminal); ends 'N passed, N failed'"
+	@echo "make deps       Debian -dev packages (apt-get) and the test virtualenv $(VENV)"
+	@echo "make bench      benchmarks against the MLflow Python client and raw curl"
+	@echo "make asan       the test suite under AddressSanitizer + UBSan"
+	@echo "make valgrind   unit tests and headless runs under valgrind"
+	@echo "make fuzz       run every libFuzzer target for FUZZ_SECONDS (default 30)"
+	@echo "make lint       layering, banned calls, mutation call sites, header self-containment"
+	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+
+$(O)/core/%.o: core/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS_CORE) -c -o $@ $<
+
+$(O)/tui/%.o: tui/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS_TUI) -c -o $@ $<
+
+$(LIBCORE): $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+mldeck: $(TUI_OBJ) $(LIBCORE)
+	$(CC) -o $@ $(TUI_OBJ) $(LIBCORE) $(LDFLAGS) $(PKG_LIBS_TUI) $(PKG_LIBS_CORE) -lm
+
+$(O)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS_CORE) -Icore -Itests/unit -o $@ $< $(UNIT_HELPERS) $(LIBCORE) \
+	    $(LDFLAGS) $(PKG_LIBS_CORE) $(CMOCKA_LIBS) -lm
+
+unit: $(UNIT_BIN)
+
+# --- set-up -------------------------------------------------------------------------------
+
+DEB_PKGS := build-essential pkg-config libncurses-dev libcurl4-openssl-dev libcjson-dev \
+            libyaml-dev libsqlite3-dev libcmocka-dev libinih-dev tmux python3-venv clang valgrind \
+            curl
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+deps: .deps-stamp venv
+
+.deps-stamp:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:" $$missing; \
+	    $(SUDO) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@touch $@
+
+venv: $(VENV)/.stamp
+
+$(VENV)/.stamp: tests/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
+	@touch $@
+
+# --- running --------------------------------------------------------------------------------
+
+run: deps mldeck
+	@tests/sandbox/run.sh
+
+test: deps mldeck unit
+	@tests/run_all.sh
+
+bench: deps mldeck
+	@$(VENV)/bin/python tests/bench/bench_runs.py
+
+asan:
+	$(MAKE) O=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" mldeck unit
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    MLDECK_BIN=./mldeck O=build-asan tests/run_all.sh
+	$(MAKE) mldeck
+
+valgrind: mldeck unit
+	@tests/valgrind.sh
+
+FUZZ_SECONDS ?= 30
+FUZZ_CC ?= clang
+fuzz:
+	@mkdir -p $(O)/fuzz
+	@for f in $(FUZZ_SRC); do \
+	    n=$$(basename $$f .c); \
+	    $(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Iinclude -Icore \
+	        $(PKG_CFLAGS_CORE) -o $(O)/fuzz/$$n $$f $(CORE_SRC) $(PKG_LIBS_CORE) -lm -pthread || exit 1; \
+	    mkdir -p tests/fuzz/corpus-$$n; \
+	    seeds=tests/fuzz/seeds/$${n#fuzz_}; \
+	    echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
+	    $(O)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        tests/fuzz/corpus-$$n $$( [ -d $$seeds ] && echo $$seeds ) 2>&1 | tail -3 || exit 1; \
+	done
+
+# --- checks ------------------------------------------------------------------------------------
+
+check-layering:
+	@bad=$$(grep -rnE '#\s*include\s*[<"](n?curses|ncursesw/|panel\.h|menu\.h|form\.h|term\.h)' core include; \
+	        grep -rnE '#\s*include\s*[<"](curl/|cjson/|cJSON|sqlite3|yaml\.h)' tui); \
+	if [ -n "$$bad" ]; then echo "layering violated:"; echo "$$bad"; exit 1; fi; \
+	echo "layering ok"
+
+check-headers:
+	@mkdir -p $(O)/hdr; for h in include/mldeck/*.h; do \
+	    echo "#include \"mldeck/$$(basename $$h)\"" > $(O)/hdr/one.c; \
+	    $(CC) -std=c11 $(WARN) -Werror -Iinclude -fsyntax-only $(O)/hdr/one.c || exit 1; \
+	done; echo "headers ok"
+
+lint: check-layering check-headers
+	@bad=$$(grep -rnwE '(sprintf|vsprintf|strcpy|strcat|strncpy|gets|atoi|atol|atof|strtok|system)\s*\(' core tui | grep -v '^\S*:\s*/\?\*'); \
+	if [ -n "$$bad" ]; then echo "banned calls:"; echo "$$bad"; exit 1; fi
+	@bad=$$(grep -rnE '->(set_alias|delete_alias|update_endpoint|set_traffic)\s*\(' core tui | grep -v '^core/action.c:'); \
+	if [ -n "$$bad" ]; then echo "mutating backend slot called outside core/action.c:"; echo "$$bad"; exit 1; fi
+	@bad=$$(grep -rnE '\b(w?refresh|COLOR_PAIR)\s*\(' tui | grep -vE '^tui/(ui|theme_curses)\.c:'); \
+	if [ -n "$$bad" ]; then echo "refresh/COLOR_PAIR outside ui.c/theme_curses.c:"; echo "$$bad"; exit 1; fi
+	@echo "lint ok"
+
+install: mldeck
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mldeck/themes
+	install -m 0755 mldeck $(DESTDIR)$(PREFIX)/bin/mldeck
+	install -m 0644 themes/*.yaml $(DESTDIR)$(PREFIX)/share/mldeck/themes/
+
+clean:
+	rm -rf $(O) build-asan mldeck
+
+-include $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d)

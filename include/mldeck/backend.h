@@ -1,0 +1,127 @@
+/*
+ * backend.h - a platform behind one table of functions.
+ *
+ * Every backend (core/backends/<name>.c) exports one const struct
+ * md_backend_ops built with designated initialisers. Operations are
+ * asynchronous: they submit HTTP requests on the shared md_http and report
+ * exactly once through the callback, from inside md_http_run(). A slot the
+ * platform does not support is NULL, and the capability mask says so to the
+ * views. Mutating slots (set_alias, delete_alias, ...) are called only from
+ * core/action.c; `make lint` checks it.
+ */
+#ifndef MLDECK_BACKEND_H
+#define MLDECK_BACKEND_H
+
+#include "mldeck/config.h"
+#include "mldeck/http.h"
+#include "mldeck/model.h"
+
+enum md_backend_caps {
+    MD_CAP_EXPERIMENTS = 1 << 0,
+    MD_CAP_RUNS = 1 << 1,
+    MD_CAP_METRIC_HISTORY = 1 << 2,
+    MD_CAP_MODELS = 1 << 3,
+    MD_CAP_ALIASES = 1 << 4,
+    MD_CAP_SET_ALIAS = 1 << 5,
+    MD_CAP_ENDPOINTS = 1 << 6,
+};
+
+enum md_result_kind {
+    MD_RESULT_NONE = 0,
+    MD_RESULT_EXPERIMENTS,
+    MD_RESULT_RUNS,
+    MD_RESULT_RUN,
+    MD_RESULT_MODELS,
+    MD_RESULT_VERSIONS,
+    MD_RESULT_VERSION, /* one version, e.g. what an alias points to */
+    MD_RESULT_HISTORY,
+    MD_RESULT_PROBE,
+};
+
+/*
+ * What an operation reports. The callback owns the whole record and frees it
+ * with md_result_release(); it may move lists out first (then zero them).
+ * raw/raw_len is the reply body a caller may cache and later turn back into
+ * the same result with ops->parse().
+ */
+struct md_result {
+    enum md_result_kind kind;
+    md_status status;
+    struct md_err err;
+    int64_t fetched_ms;
+    char *next_token; /* "" on the last page */
+    char *raw;
+    size_t raw_len;
+    struct md_experiment_list experiments;
+    struct md_run_list runs; /* MD_RESULT_RUN: exactly one */
+    struct md_model_list models;
+    struct md_version_list versions; /* MD_RESULT_VERSION: exactly one */
+    struct md_metric_series history;
+    char *server_version; /* MD_RESULT_PROBE */
+};
+void md_result_release(struct md_result *r);
+
+typedef void (*md_backend_cb)(struct md_result *res, void *ud);
+
+struct md_backend; /* an instance: ops + configuration + private state */
+
+/* Queries, borrowed for the call. */
+struct md_runs_query {
+    const char *experiment_id;
+    const char *filter;   /* backend syntax, NULL for none */
+    const char *order_by; /* e.g. "attributes.start_time DESC", NULL for default */
+    const char *page_token;
+    size_t max_results;   /* 0: backend default page size */
+};
+
+struct md_backend_ops {
+    const char *name; /* "mlflow" */
+    unsigned caps;
+    md_status (*create)(struct md_backend **out, const struct md_backend_conf *conf, md_http *http,
+                        struct md_err *err);
+    void (*free)(struct md_backend *be);
+
+    /* Reads. Each returns the request id, 0 when it failed at once (cb still runs). */
+    uint64_t (*probe)(struct md_backend *be, md_backend_cb cb, void *ud);
+    uint64_t (*list_experiments)(struct md_backend *be, const char *page_token, size_t max,
+                                 md_backend_cb cb, void *ud);
+    uint64_t (*list_runs)(struct md_backend *be, const struct md_runs_query *q, md_backend_cb cb,
+                          void *ud);
+    uint64_t (*get_run)(struct md_backend *be, const char *run_id, md_backend_cb cb, void *ud);
+    uint64_t (*get_metric_history)(struct md_backend *be, const char *run_id, const char *key,
+                                   size_t max_points, md_backend_cb cb, void *ud);
+    uint64_t (*list_models)(struct md_backend *be, const char *page_token, size_t max,
+                            md_backend_cb cb, void *ud);
+    uint64_t (*list_versions)(struct md_backend *be, const char *model, const char *page_token,
+                              size_t max, md_backend_cb cb, void *ud);
+    uint64_t (*get_alias)(struct md_backend *be, const char *model, const char *alias,
+                          md_backend_cb cb, void *ud);
+
+    /* Mutations: only core/action.c calls these. Report MD_RESULT_NONE. */
+    uint64_t (*set_alias)(struct md_backend *be, const char *model, const char *alias,
+                          const char *version, md_backend_cb cb, void *ud);
+    uint64_t (*delete_alias)(struct md_backend *be, const char *model, const char *alias,
+                             md_backend_cb cb, void *ud);
+
+    /* Turn a cached reply body back into a result of `kind` (no network). */
+    md_status (*parse)(enum md_result_kind kind, const char *body, size_t len,
+                       struct md_result *out, struct md_err *err);
+};
+
+/* Every backend instance starts with this header; private state follows. */
+struct md_backend {
+    const struct md_backend_ops *ops;
+    char *name; /* the configured name ("sandbox") */
+    md_http *http;
+};
+
+/* The ops table for a kind; NULL when this build has none. */
+const struct md_backend_ops *md_backend_ops_for(enum md_backend_kind kind);
+/* Create an instance for a configured backend. */
+md_status md_backend_create(struct md_backend **out, const struct md_backend_conf *conf,
+                            md_http *http, struct md_err *err);
+void md_backend_free(struct md_backend *be);
+
+extern const struct md_backend_ops md_mlflow_ops;
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * config.h - the operator's configuration: contexts, each with its backends,
+ * refresh interval, read-only flag and theme.
+ *
+ * The file is YAML ($XDG_CONFIG_HOME/mldeck/config.yaml, or --config),
+ * read with libyaml. Every setting is declared once in the table in
+ * core/config_table.c (name, type, default, range or choices, environment
+ * variable, help); the loader applies values through that table, so errors
+ * name file:line:column from libyaml's marks. Unknown keys are errors too:
+ * a typo in a safety setting such as read_only must not pass silently.
+ *
+ * Precedence: built-in defaults < file < environment < command line.
+ * Secrets are never read from the file: a backend names the environment
+ * variables that hold them (token_env, username_env, password_env), with the
+ * MLflow conventional names as defaults.
+ *
+ * Example:
+ *
+ *   current_context: prod
+ *   contexts:
+ *     - name: prod
+ *       read_only: true
+ *       refresh: 10
+ *       theme: default
+ *       backends:
+ *         - name: tracking
+ *           type: mlflow
+ *           url: https://mlflow.example.com
+ *           token_env: MLFLOW_TRACKING_TOKEN
+ */
+#ifndef MLDECK_CONFIG_H
+#define MLDECK_CONFIG_H
+
+#include "mldeck/md.h"
+
+enum md_backend_kind { MD_BACKEND_MLFLOW = 0, MD_BACKEND_SAGEMAKER, MD_BACKEND_AZUREML,
+                       MD_BACKEND_FIXTURE };
+
+struct md_backend_conf {
+    char *name;
+    enum md_backend_kind kind;
+    char *url;          /* base URL (tracking URI for MLflow, a directory for fixture) */
+    char *token_env;    /* environment variable holding a bearer token */
+    char *username_env; /* ... basic-auth user */
+    char *password_env; /* ... basic-auth password */
+    char *ca_path;      /* CA bundle, "" for the system one */
+    bool insecure_tls;
+    long timeout_ms;
+    char *region;   /* SageMaker; "" when unused */
+    char *profile;  /* SageMaker; "" when unused */
+};
+
+struct md_context {
+    char *name;
+    bool read_only;
+    long refresh_s; /* 0: no automatic refresh */
+    char *theme;    /* theme name or path */
+    struct md_backend_conf *backends;
+    size_t n_backends;
+};
+
+struct md_config {
+    char *path; /* file it came from, "" for built-in/environment */
+    char *current_context;
+    bool read_only; /* global: true here forces every context read-only */
+    char *theme;
+    struct md_context *contexts;
+    size_t n_contexts;
+};
+
+/*
+ * Load `path` (NULL: the XDG default; a missing default file is not an
+ * error) and then the environment. With no file, one context "default" is
+ * built from MLFLOW_TRACKING_URI / _TOKEN / _USERNAME / _PASSWORD /
+ * _INSECURE_TLS / _SERVER_CERT_PATH. Errors: MD_ERR_CONFIG with
+ * "FILE:LINE:COLUMN: what" in err->msg; MD_ERR_IO when an explicit file
+ * cannot be read. On error *cfg is left released.
+ */
+md_status md_config_load(struct md_config *cfg, const char *path, struct md_err *err);
+/* Parse YAML text; `name` is used in messages. Same errors as md_config_load(). */
+md_status md_config_parse(struct md_config *cfg, const char *name, const char *text, size_t len,
+                          struct md_err *err);
+void md_config_release(struct md_config *cfg);
+
+/* The context called `name` (NULL: the current one); NULL when absent. Lent. */
+const struct md_context *md_config_context(const struct md_config *cfg, const char *name);
+
+/*
+ * Resolve the secret environment variable `var_name` of a backend; returns
+ * the value from getenv() (lent, may be NULL). Never stored or logged.
+ */
+const char *md_config_secret(const char *var_name);
+
+/* XDG paths, newly allocated (free()): config file, state database, themes dir. */
+char *md_config_default_path(void);
+char *md_config_default_state_path(void);
+
+/* Help text for every setting, generated from the table (for --help-config). */
+md_status md_config_help(struct md_buf *out);
+
+const char *md_backend_kind_str(enum md_backend_kind k);
+
+#endif

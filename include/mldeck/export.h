@@ -1,0 +1,29 @@
+/*
+ * export.h - entities as JSON or tab-separated text, for the headless CLI
+ * (`mldeck get ... --json`) and for tests. The front ends never touch a JSON
+ * library; they ask for text here.
+ *
+ * Each function appends to `out` (capped buffer: MD_ERR_TOO_BIG when the
+ * text would not fit). JSON output is one document: an array of objects
+ * with snake_case keys mirroring struct fields. TSV output has a header line.
+ */
+#ifndef MLDECK_EXPORT_H
+#define MLDECK_EXPORT_H
+
+#include "mldeck/model.h"
+#include "mldeck/store.h"
+
+enum md_export_format { MD_EXPORT_JSON = 0, MD_EXPORT_TSV };
+
+md_status md_export_experiments(struct md_buf *out, enum md_export_format f, const char *backend,
+                                const struct md_experiment_list *l);
+md_status md_export_runs(struct md_buf *out, enum md_export_format f, const char *backend,
+                         const struct md_run_list *l);
+md_status md_export_models(struct md_buf *out, enum md_export_format f, const char *backend,
+                           const struct md_model_list *l);
+md_status md_export_versions(struct md_buf *out, enum md_export_format f, const char *backend,
+                             const struct md_version_list *l);
+md_status md_export_audit(struct md_buf *out, enum md_export_format f,
+                          const struct md_audit_entry *v, size_t n);
+
+#endif

@@ -1,0 +1,125 @@
+/*
+ * http.h - asynchronous HTTP on libcurl's multi interface.
+ *
+ * One md_http per process drives every transfer. A front end's event loop
+ * waits in md_http_poll() on libcurl's sockets plus its own descriptors
+ * (keyboard, signal pipe), then calls md_http_run() to move transfers
+ * forward; finished requests are reported through their callback from inside
+ * md_http_run(), never from anywhere else.
+ *
+ * Policy kept here, once, for every backend:
+ *  - per-request connect and total timeouts; TLS verification on unless the
+ *    request says otherwise;
+ *  - reads (see below) are retried with exponential backoff on connection
+ *    errors, 408, 429, 500, 502, 503, 504, honouring Retry-After;
+ *  - response bodies are capped (MD_ERR_TOO_BIG past the cap);
+ *  - header values are never logged, and the Authorization header, tokens and
+ *    passwords never appear in a log line or an error message;
+ *  - the read-only guard: with md_http_set_read_only(h, true), a request
+ *    that is not a known read is refused with MD_ERR_READ_ONLY before it
+ *    leaves the process. A read is GET or HEAD, or a (method, path suffix,
+ *    X-Amz-Target) triple on the static allow-list in http.c (MLflow's
+ *    searches are POSTs). The guard can be switched on but never off again.
+ */
+#ifndef MLDECK_HTTP_H
+#define MLDECK_HTTP_H
+
+#include "mldeck/md.h"
+
+typedef struct md_http md_http;
+
+enum md_http_method { MD_HTTP_GET = 0, MD_HTTP_HEAD, MD_HTTP_POST, MD_HTTP_PUT, MD_HTTP_PATCH,
+                      MD_HTTP_DELETE };
+
+enum md_http_auth { MD_HTTP_AUTH_NONE = 0, MD_HTTP_AUTH_BEARER, MD_HTTP_AUTH_BASIC };
+
+/*
+ * A request. Everything is borrowed for the duration of md_http_submit(): the
+ * call copies what it keeps.
+ */
+struct md_http_req {
+    enum md_http_method method;
+    const char *url;
+    const char *body; /* NULL for none; sent with Content-Type below */
+    size_t body_len;
+    const char *content_type;  /* default "application/json" when body is set */
+    const char *const *headers; /* extra "Name: value" lines, NULL-terminated, or NULL */
+    const char *amz_target;     /* X-Amz-Target value, or NULL */
+    enum md_http_auth auth;
+    const char *token;    /* bearer token */
+    const char *user;     /* basic auth */
+    const char *password; /* basic auth */
+    const char *ca_path;  /* CA bundle, or NULL */
+    bool insecure_tls;    /* skip peer and host verification */
+    long connect_timeout_ms; /* 0: 3000 */
+    long timeout_ms;         /* 0: 15000 */
+    int max_retries;         /* for reads; -1: default (2); 0: none */
+    size_t max_body;         /* 0: 64 MiB */
+    const char *tag;         /* short label for the log ("mlflow runs/search") */
+};
+
+/*
+ * A finished request. `status` is MD_OK when a complete HTTP reply arrived,
+ * whatever its code; transport failures, time-outs, the body cap and the
+ * read-only guard give other codes with `err` filled in. Lent to the
+ * callback only: copy what outlives it.
+ */
+struct md_http_resp {
+    md_status status;
+    struct md_err err;
+    long code;             /* HTTP status, 0 when none */
+    const char *body;      /* NUL-terminated; "" when empty */
+    size_t body_len;
+    const char *content_type; /* "" when absent */
+    long retry_after_s;    /* Retry-After of the final reply, -1 when absent */
+    int attempts;          /* 1 + retries made */
+    int64_t elapsed_ms;
+};
+
+typedef void (*md_http_done_fn)(const struct md_http_resp *resp, void *ud);
+
+/* Lifecycle. md_http_new() calls curl_global_init once per process. */
+md_status md_http_new(md_http **out, struct md_err *err);
+/* Cancels every pending request without calling its callback. NULL is a no-op. */
+void md_http_free(md_http *h);
+
+/* Switch the read-only guard on for the rest of the handle's life. */
+void md_http_set_read_only(md_http *h);
+bool md_http_read_only(const md_http *h);
+/* True when the request would be let through in read-only mode. */
+bool md_http_is_read(enum md_http_method method, const char *url, const char *amz_target);
+
+/*
+ * Queue a request; returns a non-zero id, or 0 when it was refused at once
+ * (read-only guard, bad URL). A refused request still reports through `done`
+ * on the next md_http_run(), so callers have one path for every outcome.
+ */
+uint64_t md_http_submit(md_http *h, const struct md_http_req *req, md_http_done_fn done, void *ud);
+/* Drop a pending request; its callback is never called. Unknown ids are ignored. */
+void md_http_cancel(md_http *h, uint64_t id);
+/* Number of requests submitted and not yet reported. */
+size_t md_http_pending(const md_http *h);
+
+/*
+ * Wait up to timeout_ms for network activity or for one of `fds` (poll(2)
+ * style, revents filled in) to become readable; returns early when a retry
+ * timer falls due. Returns MD_OK or MD_ERR_NET.
+ */
+struct md_pollfd {
+    int fd;
+    short events;
+    short revents;
+};
+md_status md_http_poll(md_http *h, struct md_pollfd *fds, unsigned nfds, int timeout_ms);
+/* Move transfers forward and report finished ones. Never blocks. */
+void md_http_run(md_http *h);
+/* Block until no request is pending or timeout_ms passes (headless use). */
+md_status md_http_wait_all(md_http *h, int timeout_ms);
+
+/* Count of requests sent to servers by method since md_http_new(); for the header. */
+uint64_t md_http_sent_count(const md_http *h);
+
+/* URL-escape s into a new string (free()); for query parameters. */
+char *md_http_escape(const char *s);
+
+#endif

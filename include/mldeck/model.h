@@ -1,0 +1,164 @@
+/*
+ * model.h - the platform-neutral entities every backend fills in.
+ *
+ * These are plain records: transparent structs whose strings and arrays are
+ * owned by the record and freed by its *_release() function. Every string is
+ * non-NULL ("" when the server left it out) and already passed through
+ * md_sanitize(), so a front end may draw it as it is. Times are epoch
+ * milliseconds, 0 when unknown.
+ */
+#ifndef MLDECK_MODEL_H
+#define MLDECK_MODEL_H
+
+#include "mldeck/md.h"
+
+struct md_kv {
+    char *key;
+    char *value;
+};
+
+struct md_kvs {
+    struct md_kv *v;
+    size_t n;
+};
+
+/* Latest value of one metric of a run. */
+struct md_metric {
+    char *key;
+    double value; /* may be NaN or +-inf */
+    int64_t timestamp;
+    int64_t step;
+};
+
+struct md_dataset_input {
+    char *name;
+    char *digest;
+    char *source_type;
+    char *source;  /* the decoded "uri" of the source when there is one, else the raw text */
+    char *context; /* mlflow.data.context: training, validation, test, or "" */
+};
+
+struct md_experiment {
+    char *id;
+    char *name;
+    char *lifecycle; /* active / deleted */
+    int64_t created;
+    int64_t updated;
+    struct md_kvs tags;
+};
+
+enum md_run_status {
+    MD_RUN_UNKNOWN = 0,
+    MD_RUN_RUNNING,
+    MD_RUN_SCHEDULED,
+    MD_RUN_FINISHED,
+    MD_RUN_FAILED,
+    MD_RUN_KILLED
+};
+
+struct md_run {
+    char *id;
+    char *name;
+    char *experiment_id;
+    char *user; /* mlflow.user tag, else user_id */
+    enum md_run_status status;
+    int64_t start_time;
+    int64_t end_time;
+    struct md_kvs params;
+    struct md_kvs tags;
+    struct md_metric *metrics;
+    size_t n_metrics;
+    struct md_dataset_input *inputs;
+    size_t n_inputs;
+};
+
+struct md_alias {
+    char *alias;
+    char *version;
+};
+
+struct md_registered_model {
+    char *name;
+    char *description;
+    int64_t created;
+    int64_t updated;
+    struct md_alias *aliases;
+    size_t n_aliases;
+    struct md_kvs tags;
+};
+
+struct md_model_version {
+    char *model;
+    char *version;
+    char *stage;  /* legacy stage, or approval status on other platforms */
+    char *status; /* READY, PENDING_REGISTRATION, ... */
+    char *source;
+    char *run_id;
+    char *user;
+    char *description;
+    int64_t created;
+    int64_t updated;
+    char **aliases;
+    size_t n_aliases;
+    struct md_kvs tags;
+};
+
+struct md_metric_point {
+    int64_t step;
+    int64_t timestamp;
+    double value;
+};
+
+struct md_metric_series {
+    char *run_id;
+    char *key;
+    struct md_metric_point *v;
+    size_t n;
+};
+
+/* Typed growable lists. `n` entries in `v`; release frees entries and array. */
+#define MD_LIST(name, type)                                                                        \
+    struct name {                                                                                  \
+        type *v;                                                                                   \
+        size_t n;                                                                                  \
+        size_t alloc;                                                                              \
+    }
+MD_LIST(md_experiment_list, struct md_experiment);
+MD_LIST(md_run_list, struct md_run);
+MD_LIST(md_model_list, struct md_registered_model);
+MD_LIST(md_version_list, struct md_model_version);
+
+/* Release functions free owned memory and zero the record. */
+void md_kvs_release(struct md_kvs *kv);
+void md_experiment_release(struct md_experiment *e);
+void md_run_release(struct md_run *r);
+void md_registered_model_release(struct md_registered_model *m);
+void md_model_version_release(struct md_model_version *v);
+void md_metric_series_release(struct md_metric_series *s);
+
+void md_experiment_list_release(struct md_experiment_list *l);
+void md_run_list_release(struct md_run_list *l);
+void md_model_list_release(struct md_model_list *l);
+void md_version_list_release(struct md_version_list *l);
+
+/*
+ * Append a zeroed slot and return it (the list grows with md_xrealloc: the
+ * caller bounds the count through the page cap of the parser).
+ */
+struct md_experiment *md_experiment_list_push(struct md_experiment_list *l);
+struct md_run *md_run_list_push(struct md_run_list *l);
+struct md_registered_model *md_model_list_push(struct md_model_list *l);
+struct md_model_version *md_version_list_push(struct md_version_list *l);
+
+/* Move all entries of src to the end of dst; src is left empty. */
+void md_run_list_append(struct md_run_list *dst, struct md_run_list *src);
+
+/* Lookups; NULL when absent. Pointers are lent for the list's lifetime. */
+const char *md_kvs_get(const struct md_kvs *kv, const char *key);
+const struct md_metric *md_run_metric(const struct md_run *r, const char *key);
+const char *md_model_alias_version(const struct md_registered_model *m, const char *alias);
+
+const char *md_run_status_str(enum md_run_status st);
+enum md_run_status md_run_status_parse(const char *s);
+
+#endif
