@@ -1,0 +1,297 @@
+/*
+ * deck.c - opening and closing a deck, the getters front ends draw from,
+ * and the bookkeeping shared with the action layer: alias history and the
+ * audit log. Fetching lives in core/deck_fetch.c.
+ */
+#include "deck_int.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define AUDIT_SHOWN 500
+
+/* user@host, for audit entries: from the account, not from anything a server said. */
+static void who_init(md_deck *d)
+{
+    const char *user = getenv("USER");
+    struct passwd *pw = getpwuid(getuid());
+    if (pw && pw->pw_name)
+        user = pw->pw_name;
+    char host[64] = "localhost";
+    gethostname(host, sizeof(host) - 1);
+    host[sizeof(host) - 1] = '\0';
+    snprintf(d->who, sizeof(d->who), "%s@%s", user ? user : "unknown", host);
+    md_sanitize(d->who);
+}
+
+md_status md_deck_new(md_deck **out, const struct md_deck_opts *opts, struct md_err *err)
+{
+    *out = NULL;
+    const struct md_context *ctx = md_config_context(opts->config, opts->context);
+    if (!ctx)
+        return md_err_set(err, MD_ERR_CONFIG, "no context '%s' in the configuration",
+                          opts->context ? opts->context : "(current)");
+    md_deck *d = md_xcalloc(1, sizeof(*d));
+    d->config = opts->config;
+    d->context = ctx;
+    d->read_only = opts->read_only || opts->config->read_only || ctx->read_only;
+    who_init(d);
+    md_status st = md_http_new(&d->http, err);
+    if (st)
+        goto fail;
+    if (d->read_only)
+        md_http_set_read_only(d->http);
+
+    char *path = opts->state_path ? md_xstrdup(opts->state_path) : md_config_default_state_path();
+    st = md_store_open(&d->store, path, err);
+    free(path);
+    if (st)
+        goto fail;
+
+    d->backends = md_xcalloc(ctx->n_backends ? ctx->n_backends : 1, sizeof(*d->backends));
+    for (size_t i = 0; i < ctx->n_backends; i++) {
+        struct deck_backend *b = &d->backends[i];
+        b->conf = &ctx->backends[i];
+        st = md_backend_create(&b->be, b->conf, d->http, err);
+        if (st)
+            goto fail;
+        d->n_backends++;
+        if (!opts->no_cache)
+            deck_cache_load_lists(d, i);
+    }
+    deck_reload_audit(d);
+    *out = d;
+    return MD_OK;
+fail:
+    md_deck_free(d);
+    return st;
+}
+
+void md_deck_free(md_deck *d)
+{
+    if (!d)
+        return;
+    /* The engine first: it drops pending transfers without calling back. */
+    md_http_free(d->http);
+    deck_release_requests(d);
+    for (size_t i = 0; i < d->n_backends; i++) {
+        deck_backend_release_slots(&d->backends[i]);
+        md_backend_free(d->backends[i].be);
+    }
+    free(d->backends);
+    deck_action_release(d);
+    md_store_audit_free(d->audit, d->n_audit);
+    md_store_free(d->store);
+    free(d);
+}
+
+bool md_deck_read_only(const md_deck *d)
+{
+    return d->read_only;
+}
+
+const char *md_deck_context_name(const md_deck *d)
+{
+    return d->context->name;
+}
+
+const struct md_context *md_deck_context(const md_deck *d)
+{
+    return d->context;
+}
+
+md_store *md_deck_store(md_deck *d)
+{
+    return d->store;
+}
+
+size_t md_deck_backend_count(const md_deck *d)
+{
+    return d->n_backends;
+}
+
+long md_deck_backend_index(const md_deck *d, const char *name)
+{
+    for (size_t i = 0; i < d->n_backends; i++)
+        if (!strcmp(d->backends[i].be->name, name))
+            return (long)i;
+    return -1;
+}
+
+bool md_deck_backend_status(const md_deck *d, size_t bi, struct md_backend_status *st)
+{
+    if (bi >= d->n_backends)
+        return false;
+    const struct deck_backend *b = &d->backends[bi];
+    st->name = b->be->name;
+    st->kind = md_backend_kind_str(b->conf->kind);
+    st->caps = b->be->ops->caps;
+    st->health = b->health;
+    st->error = b->error;
+    st->data_ms = b->data_ms;
+    st->stale = b->stale;
+    st->version = b->version;
+    return true;
+}
+
+static const struct md_experiment_list empty_experiments;
+static const struct md_model_list empty_models;
+
+const struct md_experiment_list *md_deck_experiments(const md_deck *d, size_t bi)
+{
+    return bi < d->n_backends ? &d->backends[bi].experiments : &empty_experiments;
+}
+
+const struct md_experiment *md_deck_experiment(const md_deck *d, size_t bi, const char *id)
+{
+    const struct md_experiment_list *l = md_deck_experiments(d, bi);
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(l->v[i].id, id) || !strcmp(l->v[i].name, id))
+            return &l->v[i];
+    return NULL;
+}
+
+const struct md_model_list *md_deck_models(const md_deck *d, size_t bi)
+{
+    return bi < d->n_backends ? &d->backends[bi].models : &empty_models;
+}
+
+const struct md_registered_model *md_deck_model(const md_deck *d, size_t bi, const char *name)
+{
+    const struct md_model_list *l = md_deck_models(d, bi);
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(l->v[i].name, name))
+            return &l->v[i];
+    return NULL;
+}
+
+/* --- alias history and audit ------------------------------------------------------------------ */
+
+static void alias_target(char *buf, size_t n, const char *model, const char *alias)
+{
+    snprintf(buf, n, "%s@%s", model, alias);
+}
+
+void deck_observe_alias(md_deck *d, size_t bi, const char *model, const char *alias,
+                        const char *version)
+{
+    char target[512];
+    alias_target(target, sizeof(target), model, alias);
+    struct md_err err = MD_ERR_INIT;
+    if (md_store_history_observe(d->store, d->backends[bi].be->name, target, version, md_now_ms(),
+                                 &err))
+        md_log(MD_LOG_WARN, "%s", err.msg);
+}
+
+void deck_set_alias_snapshot(md_deck *d, size_t bi, const char *model, const char *alias,
+                             const char *version)
+{
+    struct md_model_list *l = &d->backends[bi].models;
+    for (size_t i = 0; i < l->n; i++) {
+        struct md_registered_model *m = &l->v[i];
+        if (strcmp(m->name, model))
+            continue;
+        for (size_t j = 0; j < m->n_aliases; j++) {
+            if (!strcmp(m->aliases[j].alias, alias)) {
+                free(m->aliases[j].version);
+                m->aliases[j].version = md_xstrdup(version);
+                deck_changed(d, MD_CHANGED_MODELS);
+                return;
+            }
+        }
+        m->aliases = md_xrealloc(m->aliases, (m->n_aliases + 1) * sizeof(*m->aliases));
+        m->aliases[m->n_aliases].alias = md_xstrdup(alias);
+        m->aliases[m->n_aliases].version = md_xstrdup(version);
+        m->n_aliases++;
+        deck_changed(d, MD_CHANGED_MODELS);
+        return;
+    }
+}
+
+void deck_reload_audit(md_deck *d)
+{
+    struct md_audit_entry *v = NULL;
+    size_t n = 0;
+    struct md_err err = MD_ERR_INIT;
+    if (md_store_audit_list(d->store, AUDIT_SHOWN, &v, &n, &err)) {
+        md_log(MD_LOG_WARN, "%s", err.msg);
+        return;
+    }
+    md_store_audit_free(d->audit, d->n_audit);
+    d->audit = v;
+    d->n_audit = n;
+    deck_changed(d, MD_CHANGED_AUDIT);
+}
+
+int64_t deck_audit(md_deck *d, const struct md_plan *p, const char *phase, const char *outcome,
+                   const char *message, int64_t ref_id)
+{
+    char target[512];
+    alias_target(target, sizeof(target), p->model ? p->model : "", p->alias ? p->alias : "");
+    /* The store copies the strings; the entry only lends them. */
+    char *action = md_xstrdup(md_action_kind_str(p->kind));
+    char *ph = md_xstrdup(phase);
+    char *oc = md_xstrdup(outcome);
+    char *msg = md_xstrdup0(message);
+    struct md_audit_entry e = {
+        .ts_ms = md_now_ms(),
+        .who = d->who,
+        .action = action,
+        .backend = p->backend_name,
+        .target = target,
+        .before = p->from,
+        .after = p->to,
+        .phase = ph,
+        .outcome = oc,
+        .message = msg,
+        .ref_id = ref_id,
+    };
+    struct md_err err = MD_ERR_INIT;
+    md_status st = md_store_audit_append(d->store, &e, &err);
+    free(action);
+    free(ph);
+    free(oc);
+    free(msg);
+    if (st) {
+        md_log(MD_LOG_ERROR, "audit entry not written: %s", err.msg);
+        return 0;
+    }
+    deck_reload_audit(d);
+    return e.id;
+}
+
+void md_deck_audit(const md_deck *d, const struct md_audit_entry **v, size_t *n)
+{
+    *v = d->audit;
+    *n = d->n_audit;
+}
+
+bool md_deck_alias_last_change(md_deck *d, size_t bi, const char *model, const char *alias,
+                               int64_t *when_ms, char *who, size_t who_len)
+{
+    if (bi >= d->n_backends)
+        return false;
+    char target[512];
+    alias_target(target, sizeof(target), model, alias);
+    const char *be = d->backends[bi].be->name;
+    for (size_t i = 0; i < d->n_audit; i++) {
+        const struct md_audit_entry *e = &d->audit[i];
+        if (!strcmp(e->target, target) && !strcmp(e->backend, be) &&
+            !strcmp(e->phase, "finished") && !strcmp(e->outcome, "ok")) {
+            *when_ms = e->ts_ms;
+            snprintf(who, who_len, "%s", e->who);
+            return true;
+        }
+    }
+    struct md_history_entry *h = NULL;
+    size_t n = 0;
+    if (md_store_history_list(d->store, be, target, 1, &h, &n, NULL) || n == 0)
+        return false;
+    *when_ms = h[0].seen_ms;
+    snprintf(who, who_len, "%s", "(observed)");
+    md_store_history_free(h, n);
+    return true;
+}

@@ -1,0 +1,393 @@
+/*
+ * md.c - status strings, the first-error-wins record, checked allocation,
+ * capped buffers, the log sink, the control-character scrubber and clocks.
+ */
+#include "mldeck/md.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const status_text[MD_STATUS_COUNT] = {
+    [MD_OK] = "ok",
+    [MD_ERR_NOMEM] = "out of memory",
+    [MD_ERR_IO] = "input/output error",
+    [MD_ERR_NET] = "network error",
+    [MD_ERR_HTTP] = "HTTP error",
+    [MD_ERR_AUTH] = "authentication failed",
+    [MD_ERR_PARSE] = "cannot parse reply",
+    [MD_ERR_CONFIG] = "configuration error",
+    [MD_ERR_DB] = "state database error",
+    [MD_ERR_TOO_BIG] = "too big",
+    [MD_ERR_CANCELLED] = "cancelled",
+    [MD_ERR_READ_ONLY] = "refused in read-only mode",
+    [MD_ERR_NOT_FOUND] = "not found",
+    [MD_ERR_UNSUPPORTED] = "not supported by this backend",
+    [MD_ERR_INVALID] = "invalid argument",
+    [MD_ERR_TIMEOUT] = "timed out",
+    [MD_ERR_REFUSED] = "not confirmed",
+};
+
+const char *md_status_str(md_status st)
+{
+    if ((unsigned)st >= MD_STATUS_COUNT || !status_text[st])
+        return "unknown error";
+    return status_text[st];
+}
+
+static void err_vset(struct md_err *err, md_status st, long http, const char *fmt, va_list ap)
+{
+    if (!err || err->code != MD_OK || st == MD_OK)
+        return;
+    err->code = st;
+    err->http_status = http;
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+}
+
+md_status md_err_set(struct md_err *err, md_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    err_vset(err, st, 0, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+md_status md_err_set_http(struct md_err *err, md_status st, long http_status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    err_vset(err, st, http_status, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+void md_err_clear(struct md_err *err)
+{
+    if (!err)
+        return;
+    err->code = MD_OK;
+    err->http_status = 0;
+    err->msg[0] = '\0';
+}
+
+/* --- allocation ---------------------------------------------------------------------------- */
+
+static void (*oom_hook)(void);
+
+void md_set_oom_hook(void (*hook)(void))
+{
+    oom_hook = hook;
+}
+
+_Noreturn void md_die_oom(void)
+{
+    if (oom_hook)
+        oom_hook();
+    fputs("mldeck: out of memory\n", stderr);
+    abort();
+}
+
+void *md_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        md_die_oom();
+    return p;
+}
+
+void *md_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        md_die_oom();
+    return p;
+}
+
+void *md_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        md_die_oom();
+    return q;
+}
+
+char *md_xstrdup(const char *s)
+{
+    char *p = strdup(s);
+    if (!p)
+        md_die_oom();
+    return p;
+}
+
+char *md_xstrdup0(const char *s)
+{
+    return md_xstrdup(s ? s : "");
+}
+
+char *md_xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = NULL;
+    int n = vasprintf(&p, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        md_die_oom();
+    return p;
+}
+
+/* --- capped buffers ------------------------------------------------------------------------ */
+
+void md_buf_init(struct md_buf *b, size_t cap)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->alloc = 0;
+    b->cap = cap ? cap : SIZE_MAX / 2;
+}
+
+void md_buf_release(struct md_buf *b)
+{
+    free(b->data);
+    size_t cap = b->cap;
+    md_buf_init(b, cap);
+}
+
+void md_buf_reset(struct md_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+/* Room for n more bytes plus the NUL; grows geometrically, never past the cap. */
+static md_status buf_reserve(struct md_buf *b, size_t n)
+{
+    if (n > b->cap || b->len > b->cap - n)
+        return MD_ERR_TOO_BIG;
+    size_t need = b->len + n + 1;
+    if (need <= b->alloc)
+        return MD_OK;
+    size_t alloc = b->alloc ? b->alloc : 256;
+    while (alloc < need)
+        alloc = alloc > SIZE_MAX / 2 ? need : alloc * 2;
+    if (alloc > b->cap + 1)
+        alloc = b->cap + 1;
+    b->data = md_xrealloc(b->data, alloc);
+    b->alloc = alloc;
+    return MD_OK;
+}
+
+md_status md_buf_add(struct md_buf *b, const void *p, size_t n)
+{
+    md_status st = buf_reserve(b, n);
+    if (st)
+        return st;
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return MD_OK;
+}
+
+md_status md_buf_adds(struct md_buf *b, const char *s)
+{
+    return md_buf_add(b, s, strlen(s));
+}
+
+md_status md_buf_addf(struct md_buf *b, const char *fmt, ...)
+{
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return MD_ERR_INVALID;
+    if ((size_t)n < sizeof(small))
+        return md_buf_add(b, small, (size_t)n);
+    md_status st = buf_reserve(b, (size_t)n);
+    if (st)
+        return st;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return MD_OK;
+}
+
+char *md_buf_detach(struct md_buf *b, size_t *len)
+{
+    char *p = b->data ? b->data : md_xstrdup("");
+    if (len)
+        *len = b->len;
+    size_t cap = b->cap;
+    md_buf_init(b, cap);
+    return p;
+}
+
+/* --- logging -------------------------------------------------------------------------------- */
+
+static md_log_sink log_sink;
+static void *log_ud;
+static enum md_log_level log_max = MD_LOG_WARN;
+
+void md_log_set_sink(md_log_sink sink, void *ud, enum md_log_level max_level)
+{
+    log_sink = sink;
+    log_ud = ud;
+    log_max = max_level;
+}
+
+void md_log(enum md_log_level level, const char *fmt, ...)
+{
+    if (!log_sink || level > log_max)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    /* Log lines may quote server text: keep the log file free of escapes too. */
+    md_sanitize(line);
+    log_sink(level, line, log_ud);
+}
+
+_Noreturn void md_bug(const char *file, int line, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    md_log(MD_LOG_ERROR, "BUG %s:%d: %s", file, line, msg);
+    if (oom_hook)
+        oom_hook(); /* restores the terminal */
+    fprintf(stderr, "mldeck: BUG at %s:%d: %s\n", file, line, msg);
+    abort();
+}
+
+/* --- text from servers ---------------------------------------------------------------------- */
+
+/* Length of a valid UTF-8 sequence at p (1-4), or 0 when invalid or overlong. */
+static size_t utf8_seq(const unsigned char *p)
+{
+    unsigned c = p[0];
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        return (p[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if ((p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xE0 && p[1] < 0xA0)
+            return 0; /* overlong */
+        if (c == 0xED && p[1] >= 0xA0)
+            return 0; /* surrogates */
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if ((p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
+            return 0;
+        if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+void md_sanitize(char *s)
+{
+    if (!s)
+        return;
+    unsigned char *r = (unsigned char *)s;
+    unsigned char *w = r;
+    while (*r) {
+        size_t n = utf8_seq(r);
+        if (n == 0) {
+            *w++ = '?';
+            r++;
+        } else if (n == 1) {
+            unsigned char c = *r++;
+            if (c == '\t' || c == '\n' || c == '\r')
+                *w++ = ' ';
+            else if (c < 0x20 || c == 0x7F)
+                *w++ = '?';
+            else
+                *w++ = c;
+        } else if (n == 2 && r[0] == 0xC2 && r[1] < 0xA0) {
+            /* C1 controls U+0080..U+009F: CSI (U+009B) drives terminals like ESC [ */
+            *w++ = '?';
+            r += 2;
+        } else {
+            memmove(w, r, n);
+            w += n;
+            r += n;
+        }
+    }
+    *w = '\0';
+}
+
+char *md_xstrdup_clean(const char *s)
+{
+    char *p = md_xstrdup0(s);
+    md_sanitize(p);
+    return p;
+}
+
+/* --- clocks and numbers ---------------------------------------------------------------------- */
+
+static int64_t fixed_clock_ms;
+
+void md_set_clock_ms(int64_t ms)
+{
+    fixed_clock_ms = ms;
+}
+
+int64_t md_now_ms(void)
+{
+    if (fixed_clock_ms)
+        return fixed_clock_ms;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t md_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+md_status md_parse_long(const char *s, long min, long max, long *out)
+{
+    if (!s || !*s)
+        return MD_ERR_INVALID;
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return MD_ERR_INVALID;
+    *out = v;
+    return MD_OK;
+}
+
+md_status md_parse_double(const char *s, double *out)
+{
+    if (!s || !*s)
+        return MD_ERR_INVALID;
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno == ERANGE && !isinf(v) && v != 0)
+        return MD_ERR_INVALID;
+    if (*end)
+        return MD_ERR_INVALID;
+    *out = v;
+    return MD_OK;
+}

@@ -1,0 +1,386 @@
+/*
+ * cli.c - headless commands. They open a deck like the console does, ask it
+ * for data, wait for the answers, and print them with core/export (JSON or
+ * TSV). Errors go to stderr as "mldeck: ...", with the exit statuses of
+ * enum cli_exit.
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mldeck/action.h"
+#include "mldeck/deck.h"
+#include "mldeck/export.h"
+
+#define WAIT_MS (10 * 60 * 1000)
+#define OUT_CAP ((size_t)2 << 30)
+
+struct get_opts {
+    const char *what;
+    const char *experiment;
+    const char *model;
+    const char *backend;
+    enum md_export_format format;
+};
+
+static int usage_get(void)
+{
+    fputs("usage: mldeck get experiments|runs|models|versions|audit [--json|--tsv]\n"
+          "                  [--experiment NAME|ID] [--model NAME] [--backend NAME]\n",
+          stderr);
+    return CLI_USAGE;
+}
+
+static int usage_rollback(void)
+{
+    fputs("usage: mldeck rollback alias MODEL ALIAS [--to VERSION] [--yes] [--backend NAME]\n",
+          stderr);
+    return CLI_USAGE;
+}
+
+static int open_deck(const struct cli_global *g, bool no_cache, md_deck **d)
+{
+    struct md_deck_opts o = {
+        .config = g->config,
+        .context = g->context,
+        .state_path = g->state_path,
+        .read_only = g->read_only,
+        .no_cache = no_cache,
+    };
+    struct md_err err = MD_ERR_INIT;
+    if (md_deck_new(d, &o, &err)) {
+        fprintf(stderr, "mldeck: %s\n", err.msg);
+        return err.code == MD_ERR_CONFIG ? CLI_USAGE : CLI_ERROR;
+    }
+    return CLI_OK;
+}
+
+/* Backends a command covers: one named with --backend, or all. */
+static int backend_range(md_deck *d, const char *name, size_t *lo, size_t *hi)
+{
+    *lo = 0;
+    *hi = md_deck_backend_count(d);
+    if (!name)
+        return CLI_OK;
+    long bi = md_deck_backend_index(d, name);
+    if (bi < 0) {
+        fprintf(stderr, "mldeck: no backend '%s' in context '%s'\n", name,
+                md_deck_context_name(d));
+        return CLI_USAGE;
+    }
+    *lo = (size_t)bi;
+    *hi = (size_t)bi + 1;
+    return CLI_OK;
+}
+
+/* Refresh and wait; fails when a covered backend reports an error. */
+static int refresh_and_wait(md_deck *d, size_t lo, size_t hi)
+{
+    md_deck_refresh(d);
+    if (md_deck_settle(d, WAIT_MS)) {
+        fputs("mldeck: timed out waiting for the servers\n", stderr);
+        return CLI_ERROR;
+    }
+    md_deck_run(d);
+    int rc = CLI_OK;
+    for (size_t bi = lo; bi < hi; bi++) {
+        struct md_backend_status st;
+        md_deck_backend_status(d, bi, &st);
+        if (st.health == MD_HEALTH_ERROR) {
+            fprintf(stderr, "mldeck: backend '%s': %s\n", st.name, st.error);
+            rc = CLI_ERROR;
+        }
+    }
+    return rc;
+}
+
+static int emit(struct md_buf *out, md_status st)
+{
+    if (st) {
+        fprintf(stderr, "mldeck: cannot format output: %s\n", md_status_str(st));
+        return CLI_ERROR;
+    }
+    if (out->len && fwrite(out->data, 1, out->len, stdout) != out->len) {
+        perror("mldeck: write");
+        return CLI_ERROR;
+    }
+    return fflush(stdout) ? CLI_ERROR : CLI_OK;
+}
+
+static int get_runs(md_deck *d, const struct get_opts *o, size_t lo, size_t hi, struct md_buf *out)
+{
+    if (!o->experiment) {
+        fputs("mldeck: get runs needs --experiment NAME|ID\n", stderr);
+        return CLI_USAGE;
+    }
+    for (size_t bi = lo; bi < hi; bi++) {
+        const struct md_experiment *e = md_deck_experiment(d, bi, o->experiment);
+        if (!e)
+            continue;
+        char *id = md_xstrdup(e->id);
+        md_deck_want_runs(d, bi, id, SIZE_MAX, NULL);
+        md_deck_settle(d, WAIT_MS);
+        md_deck_run(d);
+        struct md_runs_view v;
+        md_deck_runs(d, bi, id, &v);
+        free(id);
+        if (v.error[0] || !v.complete) {
+            fprintf(stderr, "mldeck: %s\n", v.error[0] ? v.error : "runs did not finish loading");
+            return CLI_ERROR;
+        }
+        struct md_backend_status st;
+        md_deck_backend_status(d, bi, &st);
+        return emit(out, md_export_runs(out, o->format, st.name, v.runs));
+    }
+    fprintf(stderr, "mldeck: no experiment '%s'\n", o->experiment);
+    return CLI_ERROR;
+}
+
+static int get_versions(md_deck *d, const struct get_opts *o, size_t lo, size_t hi,
+                        struct md_buf *out)
+{
+    if (!o->model) {
+        fputs("mldeck: get versions needs --model NAME\n", stderr);
+        return CLI_USAGE;
+    }
+    for (size_t bi = lo; bi < hi; bi++) {
+        if (!md_deck_model(d, bi, o->model))
+            continue;
+        md_deck_want_versions(d, bi, o->model);
+        md_deck_settle(d, WAIT_MS);
+        md_deck_run(d);
+        const struct md_version_list *vl = md_deck_versions(d, bi, o->model);
+        if (!vl) {
+            fprintf(stderr, "mldeck: cannot list versions of model '%s'\n", o->model);
+            return CLI_ERROR;
+        }
+        struct md_backend_status st;
+        md_deck_backend_status(d, bi, &st);
+        return emit(out, md_export_versions(out, o->format, st.name, vl));
+    }
+    fprintf(stderr, "mldeck: no model '%s'\n", o->model);
+    return CLI_ERROR;
+}
+
+/* Lists of several backends print as one JSON array: merge per-backend arrays. */
+static md_status append_list(struct md_buf *out, struct md_buf *one, enum md_export_format f,
+                             bool first)
+{
+    if (f == MD_EXPORT_TSV) {
+        const char *body = one->data ? one->data : "";
+        if (!first) {
+            const char *nl = strchr(body, '\n'); /* header once */
+            body = nl ? nl + 1 : "";
+        }
+        return md_buf_adds(out, body);
+    }
+    /* one is "[...]\n": strip the brackets and join with commas. */
+    const char *s = one->data ? one->data : "[]";
+    size_t len = one->len;
+    while (len && (s[len - 1] == '\n' || s[len - 1] == ' '))
+        len--;
+    if (len < 2)
+        return MD_OK;
+    if (first && (md_buf_adds(out, "[")))
+        return MD_ERR_TOO_BIG;
+    if (len > 2) {
+        if (out->len > 1 && md_buf_adds(out, ","))
+            return MD_ERR_TOO_BIG;
+        return md_buf_add(out, s + 1, len - 2);
+    }
+    return MD_OK;
+}
+
+static int get_lists(md_deck *d, const struct get_opts *o, size_t lo, size_t hi, struct md_buf *out)
+{
+    bool models = !strcmp(o->what, "models");
+    md_status st = MD_OK;
+    struct md_buf one;
+    md_buf_init(&one, OUT_CAP);
+    for (size_t bi = lo; bi < hi && !st; bi++) {
+        struct md_backend_status bs;
+        md_deck_backend_status(d, bi, &bs);
+        md_buf_reset(&one);
+        st = models ? md_export_models(&one, o->format, bs.name, md_deck_models(d, bi))
+                    : md_export_experiments(&one, o->format, bs.name, md_deck_experiments(d, bi));
+        if (!st)
+            st = append_list(out, &one, o->format, bi == lo);
+    }
+    if (!st && o->format == MD_EXPORT_JSON)
+        st = md_buf_adds(out, out->len ? "]\n" : "[]\n");
+    md_buf_release(&one);
+    return emit(out, st);
+}
+
+static int cmd_get(const struct cli_global *g, int argc, char **argv)
+{
+    struct get_opts o = {.format = MD_EXPORT_TSV};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--json"))
+            o.format = MD_EXPORT_JSON;
+        else if (!strcmp(a, "--tsv"))
+            o.format = MD_EXPORT_TSV;
+        else if (!strcmp(a, "--experiment") && i + 1 < argc)
+            o.experiment = argv[++i];
+        else if (!strcmp(a, "--model") && i + 1 < argc)
+            o.model = argv[++i];
+        else if (!strcmp(a, "--backend") && i + 1 < argc)
+            o.backend = argv[++i];
+        else if (a[0] != '-' && !o.what)
+            o.what = a;
+        else
+            return usage_get();
+    }
+    if (!o.what)
+        return usage_get();
+    static const char *const kinds[] = {"experiments", "runs", "models", "versions", "audit"};
+    bool known = false;
+    for (size_t i = 0; i < MD_ARRAY_LEN(kinds); i++)
+        known |= !strcmp(o.what, kinds[i]);
+    if (!known)
+        return usage_get();
+
+    md_deck *d = NULL;
+    int rc = open_deck(g, true, &d);
+    if (rc)
+        return rc;
+    struct md_buf out;
+    md_buf_init(&out, OUT_CAP);
+    if (!strcmp(o.what, "audit")) {
+        const struct md_audit_entry *v;
+        size_t n;
+        md_deck_audit(d, &v, &n);
+        rc = emit(&out, md_export_audit(&out, o.format, v, n));
+        goto done;
+    }
+    size_t lo, hi;
+    rc = backend_range(d, o.backend, &lo, &hi);
+    if (!rc)
+        rc = refresh_and_wait(d, lo, hi);
+    if (rc)
+        goto done;
+    if (!strcmp(o.what, "runs"))
+        rc = get_runs(d, &o, lo, hi, &out);
+    else if (!strcmp(o.what, "versions"))
+        rc = get_versions(d, &o, lo, hi, &out);
+    else
+        rc = get_lists(d, &o, lo, hi, &out);
+done:
+    md_buf_release(&out);
+    md_deck_free(d);
+    return rc;
+}
+
+/* Ask on the terminal (or read stdin) for the confirmation text. */
+static char *read_confirmation(const struct md_plan *p)
+{
+    fprintf(stderr, "type the model name '%s' to confirm: ", p->confirm_text);
+    fflush(stderr);
+    char line[512];
+    if (!fgets(line, sizeof(line), stdin))
+        return md_xstrdup("");
+    line[strcspn(line, "\r\n")] = '\0';
+    return md_xstrdup(line);
+}
+
+static int run_action(md_deck *d, const struct md_plan *plan, const char *typed)
+{
+    struct md_err err = MD_ERR_INIT;
+    if (md_action_execute(d, plan, typed, &err)) {
+        fprintf(stderr, "mldeck: %s\n", err.msg);
+        return err.code == MD_ERR_READ_ONLY || err.code == MD_ERR_REFUSED ? CLI_REFUSED
+                                                                          : CLI_ERROR;
+    }
+    struct md_action_state st;
+    int64_t end = md_mono_ms() + WAIT_MS;
+    do {
+        md_deck_poll(d, NULL, 0, 500);
+        md_deck_run(d);
+        md_action_state(d, &st);
+    } while ((st.phase == MD_ACTION_RUNNING || st.phase == MD_ACTION_VERIFYING) &&
+             md_mono_ms() < end);
+    if (st.phase == MD_ACTION_DONE) {
+        printf("done: %s\n", st.message);
+        return CLI_OK;
+    }
+    fprintf(stderr, "mldeck: %s\n", st.message[0] ? st.message : "the action did not finish");
+    return CLI_ERROR;
+}
+
+static int cmd_rollback(const struct cli_global *g, int argc, char **argv)
+{
+    const char *pos[3] = {NULL, NULL, NULL};
+    int npos = 0;
+    const char *to = NULL, *backend = NULL;
+    bool yes = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--yes") || !strcmp(a, "-y"))
+            yes = true;
+        else if (!strcmp(a, "--to") && i + 1 < argc)
+            to = argv[++i];
+        else if (!strcmp(a, "--backend") && i + 1 < argc)
+            backend = argv[++i];
+        else if (a[0] != '-' && npos < 3)
+            pos[npos++] = a;
+        else
+            return usage_rollback();
+    }
+    if (npos != 3 || strcmp(pos[0], "alias"))
+        return usage_rollback();
+    const char *model = pos[1], *alias = pos[2];
+
+    md_deck *d = NULL;
+    int rc = open_deck(g, false, &d);
+    if (rc)
+        return rc;
+    size_t lo, hi;
+    rc = backend_range(d, backend, &lo, &hi);
+    if (!rc) {
+        md_action_settle_unfinished(d);
+        rc = refresh_and_wait(d, lo, hi);
+    }
+    if (rc)
+        goto done;
+    size_t bi = lo;
+    while (bi < hi && !md_deck_model(d, bi, model))
+        bi++;
+    if (bi == hi) {
+        fprintf(stderr, "mldeck: no model '%s'\n", model);
+        rc = CLI_ERROR;
+        goto done;
+    }
+    md_deck_want_versions(d, bi, model);
+    md_deck_settle(d, WAIT_MS);
+    md_deck_run(d);
+
+    struct md_plan plan;
+    struct md_err err = MD_ERR_INIT;
+    if (md_action_plan_alias_rollback(d, bi, model, alias, to, &plan, &err)) {
+        fprintf(stderr, "mldeck: %s\n", err.msg);
+        rc = err.code == MD_ERR_READ_ONLY ? CLI_REFUSED : CLI_ERROR;
+        goto done;
+    }
+    fprintf(stderr, "%s\n", plan.summary);
+    char *typed = yes ? md_xstrdup(plan.confirm_text) : read_confirmation(&plan);
+    rc = run_action(d, &plan, typed);
+    free(typed);
+    md_plan_release(&plan);
+done:
+    md_deck_free(d);
+    return rc;
+}
+
+int cli_main(const struct cli_global *g, int argc, char **argv)
+{
+    if (!strcmp(argv[0], "get"))
+        return cmd_get(g, argc, argv);
+    if (!strcmp(argv[0], "rollback"))
+        return cmd_rollback(g, argc, argv);
+    fprintf(stderr, "mldeck: unknown command '%s' (try: get, rollback, --help)\n", argv[0]);
+    return CLI_USAGE;
+}
