@@ -1,0 +1,769 @@
+/*
+ * http.c - the one place mldeck talks HTTP: a thin layer over libcurl's multi
+ * interface that adds the policy every backend shares (timeouts, capped
+ * bodies, retries of reads, the read-only guard, secret-free logging).
+ *
+ * Every request lives on a doubly linked list owned by the handle until its
+ * callback has run. A request is in one of three states: ACTIVE (its easy
+ * handle is inside the multi handle), WAITING (a retry timer is pending; the
+ * easy handle is out of the multi handle and is re-added when due) or DONE
+ * (the outcome is recorded; md_http_run reports it). Callbacks only ever run
+ * from the dispatch step of md_http_run, after libcurl has returned, so they
+ * may submit or cancel freely (but not free the handle).
+ */
+#include "mldeck/http.h"
+
+#include <assert.h>
+#include <curl/curl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define HTTP_CONNECT_TIMEOUT_MS 3000L
+#define HTTP_TIMEOUT_MS 15000L
+#define HTTP_MAX_RETRIES 2
+#define HTTP_MAX_BODY ((size_t)64 << 20)
+#define HTTP_BACKOFF_MS 250
+/* A Retry-After longer than this is not waited for: the caller reschedules. */
+#define HTTP_MAX_RETRY_AFTER_S 30
+#define HTTP_POLL_FDS_STACK 16
+
+enum req_state { REQ_ACTIVE, REQ_WAITING, REQ_DONE };
+
+struct http_req {
+    struct http_req *prev;
+    struct http_req *next;
+    uint64_t id;
+    enum req_state state;
+    bool report_now; /* DONE before the current dispatch pass began */
+    CURL *easy;
+    struct curl_slist *hdrs;
+    enum md_http_method method;
+    char *safe_url; /* no userinfo, query or fragment: fit for logs and messages */
+    char *tag;
+    bool is_read;
+    int max_retries;
+    int attempts;
+    int64_t start_ms;
+    int64_t due_ms; /* WAITING: when to re-add */
+    struct md_buf body;
+    md_status body_st; /* first md_buf_add failure, ends the transfer */
+    char ctype[128];
+    long retry_after_s;
+    char errbuf[CURL_ERROR_SIZE];
+    struct md_http_resp resp; /* filled when the request becomes DONE */
+    md_http_done_fn done;
+    void *ud;
+};
+
+struct md_http {
+    CURLM *multi;
+    struct http_req *head;
+    struct http_req *tail;
+    size_t pending;
+    uint64_t next_id;
+    uint64_t sent;
+    uint64_t rng;
+    bool read_only;
+};
+
+static const char *const method_names[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"};
+
+/* POST paths that only read (MLflow searches are POSTs); matched as suffixes of the path. */
+static const char *const read_post_suffixes[] = {
+    "/api/2.0/mlflow/runs/search",
+    "/api/2.0/mlflow/experiments/search",
+    "/api/2.0/mlflow/logged-models/search",
+    "/api/2.0/mlflow/model-versions/search",
+    "/api/2.0/mlflow/registered-models/search",
+    "/api/3.0/mlflow/traces/search",
+    "/ajax-api/2.0/mlflow/runs/search",
+    "/oauth2/v2.0/token", /* Azure AD: a token request changes nothing we manage */
+    "/oauth2/token",
+};
+
+/* AWS JSON-protocol operations (after the last '.' of X-Amz-Target) that only read. */
+static const char *const read_amz_prefixes[] = {"List", "Describe", "Get", "Search", "BatchGet"};
+
+/* Extra headers that could turn a read into a write behind the guard's back. */
+static const char *const guard_headers[] = {"X-Amz-Target", "X-HTTP-Method",
+                                            "X-HTTP-Method-Override", "X-Method-Override"};
+
+static const char *method_name(enum md_http_method m)
+{
+    return (unsigned)m < MD_ARRAY_LEN(method_names) ? method_names[m] : "?";
+}
+
+/* True when the "Name: value" line names header `name`. */
+static bool header_named(const char *line, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+    return len > n && strncasecmp(line, name, n) == 0 && line[n] == ':';
+}
+
+/*
+ * One part of a URL through libcurl's own parser, so the guard sees what is
+ * sent; free(). CURLUPART_URL gives the URL without userinfo, query and
+ * fragment, fit for logs and messages (queries may carry SAS tokens).
+ */
+static char *url_part(const char *url, CURLUPart part)
+{
+    static const CURLUPart strip[] = {CURLUPART_USER, CURLUPART_PASSWORD, CURLUPART_OPTIONS,
+                                      CURLUPART_QUERY, CURLUPART_FRAGMENT};
+    CURLU *u = curl_url();
+    char *s = NULL;
+    char *out = NULL;
+    if (!u)
+        md_die_oom();
+    if (url && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK) {
+        for (size_t i = 0; part == CURLUPART_URL && i < MD_ARRAY_LEN(strip); i++)
+            curl_url_set(u, strip[i], NULL, 0);
+        if (curl_url_get(u, part, &s, 0) == CURLUE_OK) {
+            out = md_xstrdup(s);
+            curl_free(s);
+        }
+    }
+    curl_url_cleanup(u);
+    return out;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s);
+    size_t m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* AWS names its read operations by verb prefix; a missing target is never a read. */
+static bool amz_target_is_read(const char *target)
+{
+    if (!target)
+        return false;
+    const char *op = strrchr(target, '.');
+    op = op ? op + 1 : target;
+    for (size_t i = 0; i < MD_ARRAY_LEN(read_amz_prefixes); i++) {
+        size_t n = strlen(read_amz_prefixes[i]);
+        if (strncmp(op, read_amz_prefixes[i], n) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool md_http_is_read(enum md_http_method method, const char *url, const char *amz_target)
+{
+    if (method == MD_HTTP_GET || method == MD_HTTP_HEAD)
+        return true;
+    if (method != MD_HTTP_POST)
+        return false;
+    char *path = url_part(url, CURLUPART_PATH);
+    if (!path)
+        return false;
+    bool read = false;
+    /* Encoded or dot segments could reach another route after the server decodes them. */
+    if (strchr(path, '%') || strstr(path, "/./") || strstr(path, "/../")) {
+        read = false;
+    } else if (strcmp(path, "/") == 0) {
+        read = amz_target_is_read(amz_target);
+    } else {
+        for (size_t i = 0; i < MD_ARRAY_LEN(read_post_suffixes) && !read; i++)
+            read = ends_with(path, read_post_suffixes[i]);
+    }
+    free(path);
+    return read;
+}
+
+/* Refuse a request in read-only mode when an extra header could override method or target. */
+static bool headers_can_override(const char *const *headers)
+{
+    for (size_t i = 0; headers && headers[i]; i++) {
+        for (size_t j = 0; j < MD_ARRAY_LEN(guard_headers); j++) {
+            if (header_named(headers[i], strlen(headers[i]), guard_headers[j]))
+                return true;
+        }
+    }
+    return false;
+}
+
+static void list_append(md_http *h, struct http_req *r)
+{
+    r->prev = h->tail;
+    r->next = NULL;
+    if (h->tail)
+        h->tail->next = r;
+    else
+        h->head = r;
+    h->tail = r;
+    h->pending++;
+}
+
+static void list_unlink(md_http *h, struct http_req *r)
+{
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        h->head = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    else
+        h->tail = r->prev;
+    r->prev = r->next = NULL;
+    h->pending--;
+}
+
+/* Free a request that is no longer on the list or in the multi handle. */
+static void req_free(struct http_req *r)
+{
+    if (!r)
+        return;
+    if (r->easy)
+        curl_easy_cleanup(r->easy);
+    /* Wipe the bearer token before the memory goes back to the allocator. */
+    for (struct curl_slist *s = r->hdrs; s; s = s->next) {
+        if (header_named(s->data, strlen(s->data), "Authorization"))
+            explicit_bzero(s->data, strlen(s->data));
+    }
+    curl_slist_free_all(r->hdrs);
+    md_buf_release(&r->body);
+    free(r->safe_url);
+    free(r->tag);
+    free(r);
+}
+
+static void hdr_add(struct http_req *r, const char *line)
+{
+    struct curl_slist *s = curl_slist_append(r->hdrs, line);
+    if (!s)
+        md_die_oom();
+    r->hdrs = s;
+}
+
+/* Collect the body under the cap; returning short makes libcurl abort the transfer. */
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    struct http_req *r = ud;
+    size_t len = size * n;
+    md_status st = md_buf_add(&r->body, p, len);
+    if (st != MD_OK) {
+        r->body_st = st;
+        return 0;
+    }
+    return len;
+}
+
+/* Seconds form, or an HTTP-date turned into seconds from now; -1 when unusable. */
+static long parse_retry_after(const char *v)
+{
+    long s;
+    if (md_parse_long(v, 0, 100L * 365 * 86400, &s) == MD_OK)
+        return s;
+    time_t t = curl_getdate(v, NULL);
+    if (t == (time_t)-1)
+        return -1;
+    int64_t d = (int64_t)t - md_now_ms() / 1000;
+    return d > 0 ? (long)d : 0;
+}
+
+/* Keep Content-Type and Retry-After of the last response (interim 1xx replies reset them). */
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    struct http_req *r = ud;
+    size_t len = size * n;
+    if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+        r->ctype[0] = '\0';
+        r->retry_after_s = -1;
+        return len;
+    }
+    bool is_ct = header_named(p, len, "Content-Type");
+    bool is_ra = !is_ct && header_named(p, len, "Retry-After");
+    if (!is_ct && !is_ra)
+        return len;
+    const char *v = (const char *)memchr(p, ':', len) + 1;
+    const char *end = p + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    char val[128];
+    size_t vn = (size_t)(end - v) < sizeof(val) - 1 ? (size_t)(end - v) : sizeof(val) - 1;
+    memcpy(val, v, vn);
+    val[vn] = '\0';
+    if (is_ct) {
+        memcpy(r->ctype, val, vn + 1);
+        md_sanitize(r->ctype);
+    } else {
+        r->retry_after_s = parse_retry_after(val);
+    }
+    return len;
+}
+
+/*
+ * Method and body. CUSTOMREQUEST keeps libcurl's POST machinery for the body
+ * while sending another verb; a body always goes with an explicit type
+ * because MLflow rejects anything but application/json with a 400.
+ */
+static void easy_setup_method(struct http_req *r, const struct md_http_req *req)
+{
+    CURL *e = r->easy;
+    /* A body-less PUT or PATCH still needs Content-Length: 0, which POSTFIELDS gives. */
+    bool fields = req->method == MD_HTTP_POST || req->method == MD_HTTP_PUT ||
+                  req->method == MD_HTTP_PATCH || (req->method == MD_HTTP_DELETE && req->body);
+    switch (req->method) {
+    case MD_HTTP_GET:
+        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+        break;
+    case MD_HTTP_HEAD:
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+        break;
+    case MD_HTTP_POST:
+        curl_easy_setopt(e, CURLOPT_POST, 1L);
+        break;
+    default: /* PUT, PATCH, DELETE: MLflow reads DELETE parameters from a JSON body */
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method_name(req->method));
+        break;
+    }
+    if (fields) {
+        /* Size first: COPYPOSTFIELDS then copies exactly body_len bytes, NULs included. */
+        size_t n = req->body ? req->body_len : 0;
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
+        curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");
+    }
+    if (fields && req->body) {
+        const char *ct = req->content_type ? req->content_type : "application/json";
+        char *line = md_xasprintf("Content-Type: %s", ct);
+        hdr_add(r, line);
+        free(line);
+    } else if (fields) {
+        hdr_add(r, "Content-Type:"); /* no body: drop libcurl's form-urlencoded default */
+    }
+}
+
+/* Configure an easy handle once; a retry re-adds the same handle unchanged. */
+static void easy_setup(struct http_req *r, const struct md_http_req *req)
+{
+    CURL *e = curl_easy_init();
+    if (!e)
+        md_die_oom();
+    r->easy = e;
+    curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+    curl_easy_setopt(e, CURLOPT_URL, req->url);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "mldeck");
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* run searches compress very well */
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     req->connect_timeout_ms > 0 ? req->connect_timeout_ms
+                                                 : HTTP_CONNECT_TIMEOUT_MS);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+                     req->timeout_ms > 0 ? req->timeout_ms : HTTP_TIMEOUT_MS);
+    /* Fails early when Content-Length already exceeds the cap. */
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->body.cap);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, req->insecure_tls ? 0L : 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, req->insecure_tls ? 0L : 2L);
+    if (req->ca_path)
+        curl_easy_setopt(e, CURLOPT_CAINFO, req->ca_path);
+
+    hdr_add(r, "Accept: application/json");
+    hdr_add(r, "Expect:"); /* no 100-continue round trip on large bodies */
+    easy_setup_method(r, req);
+    if (req->amz_target) {
+        char *line = md_xasprintf("X-Amz-Target: %s", req->amz_target);
+        hdr_add(r, line);
+        free(line);
+    }
+    if (req->auth == MD_HTTP_AUTH_BEARER && req->token) {
+        char *line = md_xasprintf("Authorization: Bearer %s", req->token);
+        hdr_add(r, line);
+        explicit_bzero(line, strlen(line));
+        free(line);
+    } else if (req->auth == MD_HTTP_AUTH_BASIC) {
+        /* libcurl copies both strings; CURLOPT_USERPWD would break on ':' in the user. */
+        curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(e, CURLOPT_USERNAME, req->user ? req->user : "");
+        curl_easy_setopt(e, CURLOPT_PASSWORD, req->password ? req->password : "");
+    }
+    for (size_t i = 0; req->headers && req->headers[i]; i++) {
+        /* MLflow's CORS check blocks writes that carry a foreign Origin: never send one. */
+        if (header_named(req->headers[i], strlen(req->headers[i]), "Origin"))
+            continue;
+        hdr_add(r, req->headers[i]);
+    }
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
+}
+
+/* xorshift64: jitter only needs to spread clients apart, not to be unpredictable. */
+static uint64_t rng_next(md_http *h)
+{
+    uint64_t x = h->rng;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    h->rng = x;
+    return x;
+}
+
+/* Start an attempt: state from a previous attempt must not leak into this one. */
+static void req_start(md_http *h, struct http_req *r)
+{
+    md_buf_reset(&r->body);
+    r->body_st = MD_OK;
+    r->ctype[0] = '\0';
+    r->retry_after_s = -1;
+    r->errbuf[0] = '\0';
+    r->attempts++;
+    r->state = REQ_ACTIVE;
+    h->sent++;
+    CURLMcode mc = curl_multi_add_handle(h->multi, r->easy);
+    if (mc == CURLM_OUT_OF_MEMORY)
+        md_die_oom();
+    if (mc != CURLM_OK)
+        MD_BUG("curl_multi_add_handle: %s", curl_multi_strerror(mc));
+}
+
+uint64_t md_http_submit(md_http *h, const struct md_http_req *req, md_http_done_fn done, void *ud)
+{
+    assert(h && req);
+    struct http_req *r = md_xcalloc(1, sizeof(*r));
+    r->id = h->next_id++;
+    r->method = req->method;
+    r->safe_url = url_part(req->url, CURLUPART_URL);
+    if (!r->safe_url)
+        r->safe_url = md_xstrdup("(invalid URL)");
+    r->tag = md_xstrdup0(req->tag);
+    r->is_read = md_http_is_read(req->method, req->url, req->amz_target);
+    r->max_retries = req->max_retries < 0 ? HTTP_MAX_RETRIES : req->max_retries;
+    r->start_ms = md_mono_ms();
+    r->retry_after_s = -1;
+    r->done = done;
+    r->ud = ud;
+    md_buf_init(&r->body, req->max_body ? req->max_body : HTTP_MAX_BODY);
+    list_append(h, r);
+
+    char *scheme = url_part(req->url, CURLUPART_SCHEME);
+    bool web = scheme && (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0);
+    free(scheme);
+    if (!web) {
+        r->state = REQ_DONE;
+        r->resp.status = md_err_set(&r->resp.err, MD_ERR_INVALID,
+                                    "cannot send %s request '%s': not an http(s) URL",
+                                    method_name(req->method), r->tag[0] ? r->tag : "untagged");
+        md_log(MD_LOG_WARN, "http: refused %s with an invalid URL (%s)", method_name(req->method),
+               r->tag);
+        return 0;
+    }
+    if (h->read_only && (!r->is_read || headers_can_override(req->headers))) {
+        char *path = url_part(req->url, CURLUPART_PATH);
+        if (!path)
+            path = md_xstrdup("?");
+        md_sanitize(path);
+        r->state = REQ_DONE;
+        r->resp.status = md_err_set(&r->resp.err, MD_ERR_READ_ONLY,
+                                    "read-only mode: refused %s '%s'", method_name(req->method),
+                                    path);
+        md_log(MD_LOG_WARN, "http: read-only mode: refused %s '%s' (%s)",
+               method_name(req->method), path, r->tag);
+        free(path);
+        return 0;
+    }
+    easy_setup(r, req);
+    req_start(h, r);
+    return r->id;
+}
+
+/* The statuses MLflow's own client retries (reference/mlflow.md section 4). */
+static bool code_is_retryable(long code)
+{
+    return code == 408 || code == 429 || code == 500 || code == 502 || code == 503 || code == 504;
+}
+
+/* Transport failures worth another try; DNS, TLS and URL errors will not heal in seconds. */
+static bool curl_is_retryable(CURLcode rc)
+{
+    return rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT ||
+           rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING;
+}
+
+/*
+ * Retry delay in ms for a failed attempt, or -1 to stop. Retry-After wins over
+ * backoff; past HTTP_MAX_RETRY_AFTER_S the reply is reported so the caller's
+ * own schedule (which knows about hidden panes) decides when to come back.
+ */
+static int64_t retry_delay(md_http *h, struct http_req *r, CURLcode rc, long code)
+{
+    if (!r->is_read || r->attempts > r->max_retries)
+        return -1;
+    bool again = rc == CURLE_OK ? code_is_retryable(code) : curl_is_retryable(rc);
+    if (!again)
+        return -1;
+    if (rc == CURLE_OK && r->retry_after_s >= 0)
+        return r->retry_after_s > HTTP_MAX_RETRY_AFTER_S ? -1 : (int64_t)r->retry_after_s * 1000;
+    int64_t base = (int64_t)HTTP_BACKOFF_MS << (r->attempts - 1);
+    return base + (int64_t)(rng_next(h) % (uint64_t)(base / 2 + 1));
+}
+
+/* An attempt ended: schedule a retry or record the outcome for dispatch. */
+static void req_finish(md_http *h, struct http_req *r, CURLcode rc)
+{
+    long code = 0;
+    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+    const char *m = method_name(r->method);
+    int64_t delay = retry_delay(h, r, rc, code);
+    if (delay >= 0) {
+        char why[64];
+        if (rc == CURLE_OK)
+            snprintf(why, sizeof(why), "HTTP %ld", code);
+        else
+            snprintf(why, sizeof(why), "%s", curl_easy_strerror(rc));
+        md_log(MD_LOG_DEBUG, "http %s %s -> %s, retry %d/%d in %lld ms (%s)", m, r->safe_url, why,
+               r->attempts, r->max_retries, (long long)delay, r->tag);
+        r->state = REQ_WAITING;
+        r->due_ms = md_mono_ms() + delay;
+        return;
+    }
+    r->state = REQ_DONE;
+    r->resp.code = code;
+    if (r->body_st != MD_OK || rc == CURLE_FILESIZE_EXCEEDED) {
+        r->resp.status = MD_ERR_TOO_BIG;
+        md_err_set_http(&r->resp.err, MD_ERR_TOO_BIG, code,
+                        "response from '%s' is larger than the %zu-byte cap", r->safe_url,
+                        r->body.cap);
+        md_buf_reset(&r->body); /* a truncated body must not be parsed */
+    } else if (rc == CURLE_OPERATION_TIMEDOUT) {
+        r->resp.status = MD_ERR_TIMEOUT;
+        md_err_set(&r->resp.err, MD_ERR_TIMEOUT, "request to '%s' timed out: %s", r->safe_url,
+                   curl_easy_strerror(rc));
+    } else if (rc != CURLE_OK) {
+        /* curl_easy_strerror, not errbuf: the static text cannot echo URLs or credentials. */
+        r->resp.status = MD_ERR_NET;
+        md_err_set(&r->resp.err, MD_ERR_NET, "cannot reach '%s': %s", r->safe_url,
+                   curl_easy_strerror(rc));
+    } else {
+        r->resp.status = MD_OK;
+    }
+    int64_t elapsed = md_mono_ms() - r->start_ms;
+    if (r->resp.status == MD_OK)
+        md_log(MD_LOG_DEBUG, "http %s %s -> %ld in %lld ms, %d attempt(s) (%s)", m, r->safe_url,
+               code, (long long)elapsed, r->attempts, r->tag);
+    else /* errbuf has the detail (TLS verify reasons, OS errors) but not credentials */
+        md_log(MD_LOG_DEBUG, "http %s %s -> %s in %lld ms, %d attempt(s) (%s): %s", m,
+               r->safe_url, md_status_str(r->resp.status), (long long)elapsed, r->attempts, r->tag,
+               r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc));
+}
+
+/* Hand a DONE request to its callback. The request is already off the list. */
+static void req_report(struct http_req *r)
+{
+    struct md_http_resp *resp = &r->resp;
+    resp->body = r->body.data ? r->body.data : "";
+    resp->body_len = r->body.data ? r->body.len : 0;
+    resp->content_type = r->ctype;
+    resp->retry_after_s = r->retry_after_s;
+    resp->attempts = r->attempts;
+    resp->elapsed_ms = md_mono_ms() - r->start_ms;
+    if (r->done)
+        r->done(resp, r->ud);
+}
+
+md_status md_http_new(md_http **out, struct md_err *err)
+{
+    /* Once per process, never undone: other code in the process may use libcurl too. */
+    static bool curl_ready;
+    *out = NULL;
+    if (!curl_ready) {
+        CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+        if (rc != CURLE_OK)
+            return md_err_set(err, MD_ERR_NET, "cannot initialise libcurl: %s",
+                              curl_easy_strerror(rc));
+        curl_ready = true;
+    }
+    md_http *h = md_xcalloc(1, sizeof(*h));
+    h->multi = curl_multi_init();
+    if (!h->multi) {
+        free(h);
+        return md_err_set(err, MD_ERR_NOMEM, "cannot create the libcurl multi handle");
+    }
+    h->next_id = 1;
+    h->rng = (uint64_t)md_mono_ms() * 0x9E3779B97F4A7C15ULL | 1;
+    *out = h;
+    return MD_OK;
+}
+
+void md_http_free(md_http *h)
+{
+    if (!h)
+        return;
+    while (h->head)
+        md_http_cancel(h, h->head->id);
+    curl_multi_cleanup(h->multi);
+    free(h);
+}
+
+void md_http_set_read_only(md_http *h)
+{
+    h->read_only = true;
+}
+
+bool md_http_read_only(const md_http *h)
+{
+    return h->read_only;
+}
+
+void md_http_cancel(md_http *h, uint64_t id)
+{
+    if (!h || id == 0)
+        return;
+    struct http_req *r = h->head;
+    while (r && r->id != id)
+        r = r->next;
+    if (!r)
+        return;
+    if (r->state == REQ_ACTIVE)
+        curl_multi_remove_handle(h->multi, r->easy);
+    list_unlink(h, r);
+    md_log(MD_LOG_DEBUG, "http %s %s cancelled (%s)", method_name(r->method), r->safe_url, r->tag);
+    req_free(r);
+}
+
+size_t md_http_pending(const md_http *h)
+{
+    return h ? h->pending : 0;
+}
+
+uint64_t md_http_sent_count(const md_http *h)
+{
+    return h ? h->sent : 0;
+}
+
+/* Milliseconds until the next retry timer, 0 when something is due or waiting to be reported. */
+static int64_t next_due_ms(const md_http *h, int64_t cap)
+{
+    int64_t now = md_mono_ms();
+    int64_t best = cap;
+    for (const struct http_req *r = h->head; r; r = r->next) {
+        int64_t d = cap;
+        if (r->state == REQ_DONE)
+            d = 0;
+        else if (r->state == REQ_WAITING)
+            d = r->due_ms > now ? r->due_ms - now : 0;
+        if (d < best)
+            best = d;
+    }
+    return best;
+}
+
+/* curl_waitfd has its own event bits; map poll(2) bits across in either direction. */
+static short map_events(short ev, bool to_curl)
+{
+    static const short bits[][2] = {{POLLIN, CURL_WAIT_POLLIN}, {POLLPRI, CURL_WAIT_POLLPRI},
+                                    {POLLOUT, CURL_WAIT_POLLOUT}};
+    short out = 0;
+    for (size_t i = 0; i < MD_ARRAY_LEN(bits); i++) {
+        if (ev & bits[i][!to_curl])
+            out |= bits[i][to_curl];
+    }
+    return out;
+}
+
+md_status md_http_poll(md_http *h, struct md_pollfd *fds, unsigned nfds, int timeout_ms)
+{
+    struct curl_waitfd stack[HTTP_POLL_FDS_STACK];
+    struct curl_waitfd *w = nfds <= HTTP_POLL_FDS_STACK ? stack : md_xcalloc(nfds, sizeof(*w));
+    for (unsigned i = 0; i < nfds; i++) {
+        w[i].fd = fds[i].fd;
+        w[i].events = map_events(fds[i].events, true);
+        w[i].revents = 0;
+    }
+    int wait = (int)next_due_ms(h, timeout_ms < 0 ? INT_MAX : timeout_ms);
+    int numfds = 0;
+    /* curl_multi_poll also shortens the wait to libcurl's own next timeout. */
+    CURLMcode mc = curl_multi_poll(h->multi, nfds ? w : NULL, nfds, wait, &numfds);
+    for (unsigned i = 0; i < nfds; i++)
+        fds[i].revents = mc == CURLM_OK ? map_events(w[i].revents, false) : 0;
+    if (w != stack)
+        free(w);
+    if (mc != CURLM_OK) {
+        md_log(MD_LOG_ERROR, "http: curl_multi_poll failed: %s", curl_multi_strerror(mc));
+        return MD_ERR_NET;
+    }
+    return MD_OK;
+}
+
+void md_http_run(md_http *h)
+{
+    int64_t now = md_mono_ms();
+    for (struct http_req *r = h->head; r; r = r->next) {
+        if (r->state == REQ_WAITING && r->due_ms <= now)
+            req_start(h, r);
+    }
+    int running = 0;
+    CURLMcode mc = curl_multi_perform(h->multi, &running);
+    if (mc != CURLM_OK)
+        md_log(MD_LOG_ERROR, "http: curl_multi_perform failed: %s", curl_multi_strerror(mc));
+    CURLMsg *msg;
+    int left = 0;
+    while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        char *priv = NULL;
+        CURL *e = msg->easy_handle;
+        CURLcode rc = msg->data.result; /* msg is invalid after remove_handle */
+        curl_easy_getinfo(e, CURLINFO_PRIVATE, &priv);
+        curl_multi_remove_handle(h->multi, e);
+        req_finish(h, (struct http_req *)priv, rc);
+    }
+    /*
+     * Dispatch. Only requests DONE before this point are reported now, so a
+     * callback that submits something refused at once cannot loop forever;
+     * the list is rescanned after each callback because it may cancel or
+     * submit.
+     */
+    for (struct http_req *r = h->head; r; r = r->next)
+        r->report_now = r->state == REQ_DONE;
+    for (;;) {
+        struct http_req *r = h->head;
+        while (r && !(r->state == REQ_DONE && r->report_now))
+            r = r->next;
+        if (!r)
+            break;
+        list_unlink(h, r);
+        req_report(r);
+        req_free(r);
+    }
+}
+
+md_status md_http_wait_all(md_http *h, int timeout_ms)
+{
+    int64_t deadline = md_mono_ms() + timeout_ms;
+    for (;;) {
+        md_http_run(h);
+        if (h->pending == 0)
+            return MD_OK;
+        int64_t left = deadline - md_mono_ms();
+        if (left <= 0)
+            return MD_ERR_TIMEOUT;
+        md_status st = md_http_poll(h, NULL, 0, left > 1000 ? 1000 : (int)left);
+        if (st != MD_OK)
+            return st;
+    }
+}
+
+char *md_http_escape(const char *s)
+{
+    /* A NULL handle is accepted since libcurl 7.82. */
+    char *e = curl_easy_escape(NULL, s ? s : "", 0);
+    if (!e)
+        md_die_oom();
+    char *out = md_xstrdup(e);
+    curl_free(e);
+    return out;
+}
