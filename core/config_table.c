@@ -1,0 +1,162 @@
+/*
+ * config_table.c - every configuration setting, declared once.
+ *
+ * To add a setting: add a field to the struct in include/mldeck/config.h and
+ * a row here. The loader (core/config.c) parses, range-checks, applies the
+ * default and the environment, and --help-config lists it, from this row.
+ * The help text is rendered here too, next to what it describes.
+ */
+#include <stdio.h>
+
+#include "config_int.h"
+
+const char *const md_config_backend_kinds[] = {"mlflow", "sagemaker", "azureml", "fixture", NULL};
+
+const struct md_config_setting md_config_settings[] = {
+    /* ---- top level ---- */
+    {.scope = MD_CONFIG_TOP, .name = "current_context", .type = MD_CONFIG_NAME,
+     .env = "MLDECK_CONTEXT", .offset = offsetof(struct md_config, current_context),
+     .help = "context opened at start (default: the first one)"},
+    {.scope = MD_CONFIG_TOP, .name = "read_only", .type = MD_CONFIG_BOOL, .def = "false",
+     .env = "MLDECK_READ_ONLY", .flags = MD_CONFIG_ENV_LATCH,
+     .offset = offsetof(struct md_config, read_only),
+     .help = "refuse every change in every context; the environment can only switch it on"},
+    {.scope = MD_CONFIG_TOP, .name = "theme", .type = MD_CONFIG_NAME, .def = "default",
+     .env = "MLDECK_THEME", .offset = offsetof(struct md_config, theme),
+     .help = "theme name (themes/NAME.yaml) or path; the environment beats context themes"},
+    {.scope = MD_CONFIG_TOP, .name = "contexts", .type = MD_CONFIG_LIST,
+     .offset = offsetof(struct md_config, contexts), .child = MD_CONFIG_CONTEXT,
+     .help = "the contexts (default: one built from MLFLOW_TRACKING_URI)"},
+
+    /* ---- each context ---- */
+    {.scope = MD_CONFIG_CONTEXT, .name = "name", .type = MD_CONFIG_NAME,
+     .flags = MD_CONFIG_REQUIRED, .offset = offsetof(struct md_context, name),
+     .help = "unique name, as used by current_context and :ctx"},
+    {.scope = MD_CONFIG_CONTEXT, .name = "read_only", .type = MD_CONFIG_BOOL, .def = "false",
+     .offset = offsetof(struct md_context, read_only),
+     .help = "refuse every change in this context"},
+    {.scope = MD_CONFIG_CONTEXT, .name = "refresh", .type = MD_CONFIG_SECONDS, .def = "10",
+     .min = 0, .max = 86400, .offset = offsetof(struct md_context, refresh_s),
+     .help = "automatic refresh interval (10, 30s, 5m); 0 turns it off"},
+    {.scope = MD_CONFIG_CONTEXT, .name = "theme", .type = MD_CONFIG_NAME,
+     .offset = offsetof(struct md_context, theme),
+     .help = "theme for this context, e.g. to mark production (default: the global theme)"},
+    {.scope = MD_CONFIG_CONTEXT, .name = "backends", .type = MD_CONFIG_LIST,
+     .flags = MD_CONFIG_REQUIRED, .offset = offsetof(struct md_context, backends),
+     .child = MD_CONFIG_BACKEND, .help = "the platforms this context shows (at least one)"},
+
+    /* ---- each backend ---- */
+    {.scope = MD_CONFIG_BACKEND, .name = "name", .type = MD_CONFIG_NAME,
+     .flags = MD_CONFIG_REQUIRED, .offset = offsetof(struct md_backend_conf, name),
+     .help = "name, unique within the context"},
+    {.scope = MD_CONFIG_BACKEND, .name = "type", .type = MD_CONFIG_ENUM, .def = "mlflow",
+     .choices = md_config_backend_kinds, .offset = offsetof(struct md_backend_conf, kind),
+     .help = "platform"},
+    {.scope = MD_CONFIG_BACKEND, .name = "url", .type = MD_CONFIG_STRING,
+     .offset = offsetof(struct md_backend_conf, url),
+     .help = "base URL (http:// or https://); a directory for fixture; "
+             "required for mlflow and fixture"},
+    {.scope = MD_CONFIG_BACKEND, .name = "token_env", .type = MD_CONFIG_ENV_NAME,
+     .def = "MLFLOW_TRACKING_TOKEN", .flags = MD_CONFIG_MLFLOW_DEF,
+     .offset = offsetof(struct md_backend_conf, token_env),
+     .help = "environment variable holding a bearer token"},
+    {.scope = MD_CONFIG_BACKEND, .name = "username_env", .type = MD_CONFIG_ENV_NAME,
+     .def = "MLFLOW_TRACKING_USERNAME", .flags = MD_CONFIG_MLFLOW_DEF,
+     .offset = offsetof(struct md_backend_conf, username_env),
+     .help = "environment variable holding the basic-auth user"},
+    {.scope = MD_CONFIG_BACKEND, .name = "password_env", .type = MD_CONFIG_ENV_NAME,
+     .def = "MLFLOW_TRACKING_PASSWORD", .flags = MD_CONFIG_MLFLOW_DEF,
+     .offset = offsetof(struct md_backend_conf, password_env),
+     .help = "environment variable holding the basic-auth password"},
+    {.scope = MD_CONFIG_BACKEND, .name = "ca_path", .type = MD_CONFIG_STRING,
+     .offset = offsetof(struct md_backend_conf, ca_path),
+     .help = "CA bundle file (default: the system's)"},
+    {.scope = MD_CONFIG_BACKEND, .name = "insecure_tls", .type = MD_CONFIG_BOOL, .def = "false",
+     .offset = offsetof(struct md_backend_conf, insecure_tls),
+     .help = "skip TLS certificate checks (not with ca_path)"},
+    {.scope = MD_CONFIG_BACKEND, .name = "timeout", .type = MD_CONFIG_MILLIS, .def = "15000",
+     .min = 100, .max = 600000, .offset = offsetof(struct md_backend_conf, timeout_ms),
+     .help = "request timeout in milliseconds (15000, 500ms, 30s)"},
+    {.scope = MD_CONFIG_BACKEND, .name = "region", .type = MD_CONFIG_STRING,
+     .offset = offsetof(struct md_backend_conf, region),
+     .help = "AWS region (sagemaker)"},
+    {.scope = MD_CONFIG_BACKEND, .name = "profile", .type = MD_CONFIG_STRING,
+     .offset = offsetof(struct md_backend_conf, profile),
+     .help = "AWS profile in ~/.aws/config (sagemaker)"},
+};
+
+const size_t md_config_n_settings = MD_ARRAY_LEN(md_config_settings);
+
+const char *md_backend_kind_str(enum md_backend_kind k)
+{
+    if ((unsigned)k < MD_ARRAY_LEN(md_config_backend_kinds) - 1)
+        return md_config_backend_kinds[k];
+    return "unknown";
+}
+
+/* "true|false", "0..86400 seconds": the value column of the help text. */
+static void type_text(const struct md_config_setting *s, char *buf, size_t size)
+{
+    switch (s->type) {
+    case MD_CONFIG_BOOL:
+        snprintf(buf, size, "true|false");
+        break;
+    case MD_CONFIG_LONG:
+        snprintf(buf, size, "%ld..%ld", s->min, s->max);
+        break;
+    case MD_CONFIG_SECONDS:
+        snprintf(buf, size, "%ld..%ld seconds", s->min, s->max);
+        break;
+    case MD_CONFIG_MILLIS:
+        snprintf(buf, size, "%ld..%ld ms", s->min, s->max);
+        break;
+    case MD_CONFIG_ENUM: {
+        size_t off = 0;
+        for (size_t i = 0; s->choices[i] && off < size; i++)
+            off += (size_t)snprintf(buf + off, size - off, "%s%s", i ? "|" : "", s->choices[i]);
+        break;
+    }
+    case MD_CONFIG_LIST:
+        snprintf(buf, size, "list of %ss", s->child == MD_CONFIG_CONTEXT ? "context" : "backend");
+        break;
+    case MD_CONFIG_ENV_NAME:
+        snprintf(buf, size, "variable name");
+        break;
+    default:
+        snprintf(buf, size, "text");
+        break;
+    }
+}
+
+md_status md_config_help(struct md_buf *out)
+{
+    static const char *const heads[] = {"top level", "each context (under contexts:)",
+                                        "each backend (under backends:)"};
+    md_status st = md_buf_adds(out, "mldeck configuration: $XDG_CONFIG_HOME/mldeck/config.yaml "
+                                    "or --config FILE\n"
+                                    "precedence: defaults < file < environment < command line\n");
+    for (int sc = MD_CONFIG_TOP; sc <= MD_CONFIG_BACKEND && st == MD_OK; sc++) {
+        st = md_buf_addf(out, "\n%s:\n", heads[sc]);
+        for (size_t i = 0; i < md_config_n_settings && st == MD_OK; i++) {
+            const struct md_config_setting *s = &md_config_settings[i];
+            char type[96];
+            if ((int)s->scope != sc)
+                continue;
+            type_text(s, type, sizeof(type));
+            st = md_buf_addf(out, "  %-16s %s", s->name, type);
+            if (st == MD_OK && (s->flags & MD_CONFIG_REQUIRED))
+                st = md_buf_adds(out, ", required");
+            if (st == MD_OK && s->def && s->type != MD_CONFIG_LIST)
+                st = md_buf_addf(out, ", default %s%s", s->def,
+                                 (s->flags & MD_CONFIG_MLFLOW_DEF) ? " (mlflow)" : "");
+            if (st == MD_OK && s->env)
+                st = md_buf_addf(out, ", environment %s", s->env);
+            if (st == MD_OK)
+                st = md_buf_addf(out, "\n      %s\n", s->help);
+        }
+    }
+    if (st == MD_OK)
+        st = md_buf_adds(out, "\nsecrets never go in the file: name the variables that hold them "
+                              "(token_env, username_env, password_env)\n");
+    return st;
+}

@@ -1,0 +1,564 @@
+/* Unit tests for core/config.c: the table-driven loader, its errors and precedence. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mldeck/config.h"
+
+static const char *const env_vars[] = {
+    "MLDECK_READ_ONLY",           "MLDECK_CONTEXT",
+    "MLDECK_THEME",               "MLFLOW_TRACKING_URI",
+    "MLFLOW_TRACKING_INSECURE_TLS", "MLFLOW_TRACKING_SERVER_CERT_PATH",
+    "XDG_CONFIG_HOME",            "XDG_STATE_HOME",
+};
+
+static char tmpdir[64];
+
+/* Each test starts from an environment without any variable the loader reads. */
+static int clean_env(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(env_vars) / sizeof(env_vars[0]); i++)
+        unsetenv(env_vars[i]);
+    return 0;
+}
+
+static int make_tmpdir(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/mldeck-test-config-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int remove_tmpdir(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof(path), "%s/cfg.yaml", tmpdir);
+    unlink(path);
+    return rmdir(tmpdir);
+}
+
+static md_status parse(struct md_config *cfg, const char *yaml, struct md_err *err)
+{
+    return md_config_parse(cfg, "cfg.yaml", yaml, strlen(yaml), err);
+}
+
+/* The YAML must fail with MD_ERR_CONFIG and exactly this message. */
+static void expect_error(const char *yaml, const char *msg)
+{
+    struct md_config cfg;
+    struct md_err err = MD_ERR_INIT;
+    assert_int_equal(parse(&cfg, yaml, &err), MD_ERR_CONFIG);
+    assert_int_equal(err.code, MD_ERR_CONFIG);
+    assert_string_equal(err.msg, msg);
+    assert_null(cfg.contexts); /* left released */
+    assert_null(cfg.path);
+    md_config_release(&cfg);
+}
+
+static const char full_yaml[] =
+    "current_context: staging\n"
+    "read_only: false\n"
+    "theme: light\n"
+    "contexts:\n"
+    "  - name: prod\n"
+    "    read_only: true\n"
+    "    refresh: 30\n"
+    "    theme: prod-red\n"
+    "    backends:\n"
+    "      - name: tracking\n"
+    "        type: mlflow\n"
+    "        url: https://mlflow.example.com/\n"
+    "        token_env: PROD_MLFLOW_TOKEN\n"
+    "        timeout: 30s\n"
+    "      - name: sm\n"
+    "        type: sagemaker\n"
+    "        region: eu-west-1\n"
+    "        profile: prod\n"
+    "  - name: staging\n"
+    "    refresh: 5m\n"
+    "    backends:\n"
+    "      - name: local\n"
+    "        type: fixture\n"
+    "        url: tests/fixtures/mlflow\n"
+    "        timeout: 500ms\n"
+    "        ca_path: /etc/ssl/ca.pem\n";
+
+static void test_full_file(void **state)
+{
+    (void)state;
+    struct md_config cfg;
+    struct md_err err = MD_ERR_INIT;
+    assert_int_equal(parse(&cfg, full_yaml, &err), MD_OK);
+    assert_string_equal(cfg.path, "cfg.yaml");
+    assert_string_equal(cfg.current_context, "staging");
+    assert_false(cfg.read_only);
+    assert_string_equal(cfg.theme, "light");
+    assert_int_equal(cfg.n_contexts, 2);
+
+    const struct md_context *prod = md_config_context(&cfg, "prod");
+    assert_non_null(prod);
+    assert_true(prod->read_only);
+    assert_int_equal(prod->refresh_s, 30);
+    assert_string_equal(prod->theme, "prod-red");
+    assert_int_equal(prod->n_backends, 2);
+    const struct md_backend_conf *b = &prod->backends[0];
+    assert_string_equal(b->name, "tracking");
+    assert_int_equal(b->kind, MD_BACKEND_MLFLOW);
+    assert_string_equal(b->url, "https://mlflow.example.com");
+    assert_string_equal(b->token_env, "PROD_MLFLOW_TOKEN");
+    assert_string_equal(b->username_env, "MLFLOW_TRACKING_USERNAME");
+    assert_string_equal(b->password_env, "MLFLOW_TRACKING_PASSWORD");
+    assert_string_equal(b->ca_path, "");
+    assert_false(b->insecure_tls);
+    assert_int_equal(b->timeout_ms, 30000);
+    b = &prod->backends[1];
+    assert_int_equal(b->kind, MD_BACKEND_SAGEMAKER);
+    assert_string_equal(b->url, "");
+    assert_string_equal(b->token_env, ""); /* MLflow defaults are for MLflow only */
+    assert_string_equal(b->region, "eu-west-1");
+    assert_string_equal(b->profile, "prod");
+    assert_int_equal(b->timeout_ms, 15000);
+
+    const struct md_context *cur = md_config_context(&cfg, NULL);
+    assert_ptr_equal(cur, &cfg.contexts[1]);
+    assert_false(cur->read_only);
+    assert_int_equal(cur->refresh_s, 300);
+    assert_string_equal(cur->theme, "light"); /* inherited */
+    assert_int_equal(cur->backends[0].kind, MD_BACKEND_FIXTURE);
+    assert_string_equal(cur->backends[0].url, "tests/fixtures/mlflow");
+    assert_int_equal(cur->backends[0].timeout_ms, 500);
+    assert_string_equal(cur->backends[0].ca_path, "/etc/ssl/ca.pem");
+    assert_null(md_config_context(&cfg, "nope"));
+    md_config_release(&cfg);
+    assert_null(cfg.contexts);
+    md_config_release(&cfg); /* twice, and on a zeroed struct, is fine */
+}
+
+static void test_defaults_and_first_context(void **state)
+{
+    (void)state;
+    struct md_config cfg;
+    assert_int_equal(parse(&cfg,
+                           "contexts:\n"
+                           "  - name: only\n"
+                           "    backends: [{name: t, url: 'http://h:5000'}]\n",
+                           NULL),
+                     MD_OK);
+    assert_string_equal(cfg.current_context, "only");
+    assert_string_equal(cfg.theme, "default");
+    assert_int_equal(cfg.contexts[0].refresh_s, 10);
+    assert_string_equal(cfg.contexts[0].theme, "default");
+    assert_int_equal(cfg.contexts[0].backends[0].kind, MD_BACKEND_MLFLOW);
+    assert_string_equal(cfg.contexts[0].backends[0].token_env, "MLFLOW_TRACKING_TOKEN");
+    assert_int_equal(cfg.contexts[0].backends[0].timeout_ms, 15000);
+    md_config_release(&cfg);
+}
+
+static void test_anchors_share_settings(void **state)
+{
+    (void)state;
+    struct md_config cfg;
+    assert_int_equal(parse(&cfg,
+                           "contexts:\n"
+                           "  - name: a\n"
+                           "    backends: &bk\n"
+                           "      - {name: t, url: 'http://h'}\n"
+                           "  - name: b\n"
+                           "    backends: *bk\n",
+                           NULL),
+                     MD_OK);
+    assert_string_equal(cfg.contexts[1].backends[0].url, "http://h");
+    md_config_release(&cfg);
+}
+
+static void test_env_only_default(void **state)
+{
+    (void)state;
+    struct md_config cfg;
+    struct md_err err = MD_ERR_INIT;
+    setenv("XDG_CONFIG_HOME", tmpdir, 1); /* no mldeck/config.yaml there */
+    setenv("MLFLOW_TRACKING_URI", "https://tracking.example:8443/", 1);
+    setenv("MLFLOW_TRACKING_SERVER_CERT_PATH", "/ca.pem", 1);
+    assert_int_equal(md_config_load(&cfg, NULL, &err), MD_OK);
+    assert_string_equal(cfg.path, "");
+    assert_int_equal(cfg.n_contexts, 1);
+    assert_string_equal(cfg.current_context, "default");
+    const struct md_context *ctx = md_config_context(&cfg, NULL);
+    assert_non_null(ctx);
+    assert_string_equal(ctx->name, "default");
+    assert_int_equal(ctx->n_backends, 1);
+    assert_string_equal(ctx->backends[0].name, "mlflow");
+    assert_int_equal(ctx->backends[0].kind, MD_BACKEND_MLFLOW);
+    assert_string_equal(ctx->backends[0].url, "https://tracking.example:8443");
+    assert_string_equal(ctx->backends[0].ca_path, "/ca.pem");
+    assert_false(ctx->backends[0].insecure_tls);
+    assert_string_equal(ctx->backends[0].token_env, "MLFLOW_TRACKING_TOKEN");
+    md_config_release(&cfg);
+
+    unsetenv("MLFLOW_TRACKING_URI");
+    unsetenv("MLFLOW_TRACKING_SERVER_CERT_PATH");
+    setenv("MLFLOW_TRACKING_INSECURE_TLS", "true", 1);
+    assert_int_equal(md_config_load(&cfg, NULL, &err), MD_OK);
+    assert_string_equal(cfg.contexts[0].backends[0].url, "http://127.0.0.1:5000");
+    assert_true(cfg.contexts[0].backends[0].insecure_tls);
+    md_config_release(&cfg);
+}
+
+static void test_env_default_errors(void **state)
+{
+    (void)state;
+    struct md_config cfg;
+    struct md_err err = MD_ERR_INIT;
+    setenv("MLFLOW_TRACKING_INSECURE_TLS", "true", 1);
+    setenv("MLFLOW_TRACKING_SERVER_CERT_PATH", "/ca.pem", 1);
+    assert_int_equal(md_config_parse(&cfg, "", "", 0, &err), MD_ERR_CONFIG);
+    assert_string_equal(err.msg, "MLFLOW_TRACKING_INSECURE_TLS and "
+                                 "MLFLOW_TRACKING_SERVER_CERT_PATH cannot both be set");
+    md_err_clear(&err);
+    setenv("MLFLOW_TRACKING_INSECURE_TLS", "maybe", 1);
+    assert_int_equal(md_config_parse(&cfg, "", "", 0, &err), MD_ERR_CONFIG);
+    assert_string_equal(err.msg, "MLFLOW_TRACKING_INSECURE_TLS: expected true or false, "
+                                 "got 'maybe'");
+    md_err_clear(&err);
+    unsetenv("MLFLOW_TRACKING_INSECURE_TLS");
+    setenv("MLFLOW_TRACKING_URI", "databricks", 1);
+    assert_int_equal(md_config_parse(&cfg, "", "", 0, &err), MD_ERR_CONFIG);
+    assert_string_equal(err.msg, "unsupported MLFLOW_TRACKING_URI 'databricks': mldeck needs "
+                                 "an http:// or https:// tracking server");
+}
+
+static void test_file_without_contexts_uses_env(void **state)
+{
+    (void)state;
+    struct md_config cfg;
+    setenv("MLFLOW_TRACKING_URI", "http://10.0.0.1:5000", 1);
+    assert_int_equal(parse(&cfg, "read_only: true\ntheme: mono\n", NULL), MD_OK);
+    assert_int_equal(cfg.n_contexts, 1);
+    assert_string_equal(cfg.contexts[0].name, "default");
+    assert_string_equal(cfg.contexts[0].backends[0].url, "http://10.0.0.1:5000");
+    assert_true(cfg.contexts[0].read_only); /* the global switch reaches it */
+    assert_string_equal(cfg.contexts[0].theme, "mono");
+    md_config_release(&cfg);
+}
+
+static void test_missing_explicit_file(void **state)
+{
+    (void)state;
+    struct md_config cfg;
+    struct md_err err = MD_ERR_INIT;
+    assert_int_equal(md_config_load(&cfg, "/nonexistent/mldeck.yaml", &err), MD_ERR_IO);
+    assert_string_equal(err.msg,
+                        "cannot read config '/nonexistent/mldeck.yaml': No such file or directory");
+    assert_null(cfg.contexts);
+}
+
+static void test_load_file(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof(path), "%s/cfg.yaml", tmpdir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(full_yaml, f);
+    fputs("bogus: 1\n", f);
+    fclose(f);
+    struct md_config cfg;
+    struct md_err err = MD_ERR_INIT;
+    assert_int_equal(md_config_load(&cfg, path, &err), MD_ERR_CONFIG);
+    char want[256];
+    snprintf(want, sizeof(want), "%s:27:1: unknown key 'bogus' at top level", path);
+    assert_string_equal(err.msg, want);
+    f = fopen(path, "w");
+    fputs(full_yaml, f);
+    fclose(f);
+    assert_int_equal(md_config_load(&cfg, path, NULL), MD_OK);
+    assert_string_equal(cfg.path, path);
+    md_config_release(&cfg);
+}
+
+static void test_precedence_env_over_file(void **state)
+{
+    (void)state;
+    struct md_config cfg;
+    setenv("MLDECK_CONTEXT", "prod", 1);
+    setenv("MLDECK_THEME", "mono", 1);
+    setenv("MLDECK_READ_ONLY", "1", 1);
+    assert_int_equal(parse(&cfg, full_yaml, NULL), MD_OK);
+    assert_string_equal(cfg.current_context, "prod");
+    assert_string_equal(cfg.theme, "mono");
+    assert_string_equal(cfg.contexts[0].theme, "mono"); /* beats the context's own */
+    assert_true(cfg.read_only);
+    assert_true(cfg.contexts[1].read_only);
+    md_config_release(&cfg);
+
+    /* the environment can lock read-only on, never lift it */
+    unsetenv("MLDECK_CONTEXT");
+    setenv("MLDECK_READ_ONLY", "false", 1);
+    assert_int_equal(parse(&cfg, "read_only: true\n", NULL), MD_OK);
+    assert_true(cfg.read_only);
+    md_config_release(&cfg);
+
+    struct md_err err = MD_ERR_INIT;
+    setenv("MLDECK_READ_ONLY", "maybe", 1);
+    assert_int_equal(parse(&cfg, full_yaml, &err), MD_ERR_CONFIG);
+    assert_string_equal(err.msg, "MLDECK_READ_ONLY: expected true or false for 'read_only', "
+                                 "got 'maybe'");
+    unsetenv("MLDECK_READ_ONLY");
+    md_err_clear(&err);
+    setenv("MLDECK_CONTEXT", "prd", 1);
+    setenv("MLDECK_READ_ONLY", "", 1); /* empty is unset */
+    assert_int_equal(parse(&cfg, full_yaml, &err), MD_ERR_CONFIG);
+    assert_string_equal(err.msg, "MLDECK_CONTEXT: no context named 'prd' (did you mean 'prod'?)");
+}
+
+static void test_syntax_error(void **state)
+{
+    (void)state;
+    expect_error("contexts:\n  - name: a\n   bad: [1, 2\n",
+                 "cfg.yaml:3:4: did not find expected '-' indicator "
+                 "(while parsing a block collection at 2:3)");
+    expect_error("theme: a: b\n", "cfg.yaml:1:9: mapping values are not allowed in this context");
+    expect_error("a: 'unterminated\n",
+                 "cfg.yaml:2:1: found unexpected end of stream "
+                 "(while scanning a quoted scalar at 1:4)");
+    expect_error("theme: *nowhere\n", "cfg.yaml:1:8: unknown anchor 'nowhere'");
+    expect_error("theme: a\n---\ntheme: b\n",
+                 "cfg.yaml:2:1: more than one YAML document in the file");
+    expect_error("theme: \"a\\0b\"\n", "cfg.yaml:1:8: NUL character in a value");
+    expect_error("theme: a\x01\n", "cfg.yaml:1:9: control characters are not allowed");
+}
+
+static void test_structure_errors(void **state)
+{
+    (void)state;
+    expect_error("- a\n- b\n", "cfg.yaml:1:1: expected a mapping at top level, got a sequence");
+    expect_error("contexts: {name: a}\n",
+                 "cfg.yaml:1:11: expected a list of contexts for 'contexts', got a mapping");
+    expect_error("contexts:\n  - prod\n",
+                 "cfg.yaml:2:5: expected a mapping for each context, got a string");
+    expect_error("theme: [a]\n",
+                 "cfg.yaml:1:8: expected a single value for 'theme', got a sequence");
+    expect_error("read_only:\n", "cfg.yaml:1:11: missing value for 'read_only'");
+    expect_error("theme: a\ntheme: b\n",
+                 "cfg.yaml:2:1: duplicate key 'theme' at top level (first at 1:1)");
+    expect_error("[a]: 1\n", "cfg.yaml:1:1: expected a key name at top level, got a sequence");
+}
+
+static void test_unknown_keys(void **state)
+{
+    (void)state;
+    expect_error("contexts:\n"
+                 "  - name: prod\n"
+                 "    backends: [{name: t, url: 'http://h'}]\n"
+                 "    read_onyl: true\n",
+                 "cfg.yaml:4:5: unknown key 'read_onyl' in context (did you mean 'read_only'?)");
+    expect_error("colour: x\n", "cfg.yaml:1:1: unknown key 'colour' at top level");
+    expect_error("contexts:\n"
+                 "  - name: prod\n"
+                 "    backends:\n"
+                 "      - name: t\n"
+                 "        urll: http://h\n",
+                 "cfg.yaml:5:9: unknown key 'urll' in backend (did you mean 'url'?)");
+}
+
+static void test_wrong_types_and_ranges(void **state)
+{
+    (void)state;
+    expect_error("read_only: yes please\n",
+                 "cfg.yaml:1:12: expected true or false for 'read_only', got 'yes please'");
+    expect_error("contexts:\n  - name: a\n    refresh: 100000\n",
+                 "cfg.yaml:3:14: value '100000' for 'refresh' out of range (0 to 86400 seconds)");
+    expect_error("contexts:\n  - name: a\n    refresh: ten\n",
+                 "cfg.yaml:3:14: expected a duration for 'refresh' such as 10, 30s or 5m, "
+                 "got 'ten'");
+    expect_error("contexts:\n  - name: a\n    refresh: 1500ms\n",
+                 "cfg.yaml:3:14: expected whole seconds for 'refresh', got '1500ms'");
+    expect_error("contexts:\n"
+                 "  - name: a\n"
+                 "    backends:\n"
+                 "      - {name: t, url: 'http://h', timeout: 50}\n",
+                 "cfg.yaml:4:45: value '50' for 'timeout' out of range "
+                 "(100 to 600000 milliseconds)");
+    expect_error("contexts:\n"
+                 "  - name: a\n"
+                 "    backends:\n"
+                 "      - {name: t, type: mlfow}\n",
+                 "cfg.yaml:4:25: unknown value 'mlfow' for 'type' (did you mean 'mlflow'?); "
+                 "expected one of mlflow, sagemaker, azureml, fixture");
+    expect_error("contexts:\n"
+                 "  - name: a\n"
+                 "    backends:\n"
+                 "      - {name: t, type: fixture}\n",
+                 "cfg.yaml:4:9: backend 't' has no 'url' (required for type fixture)");
+    expect_error("contexts:\n"
+                 "  - name: a\n"
+                 "    backends:\n"
+                 "      - {name: t, url: 'ftp://h'}\n",
+                 "cfg.yaml:4:24: expected an http:// or https:// URL for 'url', got 'ftp://h'");
+    expect_error("contexts:\n"
+                 "  - name: a\n"
+                 "    backends:\n"
+                 "      - name: t\n"
+                 "        url: https://h\n"
+                 "        ca_path: /ca.pem\n"
+                 "        insecure_tls: true\n",
+                 "cfg.yaml:7:9: 'insecure_tls' and 'ca_path' cannot both be set");
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    const char *bk = "    backends: [{name: t, url: 'http://h'}]\n";
+    char yaml[512];
+    snprintf(yaml, sizeof(yaml), "contexts:\n  - name: prod\n%s  - name: prod\n%s", bk, bk);
+    expect_error(yaml, "cfg.yaml:4:11: duplicate context name 'prod' (first at 2:11)");
+    expect_error("contexts:\n"
+                 "  - name: a\n"
+                 "    backends:\n"
+                 "      - {name: t, url: 'http://h'}\n"
+                 "      - {name: t, url: 'http://i'}\n",
+                 "cfg.yaml:5:16: duplicate backend name 't' (first at 4:16)");
+    snprintf(yaml, sizeof(yaml), "contexts:\n  - read_only: true\n%s", bk);
+    expect_error(yaml, "cfg.yaml:2:5: context has no 'name'");
+    expect_error("contexts:\n  - name: empty\n",
+                 "cfg.yaml:2:5: context 'empty' has no 'backends'");
+    expect_error("contexts:\n  - name: empty\n    backends: []\n",
+                 "cfg.yaml:2:5: context 'empty' has no backends");
+    snprintf(yaml, sizeof(yaml), "current_context: prd\ncontexts:\n  - name: prod\n%s", bk);
+    expect_error(yaml, "cfg.yaml:1:18: current_context names no context: 'prd' "
+                       "(did you mean 'prod'?)");
+    expect_error("contexts:\n  - name: \"\"\n", "cfg.yaml:2:11: empty value for 'name'");
+}
+
+static void test_secrets_refused(void **state)
+{
+    (void)state;
+    expect_error("contexts:\n"
+                 "  - name: a\n"
+                 "    backends:\n"
+                 "      - name: t\n"
+                 "        url: http://h\n"
+                 "        token: dapi0123456789\n",
+                 "cfg.yaml:6:9: refusing secret-looking key 'token': keep secrets in the "
+                 "environment and name the variable with 'token_env'");
+    expect_error("contexts:\n"
+                 "  - name: a\n"
+                 "    backends:\n"
+                 "      - {name: t, url: 'http://h', password: hunter2}\n",
+                 "cfg.yaml:4:36: refusing secret-looking key 'password': keep secrets in the "
+                 "environment and name the variable with 'password_env'");
+    expect_error("api_key: abc\n", "cfg.yaml:1:1: refusing secret-looking key 'api_key': keep "
+                                   "secrets in the environment and name the variable with "
+                                   "'token_env'");
+    /* a secret pasted where a variable name belongs is refused without echoing it */
+    expect_error("contexts:\n"
+                 "  - name: a\n"
+                 "    backends:\n"
+                 "      - {name: t, url: 'http://h', token_env: 'sk-live 42'}\n",
+                 "cfg.yaml:4:47: expected the name of an environment variable for 'token_env' "
+                 "(the variable that holds the secret, not the secret)");
+    expect_error("contexts:\n"
+                 "  - name: a\n"
+                 "    backends:\n"
+                 "      - {name: t, url: 'https://u:hunter2@h'}\n",
+                 "cfg.yaml:4:24: refusing credentials in 'url': name environment variables "
+                 "with 'username_env' and 'password_env' instead");
+    setenv("MLDECK_TEST_SECRET", "s3cret", 1);
+    assert_string_equal(md_config_secret("MLDECK_TEST_SECRET"), "s3cret");
+    assert_null(md_config_secret("MLDECK_TEST_UNSET_VARIABLE"));
+    assert_null(md_config_secret(NULL));
+    unsetenv("MLDECK_TEST_SECRET");
+}
+
+static void test_paths_and_help(void **state)
+{
+    (void)state;
+    setenv("XDG_STATE_HOME", "/x/state", 1);
+    setenv("XDG_CONFIG_HOME", "relative/is/ignored", 1);
+    char *home = getenv("HOME");
+    char *s = md_config_default_state_path();
+    assert_string_equal(s, "/x/state/mldeck/state.db");
+    free(s);
+    setenv("HOME", "/home/op", 1);
+    s = md_config_default_path();
+    assert_string_equal(s, "/home/op/.config/mldeck/config.yaml");
+    free(s);
+    unsetenv("XDG_STATE_HOME");
+    s = md_config_default_state_path();
+    assert_string_equal(s, "/home/op/.local/state/mldeck/state.db");
+    free(s);
+    if (home)
+        setenv("HOME", home, 1);
+
+    struct md_buf b;
+    md_buf_init(&b, 1 << 16);
+    assert_int_equal(md_config_help(&b), MD_OK);
+    assert_non_null(strstr(b.data, "read_only"));
+    assert_non_null(strstr(b.data, "environment MLDECK_READ_ONLY"));
+    assert_non_null(strstr(b.data, "mlflow|sagemaker|azureml|fixture"));
+    assert_non_null(strstr(b.data, "0..86400 seconds"));
+    md_buf_release(&b);
+    assert_string_equal(md_backend_kind_str(MD_BACKEND_AZUREML), "azureml");
+    assert_string_equal(md_backend_kind_str((enum md_backend_kind)42), "unknown");
+}
+
+static void test_caps(void **state)
+{
+    (void)state;
+    struct md_config cfg;
+    struct md_err err = MD_ERR_INIT;
+    char deep[300];
+    memset(deep, '[', 100);
+    memset(deep + 100, ']', 100);
+    snprintf(deep + 200, sizeof(deep) - 200, "\n");
+    assert_int_equal(parse(&cfg, deep, &err), MD_ERR_TOO_BIG);
+    assert_string_equal(err.msg, "cfg.yaml:1:65: nesting deeper than 64 levels");
+
+    /* aliases multiply work without adding text: the walk is capped too */
+    size_t cap = 1 << 20, len = 0;
+    char *y = malloc(cap);
+    assert_non_null(y);
+    len += (size_t)snprintf(y + len, cap - len, "contexts:\n  - name: c0\n    backends: &b\n");
+    for (int i = 0; i < 300; i++)
+        len += (size_t)snprintf(y + len, cap - len, "      - {name: b%d, url: 'http://h'}\n", i);
+    for (int i = 1; i < 2000; i++)
+        len += (size_t)snprintf(y + len, cap - len, "  - {name: c%d, backends: *b}\n", i);
+    md_err_clear(&err);
+    assert_int_equal(md_config_parse(&cfg, "cfg.yaml", y, len, &err), MD_ERR_TOO_BIG);
+    assert_non_null(strstr(err.msg, "settings once aliases are expanded"));
+    free(y);
+}
+
+#define T(f) cmocka_unit_test_setup(f, clean_env)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_full_file),
+        T(test_defaults_and_first_context),
+        T(test_anchors_share_settings),
+        T(test_env_only_default),
+        T(test_env_default_errors),
+        T(test_file_without_contexts_uses_env),
+        T(test_missing_explicit_file),
+        T(test_load_file),
+        T(test_precedence_env_over_file),
+        T(test_syntax_error),
+        T(test_structure_errors),
+        T(test_unknown_keys),
+        T(test_wrong_types_and_ranges),
+        T(test_names),
+        T(test_secrets_refused),
+        T(test_paths_and_help),
+        T(test_caps),
+    };
+    return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+}
