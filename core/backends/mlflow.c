@@ -1,0 +1,718 @@
+/*
+ * mlflow.c - the MLflow tracking server backend: builds REST requests
+ * (/api/2.0/mlflow/...), submits them on the shared md_http, and turns each
+ * reply into one struct md_result through mlflow_parse() (mlflow_map.c).
+ *
+ * Every operation allocates a request context that lives until its HTTP
+ * callback has run; the backend keeps the pending ones on a list so that
+ * freeing the backend frees those whose transfers were dropped. Free the
+ * md_http (or let every request finish) before the backend. Secrets are
+ * copied into the instance at creation, handed to md_http per request, never
+ * logged, and wiped when the instance is freed.
+ */
+#include "mlflow_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../jsonx_int.h"
+
+#define API "/api/2.0/mlflow/"
+
+/* Page sizes: defaults and server caps (reference/mlflow.md §3.7). */
+#define EXPERIMENTS_DEFAULT 100
+#define EXPERIMENTS_MAX 50000
+#define RUNS_DEFAULT 200
+#define RUNS_MAX 50000
+#define MODELS_DEFAULT 100
+#define MODELS_MAX 1000
+#define VERSIONS_DEFAULT 200
+#define VERSIONS_MAX MLFLOW_MAX_PAGE_ITEMS
+#define HISTORY_DEFAULT 2500
+#define HISTORY_MAX 2500
+
+/* Runs come back whole (every param, tag and metric): allow big pages. */
+#define RUNS_MAX_BODY ((size_t)256 * 1024 * 1024)
+/* A page of more runs than this gets at least a minute to arrive. */
+#define RUNS_BIG_PAGE 1000
+#define BIG_PAGE_TIMEOUT_MS 60000L
+
+struct mlflow_req;
+
+struct mlflow {
+    struct md_backend base; /* first: the instance is handed out as a struct md_backend */
+    char *url;              /* base URL, no trailing '/' */
+    enum md_http_auth auth;
+    char *token;
+    char *user;
+    char *password;
+    char *ca_path; /* NULL for the system bundle */
+    bool insecure_tls;
+    long timeout_ms;
+    struct mlflow_req *pending; /* doubly linked, newest first */
+};
+
+enum req_flags {
+    REQ_ALIAS_LOOKUP = 1 << 0,  /* 400 "alias ... not found" means not found */
+    REQ_PROMPT_FILTER = 1 << 1, /* models search carrying the prompt filter */
+    REQ_EXACT_MODEL = 1 << 2,   /* versions search by pattern: keep only `model` */
+};
+
+struct mlflow_req {
+    struct mlflow_req *prev;
+    struct mlflow_req *next;
+    struct mlflow *ml;
+    uint64_t id;
+    enum md_result_kind kind;
+    unsigned flags;
+    md_backend_cb cb;
+    void *ud;
+    char *what;  /* "cannot list runs of experiment '12'": message prefix */
+    char *arg1;  /* history: run id; versions: model; models: page token */
+    char *arg2;  /* history: metric key */
+    size_t max;  /* models: page size, for the retry without filter */
+};
+
+static void on_reply(const struct md_http_resp *resp, void *ud);
+
+/* A caller-supplied name made fit to quote in a message: cleaned, at most ~64 bytes. */
+static char *subject(const char *s)
+{
+    char *c = md_xstrdup_clean(s);
+    size_t n = strlen(c);
+    if (n > 64) {
+        n = 64;
+        while (n > 0 && ((unsigned char)c[n] & 0xC0) == 0x80)
+            n--;
+        c[n] = '\0';
+    }
+    return c;
+}
+
+/*
+ * A request context. `what` (taken over) is the first half of every error
+ * message this request can produce, written when the subject is known.
+ */
+static struct mlflow_req *req_new(struct mlflow *ml, enum md_result_kind kind, md_backend_cb cb,
+                                  void *ud, char *what)
+{
+    struct mlflow_req *rq = md_xcalloc(1, sizeof(*rq));
+    rq->ml = ml;
+    rq->kind = kind;
+    rq->cb = cb;
+    rq->ud = ud;
+    rq->what = what;
+    return rq;
+}
+
+/* Contexts are freed by on_reply() or by mlflow_free(), never by the caller. */
+static void req_free(struct mlflow_req *rq)
+{
+    free(rq->what);
+    free(rq->arg1);
+    free(rq->arg2);
+    free(rq);
+}
+
+/* Newest first; the list only matters at mlflow_free(), so order is free. */
+static void req_link(struct mlflow_req *rq)
+{
+    struct mlflow *ml = rq->ml;
+    rq->prev = NULL;
+    rq->next = ml->pending;
+    if (ml->pending != NULL)
+        ml->pending->prev = rq;
+    ml->pending = rq;
+}
+
+/* O(1) removal: replies arrive in any order. */
+static void req_unlink(struct mlflow_req *rq)
+{
+    if (rq->prev != NULL)
+        rq->prev->next = rq->next;
+    else
+        rq->ml->pending = rq->next;
+    if (rq->next != NULL)
+        rq->next->prev = rq->prev;
+    rq->prev = rq->next = NULL;
+}
+
+/*
+ * Submit `method` on base URL + `path` (which includes the query) with an
+ * optional JSON body. The context is linked before the call: md_http reports
+ * every outcome, refusals included, through on_reply() later.
+ */
+static uint64_t req_submit(struct mlflow_req *rq, enum md_http_method method, const char *path,
+                           const char *body, size_t max_body, long timeout_ms, const char *tag)
+{
+    struct mlflow *ml = rq->ml;
+    static const char *const headers[] = {"Accept: application/json", NULL};
+    char *url = md_xasprintf("%s%s", ml->url, path);
+    struct md_http_req req = {
+        .method = method,
+        .url = url,
+        .body = body,
+        .body_len = body != NULL ? strlen(body) : 0,
+        .content_type = body != NULL ? "application/json" : NULL,
+        .headers = headers,
+        .auth = ml->auth,
+        .token = ml->token,
+        .user = ml->user,
+        .password = ml->password,
+        .ca_path = ml->ca_path,
+        .insecure_tls = ml->insecure_tls,
+        .timeout_ms = timeout_ms > 0 ? timeout_ms : ml->timeout_ms,
+        .max_retries = -1,
+        .max_body = max_body,
+        .tag = tag,
+    };
+    req_link(rq);
+    rq->id = md_http_submit(ml->base.http, &req, on_reply, rq);
+    free(url);
+    return rq->id;
+}
+
+/* md_http_escape() that treats NULL as "" and never returns NULL. */
+static char *esc(const char *s)
+{
+    char *e = md_http_escape(s != NULL ? s : "");
+    if (e == NULL)
+        md_die_oom();
+    return e;
+}
+
+/* Page size: `want`, or `def` when 0, clamped to 1..max. */
+static size_t page_size(size_t want, size_t def, size_t max)
+{
+    if (want == 0)
+        return def;
+    return want > max ? max : want;
+}
+
+/* cJSON_PrintUnformatted() of a request body, owned by the caller (cJSON_free()). */
+static char *print_body(cJSON *obj)
+{
+    char *s = cJSON_PrintUnformatted(obj);
+    cJSON_Delete(obj);
+    if (s == NULL)
+        md_die_oom();
+    return s;
+}
+
+/* cJSON object constructors abort on OOM like the x-allocators. */
+static cJSON *obj_new(void)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        md_die_oom();
+    return o;
+}
+
+static void obj_str(cJSON *o, const char *key, const char *value)
+{
+    if (cJSON_AddStringToObject(o, key, value != NULL ? value : "") == NULL)
+        md_die_oom();
+}
+
+/* ---- the reply path ------------------------------------------------------------------- */
+
+static uint64_t models_submit(struct mlflow_req *rq);
+
+/*
+ * One finished request: map it into a result, hand it to the callback, free
+ * the context. The result lives on this stack frame; released again after
+ * the callback (a no-op when the callback released it), so nothing leaks
+ * whatever the callback does.
+ */
+static void on_reply(const struct md_http_resp *resp, void *ud)
+{
+    struct mlflow_req *rq = ud;
+    req_unlink(rq);
+
+    bool ok_reply = resp->status == MD_OK && resp->code >= 200 && resp->code <= 299;
+    /* Azure ML and older servers refuse "!=" on tags: search again unfiltered */
+    if (resp->status == MD_OK && resp->code == 400 && (rq->flags & REQ_PROMPT_FILTER)) {
+        md_log(MD_LOG_INFO, "mlflow '%s': models search refused the prompt filter; "
+               "filtering locally", rq->ml->base.name);
+        rq->flags &= ~(unsigned)REQ_PROMPT_FILTER;
+        models_submit(rq);
+        return;
+    }
+
+    struct md_result res;
+    memset(&res, 0, sizeof(res));
+    res.kind = rq->kind;
+    res.fetched_ms = md_now_ms();
+    md_status st;
+    if (resp->status != MD_OK) {
+        st = resp->status;
+        md_err_set_http(&res.err, st, resp->err.http_status ? resp->err.http_status : resp->code,
+                        "%s: %s", rq->what,
+                        resp->err.msg[0] ? resp->err.msg : md_status_str(st));
+    } else if (!ok_reply) {
+        st = mlflow_map_error(rq->what, resp->code, resp->body, resp->body_len,
+                              (rq->flags & REQ_ALIAS_LOOKUP) != 0, &res.err);
+    } else {
+        struct md_err perr = MD_ERR_INIT;
+        st = mlflow_parse(rq->kind, resp->body, resp->body_len, &res, &perr);
+        if (st != MD_OK)
+            md_err_set_http(&res.err, st, resp->code, "%s: %s", rq->what, perr.msg);
+    }
+
+    if (st == MD_OK) {
+        res.raw = md_xmalloc(resp->body_len + 1);
+        memcpy(res.raw, resp->body, resp->body_len);
+        res.raw[resp->body_len] = '\0';
+        res.raw_len = resp->body_len;
+        if (rq->kind == MD_RESULT_HISTORY && res.history.run_id[0] == '\0') {
+            /* no points: still say which series this is */
+            free(res.history.run_id);
+            free(res.history.key);
+            res.history.run_id = md_xstrdup_clean(rq->arg1);
+            res.history.key = md_xstrdup_clean(rq->arg2);
+        }
+        if ((rq->flags & REQ_EXACT_MODEL) && rq->arg1 != NULL) {
+            /* a LIKE pattern matched a superset: keep the model asked for */
+            struct md_version_list *l = &res.versions;
+            size_t k = 0;
+            for (size_t i = 0; i < l->n; i++) {
+                if (strcmp(l->v[i].model, rq->arg1) == 0)
+                    l->v[k++] = l->v[i];
+                else
+                    md_model_version_release(&l->v[i]);
+            }
+            l->n = k;
+        }
+    } else {
+        md_experiment_list_release(&res.experiments);
+        md_run_list_release(&res.runs);
+        md_model_list_release(&res.models);
+        md_version_list_release(&res.versions);
+        md_metric_series_release(&res.history);
+    }
+    if (res.next_token == NULL)
+        res.next_token = md_xstrdup("");
+    res.status = st;
+
+    md_backend_cb cb = rq->cb;
+    void *cb_ud = rq->ud;
+    req_free(rq);
+    if (cb != NULL)
+        cb(&res, cb_ud);
+    md_result_release(&res);
+}
+
+/* ---- operations ----------------------------------------------------------------------- */
+
+/* GET /version: cheap, outside /api, and exempt from the server's host check. */
+static uint64_t mlflow_probe(struct md_backend *be, md_backend_cb cb, void *ud)
+{
+    struct mlflow *ml = (struct mlflow *)be;
+    char *who = subject(be->name);
+    struct mlflow_req *rq =
+        req_new(ml, MD_RESULT_PROBE, cb, ud, md_xasprintf("cannot reach MLflow server '%s'", who));
+    free(who);
+    return req_submit(rq, MD_HTTP_GET, "/version", NULL, 0, 0, "mlflow version");
+}
+
+static uint64_t mlflow_list_experiments(struct md_backend *be, const char *page_token, size_t max,
+                                        md_backend_cb cb, void *ud)
+{
+    struct mlflow *ml = (struct mlflow *)be;
+    char *who = subject(be->name);
+    struct mlflow_req *rq = req_new(ml, MD_RESULT_EXPERIMENTS, cb, ud,
+                                    md_xasprintf("cannot list experiments of '%s'", who));
+    free(who);
+    /* max_results is mandatory here: the server answers 400 without it */
+    size_t n = page_size(max, EXPERIMENTS_DEFAULT, EXPERIMENTS_MAX);
+    char *tok = page_token != NULL && page_token[0] ? esc(page_token) : NULL;
+    char *path = md_xasprintf(API "experiments/search?max_results=%zu"
+                              "&order_by=last_update_time%%20DESC%s%s",
+                              n, tok ? "&page_token=" : "", tok ? tok : "");
+    uint64_t id = req_submit(rq, MD_HTTP_GET, path, NULL, 0, 0, "mlflow experiments/search");
+    free(path);
+    free(tok);
+    return id;
+}
+
+/*
+ * runs/search is a POST with a JSON body (the read-only guard knows it as a
+ * read). Deleted runs are left out; the filter and order are passed through
+ * in MLflow's own syntax.
+ */
+static uint64_t mlflow_list_runs(struct md_backend *be, const struct md_runs_query *q,
+                                 md_backend_cb cb, void *ud)
+{
+    struct mlflow *ml = (struct mlflow *)be;
+    const char *exp = q != NULL && q->experiment_id != NULL ? q->experiment_id : "";
+    char *who = subject(exp);
+    struct mlflow_req *rq = req_new(ml, MD_RESULT_RUNS, cb, ud,
+                                    md_xasprintf("cannot list runs of experiment '%s'", who));
+    free(who);
+
+    size_t n = page_size(q != NULL ? q->max_results : 0, RUNS_DEFAULT, RUNS_MAX);
+    cJSON *o = obj_new();
+    cJSON *ids = cJSON_AddArrayToObject(o, "experiment_ids");
+    if (ids == NULL || !cJSON_AddItemToArray(ids, cJSON_CreateString(exp)) ||
+        cJSON_AddNumberToObject(o, "max_results", (double)n) == NULL)
+        md_die_oom();
+    if (q != NULL && q->order_by != NULL && q->order_by[0] != '\0') {
+        cJSON *ob = cJSON_AddArrayToObject(o, "order_by");
+        if (ob == NULL || !cJSON_AddItemToArray(ob, cJSON_CreateString(q->order_by)))
+            md_die_oom();
+    }
+    if (q != NULL && q->filter != NULL && q->filter[0] != '\0')
+        obj_str(o, "filter", q->filter);
+    if (q != NULL && q->page_token != NULL && q->page_token[0] != '\0')
+        obj_str(o, "page_token", q->page_token);
+    obj_str(o, "run_view_type", "ACTIVE_ONLY");
+    char *body = print_body(o);
+
+    long timeout = 0;
+    if (n > RUNS_BIG_PAGE && ml->timeout_ms < BIG_PAGE_TIMEOUT_MS)
+        timeout = BIG_PAGE_TIMEOUT_MS;
+    uint64_t id = req_submit(rq, MD_HTTP_POST, API "runs/search", body, RUNS_MAX_BODY, timeout,
+                             "mlflow runs/search");
+    cJSON_free(body);
+    return id;
+}
+
+/* runs/get: one run whole (latest metrics, params, tags, inputs). */
+static uint64_t mlflow_get_run(struct md_backend *be, const char *run_id, md_backend_cb cb,
+                               void *ud)
+{
+    struct mlflow *ml = (struct mlflow *)be;
+    char *who = subject(run_id);
+    struct mlflow_req *rq =
+        req_new(ml, MD_RESULT_RUN, cb, ud, md_xasprintf("cannot get run '%s'", who));
+    free(who);
+    char *e = esc(run_id);
+    char *path = md_xasprintf(API "runs/get?run_id=%s", e);
+    uint64_t id = req_submit(rq, MD_HTTP_GET, path, NULL, 0, 0, "mlflow runs/get");
+    free(path);
+    free(e);
+    return id;
+}
+
+static uint64_t mlflow_get_metric_history(struct md_backend *be, const char *run_id,
+                                          const char *key, size_t max_points, md_backend_cb cb,
+                                          void *ud)
+{
+    struct mlflow *ml = (struct mlflow *)be;
+    char *who_key = subject(key);
+    char *who_run = subject(run_id);
+    struct mlflow_req *rq = req_new(
+        ml, MD_RESULT_HISTORY, cb, ud,
+        md_xasprintf("cannot get history of metric '%s' of run '%s'", who_key, who_run));
+    free(who_key);
+    free(who_run);
+    rq->arg1 = md_xstrdup0(run_id);
+    rq->arg2 = md_xstrdup0(key);
+    /* the bulk-interval route downsamples on the server: cheap sparklines */
+    size_t n = page_size(max_points, HISTORY_DEFAULT, HISTORY_MAX);
+    char *er = esc(run_id);
+    char *ek = esc(key);
+    char *path = md_xasprintf(API "metrics/get-history-bulk-interval?run_ids=%s&metric_key=%s"
+                              "&max_results=%zu", er, ek, n);
+    uint64_t id = req_submit(rq, MD_HTTP_GET, path, NULL, 0, 0,
+                             "mlflow metrics/get-history-bulk-interval");
+    free(path);
+    free(er);
+    free(ek);
+    return id;
+}
+
+/* (Re)submit a models search from the context: page token in arg1, size in max. */
+static uint64_t models_submit(struct mlflow_req *rq)
+{
+    char *tok = rq->arg1 != NULL && rq->arg1[0] ? esc(rq->arg1) : NULL;
+    char *filter = NULL;
+    if (rq->flags & REQ_PROMPT_FILTER)
+        filter = esc("tags.`" MLFLOW_PROMPT_TAG "` != 'true'");
+    char *path = md_xasprintf(API "registered-models/search?max_results=%zu%s%s%s%s", rq->max,
+                              filter ? "&filter=" : "", filter ? filter : "",
+                              tok ? "&page_token=" : "", tok ? tok : "");
+    uint64_t id = req_submit(rq, MD_HTTP_GET, path, NULL, 0, 0, "mlflow registered-models/search");
+    free(path);
+    free(filter);
+    free(tok);
+    return id;
+}
+
+/* Prompts are filtered out by the server, as the Python client does, and again locally. */
+static uint64_t mlflow_list_models(struct md_backend *be, const char *page_token, size_t max,
+                                   md_backend_cb cb, void *ud)
+{
+    struct mlflow *ml = (struct mlflow *)be;
+    char *who = subject(be->name);
+    struct mlflow_req *rq = req_new(ml, MD_RESULT_MODELS, cb, ud,
+                                    md_xasprintf("cannot list registered models of '%s'", who));
+    free(who);
+    rq->flags = REQ_PROMPT_FILTER;
+    rq->arg1 = md_xstrdup0(page_token);
+    rq->max = page_size(max, MODELS_DEFAULT, MODELS_MAX);
+    return models_submit(rq);
+}
+
+char *mlflow_versions_filter(const char *model, bool *exact)
+{
+    const char *m = model != NULL ? model : "";
+    *exact = false;
+    if (strchr(m, '\'') == NULL)
+        return md_xasprintf("name='%s'", m);
+    if (strchr(m, '"') == NULL)
+        return md_xasprintf("name=\"%s\"", m);
+    /* both quote kinds: no literal can hold it, so match a pattern and filter here */
+    char *pat = md_xstrdup(m);
+    for (char *p = pat; *p != '\0'; p++) {
+        if (*p == '\'')
+            *p = '_';
+    }
+    char *f = md_xasprintf("name LIKE '%s'", pat);
+    free(pat);
+    *exact = true;
+    return f;
+}
+
+/*
+ * model-versions/search by name. Its replies carry no aliases: views take
+ * them from the registered model.
+ */
+static uint64_t mlflow_list_versions(struct md_backend *be, const char *model,
+                                     const char *page_token, size_t max, md_backend_cb cb,
+                                     void *ud)
+{
+    struct mlflow *ml = (struct mlflow *)be;
+    char *who = subject(model);
+    struct mlflow_req *rq = req_new(ml, MD_RESULT_VERSIONS, cb, ud,
+                                    md_xasprintf("cannot list versions of model '%s'", who));
+    free(who);
+    bool exact = false;
+    char *filter = mlflow_versions_filter(model, &exact);
+    if (exact) {
+        rq->flags |= REQ_EXACT_MODEL;
+        rq->arg1 = md_xstrdup_clean(model);
+    }
+    char *ef = esc(filter);
+    char *tok = page_token != NULL && page_token[0] ? esc(page_token) : NULL;
+    size_t n = page_size(max, VERSIONS_DEFAULT, VERSIONS_MAX);
+    char *path = md_xasprintf(API "model-versions/search?filter=%s&max_results=%zu%s%s", ef, n,
+                              tok ? "&page_token=" : "", tok ? tok : "");
+    uint64_t id = req_submit(rq, MD_HTTP_GET, path, NULL, 0, 0, "mlflow model-versions/search");
+    free(path);
+    free(tok);
+    free(ef);
+    free(filter);
+    return id;
+}
+
+/* The alias lookup also verifies a rollback: an unknown alias is MD_ERR_NOT_FOUND. */
+static uint64_t mlflow_get_alias(struct md_backend *be, const char *model, const char *alias,
+                                 md_backend_cb cb, void *ud)
+{
+    struct mlflow *ml = (struct mlflow *)be;
+    char *who_a = subject(alias);
+    char *who_m = subject(model);
+    struct mlflow_req *rq =
+        req_new(ml, MD_RESULT_VERSION, cb, ud,
+                md_xasprintf("cannot get alias '%s' of model '%s'", who_a, who_m));
+    free(who_a);
+    free(who_m);
+    rq->flags = REQ_ALIAS_LOOKUP;
+    char *em = esc(model);
+    char *ea = esc(alias);
+    char *path = md_xasprintf(API "registered-models/alias?name=%s&alias=%s", em, ea);
+    uint64_t id = req_submit(rq, MD_HTTP_GET, path, NULL, 0, 0, "mlflow registered-models/alias");
+    free(path);
+    free(em);
+    free(ea);
+    return id;
+}
+
+/*
+ * Moving an alias is MLflow's rollback primitive. Only core/action.c calls
+ * this; the HTTP layer refuses it in read-only mode whatever the caller.
+ */
+static uint64_t mlflow_set_alias(struct md_backend *be, const char *model, const char *alias,
+                                 const char *version, md_backend_cb cb, void *ud)
+{
+    struct mlflow *ml = (struct mlflow *)be;
+    char *who_a = subject(alias);
+    char *who_m = subject(model);
+    char *who_v = subject(version);
+    struct mlflow_req *rq = req_new(
+        ml, MD_RESULT_NONE, cb, ud,
+        md_xasprintf("cannot set alias '%s' of model '%s' to version '%s'", who_a, who_m, who_v));
+    free(who_a);
+    free(who_m);
+    free(who_v);
+    cJSON *o = obj_new();
+    obj_str(o, "name", model);
+    obj_str(o, "alias", alias);
+    obj_str(o, "version", version);
+    char *body = print_body(o);
+    uint64_t id = req_submit(rq, MD_HTTP_POST, API "registered-models/alias", body, 0, 0,
+                             "mlflow set alias");
+    cJSON_free(body);
+    return id;
+}
+
+static uint64_t mlflow_delete_alias(struct md_backend *be, const char *model, const char *alias,
+                                    md_backend_cb cb, void *ud)
+{
+    struct mlflow *ml = (struct mlflow *)be;
+    char *who_a = subject(alias);
+    char *who_m = subject(model);
+    struct mlflow_req *rq =
+        req_new(ml, MD_RESULT_NONE, cb, ud,
+                md_xasprintf("cannot delete alias '%s' of model '%s'", who_a, who_m));
+    free(who_a);
+    free(who_m);
+    /* DELETE parameters travel in a JSON body: the server ignores the query */
+    cJSON *o = obj_new();
+    obj_str(o, "name", model);
+    obj_str(o, "alias", alias);
+    char *body = print_body(o);
+    uint64_t id = req_submit(rq, MD_HTTP_DELETE, API "registered-models/alias", body, 0, 0,
+                             "mlflow delete alias");
+    cJSON_free(body);
+    return id;
+}
+
+/* ---- lifecycle -------------------------------------------------------------------------- */
+
+/* The value of a secret variable named in the configuration; NULL when unset or unnamed. */
+static const char *secret(const char *var)
+{
+    if (var == NULL || var[0] == '\0')
+        return NULL;
+    return md_config_secret(var);
+}
+
+/*
+ * The tracking URI as an HTTP base URL: azureml:// is the workspace's https
+ * endpoint; anything else that is not http(s) cannot be served over REST.
+ */
+static md_status base_url(const char *name, const char *uri, char **out, struct md_err *err)
+{
+    *out = NULL;
+    if (uri == NULL || uri[0] == '\0')
+        return md_err_set(err, MD_ERR_CONFIG, "cannot open MLflow backend '%s': no tracking URL",
+                          name);
+    char *url;
+    if (strncasecmp(uri, "azureml://", 10) == 0)
+        url = md_xasprintf("https://%s", uri + 10);
+    else if (strncasecmp(uri, "http://", 7) == 0 || strncasecmp(uri, "https://", 8) == 0)
+        url = md_xstrdup(uri);
+    else
+        return md_err_set(err, MD_ERR_CONFIG,
+                          "cannot open MLflow backend '%s': '%.100s' is not an http(s) URL", name,
+                          uri);
+    size_t n = strlen(url);
+    while (n > 0 && url[n - 1] == '/')
+        url[--n] = '\0';
+    *out = url;
+    return MD_OK;
+}
+
+/*
+ * Validate what can be validated without the network (URL scheme, TLS
+ * options), then resolve the secrets once: the environment is read here and
+ * nowhere else, and the values never reach a message or the log.
+ */
+static md_status mlflow_create(struct md_backend **out, const struct md_backend_conf *conf,
+                               md_http *http, struct md_err *err)
+{
+    *out = NULL;
+    char *name = subject(conf->name);
+    char *url = NULL;
+    md_status st = base_url(name, conf->url, &url, err);
+    if (st == MD_OK && conf->insecure_tls && conf->ca_path != NULL && conf->ca_path[0] != '\0')
+        st = md_err_set(err, MD_ERR_CONFIG,
+                        "cannot open MLflow backend '%s': insecure TLS and a CA bundle exclude "
+                        "each other", name);
+    free(name);
+    if (st != MD_OK) {
+        free(url);
+        return st;
+    }
+
+    struct mlflow *ml = md_xcalloc(1, sizeof(*ml));
+    ml->base.ops = &md_mlflow_ops;
+    ml->base.name = md_xstrdup0(conf->name);
+    ml->base.http = http;
+    ml->url = url;
+    /* basic auth wins when both halves are set, as in the Python client */
+    const char *user = secret(conf->username_env);
+    const char *password = secret(conf->password_env);
+    const char *token = secret(conf->token_env);
+    if (user != NULL && user[0] != '\0' && password != NULL) {
+        ml->auth = MD_HTTP_AUTH_BASIC;
+        ml->user = md_xstrdup(user);
+        ml->password = md_xstrdup(password);
+    } else if (token != NULL && token[0] != '\0') {
+        ml->auth = MD_HTTP_AUTH_BEARER;
+        ml->token = md_xstrdup(token);
+    }
+    ml->ca_path = conf->ca_path != NULL && conf->ca_path[0] != '\0' ? md_xstrdup(conf->ca_path)
+                                                                     : NULL;
+    ml->insecure_tls = conf->insecure_tls;
+    ml->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 0;
+    *out = &ml->base;
+    return MD_OK;
+}
+
+/* Free a secret after overwriting it, so it does not linger in freed memory. */
+static void free_secret(char *s)
+{
+    if (s == NULL)
+        return;
+    explicit_bzero(s, strlen(s));
+    free(s);
+}
+
+/* Secrets are wiped before their memory is returned. */
+static void mlflow_free(struct md_backend *be)
+{
+    if (be == NULL)
+        return;
+    struct mlflow *ml = (struct mlflow *)be;
+    /*
+     * Contexts still pending belong to transfers the owner has dropped: the
+     * deck frees the md_http first (which cancels without calling back), then
+     * the backends, so the engine may be gone here and is not touched.
+     */
+    while (ml->pending != NULL) {
+        struct mlflow_req *rq = ml->pending;
+        req_unlink(rq);
+        req_free(rq);
+    }
+    free_secret(ml->token);
+    free_secret(ml->user);
+    free_secret(ml->password);
+    free(ml->ca_path);
+    free(ml->url);
+    free(ml->base.name);
+    free(ml);
+}
+
+const struct md_backend_ops md_mlflow_ops = {
+    .name = "mlflow",
+    .caps = MD_CAP_EXPERIMENTS | MD_CAP_RUNS | MD_CAP_METRIC_HISTORY | MD_CAP_MODELS |
+            MD_CAP_ALIASES | MD_CAP_SET_ALIAS,
+    .create = mlflow_create,
+    .free = mlflow_free,
+    .probe = mlflow_probe,
+    .list_experiments = mlflow_list_experiments,
+    .list_runs = mlflow_list_runs,
+    .get_run = mlflow_get_run,
+    .get_metric_history = mlflow_get_metric_history,
+    .list_models = mlflow_list_models,
+    .list_versions = mlflow_list_versions,
+    .get_alias = mlflow_get_alias,
+    .set_alias = mlflow_set_alias,
+    .delete_alias = mlflow_delete_alias,
+    .parse = mlflow_parse,
+};

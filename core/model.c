@@ -1,0 +1,248 @@
+/*
+ * model.c - release, growth and lookup for the platform-neutral records of
+ * model.h. Records own every string and array they point to; release frees
+ * them and zeroes the record, so releasing twice is harmless.
+ */
+#include "mldeck/model.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/*
+ * Every release function accepts NULL and leaves a zeroed record, so owners
+ * may release unconditionally on every error path.
+ */
+void md_kvs_release(struct md_kvs *kv)
+{
+    if (kv == NULL)
+        return;
+    for (size_t i = 0; i < kv->n; i++) {
+        free(kv->v[i].key);
+        free(kv->v[i].value);
+    }
+    free(kv->v);
+    kv->v = NULL;
+    kv->n = 0;
+}
+
+void md_experiment_release(struct md_experiment *e)
+{
+    if (e == NULL)
+        return;
+    free(e->id);
+    free(e->name);
+    free(e->lifecycle);
+    md_kvs_release(&e->tags);
+    memset(e, 0, sizeof(*e));
+}
+
+/* Inputs live in their run's array: no zeroing, the array goes next. */
+static void dataset_input_release(struct md_dataset_input *d)
+{
+    free(d->name);
+    free(d->digest);
+    free(d->source_type);
+    free(d->source);
+    free(d->context);
+}
+
+void md_run_release(struct md_run *r)
+{
+    if (r == NULL)
+        return;
+    free(r->id);
+    free(r->name);
+    free(r->experiment_id);
+    free(r->user);
+    md_kvs_release(&r->params);
+    md_kvs_release(&r->tags);
+    for (size_t i = 0; i < r->n_metrics; i++)
+        free(r->metrics[i].key);
+    free(r->metrics);
+    for (size_t i = 0; i < r->n_inputs; i++)
+        dataset_input_release(&r->inputs[i]);
+    free(r->inputs);
+    memset(r, 0, sizeof(*r));
+}
+
+void md_registered_model_release(struct md_registered_model *m)
+{
+    if (m == NULL)
+        return;
+    free(m->name);
+    free(m->description);
+    for (size_t i = 0; i < m->n_aliases; i++) {
+        free(m->aliases[i].alias);
+        free(m->aliases[i].version);
+    }
+    free(m->aliases);
+    md_kvs_release(&m->tags);
+    memset(m, 0, sizeof(*m));
+}
+
+void md_model_version_release(struct md_model_version *v)
+{
+    if (v == NULL)
+        return;
+    free(v->model);
+    free(v->version);
+    free(v->stage);
+    free(v->status);
+    free(v->source);
+    free(v->run_id);
+    free(v->user);
+    free(v->description);
+    for (size_t i = 0; i < v->n_aliases; i++)
+        free(v->aliases[i]);
+    free(v->aliases);
+    md_kvs_release(&v->tags);
+    memset(v, 0, sizeof(*v));
+}
+
+void md_metric_series_release(struct md_metric_series *s)
+{
+    if (s == NULL)
+        return;
+    free(s->run_id);
+    free(s->key);
+    free(s->v);
+    memset(s, 0, sizeof(*s));
+}
+
+/*
+ * The four typed lists share one shape; these macros stamp out release and
+ * push for each so the growth policy lives in one place.
+ */
+#define LIST_RELEASE(fn, list_type, release_entry)                                                 \
+    void fn(struct list_type *l)                                                                   \
+    {                                                                                              \
+        if (l == NULL)                                                                             \
+            return;                                                                                \
+        for (size_t i = 0; i < l->n; i++)                                                          \
+            release_entry(&l->v[i]);                                                               \
+        free(l->v);                                                                                \
+        l->v = NULL;                                                                               \
+        l->n = 0;                                                                                  \
+        l->alloc = 0;                                                                              \
+    }
+
+#define LIST_PUSH(fn, list_type, entry_type)                                                       \
+    entry_type *fn(struct list_type *l)                                                            \
+    {                                                                                              \
+        if (l->n == l->alloc) {                                                                    \
+            size_t alloc = l->alloc ? l->alloc * 2 : 16;                                           \
+            if (alloc < l->alloc || alloc > SIZE_MAX / sizeof(entry_type))                         \
+                md_die_oom();                                                                      \
+            l->v = md_xrealloc(l->v, alloc * sizeof(entry_type));                                  \
+            l->alloc = alloc;                                                                      \
+        }                                                                                          \
+        entry_type *e = &l->v[l->n++];                                                             \
+        memset(e, 0, sizeof(*e));                                                                  \
+        return e;                                                                                  \
+    }
+
+LIST_RELEASE(md_experiment_list_release, md_experiment_list, md_experiment_release)
+LIST_RELEASE(md_run_list_release, md_run_list, md_run_release)
+LIST_RELEASE(md_model_list_release, md_model_list, md_registered_model_release)
+LIST_RELEASE(md_version_list_release, md_version_list, md_model_version_release)
+
+LIST_PUSH(md_experiment_list_push, md_experiment_list, struct md_experiment)
+LIST_PUSH(md_run_list_push, md_run_list, struct md_run)
+LIST_PUSH(md_model_list_push, md_model_list, struct md_registered_model)
+LIST_PUSH(md_version_list_push, md_version_list, struct md_model_version)
+
+/*
+ * Records move bytewise: they own their strings through pointers, so a
+ * memcpy of the struct transfers ownership and src must simply forget them.
+ * Used when a deck appends the next page of runs to what it shows.
+ */
+void md_run_list_append(struct md_run_list *dst, struct md_run_list *src)
+{
+    if (src == NULL || src->n == 0 || dst == src)
+        return;
+    if (dst->n == 0) {
+        /* take the whole array: no copy at all for the common first page */
+        free(dst->v);
+        *dst = *src;
+    } else {
+        size_t need = dst->n + src->n;
+        if (need < dst->n || need > SIZE_MAX / sizeof(struct md_run))
+            md_die_oom();
+        if (need > dst->alloc) {
+            size_t alloc = dst->alloc ? dst->alloc : 16;
+            while (alloc < need)
+                alloc = alloc > SIZE_MAX / 2 ? need : alloc * 2;
+            dst->v = md_xrealloc(dst->v, alloc * sizeof(struct md_run));
+            dst->alloc = alloc;
+        }
+        memcpy(dst->v + dst->n, src->v, src->n * sizeof(struct md_run));
+        dst->n = need;
+        free(src->v);
+    }
+    src->v = NULL;
+    src->n = 0;
+    src->alloc = 0;
+}
+
+/*
+ * Lookups are linear scans: records hold tens of params or tags, and a hash
+ * per record would cost more to build than the few lookups a view makes.
+ */
+const char *md_kvs_get(const struct md_kvs *kv, const char *key)
+{
+    if (kv == NULL || key == NULL)
+        return NULL;
+    for (size_t i = 0; i < kv->n; i++) {
+        if (strcmp(kv->v[i].key, key) == 0)
+            return kv->v[i].value;
+    }
+    return NULL;
+}
+
+const struct md_metric *md_run_metric(const struct md_run *r, const char *key)
+{
+    if (r == NULL || key == NULL)
+        return NULL;
+    for (size_t i = 0; i < r->n_metrics; i++) {
+        if (strcmp(r->metrics[i].key, key) == 0)
+            return &r->metrics[i];
+    }
+    return NULL;
+}
+
+const char *md_model_alias_version(const struct md_registered_model *m, const char *alias)
+{
+    if (m == NULL || alias == NULL)
+        return NULL;
+    for (size_t i = 0; i < m->n_aliases; i++) {
+        if (strcmp(m->aliases[i].alias, alias) == 0)
+            return m->aliases[i].version;
+    }
+    return NULL;
+}
+
+/* Indexed by enum md_run_status; MLflow's names. */
+static const char *const run_status_names[] = {
+    [MD_RUN_UNKNOWN] = "UNKNOWN",   [MD_RUN_RUNNING] = "RUNNING", [MD_RUN_SCHEDULED] = "SCHEDULED",
+    [MD_RUN_FINISHED] = "FINISHED", [MD_RUN_FAILED] = "FAILED",   [MD_RUN_KILLED] = "KILLED",
+};
+
+const char *md_run_status_str(enum md_run_status st)
+{
+    if ((size_t)st >= MD_ARRAY_LEN(run_status_names))
+        return "UNKNOWN";
+    return run_status_names[st];
+}
+
+/* Case-insensitive: cached replies and other platforms are not always upper-case. */
+enum md_run_status md_run_status_parse(const char *s)
+{
+    if (s == NULL)
+        return MD_RUN_UNKNOWN;
+    for (size_t i = 1; i < MD_ARRAY_LEN(run_status_names); i++) {
+        if (strcasecmp(s, run_status_names[i]) == 0)
+            return (enum md_run_status)i;
+    }
+    return MD_RUN_UNKNOWN;
+}
