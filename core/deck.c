@@ -198,15 +198,17 @@ void deck_set_alias_snapshot(md_deck *d, size_t bi, const char *model, const cha
             if (!strcmp(m->aliases[j].alias, alias)) {
                 free(m->aliases[j].version);
                 m->aliases[j].version = md_xstrdup(version);
-                deck_changed(d, MD_CHANGED_MODELS);
-                return;
+                break;
             }
         }
-        m->aliases = md_xrealloc(m->aliases, (m->n_aliases + 1) * sizeof(*m->aliases));
-        m->aliases[m->n_aliases].alias = md_xstrdup(alias);
-        m->aliases[m->n_aliases].version = md_xstrdup(version);
-        m->n_aliases++;
+        if (!md_model_alias_version(m, alias)) {
+            m->aliases = md_xrealloc(m->aliases, (m->n_aliases + 1) * sizeof(*m->aliases));
+            m->aliases[m->n_aliases].alias = md_xstrdup(alias);
+            m->aliases[m->n_aliases].version = md_xstrdup(version);
+            m->n_aliases++;
+        }
         deck_changed(d, MD_CHANGED_MODELS);
+        deck_versions_refresh_aliases(d, bi, model);
         return;
     }
 }

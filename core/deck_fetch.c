@@ -520,6 +520,7 @@ void md_deck_want_versions(md_deck *d, size_t bi, const char *model)
         if (cache_get(d, bi, key, MD_RESULT_VERSIONS, &r)) {
             s->versions = r.versions;
             memset(&r.versions, 0, sizeof(r.versions));
+            versions_fill_aliases(d, bi, model, &s->versions);
             s->loaded = true;
             md_result_release(&r);
         }
@@ -529,6 +530,30 @@ void md_deck_want_versions(md_deck *d, size_t bi, const char *model)
     s->loading = true;
     struct req_ctx *c = req_new(d, bi, REQ_VERSIONS, model, NULL);
     b->be->ops->list_versions(b->be, model, NULL, 1000, on_result, c);
+}
+
+/*
+ * MLflow's version search leaves aliases out; the registered model carries
+ * them, so fill each version's list from there.
+ */
+static void versions_fill_aliases(const md_deck *d, size_t bi, const char *model,
+                                  struct md_version_list *vl)
+{
+    const struct md_registered_model *m = md_deck_model(d, bi, model);
+    if (!m)
+        return;
+    for (size_t i = 0; i < vl->n; i++) {
+        struct md_model_version *v = &vl->v[i];
+        for (size_t j = 0; j < v->n_aliases; j++)
+            free(v->aliases[j]);
+        v->n_aliases = 0;
+        for (size_t j = 0; j < m->n_aliases; j++) {
+            if (strcmp(m->aliases[j].version, v->version))
+                continue;
+            v->aliases = md_xrealloc(v->aliases, (v->n_aliases + 1) * sizeof(*v->aliases));
+            v->aliases[v->n_aliases++] = md_xstrdup(m->aliases[j].alias);
+        }
+    }
 }
 
 static void got_versions(md_deck *d, struct req_ctx *c, struct md_result *r)
@@ -545,6 +570,7 @@ static void got_versions(md_deck *d, struct req_ctx *c, struct md_result *r)
     md_version_list_release(&s->versions);
     s->versions = r->versions;
     memset(&r->versions, 0, sizeof(r->versions));
+    versions_fill_aliases(d, c->bi, c->a, &s->versions);
     s->loaded = true;
     deck_changed(d, MD_CHANGED_VERSIONS);
 }
@@ -687,6 +713,15 @@ size_t md_deck_pending(const md_deck *d)
 uint64_t md_deck_requests_sent(const md_deck *d)
 {
     return md_http_sent_count(d->http);
+}
+
+void deck_versions_refresh_aliases(md_deck *d, size_t bi, const char *model)
+{
+    struct versions_slot *s = versions_find(&d->backends[bi], model);
+    if (s && s->loaded) {
+        versions_fill_aliases(d, bi, model, &s->versions);
+        deck_changed(d, MD_CHANGED_VERSIONS);
+    }
 }
 
 /* --- getters over the slots ------------------------------------------------------------------ */

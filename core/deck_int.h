@@ -116,6 +116,8 @@ void deck_backend_release_slots(struct deck_backend *b);
 void deck_release_requests(md_deck *d);
 /* Free the action slot and settles in flight (at deck free). */
 void deck_action_release(md_deck *d);
+/* Re-derive the versions' alias lists from the model after an alias moved. */
+void deck_versions_refresh_aliases(md_deck *d, size_t bi, const char *model);
 /* Mark parts of the snapshot changed (returned by the next md_deck_run()). */
 void deck_changed(md_deck *d, unsigned mask);
 /* Reload the audit list from the store after an append. */
