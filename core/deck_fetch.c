@@ -495,6 +495,9 @@ static struct versions_slot *versions_find(const struct deck_backend *b, const c
     return NULL;
 }
 
+static void versions_fill_aliases(const md_deck *d, size_t bi, const char *model,
+                                  struct md_version_list *vl);
+
 void md_deck_want_versions(md_deck *d, size_t bi, const char *model)
 {
     if (bi >= d->n_backends || !model)
