@@ -141,7 +141,9 @@ fuzz:
 	    seeds=tests/fuzz/seeds/$${n#fuzz_}; \
 	    echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
 	    $(O)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	        tests/fuzz/corpus-$$n $$( [ -d $$seeds ] && echo $$seeds ) 2>&1 | tail -3 || exit 1; \
+	        tests/fuzz/corpus-$$n $$( [ -d $$seeds ] && echo $$seeds ) > $(O)/fuzz/$$n.log 2>&1 \
+	        || { tail -40 $(O)/fuzz/$$n.log; echo "fuzz target $$n failed"; exit 1; }; \
+	    grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' $(O)/fuzz/$$n.log; \
 	done
 
 # --- checks ------------------------------------------------------------------------------------
@@ -161,7 +163,7 @@ check-headers:
 lint: check-layering check-headers
 	@bad=$$(grep -rnwE '(sprintf|vsprintf|strcpy|strcat|strncpy|gets|atoi|atol|atof|strtok|system)\s*\(' core tui | grep -v '^\S*:\s*/\?\*'); \
 	if [ -n "$$bad" ]; then echo "banned calls:"; echo "$$bad"; exit 1; fi
-	@bad=$$(grep -rnE '->(set_alias|delete_alias|update_endpoint|set_traffic)\s*\(' core tui | grep -v '^core/action.c:'); \
+	@bad=$$(grep -rnE -e '->(set_alias|delete_alias|update_endpoint|set_traffic)\s*\(' core tui | grep -v "^core/action.c:"); \
 	if [ -n "$$bad" ]; then echo "mutating backend slot called outside core/action.c:"; echo "$$bad"; exit 1; fi
 	@bad=$$(grep -rnE '\b(w?refresh|COLOR_PAIR)\s*\(' tui | grep -vE '^tui/(ui|theme_curses)\.c:'); \
 	if [ -n "$$bad" ]; then echo "refresh/COLOR_PAIR outside ui.c/theme_curses.c:"; echo "$$bad"; exit 1; fi
