@@ -66,5 +66,8 @@ void md_result_release(struct md_result *r)
     md_model_list_release(&r->models);
     md_version_list_release(&r->versions);
     md_metric_series_release(&r->history);
+    md_endpoint_list_release(&r->endpoints);
+    md_endpoint_config_list_release(&r->configs);
+    md_health_list_release(&r->health);
     memset(r, 0, sizeof(*r));
 }

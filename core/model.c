@@ -114,6 +114,60 @@ void md_metric_series_release(struct md_metric_series *s)
  * The four typed lists share one shape; these macros stamp out release and
  * push for each so the growth policy lives in one place.
  */
+void md_deployment_release(struct md_deployment *dep)
+{
+    if (!dep)
+        return;
+    free(dep->name);
+    free(dep->model);
+    free(dep->version);
+    free(dep->image);
+    free(dep->instance_type);
+    free(dep->status);
+    memset(dep, 0, sizeof(*dep));
+}
+
+static void deployments_free(struct md_deployment *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        md_deployment_release(&v[i]);
+    free(v);
+}
+
+void md_endpoint_release(struct md_endpoint *e)
+{
+    if (!e)
+        return;
+    free(e->name);
+    free(e->id);
+    free(e->status);
+    free(e->config);
+    free(e->failure_reason);
+    deployments_free(e->deployments, e->n_deployments);
+    md_kvs_release(&e->tags);
+    memset(e, 0, sizeof(*e));
+}
+
+void md_endpoint_config_release(struct md_endpoint_config *c)
+{
+    if (!c)
+        return;
+    free(c->name);
+    deployments_free(c->variants, c->n_variants);
+    memset(c, 0, sizeof(*c));
+}
+
+void md_health_series_release(struct md_health_series *h)
+{
+    if (!h)
+        return;
+    free(h->endpoint);
+    free(h->deployment);
+    free(h->t);
+    free(h->v);
+    memset(h, 0, sizeof(*h));
+}
+
 #define LIST_RELEASE(fn, list_type, release_entry)                                                 \
     void fn(struct list_type *l)                                                                   \
     {                                                                                              \
@@ -147,10 +201,17 @@ LIST_RELEASE(md_run_list_release, md_run_list, md_run_release)
 LIST_RELEASE(md_model_list_release, md_model_list, md_registered_model_release)
 LIST_RELEASE(md_version_list_release, md_version_list, md_model_version_release)
 
+LIST_RELEASE(md_endpoint_list_release, md_endpoint_list, md_endpoint_release)
+LIST_RELEASE(md_endpoint_config_list_release, md_endpoint_config_list, md_endpoint_config_release)
+LIST_RELEASE(md_health_list_release, md_health_list, md_health_series_release)
+
 LIST_PUSH(md_experiment_list_push, md_experiment_list, struct md_experiment)
 LIST_PUSH(md_run_list_push, md_run_list, struct md_run)
 LIST_PUSH(md_model_list_push, md_model_list, struct md_registered_model)
 LIST_PUSH(md_version_list_push, md_version_list, struct md_model_version)
+LIST_PUSH(md_endpoint_list_push, md_endpoint_list, struct md_endpoint)
+LIST_PUSH(md_endpoint_config_list_push, md_endpoint_config_list, struct md_endpoint_config)
+LIST_PUSH(md_health_list_push, md_health_list, struct md_health_series)
 
 /*
  * Records move bytewise: they own their strings through pointers, so a

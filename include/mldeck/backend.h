@@ -24,6 +24,10 @@ enum md_backend_caps {
     MD_CAP_ALIASES = 1 << 4,
     MD_CAP_SET_ALIAS = 1 << 5,
     MD_CAP_ENDPOINTS = 1 << 6,
+    MD_CAP_HEALTH = 1 << 7,
+    MD_CAP_UPDATE_ENDPOINT = 1 << 8, /* roll back to an earlier endpoint config */
+    MD_CAP_SET_WEIGHTS = 1 << 9,     /* shift traffic between deployments */
+    MD_CAP_APPROVAL = 1 << 10,       /* approve / reject a model version */
 };
 
 enum md_result_kind {
@@ -36,6 +40,10 @@ enum md_result_kind {
     MD_RESULT_VERSION, /* one version, e.g. what an alias points to */
     MD_RESULT_HISTORY,
     MD_RESULT_PROBE,
+    MD_RESULT_ENDPOINTS, /* described endpoints, deployments filled in */
+    MD_RESULT_ENDPOINT,  /* one endpoint: endpoints.n == 1 */
+    MD_RESULT_ENDPOINT_CONFIGS,
+    MD_RESULT_HEALTH,
 };
 
 /*
@@ -58,12 +66,21 @@ struct md_result {
     struct md_version_list versions; /* MD_RESULT_VERSION: exactly one */
     struct md_metric_series history;
     char *server_version; /* MD_RESULT_PROBE */
+    struct md_endpoint_list endpoints;
+    struct md_endpoint_config_list configs;
+    struct md_health_list health;
 };
 void md_result_release(struct md_result *r);
 
 typedef void (*md_backend_cb)(struct md_result *res, void *ud);
 
 struct md_backend; /* an instance: ops + configuration + private state */
+
+/* A traffic weight for one deployment, for set_weights. */
+struct md_weight {
+    const char *deployment;
+    double weight;
+};
 
 /* Queries, borrowed for the call. */
 struct md_runs_query {
@@ -97,11 +114,33 @@ struct md_backend_ops {
     uint64_t (*get_alias)(struct md_backend *be, const char *model, const char *alias,
                           md_backend_cb cb, void *ud);
 
+    /* Endpoints: list returns every endpoint described (bounded concurrency inside). */
+    uint64_t (*list_endpoints)(struct md_backend *be, md_backend_cb cb, void *ud);
+    uint64_t (*get_endpoint)(struct md_backend *be, const char *name, md_backend_cb cb, void *ud);
+    /* Configs an endpoint has used or may roll back to, newest first. */
+    uint64_t (*list_endpoint_configs)(struct md_backend *be, const char *endpoint,
+                                      md_backend_cb cb, void *ud);
+    /* Health over the last `minutes`, one series per metric and deployment. */
+    uint64_t (*get_health)(struct md_backend *be, const char *endpoint, int minutes,
+                           md_backend_cb cb, void *ud);
+
     /* Mutations: only core/action.c calls these. Report MD_RESULT_NONE. */
     uint64_t (*set_alias)(struct md_backend *be, const char *model, const char *alias,
                           const char *version, md_backend_cb cb, void *ud);
     uint64_t (*delete_alias)(struct md_backend *be, const char *model, const char *alias,
                              md_backend_cb cb, void *ud);
+    /* Point an endpoint at another config (SageMaker UpdateEndpoint). */
+    uint64_t (*update_endpoint)(struct md_backend *be, const char *endpoint, const char *config,
+                                md_backend_cb cb, void *ud);
+    /*
+     * Set traffic weights. Every deployment of the endpoint is listed, so a
+     * platform that resets omitted fields resets nothing.
+     */
+    uint64_t (*set_weights)(struct md_backend *be, const char *endpoint,
+                            const struct md_weight *w, size_t n, md_backend_cb cb, void *ud);
+    /* Approve or reject a model version (SageMaker model package). */
+    uint64_t (*set_approval)(struct md_backend *be, const char *model, const char *version,
+                             const char *status, md_backend_cb cb, void *ud);
 
     /* Turn a cached reply body back into a result of `kind` (no network). */
     md_status (*parse)(enum md_result_kind kind, const char *body, size_t len,
@@ -123,5 +162,6 @@ md_status md_backend_create(struct md_backend **out, const struct md_backend_con
 void md_backend_free(struct md_backend *be);
 
 extern const struct md_backend_ops md_mlflow_ops;
+extern const struct md_backend_ops md_sagemaker_ops;
 
 #endif

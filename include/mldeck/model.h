@@ -116,6 +116,59 @@ struct md_metric_series {
     size_t n;
 };
 
+/*
+ * What serves traffic. A deployment is a SageMaker production variant, an
+ * Azure ML online deployment, or (for MLflow) an alias. Weights are shares of
+ * traffic in the platform's own unit: SageMaker variant weights (relative),
+ * Azure traffic percentages; `share` is the normalised fraction 0..1.
+ */
+struct md_deployment {
+    char *name;
+    char *model;   /* model name or reference served */
+    char *version; /* model (package) version when known, else "" */
+    char *image;
+    char *instance_type;
+    char *status; /* variant/deployment status or provisioning state */
+    long instance_count;
+    long desired_instance_count; /* -1 when the platform gives none */
+    double weight;
+    double desired_weight; /* NAN when the platform gives none */
+    double share;
+};
+
+struct md_endpoint {
+    char *name;
+    char *id;     /* platform id (ARN, ARM id) */
+    char *status; /* InService, Updating, RollingBack, Failed, Succeeded, ... */
+    char *config; /* SageMaker endpoint config name; "" elsewhere */
+    char *failure_reason;
+    int64_t created;
+    int64_t updated;
+    struct md_deployment *deployments;
+    size_t n_deployments;
+    struct md_kvs tags;
+};
+
+/* A SageMaker endpoint configuration: the unit UpdateEndpoint rolls back to. */
+struct md_endpoint_config {
+    char *name;
+    int64_t created;
+    struct md_deployment *variants;
+    size_t n_variants;
+};
+
+/* One health metric of an endpoint (or one of its deployments) over time. */
+enum md_health_metric { MD_HEALTH_INVOCATIONS = 0, MD_HEALTH_4XX, MD_HEALTH_5XX,
+                        MD_HEALTH_LATENCY_US, MD_HEALTH_METRIC_COUNT };
+struct md_health_series {
+    char *endpoint;
+    char *deployment; /* "" for the whole endpoint */
+    enum md_health_metric metric;
+    int64_t *t; /* epoch ms, ascending */
+    double *v;
+    size_t n;
+};
+
 /* Typed growable lists. `n` entries in `v`; release frees entries and array. */
 #define MD_LIST(name, type)                                                                        \
     struct name {                                                                                  \
@@ -127,6 +180,9 @@ MD_LIST(md_experiment_list, struct md_experiment);
 MD_LIST(md_run_list, struct md_run);
 MD_LIST(md_model_list, struct md_registered_model);
 MD_LIST(md_version_list, struct md_model_version);
+MD_LIST(md_endpoint_list, struct md_endpoint);
+MD_LIST(md_endpoint_config_list, struct md_endpoint_config);
+MD_LIST(md_health_list, struct md_health_series);
 
 /* Release functions free owned memory and zero the record. */
 void md_kvs_release(struct md_kvs *kv);
@@ -136,7 +192,15 @@ void md_registered_model_release(struct md_registered_model *m);
 void md_model_version_release(struct md_model_version *v);
 void md_metric_series_release(struct md_metric_series *s);
 
+void md_deployment_release(struct md_deployment *dep);
+void md_endpoint_release(struct md_endpoint *e);
+void md_endpoint_config_release(struct md_endpoint_config *c);
+void md_health_series_release(struct md_health_series *h);
+
 void md_experiment_list_release(struct md_experiment_list *l);
+void md_endpoint_list_release(struct md_endpoint_list *l);
+void md_endpoint_config_list_release(struct md_endpoint_config_list *l);
+void md_health_list_release(struct md_health_list *l);
 void md_run_list_release(struct md_run_list *l);
 void md_model_list_release(struct md_model_list *l);
 void md_version_list_release(struct md_version_list *l);
@@ -149,6 +213,9 @@ struct md_experiment *md_experiment_list_push(struct md_experiment_list *l);
 struct md_run *md_run_list_push(struct md_run_list *l);
 struct md_registered_model *md_model_list_push(struct md_model_list *l);
 struct md_model_version *md_version_list_push(struct md_version_list *l);
+struct md_endpoint *md_endpoint_list_push(struct md_endpoint_list *l);
+struct md_endpoint_config *md_endpoint_config_list_push(struct md_endpoint_config_list *l);
+struct md_health_series *md_health_list_push(struct md_health_list *l);
 
 /* Move all entries of src to the end of dst; src is left empty. */
 void md_run_list_append(struct md_run_list *dst, struct md_run_list *src);
