@@ -6,23 +6,52 @@
  * checks it). The gate is checked when planning and again when executing;
  * the HTTP layer refuses non-reads a third time in read-only mode.
  */
-#include "deck_int.h"
+#include "action_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define VERIFY_TRIES 3
+#define SETTLE_POLL_MS 2000
+#define SETTLE_POLLS 300 /* ten minutes of an endpoint updating */
 
-static const char *const kind_names[] = {
+static const char *const kind_names[MD_ACTION_KIND_COUNT] = {
     [MD_ACTION_ALIAS_SET] = "alias-set",
     [MD_ACTION_ALIAS_ROLLBACK] = "alias-rollback",
     [MD_ACTION_ALIAS_UNDO] = "alias-undo",
+    [MD_ACTION_ENDPOINT_ROLLBACK] = "endpoint-rollback",
+    [MD_ACTION_ENDPOINT_UNDO] = "endpoint-undo",
+    [MD_ACTION_WEIGHTS_SET] = "weights-set",
+    [MD_ACTION_WEIGHTS_UNDO] = "weights-undo",
 };
 
 const char *md_action_kind_str(enum md_action_kind k)
 {
-    return (unsigned)k < MD_ARRAY_LEN(kind_names) ? kind_names[k] : "unknown";
+    return (unsigned)k < MD_ACTION_KIND_COUNT ? kind_names[k] : "unknown";
+}
+
+enum md_action_kind action_kind_parse(const char *name)
+{
+    for (int k = 0; k < MD_ACTION_KIND_COUNT; k++)
+        if (!strcmp(name, kind_names[k]))
+            return (enum md_action_kind)k;
+    return MD_ACTION_KIND_COUNT;
+}
+
+bool action_is_alias(enum md_action_kind k)
+{
+    return k <= MD_ACTION_ALIAS_UNDO;
+}
+
+bool action_is_config(enum md_action_kind k)
+{
+    return k == MD_ACTION_ENDPOINT_ROLLBACK || k == MD_ACTION_ENDPOINT_UNDO;
+}
+
+bool action_is_weights(enum md_action_kind k)
+{
+    return k == MD_ACTION_WEIGHTS_SET || k == MD_ACTION_WEIGHTS_UNDO;
 }
 
 void md_plan_release(struct md_plan *p)
@@ -30,8 +59,10 @@ void md_plan_release(struct md_plan *p)
     if (!p)
         return;
     free(p->backend_name);
+    free(p->target);
     free(p->model);
     free(p->alias);
+    free(p->endpoint);
     free(p->from);
     free(p->to);
     free(p->confirm_text);
@@ -39,163 +70,32 @@ void md_plan_release(struct md_plan *p)
     memset(p, 0, sizeof(*p));
 }
 
+static char *dup_or_null(const char *s)
+{
+    return s ? md_xstrdup(s) : NULL;
+}
+
 static void plan_copy(struct md_plan *dst, const struct md_plan *src)
 {
     *dst = *src;
     dst->backend_name = md_xstrdup0(src->backend_name);
-    dst->model = md_xstrdup0(src->model);
-    dst->alias = md_xstrdup0(src->alias);
+    dst->target = md_xstrdup0(src->target);
+    dst->model = dup_or_null(src->model);
+    dst->alias = dup_or_null(src->alias);
+    dst->endpoint = dup_or_null(src->endpoint);
     dst->from = md_xstrdup0(src->from);
     dst->to = md_xstrdup0(src->to);
     dst->confirm_text = md_xstrdup0(src->confirm_text);
     dst->summary = md_xstrdup0(src->summary);
 }
 
-/* The gate. A refusal is itself an event worth an audit line. */
-static md_status gate(md_deck *d, const struct md_plan *p, struct md_err *err)
+md_status action_gate(md_deck *d, const struct md_plan *p, struct md_err *err)
 {
     if (!d->read_only)
         return MD_OK;
     deck_audit(d, p, "finished", "refused", "read-only mode", 0);
-    return md_err_set(err, MD_ERR_READ_ONLY,
-                      "read-only mode: refusing to move alias '%s' of model '%s'", p->alias,
-                      p->model);
-}
-
-/* One line per fact about a version, for the plan dialog. */
-static void describe_version(struct md_buf *b, md_deck *d, size_t bi, const char *model,
-                             const char *version)
-{
-    const struct md_version_list *vl = md_deck_versions(d, bi, model);
-    for (size_t i = 0; vl && i < vl->n; i++) {
-        const struct md_model_version *v = &vl->v[i];
-        if (strcmp(v->version, version))
-            continue;
-        md_buf_addf(b, "version %s (%s", v->version, v->status[0] ? v->status : "?");
-        if (v->run_id[0])
-            md_buf_addf(b, ", run %.8s", v->run_id);
-        if (v->user[0])
-            md_buf_addf(b, ", by %s", v->user);
-        md_buf_adds(b, ")");
-        return;
-    }
-    md_buf_addf(b, "version %s", version);
-}
-
-static md_status plan_build(md_deck *d, size_t bi, enum md_action_kind kind, const char *model,
-                            const char *alias, const char *to, struct md_plan *out,
-                            struct md_err *err)
-{
-    memset(out, 0, sizeof(*out));
-    if (bi >= d->n_backends)
-        return md_err_set(err, MD_ERR_NOT_FOUND, "no backend #%zu in context '%s'", bi,
-                          d->context->name);
-    struct md_backend *be = d->backends[bi].be;
-    out->kind = kind;
-    out->backend = bi;
-    out->backend_name = md_xstrdup(be->name);
-    out->model = md_xstrdup(model);
-    out->alias = md_xstrdup(alias);
-    out->confirm_text = md_xstrdup(model);
-    md_status st = gate(d, out, err);
-    if (st)
-        goto fail;
-    if (!be->ops->set_alias) {
-        st = md_err_set(err, MD_ERR_UNSUPPORTED, "backend '%s' cannot move aliases", be->name);
-        goto fail;
-    }
-    const struct md_registered_model *m = md_deck_model(d, bi, model);
-    if (!m) {
-        st = md_err_set(err, MD_ERR_NOT_FOUND, "no model '%s' on backend '%s'", model, be->name);
-        goto fail;
-    }
-    const char *from = md_model_alias_version(m, alias);
-    if (!from) {
-        st = md_err_set(err, MD_ERR_NOT_FOUND, "model '%s' has no alias '%s'", model, alias);
-        goto fail;
-    }
-    out->from = md_xstrdup(from);
-    if (to) {
-        out->to = md_xstrdup(to);
-    } else {
-        char target[512];
-        snprintf(target, sizeof(target), "%s@%s", model, alias);
-        if (md_store_history_previous(d->store, be->name, target, &out->to, NULL)) {
-            st = md_err_set(err, MD_ERR_NOT_FOUND,
-                            "no earlier version of '%s' recorded; choose one with --to", target);
-            goto fail;
-        }
-    }
-    if (!strcmp(out->to, out->from)) {
-        st = md_err_set(err, MD_ERR_INVALID, "alias '%s' of '%s' already points to version %s",
-                        alias, model, out->from);
-        goto fail;
-    }
-    const struct md_version_list *vl = md_deck_versions(d, bi, model);
-    if (vl) {
-        bool known = false;
-        for (size_t i = 0; i < vl->n && !known; i++)
-            known = !strcmp(vl->v[i].version, out->to);
-        if (!known) {
-            st = md_err_set(err, MD_ERR_INVALID, "model '%s' has no version %s", model, out->to);
-            goto fail;
-        }
-    }
-    struct md_buf b;
-    md_buf_init(&b, 4096);
-    md_buf_addf(&b, "action   %s\n", md_action_kind_str(kind));
-    md_buf_addf(&b, "backend  %s (%s)\n", be->name, md_backend_kind_str(d->backends[bi].conf->kind));
-    md_buf_addf(&b, "model    %s\n", model);
-    md_buf_addf(&b, "alias    %s\n", alias);
-    md_buf_adds(&b, "now      ");
-    describe_version(&b, d, bi, model, out->from);
-    md_buf_adds(&b, "\nafter    ");
-    describe_version(&b, d, bi, model, out->to);
-    md_buf_addf(&b, "\nundo     move '%s' back to version %s", alias, out->from);
-    out->summary = md_buf_detach(&b, NULL);
-    return MD_OK;
-fail:
-    md_plan_release(out);
-    return st;
-}
-
-md_status md_action_plan_alias_rollback(md_deck *d, size_t bi, const char *model,
-                                        const char *alias, const char *to, struct md_plan *out,
-                                        struct md_err *err)
-{
-    return plan_build(d, bi, MD_ACTION_ALIAS_ROLLBACK, model, alias, to, out, err);
-}
-
-md_status md_action_plan_alias_set(md_deck *d, size_t bi, const char *model, const char *alias,
-                                   const char *to, struct md_plan *out, struct md_err *err)
-{
-    if (!to)
-        return md_err_set(err, MD_ERR_INVALID, "no version given for alias '%s'", alias);
-    return plan_build(d, bi, MD_ACTION_ALIAS_SET, model, alias, to, out, err);
-}
-
-md_status md_action_plan_undo(md_deck *d, struct md_plan *out, struct md_err *err)
-{
-    memset(out, 0, sizeof(*out));
-    const struct md_audit_entry *v;
-    size_t n;
-    md_deck_audit(d, &v, &n);
-    for (size_t i = 0; i < n; i++) {
-        const struct md_audit_entry *e = &v[i];
-        if (strcmp(e->phase, "finished") || strcmp(e->outcome, "ok") ||
-            strncmp(e->action, "alias-", 6))
-            continue;
-        long bi = md_deck_backend_index(d, e->backend);
-        const char *at = strrchr(e->target, '@');
-        if (bi < 0 || !at)
-            break;
-        char *model = md_xasprintf("%.*s", (int)(at - e->target), e->target);
-        md_status st = plan_build(d, (size_t)bi, MD_ACTION_ALIAS_UNDO, model, at + 1, e->before,
-                                  out, err);
-        free(model);
-        return st;
-    }
-    return md_err_set(err, MD_ERR_NOT_FOUND, "nothing to undo: no finished action in the audit log");
+    return md_err_set(err, MD_ERR_READ_ONLY, "read-only mode: refusing %s of '%s'",
+                      md_action_kind_str(p->kind), p->target);
 }
 
 /* --- execution -------------------------------------------------------------------------------- */
@@ -204,6 +104,7 @@ static void finish(md_deck *d, enum md_action_phase phase, const char *outcome, 
 {
     struct action_slot *a = &d->action;
     a->phase = phase;
+    a->next_poll_mono = 0;
     snprintf(a->message, sizeof(a->message), "%s", msg);
     deck_audit(d, &a->plan, "finished", outcome, msg, a->started_id);
     deck_changed(d, MD_CHANGED_ACTION);
@@ -211,29 +112,44 @@ static void finish(md_deck *d, enum md_action_phase phase, const char *outcome, 
 
 static void on_verified(struct md_result *r, void *ud);
 
+/* Re-read the target: the alias, or the endpoint until it settles. */
 static void verify(md_deck *d)
 {
     struct action_slot *a = &d->action;
     struct md_backend *be = d->backends[a->plan.backend].be;
     a->phase = MD_ACTION_VERIFYING;
     a->verify_tries++;
-    be->ops->get_alias(be, a->plan.model, a->plan.alias, on_verified, d);
+    a->next_poll_mono = 0;
+    if (action_is_alias(a->plan.kind))
+        be->ops->get_alias(be, a->plan.model, a->plan.alias, on_verified, d);
+    else
+        be->ops->get_endpoint(be, a->plan.endpoint, on_verified, d);
     deck_changed(d, MD_CHANGED_ACTION);
 }
 
-static void on_verified(struct md_result *r, void *ud)
+void deck_action_tick(md_deck *d)
 {
-    md_deck *d = ud;
+    struct action_slot *a = &d->action;
+    if (a->next_poll_mono && md_mono_ms() >= a->next_poll_mono)
+        verify(d);
+}
+
+int64_t deck_action_due(const md_deck *d)
+{
+    return d->action.next_poll_mono;
+}
+
+static void verified_alias(md_deck *d, struct md_result *r)
+{
     struct action_slot *a = &d->action;
     const char *now = r->status == MD_OK && r->versions.n ? r->versions.v[0].version : NULL;
     char msg[256];
     if (now && !strcmp(now, a->plan.to)) {
         deck_set_alias_snapshot(d, a->plan.backend, a->plan.model, a->plan.alias, now);
         deck_observe_alias(d, a->plan.backend, a->plan.model, a->plan.alias, now);
-        snprintf(msg, sizeof(msg), "%s@%s: %s -> %s", a->plan.model, a->plan.alias, a->plan.from,
-                 a->plan.to);
+        snprintf(msg, sizeof(msg), "%s: %s -> %s", a->plan.target, a->plan.from, a->plan.to);
         finish(d, MD_ACTION_DONE, "ok", msg);
-    } else if (a->verify_tries < VERIFY_TRIES && r->status != MD_ERR_READ_ONLY) {
+    } else if (a->verify_tries < VERIFY_TRIES) {
         verify(d);
     } else if (now) {
         snprintf(msg, sizeof(msg), "alias '%s' of '%s' points to version %s, not %s after the change",
@@ -244,6 +160,78 @@ static void on_verified(struct md_result *r, void *ud)
                  a->plan.model, r->err.msg);
         finish(d, MD_ACTION_FAILED, "unknown", msg);
     }
+}
+
+static bool status_settling(const char *st)
+{
+    static const char *const moving[] = {"Creating", "Updating", "SystemUpdating", "RollingBack",
+                                         "Deleting", "Provisioning", "InProgress"};
+    for (size_t i = 0; i < MD_ARRAY_LEN(moving); i++)
+        if (!strcmp(st, moving[i]))
+            return true;
+    return false;
+}
+
+/* What the endpoint holds now, in the plan's terms (config name or weights map). */
+static char *endpoint_value(const struct md_plan *p, const struct md_endpoint *e)
+{
+    return action_is_config(p->kind) ? md_xstrdup(e->config) : deck_weights_string(e, false);
+}
+
+static void verified_endpoint(md_deck *d, struct md_result *r)
+{
+    struct action_slot *a = &d->action;
+    char msg[256];
+    if (r->status || r->endpoints.n != 1) {
+        if (a->verify_tries < VERIFY_TRIES) {
+            a->next_poll_mono = md_mono_ms() + SETTLE_POLL_MS;
+            return;
+        }
+        snprintf(msg, sizeof(msg), "cannot verify endpoint '%s': %s", a->plan.endpoint,
+                 r->err.msg);
+        finish(d, MD_ACTION_FAILED, "unknown", msg);
+        return;
+    }
+    struct md_endpoint *e = &r->endpoints.v[0];
+    char *now = endpoint_value(&a->plan, e);
+    bool reached = !strcmp(now, a->plan.to);
+    char status[64];
+    snprintf(status, sizeof(status), "%s", e->status);
+    char reason[160];
+    snprintf(reason, sizeof(reason), "%s", e->failure_reason);
+    deck_endpoint_replace(d, a->plan.backend, e);
+    if (status_settling(status) || (!reached && a->verify_tries < VERIFY_TRIES)) {
+        if (a->verify_tries >= SETTLE_POLLS) {
+            snprintf(msg, sizeof(msg), "endpoint '%s' still %s after %d checks", a->plan.endpoint,
+                     status, SETTLE_POLLS);
+            finish(d, MD_ACTION_FAILED, "unknown", msg);
+        } else {
+            snprintf(a->message, sizeof(a->message), "endpoint %s: %s", a->plan.endpoint, status);
+            a->next_poll_mono = md_mono_ms() + SETTLE_POLL_MS;
+            deck_changed(d, MD_CHANGED_ACTION);
+        }
+    } else if (!strcmp(status, "Failed")) {
+        snprintf(msg, sizeof(msg), "endpoint '%s' Failed: %s", a->plan.endpoint, reason);
+        finish(d, MD_ACTION_FAILED, "failed", msg);
+    } else if (reached) {
+        snprintf(msg, sizeof(msg), "%s: %s -> %s (%s)", a->plan.target, a->plan.from, a->plan.to,
+                 status);
+        finish(d, MD_ACTION_DONE, "ok", msg);
+    } else {
+        snprintf(msg, sizeof(msg), "endpoint '%s' is %s with %s, not %s", a->plan.endpoint, status,
+                 now, a->plan.to);
+        finish(d, MD_ACTION_FAILED, "failed", msg);
+    }
+    free(now);
+}
+
+static void on_verified(struct md_result *r, void *ud)
+{
+    md_deck *d = ud;
+    if (action_is_alias(d->action.plan.kind))
+        verified_alias(d, r);
+    else
+        verified_endpoint(d, r);
     md_result_release(r);
 }
 
@@ -253,8 +241,8 @@ static void on_changed(struct md_result *r, void *ud)
     struct action_slot *a = &d->action;
     if (r->status) {
         char msg[256];
-        snprintf(msg, sizeof(msg), "cannot move alias '%s' of '%s' to version %s: %s",
-                 a->plan.alias, a->plan.model, a->plan.to, r->err.msg);
+        snprintf(msg, sizeof(msg), "cannot change '%s' to %s: %s", a->plan.target, a->plan.to,
+                 r->err.msg);
         /* A write that timed out may still have landed: re-read before concluding. */
         if (r->status == MD_ERR_TIMEOUT || r->status == MD_ERR_NET) {
             snprintf(a->message, sizeof(a->message), "%s", msg);
@@ -268,13 +256,40 @@ static void on_changed(struct md_result *r, void *ud)
     md_result_release(r);
 }
 
+/* The backend call that carries out a plan; false when the backend lacks it. */
+static bool dispatch(md_deck *d, struct md_backend *be, const struct md_plan *p, struct md_err *err)
+{
+    const struct md_backend_ops *ops = be->ops;
+    if (action_is_alias(p->kind)) {
+        if (!ops->set_alias || !ops->get_alias)
+            return false;
+        ops->set_alias(be, p->model, p->alias, p->to, on_changed, d);
+        return true;
+    }
+    if (!ops->get_endpoint)
+        return false;
+    if (action_is_config(p->kind)) {
+        if (!ops->update_endpoint)
+            return false;
+        ops->update_endpoint(be, p->endpoint, p->to, on_changed, d);
+        return true;
+    }
+    const struct md_endpoint *e = md_deck_endpoint(d, p->backend, p->endpoint);
+    struct md_weight *w = NULL;
+    if (!ops->set_weights || !e || action_parse_weights(e, p->to, &w, err))
+        return false;
+    ops->set_weights(be, p->endpoint, w, e->n_deployments, on_changed, d);
+    free(w);
+    return true;
+}
+
 md_status md_action_execute(md_deck *d, const struct md_plan *plan, const char *typed,
                             struct md_err *err)
 {
     struct action_slot *a = &d->action;
     if (a->phase == MD_ACTION_RUNNING || a->phase == MD_ACTION_VERIFYING)
         return md_err_set(err, MD_ERR_INVALID, "another action is still running");
-    md_status st = gate(d, plan, err);
+    md_status st = action_gate(d, plan, err);
     if (st)
         return st;
     if (!typed || strcmp(typed, plan->confirm_text)) {
@@ -285,18 +300,23 @@ md_status md_action_execute(md_deck *d, const struct md_plan *plan, const char *
     if (plan->backend >= d->n_backends)
         return md_err_set(err, MD_ERR_INVALID, "plan names no backend of this context");
     struct md_backend *be = d->backends[plan->backend].be;
-    if (!be->ops->set_alias || !be->ops->get_alias)
-        return md_err_set(err, MD_ERR_UNSUPPORTED, "backend '%s' cannot move aliases", be->name);
     md_plan_release(&a->plan);
     plan_copy(&a->plan, plan);
     a->verify_tries = 0;
+    a->next_poll_mono = 0;
     /* Written before the request leaves, so a kill -9 leaves a trace to settle. */
     a->started_id = deck_audit(d, plan, "started", "unknown", "", 0);
     a->phase = MD_ACTION_RUNNING;
-    snprintf(a->message, sizeof(a->message), "moving %s@%s from %s to %s", plan->model,
-             plan->alias, plan->from, plan->to);
+    snprintf(a->message, sizeof(a->message), "%s: %s -> %s", plan->target, plan->from, plan->to);
     deck_changed(d, MD_CHANGED_ACTION);
-    be->ops->set_alias(be, plan->model, plan->alias, plan->to, on_changed, d);
+    struct md_err derr = MD_ERR_INIT;
+    if (!dispatch(d, be, &a->plan, &derr)) {
+        char msg[256];
+        snprintf(msg, sizeof(msg), "backend '%s' cannot carry out %s%s%s", be->name,
+                 md_action_kind_str(plan->kind), derr.msg[0] ? ": " : "", derr.msg);
+        finish(d, MD_ACTION_FAILED, "failed", msg);
+        return md_err_set(err, MD_ERR_UNSUPPORTED, "%s", msg);
+    }
     return MD_OK;
 }
 
@@ -346,16 +366,20 @@ void deck_action_release(md_deck *d)
 static void on_settled(struct md_result *r, void *ud)
 {
     struct settle *s = ud;
-    const char *now = r->status == MD_OK && r->versions.n ? r->versions.v[0].version : NULL;
+    char *now = NULL;
+    if (r->status == MD_OK && action_is_alias(s->plan.kind) && r->versions.n)
+        now = md_xstrdup(r->versions.v[0].version);
+    else if (r->status == MD_OK && !action_is_alias(s->plan.kind) && r->endpoints.n == 1)
+        now = endpoint_value(&s->plan, &r->endpoints.v[0]);
     const char *outcome = "unknown";
     if (now && !strcmp(now, s->e.after))
         outcome = "ok";
     else if (now && !strcmp(now, s->e.before))
         outcome = "failed";
     char msg[256];
-    snprintf(msg, sizeof(msg), "settled after restart: alias now at %s", now ? now : "(unreadable)");
+    snprintf(msg, sizeof(msg), "settled after restart: now %s", now ? now : "(unreadable)");
     deck_audit(s->d, &s->plan, "finished", outcome, msg, s->e.id);
-    deck_changed(s->d, MD_CHANGED_AUDIT);
+    free(now);
     md_result_release(r);
     settle_unlink(s->d, s);
     settle_free(s);
@@ -369,27 +393,44 @@ void md_action_settle_unfinished(md_deck *d)
         return;
     for (size_t i = 0; i < n; i++) {
         long bi = md_deck_backend_index(d, v[i].backend);
-        const char *at = strrchr(v[i].target, '@');
-        if (bi < 0 || !at || !d->backends[bi].be->ops->get_alias)
+        enum md_action_kind k = action_kind_parse(v[i].action);
+        if (bi < 0 || k == MD_ACTION_KIND_COUNT)
             continue;
+        struct md_backend *be = d->backends[bi].be;
         struct settle *s = md_xcalloc(1, sizeof(*s));
         s->d = d;
         s->e = v[i];
         memset(&v[i], 0, sizeof(v[i]));
-        s->plan.kind = MD_ACTION_ALIAS_SET;
-        for (size_t k = 0; k < MD_ARRAY_LEN(kind_names); k++)
-            if (!strcmp(s->e.action, kind_names[k]))
-                s->plan.kind = (enum md_action_kind)k;
+        s->plan.kind = k;
         s->plan.backend = (size_t)bi;
         s->plan.backend_name = md_xstrdup(s->e.backend);
-        s->plan.model = md_xasprintf("%.*s", (int)(at - s->e.target), s->e.target);
-        s->plan.alias = md_xstrdup(at + 1);
+        s->plan.target = md_xstrdup(s->e.target);
         s->plan.from = md_xstrdup(s->e.before);
         s->plan.to = md_xstrdup(s->e.after);
+        const char *at = strrchr(s->e.target, '@');
+        bool ok = false;
+        if (action_is_alias(k) && at && be->ops->get_alias) {
+            s->plan.model = md_xasprintf("%.*s", (int)(at - s->e.target), s->e.target);
+            s->plan.alias = md_xstrdup(at + 1);
+            ok = true;
+        } else if (!action_is_alias(k) && !strncmp(s->e.target, "endpoint:", 9) &&
+                   be->ops->get_endpoint) {
+            s->plan.endpoint = md_xstrdup(s->e.target + 9);
+            char *hash = strchr(s->plan.endpoint, '#');
+            if (hash)
+                *hash = '\0';
+            ok = true;
+        }
+        if (!ok) {
+            settle_free(s);
+            continue;
+        }
         s->next = d->action.settles;
         d->action.settles = s;
-        struct md_backend *be = d->backends[bi].be;
-        be->ops->get_alias(be, s->plan.model, s->plan.alias, on_settled, s);
+        if (s->plan.alias)
+            be->ops->get_alias(be, s->plan.model, s->plan.alias, on_settled, s);
+        else
+            be->ops->get_endpoint(be, s->plan.endpoint, on_settled, s);
     }
     md_store_audit_free(v, n);
 }

@@ -59,8 +59,10 @@ md_status md_deck_new(md_deck **out, const struct md_deck_opts *opts, struct md_
         if (st)
             goto fail;
         d->n_backends++;
-        if (!opts->no_cache)
+        if (!opts->no_cache) {
             deck_cache_load_lists(d, i);
+            deck_endpoints_load_cache(d, i);
+        }
     }
     deck_reload_audit(d);
     *out = d;
@@ -77,8 +79,10 @@ void md_deck_free(md_deck *d)
     /* The engine first: it drops pending transfers without calling back. */
     md_http_free(d->http);
     deck_release_requests(d);
+    deck_endpoint_requests_release(d);
     for (size_t i = 0; i < d->n_backends; i++) {
         deck_backend_release_slots(&d->backends[i]);
+        deck_endpoints_release(&d->backends[i]);
         md_backend_free(d->backends[i].be);
     }
     free(d->backends);
@@ -231,8 +235,6 @@ void deck_reload_audit(md_deck *d)
 int64_t deck_audit(md_deck *d, const struct md_plan *p, const char *phase, const char *outcome,
                    const char *message, int64_t ref_id)
 {
-    char target[512];
-    alias_target(target, sizeof(target), p->model ? p->model : "", p->alias ? p->alias : "");
     /* The store copies the strings; the entry only lends them. */
     char *action = md_xstrdup(md_action_kind_str(p->kind));
     char *ph = md_xstrdup(phase);
@@ -243,7 +245,7 @@ int64_t deck_audit(md_deck *d, const struct md_plan *p, const char *phase, const
         .who = d->who,
         .action = action,
         .backend = p->backend_name,
-        .target = target,
+        .target = p->target,
         .before = p->from,
         .after = p->to,
         .phase = ph,

@@ -639,6 +639,7 @@ void md_deck_refresh(md_deck *d)
         struct deck_backend *b = &d->backends[bi];
         if (b->be->ops->probe)
             b->be->ops->probe(b->be, on_result, req_new(d, bi, REQ_PROBE, NULL, NULL));
+        deck_endpoints_refresh(d, bi);
         if (!b->exp_fetch.loading) {
             b->exp_fetch.gen++;
             md_experiment_list_release(&b->experiments_next);
@@ -675,6 +676,12 @@ void md_deck_refresh(md_deck *d)
 
 md_status md_deck_poll(md_deck *d, struct md_pollfd *fds, unsigned nfds, int timeout_ms)
 {
+    int64_t due = deck_action_due(d);
+    if (due) {
+        int64_t left = due - md_mono_ms();
+        if (left < timeout_ms)
+            timeout_ms = left < 0 ? 0 : (int)left;
+    }
     if (d->next_refresh_mono) {
         int64_t left = d->next_refresh_mono - md_mono_ms();
         if (left < 0)
@@ -688,6 +695,7 @@ md_status md_deck_poll(md_deck *d, struct md_pollfd *fds, unsigned nfds, int tim
 unsigned md_deck_run(md_deck *d)
 {
     md_http_run(d->http);
+    deck_action_tick(d);
     if (d->next_refresh_mono && md_mono_ms() >= d->next_refresh_mono)
         md_deck_refresh(d);
     unsigned mask = d->changes;
@@ -698,12 +706,13 @@ unsigned md_deck_run(md_deck *d)
 md_status md_deck_settle(md_deck *d, int timeout_ms)
 {
     int64_t end = md_mono_ms() + timeout_ms;
-    while (md_http_pending(d->http)) {
+    while (md_http_pending(d->http) || deck_action_due(d)) {
         int64_t left = end - md_mono_ms();
         if (left <= 0)
             return MD_ERR_TIMEOUT;
-        md_http_poll(d->http, NULL, 0, left > 1000 ? 1000 : (int)left);
+        md_deck_poll(d, NULL, 0, left > 1000 ? 1000 : (int)left);
         md_http_run(d->http);
+        deck_action_tick(d);
     }
     return MD_OK;
 }

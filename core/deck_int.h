@@ -52,6 +52,17 @@ struct paged_list {
     unsigned gen;
 };
 
+/* Per-endpoint extras fetched on demand: health series and configs. */
+struct endpoint_slot {
+    char *endpoint;
+    struct md_health_list health;
+    bool health_loaded;
+    bool health_loading;
+    struct md_endpoint_config_list configs;
+    bool configs_loaded;
+    bool configs_loading;
+};
+
 struct deck_backend {
     struct md_backend *be;
     const struct md_backend_conf *conf;
@@ -68,6 +79,11 @@ struct deck_backend {
     struct md_model_list models;
     struct md_model_list models_next;
     struct paged_list model_fetch;
+
+    struct md_endpoint_list endpoints;
+    bool endpoints_loading;
+    struct endpoint_slot *eps;
+    size_t n_eps;
 
     struct runs_slot *runs;
     size_t n_runs;
@@ -87,10 +103,12 @@ struct action_slot {
     struct md_plan plan;
     int64_t started_id; /* audit id of the "started" entry */
     unsigned verify_tries;
+    int64_t next_poll_mono; /* when to re-read a settling endpoint; 0 = not waiting */
     struct settle *settles; /* re-reads after a restart, in flight */
 };
 
 struct req_ctx;
+struct ep_req;
 
 struct md_deck {
     const struct md_config *config;
@@ -106,6 +124,7 @@ struct md_deck {
     size_t n_audit;
     struct action_slot action;
     struct req_ctx *reqs; /* requests in flight, freed with the deck if never answered */
+    struct ep_req *ep_reqs; /* the same for endpoint requests */
     char who[128]; /* user@host for audit entries */
 };
 
@@ -114,10 +133,24 @@ void deck_cache_load_lists(md_deck *d, size_t bi);
 /* Free a backend's lists and slots; free unanswered request contexts. */
 void deck_backend_release_slots(struct deck_backend *b);
 void deck_release_requests(md_deck *d);
+/* Poll timer of a settling endpoint: due time (0 none) and the tick that fires it. */
+int64_t deck_action_due(const md_deck *d);
+void deck_action_tick(md_deck *d);
 /* Free the action slot and settles in flight (at deck free). */
 void deck_action_release(md_deck *d);
 /* Re-derive the versions' alias lists from the model after an alias moved. */
 void deck_versions_refresh_aliases(md_deck *d, size_t bi, const char *model);
+/* Endpoint half of the deck (deck_endpoints.c). */
+void deck_endpoints_refresh(md_deck *d, size_t bi);
+void deck_endpoints_load_cache(md_deck *d, size_t bi);
+void deck_endpoints_release(struct deck_backend *b);
+void deck_endpoint_requests_release(md_deck *d);
+/* History targets of an endpoint: its config, and its traffic map. */
+void deck_endpoint_target(char *buf, size_t n, const char *endpoint, bool traffic);
+/* "blue=90,green=10": an endpoint's weights as one comparable string (malloc'd). */
+char *deck_weights_string(const struct md_endpoint *e, bool desired);
+/* Replace one endpoint in the snapshot with a fresh description (after an action). */
+void deck_endpoint_replace(md_deck *d, size_t bi, struct md_endpoint *fresh);
 /* Mark parts of the snapshot changed (returned by the next md_deck_run()). */
 void deck_changed(md_deck *d, unsigned mask);
 /* Reload the audit list from the store after an append. */

@@ -19,17 +19,34 @@
 
 #include "mldeck/deck.h"
 
-enum md_action_kind { MD_ACTION_ALIAS_SET = 0, MD_ACTION_ALIAS_ROLLBACK, MD_ACTION_ALIAS_UNDO };
+enum md_action_kind {
+    MD_ACTION_ALIAS_SET = 0,
+    MD_ACTION_ALIAS_ROLLBACK,
+    MD_ACTION_ALIAS_UNDO,
+    MD_ACTION_ENDPOINT_ROLLBACK, /* point an endpoint at an earlier config */
+    MD_ACTION_ENDPOINT_UNDO,
+    MD_ACTION_WEIGHTS_SET,       /* shift traffic between deployments */
+    MD_ACTION_WEIGHTS_UNDO,
+    MD_ACTION_KIND_COUNT
+};
 
+/*
+ * What an action changes. For alias actions `model` and `alias` are set; for
+ * endpoint actions `endpoint`. `from` and `to` are what the target holds now
+ * and after: a version, an endpoint config name, or a weights map written
+ * "blue=90,green=10" (every deployment named, in the endpoint's order).
+ */
 struct md_plan {
     enum md_action_kind kind;
     size_t backend;
     char *backend_name;
+    char *target; /* audit target: "churn@champion", "endpoint:x", "endpoint:x#traffic" */
     char *model;
     char *alias;
-    char *from;         /* version the alias points to now */
-    char *to;           /* version it will point to */
-    char *confirm_text; /* what the operator types: the model name */
+    char *endpoint;
+    char *from;
+    char *to;
+    char *confirm_text; /* what the operator types: the model or endpoint name */
     char *summary;      /* one line per fact, for the plan dialog */
 };
 void md_plan_release(struct md_plan *p);
@@ -49,6 +66,24 @@ md_status md_action_plan_alias_rollback(md_deck *d, size_t bi, const char *model
 /* Plan setting an alias to an explicit version (also the undo of a rollback). */
 md_status md_action_plan_alias_set(md_deck *d, size_t bi, const char *model, const char *alias,
                                    const char *to, struct md_plan *out, struct md_err *err);
+/*
+ * Plan pointing an endpoint back at an earlier config (SageMaker
+ * UpdateEndpoint): `to` when given, else the config mldeck last observed
+ * before the current one, else the newest config older than the current one
+ * (inferred; the summary says which). Same errors as the alias plan.
+ */
+md_status md_action_plan_endpoint_rollback(md_deck *d, size_t bi, const char *endpoint,
+                                           const char *to, struct md_plan *out,
+                                           struct md_err *err);
+/*
+ * Plan new traffic weights: `spec` "blue=100,green=0" names some or all
+ * deployments (those not named keep their weight); NULL means back to the
+ * weights mldeck observed before the current ones (a traffic rollback).
+ * MD_ERR_INVALID for unknown deployment names, negative weights, or an all-zero map.
+ */
+md_status md_action_plan_weights(md_deck *d, size_t bi, const char *endpoint, const char *spec,
+                                 struct md_plan *out, struct md_err *err);
+
 /*
  * Plan the reverse of the newest finished, successful action in the audit log
  * ("undo"). MD_ERR_NOT_FOUND when there is none.

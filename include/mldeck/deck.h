@@ -43,6 +43,9 @@ enum md_deck_change {
     MD_CHANGED_VERSIONS = 1 << 6,
     MD_CHANGED_AUDIT = 1 << 7,
     MD_CHANGED_ACTION = 1 << 8,
+    MD_CHANGED_ENDPOINTS = 1 << 9,
+    MD_CHANGED_HEALTH = 1 << 10,
+    MD_CHANGED_CONFIGS = 1 << 11,
 };
 
 md_status md_deck_new(md_deck **out, const struct md_deck_opts *opts, struct md_err *err);
@@ -125,6 +128,28 @@ const struct md_version_list *md_deck_versions(const md_deck *d, size_t bi, cons
  */
 bool md_deck_alias_last_change(md_deck *d, size_t bi, const char *model, const char *alias,
                                int64_t *when_ms, char *who, size_t who_len);
+
+/*
+ * Endpoints of a backend with MD_CAP_ENDPOINTS (SageMaker endpoints, Azure ML
+ * online endpoints), described, fetched on every refresh.
+ */
+const struct md_endpoint_list *md_deck_endpoints(const md_deck *d, size_t bi);
+const struct md_endpoint *md_deck_endpoint(const md_deck *d, size_t bi, const char *name);
+/* Health series of one endpoint over the last `minutes`. NULL until fetched. */
+void md_deck_want_health(md_deck *d, size_t bi, const char *endpoint, int minutes);
+const struct md_health_list *md_deck_health(const md_deck *d, size_t bi, const char *endpoint);
+/* Configs an endpoint may roll back to, newest first. NULL until fetched. */
+void md_deck_want_endpoint_configs(md_deck *d, size_t bi, const char *endpoint);
+const struct md_endpoint_config_list *md_deck_endpoint_configs(const md_deck *d, size_t bi,
+                                                               const char *endpoint);
+/*
+ * What mldeck observed an endpoint pointing at over time (config names for
+ * SageMaker, traffic maps "blue=100,green=0" for Azure ML), newest first,
+ * at most max entries; *out from md_store_history_list(), free with
+ * md_store_history_free().
+ */
+md_status md_deck_endpoint_history(md_deck *d, size_t bi, const char *endpoint, bool traffic,
+                                   size_t max, struct md_history_entry **out, size_t *n);
 
 /* Audit log, newest first, reloaded after every action. */
 void md_deck_audit(const md_deck *d, const struct md_audit_entry **v, size_t *n);

@@ -135,10 +135,12 @@ static void test_read_only_execute_refused_without_request(void **state)
     struct fx *f = *state;
     md_deck *d = open_deck(f, true);
     char ml[] = "ml", churn[] = "churn", champion[] = "champion", v3[] = "3", v2[] = "2";
+    char target[] = "churn@champion";
     struct md_plan p = {
         .kind = MD_ACTION_ALIAS_SET,
         .backend = 0,
         .backend_name = ml,
+        .target = target,
         .model = churn,
         .alias = champion,
         .from = v3,
