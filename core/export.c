@@ -12,6 +12,7 @@
 #include "mldeck/export.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "jsonx_int.h"
@@ -520,6 +521,84 @@ md_status md_export_audit(struct md_buf *out, enum md_export_format f,
         w_kstr(&w, "phase", e->phase, false);
         w_kstr(&w, "outcome", e->outcome, false);
         w_kstr(&w, "message", e->message, false);
+        w_putc(&w, '}');
+    }
+    w_puts(&w, "]\n");
+    return w_done(&w);
+}
+
+/* A weight that the platform did not give (NaN) is written as null. */
+static void w_kdouble(struct writer *w, const char *key, double v)
+{
+    w_key(w, key, false);
+    if (isnan(v))
+        w_puts(w, "null");
+    else
+        w_double(w, v);
+}
+
+static void deployment_json(struct writer *w, const struct md_deployment *dep, bool first)
+{
+    w_puts(w, first ? "{" : ",{");
+    w_kstr(w, "name", dep->name, true);
+    w_kstr(w, "model", dep->model, false);
+    w_kstr(w, "version", dep->version, false);
+    w_kstr(w, "image", dep->image, false);
+    w_kstr(w, "instance_type", dep->instance_type, false);
+    w_kstr(w, "status", dep->status, false);
+    w_kint(w, "instance_count", dep->instance_count);
+    w_kint(w, "desired_instance_count", dep->desired_instance_count);
+    w_kdouble(w, "weight", dep->weight);
+    w_kdouble(w, "desired_weight", dep->desired_weight);
+    w_kdouble(w, "share", dep->share);
+    w_putc(w, '}');
+}
+
+md_status md_export_endpoints(struct md_buf *out, enum md_export_format f, const char *backend,
+                              const struct md_endpoint_list *l)
+{
+    struct writer w;
+    w_init(&w, out);
+    if (f == MD_EXPORT_TSV) {
+        w_puts(&w, "backend\tname\tstatus\tconfig\tupdated\ttraffic\n");
+        for (size_t i = 0; i < l->n && w.st == MD_OK; i++) {
+            const struct md_endpoint *e = &l->v[i];
+            w_tsv(&w, backend, true);
+            w_tsv(&w, e->name, false);
+            w_tsv(&w, e->status, false);
+            w_tsv(&w, e->config, false);
+            w_tsv_int(&w, e->updated);
+            w_putc(&w, '\t');
+            for (size_t k = 0; k < e->n_deployments; k++) {
+                char num[32];
+                snprintf(num, sizeof(num), "=%g", e->deployments[k].weight);
+                if (k > 0)
+                    w_putc(&w, ',');
+                w_tsv(&w, e->deployments[k].name, true);
+                w_puts(&w, num);
+            }
+            w_putc(&w, '\n');
+        }
+        return w_done(&w);
+    }
+    w_putc(&w, '[');
+    for (size_t i = 0; i < l->n && w.st == MD_OK; i++) {
+        const struct md_endpoint *e = &l->v[i];
+        w_puts(&w, i == 0 ? "{" : ",{");
+        w_kstr(&w, "backend", backend, true);
+        w_kstr(&w, "name", e->name, false);
+        w_kstr(&w, "id", e->id, false);
+        w_kstr(&w, "status", e->status, false);
+        w_kstr(&w, "config", e->config, false);
+        w_kstr(&w, "failure_reason", e->failure_reason, false);
+        w_kint(&w, "created", e->created);
+        w_kint(&w, "updated", e->updated);
+        w_key(&w, "deployments", false);
+        w_putc(&w, '[');
+        for (size_t k = 0; k < e->n_deployments; k++)
+            deployment_json(&w, &e->deployments[k], k == 0);
+        w_putc(&w, ']');
+        w_kvs(&w, "tags", &e->tags);
         w_putc(&w, '}');
     }
     w_puts(&w, "]\n");

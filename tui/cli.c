@@ -28,7 +28,7 @@ struct get_opts {
 
 static int usage_get(void)
 {
-    fputs("usage: mldeck get experiments|runs|models|versions|audit [--json|--tsv]\n"
+    fputs("usage: mldeck get experiments|runs|models|versions|endpoints|audit [--json|--tsv]\n"
           "                  [--experiment NAME|ID] [--model NAME] [--backend NAME]\n",
           stderr);
     return CLI_USAGE;
@@ -36,7 +36,9 @@ static int usage_get(void)
 
 static int usage_rollback(void)
 {
-    fputs("usage: mldeck rollback alias MODEL ALIAS [--to VERSION] [--yes] [--backend NAME]\n",
+    fputs("usage: mldeck rollback alias MODEL ALIAS [--to VERSION] [--yes] [--backend NAME]\n"
+          "       mldeck rollback endpoint NAME [--to CONFIG] [--yes] [--backend NAME]\n"
+          "       mldeck rollback traffic ENDPOINT [--set NAME=W,...] [--yes] [--backend NAME]\n",
           stderr);
     return CLI_USAGE;
 }
@@ -197,6 +199,7 @@ static md_status append_list(struct md_buf *out, struct md_buf *one, enum md_exp
 static int get_lists(md_deck *d, const struct get_opts *o, size_t lo, size_t hi, struct md_buf *out)
 {
     bool models = !strcmp(o->what, "models");
+    bool endpoints = !strcmp(o->what, "endpoints");
     md_status st = MD_OK;
     struct md_buf one;
     md_buf_init(&one, OUT_CAP);
@@ -204,8 +207,12 @@ static int get_lists(md_deck *d, const struct get_opts *o, size_t lo, size_t hi,
         struct md_backend_status bs;
         md_deck_backend_status(d, bi, &bs);
         md_buf_reset(&one);
-        st = models ? md_export_models(&one, o->format, bs.name, md_deck_models(d, bi))
-                    : md_export_experiments(&one, o->format, bs.name, md_deck_experiments(d, bi));
+        if (endpoints)
+            st = md_export_endpoints(&one, o->format, bs.name, md_deck_endpoints(d, bi));
+        else if (models)
+            st = md_export_models(&one, o->format, bs.name, md_deck_models(d, bi));
+        else
+            st = md_export_experiments(&one, o->format, bs.name, md_deck_experiments(d, bi));
         if (!st)
             st = append_list(out, &one, o->format, bi == lo);
     }
@@ -237,7 +244,8 @@ static int cmd_get(const struct cli_global *g, int argc, char **argv)
     }
     if (!o.what)
         return usage_get();
-    static const char *const kinds[] = {"experiments", "runs", "models", "versions", "audit"};
+    static const char *const kinds[] = {"experiments", "runs",      "models",
+                                        "versions",    "endpoints", "audit"};
     bool known = false;
     for (size_t i = 0; i < MD_ARRAY_LEN(kinds); i++)
         known |= !strcmp(o.what, kinds[i]);
@@ -278,7 +286,7 @@ done:
 /* Ask on the terminal (or read stdin) for the confirmation text. */
 static char *read_confirmation(const struct md_plan *p)
 {
-    fprintf(stderr, "type the model name '%s' to confirm: ", p->confirm_text);
+    fprintf(stderr, "type the name '%s' to confirm: ", p->confirm_text);
     fflush(stderr);
     char line[512];
     if (!fgets(line, sizeof(line), stdin))
@@ -311,6 +319,40 @@ static int run_action(md_deck *d, const struct md_plan *plan, const char *typed)
     return CLI_ERROR;
 }
 
+/* Plan the rollback named on the command line, on the first backend that has its target. */
+static int plan_rollback(md_deck *d, size_t lo, size_t hi, const char *kind, const char *name,
+                         const char *alias, const char *to, struct md_plan *plan)
+{
+    bool is_alias = !strcmp(kind, "alias");
+    size_t bi = lo;
+    while (bi < hi && !(is_alias ? md_deck_model(d, bi, name) != NULL
+                                 : md_deck_endpoint(d, bi, name) != NULL))
+        bi++;
+    if (bi == hi) {
+        fprintf(stderr, "mldeck: no %s '%s'\n", is_alias ? "model" : "endpoint", name);
+        return CLI_ERROR;
+    }
+    if (is_alias)
+        md_deck_want_versions(d, bi, name);
+    else if (!strcmp(kind, "endpoint"))
+        md_deck_want_endpoint_configs(d, bi, name);
+    md_deck_settle(d, WAIT_MS);
+    md_deck_run(d);
+    struct md_err err = MD_ERR_INIT;
+    md_status st;
+    if (is_alias)
+        st = md_action_plan_alias_rollback(d, bi, name, alias, to, plan, &err);
+    else if (!strcmp(kind, "endpoint"))
+        st = md_action_plan_endpoint_rollback(d, bi, name, to, plan, &err);
+    else
+        st = md_action_plan_weights(d, bi, name, to, plan, &err);
+    if (st) {
+        fprintf(stderr, "mldeck: %s\n", err.msg);
+        return st == MD_ERR_READ_ONLY ? CLI_REFUSED : CLI_ERROR;
+    }
+    return CLI_OK;
+}
+
 static int cmd_rollback(const struct cli_global *g, int argc, char **argv)
 {
     const char *pos[3] = {NULL, NULL, NULL};
@@ -321,7 +363,7 @@ static int cmd_rollback(const struct cli_global *g, int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "--yes") || !strcmp(a, "-y"))
             yes = true;
-        else if (!strcmp(a, "--to") && i + 1 < argc)
+        else if ((!strcmp(a, "--to") || !strcmp(a, "--set")) && i + 1 < argc)
             to = argv[++i];
         else if (!strcmp(a, "--backend") && i + 1 < argc)
             backend = argv[++i];
@@ -330,9 +372,12 @@ static int cmd_rollback(const struct cli_global *g, int argc, char **argv)
         else
             return usage_rollback();
     }
-    if (npos != 3 || strcmp(pos[0], "alias"))
+    if (npos < 2)
         return usage_rollback();
-    const char *model = pos[1], *alias = pos[2];
+    bool is_alias = !strcmp(pos[0], "alias");
+    if (is_alias ? npos != 3
+                 : (npos != 2 || (strcmp(pos[0], "endpoint") && strcmp(pos[0], "traffic"))))
+        return usage_rollback();
 
     md_deck *d = NULL;
     int rc = open_deck(g, false, &d);
@@ -344,33 +389,17 @@ static int cmd_rollback(const struct cli_global *g, int argc, char **argv)
         md_action_settle_unfinished(d);
         rc = refresh_and_wait(d, lo, hi);
     }
-    if (rc)
-        goto done;
-    size_t bi = lo;
-    while (bi < hi && !md_deck_model(d, bi, model))
-        bi++;
-    if (bi == hi) {
-        fprintf(stderr, "mldeck: no model '%s'\n", model);
-        rc = CLI_ERROR;
-        goto done;
-    }
-    md_deck_want_versions(d, bi, model);
-    md_deck_settle(d, WAIT_MS);
-    md_deck_run(d);
-
     struct md_plan plan;
-    struct md_err err = MD_ERR_INIT;
-    if (md_action_plan_alias_rollback(d, bi, model, alias, to, &plan, &err)) {
-        fprintf(stderr, "mldeck: %s\n", err.msg);
-        rc = err.code == MD_ERR_READ_ONLY ? CLI_REFUSED : CLI_ERROR;
-        goto done;
+    memset(&plan, 0, sizeof(plan));
+    if (!rc)
+        rc = plan_rollback(d, lo, hi, pos[0], pos[1], pos[2], to, &plan);
+    if (!rc) {
+        fprintf(stderr, "%s\n", plan.summary);
+        char *typed = yes ? md_xstrdup(plan.confirm_text) : read_confirmation(&plan);
+        rc = run_action(d, &plan, typed);
+        free(typed);
     }
-    fprintf(stderr, "%s\n", plan.summary);
-    char *typed = yes ? md_xstrdup(plan.confirm_text) : read_confirmation(&plan);
-    rc = run_action(d, &plan, typed);
-    free(typed);
     md_plan_release(&plan);
-done:
     md_deck_free(d);
     return rc;
 }
@@ -381,6 +410,7 @@ int cli_main(const struct cli_global *g, int argc, char **argv)
         return cmd_get(g, argc, argv);
     if (!strcmp(argv[0], "rollback"))
         return cmd_rollback(g, argc, argv);
+
     fprintf(stderr, "mldeck: unknown command '%s' (try: get, rollback, --help)\n", argv[0]);
     return CLI_USAGE;
 }

@@ -23,6 +23,11 @@ md_status md_export_models(struct md_buf *out, enum md_export_format f, const ch
                            const struct md_model_list *l);
 md_status md_export_versions(struct md_buf *out, enum md_export_format f, const char *backend,
                              const struct md_version_list *l);
+/* endpoints: [{"backend","name","id","status","config","failure_reason","created","updated",
+ *   "deployments":[{"name","model","version","image","instance_type","status","instance_count",
+ *   "desired_instance_count","weight","desired_weight","share"}],"tags":{}}] */
+md_status md_export_endpoints(struct md_buf *out, enum md_export_format f, const char *backend,
+                              const struct md_endpoint_list *l);
 md_status md_export_audit(struct md_buf *out, enum md_export_format f,
                           const struct md_audit_entry *v, size_t n);
 
