@@ -19,6 +19,7 @@ const struct md_backend_ops *md_backend_ops_for(enum md_backend_kind kind)
         return &md_mlflow_ops;
     case MD_BACKEND_SAGEMAKER:
     case MD_BACKEND_AZUREML:
+        return &md_azureml_ops;
     case MD_BACKEND_FIXTURE:
         break;
     }

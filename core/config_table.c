@@ -55,7 +55,8 @@ const struct md_config_setting md_config_settings[] = {
     {.scope = MD_CONFIG_BACKEND, .name = "url", .type = MD_CONFIG_STRING,
      .offset = offsetof(struct md_backend_conf, url),
      .help = "base URL (http:// or https://); a directory for fixture; "
-             "required for mlflow and fixture"},
+             "required for mlflow and fixture; for azureml the Resource Manager endpoint "
+             "(else $MLDECK_ARM_ENDPOINT, else https://management.azure.com)"},
     {.scope = MD_CONFIG_BACKEND, .name = "token_env", .type = MD_CONFIG_ENV_NAME,
      .def = "MLFLOW_TRACKING_TOKEN", .flags = MD_CONFIG_MLFLOW_DEF,
      .offset = offsetof(struct md_backend_conf, token_env),
@@ -83,6 +84,40 @@ const struct md_config_setting md_config_settings[] = {
     {.scope = MD_CONFIG_BACKEND, .name = "profile", .type = MD_CONFIG_STRING,
      .offset = offsetof(struct md_backend_conf, profile),
      .help = "AWS profile in ~/.aws/config (sagemaker)"},
+    /*
+     * Azure ML. These variables are fallbacks read when the backend is
+     * created (the file wins), hence named in the help rather than in .env,
+     * which is an override at top level only.
+     */
+    {.scope = MD_CONFIG_BACKEND, .name = "subscription", .type = MD_CONFIG_STRING,
+     .offset = offsetof(struct md_backend_conf, subscription),
+     .help = "Azure subscription id (azureml; else $AZURE_SUBSCRIPTION_ID)"},
+    {.scope = MD_CONFIG_BACKEND, .name = "resource_group", .type = MD_CONFIG_STRING,
+     .offset = offsetof(struct md_backend_conf, resource_group),
+     .help = "Azure resource group (azureml; else $AZURE_RESOURCE_GROUP)"},
+    {.scope = MD_CONFIG_BACKEND, .name = "workspace", .type = MD_CONFIG_STRING,
+     .offset = offsetof(struct md_backend_conf, workspace),
+     .help = "Azure ML workspace (azureml; else $AZUREML_WORKSPACE)"},
+    {.scope = MD_CONFIG_BACKEND, .name = "api_version", .type = MD_CONFIG_NAME,
+     .def = "2025-12-01", .offset = offsetof(struct md_backend_conf, api_version),
+     .help = "Resource Manager api-version (azureml), e.g. 2025-12-01 or 2026-07-01"},
+    {.scope = MD_CONFIG_BACKEND, .name = "tenant", .type = MD_CONFIG_STRING,
+     .offset = offsetof(struct md_backend_conf, tenant),
+     .help = "Entra ID tenant id or domain (azureml; else $AZURE_TENANT_ID)"},
+    {.scope = MD_CONFIG_BACKEND, .name = "client_id_env", .type = MD_CONFIG_ENV_NAME,
+     .def = "AZURE_CLIENT_ID", .offset = offsetof(struct md_backend_conf, client_id_env),
+     .help = "environment variable holding the service principal's client id (azureml)"},
+    {.scope = MD_CONFIG_BACKEND, .name = "client_secret_env", .type = MD_CONFIG_ENV_NAME,
+     .def = "AZURE_CLIENT_SECRET", .offset = offsetof(struct md_backend_conf, client_secret_env),
+     .help = "environment variable holding its client secret (azureml); without one, the "
+             "Azure CLI's login or a managed identity is used"},
+    {.scope = MD_CONFIG_BACKEND, .name = "authority", .type = MD_CONFIG_STRING,
+     .offset = offsetof(struct md_backend_conf, authority),
+     .help = "Entra ID host for tokens (azureml; else $AZURE_AUTHORITY_HOST, else "
+             "https://login.microsoftonline.com)"},
+    {.scope = MD_CONFIG_BACKEND, .name = "lro_timeout", .type = MD_CONFIG_SECONDS, .def = "600",
+     .min = 1, .max = 86400, .offset = offsetof(struct md_backend_conf, lro_timeout_s),
+     .help = "how long a traffic change is polled before mldeck stops waiting (azureml)"},
 };
 
 const size_t md_config_n_settings = MD_ARRAY_LEN(md_config_settings);

@@ -27,10 +27,13 @@
 #define HTTP_TIMEOUT_MS 15000L
 #define HTTP_MAX_RETRIES 2
 #define HTTP_MAX_BODY ((size_t)64 << 20)
+#define HTTP_MAX_HEADERS ((size_t)16 << 10)
 #define HTTP_BACKOFF_MS 250
 /* A Retry-After longer than this is not waited for: the caller reschedules. */
 #define HTTP_MAX_RETRY_AFTER_S 30
 #define HTTP_POLL_FDS_STACK 16
+/* Before 7.86.0 CURLOPT_AWS_SIGV4 left X-Amz-Target and the session token unsigned. */
+#define HTTP_SIGV4_MIN_CURL 0x075600
 
 enum req_state { REQ_ACTIVE, REQ_WAITING, REQ_DONE };
 
@@ -53,6 +56,7 @@ struct http_req {
     struct md_buf body;
     md_status body_st; /* first md_buf_add failure, ends the transfer */
     char ctype[128];
+    struct md_buf rhdrs; /* final reply's headers as "name\0value\0" pairs, capped */
     long retry_after_s;
     char errbuf[CURL_ERROR_SIZE];
     struct md_http_resp resp; /* filled when the request becomes DONE */
@@ -221,13 +225,15 @@ static void req_free(struct http_req *r)
         return;
     if (r->easy)
         curl_easy_cleanup(r->easy);
-    /* Wipe the bearer token before the memory goes back to the allocator. */
+    /* Wipe bearer and session tokens before the memory goes back to the allocator. */
     for (struct curl_slist *s = r->hdrs; s; s = s->next) {
-        if (header_named(s->data, strlen(s->data), "Authorization"))
+        if (header_named(s->data, strlen(s->data), "Authorization") ||
+            header_named(s->data, strlen(s->data), "X-Amz-Security-Token"))
             explicit_bzero(s->data, strlen(s->data));
     }
     curl_slist_free_all(r->hdrs);
     md_buf_release(&r->body);
+    md_buf_release(&r->rhdrs);
     free(r->safe_url);
     free(r->tag);
     free(r);
@@ -267,6 +273,48 @@ static long parse_retry_after(const char *v)
     return d > 0 ? (long)d : 0;
 }
 
+/*
+ * Keep a header line for md_http_resp_header() as "name\0value\0"; lines
+ * that carry credentials are never kept, and past the cap the rest is dropped.
+ */
+static void keep_header(struct http_req *r, const char *p, size_t len)
+{
+    const char *colon = memchr(p, ':', len);
+    if (!colon || colon == p || memchr(p, '\0', len) || header_named(p, len, "Set-Cookie") ||
+        header_named(p, len, "Authorization"))
+        return;
+    const char *v = colon + 1;
+    const char *end = p + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    size_t mark = r->rhdrs.len;
+    if (md_buf_add(&r->rhdrs, p, (size_t)(colon - p)) != MD_OK ||
+        md_buf_add(&r->rhdrs, "", 1) != MD_OK ||
+        md_buf_add(&r->rhdrs, v, (size_t)(end - v)) != MD_OK ||
+        md_buf_add(&r->rhdrs, "", 1) != MD_OK) {
+        r->rhdrs.len = mark; /* a pair is kept whole or not at all */
+        if (r->rhdrs.data)
+            r->rhdrs.data[mark] = '\0';
+    }
+}
+
+const char *md_http_resp_header(const struct md_http_resp *resp, const char *name)
+{
+    const char *p = resp && resp->hdrs ? resp->hdrs : NULL;
+    const char *end = p ? p + resp->hdrs_len : NULL;
+    while (p && p < end) {
+        const char *v = p + strlen(p) + 1;
+        if (v >= end)
+            break;
+        if (strcasecmp(p, name) == 0)
+            return v;
+        p = v + strlen(v) + 1;
+    }
+    return NULL;
+}
+
 /* Keep Content-Type and Retry-After of the last response (interim 1xx replies reset them). */
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
@@ -275,8 +323,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
         r->ctype[0] = '\0';
         r->retry_after_s = -1;
+        md_buf_reset(&r->rhdrs);
         return len;
     }
+    keep_header(r, p, len);
     bool is_ct = header_named(p, len, "Content-Type");
     bool is_ra = !is_ct && header_named(p, len, "Retry-After");
     if (!is_ct && !is_ra)
@@ -336,9 +386,43 @@ static void easy_setup_method(struct http_req *r, const struct md_http_req *req)
         char *line = md_xasprintf("Content-Type: %s", ct);
         hdr_add(r, line);
         free(line);
-    } else if (fields) {
+    } else if (fields && !req->aws_sigv4) {
         hdr_add(r, "Content-Type:"); /* no body: drop libcurl's form-urlencoded default */
     }
+}
+
+/*
+ * SigV4 by libcurl: it signs at send time, so a retry of the same handle is
+ * signed afresh with a new X-Amz-Date. libcurl copies the keys; the session
+ * token travels as a header that req_free() wipes.
+ */
+static void easy_setup_sigv4(struct http_req *r, const struct md_http_req *req)
+{
+    CURL *e = r->easy;
+    curl_easy_setopt(e, CURLOPT_AWS_SIGV4, req->aws_sigv4);
+    curl_easy_setopt(e, CURLOPT_USERNAME, req->aws_access_key);
+    curl_easy_setopt(e, CURLOPT_PASSWORD, req->aws_secret_key);
+    if (req->aws_session_token && req->aws_session_token[0]) {
+        char *line = md_xasprintf("X-Amz-Security-Token: %s", req->aws_session_token);
+        hdr_add(r, line);
+        explicit_bzero(line, strlen(line));
+        free(line);
+    }
+}
+
+/* Why a signed request cannot be sent, or NULL when it can. */
+static const char *sigv4_refusal(const struct md_http_req *req)
+{
+    if (!req->aws_sigv4)
+        return NULL;
+    if (strncmp(req->aws_sigv4, "aws:amz:", 8) != 0)
+        return "malformed SigV4 parameter";
+    if (!req->aws_access_key || !req->aws_access_key[0] || !req->aws_secret_key ||
+        !req->aws_secret_key[0])
+        return "no AWS credentials";
+    if (curl_version_info(CURLVERSION_NOW)->version_num < HTTP_SIGV4_MIN_CURL)
+        return "libcurl older than 7.86.0 cannot sign AWS requests correctly";
+    return NULL;
 }
 
 /* Configure an easy handle once; a retry re-adds the same handle unchanged. */
@@ -372,9 +456,17 @@ static void easy_setup(struct http_req *r, const struct md_http_req *req)
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, req->insecure_tls ? 0L : 2L);
     if (req->ca_path)
         curl_easy_setopt(e, CURLOPT_CAINFO, req->ca_path);
+    if (req->no_proxy)
+        curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
 
     hdr_add(r, "Accept: application/json");
-    hdr_add(r, "Expect:"); /* no 100-continue round trip on large bodies */
+    /*
+     * No 100-continue round trip on large bodies. Not on signed requests:
+     * before libcurl 8.3 a removal entry is signed but not sent, so the
+     * server rejects the signature (7.88 only sends Expect past 1 MiB).
+     */
+    if (!req->aws_sigv4)
+        hdr_add(r, "Expect:");
     easy_setup_method(r, req);
     if (req->amz_target) {
         char *line = md_xasprintf("X-Amz-Target: %s", req->amz_target);
@@ -392,11 +484,18 @@ static void easy_setup(struct http_req *r, const struct md_http_req *req)
         curl_easy_setopt(e, CURLOPT_USERNAME, req->user ? req->user : "");
         curl_easy_setopt(e, CURLOPT_PASSWORD, req->password ? req->password : "");
     }
+    if (req->aws_sigv4)
+        easy_setup_sigv4(r, req);
     for (size_t i = 0; req->headers && req->headers[i]; i++) {
+        const char *line = req->headers[i];
+        size_t n = strlen(line);
         /* MLflow's CORS check blocks writes that carry a foreign Origin: never send one. */
-        if (header_named(req->headers[i], strlen(req->headers[i]), "Origin"))
+        if (header_named(line, n, "Origin"))
             continue;
-        hdr_add(r, req->headers[i]);
+        /* a removal entry ("Name:") would be signed but not sent (libcurl < 8.3) */
+        if (req->aws_sigv4 && n > 0 && line[n - 1] == ':')
+            continue;
+        hdr_add(r, line);
     }
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
 }
@@ -416,6 +515,7 @@ static uint64_t rng_next(md_http *h)
 static void req_start(md_http *h, struct http_req *r)
 {
     md_buf_reset(&r->body);
+    md_buf_reset(&r->rhdrs);
     r->body_st = MD_OK;
     r->ctype[0] = '\0';
     r->retry_after_s = -1;
@@ -447,6 +547,7 @@ uint64_t md_http_submit(md_http *h, const struct md_http_req *req, md_http_done_
     r->done = done;
     r->ud = ud;
     md_buf_init(&r->body, req->max_body ? req->max_body : HTTP_MAX_BODY);
+    md_buf_init(&r->rhdrs, HTTP_MAX_HEADERS);
     list_append(h, r);
 
     char *scheme = url_part(req->url, CURLUPART_SCHEME);
@@ -459,6 +560,16 @@ uint64_t md_http_submit(md_http *h, const struct md_http_req *req, md_http_done_
                                     method_name(req->method), r->tag[0] ? r->tag : "untagged");
         md_log(MD_LOG_WARN, "http: refused %s with an invalid URL (%s)", method_name(req->method),
                r->tag);
+        return 0;
+    }
+    const char *unsigned_why = sigv4_refusal(req);
+    if (unsigned_why) {
+        r->state = REQ_DONE;
+        r->resp.status = md_err_set(&r->resp.err, MD_ERR_UNSUPPORTED,
+                                    "cannot send %s request '%s': %s", method_name(req->method),
+                                    r->tag[0] ? r->tag : "untagged", unsigned_why);
+        md_log(MD_LOG_WARN, "http: refused signed %s (%s): %s", method_name(req->method), r->tag,
+               unsigned_why);
         return 0;
     }
     if (h->read_only && (!r->is_read || headers_can_override(req->headers))) {
@@ -476,7 +587,31 @@ uint64_t md_http_submit(md_http *h, const struct md_http_req *req, md_http_done_
         return 0;
     }
     easy_setup(r, req);
-    req_start(h, r);
+    if (req->delay_ms > 0) { /* a poll: wait like a retry, then start */
+        r->state = REQ_WAITING;
+        r->due_ms = md_mono_ms() + req->delay_ms;
+    } else {
+        req_start(h, r);
+    }
+    return r->id;
+}
+
+uint64_t md_http_defer(md_http *h, md_http_done_fn done, void *ud)
+{
+    assert(h);
+    struct http_req *r = md_xcalloc(1, sizeof(*r));
+    r->id = h->next_id++;
+    r->safe_url = md_xstrdup("(deferred)");
+    r->tag = md_xstrdup("deferred");
+    r->start_ms = md_mono_ms();
+    r->retry_after_s = -1;
+    r->done = done;
+    r->ud = ud;
+    md_buf_init(&r->body, 1);
+    md_buf_init(&r->rhdrs, 1);
+    list_append(h, r);
+    r->state = REQ_DONE; /* no easy handle: reported by the next dispatch pass */
+    r->resp.status = MD_OK;
     return r->id;
 }
 
@@ -568,6 +703,8 @@ static void req_report(struct http_req *r)
     resp->body_len = r->body.data ? r->body.len : 0;
     resp->content_type = r->ctype;
     resp->retry_after_s = r->retry_after_s;
+    resp->hdrs = r->rhdrs.data ? r->rhdrs.data : "";
+    resp->hdrs_len = r->rhdrs.data ? r->rhdrs.len : 0;
     resp->attempts = r->attempts;
     resp->elapsed_ms = md_mono_ms() - r->start_ms;
     if (r->done)

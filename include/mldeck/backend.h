@@ -163,5 +163,6 @@ void md_backend_free(struct md_backend *be);
 
 extern const struct md_backend_ops md_mlflow_ops;
 extern const struct md_backend_ops md_sagemaker_ops;
+extern const struct md_backend_ops md_azureml_ops;
 
 #endif

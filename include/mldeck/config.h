@@ -48,6 +48,21 @@ struct md_backend_conf {
     long timeout_ms;
     char *region;   /* SageMaker; "" when unused */
     char *profile;  /* SageMaker; "" when unused */
+    /*
+     * Azure ML. Empty location fields fall back to AZURE_SUBSCRIPTION_ID,
+     * AZURE_RESOURCE_GROUP and AZUREML_WORKSPACE, the tenant to
+     * AZURE_TENANT_ID and the authority to AZURE_AUTHORITY_HOST, when the
+     * backend is created (see core/backends/azureml.c).
+     */
+    char *subscription;
+    char *resource_group;
+    char *workspace;
+    char *api_version;       /* Resource Manager api-version, default "2025-12-01" */
+    char *tenant;            /* Entra ID tenant id or domain */
+    char *client_id_env;     /* variable holding the service principal's id */
+    char *client_secret_env; /* variable holding its secret */
+    char *authority;         /* Entra ID host URL; "" for the default */
+    long lro_timeout_s;      /* how long a long-running operation is polled */
 };
 
 struct md_context {

@@ -49,6 +49,19 @@ struct md_http_req {
     const char *token;    /* bearer token */
     const char *user;     /* basic auth */
     const char *password; /* basic auth */
+    /*
+     * AWS Signature Version 4, signed by libcurl itself (CURLOPT_AWS_SIGV4,
+     * which needs libcurl >= 7.86 to sign X-Amz-Target and the session
+     * token). aws_sigv4 is "aws:amz:REGION:SERVICE" (e.g.
+     * "aws:amz:eu-west-1:sagemaker"), NULL for an unsigned request; the keys
+     * are required with it; aws_session_token (NULL or "" for none) goes out
+     * as X-Amz-Security-Token. A signed request gets no header-removal
+     * entries (they break the signature before libcurl 8.3). Never logged.
+     */
+    const char *aws_sigv4;
+    const char *aws_access_key;
+    const char *aws_secret_key;
+    const char *aws_session_token;
     const char *ca_path;  /* CA bundle, or NULL */
     bool insecure_tls;    /* skip peer and host verification */
     long connect_timeout_ms; /* 0: 3000 */
@@ -56,6 +69,8 @@ struct md_http_req {
     int max_retries;         /* for reads; -1: default (2); 0: none */
     size_t max_body;         /* 0: 64 MiB */
     const char *tag;         /* short label for the log ("mlflow runs/search") */
+    long delay_ms;           /* start no sooner than this after submission (polling); 0: now */
+    bool no_proxy;           /* never through a proxy (link-local IMDS) */
 };
 
 /*
@@ -74,7 +89,17 @@ struct md_http_resp {
     long retry_after_s;    /* Retry-After of the final reply, -1 when absent */
     int attempts;          /* 1 + retries made */
     int64_t elapsed_ms;
+    /* Headers of the final reply as "name\0value\0" pairs: read with md_http_resp_header(). */
+    const char *hdrs;
+    size_t hdrs_len;
 };
+
+/*
+ * The value of header `name` (case-insensitive) in the final reply, the
+ * first when it repeats; NULL when absent. Lent like the response. Only the
+ * first 16 KiB of headers are kept; Set-Cookie and Authorization never are.
+ */
+const char *md_http_resp_header(const struct md_http_resp *resp, const char *name);
 
 typedef void (*md_http_done_fn)(const struct md_http_resp *resp, void *ud);
 
@@ -95,6 +120,13 @@ bool md_http_is_read(enum md_http_method method, const char *url, const char *am
  * on the next md_http_run(), so callers have one path for every outcome.
  */
 uint64_t md_http_submit(md_http *h, const struct md_http_req *req, md_http_done_fn done, void *ud);
+/*
+ * Report through `done` on the next md_http_run() with status MD_OK, code 0
+ * and an empty body, without sending anything: for callers that must answer
+ * asynchronously without a request (a cached value, a failure found before
+ * any request could be built). Cancellable like a request; returns its id.
+ */
+uint64_t md_http_defer(md_http *h, md_http_done_fn done, void *ud);
 /* Drop a pending request; its callback is never called. Unknown ids are ignored. */
 void md_http_cancel(md_http *h, uint64_t id);
 /* Number of requests submitted and not yet reported. */

@@ -1,0 +1,714 @@
+/*
+ * azure_auth.c - Entra ID tokens for Azure Resource Manager: a service
+ * principal's client secret, the Azure CLI, or a managed identity, cached in
+ * memory until shortly before they expire. See azure_auth.h for the order
+ * and the contracts.
+ *
+ * One fetch is in flight at a time; callers that ask meanwhile queue as
+ * waiters and all hear the same outcome. Token values and client secrets
+ * are never logged, never put in a message, and wiped before their memory is
+ * freed. The Azure CLI's output carries the token, so it is parsed and
+ * wiped, never quoted; only the first line of its error output is.
+ */
+#include "mldeck/azure_auth.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jsonx_int.h"
+
+extern char **environ;
+
+#define DEFAULT_AUTHORITY "https://login.microsoftonline.com"
+#define IMDS_HOST "http://169.254.169.254"
+#define IMDS_PATH "/metadata/identity/oauth2/token"
+/* Refresh this long before expiry (or at half-life for shorter tokens). */
+#define REFRESH_MARGIN_MS (5 * 60 * 1000)
+/* A token whose reply names no lifetime is trusted this long. */
+#define UNKNOWN_LIFETIME_MS (10 * 60 * 1000)
+#define CLI_TIMEOUT_MS 30000
+#define CLI_MAX_OUTPUT ((size_t)1 << 20)
+#define TOKEN_MAX_BODY ((size_t)1 << 20)
+/* Longest piece of a server's error text quoted in a message. */
+#define ERR_TEXT_MAX 140
+
+struct waiter {
+    struct waiter *next;
+    md_azure_auth_fn cb;
+    void *ud;
+};
+
+struct md_azure_auth {
+    md_http *http;
+    char *authority; /* no trailing '/' */
+    char *tenant;    /* "" when unknown */
+    char *client_id; /* value of the client-id variable, "" when unset */
+    char *secret;    /* value of the client-secret variable, NULL when unset */
+    char *audience;  /* no trailing '/' */
+    char *identity_endpoint;
+    char *identity_header; /* a secret too */
+    char *imds_host;
+    char *ca_path;
+    bool insecure_tls;
+    long timeout_ms;
+
+    char *token;
+    int64_t expires_ms;
+    int64_t fresh_until_ms;
+    enum md_azure_source source; /* the one that worked; tried alone from then on */
+
+    bool fetching;
+    uint64_t fetch_id; /* the request or deferral carrying the outcome */
+    struct waiter *waiters; /* FIFO */
+    struct waiter **tail;
+    md_status result_st; /* outcome carried by a deferral */
+    struct md_err result_err;
+    char tried[200]; /* "Azure CLI: ...; " notes of sources that failed in this fetch */
+    enum md_azure_source trying;
+};
+
+static void free_secret(char *s)
+{
+    if (s == NULL)
+        return;
+    explicit_bzero(s, strlen(s));
+    free(s);
+}
+
+static const char *env_or(const char *name, const char *def)
+{
+    const char *v = name != NULL && name[0] ? getenv(name) : NULL;
+    return v != NULL && v[0] ? v : def;
+}
+
+static const char *nonempty(const char *s, const char *def)
+{
+    return s != NULL && s[0] ? s : def;
+}
+
+/* Cut s to at most max bytes without splitting a UTF-8 sequence. */
+static void clip_utf8(char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max)
+        return;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    s[max] = '\0';
+}
+
+/* The first non-blank line of `text`, cleaned and clipped (free()). */
+static char *first_line(const char *text, size_t len, size_t max)
+{
+    size_t i = 0;
+    while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
+        i++;
+    size_t j = i;
+    while (j < len && text[j] != '\r' && text[j] != '\n' && text[j] != '\0' && j - i < 4 * max)
+        j++;
+    char *line = md_xmalloc(j - i + 1);
+    memcpy(line, text + i, j - i);
+    line[j - i] = '\0';
+    md_sanitize(line);
+    clip_utf8(line, max);
+    return line;
+}
+
+static char *strip_slash_dup(const char *url)
+{
+    char *s = md_xstrdup(url);
+    size_t n = strlen(s);
+    while (n > 0 && s[n - 1] == '/')
+        s[--n] = '\0';
+    return s;
+}
+
+static bool is_http_url(const char *s)
+{
+    return strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0;
+}
+
+/* Tenant ids are GUIDs or domain names: nothing that needs escaping in a path. */
+static bool valid_tenant(const char *t)
+{
+    if (!t[0] || strlen(t) > 128)
+        return false;
+    for (; *t; t++) {
+        if (!((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') || (*t >= '0' && *t <= '9') ||
+              *t == '-' || *t == '.' || *t == '_'))
+            return false;
+    }
+    return true;
+}
+
+md_status md_azure_auth_new(md_azure_auth **out, const struct md_azure_auth_conf *conf,
+                            md_http *http, struct md_err *err)
+{
+    *out = NULL;
+    const char *authority = nonempty(conf->authority, env_or("AZURE_AUTHORITY_HOST",
+                                                             DEFAULT_AUTHORITY));
+    const char *tenant = nonempty(conf->tenant, env_or("AZURE_TENANT_ID", ""));
+    const char *id_env = nonempty(conf->client_id_env, "AZURE_CLIENT_ID");
+    const char *secret_env = nonempty(conf->client_secret_env, "AZURE_CLIENT_SECRET");
+    const char *client_id = env_or(id_env, "");
+    const char *secret = env_or(secret_env, NULL);
+
+    /* a bare host name is what the SDKs accept too: assume https */
+    char *auth_url = is_http_url(authority) ? strip_slash_dup(authority)
+                                            : md_xasprintf("https://%s", authority);
+    size_t n = strlen(auth_url);
+    while (n > 0 && auth_url[n - 1] == '/')
+        auth_url[--n] = '\0';
+    md_status st = MD_OK;
+    if (strchr(auth_url, '@') != NULL || strchr(auth_url, '?') != NULL)
+        st = md_err_set(err, MD_ERR_CONFIG, "cannot use Azure authority '%.80s': expected a URL "
+                        "such as %s", authority, DEFAULT_AUTHORITY);
+    else if (secret != NULL && !tenant[0])
+        st = md_err_set(err, MD_ERR_CONFIG, "%s is set but no tenant is: set AZURE_TENANT_ID or "
+                        "'tenant' in the config", secret_env);
+    else if (secret != NULL && !client_id[0])
+        st = md_err_set(err, MD_ERR_CONFIG, "%s is set but %s is not", secret_env, id_env);
+    else if (tenant[0] && !valid_tenant(tenant))
+        st = md_err_set(err, MD_ERR_CONFIG, "cannot use Azure tenant '%.80s': expected a tenant "
+                        "id or domain name", tenant);
+    if (st != MD_OK) {
+        free(auth_url);
+        return st;
+    }
+
+    md_azure_auth *a = md_xcalloc(1, sizeof(*a));
+    a->http = http;
+    a->authority = auth_url;
+    a->tenant = md_xstrdup(tenant);
+    a->client_id = md_xstrdup(client_id);
+    a->secret = secret != NULL ? md_xstrdup(secret) : NULL;
+    a->audience = strip_slash_dup(nonempty(conf->audience, MD_AZURE_ARM_AUDIENCE));
+    const char *ie = env_or("IDENTITY_ENDPOINT", NULL);
+    const char *ih = env_or("IDENTITY_HEADER", NULL);
+    if (ie != NULL && ih != NULL && is_http_url(ie)) {
+        a->identity_endpoint = md_xstrdup(ie);
+        a->identity_header = md_xstrdup(ih);
+    }
+    a->imds_host = strip_slash_dup(env_or("AZURE_POD_IDENTITY_AUTHORITY_HOST", IMDS_HOST));
+    a->ca_path = conf->ca_path != NULL && conf->ca_path[0] ? md_xstrdup(conf->ca_path) : NULL;
+    a->insecure_tls = conf->insecure_tls;
+    a->timeout_ms = conf->timeout_ms;
+    a->tail = &a->waiters;
+    *out = a;
+    return MD_OK;
+}
+
+void md_azure_auth_free(md_azure_auth *a)
+{
+    if (a == NULL)
+        return;
+    while (a->waiters != NULL) {
+        struct waiter *w = a->waiters;
+        a->waiters = w->next;
+        free(w);
+    }
+    free_secret(a->token);
+    free_secret(a->secret);
+    free_secret(a->identity_header);
+    free(a->identity_endpoint);
+    free(a->imds_host);
+    free(a->authority);
+    free(a->tenant);
+    free(a->client_id);
+    free(a->audience);
+    free(a->ca_path);
+    free(a);
+}
+
+const char *md_azure_auth_token(md_azure_auth *a)
+{
+    if (a->token == NULL || md_now_ms() >= a->fresh_until_ms)
+        return NULL;
+    return a->token;
+}
+
+void md_azure_auth_invalidate(md_azure_auth *a)
+{
+    free_secret(a->token);
+    a->token = NULL;
+    a->expires_ms = a->fresh_until_ms = 0;
+}
+
+enum md_azure_source md_azure_auth_source(const md_azure_auth *a)
+{
+    return a->source;
+}
+
+int64_t md_azure_auth_expires_ms(const md_azure_auth *a)
+{
+    return a->token != NULL ? a->expires_ms : 0;
+}
+
+const char *md_azure_source_str(enum md_azure_source s)
+{
+    switch (s) {
+    case MD_AZURE_SOURCE_SECRET:
+        return "client secret";
+    case MD_AZURE_SOURCE_CLI:
+        return "Azure CLI";
+    case MD_AZURE_SOURCE_APP_SVC:
+        return "managed identity (IDENTITY_ENDPOINT)";
+    case MD_AZURE_SOURCE_IMDS:
+        return "managed identity (IMDS)";
+    case MD_AZURE_SOURCE_NONE:
+        break;
+    }
+    return "none";
+}
+
+/* Keep a new token (taken over) that lives until expires_ms. */
+static void keep_token(md_azure_auth *a, char *token, int64_t expires_ms)
+{
+    int64_t now = md_now_ms();
+    md_azure_auth_invalidate(a);
+    a->token = token;
+    a->expires_ms = expires_ms;
+    int64_t life = expires_ms - now;
+    int64_t margin = life / 2 < REFRESH_MARGIN_MS ? life / 2 : REFRESH_MARGIN_MS;
+    a->fresh_until_ms = expires_ms - (margin > 0 ? margin : 0);
+    a->source = a->trying;
+    md_log(MD_LOG_INFO, "azure: token from %s, valid for %lld s", md_azure_source_str(a->source),
+           (long long)(life > 0 ? life / 1000 : 0));
+}
+
+/* Hand the outcome to every waiter; they may fetch again from their callback. */
+static void finish(md_azure_auth *a, md_status st, const struct md_err *err)
+{
+    struct waiter *w = a->waiters;
+    struct md_err copy = MD_ERR_INIT;
+    if (err != NULL)
+        copy = *err;
+    a->waiters = NULL;
+    a->tail = &a->waiters;
+    a->fetching = false;
+    a->tried[0] = '\0';
+    while (w != NULL) {
+        struct waiter *next = w->next;
+        w->cb(st, &copy, w->ud);
+        free(w);
+        w = next;
+    }
+}
+
+/* Seconds as a JSON number or a string of digits (IMDS sends strings); -1 when neither. */
+static int64_t json_seconds(const cJSON *obj, const char *key)
+{
+    return jsonx_int64(obj, key, -1);
+}
+
+/*
+ * A token reply of any source: {access_token | accessToken, expires_in,
+ * expires_on}. expires_in wins (no clock skew); expires_on is epoch seconds.
+ */
+static md_status take_token_reply(md_azure_auth *a, const char *body, size_t len,
+                                  struct md_err *err)
+{
+    cJSON *root = NULL;
+    md_status st = jsonx_parse(body, len, TOKEN_MAX_BODY, &root, NULL);
+    const char *tok = st == MD_OK ? jsonx_str_raw(root, "access_token") : NULL;
+    if (tok == NULL && st == MD_OK)
+        tok = jsonx_str_raw(root, "accessToken");
+    if (tok == NULL || !tok[0] || strpbrk(tok, " \r\n\t") != NULL) {
+        cJSON_Delete(root);
+        return md_err_set(err, MD_ERR_PARSE, "the token reply holds no usable access token");
+    }
+    int64_t now = md_now_ms();
+    int64_t in = json_seconds(root, "expires_in");
+    int64_t on = json_seconds(root, "expires_on");
+    int64_t exp = now + UNKNOWN_LIFETIME_MS;
+    if (in > 0 && in < 30LL * 86400)
+        exp = now + in * 1000;
+    else if (on > 0 && on < 100000000000LL)
+        exp = on * 1000;
+    keep_token(a, md_xstrdup(tok), exp);
+    cJSON_Delete(root);
+    return MD_OK;
+}
+
+/*
+ * Entra ID errors: {"error": "invalid_client", "error_description":
+ * "AADSTS7000215: Invalid client secret provided. ...\r\nTrace ID: ..."}.
+ * The description's first line carries the AADSTS code and the reason.
+ */
+static md_status token_error(md_azure_auth *a, const struct md_http_resp *resp, const char *src,
+                             struct md_err *err)
+{
+    md_status st = resp->code == 400 || resp->code == 401 || resp->code == 403 ? MD_ERR_AUTH
+                                                                                : MD_ERR_HTTP;
+    char *detail = NULL;
+    cJSON *root = NULL;
+    if (jsonx_parse(resp->body, resp->body_len, TOKEN_MAX_BODY, &root, NULL) == MD_OK) {
+        const char *e = jsonx_str_raw(root, "error");
+        const char *d = jsonx_str_raw(root, "error_description");
+        if (d == NULL) /* IMDS and App Service also answer {"error": {"code", "message"}} */
+            d = jsonx_str_raw(jsonx_get(root, "error"), "message");
+        if (e == NULL)
+            e = jsonx_str_raw(jsonx_get(root, "error"), "code");
+        if (e != NULL || d != NULL) {
+            char *ce = first_line(e ? e : "", e ? strlen(e) : 0, 40);
+            char *cd = first_line(d ? d : "", d ? strlen(d) : 0, ERR_TEXT_MAX);
+            detail = md_xasprintf("%s%s%s", ce, ce[0] && cd[0] ? ": " : "", cd);
+            free(ce);
+            free(cd);
+        }
+    }
+    cJSON_Delete(root);
+    if (detail == NULL)
+        detail = first_line(resp->body, resp->body_len, 100);
+    if (a->trying == MD_AZURE_SOURCE_SECRET)
+        md_err_set_http(err, st, resp->code,
+                        "cannot get an Azure token for client '%.40s': HTTP %ld%s%s",
+                        a->client_id, resp->code, detail[0] ? " " : "", detail);
+    else
+        md_err_set_http(err, st, resp->code, "cannot get an Azure token from %s: HTTP %ld%s%s",
+                        src, resp->code, detail[0] ? " " : "", detail);
+    free(detail);
+    return st;
+}
+
+static void on_token_reply(const struct md_http_resp *resp, void *ud)
+{
+    md_azure_auth *a = ud;
+    struct md_err err = MD_ERR_INIT;
+    const char *src = md_azure_source_str(a->trying);
+    md_status st;
+    if (resp->status != MD_OK)
+        st = md_err_set_http(&err, resp->status, resp->err.http_status,
+                             "cannot get an Azure token from %s: %s", src, resp->err.msg);
+    else if (resp->code < 200 || resp->code > 299)
+        st = token_error(a, resp, src, &err);
+    else if ((st = take_token_reply(a, resp->body, resp->body_len, &err)) != MD_OK) {
+        struct md_err e2 = MD_ERR_INIT;
+        md_err_set(&e2, st, "cannot get an Azure token from %s: %s", src, err.msg);
+        err = e2;
+    }
+    if (st != MD_OK && a->source == MD_AZURE_SOURCE_NONE && a->tried[0] &&
+        (a->trying == MD_AZURE_SOURCE_IMDS || a->trying == MD_AZURE_SOURCE_APP_SVC)) {
+        /* nothing worked: name every source tried */
+        struct md_err all = MD_ERR_INIT;
+        md_err_set_http(&all, st == MD_ERR_NET || st == MD_ERR_TIMEOUT ? MD_ERR_AUTH : st,
+                        err.http_status, "no Azure credential worked: %s%s", a->tried, err.msg);
+        err = all;
+        st = all.code;
+    }
+    finish(a, st, &err);
+}
+
+/* A reply we already have (cached token, Azure CLI) goes out through md_http_run(). */
+static void on_deferred(const struct md_http_resp *resp, void *ud)
+{
+    (void)resp;
+    md_azure_auth *a = ud;
+    struct md_err err = a->result_err;
+    finish(a, a->result_st, &err);
+}
+
+static uint64_t report_later(md_azure_auth *a, md_status st, const struct md_err *err)
+{
+    a->result_st = st;
+    md_err_clear(&a->result_err);
+    if (err != NULL)
+        a->result_err = *err;
+    return md_http_defer(a->http, on_deferred, a);
+}
+
+/* Client credentials: a form POST that the read-only guard knows as a read. */
+static uint64_t fetch_secret(md_azure_auth *a)
+{
+    char *url = md_xasprintf("%s/%s/oauth2/v2.0/token", a->authority, a->tenant);
+    char *id = md_http_escape(a->client_id);
+    char *secret = md_http_escape(a->secret);
+    char *scope_raw = md_xasprintf("%s/.default", a->audience);
+    char *scope = md_http_escape(scope_raw);
+    char *body = md_xasprintf("grant_type=client_credentials&client_id=%s&client_secret=%s"
+                              "&scope=%s", id, secret, scope);
+    struct md_http_req req = {
+        .method = MD_HTTP_POST,
+        .url = url,
+        .body = body,
+        .body_len = strlen(body),
+        .content_type = "application/x-www-form-urlencoded",
+        .ca_path = a->ca_path,
+        .insecure_tls = a->insecure_tls,
+        .timeout_ms = a->timeout_ms,
+        .max_retries = 1,
+        .max_body = TOKEN_MAX_BODY,
+        .tag = "azure token (client secret)",
+    };
+    uint64_t rid = md_http_submit(a->http, &req, on_token_reply, a);
+    free_secret(body);
+    free_secret(secret);
+    free(id);
+    free(scope);
+    free(scope_raw);
+    free(url);
+    return rid;
+}
+
+/*
+ * Managed identity: App Service's IDENTITY_ENDPOINT when set, else IMDS. An
+ * IMDS that does not answer within a second is not there (off Azure).
+ */
+static uint64_t fetch_identity(md_azure_auth *a)
+{
+    bool app = a->identity_endpoint != NULL;
+    a->trying = app ? MD_AZURE_SOURCE_APP_SVC : MD_AZURE_SOURCE_IMDS;
+    char *res = md_http_escape(a->audience);
+    char *cid = a->client_id[0] ? md_http_escape(a->client_id) : NULL;
+    char *url;
+    char *hdr;
+    if (app) {
+        url = md_xasprintf("%s%sapi-version=2019-08-01&resource=%s%s%s", a->identity_endpoint,
+                           strchr(a->identity_endpoint, '?') ? "&" : "?", res,
+                           cid ? "&client_id=" : "", cid ? cid : "");
+        hdr = md_xasprintf("X-IDENTITY-HEADER: %s", a->identity_header);
+    } else {
+        url = md_xasprintf("%s" IMDS_PATH "?api-version=2018-02-01&resource=%s%s%s",
+                           a->imds_host, res, cid ? "&client_id=" : "", cid ? cid : "");
+        hdr = md_xstrdup("Metadata: true");
+    }
+    const char *headers[] = {hdr, NULL};
+    struct md_http_req req = {
+        .method = MD_HTTP_GET,
+        .url = url,
+        .headers = headers,
+        .connect_timeout_ms = app ? 0 : 1000,
+        .timeout_ms = a->timeout_ms,
+        .max_retries = app ? -1 : 0,
+        .no_proxy = !app, /* IMDS is link-local: a proxy cannot reach it for us */
+        .max_body = TOKEN_MAX_BODY,
+        .tag = app ? "azure token (IDENTITY_ENDPOINT)" : "azure token (IMDS)",
+    };
+    uint64_t rid = md_http_submit(a->http, &req, on_token_reply, a);
+    free_secret(hdr);
+    free(url);
+    free(res);
+    free(cid);
+    return rid;
+}
+
+/* Full path of `az` on PATH (free()), or NULL. */
+static char *find_az(void)
+{
+    const char *path = getenv("PATH");
+    if (path == NULL)
+        return NULL;
+    while (*path) {
+        size_t n = strcspn(path, ":");
+        char *cand = md_xasprintf("%.*s/az", (int)n, n ? path : ".");
+        struct stat sb;
+        if (n > 0 && stat(cand, &sb) == 0 && S_ISREG(sb.st_mode) && access(cand, X_OK) == 0)
+            return cand;
+        free(cand);
+        path += n;
+        if (*path == ':')
+            path++;
+    }
+    return NULL;
+}
+
+/* Drain the child's stdout and stderr until both close or the deadline passes. */
+static bool read_child(int out_fd, int err_fd, struct md_buf *out, struct md_buf *errb)
+{
+    int64_t deadline = md_mono_ms() + CLI_TIMEOUT_MS;
+    struct pollfd fds[2] = {{.fd = out_fd, .events = POLLIN}, {.fd = err_fd, .events = POLLIN}};
+    int open_fds = 2;
+    char buf[4096];
+    while (open_fds > 0) {
+        int64_t left = deadline - md_mono_ms();
+        if (left <= 0)
+            return false;
+        int rc = poll(fds, 2, (int)left);
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc < 0)
+            return false;
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            ssize_t got = read(fds[i].fd, buf, sizeof(buf));
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got <= 0) {
+                fds[i].fd = -1;
+                open_fds--;
+                continue;
+            }
+            /* over the cap: keep reading so the child is not blocked, drop the rest */
+            md_buf_add(i == 0 ? out : errb, buf, (size_t)got);
+        }
+    }
+    explicit_bzero(buf, sizeof(buf));
+    return true;
+}
+
+/* "2025-01-31 13:45:00.123456" in local time, as the CLI's expiresOn; 0 when unreadable. */
+static int64_t cli_local_time_ms(const char *s)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    if (s == NULL || sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                            &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    tm.tm_isdst = -1;
+    time_t t = mktime(&tm);
+    return t == (time_t)-1 ? 0 : (int64_t)t * 1000;
+}
+
+/*
+ * Run `az account get-access-token` without a shell and take its token.
+ * Returns MD_OK, or an error whose message is one short clause for the
+ * "no Azure credential worked" summary.
+ */
+static md_status run_az(md_azure_auth *a, const char *az, struct md_err *err)
+{
+    char a0[] = "az", a1[] = "account", a2[] = "get-access-token", a3[] = "--resource";
+    char a5[] = "-o", a6[] = "json", a7[] = "--tenant";
+    char *argv[] = {a0, a1, a2, a3, a->audience, a5, a6, NULL, NULL, NULL};
+    if (a->tenant[0]) {
+        argv[7] = a7;
+        argv[8] = a->tenant;
+    }
+    int out_pipe[2] = {-1, -1};
+    int err_pipe[2] = {-1, -1};
+    if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
+        int e = errno;
+        for (int i = 0; i < 2; i++) {
+            if (out_pipe[i] >= 0)
+                close(out_pipe[i]);
+        }
+        return md_err_set(err, MD_ERR_IO, "Azure CLI: cannot create a pipe: %s", strerror(e));
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+    pid_t pid = -1;
+    int rc = posix_spawn(&pid, az, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+    if (rc != 0) {
+        close(out_pipe[0]);
+        close(err_pipe[0]);
+        return md_err_set(err, MD_ERR_IO, "Azure CLI: cannot run '%.80s': %s", az, strerror(rc));
+    }
+    struct md_buf out;
+    struct md_buf errb;
+    md_buf_init(&out, CLI_MAX_OUTPUT);
+    md_buf_init(&errb, 64 * 1024);
+    bool finished = read_child(out_pipe[0], err_pipe[0], &out, &errb);
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    if (!finished)
+        kill(pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    md_status st = MD_OK;
+    if (!finished) {
+        st = md_err_set(err, MD_ERR_TIMEOUT, "Azure CLI: 'az account get-access-token' did not "
+                        "answer within %d s", CLI_TIMEOUT_MS / 1000);
+    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        char *line = first_line(errb.data ? errb.data : "", errb.len, ERR_TEXT_MAX);
+        st = md_err_set(err, MD_ERR_AUTH, "Azure CLI: %s", line[0] ? line : "exited with an "
+                        "error (run 'az login')");
+        free(line);
+    } else {
+        cJSON *root = NULL;
+        const char *tok = NULL;
+        if (jsonx_parse(out.data, out.len, CLI_MAX_OUTPUT, &root, NULL) == MD_OK)
+            tok = jsonx_str_raw(root, "accessToken");
+        if (tok == NULL || !tok[0] || strpbrk(tok, " \r\n\t") != NULL) {
+            st = md_err_set(err, MD_ERR_PARSE, "Azure CLI: no access token in its output");
+        } else {
+            int64_t on = jsonx_int64(root, "expires_on", -1);
+            int64_t exp = on > 0 && on < 100000000000LL
+                              ? on * 1000
+                              : cli_local_time_ms(jsonx_str_raw(root, "expiresOn"));
+            keep_token(a, md_xstrdup(tok), exp > 0 ? exp : md_now_ms() + UNKNOWN_LIFETIME_MS);
+        }
+        cJSON_Delete(root);
+    }
+    if (out.data)
+        explicit_bzero(out.data, out.len);
+    md_buf_release(&out);
+    md_buf_release(&errb);
+    return st;
+}
+
+/* Append "<clause>; " to the list of sources that did not work. */
+static void note_tried(md_azure_auth *a, const char *clause)
+{
+    size_t n = strlen(a->tried);
+    snprintf(a->tried + n, sizeof(a->tried) - n, "%s; ", clause);
+}
+
+/*
+ * Start with source `from` (NONE: the first configured one). The client
+ * secret, once configured, is the only source: a rejected secret must not
+ * be papered over by another identity.
+ */
+static uint64_t start(md_azure_auth *a, enum md_azure_source from)
+{
+    if (from <= MD_AZURE_SOURCE_SECRET && a->secret != NULL) {
+        a->trying = MD_AZURE_SOURCE_SECRET;
+        return fetch_secret(a);
+    }
+    if (from <= MD_AZURE_SOURCE_CLI) {
+        char *az = find_az();
+        if (az != NULL) {
+            struct md_err err = MD_ERR_INIT;
+            a->trying = MD_AZURE_SOURCE_CLI;
+            md_status st = run_az(a, az, &err);
+            free(az);
+            if (st == MD_OK || a->source == MD_AZURE_SOURCE_CLI) {
+                struct md_err full = MD_ERR_INIT;
+                if (st != MD_OK)
+                    md_err_set(&full, st, "cannot get an Azure token: %s", err.msg);
+                return report_later(a, st, &full);
+            }
+            note_tried(a, err.msg);
+        } else if (a->source == MD_AZURE_SOURCE_NONE) {
+            note_tried(a, "no client secret set, az not on PATH");
+        }
+    }
+    return fetch_identity(a);
+}
+
+uint64_t md_azure_auth_fetch(md_azure_auth *a, md_azure_auth_fn cb, void *ud)
+{
+    struct waiter *w = md_xcalloc(1, sizeof(*w));
+    w->cb = cb;
+    w->ud = ud;
+    *a->tail = w;
+    a->tail = &w->next;
+    if (a->fetching)
+        return a->fetch_id;
+    a->fetching = true;
+    a->tried[0] = '\0';
+    if (md_azure_auth_token(a) != NULL)
+        a->fetch_id = report_later(a, MD_OK, NULL);
+    else
+        a->fetch_id = start(a, a->source);
+    return a->fetch_id;
+}

@@ -1,0 +1,291 @@
+/*
+ * azureml_int.h - the Azure Machine Learning backend's private parts, shared
+ * by core/backends/azureml.c (requests, paging, the traffic change and its
+ * long-running operation) and core/backends/azureml_map.c (pure mapping of
+ * Resource Manager replies), and exposed to the unit tests, the fuzz target
+ * and the rest of core/ (the deck). Nothing in azureml_map.c touches the
+ * network.
+ *
+ * Shapes (reference/azureml.md): every list is a page {"value": [...],
+ * "nextLink": "<absolute URL>"}; resources carry id, name, properties and
+ * systemData {createdAt, createdBy, lastModifiedAt, ...}; errors are
+ * {"error": {"code", "message"}}.
+ *
+ * Documents the backend composes from several replies, so a cached copy
+ * maps back to the same result with azureml_parse():
+ *  - MD_RESULT_ENDPOINTS: {"value": [endpoint, ...]}, each endpoint object
+ *    as ARM sent it plus "mldeckDeployments": [deployment, ...] (all pages)
+ *    and, when its deployments could not be listed, "mldeckError": "text";
+ *  - MD_RESULT_ENDPOINT: one such endpoint object;
+ *  - MD_RESULT_EXPERIMENTS / MD_RESULT_RUNS: {"value": [job, ...]} over
+ *    every page of jobs (for runs, only the jobs of the experiment).
+ */
+#ifndef MLDECK_AZUREML_INT_H
+#define MLDECK_AZUREML_INT_H
+
+#include "mldeck/azure_auth.h"
+#include "mldeck/backend.h"
+
+#define AZUREML_DEFAULT_API_VERSION "2025-12-01"
+#define AZUREML_DEFAULT_ARM "https://management.azure.com"
+/* Most records one reply (or one composed document) may hold. */
+#define AZUREML_MAX_ITEMS 20000
+/* Most pages followed through nextLink for one list. */
+#define AZUREML_MAX_PAGES 200
+/* Member names the backend adds to endpoint objects it composes. */
+#define AZUREML_DEPLOYMENTS_KEY "mldeckDeployments"
+#define AZUREML_ERROR_KEY "mldeckError"
+/* Experiment name of jobs that name none (Azure ML's own default). */
+#define AZUREML_DEFAULT_EXPERIMENT "Default"
+
+/*
+ * Turn a reply (or a composed document, above) into `out`, which must be
+ * zeroed or released: the ops table's parse slot. Kinds:
+ *  - MD_RESULT_PROBE: a workspace; server_version = "NAME (LOCATION)";
+ *  - MD_RESULT_ENDPOINTS / MD_RESULT_ENDPOINT: endpoints with their
+ *    deployments; a deployment in `traffic` but not listed is added by name;
+ *    weight = traffic percent (0 when absent), share = weight / 100,
+ *    desired_weight NaN; mirror traffic, auth mode and scoring URI go to the
+ *    endpoint's tags as azureml.mirror_traffic ("green=10"),
+ *    azureml.auth_mode and azureml.scoring_uri;
+ *  - MD_RESULT_MODELS: model containers; MD_RESULT_VERSIONS: model
+ *    versions, newest version number first; MD_RESULT_VERSION: one version;
+ *  - MD_RESULT_EXPERIMENTS: jobs grouped by properties.experimentName (id =
+ *    name = the experiment name), most recently changed first;
+ *  - MD_RESULT_RUNS: jobs as runs, newest first; MD_RESULT_RUN: one job;
+ *  - MD_RESULT_NONE accepts any body.
+ * out->next_token is the page's nextLink exactly as sent ("" when absent).
+ * Errors: MD_ERR_PARSE (not JSON, not an object, "value" not a list, a
+ * single resource that is not an object), MD_ERR_TOO_BIG (item caps). On
+ * error `out` holds no records.
+ */
+md_status azureml_parse(enum md_result_kind kind, const char *body, size_t len,
+                        struct md_result *out, struct md_err *err);
+
+/*
+ * A non-2xx reply as "<what>: HTTP <code> <Code>: <message>" from ARM's
+ * {"error": {"code", "message"}}, else "<what>: HTTP <code>: <first line>";
+ * " (request id X)" is appended when request_id is given. 401/403 give
+ * MD_ERR_AUTH, 404 MD_ERR_NOT_FOUND, an unknown or missing api-version
+ * MD_ERR_CONFIG, anything else MD_ERR_HTTP. Returns the status, recorded in
+ * err (first error wins).
+ */
+md_status azureml_map_error(const char *what, long code, const char *body, size_t len,
+                            const char *request_id, struct md_err *err);
+
+/*
+ * A deployment's model reference: an ARM id ".../models/NAME/versions/V",
+ * "azureml:NAME:V", "azureml:NAME@LABEL" or "azureml://registries/R/models/
+ * NAME/versions/V". *name and *version are new cleaned strings (free());
+ * an unknown form gives the whole text as name and "" as version.
+ */
+void azureml_model_ref(const char *ref, char **name, char **version);
+
+/* ISO 8601 ("2020-01-01T12:34:56.999Z", "+01:00" offsets) to epoch ms; 0 when unreadable. */
+int64_t azureml_time_ms(const char *s);
+
+/* Job status text to the neutral run status (Completed -> FINISHED, ...). */
+enum md_run_status azureml_job_status(const char *s);
+
+/*
+ * Plan a traffic change from the endpoint as GET returned it and a
+ * {"value": [deployment, ...]} document of all its deployments. Checks:
+ * each weight a whole percentage 0..100, their sum 100, every named
+ * deployment exists, deployments given traffic are Succeeded, the endpoint
+ * is not in the middle of another operation. On success *put_body is the
+ * endpoint to PUT back whole (read-only members dropped, traffic replaced,
+ * zero entries left out as the SDK does, a deployment that now takes live
+ * traffic removed from mirrorTraffic), and *from / *to are the old and new
+ * maps as "blue=90,green=10" over every deployment (all free()). *unchanged
+ * is set, and *put_body NULL, when the map already is the requested one.
+ * Errors: MD_ERR_INVALID with a message naming the problem, MD_ERR_PARSE.
+ */
+md_status azureml_plan_traffic(const char *endpoint, size_t endpoint_len, const char *deployments,
+                               size_t deployments_len, const struct md_weight *w, size_t n,
+                               char **put_body, char **from, char **to, bool *unchanged,
+                               struct md_err *err);
+
+/*
+ * The traffic map of an endpoint body, "blue=100,green=0" over `names`
+ * (the deployments, comma-separated) and any other deployment in traffic;
+ * free(). NULL when the body is not an endpoint.
+ */
+char *azureml_traffic_string(const char *endpoint, size_t len, const char *names);
+
+/*
+ * An Azure-AsyncOperation status reply {"status", "error": {"code",
+ * "message"}}: *status is the status text (free()), "" when missing; when
+ * it is Failed or Canceled, *detail is "Code: message" (free()), else "".
+ * Returns MD_ERR_PARSE for a body that is not a JSON object.
+ */
+md_status azureml_operation_status(const char *body, size_t len, char **status, char **detail);
+/* True for Succeeded, Failed and Canceled (any case). */
+bool azureml_operation_done(const char *status);
+
+/*
+ * The workspace's properties.mlFlowTrackingUri as an https:// base URL for
+ * the MLflow REST API (azureml:// becomes https://), or NULL when the body
+ * has none (free()).
+ */
+char *azureml_workspace_mlflow_uri(const char *body, size_t len);
+
+/*
+ * Model monitors, for later screens: the CreateMonitor schedules of a
+ * {"value": [schedule, ...]} page with their signals and thresholds.
+ * Schedules of other actions are skipped.
+ */
+struct azureml_threshold {
+    char *metric;    /* JensenShannonDistance, NullValueRate, ... */
+    char *data_type; /* Numerical, Categorical, "" */
+    double value;    /* NaN when the signal sets none */
+};
+struct azureml_signal {
+    char *name; /* the key in "signals" */
+    char *type; /* DataDrift, PredictionDrift, DataQuality, FeatureAttributionDrift, Custom */
+    struct azureml_threshold *thresholds;
+    size_t n_thresholds;
+};
+struct azureml_monitor {
+    char *name;
+    char *display_name;
+    bool enabled;
+    char *trigger;    /* "cron 0 * * * *", "recurrence Day/1", "" */
+    char *deployment; /* monitoringTarget.deploymentId as "endpoint/deployment", else raw */
+    char *model;      /* monitoringTarget.modelId as "name:version", else raw */
+    struct azureml_signal *signals;
+    size_t n_signals;
+};
+struct azureml_monitor_list {
+    struct azureml_monitor *v;
+    size_t n;
+};
+/* Errors as azureml_parse(); on error *out is empty. Release with the function below. */
+md_status azureml_parse_monitors(const char *body, size_t len, struct azureml_monitor_list *out,
+                                 struct md_err *err);
+void azureml_monitor_list_release(struct azureml_monitor_list *l);
+
+/*
+ * For the rest of core/ (an Azure backend instance only; NULL or -1 for any
+ * other). Pointers are lent until the next call on the instance.
+ *  - the workspace's MLflow tracking URI as an https:// URL, known after the
+ *    first successful probe; an MLflow backend on it takes the same bearer
+ *    token (azureml_auth());
+ *  - the token provider, so another client can send the same token;
+ *  - the Azure-AsyncOperation URL and x-ms-request-id of the last traffic
+ *    change, for the audit log ("" before one);
+ *  - the lowest x-ms-ratelimit-remaining-* value of the last reply that had
+ *    one (-1 when none was seen).
+ */
+const char *azureml_mlflow_tracking_uri(const struct md_backend *be);
+md_azure_auth *azureml_auth(struct md_backend *be);
+void azureml_last_operation(const struct md_backend *be, const char **async_url,
+                            const char **request_id);
+long azureml_ratelimit_remaining(const struct md_backend *be);
+
+/* ---- the backend's own files only: azureml.c, azureml_req.c, azureml_traffic.c -------------- */
+
+struct cJSON;
+struct az_req;
+
+/* An instance: the md_backend header, then where to go and what is in flight. */
+struct azureml {
+    struct md_backend base;
+    char *arm;    /* Resource Manager base URL, no trailing '/' */
+    char *origin; /* its scheme://host[:port]: where nextLink and status URLs may point */
+    char *ws;     /* /subscriptions/.../workspaces/NAME, segments escaped */
+    char *api;    /* api-version, escaped */
+    char *ca_path;
+    bool insecure_tls;
+    long timeout_ms;
+    long lro_timeout_ms;
+    md_azure_auth *auth;
+    bool token_wait;        /* a token fetch is in flight for waiting requests */
+    struct az_req *pending; /* submitted, or waiting for a token */
+    char *mlflow_uri;
+    char last_async[1024];
+    char last_rid[96];
+    long ratelimit;
+    long ratelimit_logged;
+};
+
+enum az_op_type { AZ_OP_ONE, AZ_OP_ENDPOINTS, AZ_OP_ENDPOINT, AZ_OP_JOBS, AZ_OP_TRAFFIC };
+
+/* What one request is for; the reply is handled accordingly. */
+enum az_purpose {
+    AZ_P_ONE,      /* a single GET parsed as the operation's kind */
+    AZ_P_FAIL,     /* no request: reports a failure found before any */
+    AZ_P_EP_PAGE,  /* a page of endpoints */
+    AZ_P_EP_ONE,   /* one endpoint (get_endpoint, and a traffic change's first read) */
+    AZ_P_DEP_PAGE, /* a page of one endpoint's deployments */
+    AZ_P_JOB_PAGE, /* a page of jobs */
+    AZ_P_T_PUT,    /* the traffic change itself */
+    AZ_P_T_POLL,   /* Azure-AsyncOperation status */
+    AZ_P_T_LOC,    /* Location (202 while running) */
+    AZ_P_T_STATE,  /* the endpoint's provisioningState, when no status URL came back */
+    AZ_P_T_VERIFY, /* the endpoint after the operation */
+};
+
+/*
+ * One backend call, however many requests it takes. Each request holds a
+ * reference; the callback runs once, when the last reference goes, with the
+ * first failure recorded in st/err or the result gathered.
+ */
+struct az_op {
+    struct azureml *az;
+    enum az_op_type type;
+    enum md_result_kind kind;
+    md_backend_cb cb;
+    void *ud;
+    char *what; /* first half of every message: "cannot list endpoints of 'w'" */
+    char *arg;  /* endpoint, model or experiment */
+    char *who;  /* arg cleaned and cut, for log lines */
+    int refs;
+    uint64_t first_id;
+    md_status st;
+    struct md_err err;
+    struct md_result res;  /* single-reply kinds */
+    struct cJSON *items;   /* endpoints, jobs, or the traffic change's deployments */
+    size_t next_ep;        /* endpoints whose deployments are not asked for yet */
+    int dep_inflight;
+    int pages;
+    /* traffic change */
+    char *ep_body;
+    struct md_weight *w; /* names owned */
+    size_t nw;
+    char *plan_to;
+    char *dep_names;
+    int polls;
+    int put_tries;
+    int64_t deadline; /* md_mono_ms() */
+    char last_status[48];
+};
+
+/* The request engine (azureml_req.c). `what` and `url` are taken over. */
+struct az_op *azureml_op_new(struct azureml *az, enum az_op_type type, enum md_result_kind kind,
+                             md_backend_cb cb, void *ud, char *what);
+md_status azureml_op_fail(struct az_op *op, md_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Record a failure found before any request and report it through md_http_run(). */
+uint64_t azureml_op_fail_later(struct az_op *op, md_status st, const char *why);
+/* Send `method` on `url` (body taken over too) with the bearer token, after delay_ms. */
+uint64_t azureml_send(struct az_op *op, enum az_purpose purpose, enum md_http_method method,
+                      char *url, char *body, size_t index, long delay_ms);
+/* W + suffix + api-version (new string). */
+char *azureml_ws_url(const struct azureml *az, const char *suffix);
+/* True when url is on the Resource Manager's own origin: the token may go there. */
+bool azureml_on_origin(const struct azureml *az, const char *url);
+/* Free every request and operation still in flight, without calling back. */
+void azureml_drop_requests(struct azureml *az);
+/* A caller's name cleaned and cut for a message (free()). */
+char *azureml_subject(const char *s);
+
+/* The traffic change (azureml_traffic.c), driven by the engine's replies. */
+uint64_t azureml_set_weights(struct md_backend *be, const char *endpoint,
+                             const struct md_weight *w, size_t n, md_backend_cb cb, void *ud);
+/* Every deployment of the endpoint is in op->items: plan the change and PUT it. */
+void azureml_traffic_plan(struct az_op *op);
+/* A 2xx reply of the PUT, a status poll, or the re-read of the endpoint. */
+void azureml_traffic_reply(struct az_op *op, enum az_purpose purpose, const char *url,
+                           const struct md_http_resp *resp);
+
+#endif
