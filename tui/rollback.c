@@ -1,0 +1,143 @@
+/*
+ * rollback.c - plan -> dialog -> execute -> progress, for alias rollbacks
+ * and undo. Every path goes through core/action (the read-only gate and
+ * the audit log live there).
+ */
+#include "rollback.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mldeck/action.h"
+#include "theme_curses.h"
+
+void rollback_close(struct app *a)
+{
+    if (a->dialog) {
+        dialog_release(a->dialog);
+        free(a->dialog);
+        a->dialog = NULL;
+    }
+    if (a->have_plan) {
+        md_plan_release(&a->plan);
+        a->have_plan = false;
+    }
+    a->dirty |= UI_DIRTY_BODY | UI_DIRTY_FOOTER;
+}
+
+static void refused(struct app *a, md_status st, const struct md_err *err)
+{
+    ui_status(a, MD_THEME_ERROR, "%s", err->msg[0] ? err->msg : md_status_str(st));
+}
+
+/* "churn@champion" or "endpoint:x": what the plan changes, for titles and messages. */
+static const char *plan_target(const struct md_plan *p)
+{
+    if (p->target && *p->target)
+        return p->target;
+    return p->model ? p->model : p->endpoint ? p->endpoint : "";
+}
+
+static const char *nz(const char *s)
+{
+    return s ? s : "";
+}
+
+static unsigned open_dialog(struct app *a, const char *title)
+{
+    a->dialog = md_xcalloc(1, sizeof(*a->dialog));
+    dialog_init(a->dialog, title, a->plan.summary,
+                a->plan.endpoint && *a->plan.endpoint ? "type the endpoint name to confirm: "
+                                                      : "type the model name to confirm: ",
+                a->plan.confirm_text);
+    a->dirty |= UI_DIRTY_BODY | UI_DIRTY_FOOTER;
+    return REACT_HANDLED | REACT_REDRAW;
+}
+
+unsigned rollback_alias(struct app *a, size_t bi, const char *model, const char *alias)
+{
+    struct md_err err = MD_ERR_INIT;
+    rollback_close(a);
+    md_status st = md_action_plan_alias_rollback(a->deck, bi, model, alias, NULL, &a->plan, &err);
+    if (st != MD_OK) {
+        refused(a, st, &err);
+        return REACT_HANDLED | REACT_REDRAW;
+    }
+    a->have_plan = true;
+    char title[256];
+    snprintf(title, sizeof(title), "Roll back %s: %s -> %s", plan_target(&a->plan),
+             nz(a->plan.from), nz(a->plan.to));
+    return open_dialog(a, title);
+}
+
+unsigned rollback_undo(struct app *a)
+{
+    struct md_err err = MD_ERR_INIT;
+    rollback_close(a);
+    md_status st = md_action_plan_undo(a->deck, &a->plan, &err);
+    if (st != MD_OK) {
+        refused(a, st, &err);
+        return REACT_HANDLED | REACT_REDRAW;
+    }
+    a->have_plan = true;
+    char title[256];
+    snprintf(title, sizeof(title), "Undo %s: %s -> %s", plan_target(&a->plan),
+             nz(a->plan.from), nz(a->plan.to));
+    return open_dialog(a, title);
+}
+
+unsigned rollback_dialog_key(struct app *a, int key)
+{
+    enum dialog_result r = dialog_key(a->dialog, key);
+    a->dirty |= UI_DIRTY_BODY;
+    if (r == DIALOG_CANCEL) {
+        ui_status(a, MD_THEME_DIM, "cancelled: nothing changed");
+        rollback_close(a);
+    } else if (r == DIALOG_ACCEPT) {
+        struct md_err err = MD_ERR_INIT;
+        char what[256];
+        snprintf(what, sizeof(what), "%s %s -> %s", plan_target(&a->plan), nz(a->plan.from),
+                 nz(a->plan.to));
+        md_status st = md_action_execute(a->deck, &a->plan, a->dialog->input, &err);
+        if (st != MD_OK)
+            refused(a, st, &err);
+        else
+            ui_status_sticky(a, MD_THEME_STATUS_WARN, "%s %s...",
+                             a->plan.kind == MD_ACTION_ALIAS_UNDO ||
+                                     a->plan.kind == MD_ACTION_ENDPOINT_UNDO ||
+                                     a->plan.kind == MD_ACTION_WEIGHTS_UNDO
+                                 ? "undoing"
+                                 : "applying",
+                             what);
+        rollback_close(a);
+        a->last_phase = MD_ACTION_IDLE;
+    }
+    return REACT_HANDLED | REACT_REDRAW;
+}
+
+void rollback_on_change(struct app *a)
+{
+    struct md_action_state st;
+    md_action_state(a->deck, &st);
+    const char *msg = st.message ? st.message : "";
+    switch (st.phase) {
+    case MD_ACTION_RUNNING:
+    case MD_ACTION_VERIFYING:
+        ui_status_sticky(a, MD_THEME_STATUS_WARN, "%s %s...",
+                         st.phase == MD_ACTION_RUNNING ? "running:" : "verifying:", msg);
+        break;
+    case MD_ACTION_DONE:
+        if (a->last_phase != MD_ACTION_DONE)
+            ui_status(a, MD_THEME_STATUS_OK, "done: %s", msg);
+        break;
+    case MD_ACTION_FAILED:
+        if (a->last_phase != MD_ACTION_FAILED)
+            ui_status(a, MD_THEME_ERROR, "failed: %s", msg);
+        break;
+    case MD_ACTION_IDLE:
+    default:
+        break;
+    }
+    a->last_phase = st.phase;
+}

@@ -1,0 +1,69 @@
+/*
+ * view.h - a screen is a vtable plus its state. Views sit on a stack: Enter
+ * pushes, Esc pops. A view draws only into the body window it is given;
+ * key() and on_change() never draw: they return REACT_* flags and mark the
+ * view dirty. Views keep ids (backend index and strings), never pointers
+ * into the deck's snapshot across frames: those are lent until the next
+ * md_deck_run().
+ */
+#ifndef MLDECK_TUI_VIEW_H
+#define MLDECK_TUI_VIEW_H
+
+#include <stdbool.h>
+
+#include "curses_inc.h"
+#include "keymap.h"
+
+struct app;
+struct table;
+
+enum react {
+    REACT_NONE = 0,
+    REACT_HANDLED = 1 << 0, /* the key meant something here */
+    REACT_REDRAW = 1 << 1,  /* the view changed: redraw body and footer */
+    REACT_LAYOUT = 1 << 2,  /* windows must be re-laid out */
+    REACT_FETCH = 1 << 3,   /* a request went out (spinner) */
+    REACT_POP = 1 << 4,     /* close this view */
+    REACT_QUIT = 1 << 5,
+};
+
+struct view {
+    const struct view_ops *ops;
+    struct app *app;
+    bool dirty;
+};
+
+struct view_ops {
+    const char *name;             /* command name, "runs" */
+    const char *title;            /* help section title, "Runs of an experiment" */
+    const struct km_table *keys;  /* the view's own keys, or NULL */
+    bool table_nav;               /* also takes km_table_nav */
+    struct view *(*create)(struct app *app); /* NULL when the view needs arguments */
+    void (*free)(struct view *v);
+    void (*draw)(struct view *v, WINDOW *w);
+    unsigned (*key)(struct view *v, enum km_action act);
+    void (*on_change)(struct view *v, unsigned deck_mask);
+    struct table *(*table)(struct view *v); /* the filterable table, NULL for none */
+};
+
+/* Every view, for the help screen and the command line. */
+extern const struct view_ops view_overview_ops;
+extern const struct view_ops view_experiments_ops;
+extern const struct view_ops view_runs_ops;
+extern const struct view_ops view_run_ops;
+extern const struct view_ops view_compare_ops;
+extern const struct view_ops view_models_ops;
+extern const struct view_ops view_versions_ops;
+extern const struct view_ops view_audit_ops;
+extern const struct view_ops view_help_ops;
+extern const struct view_ops *const view_all[];
+extern const size_t view_all_count;
+
+/* Constructors of the views that need arguments (ids are copied). */
+struct view *view_runs_new(struct app *app, size_t bi, const char *experiment_id,
+                           const char *experiment_name);
+struct view *view_run_new(struct app *app, size_t bi, const char *run_id);
+struct view *view_compare_new(struct app *app, size_t bi, const char *run_a, const char *run_b);
+struct view *view_versions_new(struct app *app, size_t bi, const char *model);
+
+#endif

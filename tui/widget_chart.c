@@ -1,0 +1,192 @@
+/*
+ * widget_chart.c - braille line chart (ASCII '*' fallback) and sparkline.
+ */
+#include "widget_chart.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mldeck/md.h"
+#include "text.h"
+
+#define LABEL_W 10
+
+struct canvas {
+    unsigned char *bits; /* one byte per cell: braille dot mask, or 1 for ASCII */
+    int cw;              /* cells */
+    int ch;
+    int dw;              /* dots */
+    int dh;
+    bool ascii;
+};
+
+/* Braille dot bit for a dot at column dx (0-1), row dy (0-3) inside a cell. */
+static unsigned char braille_bit(int dx, int dy)
+{
+    static const unsigned char left[4] = {0x01, 0x02, 0x04, 0x40};
+    static const unsigned char right[4] = {0x08, 0x10, 0x20, 0x80};
+    return dx ? right[dy] : left[dy];
+}
+
+static void plot(struct canvas *c, int x, int y)
+{
+    if (x < 0 || y < 0 || x >= c->dw || y >= c->dh)
+        return;
+    if (c->ascii)
+        c->bits[y * c->cw + x] = 1;
+    else
+        c->bits[(y / 4) * c->cw + x / 2] |= braille_bit(x % 2, y % 4);
+}
+
+/* Bresenham between two dots. */
+static void line(struct canvas *c, int x0, int y0, int x1, int y1)
+{
+    int dx = abs(x1 - x0);
+    int dy = -abs(y1 - y0);
+    int sx = x0 < x1 ? 1 : -1;
+    int sy = y0 < y1 ? 1 : -1;
+    int e = dx + dy;
+    for (;;) {
+        plot(c, x0, y0);
+        if (x0 == x1 && y0 == y1)
+            break;
+        int e2 = 2 * e;
+        if (e2 >= dy) {
+            e += dy;
+            x0 += sx;
+        }
+        if (e2 <= dx) {
+            e += dx;
+            y0 += sy;
+        }
+    }
+}
+
+static bool value_range(const struct md_metric_point *pts, size_t n, double *lo, double *hi)
+{
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        double v = pts[i].value;
+        if (!isfinite(v))
+            continue;
+        if (!any || v < *lo)
+            *lo = v;
+        if (!any || v > *hi)
+            *hi = v;
+        any = true;
+    }
+    if (any && *hi == *lo) {
+        double pad = fabs(*lo) * 0.05 + 0.5;
+        *lo -= pad;
+        *hi += pad;
+    }
+    return any;
+}
+
+static void draw_labels(WINDOW *w, int y, int x, int ph, int width, double lo, double hi,
+                        int64_t s0, int64_t s1, attr_t axis)
+{
+    char buf[32];
+    fmt_double(hi, buf, sizeof(buf));
+    text_put(w, y, x, LABEL_W, buf, axis, TEXT_RIGHT);
+    fmt_double(lo, buf, sizeof(buf));
+    text_put(w, y + ph - 1, x, LABEL_W, buf, axis, TEXT_RIGHT);
+    if (ph >= 5) {
+        fmt_double((lo + hi) / 2, buf, sizeof(buf));
+        text_put(w, y + ph / 2, x, LABEL_W, buf, axis, TEXT_RIGHT);
+    }
+    const char *vbar = text_glyph("\u2502", "|");
+    for (int r = 0; r < ph; r++)
+        text_put(w, y + r, x + LABEL_W, 1, vbar, axis, 0);
+    snprintf(buf, sizeof(buf), "step %lld", (long long)s0);
+    text_put(w, y + ph, x + LABEL_W + 1, width - LABEL_W - 1, buf, axis, 0);
+    snprintf(buf, sizeof(buf), "%lld", (long long)s1);
+    int bw = text_width(buf);
+    if (width - bw > LABEL_W + 14)
+        text_put(w, y + ph, x + width - bw, bw, buf, axis, 0);
+}
+
+void chart_draw(WINDOW *w, int y, int x, int h, int width, const struct md_metric_point *pts,
+                size_t n, attr_t la, attr_t axis)
+{
+    int pw = width - LABEL_W - 1;
+    int ph = h - 1;
+    double lo = 0;
+    double hi = 0;
+    if (pw < 4 || ph < 2 || n == 0 || !value_range(pts, n, &lo, &hi))
+        return;
+    int64_t s0 = pts[0].step;
+    int64_t s1 = pts[n - 1].step;
+    bool by_index = s1 <= s0;
+    struct canvas c = {.cw = pw, .ch = ph, .ascii = text_ascii()};
+    c.dw = c.ascii ? pw : pw * 2;
+    c.dh = c.ascii ? ph : ph * 4;
+    c.bits = md_xcalloc((size_t)pw * (size_t)ph, 1);
+    int px = -1;
+    int py = -1;
+    for (size_t i = 0; i < n; i++) {
+        double v = pts[i].value;
+        if (!isfinite(v))
+            continue;
+        double fx = by_index ? (n > 1 ? (double)i / (double)(n - 1) : 0.0)
+                             : (double)(pts[i].step - s0) / (double)(s1 - s0);
+        int dx = (int)lround(fx * (c.dw - 1));
+        int dy = (int)lround((hi - v) / (hi - lo) * (c.dh - 1));
+        if (px >= 0)
+            line(&c, px, py, dx, dy);
+        else
+            plot(&c, dx, dy);
+        px = dx;
+        py = dy;
+    }
+    for (int r = 0; r < ph; r++) {
+        for (int col = 0; col < pw; col++) {
+            unsigned char b = c.bits[r * pw + col];
+            if (!b)
+                continue;
+            wattrset(w, la);
+            if (c.ascii) {
+                mvwaddch(w, y + r, x + LABEL_W + 1 + col, '*');
+            } else {
+                wchar_t wc[2] = {(wchar_t)(0x2800 + b), 0};
+                mvwaddnwstr(w, y + r, x + LABEL_W + 1 + col, wc, 1);
+            }
+        }
+    }
+    free(c.bits);
+    if (by_index) {
+        s0 = 0;
+        s1 = (int64_t)n - 1;
+    }
+    draw_labels(w, y, x, ph, width, lo, hi, s0, s1, axis);
+}
+
+void sparkline_draw(WINDOW *w, int y, int x, int width, const struct md_metric_point *pts,
+                    size_t n, attr_t a)
+{
+    static const char *const ascii_levels = " .:-=+*#";
+    double lo = 0;
+    double hi = 0;
+    if (width <= 0 || n == 0 || !value_range(pts, n, &lo, &hi))
+        return;
+    int cells = (size_t)width < n ? width : (int)n;
+    wattrset(w, a);
+    for (int i = 0; i < cells; i++) {
+        /* The last point of each bucket: the curve's end value stays exact. */
+        size_t k = (size_t)(((double)(i + 1) / cells) * (double)n) - 1;
+        double v = pts[k < n ? k : n - 1].value;
+        int level = isfinite(v) ? (int)lround((v - lo) / (hi - lo) * 7) : 0;
+        if (level < 0)
+            level = 0;
+        if (level > 7)
+            level = 7;
+        if (text_ascii()) {
+            mvwaddch(w, y, x + i, (chtype)ascii_levels[level]);
+        } else {
+            wchar_t wc[2] = {(wchar_t)(0x2581 + level), 0};
+            mvwaddnwstr(w, y, x + i, wc, 1);
+        }
+    }
+}
