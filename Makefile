@@ -7,7 +7,7 @@ O        ?= build
 VENV     ?= .venv
 PYTHON   ?= python3
 
-CORE_PKGS := libcurl libcjson yaml-0.1 sqlite3
+CORE_PKGS := libcurl libcjson yaml-0.1 sqlite3 inih
 TUI_PKGS  := ncursesw
 PKG_CFLAGS_CORE := $(shell pkg-config --cflags $(CORE_PKGS) 2>/dev/null)
 PKG_LIBS_CORE   := $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null)

@@ -18,6 +18,7 @@ const struct md_backend_ops *md_backend_ops_for(enum md_backend_kind kind)
     case MD_BACKEND_MLFLOW:
         return &md_mlflow_ops;
     case MD_BACKEND_SAGEMAKER:
+        return &md_sagemaker_ops;
     case MD_BACKEND_AZUREML:
         return &md_azureml_ops;
     case MD_BACKEND_FIXTURE:

@@ -1,0 +1,250 @@
+/*
+ * sagemaker_health.c - CloudWatch GetMetricData replies (collected in a
+ * health bundle, see sagemaker_int.h) to md_health_series: one series per
+ * variant and metric, plus the whole endpoint's, computed here.
+ */
+#include "sagemaker_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../jsonx_int.h"
+
+static const char *const metric_names[MD_HEALTH_METRIC_COUNT] = {
+    [MD_HEALTH_INVOCATIONS] = "Invocations",
+    [MD_HEALTH_4XX] = "Invocation4XXErrors",
+    [MD_HEALTH_5XX] = "Invocation5XXErrors",
+    [MD_HEALTH_LATENCY_US] = "ModelLatency",
+};
+
+const char *sm_health_metric_name(enum md_health_metric m)
+{
+    return (unsigned)m < MD_HEALTH_METRIC_COUNT ? metric_names[m] : "?";
+}
+
+/* Counts add up; latency is an average (microseconds). */
+const char *sm_health_stat(enum md_health_metric m)
+{
+    return m == MD_HEALTH_LATENCY_US ? "Average" : "Sum";
+}
+
+/* The metric of a query row in a bundle; -1 for one this build does not know. */
+static int metric_from_name(const char *s)
+{
+    for (int m = 0; s != NULL && m < MD_HEALTH_METRIC_COUNT; m++) {
+        if (strcmp(s, metric_names[m]) == 0)
+            return m;
+    }
+    return -1;
+}
+
+/* ---- health ----------------------------------------------------------------------------- */
+
+struct point {
+    int64_t t;
+    double v;
+};
+
+/* By time; CloudWatch never repeats a timestamp within one series. */
+static int point_cmp(const void *pa, const void *pb)
+{
+    const struct point *a = pa;
+    const struct point *b = pb;
+    return a->t < b->t ? -1 : a->t > b->t;
+}
+
+/* Sort a series by time (CloudWatch answers newest first by default). */
+static void series_sort(struct md_health_series *s)
+{
+    if (s->n < 2)
+        return;
+    struct point *p = md_xcalloc(s->n, sizeof(*p));
+    for (size_t i = 0; i < s->n; i++)
+        p[i] = (struct point){s->t[i], s->v[i]};
+    qsort(p, s->n, sizeof(*p), point_cmp);
+    for (size_t i = 0; i < s->n; i++) {
+        s->t[i] = p[i].t;
+        s->v[i] = p[i].v;
+    }
+    free(p);
+}
+
+/* Append the points of one MetricDataResults entry; pages of one query add up. */
+static md_status series_add(struct md_health_series *s, const cJSON *res, struct md_err *err)
+{
+    const cJSON *ts = jsonx_array(res, "Timestamps", NULL);
+    const cJSON *vs = jsonx_array(res, "Values", NULL);
+    size_t n = jsonx_count(ts) < jsonx_count(vs) ? jsonx_count(ts) : jsonx_count(vs);
+    if (n == 0)
+        return MD_OK;
+    if (s->n + n > SM_MAX_RECORD_ITEMS)
+        return md_err_set(err, MD_ERR_TOO_BIG, "more than %d points in one health series",
+                          SM_MAX_RECORD_ITEMS);
+    s->t = md_xrealloc(s->t, (s->n + n) * sizeof(*s->t));
+    s->v = md_xrealloc(s->v, (s->n + n) * sizeof(*s->v));
+    const cJSON *t = ts->child;
+    const cJSON *v = vs->child;
+    for (size_t i = 0; i < n; i++, t = t->next, v = v->next) {
+        double sec = jsonx_value_double(t, NAN);
+        double val = jsonx_value_double(v, NAN);
+        if (!isfinite(sec) || fabs(sec) > 9.0e12)
+            continue;
+        s->t[s->n] = (int64_t)(sec * 1000.0);
+        s->v[s->n] = val;
+        s->n++;
+    }
+    return MD_OK;
+}
+
+struct wpoint {
+    int64_t t;
+    double v;
+    double w; /* weight in a latency average */
+};
+
+/* By time, so points of all variants at one period end up side by side. */
+static int wpoint_cmp(const void *pa, const void *pb)
+{
+    const struct wpoint *a = pa;
+    const struct wpoint *b = pb;
+    return a->t < b->t ? -1 : a->t > b->t;
+}
+
+/* Value of series s at time t (binary search; s sorted); NAN when absent. */
+static double value_at(const struct md_health_series *s, int64_t t)
+{
+    size_t lo = 0;
+    size_t hi = s != NULL ? s->n : 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->t[mid] < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return s != NULL && lo < s->n && s->t[lo] == t ? s->v[lo] : NAN;
+}
+
+/* The series of metric m for variant `dep` among the first n of the list; NULL when none. */
+static const struct md_health_series *find_series(const struct md_health_list *l, size_t n,
+                                                  const char *dep, int m)
+{
+    for (size_t i = 0; i < n; i++) {
+        if ((int)l->v[i].metric == m && strcmp(l->v[i].deployment, dep) == 0)
+            return &l->v[i];
+    }
+    return NULL;
+}
+
+/*
+ * The whole endpoint (deployment ""), one series per metric over the
+ * variant series: counts add up per period; latency is averaged weighted
+ * by the variant's invocations in that period (1 when unknown).
+ */
+static void add_aggregates(struct md_health_list *l, const char *endpoint)
+{
+    size_t nvar = l->n;
+    for (int m = 0; m < MD_HEALTH_METRIC_COUNT; m++) {
+        size_t total = 0;
+        bool any = false;
+        for (size_t i = 0; i < nvar; i++) {
+            if ((int)l->v[i].metric == m) {
+                total += l->v[i].n;
+                any = true;
+            }
+        }
+        if (!any)
+            continue;
+        struct wpoint *p = md_xcalloc(total ? total : 1, sizeof(*p));
+        size_t k = 0;
+        for (size_t i = 0; i < nvar; i++) {
+            const struct md_health_series *s = &l->v[i];
+            if ((int)s->metric != m)
+                continue;
+            const struct md_health_series *inv =
+                find_series(l, nvar, s->deployment, MD_HEALTH_INVOCATIONS);
+            for (size_t j = 0; j < s->n; j++, k++) {
+                double wi = m == MD_HEALTH_LATENCY_US ? value_at(inv, s->t[j]) : 1;
+                p[k] = (struct wpoint){s->t[j], s->v[j], isfinite(wi) && wi > 0 ? wi : 1};
+            }
+        }
+        qsort(p, total, sizeof(*p), wpoint_cmp);
+        struct md_health_series *agg = md_health_list_push(l);
+        agg->endpoint = md_xstrdup_clean(endpoint);
+        agg->deployment = md_xstrdup("");
+        agg->metric = (enum md_health_metric)m;
+        agg->t = md_xcalloc(total ? total : 1, sizeof(*agg->t));
+        agg->v = md_xcalloc(total ? total : 1, sizeof(*agg->v));
+        for (size_t i = 0; i < total;) {
+            int64_t t = p[i].t;
+            double sum = 0;
+            double wsum = 0;
+            for (; i < total && p[i].t == t; i++) {
+                if (!isfinite(p[i].v))
+                    continue;
+                sum += m == MD_HEALTH_LATENCY_US ? p[i].v * p[i].w : p[i].v;
+                wsum += p[i].w;
+            }
+            agg->t[agg->n] = t;
+            agg->v[agg->n] = m == MD_HEALTH_LATENCY_US ? (wsum > 0 ? sum / wsum : NAN) : sum;
+            agg->n++;
+        }
+        free(p);
+    }
+}
+
+/* GetMetricData replies mapped through the bundle's query table (Id -> metric, variant). */
+md_status sm_parse_health(const cJSON *root, struct md_result *out, struct md_err *err)
+{
+    const cJSON *queries = NULL;
+    const cJSON *replies = NULL;
+    md_status st = sm_list_member(root, "Queries", SM_MAX_ITEMS, &queries, err);
+    if (st == MD_OK)
+        st = sm_list_member(root, "Replies", SM_MAX_ITEMS, &replies, err);
+    if (st != MD_OK)
+        return st;
+    const char *endpoint = jsonx_str_raw(root, "EndpointName");
+    struct md_health_list *l = &out->health;
+    size_t nq = jsonx_count(queries);
+    const char **ids = md_xcalloc(nq ? nq : 1, sizeof(*ids));
+    for (const cJSON *q = queries != NULL ? queries->child : NULL; q != NULL; q = q->next) {
+        int m = metric_from_name(jsonx_str_raw(q, "Metric"));
+        const char *id = jsonx_str_raw(q, "Id");
+        if (m < 0 || id == NULL)
+            continue;
+        ids[l->n] = id;
+        struct md_health_series *s = md_health_list_push(l);
+        s->endpoint = md_xstrdup_clean(endpoint);
+        s->deployment = jsonx_str(q, "Variant");
+        s->metric = (enum md_health_metric)m;
+    }
+    size_t nser = l->n;
+    /* a bare GetMetricData reply counts as the only reply */
+    const cJSON *one = jsonx_get(root, "MetricDataResults") != NULL ? root : NULL;
+    const cJSON *r = one != NULL ? one : replies != NULL ? replies->child : NULL;
+    for (; st == MD_OK && r != NULL; r = one != NULL ? NULL : r->next) {
+        const cJSON *res = NULL;
+        st = sm_list_member(r, "MetricDataResults", SM_MAX_ITEMS, &res, err);
+        for (const cJSON *it = res != NULL ? res->child : NULL; st == MD_OK && it != NULL;
+             it = it->next) {
+            const char *id = jsonx_str_raw(it, "Id");
+            for (size_t i = 0; id != NULL && i < nser; i++) {
+                if (strcmp(ids[i], id) == 0) {
+                    st = series_add(&l->v[i], it, err);
+                    break;
+                }
+            }
+        }
+    }
+    free(ids);
+    if (st != MD_OK)
+        return st;
+    for (size_t i = 0; i < l->n; i++)
+        series_sort(&l->v[i]);
+    add_aggregates(l, endpoint);
+    return MD_OK;
+}
+
