@@ -553,9 +553,32 @@ static md_status env_default_context(struct loader *ld)
     init_defaults(MD_CONFIG_CONTEXT, ctx);
     free(ctx->name);
     ctx->name = md_xstrdup("default");
-    struct md_backend_conf *b = md_xcalloc(1, sizeof(*b));
-    ctx->backends = b;
-    ctx->n_backends = 1;
+    /* MLflow always; SageMaker and Azure ML when their conventional variables say so. */
+    const char *aws[] = {"AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_REGION", "AWS_DEFAULT_REGION"};
+    bool want_aws = false;
+    for (size_t i = 0; i < MD_ARRAY_LEN(aws); i++)
+        want_aws |= getenv(aws[i]) && getenv(aws[i])[0];
+    const char *sub = getenv("AZURE_SUBSCRIPTION_ID");
+    const char *ws = getenv("AZUREML_WORKSPACE");
+    bool want_azure = sub && sub[0] && ws && ws[0];
+    ctx->backends = md_xcalloc(3, sizeof(*ctx->backends));
+    struct md_backend_conf *extra = &ctx->backends[1];
+    if (want_aws) {
+        init_defaults(MD_CONFIG_BACKEND, extra);
+        free(extra->name);
+        extra->name = md_xstrdup("sagemaker");
+        extra->kind = MD_BACKEND_SAGEMAKER;
+        extra++;
+    }
+    if (want_azure) {
+        init_defaults(MD_CONFIG_BACKEND, extra);
+        free(extra->name);
+        extra->name = md_xstrdup("azureml");
+        extra->kind = MD_BACKEND_AZUREML;
+        extra++;
+    }
+    ctx->n_backends = (size_t)(extra - ctx->backends);
+    struct md_backend_conf *b = &ctx->backends[0];
     init_defaults(MD_CONFIG_BACKEND, b);
     free(b->name);
     b->name = md_xstrdup("mlflow");
