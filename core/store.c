@@ -51,8 +51,36 @@ static const char migration_v1[] =
     "  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
     "CREATE TABLE pref(key TEXT PRIMARY KEY, value TEXT NOT NULL);";
 
+/*
+ * Schema v2: drift. A frozen reference per (job, feature) with its artefacts
+ * (edges, bins, sorted values or sketch, categories) in a versioned BLOB; a
+ * summary per evaluated window; one result per (job, feature, window,
+ * method) with the options that make it comparable (smoothing, log base,
+ * edges, p-value method) as JSON text; the input files already processed.
+ * NaN values are stored as NULL, infinities as REAL infinities.
+ */
+static const char migration_v2[] =
+    "CREATE TABLE drift_ref(job TEXT NOT NULL, feature TEXT NOT NULL, ord INTEGER NOT NULL,"
+    "  type TEXT NOT NULL, prediction INTEGER NOT NULL, n INTEGER NOT NULL, rows INTEGER NOT NULL,"
+    "  mean REAL, std REAL, source TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+    "  artefact BLOB NOT NULL, PRIMARY KEY(job, feature));"
+    "CREATE TABLE drift_window(job TEXT NOT NULL, window_start_ms INTEGER NOT NULL,"
+    "  window_end_ms INTEGER NOT NULL, rows_ref INTEGER NOT NULL, rows_cur INTEGER NOT NULL,"
+    "  tested INTEGER NOT NULL, drifted INTEGER NOT NULL, dataset_drift INTEGER NOT NULL,"
+    "  computed_ms INTEGER NOT NULL, PRIMARY KEY(job, window_start_ms));"
+    "CREATE TABLE drift_result(job TEXT NOT NULL, feature TEXT NOT NULL,"
+    "  window_start_ms INTEGER NOT NULL, window_end_ms INTEGER NOT NULL, method TEXT NOT NULL,"
+    "  value REAL, p_value REAL, threshold_warn REAL, threshold REAL, status TEXT NOT NULL,"
+    "  votes INTEGER NOT NULL, n_ref INTEGER NOT NULL, n_cur INTEGER NOT NULL, missing REAL,"
+    "  options TEXT NOT NULL, computed_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY(job, feature, method, window_start_ms));"
+    "CREATE TABLE drift_file(job TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL,"
+    "  mtime_ns INTEGER NOT NULL, rows INTEGER NOT NULL, ts_min_ms INTEGER NOT NULL,"
+    "  ts_max_ms INTEGER NOT NULL, processed_ms INTEGER NOT NULL, PRIMARY KEY(job, path));";
+
 static const char *const migrations[] = {
     migration_v1,
+    migration_v2,
 };
 
 _Static_assert(MD_ARRAY_LEN(migrations) == MD_STORE_SCHEMA_VERSION,
@@ -455,6 +483,11 @@ void md_store_free(md_store *s)
         MD_BUG("state '%s' still busy at close: %s", s->path, sqlite3_errmsg(s->db));
     free(s->path);
     free(s);
+}
+
+sqlite3 *md_store_db(md_store *s)
+{
+    return s->db;
 }
 
 int md_store_schema_version(md_store *s)

@@ -11,6 +11,17 @@
 
 #include <stddef.h>
 
+#include "mldeck/store.h"
+
+struct sqlite3;
+
+/*
+ * The connection, for the modules that keep their own tables in the state
+ * file (core/store_drift.c). Lent for the store's lifetime; statements made
+ * on it must be finalised before md_store_free().
+ */
+struct sqlite3 *md_store_db(md_store *s);
+
 /*
  * Append `n` migrations (SQL, each taking version MD_STORE_SCHEMA_VERSION + i
  * to + i + 1) to the built-in list for stores opened afterwards; the target

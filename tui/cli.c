@@ -15,6 +15,8 @@
 #include "mldeck/deck.h"
 #include "mldeck/export.h"
 
+#include "cli_drift.h"
+
 #define WAIT_MS (10 * 60 * 1000)
 #define OUT_CAP ((size_t)2 << 30)
 
@@ -408,9 +410,11 @@ int cli_main(const struct cli_global *g, int argc, char **argv)
 {
     if (!strcmp(argv[0], "get"))
         return cmd_get(g, argc, argv);
+    if (!strcmp(argv[0], "drift"))
+        return cli_drift(g, argc, argv);
     if (!strcmp(argv[0], "rollback"))
         return cmd_rollback(g, argc, argv);
 
-    fprintf(stderr, "mldeck: unknown command '%s' (try: get, rollback, --help)\n", argv[0]);
+    fprintf(stderr, "mldeck: unknown command '%s' (try: get, rollback, drift, --help)\n", argv[0]);
     return CLI_USAGE;
 }

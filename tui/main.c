@@ -40,8 +40,11 @@ struct main_opts {
 static void usage(FILE *f)
 {
     fputs("usage: mldeck [options]                      open the console\n"
-          "       mldeck [options] get KIND [--json]     print experiments|runs|models|versions|audit\n"
+          "       mldeck [options] get KIND [--json]     experiments|runs|models|versions|endpoints|audit\n"
           "       mldeck [options] rollback alias MODEL ALIAS [--to VERSION] [--yes]\n"
+          "       mldeck [options] rollback endpoint NAME [--to CONFIG] [--yes]\n"
+          "       mldeck [options] rollback traffic ENDPOINT [--set NAME=W,...] [--yes]\n"
+          "       mldeck [options] drift --reference FILE --current FILE|DIR [--json]\n"
           "\n"
           "options:\n"
           "  --config FILE     configuration (default $XDG_CONFIG_HOME/mldeck/config.yaml)\n"

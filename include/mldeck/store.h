@@ -7,7 +7,9 @@
  *   - the history of what each alias / deployment pointed to, as observed
  *     (the rollback targets);
  *   - the append-only audit log of operator actions;
- *   - small preferences.
+ *   - small preferences;
+ *   - drift jobs (schema v2): frozen references, results by window and the
+ *     input files already processed (functions in mldeck/drift.h).
  * Nothing in it is a secret: callers never pass tokens or passwords here.
  *
  * Statements are prepared once and finalised in md_store_free(). Every
@@ -22,7 +24,7 @@
 typedef struct md_store md_store;
 
 /* Current schema version written by this build. */
-#define MD_STORE_SCHEMA_VERSION 1
+#define MD_STORE_SCHEMA_VERSION 2
 
 /*
  * Open or create the database at `path` (":memory:" allowed), creating parent

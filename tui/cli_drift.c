@@ -1,0 +1,347 @@
+/*
+ * cli_drift.c - `mldeck drift`: parse the options, run the core drift job
+ * (mldeck/drift.h), print the windows it evaluated. Input warnings go to
+ * stderr as "mldeck: warning: file:line: ..." and never stop the job.
+ * The state is used - the reference frozen, results and processed files
+ * remembered - when --state (here or global) or --job is given.
+ */
+#include "cli_drift.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mldeck/drift.h"
+#include "mldeck/store.h"
+
+#define MAX_LIST 4096
+#define MAX_THRESHOLDS 256
+
+/* A comma-separated option value, split in place into a NULL-terminated list. */
+struct list {
+    char *buf;
+    const char *v[MAX_LIST];
+    size_t n;
+};
+
+/* The synopsis, on stderr; always CLI_USAGE. */
+static int usage(void)
+{
+    fputs("usage: mldeck drift --reference FILE --current FILE|DIR [--current ...] [--json]\n"
+          "         [--features a,b] [--categorical x,y] [--numeric x,y] [--prediction COL]\n"
+          "         [--time-column COL] [--window SECONDS] [--smoothing eps|add-one|none]\n"
+          "         [--threshold [FEATURE:]METHOD=[WARN,]DRIFT]... [--no-yates]\n"
+          "         [--memory MB] [--format csv|jsonl|capture] [--capture-columns a,b]\n"
+          "         [--state FILE] [--job NAME]\n"
+          "methods: psi, w1, js (distances: alert above), ks, chi2 (p-values: alert below)\n",
+          stderr);
+    return CLI_USAGE;
+}
+
+/* Empty items are dropped ("a,,b" is a and b); a repeated option replaces the list. */
+static void list_split(struct list *l, const char *s)
+{
+    free(l->buf);
+    l->buf = md_xstrdup(s);
+    l->n = 0;
+    for (char *p = l->buf; p && l->n < MAX_LIST - 1;) {
+        char *c = strchr(p, ',');
+        if (c)
+            *c = '\0';
+        if (*p)
+            l->v[l->n++] = p;
+        p = c ? c + 1 : NULL;
+    }
+}
+
+struct drift_cli {
+    struct md_drift_opts o;
+    const char *current[MAX_LIST];
+    struct list features, categorical, numeric, capture;
+    struct md_drift_threshold thr[MAX_THRESHOLDS];
+    const char *state;
+    bool json;
+};
+
+/* Option parsing; returns CLI_OK or CLI_USAGE (with a message). */
+static int parse(struct drift_cli *c, int argc, char **argv)
+{
+    struct md_drift_opts *o = &c->o;
+    o->smoothing = MD_DRIFT_SMOOTH_EPS;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        static const char *const valued[] = {
+            "--reference", "--current",   "--features", "--categorical", "--numeric",
+            "--prediction", "--time-column", "--window", "--smoothing", "--threshold",
+            "--memory",    "--format",    "--capture-columns", "--state", "--job"};
+        bool takes = false;
+        for (size_t k = 0; k < MD_ARRAY_LEN(valued); k++)
+            takes |= !strcmp(a, valued[k]);
+        if (!takes && strcmp(a, "--json") && strcmp(a, "--no-yates")) {
+            fprintf(stderr, "mldeck: drift: unknown option '%s'\n", a);
+            return usage();
+        }
+        if (takes && !v) {
+            fprintf(stderr, "mldeck: drift: %s needs a value\n", a);
+            return usage();
+        }
+        if (takes)
+            i++;
+        if (!strcmp(a, "--json")) {
+            c->json = true;
+        } else if (!strcmp(a, "--no-yates")) {
+            o->no_yates = true;
+        } else if (!strcmp(a, "--reference")) {
+            o->reference = v;
+        } else if (!strcmp(a, "--current")) {
+            if (o->n_current == MAX_LIST)
+                return usage();
+            c->current[o->n_current++] = v;
+        } else if (!strcmp(a, "--features")) {
+            list_split(&c->features, v);
+        } else if (!strcmp(a, "--categorical")) {
+            list_split(&c->categorical, v);
+        } else if (!strcmp(a, "--numeric")) {
+            list_split(&c->numeric, v);
+        } else if (!strcmp(a, "--capture-columns")) {
+            list_split(&c->capture, v);
+        } else if (!strcmp(a, "--prediction")) {
+            o->prediction = v;
+        } else if (!strcmp(a, "--time-column")) {
+            o->time_column = v;
+        } else if (!strcmp(a, "--state")) {
+            c->state = v;
+        } else if (!strcmp(a, "--job")) {
+            o->job = v;
+        } else if (!strcmp(a, "--window") || !strcmp(a, "--memory")) {
+            long n;
+            if (md_parse_long(v, 1, 1L << 40, &n)) {
+                fprintf(stderr, "mldeck: bad %s '%s': expected a positive integer\n", a, v);
+                return CLI_USAGE;
+            }
+            if (a[2] == 'w')
+                o->window_ms = (int64_t)n * 1000;
+            else
+                o->budget = (size_t)n << 20;
+        } else if (!strcmp(a, "--smoothing")) {
+            if (md_drift_smoothing_parse(v, &o->smoothing)) {
+                fprintf(stderr, "mldeck: bad --smoothing '%s' (eps, add-one, none)\n", v);
+                return CLI_USAGE;
+            }
+        } else if (!strcmp(a, "--format")) {
+            o->format = !strcmp(v, "csv")       ? MD_DRIFT_FORMAT_CSV
+                        : !strcmp(v, "jsonl")   ? MD_DRIFT_FORMAT_JSONL
+                        : !strcmp(v, "capture") ? MD_DRIFT_FORMAT_CAPTURE
+                                                : MD_DRIFT_FORMAT_AUTO;
+            if (o->format == MD_DRIFT_FORMAT_AUTO && strcmp(v, "auto")) {
+                fprintf(stderr, "mldeck: bad --format '%s' (csv, jsonl, capture)\n", v);
+                return CLI_USAGE;
+            }
+        } else if (!strcmp(a, "--threshold")) {
+            struct md_err err = MD_ERR_INIT;
+            if (o->n_thresholds == MAX_THRESHOLDS ||
+                md_drift_threshold_parse(v, &c->thr[o->n_thresholds], &err)) {
+                fprintf(stderr, "mldeck: %s\n", err.msg[0] ? err.msg : "too many thresholds");
+                return CLI_USAGE;
+            }
+            o->n_thresholds++;
+        }
+    }
+    if (!o->reference || !o->n_current)
+        return usage();
+    o->current = c->current;
+    o->thresholds = c->thr;
+    if (c->features.n) {
+        o->features = c->features.v;
+        o->n_features = c->features.n;
+    }
+    o->categorical = c->categorical.v;
+    o->n_categorical = c->categorical.n;
+    o->numeric = c->numeric.v;
+    o->n_numeric = c->numeric.n;
+    if (c->capture.n) {
+        o->capture_columns = c->capture.v;
+        o->n_capture_columns = c->capture.n;
+    }
+    return CLI_OK;
+}
+
+/* Six significant digits; n/a and inf spelled out. */
+static void fmt_num(char *b, size_t n, double v)
+{
+    if (isnan(v))
+        snprintf(b, n, "n/a");
+    else if (isinf(v))
+        snprintf(b, n, v > 0 ? "inf" : "-inf");
+    else
+        snprintf(b, n, "%.6g", v);
+}
+
+/* p-values: underflow reads "< 1e-300", never a confident 0. */
+static void fmt_p(char *b, size_t n, double p)
+{
+    if (isnan(p))
+        snprintf(b, n, "-");
+    else if (p < 1e-300)
+        snprintf(b, n, "< 1e-300");
+    else
+        snprintf(b, n, "%.4g", p);
+}
+
+/* Row counts as the summary line shows them: 48k, 1.0M. */
+static void fmt_count(char *b, size_t n, uint64_t v)
+{
+    if (v >= 1000000)
+        snprintf(b, n, "%.1fM", (double)v / 1e6);
+    else if (v >= 10000)
+        snprintf(b, n, "%.0fk", (double)v / 1e3);
+    else
+        snprintf(b, n, "%llu", (unsigned long long)v);
+}
+
+/* UTC, like the capture times. */
+static void fmt_time(char *b, size_t n, int64_t ms)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(b, n, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* One row per feature and method, in severity order, then the summary line. */
+static void print_window(const struct md_drift_window *w, const struct md_drift_run *r)
+{
+    char a[32], b[32], na[16], nc[16];
+    fmt_time(a, sizeof(a), w->start_ms);
+    fmt_time(b, sizeof(b), w->end_ms);
+    fmt_count(na, sizeof(na), w->rows_ref);
+    fmt_count(nc, sizeof(nc), w->rows_cur);
+    printf("%-24s %-11s %-8s %12s %10s %-7s %10s %8s\n", "FEATURE", "TYPE", "METHOD", "VALUE",
+           "THRESHOLD", "STATUS", "P-VALUE", "MISSING");
+    for (size_t i = 0; i < w->n; i++) {
+        const struct md_drift_feature *f = &w->f[i];
+        char *clean = md_xstrdup_clean(f->name);
+        char *name = f->prediction ? md_xasprintf("%s (pred)", clean) : md_xstrdup(clean);
+        free(clean);
+        char miss[16];
+        if (isnan(f->missing_cur))
+            snprintf(miss, sizeof(miss), "n/a");
+        else
+            snprintf(miss, sizeof(miss), "%.1f%%", 100 * f->missing_cur);
+        bool any = false;
+        for (int m = 0; m < MD_DRIFT_METHOD_COUNT; m++) {
+            const struct md_drift_metric *mt = &f->m[m];
+            if (!mt->present)
+                continue;
+            char val[32], thr[32], p[32], st[16];
+            fmt_num(val, sizeof(val), mt->value);
+            bool is_p = m == MD_DRIFT_KS || m == MD_DRIFT_CHI2;
+            snprintf(thr, sizeof(thr), "%s%g", is_p ? "p<" : "", mt->drift);
+            fmt_p(p, sizeof(p), mt->p_value);
+            /* A p-value method that does not vote (large samples) shows its tier in brackets. */
+            const char *s = md_drift_status_name(mt->status);
+            snprintf(st, sizeof(st), mt->votes ? "%s" : "(%s)", s);
+            printf("%-24s %-11s %-8s %12s %10s %-7s %10s %8s\n", name,
+                   md_drift_type_name(f->type),
+                   md_drift_method_name((enum md_drift_method)m), val, thr, st, p, miss);
+            any = true;
+        }
+        if (!any)
+            printf("%-24s %-11s %-8s %12s %10s %-7s %10s %8s\n", name, "unknown", "-", "n/a", "-",
+                   "n/a", "-", miss);
+        free(name);
+    }
+    char share[32];
+    if (isnan(w->drift_share))
+        snprintf(share, sizeof(share), "n/a");
+    else
+        snprintf(share, sizeof(share), "%.1f %%", 100 * w->drift_share);
+    /* Rows without a time make a window stamped with the run's time: show one instant. */
+    char when[80];
+    if (w->start_ms == w->end_ms)
+        snprintf(when, sizeof(when), "at %s UTC", a);
+    else
+        snprintf(when, sizeof(when), "window %s – %s UTC", a, b);
+    printf("%zu of %zu features drifted (%s) · dataset drift: %s (rule ≥ %.0f %%) · %s · "
+           "n_ref %s / n_cur %s\n",
+           w->n_drifted, w->n_tested, share, w->dataset_drift ? "YES" : "NO", 100 * r->rule,
+           when, na, nc);
+}
+
+/* Every window the run evaluated, oldest first, blank-line separated. */
+static int print_text(const struct md_drift_run *r)
+{
+    for (size_t i = 0; i < r->n_windows; i++) {
+        if (i)
+            putchar('\n');
+        print_window(&r->w[i], r);
+    }
+    if (!r->n_windows)
+        printf("no new current data (%zu files already processed)\n", r->files_skipped);
+    if (r->ref_sketch)
+        puts("note: the reference exceeded the memory budget: KS and W1 are approximate");
+    return fflush(stdout) ? CLI_ERROR : CLI_OK;
+}
+
+/* The core's JSON report, as is. */
+static int print_json(const struct md_drift_run *r)
+{
+    struct md_buf b;
+    md_buf_init(&b, (size_t)1 << 30);
+    md_status st = md_drift_run_json(r, &b);
+    int rc = CLI_OK;
+    if (st) {
+        fprintf(stderr, "mldeck: cannot format output: %s\n", md_status_str(st));
+        rc = CLI_ERROR;
+    } else if (b.len && fwrite(b.data, 1, b.len, stdout) != b.len) {
+        perror("mldeck: write");
+        rc = CLI_ERROR;
+    }
+    md_buf_release(&b);
+    return rc == CLI_OK && fflush(stdout) ? CLI_ERROR : rc;
+}
+
+int cli_drift(const struct cli_global *g, int argc, char **argv)
+{
+    struct drift_cli *c = md_xcalloc(1, sizeof(*c));
+    int rc = parse(c, argc, argv);
+    md_store *store = NULL;
+    char *state = NULL;
+    struct md_err err = MD_ERR_INIT;
+    if (!rc && (c->state || g->state_path || c->o.job)) {
+        const char *given = c->state ? c->state : g->state_path;
+        state = given ? md_xstrdup(given) : md_config_default_state_path();
+        if (md_store_open(&store, state, &err)) {
+            fprintf(stderr, "mldeck: %s\n", err.msg);
+            rc = CLI_ERROR;
+        }
+        c->o.store = store;
+    }
+    if (!rc) {
+        struct md_drift_run run;
+        md_status st = md_drift_run(&c->o, &run, &err);
+        for (size_t i = 0; i < run.warnings.n; i++)
+            fprintf(stderr, "mldeck: warning: %s\n", run.warnings.msg[i]);
+        if (run.warnings.dropped)
+            fprintf(stderr, "mldeck: warning: %llu more warnings not shown\n",
+                    (unsigned long long)run.warnings.dropped);
+        if (st) {
+            fprintf(stderr, "mldeck: %s\n", err.msg[0] ? err.msg : md_status_str(st));
+            rc = st == MD_ERR_INVALID ? CLI_USAGE : CLI_ERROR;
+        } else {
+            rc = c->json ? print_json(&run) : print_text(&run);
+        }
+        md_drift_run_release(&run);
+    }
+    md_store_free(store);
+    free(state);
+    free(c->features.buf);
+    free(c->categorical.buf);
+    free(c->numeric.buf);
+    free(c->capture.buf);
+    free(c);
+    return rc;
+}
