@@ -38,6 +38,7 @@ md_status md_deck_new(md_deck **out, const struct md_deck_opts *opts, struct md_
     d->config = opts->config;
     d->context = ctx;
     d->read_only = opts->read_only || opts->config->read_only || ctx->read_only;
+    d->no_timer = opts->no_timer;
     who_init(d);
     md_status st = md_http_new(&d->http, err);
     if (st)

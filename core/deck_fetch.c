@@ -671,7 +671,8 @@ void md_deck_refresh(md_deck *d)
         }
     }
     const struct md_context *ctx = d->context;
-    d->next_refresh_mono = ctx->refresh_s > 0 ? md_mono_ms() + ctx->refresh_s * 1000 : 0;
+    d->next_refresh_mono =
+        ctx->refresh_s > 0 && !d->no_timer ? md_mono_ms() + ctx->refresh_s * 1000 : 0;
 }
 
 md_status md_deck_poll(md_deck *d, struct md_pollfd *fds, unsigned nfds, int timeout_ms)

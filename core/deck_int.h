@@ -114,6 +114,7 @@ struct md_deck {
     const struct md_config *config;
     const struct md_context *context;
     bool read_only;
+    bool no_timer;
     md_http *http;
     md_store *store;
     struct deck_backend *backends;

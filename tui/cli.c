@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,32 @@ struct get_opts {
     const char *backend;
     enum md_export_format format;
 };
+
+/*
+ * Errors on stderr, scrubbed like everything else shown: names typed on the
+ * command line or returned by a server may carry escape sequences.
+ */
+static void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void cli_err(const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    md_sanitize(line);
+    fprintf(stderr, "mldeck: %s\n", line);
+}
+
+/*
+ * Names in the snapshot were scrubbed of control characters when they
+ * arrived, so a name typed on the command line is matched scrubbed too.
+ */
+static const char *scrub(char *arg)
+{
+    md_sanitize(arg);
+    return arg;
+}
 
 static int usage_get(void)
 {
@@ -53,10 +80,11 @@ static int open_deck(const struct cli_global *g, bool no_cache, md_deck **d)
         .state_path = g->state_path,
         .read_only = g->read_only,
         .no_cache = no_cache,
+        .no_timer = true,
     };
     struct md_err err = MD_ERR_INIT;
     if (md_deck_new(d, &o, &err)) {
-        fprintf(stderr, "mldeck: %s\n", err.msg);
+        cli_err("%s", err.msg);
         return err.code == MD_ERR_CONFIG ? CLI_USAGE : CLI_ERROR;
     }
     return CLI_OK;
@@ -71,7 +99,7 @@ static int backend_range(md_deck *d, const char *name, size_t *lo, size_t *hi)
         return CLI_OK;
     long bi = md_deck_backend_index(d, name);
     if (bi < 0) {
-        fprintf(stderr, "mldeck: no backend '%s' in context '%s'\n", name,
+        cli_err("no backend '%s' in context '%s'", name,
                 md_deck_context_name(d));
         return CLI_USAGE;
     }
@@ -94,7 +122,7 @@ static int refresh_and_wait(md_deck *d, size_t lo, size_t hi)
         struct md_backend_status st;
         md_deck_backend_status(d, bi, &st);
         if (st.health == MD_HEALTH_ERROR) {
-            fprintf(stderr, "mldeck: backend '%s': %s\n", st.name, st.error);
+            cli_err("backend '%s': %s", st.name, st.error);
             rc = CLI_ERROR;
         }
     }
@@ -104,7 +132,7 @@ static int refresh_and_wait(md_deck *d, size_t lo, size_t hi)
 static int emit(struct md_buf *out, md_status st)
 {
     if (st) {
-        fprintf(stderr, "mldeck: cannot format output: %s\n", md_status_str(st));
+        cli_err("cannot format output: %s", md_status_str(st));
         return CLI_ERROR;
     }
     if (out->len && fwrite(out->data, 1, out->len, stdout) != out->len) {
@@ -132,14 +160,14 @@ static int get_runs(md_deck *d, const struct get_opts *o, size_t lo, size_t hi, 
         md_deck_runs(d, bi, id, &v);
         free(id);
         if (v.error[0] || !v.complete) {
-            fprintf(stderr, "mldeck: %s\n", v.error[0] ? v.error : "runs did not finish loading");
+            cli_err("%s", v.error[0] ? v.error : "runs did not finish loading");
             return CLI_ERROR;
         }
         struct md_backend_status st;
         md_deck_backend_status(d, bi, &st);
         return emit(out, md_export_runs(out, o->format, st.name, v.runs));
     }
-    fprintf(stderr, "mldeck: no experiment '%s'\n", o->experiment);
+    cli_err("no experiment '%s'", o->experiment);
     return CLI_ERROR;
 }
 
@@ -158,14 +186,14 @@ static int get_versions(md_deck *d, const struct get_opts *o, size_t lo, size_t 
         md_deck_run(d);
         const struct md_version_list *vl = md_deck_versions(d, bi, o->model);
         if (!vl) {
-            fprintf(stderr, "mldeck: cannot list versions of model '%s'\n", o->model);
+            cli_err("cannot list versions of model '%s'", o->model);
             return CLI_ERROR;
         }
         struct md_backend_status st;
         md_deck_backend_status(d, bi, &st);
         return emit(out, md_export_versions(out, o->format, st.name, vl));
     }
-    fprintf(stderr, "mldeck: no model '%s'\n", o->model);
+    cli_err("no model '%s'", o->model);
     return CLI_ERROR;
 }
 
@@ -234,9 +262,9 @@ static int cmd_get(const struct cli_global *g, int argc, char **argv)
         else if (!strcmp(a, "--tsv"))
             o.format = MD_EXPORT_TSV;
         else if (!strcmp(a, "--experiment") && i + 1 < argc)
-            o.experiment = argv[++i];
+            o.experiment = scrub(argv[++i]);
         else if (!strcmp(a, "--model") && i + 1 < argc)
-            o.model = argv[++i];
+            o.model = scrub(argv[++i]);
         else if (!strcmp(a, "--backend") && i + 1 < argc)
             o.backend = argv[++i];
         else if (a[0] != '-' && !o.what)
@@ -288,7 +316,10 @@ done:
 /* Ask on the terminal (or read stdin) for the confirmation text. */
 static char *read_confirmation(const struct md_plan *p)
 {
-    fprintf(stderr, "type the name '%s' to confirm: ", p->confirm_text);
+    char name[512];
+    snprintf(name, sizeof(name), "%s", p->confirm_text);
+    md_sanitize(name);
+    fprintf(stderr, "type the name '%s' to confirm: ", name);
     fflush(stderr);
     char line[512];
     if (!fgets(line, sizeof(line), stdin))
@@ -301,7 +332,7 @@ static int run_action(md_deck *d, const struct md_plan *plan, const char *typed)
 {
     struct md_err err = MD_ERR_INIT;
     if (md_action_execute(d, plan, typed, &err)) {
-        fprintf(stderr, "mldeck: %s\n", err.msg);
+        cli_err("%s", err.msg);
         return err.code == MD_ERR_READ_ONLY || err.code == MD_ERR_REFUSED ? CLI_REFUSED
                                                                           : CLI_ERROR;
     }
@@ -317,8 +348,20 @@ static int run_action(md_deck *d, const struct md_plan *plan, const char *typed)
         printf("done: %s\n", st.message);
         return CLI_OK;
     }
-    fprintf(stderr, "mldeck: %s\n", st.message[0] ? st.message : "the action did not finish");
+    cli_err("%s", st.message[0] ? st.message : "the action did not finish");
     return CLI_ERROR;
+}
+
+/* The plan, one scrubbed line at a time (md_sanitize would fold the newlines). */
+static void print_summary(const char *summary)
+{
+    char *copy = md_xstrdup(summary);
+    char *save = NULL;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        md_sanitize(line);
+        fprintf(stderr, "%s\n", line);
+    }
+    free(copy);
 }
 
 /* Plan the rollback named on the command line, on the first backend that has its target. */
@@ -331,7 +374,7 @@ static int plan_rollback(md_deck *d, size_t lo, size_t hi, const char *kind, con
                                  : md_deck_endpoint(d, bi, name) != NULL))
         bi++;
     if (bi == hi) {
-        fprintf(stderr, "mldeck: no %s '%s'\n", is_alias ? "model" : "endpoint", name);
+        cli_err("no %s '%s'", is_alias ? "model" : "endpoint", name);
         return CLI_ERROR;
     }
     if (is_alias)
@@ -349,7 +392,7 @@ static int plan_rollback(md_deck *d, size_t lo, size_t hi, const char *kind, con
     else
         st = md_action_plan_weights(d, bi, name, to, plan, &err);
     if (st) {
-        fprintf(stderr, "mldeck: %s\n", err.msg);
+        cli_err("%s", err.msg);
         return st == MD_ERR_READ_ONLY ? CLI_REFUSED : CLI_ERROR;
     }
     return CLI_OK;
@@ -370,7 +413,7 @@ static int cmd_rollback(const struct cli_global *g, int argc, char **argv)
         else if (!strcmp(a, "--backend") && i + 1 < argc)
             backend = argv[++i];
         else if (a[0] != '-' && npos < 3)
-            pos[npos++] = a;
+            pos[npos++] = scrub(argv[i]);
         else
             return usage_rollback();
     }
@@ -396,7 +439,7 @@ static int cmd_rollback(const struct cli_global *g, int argc, char **argv)
     if (!rc)
         rc = plan_rollback(d, lo, hi, pos[0], pos[1], pos[2], to, &plan);
     if (!rc) {
-        fprintf(stderr, "%s\n", plan.summary);
+        print_summary(plan.summary);
         char *typed = yes ? md_xstrdup(plan.confirm_text) : read_confirmation(&plan);
         rc = run_action(d, &plan, typed);
         free(typed);
@@ -415,6 +458,6 @@ int cli_main(const struct cli_global *g, int argc, char **argv)
     if (!strcmp(argv[0], "rollback"))
         return cmd_rollback(g, argc, argv);
 
-    fprintf(stderr, "mldeck: unknown command '%s' (try: get, rollback, drift, --help)\n", argv[0]);
+    cli_err("unknown command '%s' (try: get, rollback, drift, --help)", argv[0]);
     return CLI_USAGE;
 }

@@ -31,6 +31,7 @@ struct md_deck_opts {
     const char *state_path;         /* NULL: XDG default; ":memory:" for tests */
     bool read_only;                 /* true forces read-only whatever the config says */
     bool no_cache;                  /* do not load snapshots at open (benchmarks) */
+    bool no_timer;                  /* no automatic refresh (headless: one answer, not a feed) */
 };
 
 enum md_deck_change {
