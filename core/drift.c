@@ -1,8 +1,9 @@
 /*
- * drift.c - the drift statistics as pure functions on arrays, plus the
- * bounded quantile sketch the job falls back to beyond its memory budget.
- * See include/mldeck/drift.h for the contracts and shared/reference/drift.md
- * §2 for the formulas and the known answers the unit tests check.
+ * drift.c - the drift statistics as pure functions on arrays. See
+ * include/mldeck/drift.h for the contracts and shared/reference/drift.md
+ * §2 for the formulas and the known answers the unit tests check. The
+ * bounded sketch is in drift_sketch.c; names, thresholds and warnings are in
+ * drift_names.c.
  *
  * Accuracy rules followed throughout: counts stay integers as long as
  * possible (KS D is an exact rational of two integers), sums of many terms
@@ -14,8 +15,6 @@
 #include "drift_int.h"
 
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,30 +42,6 @@ static inline double ksum_get(const struct ksum *k)
     return k->s + k->c;
 }
 
-const char *md_drift_smoothing_name(enum md_drift_smoothing s)
-{
-    switch (s) {
-    case MD_DRIFT_SMOOTH_NONE:
-        return "none";
-    case MD_DRIFT_SMOOTH_EPS:
-        return "eps";
-    case MD_DRIFT_SMOOTH_ADD_ONE:
-        return "add-one";
-    }
-    return "unknown";
-}
-
-md_status md_drift_smoothing_parse(const char *name, enum md_drift_smoothing *out)
-{
-    for (int s = MD_DRIFT_SMOOTH_NONE; s <= MD_DRIFT_SMOOTH_ADD_ONE; s++) {
-        if (name && !strcmp(name, md_drift_smoothing_name((enum md_drift_smoothing)s))) {
-            *out = (enum md_drift_smoothing)s;
-            return MD_OK;
-        }
-    }
-    return MD_ERR_INVALID;
-}
-
 /* ---- sorting and quantiles ------------------------------------------------------------------- */
 
 /* Order-preserving map from a double's bits to an unsigned key: flip all bits of negatives. */
@@ -82,7 +57,7 @@ static inline uint64_t bits_of(uint64_t key)
 }
 
 /* qsort() order for small arrays, where a radix pass costs more than it saves. */
-static int cmp_double(const void *a, const void *b)
+int drift_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -103,7 +78,7 @@ md_status md_drift_sort(double *v, size_t n)
     if (n < 2)
         return MD_OK;
     if (n < 512) {
-        qsort(v, n, sizeof(*v), cmp_double);
+        qsort(v, n, sizeof(*v), drift_cmp_double);
         return MD_OK;
     }
     uint64_t *a = (uint64_t *)v;
@@ -628,223 +603,4 @@ void md_drift_ztest(uint64_t a1, uint64_t n1, uint64_t a2, uint64_t n2, double *
     }
     *z = (p1 - p2) / se;
     *p = erfc(fabs(*z) / M_SQRT2);
-}
-
-/* ---- bounded sketch ----------------------------------------------------------------------- */
-
-/*
- * A deterministic merge-and-halve quantile summary (Munro-Paterson / Manku-
- * Rajagopalan-Lindsay). Level h holds items that each stand for 2^h values.
- * When a level reaches 2k items it is sorted and every other item (the offset
- * alternates so errors tend to cancel) moves up one level. One such halving
- * moves any rank estimate by at most the item weight 2^h, so `err`, the sum
- * of the weights of all halvings, bounds the absolute rank error of every
- * query; err / n is the bound reported with KS D.
- */
-void drift_sketch_add(struct drift_sketch *s, double x)
-{
-    if (!s->lvl[0])
-        s->lvl[0] = md_xmalloc(2 * DRIFT_SKETCH_K * sizeof(double));
-    s->lvl[0][s->len[0]++] = x;
-    s->n++;
-    if (s->levels == 0)
-        s->levels = 1;
-    for (size_t h = 0; h + 1 < DRIFT_SKETCH_LEVELS && s->len[h] == 2 * DRIFT_SKETCH_K; h++) {
-        double *b = s->lvl[h];
-        if (md_drift_sort(b, s->len[h]))
-            md_die_oom();
-        if (!s->lvl[h + 1])
-            s->lvl[h + 1] = md_xmalloc(2 * DRIFT_SKETCH_K * sizeof(double));
-        double *up = s->lvl[h + 1] + s->len[h + 1];
-        size_t off = s->flip++ & 1;
-        for (size_t i = off; i < 2 * DRIFT_SKETCH_K; i += 2)
-            *up++ = b[i];
-        s->len[h + 1] += DRIFT_SKETCH_K;
-        s->len[h] = 0;
-        s->err += ldexp(1.0, (int)h);
-        if (h + 2 > s->levels)
-            s->levels = h + 2;
-    }
-}
-
-void drift_sketch_release(struct drift_sketch *s)
-{
-    for (size_t h = 0; h < DRIFT_SKETCH_LEVELS; h++)
-        free(s->lvl[h]);
-    memset(s, 0, sizeof(*s));
-}
-
-struct wpair {
-    double v;
-    double w;
-};
-
-/* Sketch items by value; equal values keep no particular order (their weights add). */
-static int cmp_wpair(const void *a, const void *b)
-{
-    return cmp_double(&((const struct wpair *)a)->v, &((const struct wpair *)b)->v);
-}
-
-size_t drift_sketch_samples(const struct drift_sketch *s, double **values, double **weights)
-{
-    size_t n = 0;
-    for (size_t h = 0; h < s->levels; h++)
-        n += s->len[h];
-    struct wpair *p = md_xmalloc((n ? n : 1) * sizeof(*p));
-    size_t k = 0;
-    for (size_t h = 0; h < s->levels; h++) {
-        for (size_t i = 0; i < s->len[h]; i++) {
-            p[k].v = s->lvl[h][i];
-            p[k++].w = ldexp(1.0, (int)h);
-        }
-    }
-    qsort(p, n, sizeof(*p), cmp_wpair);
-    *values = md_xmalloc((n ? n : 1) * sizeof(double));
-    *weights = md_xmalloc((n ? n : 1) * sizeof(double));
-    for (size_t i = 0; i < n; i++) {
-        (*values)[i] = p[i].v;
-        (*weights)[i] = p[i].w;
-    }
-    free(p);
-    return n;
-}
-
-double drift_weighted_quantile(const double *v, const double *w, size_t n, double q)
-{
-    if (n == 0)
-        return NAN;
-    double tot = 0;
-    for (size_t i = 0; i < n; i++)
-        tot += w[i];
-    double target = q * tot, cum = 0;
-    for (size_t i = 0; i < n; i++) {
-        cum += w[i];
-        if (cum >= target)
-            return v[i];
-    }
-    return v[n - 1];
-}
-
-/* ---- names, thresholds, warnings ------------------------------------------------------------- */
-
-static const char *const method_names[MD_DRIFT_METHOD_COUNT] = {"psi", "w1", "js", "ks", "chi2"};
-static const char *const method_labels[MD_DRIFT_METHOD_COUNT] = {"PSI(dec)", "W1/σ", "JS₂",
-                                                                  "KS D", "χ²"};
-
-const char *md_drift_method_name(enum md_drift_method m)
-{
-    return (unsigned)m < MD_DRIFT_METHOD_COUNT ? method_names[m] : "unknown";
-}
-
-const char *md_drift_method_label(enum md_drift_method m)
-{
-    return (unsigned)m < MD_DRIFT_METHOD_COUNT ? method_labels[m] : "?";
-}
-
-md_status md_drift_method_parse(const char *name, enum md_drift_method *out)
-{
-    for (int i = 0; i < MD_DRIFT_METHOD_COUNT; i++) {
-        if (name && !strcmp(name, method_names[i])) {
-            *out = (enum md_drift_method)i;
-            return MD_OK;
-        }
-    }
-    return MD_ERR_INVALID;
-}
-
-const char *md_drift_status_name(enum md_drift_status s)
-{
-    static const char *const names[] = {"n/a", "ok", "warn", "drift"};
-    return (unsigned)s < MD_ARRAY_LEN(names) ? names[s] : "unknown";
-}
-
-const char *md_drift_type_name(enum md_drift_type t)
-{
-    static const char *const names[] = {"unknown", "numeric", "categorical"};
-    return (unsigned)t < MD_ARRAY_LEN(names) ? names[t] : "unknown";
-}
-
-void md_drift_default_threshold(enum md_drift_method m, double *warn, double *drift)
-{
-    static const double def[MD_DRIFT_METHOD_COUNT][2] = {
-        [MD_DRIFT_PSI] = {0.1, 0.25}, [MD_DRIFT_W1] = {0.05, 0.1}, [MD_DRIFT_JS] = {0.05, 0.1},
-        [MD_DRIFT_KS] = {0.15, 0.05}, [MD_DRIFT_CHI2] = {0.15, 0.05},
-    };
-    bool ok = (unsigned)m < MD_DRIFT_METHOD_COUNT;
-    *warn = ok ? def[m][0] : NAN;
-    *drift = ok ? def[m][1] : NAN;
-}
-
-md_status md_drift_threshold_parse(const char *spec, struct md_drift_threshold *out,
-                                   struct md_err *err)
-{
-    memset(out, 0, sizeof(*out));
-    const char *eq = spec ? strchr(spec, '=') : NULL;
-    if (!eq)
-        return md_err_set(err, MD_ERR_INVALID,
-                          "bad threshold '%s': expected [FEATURE:]METHOD=VALUE", spec ? spec : "");
-    /* The last ':' before '=' splits feature from method, so feature names may hold ':'. */
-    const char *colon = NULL;
-    for (const char *p = spec; p < eq; p++)
-        colon = *p == ':' ? p : colon;
-    const char *m = colon ? colon + 1 : spec;
-    if (colon) {
-        size_t fl = (size_t)(colon - spec);
-        if (fl == 0 || fl >= sizeof(out->feature))
-            return md_err_set(err, MD_ERR_INVALID, "bad threshold '%s': feature name", spec);
-        memcpy(out->feature, spec, fl);
-    }
-    char method[16];
-    size_t ml = (size_t)(eq - m);
-    if (ml >= sizeof(method))
-        ml = sizeof(method) - 1;
-    memcpy(method, m, ml);
-    method[ml] = '\0';
-    if (md_drift_method_parse(method, &out->method))
-        return md_err_set(err, MD_ERR_INVALID,
-                          "bad threshold '%s': unknown method '%s' (psi, w1, js, ks, chi2)", spec,
-                          method);
-    char vals[64];
-    snprintf(vals, sizeof(vals), "%s", eq + 1);
-    char *comma = strchr(vals, ',');
-    if (comma)
-        *comma = '\0';
-    double a, b;
-    if (md_parse_double(vals, &a) || (comma && md_parse_double(comma + 1, &b)) || !isfinite(a) ||
-        a < 0 || (comma && (!isfinite(b) || b < 0)))
-        return md_err_set(err, MD_ERR_INVALID, "bad threshold '%s': expected a number", spec);
-    out->warn = a;
-    out->drift = comma ? b : a;
-    bool is_p = out->method == MD_DRIFT_KS || out->method == MD_DRIFT_CHI2;
-    if (is_p ? out->warn < out->drift : out->warn > out->drift)
-        return md_err_set(err, MD_ERR_INVALID,
-                          "bad threshold '%s': the warn tier must come before the drift tier",
-                          spec);
-    return MD_OK;
-}
-
-void md_drift_warnings_add(struct md_drift_warnings *w, const char *fmt, ...)
-{
-    if (!w)
-        return;
-    if (w->n >= MD_DRIFT_WARN_CAP) {
-        w->dropped++;
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    char buf[512];
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    if (w->n == 0)
-        w->msg = md_xmalloc(MD_DRIFT_WARN_CAP * sizeof(*w->msg));
-    w->msg[w->n++] = md_xstrdup_clean(buf);
-}
-
-void md_drift_warnings_release(struct md_drift_warnings *w)
-{
-    for (size_t i = 0; i < w->n; i++)
-        free(w->msg[i]);
-    free(w->msg);
-    memset(w, 0, sizeof(*w));
 }

@@ -3,13 +3,19 @@
  * tests and fuzz targets.
  *
  * The pieces of a drift job and who owns them:
- *   - drift.c: the statistics and the bounded sketch (struct drift_sketch);
- *   - drift_input.c: streaming readers that turn CSV, JSONL and Data Capture
- *     bytes into rows of (column, text or number) fields, and the job runner
- *     (md_drift_run) that routes rows to windows;
- *   - drift_ref.c: accumulators (struct drift_acc) that collect one feature's
- *     values on one side, freezing the reference (struct drift_ref), the
- *     evaluation of a window against it, and the JSON report;
+ *   - drift.c: the statistics on plain arrays; drift_sketch.c: the bounded
+ *     sketch (struct drift_sketch); drift_names.c: names, threshold specs and
+ *     the warning list;
+ *   - drift_text.c: one field's text as a number, a missing value or a time;
+ *   - drift_input.c: streaming input cut into records and handed to the
+ *     readers, drift_csv.c, drift_jsonl.c and drift_capture.c (SageMaker Data
+ *     Capture), that turn them into rows of (column, text or number) fields;
+ *   - drift_acc.c: accumulators (struct drift_acc) that collect one feature's
+ *     values on one side, and the string map under them;
+ *   - drift_ref.c: freezing the reference (struct drift_ref); drift_eval.c:
+ *     the evaluation of a window against it; drift_report.c: the JSON report;
+ *   - drift_run.c: the job runner (md_drift_run) that routes current rows to
+ *     windows; drift_run_ref.c: its reference side;
  *   - store_drift.c: the tables of schema v2.
  */
 #ifndef MLDECK_DRIFT_INT_H
@@ -17,7 +23,12 @@
 
 #include "mldeck/drift.h"
 
-/* ---- bounded sketch (drift.c) ------------------------------------------------------------- */
+/* ---- statistics (drift.c) -------------------------------------------------------------------- */
+
+/* qsort() order of doubles; also orders the sketch's items (drift_sketch.c). */
+int drift_cmp_double(const void *a, const void *b);
+
+/* ---- bounded sketch (drift_sketch.c) --------------------------------------------------------- */
 
 /* Items per level before a halving is 2k: k = 4096 bounds the rank error by levels / 8192. */
 #define DRIFT_SKETCH_K 4096
@@ -39,7 +50,7 @@ size_t drift_sketch_samples(const struct drift_sketch *s, double **values, doubl
 /* Smallest value whose cumulative weight reaches q of the total; NAN when n == 0. */
 double drift_weighted_quantile(const double *v, const double *w, size_t n, double q);
 
-/* ---- strings to indices (drift_ref.c) ---------------------------------------------------- */
+/* ---- strings to indices (drift_acc.c) -------------------------------------------------------- */
 
 /* Insertion-ordered set of byte strings with a hash index; keys are NUL-terminated copies. */
 struct drift_strmap {
@@ -56,7 +67,7 @@ uint32_t drift_strmap_find(const struct drift_strmap *m, const char *s, size_t l
 uint32_t drift_strmap_add(struct drift_strmap *m, const char *s, size_t len);
 void drift_strmap_release(struct drift_strmap *m);
 
-/* ---- rows (drift_input.c produces, drift_ref.c consumes) --------------------------------- */
+/* ---- rows (the readers produce, the job runner consumes) ------------------------------------- */
 
 /*
  * One field of a row. `s`/`len` is the text (not NUL-terminated; lent until
@@ -118,6 +129,57 @@ md_status drift_parse_file(struct drift_parse *p, enum md_drift_format f, const 
 /* The format of a file by extension, then by its first line; CSV when unsure. */
 enum md_drift_format drift_detect_format(const char *path);
 
+/* ---- the readers (drift_input.c, drift_csv.c, drift_jsonl.c, drift_capture.c) ---------------- */
+
+#define DRIFT_MAX_FIELDS 65536
+
+/* Growable field list shared by all readers of one drift_parse. */
+struct fields {
+    struct drift_field *v;
+    size_t n, alloc;
+};
+
+/* Append a field; false past DRIFT_MAX_FIELDS (drift_input.c, for every reader). */
+bool drift_fields_push(struct fields *f, uint32_t col, const char *s, size_t len, double num,
+                       bool is_num);
+/* Case-insensitive suffix test (drift_input.c; drift_run.c lists data files with it). */
+bool drift_ends_with(const char *s, const char *suffix);
+
+/* One CSV record, or the header (drift_csv.c, called by drift_input.c). Non-zero: stop. */
+int drift_csv_record(struct drift_parse *p, struct fields *f, char *rec, size_t len,
+                     uint64_t line, int64_t *time_col);
+/* Split a CSV record, unquoting in place (drift_csv.c; Data Capture CSV payloads too). */
+bool drift_csv_split(char *rec, size_t len, struct fields *out, bool *too_many);
+
+/* cJSON's tree, only ever by pointer here: users of this header need not include <cJSON.h>. */
+struct cJSON;
+
+/* One JSON line being read (drift_jsonl.c; drift_capture.c reads its payloads with it). */
+struct jctx {
+    struct drift_parse *p;
+    struct fields *f;
+    uint64_t line;
+    int64_t ts_ms;
+    bool has_ts;
+    bool warned_array;
+    size_t in_rows; /* capture: rows of the input half, known when the output is read */
+};
+
+/* A scalar JSON value as a field of column `name` (drift_jsonl.c, shared with capture). */
+void drift_json_field(struct jctx *c, const char *name, const struct cJSON *v);
+/* An object's members as fields, nested ones as "outer.inner" (drift_jsonl.c, shared). */
+void drift_json_flatten(struct jctx *c, const struct cJSON *obj, const char *prefix, int depth);
+/* Parse one JSON line; NULL with a warning when not a UTF-8 JSON object. cJSON_Delete() it. */
+struct cJSON *drift_json_line(struct drift_parse *p, const char *rec, size_t len, uint64_t line);
+/* One JSONL line (drift_jsonl.c, called by drift_input.c). Non-zero: stop. */
+int drift_jsonl_record(struct drift_parse *p, struct fields *f, const char *rec, size_t len,
+                       uint64_t line);
+/* One Data Capture line (drift_capture.c, called by drift_input.c). Non-zero: stop. */
+int drift_capture_record(struct drift_parse *p, struct fields *f, const char *rec, size_t len,
+                         uint64_t line);
+
+/* ---- field text (drift_text.c) --------------------------------------------------------------- */
+
 /* Number parsing shared by readers and accumulators: whole field, ASCII blanks trimmed. */
 bool drift_parse_number(const char *s, size_t len, double *out);
 /* pandas' default missing-value spellings ("", "NA", "NaN", "null", "None", ...). */
@@ -128,8 +190,10 @@ bool drift_parse_time(const char *s, size_t len, int64_t *ms);
 bool drift_base64_decode(const char *s, size_t len, unsigned char *out, size_t *out_len);
 /* True when the bytes are valid UTF-8. */
 bool drift_utf8_valid(const char *s, size_t len);
+/* Any byte with the high bit set? The readers' cheap test before drift_utf8_valid(). */
+bool drift_has_high_bit(const char *s, size_t len);
 
-/* ---- accumulators and the frozen reference (drift_ref.c) -------------------------------- */
+/* ---- accumulators (drift_acc.c) and the frozen reference (drift_ref.c) ----------------------- */
 
 /* Categories with counts; beyond the caps, values count in `other`. */
 #define DRIFT_MAX_CATS 65536
@@ -231,11 +295,21 @@ bool drift_ref_freeze(struct drift_ref *ref, struct drift_set *side, char *const
 void drift_ref_count(struct drift_ref *ref, size_t feature, double x);
 void drift_ref_release(struct drift_ref *ref);
 
+/* Run fn(ctx, 0..n-1) on up to 8 threads (drift_ref.c; the evaluation uses it too). */
+void drift_par_for(size_t n, void (*fn)(void *ctx, size_t i), void *ctx);
+/* Bin counts of sorted values on `k` edges (drift_ref.c, drift_eval.c). */
+void drift_bins_of_sorted(const double *v, size_t n, const double *edges, size_t k,
+                          uint64_t *bins);
+/* Mean and std (ddof 0) of a bounded accumulator from its shifted sums (drift_ref.c, eval). */
+void drift_moments_of_sketch(const struct drift_acc *a, double *mean, double *std);
+
 /* Serialised artefacts of one frozen feature (the store's BLOB); native doubles, versioned. */
 md_status drift_ref_feature_encode(const struct drift_ref_feature *f, struct md_buf *out);
 md_status drift_ref_feature_decode(const void *p, size_t n, struct drift_ref_feature *f,
                                    struct md_err *err);
 void drift_ref_feature_release(struct drift_ref_feature *f);
+
+/* ---- evaluation (drift_eval.c) and the report (drift_report.c) ------------------------------- */
 
 /* Evaluate one window; `out` is filled and sorted, owned by the caller (drift_window_release). */
 void drift_evaluate(const struct drift_ref *ref, struct drift_set *win,
@@ -244,6 +318,27 @@ void drift_window_release(struct md_drift_window *w);
 /* The options behind one stored metric, as a JSON object (malloc'd). */
 char *drift_metric_options(const struct md_drift_feature *f, enum md_drift_method m,
                            const struct md_drift_run *r);
+
+/* ---- the job runner (drift_run.c, drift_run_ref.c) ------------------------------------------- */
+
+/* Progress of one phase of a job, fed by the readers through drift_progress_bytes(). */
+struct progress {
+    const struct md_drift_opts *o;
+    const char *phase;
+    uint64_t done, total;
+};
+
+/* Reader progress to the caller's callback (drift_run.c; both sides of the job use it). */
+void drift_progress_bytes(void *ud, uint64_t bytes);
+/* Monotonic milliseconds for the phase timings (drift_run.c, drift_run_ref.c). */
+double drift_clock_ms(void);
+/* The canonical path when there is one (malloc'd; drift_run.c, drift_run_ref.c). */
+char *drift_canonical(const char *path);
+/* Read and freeze the reference, two passes if needed (drift_run_ref.c, for md_drift_run). */
+md_status drift_ref_build(const struct md_drift_opts *o, struct drift_ref *ref,
+                          struct md_drift_run *out, struct md_err *err);
+/* The fingerprint a stored reference is kept under (malloc'd; drift_run_ref.c). */
+char *drift_ref_source(const struct md_drift_opts *o);
 
 /* ---- persistence (store_drift.c) ---------------------------------------------------------- */
 

@@ -1,0 +1,150 @@
+/*
+ * drift_csv.c - the CSV reader: a header row (RFC 4180 quoting, pandas' names
+ * for empty and repeated columns), then one row per record. See drift_int.h.
+ *
+ * Separate from drift_input.c, which finds where a record ends; this file
+ * decides what is in it. drift_capture.c reuses drift_csv_split() for CSV
+ * payloads.
+ */
+#include "drift_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- CSV ------------------------------------------------------------------------------------- */
+
+/* Split one CSV record into fields, unquoting in place ("" -> "). False: unterminated quote. */
+bool drift_csv_split(char *rec, size_t len, struct fields *out, bool *too_many)
+{
+    out->n = 0;
+    *too_many = false;
+    char *p = rec, *end = rec + len;
+    if (!memchr(rec, '"', len)) {
+        for (;;) {
+            char *c = memchr(p, ',', (size_t)(end - p));
+            if (!drift_fields_push(out, (uint32_t)out->n, p, (size_t)((c ? c : end) - p), 0,
+                                   false)) {
+                *too_many = true;
+                return true;
+            }
+            if (!c)
+                return true;
+            p = c + 1;
+        }
+    }
+    for (;;) {
+        char *w = p, *start = p;
+        if (p < end && *p == '"') {
+            bool closed = false;
+            for (p++; p < end;) {
+                if (*p == '"') {
+                    if (p + 1 < end && p[1] == '"') {
+                        *w++ = '"';
+                        p += 2;
+                        continue;
+                    }
+                    p++;
+                    closed = true;
+                    break;
+                }
+                *w++ = *p++;
+            }
+            if (!closed)
+                return false;
+        }
+        while (p < end && *p != ',') /* text after a closing quote is kept, leniently */
+            *w++ = *p++;
+        if (!drift_fields_push(out, (uint32_t)out->n, start, (size_t)(w - start), 0, false)) {
+            *too_many = true;
+            return true;
+        }
+        if (p >= end)
+            return true;
+        p++;
+    }
+}
+
+/* Register CSV header names: empty ones become _cN, repeats get pandas' .1, .2 suffixes. */
+static void csv_header(struct drift_parse *p, struct fields *f)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        const char *s = f->v[i].s;
+        size_t len = f->v[i].len;
+        if (i == 0 && len >= 3 && !memcmp(s, "\xef\xbb\xbf", 3)) {
+            s += 3;
+            len -= 3;
+        }
+        char *name = len ? md_xasprintf("%.*s", (int)len, s) : md_xasprintf("_c%zu", i);
+        md_sanitize(name);
+        for (int k = 1; drift_strmap_find(&p->cols, name, strlen(name)) != DRIFT_NONE; k++) {
+            char *base = md_xasprintf("%.*s", (int)len, s);
+            md_sanitize(base);
+            free(name);
+            name = md_xasprintf("%s.%d", base, k);
+            free(base);
+        }
+        drift_strmap_add(&p->cols, name, strlen(name));
+        free(name);
+    }
+}
+
+/* Text that is not UTF-8 would reach the terminal and the JSON: drop it, say where. */
+static void warn_bad_utf8(struct drift_parse *p, uint64_t line, const char *col)
+{
+    md_drift_warnings_add(p->warn, "%s:%llu: column '%s': invalid UTF-8: value ignored", p->file,
+                          (unsigned long long)line, col);
+}
+
+/* One CSV data record (or the header) of a file. Returns non-zero to stop. */
+int drift_csv_record(struct drift_parse *p, struct fields *f, char *rec, size_t len,
+                     uint64_t line, int64_t *time_col)
+{
+    bool too_many;
+    size_t blank = 0;
+    while (blank < len && (rec[blank] == ' ' || rec[blank] == '\t'))
+        blank++;
+    if (blank == len)
+        return 0; /* blank lines are skipped, before the header too (pandas does the same) */
+    if (!drift_csv_split(rec, len, f, &too_many)) {
+        md_drift_warnings_add(p->warn, "%s:%llu: unterminated quoted field: record skipped",
+                              p->file, (unsigned long long)line);
+        p->bad++;
+        return 0;
+    }
+    if (p->cols.n == 0) {
+        csv_header(p, f);
+        *time_col = p->time_column
+                        ? (int64_t)drift_strmap_find(&p->cols, p->time_column,
+                                                     strlen(p->time_column))
+                        : -1;
+        if (*time_col == (int64_t)DRIFT_NONE)
+            *time_col = -1;
+        return 0;
+    }
+    if (too_many || f->n != p->cols.n) {
+        md_drift_warnings_add(p->warn, "%s:%llu: expected %zu fields, found %s%zu: row skipped",
+                              p->file, (unsigned long long)line, p->cols.n,
+                              too_many ? "more than " : "", f->n);
+        p->bad++;
+        return 0;
+    }
+    if (drift_has_high_bit(rec, len)) {
+        size_t k = 0;
+        for (size_t i = 0; i < f->n; i++) {
+            if (drift_utf8_valid(f->v[i].s, f->v[i].len))
+                f->v[k++] = f->v[i];
+            else
+                warn_bad_utf8(p, line, p->cols.keys[f->v[i].col]);
+        }
+        f->n = k;
+    }
+    struct drift_row row = {f->v, f->n, line, 0, false};
+    if (*time_col >= 0) {
+        for (size_t i = 0; i < f->n; i++) {
+            if ((int64_t)f->v[i].col == *time_col)
+                row.has_ts = drift_parse_time(f->v[i].s, f->v[i].len, &row.ts_ms);
+        }
+    }
+    p->rows++;
+    return p->row(p->ud, &row);
+}
