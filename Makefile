@@ -118,6 +118,7 @@ test: deps mldeck unit
 
 bench: deps mldeck
 	@$(VENV)/bin/python tests/bench/bench_runs.py
+	@$(VENV)/bin/python tests/bench/bench_drift.py
 
 asan:
 	$(MAKE) O=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
