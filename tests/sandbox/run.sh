@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: a local MLflow sandbox with demo data, and mldeck on it.
+# `make run`: a local MLflow sandbox and a SageMaker sandbox (moto_server) with demo data,
+# and mldeck on both.
 #   .sandbox/server/     the server's sqlite store, artifacts and log (kept between runs;
 #                        the demo data is seeded on the first start only)
 #   .sandbox/config.yaml context "sandbox", backend "sandbox" (rewritten each start: new port)
@@ -60,6 +61,29 @@ done
 [ -s "$SB/url" ] || { echo "run.sh: the MLflow server did not come up in time" >&2; exit 1; }
 url=$(cat "$SB/url")
 
+# SageMaker: moto keeps its state in memory, so it is seeded on every start (a few seconds):
+# endpoints with two configs each (so a rollback is possible), a 90/10 canary, model
+# packages, training jobs and CloudWatch metrics.
+moto_port=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$VENV/bin/python" tests/moto_launcher.py --port "$moto_port" >"$SB/moto.log" 2>&1 &
+moto=$!
+stop_all() {
+    kill "$moto" 2>/dev/null || true
+    wait "$moto" 2>/dev/null || true
+    stop_server
+}
+trap stop_all EXIT
+moto_url="http://127.0.0.1:$moto_port"
+for _ in $(seq 1 300); do
+    curl -fs "$moto_url/moto-api/" >/dev/null 2>&1 && break
+    kill -0 "$moto" 2>/dev/null || { echo "run.sh: moto_server failed:" >&2; tail -20 "$SB/moto.log" >&2; exit 1; }
+    sleep 0.2
+done
+echo "seeding the SageMaker sandbox (moto)..."
+AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox \
+    "$VENV/bin/python" tests/seed_sagemaker.py "$moto_url" >"$SB/seed_sagemaker.log" 2>&1 \
+    || { echo "run.sh: seeding moto failed:" >&2; tail -20 "$SB/seed_sagemaker.log" >&2; exit 1; }
+
 cat >"$SB/config.yaml" <<YAML
 current_context: sandbox
 contexts:
@@ -69,9 +93,15 @@ contexts:
       - name: sandbox
         type: mlflow
         url: $url
+      - name: sagemaker
+        type: sagemaker
+        region: eu-west-1
+        url: $moto_url
 YAML
+export AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox
 
 echo "MLflow sandbox: $url"
+echo "SageMaker sandbox (moto): $moto_url"
 echo "server log:     $SB/server/server.log"
 echo "config:         $SB/config.yaml   state: $SB/state.db"
 set +e
