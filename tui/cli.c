@@ -297,8 +297,11 @@ static int cmd_get(const struct cli_global *g, int argc, char **argv)
     }
     size_t lo, hi;
     rc = backend_range(d, o.backend, &lo, &hi);
-    if (!rc)
+    if (!rc) {
+        /* Any start settles what a killed process left; it only reads and writes the log. */
+        md_action_settle_unfinished(d);
         rc = refresh_and_wait(d, lo, hi);
+    }
     if (rc)
         goto done;
     if (!strcmp(o.what, "runs"))

@@ -697,3 +697,28 @@ def test_headless_traffic(moto, tmp_path):
     cp = run_mldeck(moto, tmp_path, "rollback", "traffic", "fraud-live", "--set",
                     "canary=0.1,primary=0.9", "--yes")
     assert cp.returncode == 0, cp.stdout + cp.stderr
+
+
+def test_killed_endpoint_rollback_is_settled_on_next_start(moto, tmp_path):
+    """A rollback killed after UpdateEndpoint left (a 'started' audit row, no outcome) is
+    settled by the next start from a fresh DescribeEndpoint."""
+    import sqlite3
+    import time
+    cp = run_mldeck(moto, tmp_path, "get", "endpoints", "--json")
+    assert cp.returncode == 0, cp.stderr
+    churn = {e["name"]: e for e in json.loads(cp.stdout)}["churn-prod"]
+    now = churn["config"]
+    db = sqlite3.connect(tmp_path / "state.db")
+    with db:
+        db.execute("INSERT INTO audit(ts_ms, who, action, backend, target, \"before\", \"after\","
+                   " phase, outcome, message, ref_id) VALUES (?, 'killed@host',"
+                   " 'endpoint-rollback', 'sm', 'endpoint:churn-prod', 'older-config', ?,"
+                   " 'started', 'unknown', '', 0)", (int(time.time() * 1000), now))
+    db.close()
+    cp = run_mldeck(moto, tmp_path, "get", "endpoints")
+    assert cp.returncode == 0, cp.stderr
+    cp = run_mldeck(moto, tmp_path, "get", "audit", "--json")
+    fin = [e for e in json.loads(cp.stdout)
+           if e["phase"] == "finished" and e["target"] == "endpoint:churn-prod"]
+    assert fin and fin[0]["outcome"] == "ok", fin
+    assert now in fin[0]["message"]

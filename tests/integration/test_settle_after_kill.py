@@ -1,0 +1,89 @@
+"""An action interrupted between its "started" audit entry and its outcome (the
+process killed with -9 after the request left) is settled by the next start:
+mldeck re-reads the target and appends the missing "finished" entry.
+
+The interruption is reproduced exactly as a kill leaves it: a "started" row in the
+state file with no "finished" row referring to it, and the server already moved.
+"""
+
+import json
+import sqlite3
+import time
+
+import requests
+
+
+def _audit(run_mldeck, env, state):
+    cp = run_mldeck(["--state", state, "get", "audit", "--json"], env)
+    assert cp.returncode == 0, cp.stderr
+    return json.loads(cp.stdout)
+
+
+def _leave_started(state, action, backend, target, before, after):
+    """What a process killed mid-action leaves behind: one 'started' row."""
+    db = sqlite3.connect(state)
+    with db:
+        cur = db.execute(
+            "INSERT INTO audit(ts_ms, who, action, backend, target, \"before\", \"after\","
+            " phase, outcome, message, ref_id)"
+            " VALUES (?, 'killed@host', ?, ?, ?, ?, ?, 'started', 'unknown', '', 0)",
+            (int(time.time() * 1000), action, backend, target, before, after))
+        rowid = cur.lastrowid
+    db.close()
+    return rowid
+
+
+def _alias(url, model, alias):
+    r = requests.get(f"{url}/api/2.0/mlflow/registered-models/alias",
+                     params={"name": model, "alias": alias}, timeout=10)
+    r.raise_for_status()
+    return r.json()["model_version"]["version"]
+
+
+def _set_alias(url, model, alias, version):
+    r = requests.post(f"{url}/api/2.0/mlflow/registered-models/alias",
+                      json={"name": model, "alias": alias, "version": version}, timeout=10)
+    r.raise_for_status()
+
+
+def test_started_alias_change_that_landed_is_settled_ok(mlflow_server, isolated_env, run_mldeck,
+                                                       tmp_path):
+    env = dict(isolated_env, MLFLOW_TRACKING_URI=mlflow_server.url)
+    state = str(tmp_path / "state.db")
+    model, alias = "churn-classifier", "champion"
+    before = _alias(mlflow_server.url, model, alias)
+    after = "1" if before != "1" else "2"
+    assert run_mldeck(["--state", state, "get", "models"], env).returncode == 0
+    started = _leave_started(state, "alias-rollback", "mlflow", f"{model}@{alias}", before, after)
+    _set_alias(mlflow_server.url, model, alias, after)  # the request had landed
+    try:
+        assert run_mldeck(["--state", state, "get", "models"], env).returncode == 0
+        entries = _audit(run_mldeck, env, state)
+        fin = [e for e in entries if e["phase"] == "finished" and e["target"] == f"{model}@{alias}"]
+        assert fin, entries
+        assert fin[0]["outcome"] == "ok"
+        assert f"now {after}" in fin[0]["message"]
+        # settled once: a second start adds nothing
+        assert run_mldeck(["--state", state, "get", "models"], env).returncode == 0
+        again = _audit(run_mldeck, env, state)
+        assert len([e for e in again if e["phase"] == "finished"]) == len(
+            [e for e in entries if e["phase"] == "finished"])
+        assert started in [e["id"] for e in entries]
+    finally:
+        _set_alias(mlflow_server.url, model, alias, before)
+
+
+def test_started_alias_change_that_never_left_is_settled_failed(mlflow_server, isolated_env,
+                                                                run_mldeck, tmp_path):
+    env = dict(isolated_env, MLFLOW_TRACKING_URI=mlflow_server.url)
+    state = str(tmp_path / "state.db")
+    model, alias = "fraud-detector", "champion"
+    before = _alias(mlflow_server.url, model, alias)
+    after = "1" if before != "1" else "2"
+    assert run_mldeck(["--state", state, "get", "models"], env).returncode == 0
+    _leave_started(state, "alias-rollback", "mlflow", f"{model}@{alias}", before, after)
+    assert run_mldeck(["--state", state, "get", "models"], env).returncode == 0
+    fin = [e for e in _audit(run_mldeck, env, state)
+           if e["phase"] == "finished" and e["target"] == f"{model}@{alias}"]
+    assert fin and fin[0]["outcome"] == "failed"
+    assert _alias(mlflow_server.url, model, alias) == before
