@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "config_int.h"
+#include "mldeck/drift.h"
 #include "yamlx_int.h"
 
 #define MAX_ROWS 64
@@ -25,6 +26,7 @@
 _Static_assert(sizeof(enum md_backend_kind) == sizeof(int), "enum stored as int");
 _Static_assert(offsetof(struct md_context, name) == 0, "walk_list reads names at offset 0");
 _Static_assert(offsetof(struct md_backend_conf, name) == 0, "walk_list reads names at offset 0");
+_Static_assert(offsetof(struct md_drift_job_conf, name) == 0, "walk_list reads names at offset 0");
 
 /* One load: the file name for messages and what later checks need to point at. */
 struct loader {
@@ -64,8 +66,9 @@ static const struct md_config_setting *find_setting(enum md_config_scope scope, 
 }
 
 /* "unknown key 'x' in context", "context 'prod' has no 'backends'" */
-static const char *const scope_words[] = {"at top level", "in context", "in backend"};
-static const char *const scope_noun[] = {"top level", "context", "backend"};
+static const char *const scope_words[] = {"at top level", "in context", "in backend",
+                                          "in drift job"};
+static const char *const scope_noun[] = {"top level", "context", "backend", "drift job"};
 
 /* Parse "90s", "5m", "1h", "500ms" into milliseconds (up to 12 digits: no overflow). */
 static bool parse_duration_ms(const char *s, long long *ms)
@@ -215,6 +218,8 @@ static md_status convert(const struct md_config_setting *s, const char *text, bo
     case MD_CONFIG_MILLIS:
         return convert_duration(s, text, (long *)field(obj, s), why, wsz);
     case MD_CONFIG_LIST:
+    case MD_CONFIG_NAMES:
+    case MD_CONFIG_THRESHOLDS:
         break;
     }
     MD_BUG("setting '%s' cannot be converted from text", s->name);
@@ -226,7 +231,8 @@ static void init_defaults(enum md_config_scope scope, void *obj)
     char why[128];
     for (size_t i = 0; i < md_config_n_settings; i++) {
         const struct md_config_setting *s = &md_config_settings[i];
-        if (s->scope != scope || s->type == MD_CONFIG_LIST)
+        if (s->scope != scope || s->type == MD_CONFIG_LIST || s->type == MD_CONFIG_NAMES ||
+            s->type == MD_CONFIG_THRESHOLDS)
             continue;
         if (is_string_type(s->type) && (!s->def || (s->flags & MD_CONFIG_MLFLOW_DEF)))
             set_string(obj, s, "");
@@ -243,6 +249,15 @@ static void release_scope(enum md_config_scope scope, void *obj)
             char **p = field(obj, s);
             free(*p);
             *p = NULL;
+        } else if (s->scope == scope &&
+                   (s->type == MD_CONFIG_NAMES || s->type == MD_CONFIG_THRESHOLDS)) {
+            char ***v = field(obj, s);
+            size_t *n = (size_t *)(void *)((char *)obj + s->count_offset);
+            for (size_t k = 0; k < *n; k++)
+                free((*v)[k]);
+            free(*v);
+            *v = NULL;
+            *n = 0;
         }
     }
 }
@@ -375,19 +390,24 @@ static md_status finish_backend(struct loader *ld, struct md_backend_conf *b,
 static md_status walk_list(struct loader *ld, const struct md_config_setting *s,
                            const struct yamlx_node *seq, void *parent)
 {
-    const char *what = s->child == MD_CONFIG_CONTEXT ? "context" : "backend";
+    const char *what = scope_noun[s->child];
     if (seq->kind != YAMLX_SEQ)
         return yamlx_fail(ld->err, ld->name, seq, "expected a list of %ss for '%s', got %s", what,
                           s->name, yamlx_kind_str(seq));
     size_t n = seq->n;
     size_t *count;
-    size_t size = s->child == MD_CONFIG_CONTEXT ? sizeof(struct md_context)
-                                                : sizeof(struct md_backend_conf);
+    size_t size = s->child == MD_CONFIG_CONTEXT   ? sizeof(struct md_context)
+                  : s->child == MD_CONFIG_BACKEND ? sizeof(struct md_backend_conf)
+                                                  : sizeof(struct md_drift_job_conf);
     char *items = md_xcalloc(n ? n : 1, size);
     if (s->child == MD_CONFIG_CONTEXT) {
         struct md_config *cfg = parent;
         cfg->contexts = (struct md_context *)(void *)items;
         count = &cfg->n_contexts;
+    } else if (s->child == MD_CONFIG_DRIFT) {
+        struct md_context *ctx = parent;
+        ctx->drift = (struct md_drift_job_conf *)(void *)items;
+        count = &ctx->n_drift;
     } else {
         struct md_context *ctx = parent;
         ctx->backends = (struct md_backend_conf *)(void *)items;
@@ -427,6 +447,66 @@ static md_status walk_list(struct loader *ld, const struct md_config_setting *s,
     return st;
 }
 
+/* A sequence of names (features, categorical columns) into a char ** and its count. */
+static md_status walk_names(struct loader *ld, const struct md_config_setting *s,
+                            const struct yamlx_node *seq, void *obj)
+{
+    char why[200];
+    if (seq->kind != YAMLX_SEQ)
+        return yamlx_fail(ld->err, ld->name, seq, "expected a list of names for '%s', got %s",
+                          s->name, yamlx_kind_str(seq));
+    char ***v = field(obj, s);
+    size_t *n = (size_t *)(void *)((char *)obj + s->count_offset);
+    *v = md_xcalloc(seq->n ? seq->n : 1, sizeof(**v));
+    const struct md_config_setting one = {.name = s->name, .type = MD_CONFIG_NAME};
+    for (size_t i = 0; i < seq->n; i++) {
+        const struct yamlx_node *item = seq->kids[i];
+        char *text = NULL;
+        if (item->kind != YAMLX_SCALAR)
+            return yamlx_fail(ld->err, ld->name, item, "expected a name in '%s', got %s",
+                              s->name, yamlx_kind_str(item));
+        /* convert() stores through .offset 0 of a one-pointer "struct": text. */
+        if (convert(&one, item->text, false, &text, why, sizeof(why)) != MD_OK)
+            return yamlx_fail(ld->err, ld->name, item, "%s", why);
+        (*v)[(*n)++] = text;
+    }
+    return MD_OK;
+}
+
+/*
+ * A thresholds mapping, "[FEATURE:]METHOD": "[WARN,]DRIFT", each pair checked
+ * with md_drift_threshold_parse() and kept as its spec text.
+ */
+static md_status walk_thresholds(struct loader *ld, const struct md_config_setting *s,
+                                 const struct yamlx_node *map, void *obj)
+{
+    if (map->kind != YAMLX_MAP)
+        return yamlx_fail(ld->err, ld->name, map,
+                          "expected a mapping of METHOD: \"WARN,DRIFT\" for '%s', got %s",
+                          s->name, yamlx_kind_str(map));
+    char ***v = field(obj, s);
+    size_t *n = (size_t *)(void *)((char *)obj + s->count_offset);
+    *v = md_xcalloc(yamlx_pairs(map) ? yamlx_pairs(map) : 1, sizeof(**v));
+    for (size_t i = 0; i < yamlx_pairs(map); i++) {
+        const struct yamlx_node *k = yamlx_key(map, i), *val = yamlx_value(map, i);
+        if (k->kind != YAMLX_SCALAR || val->kind != YAMLX_SCALAR)
+            return yamlx_fail(ld->err, ld->name, k->kind != YAMLX_SCALAR ? k : val,
+                              "expected METHOD: \"WARN,DRIFT\" in '%s', got %s", s->name,
+                              yamlx_kind_str(k->kind != YAMLX_SCALAR ? k : val));
+        char *spec = md_xasprintf("%s=%s", k->text, val->text);
+        struct md_drift_threshold t;
+        struct md_err terr = MD_ERR_INIT;
+        if (md_drift_threshold_parse(spec, &t, &terr) != MD_OK) {
+            free(spec);
+            /* A bad method or feature points at the key, a bad number at the value. */
+            bool at_key = strstr(terr.msg, "method") || strstr(terr.msg, "feature name");
+            return yamlx_fail(ld->err, ld->name, at_key ? k : val, "%s", terr.msg);
+        }
+        (*v)[(*n)++] = spec;
+    }
+    return MD_OK;
+}
+
 /* Apply one mapping through the table; seen[] gets the key node of each row set. */
 static md_status walk_map(struct loader *ld, enum md_config_scope scope,
                           const struct yamlx_node *map, void *obj,
@@ -463,8 +543,11 @@ static md_status walk_map(struct loader *ld, enum md_config_scope scope,
         if (yamlx_is_null(val))
             return yamlx_fail(ld->err, ld->name, val, "missing value for '%s'", s->name);
         md_status st;
-        if (s->type == MD_CONFIG_LIST) {
-            st = walk_list(ld, s, val, obj);
+        if (s->type == MD_CONFIG_LIST || s->type == MD_CONFIG_NAMES ||
+            s->type == MD_CONFIG_THRESHOLDS) {
+            st = s->type == MD_CONFIG_LIST    ? walk_list(ld, s, val, obj)
+                 : s->type == MD_CONFIG_NAMES ? walk_names(ld, s, val, obj)
+                                              : walk_thresholds(ld, s, val, obj);
             if (st)
                 return st;
             continue;
@@ -697,6 +780,9 @@ void md_config_release(struct md_config *cfg)
         for (size_t j = 0; j < ctx->n_backends; j++)
             release_scope(MD_CONFIG_BACKEND, &ctx->backends[j]);
         free(ctx->backends);
+        for (size_t j = 0; j < ctx->n_drift; j++)
+            release_scope(MD_CONFIG_DRIFT, &ctx->drift[j]);
+        free(ctx->drift);
         release_scope(MD_CONFIG_CONTEXT, ctx);
     }
     free(cfg->contexts);
@@ -714,6 +800,15 @@ const struct md_context *md_config_context(const struct md_config *cfg, const ch
     for (size_t i = 0; i < cfg->n_contexts; i++)
         if (cfg->contexts[i].name && strcmp(cfg->contexts[i].name, name) == 0)
             return &cfg->contexts[i];
+    return NULL;
+}
+
+const struct md_drift_job_conf *md_config_drift_job(const struct md_context *ctx,
+                                                    const char *name)
+{
+    for (size_t i = 0; ctx && name && i < ctx->n_drift; i++)
+        if (ctx->drift[i].name && strcmp(ctx->drift[i].name, name) == 0)
+            return &ctx->drift[i];
     return NULL;
 }
 

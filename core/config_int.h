@@ -15,8 +15,8 @@
 
 #include "mldeck/config.h"
 
-/* Which struct a setting belongs to: md_config, md_context or md_backend_conf. */
-enum md_config_scope { MD_CONFIG_TOP = 0, MD_CONFIG_CONTEXT, MD_CONFIG_BACKEND };
+/* Which struct a setting belongs to: md_config, md_context, md_backend_conf, md_drift_job_conf. */
+enum md_config_scope { MD_CONFIG_TOP = 0, MD_CONFIG_CONTEXT, MD_CONFIG_BACKEND, MD_CONFIG_DRIFT };
 
 enum md_config_type {
     MD_CONFIG_STRING,   /* char *, any text */
@@ -28,6 +28,9 @@ enum md_config_type {
     MD_CONFIG_SECONDS,  /* long seconds in [min, max]; "90", "90s", "5m", "1h" */
     MD_CONFIG_MILLIS,   /* long milliseconds in [min, max]; "1500", "500ms", "15s", "2m" */
     MD_CONFIG_LIST,     /* sequence of mappings of scope `child` (handled by the loader) */
+    MD_CONFIG_NAMES,    /* char ** + size_t at count_offset: a sequence of NAME values */
+    MD_CONFIG_THRESHOLDS, /* char ** + count: a mapping "[FEATURE:]METHOD": "[WARN,]DRIFT",
+                             stored as md_drift_threshold_parse() specs */
 };
 
 enum md_config_flags {
@@ -46,6 +49,7 @@ struct md_config_setting {
     const char *env;            /* TOP only: variable that overrides the file */
     unsigned flags;
     size_t offset;              /* in the scope's struct */
+    size_t count_offset;        /* NAMES, THRESHOLDS: where the item count (size_t) goes */
     enum md_config_scope child; /* LIST: scope of the items */
     const char *help;           /* one line, for md_config_help() */
 };
@@ -56,5 +60,8 @@ extern const size_t md_config_n_settings;
 
 /* Names of enum md_backend_kind, indexed by it, NULL-terminated. */
 extern const char *const md_config_backend_kinds[];
+/* Names of enum md_drift_format and enum md_drift_smoothing, indexed by them. */
+extern const char *const md_config_drift_formats[];
+extern const char *const md_config_drift_smoothings[];
 
 #endif

@@ -9,8 +9,14 @@
 #include <stdio.h>
 
 #include "config_int.h"
+#include "mldeck/drift.h"
 
 const char *const md_config_backend_kinds[] = {"mlflow", "sagemaker", "azureml", "fixture", NULL};
+const char *const md_config_drift_formats[] = {"auto", "csv", "jsonl", "capture", NULL};
+const char *const md_config_drift_smoothings[] = {"none", "eps", "add-one", NULL};
+
+/* The choices above are indexed by the drift.h enums they name. */
+_Static_assert(MD_DRIFT_FORMAT_CAPTURE == 3 && MD_DRIFT_SMOOTH_ADD_ONE == 2, "choice order");
 
 const struct md_config_setting md_config_settings[] = {
     /* ---- top level ---- */
@@ -44,6 +50,9 @@ const struct md_config_setting md_config_settings[] = {
     {.scope = MD_CONFIG_CONTEXT, .name = "backends", .type = MD_CONFIG_LIST,
      .flags = MD_CONFIG_REQUIRED, .offset = offsetof(struct md_context, backends),
      .child = MD_CONFIG_BACKEND, .help = "the platforms this context shows (at least one)"},
+    {.scope = MD_CONFIG_CONTEXT, .name = "drift", .type = MD_CONFIG_LIST,
+     .offset = offsetof(struct md_context, drift), .child = MD_CONFIG_DRIFT,
+     .help = "drift jobs run by :drift (reference against current data)"},
 
     /* ---- each backend ---- */
     {.scope = MD_CONFIG_BACKEND, .name = "name", .type = MD_CONFIG_NAME,
@@ -118,6 +127,49 @@ const struct md_config_setting md_config_settings[] = {
     {.scope = MD_CONFIG_BACKEND, .name = "lro_timeout", .type = MD_CONFIG_SECONDS, .def = "600",
      .min = 1, .max = 86400, .offset = offsetof(struct md_backend_conf, lro_timeout_s),
      .help = "how long a traffic change is polled before mldeck stops waiting (azureml)"},
+
+    /* ---- each drift job ---- */
+    {.scope = MD_CONFIG_DRIFT, .name = "name", .type = MD_CONFIG_NAME,
+     .flags = MD_CONFIG_REQUIRED, .offset = offsetof(struct md_drift_job_conf, name),
+     .help = "name, unique within the context; results are stored under it"},
+    {.scope = MD_CONFIG_DRIFT, .name = "reference", .type = MD_CONFIG_NAME,
+     .flags = MD_CONFIG_REQUIRED, .offset = offsetof(struct md_drift_job_conf, reference),
+     .help = "reference file (CSV or JSONL), frozen into the state once"},
+    {.scope = MD_CONFIG_DRIFT, .name = "current", .type = MD_CONFIG_NAME,
+     .flags = MD_CONFIG_REQUIRED, .offset = offsetof(struct md_drift_job_conf, current),
+     .help = "current file or folder (read recursively; files already processed are skipped)"},
+    {.scope = MD_CONFIG_DRIFT, .name = "endpoint", .type = MD_CONFIG_STRING,
+     .offset = offsetof(struct md_drift_job_conf, endpoint),
+     .help = "the endpoint or model the job watches"},
+    {.scope = MD_CONFIG_DRIFT, .name = "features", .type = MD_CONFIG_NAMES,
+     .offset = offsetof(struct md_drift_job_conf, features),
+     .count_offset = offsetof(struct md_drift_job_conf, n_features),
+     .help = "only these columns (default: every reference column)"},
+    {.scope = MD_CONFIG_DRIFT, .name = "categorical", .type = MD_CONFIG_NAMES,
+     .offset = offsetof(struct md_drift_job_conf, categorical),
+     .count_offset = offsetof(struct md_drift_job_conf, n_categorical),
+     .help = "columns treated as categorical (default: inferred from the reference)"},
+    {.scope = MD_CONFIG_DRIFT, .name = "prediction", .type = MD_CONFIG_STRING,
+     .offset = offsetof(struct md_drift_job_conf, prediction),
+     .help = "the model-output column, for prediction drift"},
+    {.scope = MD_CONFIG_DRIFT, .name = "time_column", .type = MD_CONFIG_STRING,
+     .offset = offsetof(struct md_drift_job_conf, time_column),
+     .help = "timestamp column of CSV/JSONL current data (Data Capture has its own)"},
+    {.scope = MD_CONFIG_DRIFT, .name = "format", .type = MD_CONFIG_ENUM, .def = "auto",
+     .choices = md_config_drift_formats, .offset = offsetof(struct md_drift_job_conf, format),
+     .help = "format of the current files"},
+    {.scope = MD_CONFIG_DRIFT, .name = "window", .type = MD_CONFIG_SECONDS, .def = "0",
+     .min = 0, .max = 31536000, .offset = offsetof(struct md_drift_job_conf, window_s),
+     .help = "window length by row time (3600, 60m, 24h); 0: all rows in one window"},
+    {.scope = MD_CONFIG_DRIFT, .name = "smoothing", .type = MD_CONFIG_ENUM, .def = "eps",
+     .choices = md_config_drift_smoothings,
+     .offset = offsetof(struct md_drift_job_conf, smoothing),
+     .help = "PSI zero-share rule: eps (Evidently), add-one (Azure), none (Deequ)"},
+    {.scope = MD_CONFIG_DRIFT, .name = "thresholds", .type = MD_CONFIG_THRESHOLDS,
+     .offset = offsetof(struct md_drift_job_conf, thresholds),
+     .count_offset = offsetof(struct md_drift_job_conf, n_thresholds),
+     .help = "per method or FEATURE:METHOD, \"WARN,DRIFT\" or \"DRIFT\", e.g. "
+             "{psi: \"0.1,0.25\", \"age:ks\": \"0.1,0.01\"}"},
 };
 
 const size_t md_config_n_settings = MD_ARRAY_LEN(md_config_settings);
@@ -152,7 +204,15 @@ static void type_text(const struct md_config_setting *s, char *buf, size_t size)
         break;
     }
     case MD_CONFIG_LIST:
-        snprintf(buf, size, "list of %ss", s->child == MD_CONFIG_CONTEXT ? "context" : "backend");
+        snprintf(buf, size, "list of %ss", s->child == MD_CONFIG_CONTEXT   ? "context"
+                                           : s->child == MD_CONFIG_BACKEND ? "backend"
+                                                                           : "drift job");
+        break;
+    case MD_CONFIG_NAMES:
+        snprintf(buf, size, "list of names");
+        break;
+    case MD_CONFIG_THRESHOLDS:
+        snprintf(buf, size, "mapping");
         break;
     case MD_CONFIG_ENV_NAME:
         snprintf(buf, size, "variable name");
@@ -166,11 +226,12 @@ static void type_text(const struct md_config_setting *s, char *buf, size_t size)
 md_status md_config_help(struct md_buf *out)
 {
     static const char *const heads[] = {"top level", "each context (under contexts:)",
-                                        "each backend (under backends:)"};
+                                        "each backend (under backends:)",
+                                        "each drift job (under drift:)"};
     md_status st = md_buf_adds(out, "mldeck configuration: $XDG_CONFIG_HOME/mldeck/config.yaml "
                                     "or --config FILE\n"
                                     "precedence: defaults < file < environment < command line\n");
-    for (int sc = MD_CONFIG_TOP; sc <= MD_CONFIG_BACKEND && st == MD_OK; sc++) {
+    for (int sc = MD_CONFIG_TOP; sc <= MD_CONFIG_DRIFT && st == MD_OK; sc++) {
         st = md_buf_addf(out, "\n%s:\n", heads[sc]);
         for (size_t i = 0; i < md_config_n_settings && st == MD_OK; i++) {
             const struct md_config_setting *s = &md_config_settings[i];

@@ -27,6 +27,16 @@
  *           type: mlflow
  *           url: https://mlflow.example.com
  *           token_env: MLFLOW_TRACKING_TOKEN
+ *       drift:
+ *         - name: churn-inputs
+ *           reference: /data/churn/train.csv
+ *           current: /data/churn/capture/
+ *           endpoint: churn-prod
+ *           categorical: [plan, region]
+ *           prediction: score
+ *           window: 1h
+ *           smoothing: eps
+ *           thresholds: {psi: "0.1,0.25", "age:w1": "0.2"}
  */
 #ifndef MLDECK_CONFIG_H
 #define MLDECK_CONFIG_H
@@ -65,6 +75,33 @@ struct md_backend_conf {
     long lro_timeout_s;      /* how long a long-running operation is polled */
 };
 
+/*
+ * A drift job of a context (see mldeck/drift.h, struct md_drift_opts, which
+ * md_drift_worker_start_job() builds from this). Strings are never NULL
+ * after a successful load ("" when unset); lists may be empty.
+ */
+struct md_drift_job_conf {
+    char *name;      /* unique within the context; the store key of the job */
+    char *reference; /* reference file (CSV or JSONL) */
+    char *current;   /* current file or folder (read recursively) */
+    char *endpoint;  /* the endpoint or model the job watches; "" when unset */
+    char **features; /* only these columns; empty: every reference column */
+    size_t n_features;
+    char **categorical; /* columns forced categorical */
+    size_t n_categorical;
+    char *prediction;  /* model-output column; "" when unset */
+    char *time_column; /* CSV/JSONL timestamp column; "" when unset */
+    int format;        /* enum md_drift_format: auto, csv, jsonl, capture */
+    long window_s;     /* window length in seconds; 0: the whole input is one window */
+    int smoothing;     /* enum md_drift_smoothing: none, eps (default), add-one */
+    /*
+     * From the `thresholds` mapping, each entry as "[FEATURE:]METHOD=[WARN,]DRIFT"
+     * (the syntax of md_drift_threshold_parse(), checked at load).
+     */
+    char **thresholds;
+    size_t n_thresholds;
+};
+
 struct md_context {
     char *name;
     bool read_only;
@@ -72,6 +109,8 @@ struct md_context {
     char *theme;    /* theme name or path */
     struct md_backend_conf *backends;
     size_t n_backends;
+    struct md_drift_job_conf *drift; /* the `drift:` jobs; NULL when none */
+    size_t n_drift;
 };
 
 struct md_config {
@@ -114,5 +153,9 @@ char *md_config_default_state_path(void);
 md_status md_config_help(struct md_buf *out);
 
 const char *md_backend_kind_str(enum md_backend_kind k);
+
+/* The drift job called `name` in ctx; NULL when absent. Lent, lives as long as the config. */
+const struct md_drift_job_conf *md_config_drift_job(const struct md_context *ctx,
+                                                    const char *name);
 
 #endif

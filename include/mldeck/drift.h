@@ -428,4 +428,73 @@ md_status md_drift_store_history(md_store *s, const char *job, const char *featu
  */
 md_status md_drift_store_forget(md_store *s, const char *job, struct md_err *err);
 
+/* ---- 4. a job on a worker thread (core/drift_worker.c) ------------------------------------ */
+
+/*
+ * One md_drift_run() on its own pthread, for a host event loop. The worker
+ * signals through a pipe: poll md_drift_worker_fd() for reading, then call
+ * md_drift_worker_poll(), which drains it and reports progress. The pipe
+ * only wakes the loop (a byte per signal, at most about 20 a second, dropped
+ * when the pipe is full); the progress itself is kept in atomics, so no
+ * signal is lost that matters. When poll says finished, collect the result.
+ *
+ * Cancellation sets the engine's cancel flag (md_drift_opts.cancel), which
+ * it checks between rows, reference and current alike; a cancelled run
+ * stores nothing and collects as MD_ERR_CANCELLED.
+ *
+ * With a state path the worker opens its own connection to that database
+ * (never the caller's md_store, whose connection is single-threaded), and
+ * results, the frozen reference and the processed files are stored as by
+ * `mldeck drift --state`. Every function here is for the thread that started
+ * the worker; nothing is shared with the worker thread but what is described.
+ */
+typedef struct md_drift_worker md_drift_worker;
+
+struct md_drift_job_conf; /* mldeck/config.h */
+
+struct md_drift_progress {
+    const char *phase;    /* "starting", "reference", "current", "done"; static text */
+    uint64_t done;        /* bytes of the phase read so far */
+    uint64_t total;       /* bytes of the phase in all */
+    double fraction;      /* rough share of the whole job in [0, 1] */
+    bool finished;        /* md_drift_worker_collect() will not block */
+};
+
+/*
+ * Start md_drift_run(o) on a new thread. `o` and everything it points to are
+ * copied, so they need to live only for this call; o->store, o->cancel and
+ * o->progress are ignored (the worker supplies its own). `state_path` NULL:
+ * no store. *out is freed with md_drift_worker_free().
+ * Errors: MD_ERR_IO when the pipe or the thread cannot be created.
+ */
+md_status md_drift_worker_start(md_drift_worker **out, const struct md_drift_opts *o,
+                                const char *state_path, struct md_err *err);
+/*
+ * As md_drift_worker_start() for a configured job (struct md_drift_job_conf
+ * of mldeck/config.h): its name is the store key, its thresholds are parsed.
+ * Errors: MD_ERR_INVALID for a bad threshold, else as above.
+ */
+md_status md_drift_worker_start_job(md_drift_worker **out, const struct md_drift_job_conf *job,
+                                    const char *state_path, struct md_err *err);
+/* The read end of the wake-up pipe (non-blocking, close-on-exec); owned by the worker. */
+int md_drift_worker_fd(const md_drift_worker *w);
+/*
+ * Drain the pipe and fill *p (may be NULL) with the current progress.
+ * Returns true once the run has ended (whatever its status).
+ */
+bool md_drift_worker_poll(md_drift_worker *w, struct md_drift_progress *p);
+/* Ask the run to stop; returns at once. The run then ends with MD_ERR_CANCELLED. */
+void md_drift_worker_cancel(md_drift_worker *w);
+/*
+ * Wait for the thread (at once after poll said finished), then hand the
+ * result to the caller: *out is the caller's and must be released with
+ * md_drift_run_release() whatever the status. Returns the run's status with
+ * its message in err (MD_ERR_DB also when the state cannot be opened).
+ * A second call gives MD_ERR_INVALID and an empty run.
+ */
+md_status md_drift_worker_collect(md_drift_worker *w, struct md_drift_run *out,
+                                  struct md_err *err);
+/* Cancel, wait for the thread, free an uncollected result. NULL is a no-op. */
+void md_drift_worker_free(md_drift_worker *w);
+
 #endif

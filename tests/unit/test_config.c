@@ -537,6 +537,128 @@ static void test_caps(void **state)
     free(y);
 }
 
+static const char drift_yaml[] =
+    "contexts:\n"
+    "  - name: prod\n"
+    "    backends: [{name: t, url: 'http://h'}]\n"
+    "    drift:\n"
+    "      - name: churn\n"
+    "        reference: /data/train.csv\n"
+    "        current: /data/capture/\n"
+    "        endpoint: churn-prod\n"
+    "        features: [age, plan, score]\n"
+    "        categorical: [plan]\n"
+    "        prediction: score\n"
+    "        time_column: ts\n"
+    "        format: capture\n"
+    "        window: 1h\n"
+    "        smoothing: add-one\n"
+    "        thresholds: {psi: '0.1,0.25', 'age:ks': '0.1,0.01', w1: 0.2}\n"
+    "      - {name: minimal, reference: r.csv, current: c.csv}\n";
+
+static void test_drift_jobs(void **state)
+{
+    (void)state;
+    struct md_config cfg;
+    struct md_err err = MD_ERR_INIT;
+    assert_int_equal(parse(&cfg, drift_yaml, &err), MD_OK);
+    const struct md_context *ctx = md_config_context(&cfg, "prod");
+    assert_non_null(ctx);
+    assert_int_equal(ctx->n_drift, 2);
+    const struct md_drift_job_conf *j = md_config_drift_job(ctx, "churn");
+    assert_ptr_equal(j, &ctx->drift[0]);
+    assert_string_equal(j->reference, "/data/train.csv");
+    assert_string_equal(j->current, "/data/capture/");
+    assert_string_equal(j->endpoint, "churn-prod");
+    assert_int_equal(j->n_features, 3);
+    assert_string_equal(j->features[2], "score");
+    assert_int_equal(j->n_categorical, 1);
+    assert_string_equal(j->categorical[0], "plan");
+    assert_string_equal(j->prediction, "score");
+    assert_string_equal(j->time_column, "ts");
+    assert_int_equal(j->format, 3);    /* MD_DRIFT_FORMAT_CAPTURE */
+    assert_int_equal(j->window_s, 3600);
+    assert_int_equal(j->smoothing, 2); /* MD_DRIFT_SMOOTH_ADD_ONE */
+    assert_int_equal(j->n_thresholds, 3);
+    assert_string_equal(j->thresholds[0], "psi=0.1,0.25");
+    assert_string_equal(j->thresholds[1], "age:ks=0.1,0.01");
+    assert_string_equal(j->thresholds[2], "w1=0.2");
+    /* defaults */
+    const struct md_drift_job_conf *m = md_config_drift_job(ctx, "minimal");
+    assert_non_null(m);
+    assert_string_equal(m->endpoint, "");
+    assert_string_equal(m->prediction, "");
+    assert_int_equal(m->n_features, 0);
+    assert_int_equal(m->n_thresholds, 0);
+    assert_int_equal(m->window_s, 0);
+    assert_int_equal(m->smoothing, 1); /* eps */
+    assert_int_equal(m->format, 0);    /* auto */
+    assert_null(md_config_drift_job(ctx, "nope"));
+    md_config_release(&cfg);
+    /* a context without drift jobs */
+    assert_int_equal(parse(&cfg, "contexts: [{name: a, backends: [{name: t, url: 'http://h'}]}]\n",
+                           &err), MD_OK);
+    assert_int_equal(cfg.contexts[0].n_drift, 0);
+    assert_null(cfg.contexts[0].drift);
+    md_config_release(&cfg);
+}
+
+static void test_drift_job_errors(void **state)
+{
+    (void)state;
+    const char *head = "contexts:\n"
+                       "  - name: a\n"
+                       "    backends: [{name: t, url: 'http://h'}]\n"
+                       "    drift:\n";
+    char yaml[1024];
+    snprintf(yaml, sizeof(yaml), "%s      - {name: j, current: c.csv}\n", head);
+    expect_error(yaml, "cfg.yaml:5:9: drift job 'j' has no 'reference'");
+    snprintf(yaml, sizeof(yaml), "%s      - {name: j, reference: r, current: c, smoothing: add1}\n",
+             head);
+    expect_error(yaml, "cfg.yaml:5:56: unknown value 'add1' for 'smoothing'; "
+                       "expected one of none, eps, add-one");
+    snprintf(yaml, sizeof(yaml), "%s      - {name: j, reference: r, current: c, features: age}\n",
+             head);
+    expect_error(yaml, "cfg.yaml:5:55: expected a list of names for 'features', got a string");
+    snprintf(yaml, sizeof(yaml), "%s      - {name: j, reference: r, current: c, "
+                                 "categorical: [a, [b]]}\n", head);
+    expect_error(yaml, "cfg.yaml:5:62: expected a name in 'categorical', got a sequence");
+    snprintf(yaml, sizeof(yaml), "%s      - {name: j, reference: r, current: c, "
+                                 "thresholds: {psy: '0.2'}}\n", head);
+    expect_error(yaml, "cfg.yaml:5:58: bad threshold 'psy=0.2': unknown method 'psy' "
+                       "(psi, w1, js, ks, chi2)");
+    snprintf(yaml, sizeof(yaml), "%s      - {name: j, reference: r, current: c, "
+                                 "thresholds: {psi: 'high'}}\n", head);
+    expect_error(yaml, "cfg.yaml:5:63: bad threshold 'psi=high': expected a number");
+    snprintf(yaml, sizeof(yaml), "%s      - {name: j, reference: r, current: c, "
+                                 "thresholds: [psi]}\n", head);
+    expect_error(yaml, "cfg.yaml:5:57: expected a mapping of METHOD: \"WARN,DRIFT\" for "
+                       "'thresholds', got a sequence");
+    snprintf(yaml, sizeof(yaml), "%s      - {name: j, reference: r, current: c, window: 2y}\n",
+             head);
+    expect_error(yaml, "cfg.yaml:5:53: expected a duration for 'window' such as 10, 30s or 5m, "
+                       "got '2y'");
+    snprintf(yaml, sizeof(yaml), "%s      - {name: j, reference: r, current: c}\n"
+                                 "      - {name: j, reference: r, current: c}\n", head);
+    expect_error(yaml, "cfg.yaml:6:16: duplicate drift job name 'j' (first at 5:16)");
+    snprintf(yaml, sizeof(yaml), "%s      - {name: j, reference: r, current: c, refrence: x}\n",
+             head);
+    expect_error(yaml, "cfg.yaml:5:45: unknown key 'refrence' in drift job "
+                       "(did you mean 'reference'?)");
+    snprintf(yaml, sizeof(yaml), "%s      - {name: j, reference: r, current: c, "
+                                 "thresholds: {psi: '0.3,0.1'}}\n", head);
+    expect_error(yaml, "cfg.yaml:5:63: bad threshold 'psi=0.3,0.1': the warn tier must come "
+                       "before the drift tier");
+
+    struct md_buf b;
+    md_buf_init(&b, 1 << 16);
+    assert_int_equal(md_config_help(&b), MD_OK);
+    assert_non_null(strstr(b.data, "each drift job (under drift:)"));
+    assert_non_null(strstr(b.data, "none|eps|add-one, default eps"));
+    assert_non_null(strstr(b.data, "list of drift jobs"));
+    md_buf_release(&b);
+}
+
 #define T(f) cmocka_unit_test_setup(f, clean_env)
 
 int main(void)
@@ -559,6 +681,8 @@ int main(void)
         T(test_secrets_refused),
         T(test_paths_and_help),
         T(test_caps),
+        T(test_drift_jobs),
+        T(test_drift_job_errors),
     };
     return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }
