@@ -73,3 +73,22 @@ void md_result_release(struct md_result *r)
     md_health_list_release(&r->health);
     memset(r, 0, sizeof(*r));
 }
+
+void md_result_drop_records(struct md_result *r)
+{
+    md_experiment_list_release(&r->experiments);
+    md_run_list_release(&r->runs);
+    md_model_list_release(&r->models);
+    md_version_list_release(&r->versions);
+    md_metric_series_release(&r->history);
+    md_endpoint_list_release(&r->endpoints);
+    md_endpoint_config_list_release(&r->configs);
+    md_health_list_release(&r->health);
+    free(r->server_version);
+    r->server_version = NULL;
+    free(r->raw);
+    r->raw = NULL;
+    r->raw_len = 0;
+    free(r->next_token);
+    r->next_token = md_xstrdup("");
+}

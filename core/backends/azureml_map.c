@@ -606,17 +606,6 @@ static md_status parse_one(enum md_result_kind kind, const cJSON *root, struct m
     }
 }
 
-static void drop_records(struct md_result *out)
-{
-    md_experiment_list_release(&out->experiments);
-    md_run_list_release(&out->runs);
-    md_model_list_release(&out->models);
-    md_version_list_release(&out->versions);
-    md_endpoint_list_release(&out->endpoints);
-    free(out->server_version);
-    out->server_version = NULL;
-}
-
 /* The tree is freed before returning: nothing in the result points into it. */
 md_status azureml_parse(enum md_result_kind kind, const char *body, size_t len,
                         struct md_result *out, struct md_err *err)
@@ -655,7 +644,7 @@ md_status azureml_parse(enum md_result_kind kind, const char *body, size_t len,
     out->next_token = md_xstrdup_clean(st == MD_OK ? jsonx_str_raw(root, "nextLink") : NULL);
     cJSON_Delete(root);
     if (st != MD_OK)
-        drop_records(out);
+        md_result_drop_records(out);
     out->status = st;
     return st;
 }

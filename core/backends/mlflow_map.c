@@ -426,20 +426,6 @@ static md_status parse_probe(const char *body, size_t len, struct md_result *out
     return MD_OK;
 }
 
-/* Free what a failed parse left, keeping kind and status. */
-static void drop_records(struct md_result *out)
-{
-    md_experiment_list_release(&out->experiments);
-    md_run_list_release(&out->runs);
-    md_model_list_release(&out->models);
-    md_version_list_release(&out->versions);
-    md_metric_series_release(&out->history);
-    free(out->server_version);
-    out->server_version = NULL;
-    free(out->next_token);
-    out->next_token = md_xstrdup("");
-}
-
 /*
  * The tree is freed here, before returning: cJSON types never leave this
  * file, and nothing in the result points into the body.
@@ -494,7 +480,7 @@ md_status mlflow_parse(enum md_result_kind kind, const char *body, size_t len,
                                   : NULL;
     cJSON_Delete(root);
     if (st != MD_OK)
-        drop_records(out);
+        md_result_drop_records(out);
     out->status = st;
     return st;
 }

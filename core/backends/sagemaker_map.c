@@ -490,20 +490,6 @@ static md_status parse_configs(const cJSON *root, struct md_result *out, struct 
 
 /* ---- entry points ----------------------------------------------------------------------- */
 
-/* Free what a failed parse left, keeping kind and status. */
-static void drop_records(struct md_result *out)
-{
-    md_experiment_list_release(&out->experiments);
-    md_run_list_release(&out->runs);
-    md_model_list_release(&out->models);
-    md_version_list_release(&out->versions);
-    md_endpoint_list_release(&out->endpoints);
-    md_endpoint_config_list_release(&out->configs);
-    md_health_list_release(&out->health);
-    free(out->next_token);
-    out->next_token = md_xstrdup("");
-}
-
 /* The tree is freed here: cJSON never leaves this file and nothing points into the body. */
 md_status sm_parse(enum md_result_kind kind, const char *body, size_t len, struct md_result *out,
                    struct md_err *err)
@@ -556,7 +542,7 @@ md_status sm_parse(enum md_result_kind kind, const char *body, size_t len, struc
     out->next_token = md_xstrdup_clean(st == MD_OK ? jsonx_str_raw(root, "NextToken") : NULL);
     cJSON_Delete(root);
     if (st != MD_OK)
-        drop_records(out);
+        md_result_drop_records(out);
     out->status = st;
     return st;
 }

@@ -71,6 +71,12 @@ struct md_result {
     struct md_health_list health;
 };
 void md_result_release(struct md_result *r);
+/*
+ * Free what a failed parse left in r (every list, the server version, the raw
+ * body), keeping kind, status and err; next_token becomes "" so no caller
+ * follows a page of a reply it could not read.
+ */
+void md_result_drop_records(struct md_result *r);
 
 typedef void (*md_backend_cb)(struct md_result *res, void *ud);
 
