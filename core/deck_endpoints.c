@@ -184,10 +184,13 @@ void deck_endpoints_refresh(md_deck *d, size_t bi)
         return;
     b->endpoints_loading = true;
     b->be->ops->list_endpoints(b->be, on_ep_result, ep_req_new(d, bi, NULL, 0));
+    /* Health shown keeps showing while it is fetched again (and if that fails). */
     for (size_t i = 0; i < b->n_eps; i++) {
-        if (b->eps[i].health_loaded && !b->eps[i].health_loading) {
-            b->eps[i].health_loaded = false;
-            md_deck_want_health(d, bi, b->eps[i].endpoint, 60);
+        struct endpoint_slot *s = &b->eps[i];
+        if (s->health_loaded && !s->health_loading && b->be->ops->get_health) {
+            s->health_loading = true;
+            b->be->ops->get_health(b->be, s->endpoint, 60, on_ep_result,
+                                   ep_req_new(d, bi, s->endpoint, 1));
         }
     }
 }
@@ -237,8 +240,8 @@ void md_deck_want_endpoint_configs(md_deck *d, size_t bi, const char *endpoint)
     if (!b->be->ops->list_endpoint_configs)
         return;
     struct endpoint_slot *s = ep_get(b, endpoint);
-    if (s->configs_loading)
-        return;
+    if (s->configs_loading || s->configs_loaded)
+        return; /* configs never change once made; a refresh of the list is not needed */
     s->configs_loading = true;
     b->be->ops->list_endpoint_configs(b->be, endpoint, on_ep_result,
                                       ep_req_new(d, bi, endpoint, 2));

@@ -206,9 +206,11 @@ static unsigned cmdline_input(struct app *a, int key)
         char line[sizeof(a->cmd.buf)];
         snprintf(line, sizeof(line), "%s", a->cmd.buf);
         cmdline_close(&a->cmd);
-        out |= commands_run(a, line);
+        out |= mode == CMDLINE_PROMPT ? rollback_weights_submit(a, line) : commands_run(a, line);
     } else if (r == CMDLINE_CANCEL) {
         cmdline_close(&a->cmd);
+        if (mode == CMDLINE_PROMPT)
+            ui_status(a, MD_THEME_DIM, "cancelled: nothing changed");
     }
     return out;
 }
@@ -272,7 +274,7 @@ static void on_changes(struct app *a, unsigned mask)
     if (v && v->ops->on_change)
         v->ops->on_change(v, mask);
     if (a->pending_cmd[0] && (mask & (MD_CHANGED_EXPERIMENTS | MD_CHANGED_MODELS |
-                                      MD_CHANGED_BACKENDS))) {
+                                      MD_CHANGED_BACKENDS | MD_CHANGED_ENDPOINTS))) {
         char line[sizeof(a->pending_cmd)];
         snprintf(line, sizeof(line), "%s", a->pending_cmd);
         a->pending_cmd[0] = 0;
@@ -326,10 +328,16 @@ static void loop(struct app *a)
         if (a->opts->max_frames > 0 && a->frames >= a->opts->max_frames)
             break;
         int timeout = tick(a, &c);
-        struct md_pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {g_sigpipe[0], POLLIN, 0}};
-        md_deck_poll(a->deck, fds, 2, a->dirty || more_keys ? 0 : timeout);
+        /* The top view may wait on a worker too (drift runs off the screen thread). */
+        struct view *top = ui_top(a);
+        int vfd = top && top->ops->wait_fd ? top->ops->wait_fd(top) : -1;
+        struct md_pollfd fds[3] = {{STDIN_FILENO, POLLIN, 0}, {g_sigpipe[0], POLLIN, 0},
+                                   {vfd, POLLIN, 0}};
+        md_deck_poll(a->deck, fds, vfd >= 0 ? 3 : 2, a->dirty || more_keys ? 0 : timeout);
         if (fds[1].revents & POLLIN)
             handle_signals(a);
+        if (vfd >= 0 && (fds[2].revents & POLLIN) && ui_top(a) == top)
+            react(a, top->ops->on_fd(top));
         more_keys = read_keys(a);
         unsigned mask = md_deck_run(a->deck);
         if (mask)
@@ -396,11 +404,50 @@ static void screen_stop(struct app *a)
     a->screen = NULL;
 }
 
-int app_run(md_deck *deck, const struct app_opts *opts)
+bool app_switch_context(struct app *a, const char *name, struct md_err *err)
+{
+    const struct md_config *cfg = a->opts->config;
+    struct md_action_state as;
+    md_action_state(a->deck, &as);
+    if (!cfg || !md_config_context(cfg, name)) {
+        md_err_set(err, MD_ERR_NOT_FOUND, "no context '%s' in the configuration", name);
+        return false;
+    }
+    if (as.phase == MD_ACTION_RUNNING || as.phase == MD_ACTION_VERIFYING) {
+        md_err_set(err, MD_ERR_INVALID, "an action is still running; switch when it is done");
+        return false;
+    }
+    struct md_deck_opts dopts = {
+        .config = cfg,
+        .context = name,
+        .state_path = a->opts->state_path,
+        .read_only = a->opts->read_only,
+    };
+    md_deck *fresh = NULL;
+    if (md_deck_new(&fresh, &dopts, err) != MD_OK)
+        return false;
+    rollback_close(a);
+    cmdline_close(&a->cmd);
+    a->pending_cmd[0] = 0;
+    while (a->depth > 0) {
+        struct view *v = a->stack[--a->depth];
+        v->ops->free(v);
+    }
+    md_deck_free(a->deck);
+    a->deck = fresh;
+    a->last_phase = MD_ACTION_IDLE;
+    md_action_settle_unfinished(fresh);
+    md_deck_refresh(fresh);
+    ui_push(a, view_overview_ops.create(a));
+    a->dirty = UI_DIRTY_ALL;
+    return true;
+}
+
+int app_run(md_deck **deck, const struct app_opts *opts)
 {
     struct app a;
     memset(&a, 0, sizeof(a));
-    a.deck = deck;
+    a.deck = *deck;
     a.opts = opts;
     a.ascii = opts->ascii;
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -431,5 +478,6 @@ int app_run(md_deck *deck, const struct app_opts *opts)
     screen_stop(&a);
     stderr_restore(saved_stderr);
     signals_stop();
+    *deck = a.deck;
     return 0;
 }

@@ -14,13 +14,26 @@ struct app_opts {
     bool ascii;                   /* --ascii, or the locale is not UTF-8 */
     long max_frames;              /* --max-frames N: quit after N frames (tests); 0 = no limit */
     const char *initial_view;     /* e.g. "overview" (default), "experiments", "models", "audit" */
+    /* For ':ctx NAME', which opens another deck the way main.c opened the first one. */
+    const struct md_config *config; /* borrowed; NULL: switching is refused */
+    const char *state_path;         /* --state, NULL for the default */
+    bool read_only;                 /* --read-only: every context opened read-only */
 };
 
 /*
  * Run the console on an open deck until the operator quits. Owns the terminal
  * for the duration and always restores it, on errors and signals too.
- * Returns the process exit status (0 on a normal quit).
+ * ':ctx' replaces *deck (the replaced deck is freed here); the caller frees
+ * the one left in *deck. Returns the process exit status (0 on a normal quit).
  */
-int app_run(md_deck *deck, const struct app_opts *opts);
+int app_run(md_deck **deck, const struct app_opts *opts);
+
+struct app;
+/*
+ * Open context `name` of opts->config and make it the console's deck: every
+ * view closes and the Overview of the new context opens. The old deck stays
+ * when the new one cannot be opened (err says why) or an action is running.
+ */
+bool app_switch_context(struct app *a, const char *name, struct md_err *err);
 
 #endif

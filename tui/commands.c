@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "theme_curses.h"
+#include "view_drift.h"
 
 struct command {
     const char *name;
@@ -48,6 +49,12 @@ static unsigned cmd_audit(struct app *a, const char *arg)
 {
     (void)arg;
     return jump(a, &view_audit_ops);
+}
+
+static unsigned cmd_drift(struct app *a, const char *arg)
+{
+    (void)arg;
+    return jump(a, &view_drift_ops);
 }
 
 static unsigned cmd_help(struct app *a, const char *arg)
@@ -113,15 +120,46 @@ static unsigned cmd_versions(struct app *a, const char *arg)
     return *arg ? not_found(a, "versions", "registered model", arg) : REACT_HANDLED | REACT_REDRAW;
 }
 
+/* ":deploy NAME" (or ":endpoints NAME") opens an endpoint; without a name, selects the first. */
+static unsigned cmd_deploy(struct app *a, const char *arg)
+{
+    ui_pop_to_root(a);
+    struct view *root = ui_top(a);
+    if (!*arg) {
+        if (view_overview_select_endpoint(root, 0, NULL))
+            ui_status(a, MD_THEME_DIM, "pick an endpoint and press Enter");
+        else if (md_deck_pending(a->deck) > 0)
+            ui_status(a, MD_THEME_DIM, "loading the endpoints...");
+        else
+            ui_status(a, MD_THEME_DIM, "no backend of context '%s' has endpoints",
+                      md_deck_context_name(a->deck));
+        return REACT_HANDLED | REACT_REDRAW;
+    }
+    size_t nb = md_deck_backend_count(a->deck);
+    for (size_t bi = 0; bi < nb; bi++) {
+        if (md_deck_endpoint(a->deck, bi, arg)) {
+            view_overview_select_endpoint(root, bi, arg);
+            ui_push(a, view_endpoint_new(a, bi, arg));
+            return REACT_HANDLED | REACT_REDRAW;
+        }
+    }
+    return not_found(a, "deploy", "endpoint", arg);
+}
+
 static unsigned cmd_ctx(struct app *a, const char *arg)
 {
     const char *cur = md_deck_context_name(a->deck);
-    if (!*arg || strcmp(arg, cur) == 0)
-        ui_status(a, MD_THEME_DIM, "context '%s'", cur);
-    else
-        ui_status(a, MD_THEME_ERROR,
-                  "cannot switch to context '%s' while running: restart mldeck with it", arg);
-    return REACT_HANDLED | REACT_REDRAW;
+    if (!*arg || strcmp(arg, cur) == 0) {
+        ui_status(a, MD_THEME_DIM, "context '%s' (:ctx NAME switches; Tab lists them)", cur);
+        return REACT_HANDLED | REACT_REDRAW;
+    }
+    struct md_err err = MD_ERR_INIT;
+    if (!app_switch_context(a, arg, &err)) {
+        ui_status(a, MD_THEME_ERROR, "cannot switch to context '%s': %s", arg, err.msg);
+        return REACT_HANDLED | REACT_REDRAW;
+    }
+    ui_status(a, MD_THEME_DIM, "context '%s'", md_deck_context_name(a->deck));
+    return REACT_HANDLED | REACT_REDRAW | REACT_FETCH;
 }
 
 static unsigned cmd_refresh(struct app *a, const char *arg)
@@ -138,8 +176,11 @@ static const struct command commands[] = {
     {"runs", "EXPERIMENT", "runs of an experiment (name or id)", cmd_runs},
     {"models", NULL, "registered models", cmd_models},
     {"versions", "MODEL", "versions of a registered model", cmd_versions},
+    {"deploy", "ENDPOINT", "deployments, history and health of an endpoint", cmd_deploy},
+    {"endpoints", "ENDPOINT", "the same as :deploy", cmd_deploy},
+    {"drift", NULL, "data drift of the context's drift jobs", cmd_drift},
     {"audit", NULL, "the audit log of actions", cmd_audit},
-    {"ctx", "NAME", "show the context", cmd_ctx},
+    {"ctx", "NAME", "switch to another context of the configuration", cmd_ctx},
     {"refresh", NULL, "refresh from the servers", cmd_refresh},
     {"help", NULL, "every key and command", cmd_help},
     {"q", NULL, "quit", cmd_quit},
@@ -190,8 +231,19 @@ size_t commands_complete(void *ud, const char *line, size_t word, const char **o
                 if (has_prefix(l->v[i].name, stem))
                     out[n++] = l->v[i].name;
         }
+    } else if (c->run == cmd_deploy) {
+        for (size_t bi = 0; bi < nb; bi++) {
+            const struct md_endpoint_list *l = md_deck_endpoints(a->deck, bi);
+            for (size_t i = 0; l && i < l->n && n < max; i++)
+                if (has_prefix(l->v[i].name, stem))
+                    out[n++] = l->v[i].name;
+        }
     } else if (c->run == cmd_ctx) {
-        if (has_prefix(md_deck_context_name(a->deck), stem))
+        const struct md_config *cfg = a->opts->config;
+        for (size_t i = 0; cfg && i < cfg->n_contexts && n < max; i++)
+            if (has_prefix(cfg->contexts[i].name, stem))
+                out[n++] = cfg->contexts[i].name;
+        if (!cfg && has_prefix(md_deck_context_name(a->deck), stem))
             out[n++] = md_deck_context_name(a->deck);
     }
     return n;

@@ -43,6 +43,7 @@ enum km_action {
     ACT_NEXT_METRIC,
     ACT_PREV_METRIC,
     ACT_DIFF_ONLY,
+    ACT_WEIGHTS,
 };
 
 enum km_flags {

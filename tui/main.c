@@ -183,10 +183,13 @@ static int run_console(const struct main_opts *o, const struct md_config *cfg)
         .ascii = o->ascii || !locale_is_utf8(),
         .max_frames = o->max_frames,
         .initial_view = o->view ? o->view : "overview",
+        .config = cfg,
+        .state_path = o->state,
+        .read_only = o->read_only,
     };
     md_action_settle_unfinished(deck);
     md_deck_refresh(deck);
-    int rc = app_run(deck, &aopts);
+    int rc = app_run(&deck, &aopts); /* ':ctx' may have replaced the deck */
     md_deck_free(deck);
     md_theme_release(&theme);
     return rc;

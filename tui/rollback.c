@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "endpoint.h"
 #include "mldeck/action.h"
 #include "theme_curses.h"
 
@@ -67,6 +68,91 @@ unsigned rollback_alias(struct app *a, size_t bi, const char *model, const char 
     a->have_plan = true;
     char title[256];
     snprintf(title, sizeof(title), "Roll back %s: %s -> %s", plan_target(&a->plan),
+             nz(a->plan.from), nz(a->plan.to));
+    return open_dialog(a, title);
+}
+
+unsigned rollback_endpoint(struct app *a, size_t bi, const char *endpoint)
+{
+    struct md_err err = MD_ERR_INIT;
+    rollback_close(a);
+    const struct md_endpoint *e = md_deck_endpoint(a->deck, bi, endpoint);
+    bool config = e && e->config[0];
+    bool configs_known = !config || md_deck_endpoint_configs(a->deck, bi, endpoint);
+    md_status st = config ? md_action_plan_endpoint_rollback(a->deck, bi, endpoint, NULL,
+                                                             &a->plan, &err)
+                          : md_action_plan_weights(a->deck, bi, endpoint, NULL, &a->plan, &err);
+    if (st == MD_ERR_NOT_FOUND && !configs_known) {
+        /* Nothing observed yet: the configs' creation times can tell, once read. */
+        md_deck_want_endpoint_configs(a->deck, bi, endpoint);
+        ui_status(a, MD_THEME_DIM, "reading the configs of '%s' to find the previous one; "
+                  "press r again in a moment", endpoint);
+        return REACT_HANDLED | REACT_REDRAW | REACT_FETCH;
+    }
+    if (st == MD_ERR_NOT_FOUND && e) {
+        /* The core's message names the headless flags (--to, --set); here it is a key. */
+        ui_status(a, MD_THEME_ERROR,
+                  "nothing to roll back to: mldeck knows no earlier %s of '%s'%s",
+                  config ? "config" : "traffic", endpoint, config ? "" : " (w sets weights)");
+        return REACT_HANDLED | REACT_REDRAW;
+    }
+    if (st != MD_OK) {
+        refused(a, st, &err);
+        return REACT_HANDLED | REACT_REDRAW;
+    }
+    a->have_plan = true;
+    char title[256];
+    snprintf(title, sizeof(title), config ? "Roll back endpoint %s: config %s -> %s"
+                                          : "Roll back traffic of %s: %s -> %s",
+             endpoint, nz(a->plan.from), nz(a->plan.to));
+    return open_dialog(a, title);
+}
+
+unsigned rollback_weights_prompt(struct app *a, size_t bi, const char *endpoint)
+{
+    struct md_err err = MD_ERR_INIT;
+    rollback_close(a);
+    if (md_deck_read_only(a->deck)) {
+        /* The gate refuses (and audits the refusal) before the prompt opens. */
+        md_status st = md_action_plan_weights(a->deck, bi, endpoint, NULL, &a->plan, &err);
+        if (st == MD_OK)
+            md_plan_release(&a->plan);
+        refused(a, st ? st : MD_ERR_READ_ONLY, &err);
+        return REACT_HANDLED | REACT_REDRAW;
+    }
+    struct md_backend_status bs;
+    const struct md_endpoint *e = md_deck_endpoint(a->deck, bi, endpoint);
+    if (!e || !e->n_deployments) {
+        ui_status(a, MD_THEME_ERROR, "endpoint '%s' has no deployments to weigh", endpoint);
+        return REACT_HANDLED | REACT_REDRAW;
+    }
+    if (md_deck_backend_status(a->deck, bi, &bs) && !(bs.caps & MD_CAP_SET_WEIGHTS)) {
+        ui_status(a, MD_THEME_ERROR, "backend '%s' cannot shift traffic", bs.name);
+        return REACT_HANDLED | REACT_REDRAW;
+    }
+    char spec[sizeof(a->cmd.buf)];
+    char prompt[sizeof(a->cmd.prompt)];
+    endpoint_weights_spec(e, spec, sizeof(spec));
+    snprintf(prompt, sizeof(prompt), "weights of %s (NAME=WEIGHT,...): ", endpoint);
+    a->prompt_bi = bi;
+    snprintf(a->prompt_endpoint, sizeof(a->prompt_endpoint), "%s", endpoint);
+    cmdline_open_prompt(&a->cmd, prompt, spec);
+    return REACT_HANDLED | REACT_REDRAW;
+}
+
+unsigned rollback_weights_submit(struct app *a, const char *spec)
+{
+    struct md_err err = MD_ERR_INIT;
+    rollback_close(a);
+    md_status st = md_action_plan_weights(a->deck, a->prompt_bi, a->prompt_endpoint, spec,
+                                          &a->plan, &err);
+    if (st != MD_OK) {
+        refused(a, st, &err);
+        return REACT_HANDLED | REACT_REDRAW;
+    }
+    a->have_plan = true;
+    char title[256];
+    snprintf(title, sizeof(title), "Shift traffic of %s: %s -> %s", a->prompt_endpoint,
              nz(a->plan.from), nz(a->plan.to));
     return open_dialog(a, title);
 }

@@ -13,6 +13,18 @@
 
 /* 'r' on an alias: plan moving it back to its previous version. Returns REACT_*. */
 unsigned rollback_alias(struct app *a, size_t bi, const char *model, const char *alias);
+/*
+ * 'r' on an endpoint: back to its previous config when it has one (SageMaker),
+ * else back to the traffic mldeck observed before the current one.
+ */
+unsigned rollback_endpoint(struct app *a, size_t bi, const char *endpoint);
+/*
+ * 'w' on an endpoint: open the weights line, prefilled with the current weights
+ * ("blue=90,green=10"). Refused at once, on the status line, in read-only mode.
+ */
+unsigned rollback_weights_prompt(struct app *a, size_t bi, const char *endpoint);
+/* The weights line was submitted: plan it and open the dialog. */
+unsigned rollback_weights_submit(struct app *a, const char *spec);
 /* 'u': plan the reverse of the last successful action. */
 unsigned rollback_undo(struct app *a);
 /* A key while the dialog is open. */

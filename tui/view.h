@@ -10,6 +10,7 @@
 #define MLDECK_TUI_VIEW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "curses_inc.h"
 #include "keymap.h"
@@ -44,6 +45,10 @@ struct view_ops {
     unsigned (*key)(struct view *v, enum km_action act);
     void (*on_change)(struct view *v, unsigned deck_mask);
     struct table *(*table)(struct view *v); /* the filterable table, NULL for none */
+    /* A descriptor the loop should wait on for this view (a worker's pipe), -1 for none. */
+    int (*wait_fd)(struct view *v);
+    /* Called when wait_fd() is readable; returns REACT_* flags like key(). */
+    unsigned (*on_fd)(struct view *v);
 };
 
 /* Every view, for the help screen and the command line. */
@@ -54,6 +59,7 @@ extern const struct view_ops view_run_ops;
 extern const struct view_ops view_compare_ops;
 extern const struct view_ops view_models_ops;
 extern const struct view_ops view_versions_ops;
+extern const struct view_ops view_endpoint_ops;
 extern const struct view_ops view_audit_ops;
 extern const struct view_ops view_help_ops;
 extern const struct view_ops *const view_all[];
@@ -65,5 +71,12 @@ struct view *view_runs_new(struct app *app, size_t bi, const char *experiment_id
 struct view *view_run_new(struct app *app, size_t bi, const char *run_id);
 struct view *view_compare_new(struct app *app, size_t bi, const char *run_a, const char *run_b);
 struct view *view_versions_new(struct app *app, size_t bi, const char *model);
+struct view *view_endpoint_new(struct app *app, size_t bi, const char *endpoint);
+
+/*
+ * Overview: select the row of endpoint `name` of backend bi (name NULL: the
+ * first endpoint row). False when v is not the overview or no row matches.
+ */
+bool view_overview_select_endpoint(struct view *v, size_t bi, const char *name);
 
 #endif

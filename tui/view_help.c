@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "view_drift.h"
 #include "commands.h"
 #include "text.h"
 #include "theme_curses.h"
@@ -14,8 +15,8 @@
 
 const struct view_ops *const view_all[] = {
     &view_overview_ops, &view_experiments_ops, &view_runs_ops,   &view_run_ops,
-    &view_compare_ops,  &view_models_ops,      &view_versions_ops, &view_audit_ops,
-    &view_help_ops,
+    &view_compare_ops,  &view_models_ops,      &view_versions_ops, &view_endpoint_ops,
+    &view_audit_ops,    &view_drift_ops,       &view_help_ops,
 };
 const size_t view_all_count = MD_ARRAY_LEN(view_all);
 

@@ -1,24 +1,32 @@
 /*
  * view_overview.c - the operator's screen: every alias of every registered
- * model on every backend, as a deployed version, with the version's status,
- * the last change and who made it, and how old the data is.
+ * model and every endpoint of every platform in one table: the live
+ * version(s) with their traffic shares, status, error rate and latency
+ * sparklines, the last change and who made it, and how old the data is.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "endpoint.h"
 #include "rollback.h"
 #include "text.h"
 #include "theme_curses.h"
 #include "ui.h"
 #include "widget_table.h"
 
+#define HEALTH_MINUTES 60
+#define SPARK_CELLS 5
+
+enum ov_kind { ROW_ALIAS, ROW_ENDPOINT };
+
 struct ov_row {
+    enum ov_kind kind;
     size_t bi;
-    char *model;
-    char *alias;
-    char *version;
+    char *name;    /* model or endpoint */
+    char *alias;   /* alias rows only */
+    char *version; /* alias rows only */
     int64_t changed_ms; /* 0: unknown */
     char who[64];
 };
@@ -32,14 +40,31 @@ struct overview {
     size_t n_asked;
 };
 
-enum { COL_BACKEND, COL_MODEL, COL_ALIAS, COL_VERSION, COL_STATUS, COL_CHANGED, COL_BY, COL_AGE };
+enum {
+    COL_PLATFORM,
+    COL_NAME,
+    COL_ALIAS,
+    COL_LIVE,
+    COL_STATUS,
+    COL_ERRORS,
+    COL_LATENCY,
+    COL_CHANGED,
+    COL_BY,
+    COL_AGE
+};
 
 static const struct km_entry overview_keys[] = {
-    {{KM_ENTER}, ACT_OPEN, "versions", "open the versions of the selected model", 0},
+    {{KM_ENTER}, ACT_OPEN, "open",
+     "open the selected model's versions, or the selected endpoint's deployments", 0},
     {{'r'}, ACT_ROLLBACK, "rollback",
-     "alias back to its previous version (type model name)",
+     "alias back to its previous version (type model name); endpoint back to its previous "
+     "config or traffic (type endpoint name)",
      KM_MUTATING},
-    {{'u'}, ACT_UNDO, "undo", "reverse the last action (type model name)", KM_MUTATING},
+    {{'w'}, ACT_WEIGHTS, "weights",
+     "shift the selected endpoint's traffic: edit NAME=WEIGHT,... (type endpoint name)",
+     KM_MUTATING},
+    {{'u'}, ACT_UNDO, "undo", "reverse the last action (type model or endpoint name)",
+     KM_MUTATING},
 };
 static const struct km_table overview_km = {"Overview", overview_keys,
                                             MD_ARRAY_LEN(overview_keys)};
@@ -47,11 +72,60 @@ static const struct km_table overview_km = {"Overview", overview_keys,
 /* Status of a version when the versions of its model are loaded, else NULL. */
 static const char *version_status(const struct app *a, const struct ov_row *r)
 {
-    const struct md_version_list *l = md_deck_versions(a->deck, r->bi, r->model);
+    const struct md_version_list *l = md_deck_versions(a->deck, r->bi, r->name);
     for (size_t i = 0; l && i < l->n; i++)
         if (strcmp(l->v[i].version, r->version) == 0)
             return l->v[i].status;
     return NULL;
+}
+
+/* ERRORS and LATENCY of an endpoint row: a sparkline and the last value. */
+static void health_cell(const struct app *a, const struct ov_row *r, enum endpoint_metric m,
+                        char *buf, size_t len, enum md_theme_role *role)
+{
+    struct md_backend_status st;
+    if (!md_deck_backend_status(a->deck, r->bi, &st) || !(st.caps & MD_CAP_HEALTH)) {
+        snprintf(buf, len, "n/a");
+        *role = MD_THEME_DIM;
+        return;
+    }
+    const struct md_health_list *h = md_deck_health(a->deck, r->bi, r->name);
+    if (!h) {
+        snprintf(buf, len, "...");
+        *role = MD_THEME_DIM;
+        return;
+    }
+    endpoint_health_cell(h, "", m, SPARK_CELLS, buf, len);
+    *role = MD_THEME_CHART_1;
+}
+
+static void endpoint_cell(const struct app *a, const struct ov_row *r, size_t col, char *buf,
+                          size_t len, enum md_theme_role *role)
+{
+    const struct md_endpoint *e = md_deck_endpoint(a->deck, r->bi, r->name);
+    if (!e)
+        return;
+    switch (col) {
+    case COL_ALIAS:
+        *role = MD_THEME_DIM;
+        snprintf(buf, len, "%s", "endpoint");
+        break;
+    case COL_LIVE:
+        endpoint_live_text(e, buf, len);
+        break;
+    case COL_STATUS:
+        endpoint_status_text(e->status, buf, len);
+        *role = endpoint_status_role(e->status);
+        break;
+    case COL_ERRORS:
+        health_cell(a, r, ENDPOINT_ERROR_RATE, buf, len, role);
+        break;
+    case COL_LATENCY:
+        health_cell(a, r, ENDPOINT_LATENCY, buf, len, role);
+        break;
+    default:
+        break;
+    }
 }
 
 static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len,
@@ -63,24 +137,12 @@ static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len,
         return;
     const struct ov_row *r = &o->rows[row];
     switch (col) {
-    case COL_BACKEND:
-        snprintf(buf, len, "%s", ui_backend_name(a, r->bi));
-        break;
-    case COL_MODEL:
-        snprintf(buf, len, "%s", r->model);
-        break;
-    case COL_ALIAS:
-        snprintf(buf, len, "@%s", r->alias);
-        break;
-    case COL_VERSION:
-        snprintf(buf, len, "%s", r->version);
-        break;
-    case COL_STATUS: {
-        const char *st = version_status(a, r);
-        snprintf(buf, len, "%s", st ? st : "...");
-        *role = ui_version_status_role(st);
-        break;
-    }
+    case COL_PLATFORM:
+        endpoint_platform(a->deck, r->bi, buf, len);
+        return;
+    case COL_NAME:
+        snprintf(buf, len, "%s", r->name);
+        return;
     case COL_CHANGED:
         if (r->changed_ms > 0) {
             char age[16];
@@ -89,20 +151,33 @@ static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len,
         } else {
             snprintf(buf, len, "-");
         }
-        break;
+        return;
     case COL_BY:
         snprintf(buf, len, "%s", r->who[0] ? r->who : "-");
-        break;
+        return;
     case COL_AGE:
         if (ui_backend_age(a, r->bi, buf, len))
             *role = MD_THEME_STALE;
-        break;
+        return;
     default:
         break;
     }
+    if (r->kind == ROW_ENDPOINT) {
+        endpoint_cell(a, r, col, buf, len, role);
+        return;
+    }
+    if (col == COL_ALIAS) {
+        snprintf(buf, len, "@%s", r->alias);
+    } else if (col == COL_LIVE) {
+        snprintf(buf, len, "%s", r->version);
+    } else if (col == COL_STATUS) {
+        const char *st = version_status(a, r);
+        snprintf(buf, len, "%s", st ? st : "...");
+        *role = ui_version_status_role(st);
+    }
 }
 
-/* Sort "changed" by time and "version" as a number, not by their text. */
+/* Sort "changed" by time and alias versions as numbers, not by their text. */
 static int cmp(void *ctx, size_t a, size_t b, size_t col)
 {
     struct overview *o = ctx;
@@ -112,7 +187,7 @@ static int cmp(void *ctx, size_t a, size_t b, size_t col)
     const struct ov_row *rb = &o->rows[b];
     if (col == COL_CHANGED)
         return ra->changed_ms < rb->changed_ms ? 1 : ra->changed_ms > rb->changed_ms ? -1 : 0;
-    if (col == COL_VERSION) {
+    if (col == COL_LIVE && ra->kind == ROW_ALIAS && rb->kind == ROW_ALIAS) {
         long va = strtol(ra->version, NULL, 10);
         long vb = strtol(rb->version, NULL, 10);
         return va < vb ? -1 : va > vb ? 1 : strcmp(ra->version, rb->version);
@@ -120,6 +195,7 @@ static int cmp(void *ctx, size_t a, size_t b, size_t col)
     char x[256];
     char y[256];
     enum md_theme_role ignore;
+    x[0] = y[0] = 0;
     cell(ctx, a, col, x, sizeof(x), &ignore);
     cell(ctx, b, col, y, sizeof(y), &ignore);
     return strcasecmp(x, y);
@@ -140,7 +216,7 @@ static const struct table_source source = {cell, cmp, row_role};
 static void free_rows(struct overview *o)
 {
     for (size_t i = 0; i < o->n; i++) {
-        free(o->rows[i].model);
+        free(o->rows[i].name);
         free(o->rows[i].alias);
         free(o->rows[i].version);
     }
@@ -165,7 +241,34 @@ static void want_versions(struct overview *o, size_t bi, const char *model)
         md_deck_want_versions(o->base.app->deck, bi, model);
 }
 
-/* Copy the alias rows out of the snapshot (ids, not pointers) and ask for version details. */
+/* Request health only for the endpoint rows on screen (the deck keeps it fresh after). */
+static void want_visible_health(struct overview *o)
+{
+    const struct table *t = &o->table;
+    size_t page = t->page > 0 ? (size_t)t->page : 1;
+    for (size_t i = t->top; i < t->n && i < t->top + page; i++) {
+        const struct ov_row *r = &o->rows[t->idx[i]];
+        if (r->kind == ROW_ENDPOINT)
+            md_deck_want_health(o->base.app->deck, r->bi, r->name, HEALTH_MINUTES);
+    }
+}
+
+static struct ov_row *add_row(struct overview *o, size_t *cap, enum ov_kind kind, size_t bi,
+                              const char *name)
+{
+    if (o->n == *cap) {
+        *cap = *cap ? *cap * 2 : 16;
+        o->rows = md_xrealloc(o->rows, *cap * sizeof(*o->rows));
+    }
+    struct ov_row *r = &o->rows[o->n++];
+    memset(r, 0, sizeof(*r));
+    r->kind = kind;
+    r->bi = bi;
+    r->name = md_xstrdup(name);
+    return r;
+}
+
+/* Copy the rows out of the snapshot (ids, not pointers) and ask for version details. */
 static void rebuild(struct overview *o)
 {
     struct app *a = o->base.app;
@@ -179,23 +282,24 @@ static void rebuild(struct overview *o)
             if (m->n_aliases)
                 want_versions(o, bi, m->name);
             for (size_t k = 0; k < m->n_aliases; k++) {
-                if (o->n == cap) {
-                    cap = cap ? cap * 2 : 16;
-                    o->rows = md_xrealloc(o->rows, cap * sizeof(*o->rows));
-                }
-                struct ov_row *r = &o->rows[o->n++];
-                memset(r, 0, sizeof(*r));
-                r->bi = bi;
-                r->model = md_xstrdup(m->name);
+                struct ov_row *r = add_row(o, &cap, ROW_ALIAS, bi, m->name);
                 r->alias = md_xstrdup(m->aliases[k].alias);
                 r->version = md_xstrdup(m->aliases[k].version);
-                if (!md_deck_alias_last_change(a->deck, bi, r->model, r->alias, &r->changed_ms,
+                if (!md_deck_alias_last_change(a->deck, bi, r->name, r->alias, &r->changed_ms,
                                                r->who, sizeof(r->who)))
                     r->changed_ms = 0;
             }
         }
+        const struct md_endpoint_list *el = md_deck_endpoints(a->deck, bi);
+        for (size_t i = 0; el && i < el->n; i++) {
+            struct ov_row *r = add_row(o, &cap, ROW_ENDPOINT, bi, el->v[i].name);
+            if (!endpoint_last_change(a->deck, bi, &el->v[i], &r->changed_ms, r->who,
+                                      sizeof(r->who)))
+                r->changed_ms = 0;
+        }
     }
     table_rebuild(&o->table, o->n);
+    want_visible_health(o);
     o->base.dirty = true;
 }
 
@@ -205,14 +309,17 @@ static struct view *create(struct app *a)
     o->base.ops = &view_overview_ops;
     o->base.app = a;
     table_init(&o->table, &source, o);
-    table_add_col(&o->table, "BACKEND", 10, 0);
-    table_add_col(&o->table, "MODEL", 16, TABLE_FLEX);
-    table_add_col(&o->table, "ALIAS", 12, 0);
-    table_add_col(&o->table, "VERSION", 7, TABLE_RIGHT);
+    /* Under 134 columns BY, then PLATFORM, give way: LIVE keeps room for a two-way split. */
+    table_add_col(&o->table, "PLATFORM", 9, TABLE_OPTIONAL);
+    table_add_col(&o->table, "MODEL/ENDPOINT", 17, 0);
+    table_add_col(&o->table, "ALIAS", 11, 0);
+    table_add_col(&o->table, "LIVE", 28, TABLE_FLEX);
     table_add_col(&o->table, "STATUS", 12, 0);
-    table_add_col(&o->table, "CHANGED", 9, TABLE_RIGHT);
-    table_add_col(&o->table, "BY", 16, 0);
-    table_add_col(&o->table, "DATA AGE", 10, TABLE_RIGHT);
+    table_add_col(&o->table, "ERRORS", 10, 0);
+    table_add_col(&o->table, "LATENCY", 10, 0);
+    table_add_col(&o->table, "CHANGED", 7, TABLE_RIGHT);
+    table_add_col(&o->table, "BY", 12, TABLE_OPTIONAL);
+    table_add_col(&o->table, "DATA AGE", 9, TABLE_RIGHT);
     rebuild(o);
     return &o->base;
 }
@@ -233,39 +340,60 @@ static void draw(struct view *v, WINDOW *w)
     struct overview *o = (struct overview *)v;
     const char *empty = md_deck_pending(v->app->deck)
                             ? "loading..."
-                            : "no model has an alias yet (:models lists every registered model)";
-    ui_draw_table_screen(v->app, w, &o->table, "Overview: deployed versions (model aliases)", ~0ul,
-                         empty);
+                            : "no endpoint and no model alias yet (:models lists every model)";
+    ui_draw_table_screen(v->app, w, &o->table,
+                         "Overview: deployed versions (model aliases and endpoints)", ~0ul, empty);
 }
 
 static unsigned key(struct view *v, enum km_action act)
 {
     struct overview *o = (struct overview *)v;
     size_t row;
-    bool have = table_selected(&o->table, &row) && row < o->n;
+    const struct ov_row *r = table_selected(&o->table, &row) && row < o->n ? &o->rows[row] : NULL;
+    bool ep = r && r->kind == ROW_ENDPOINT;
     switch (act) {
     case ACT_OPEN:
-        if (have)
-            ui_push(v->app, view_versions_new(v->app, o->rows[row].bi, o->rows[row].model));
+        if (ep)
+            ui_push(v->app, view_endpoint_new(v->app, r->bi, r->name));
+        else if (r)
+            ui_push(v->app, view_versions_new(v->app, r->bi, r->name));
         return REACT_HANDLED | REACT_REDRAW;
     case ACT_ROLLBACK:
-        if (!have) {
-            ui_status(v->app, MD_THEME_DIM, "select an alias to roll back");
+        if (!r) {
+            ui_status(v->app, MD_THEME_DIM, "select an alias or an endpoint to roll back");
             return REACT_HANDLED | REACT_REDRAW;
         }
-        return rollback_alias(v->app, o->rows[row].bi, o->rows[row].model, o->rows[row].alias);
+        return ep ? rollback_endpoint(v->app, r->bi, r->name)
+                  : rollback_alias(v->app, r->bi, r->name, r->alias);
+    case ACT_WEIGHTS:
+        if (!ep) {
+            ui_status(v->app, MD_THEME_DIM, "select an endpoint to shift its traffic");
+            return REACT_HANDLED | REACT_REDRAW;
+        }
+        return rollback_weights_prompt(v->app, r->bi, r->name);
     case ACT_UNDO:
         return rollback_undo(v->app);
-    default:
-        return table_key(&o->table, act);
+    default: {
+        unsigned res = table_key(&o->table, act);
+        if (res)
+            want_visible_health(o);
+        return res;
+    }
     }
 }
 
 static void on_change(struct view *v, unsigned mask)
 {
-    if (mask & (MD_CHANGED_MODELS | MD_CHANGED_VERSIONS | MD_CHANGED_BACKENDS |
-                MD_CHANGED_AUDIT | MD_CHANGED_ACTION))
-        rebuild((struct overview *)v);
+    struct overview *o = (struct overview *)v;
+    /* Rows (and their last change, read from the store) only move with the lists and
+     * the audit log; every reply also says BACKENDS, which only needs a redraw. */
+    if (mask & (MD_CHANGED_MODELS | MD_CHANGED_VERSIONS | MD_CHANGED_AUDIT | MD_CHANGED_ACTION |
+                MD_CHANGED_ENDPOINTS)) {
+        rebuild(o);
+    } else if (mask & (MD_CHANGED_BACKENDS | MD_CHANGED_HEALTH)) {
+        want_visible_health(o);
+        v->dirty = true;
+    }
 }
 
 static struct table *table(struct view *v)
@@ -273,9 +401,26 @@ static struct table *table(struct view *v)
     return &((struct overview *)v)->table;
 }
 
+bool view_overview_select_endpoint(struct view *v, size_t bi, const char *name)
+{
+    struct overview *o = (struct overview *)v;
+    if (v->ops != &view_overview_ops)
+        return false;
+    for (size_t i = 0; i < o->table.n; i++) {
+        const struct ov_row *r = &o->rows[o->table.idx[i]];
+        if (r->kind == ROW_ENDPOINT && (!name || (r->bi == bi && strcmp(r->name, name) == 0))) {
+            o->table.sel = i;
+            v->dirty = true;
+            want_visible_health(o);
+            return true;
+        }
+    }
+    return false;
+}
+
 const struct view_ops view_overview_ops = {
     .name = "overview",
-    .title = "Overview (deployed versions)",
+    .title = "Overview (deployed versions and endpoints)",
     .keys = &overview_km,
     .table_nav = true,
     .create = create,

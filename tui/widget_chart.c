@@ -190,3 +190,53 @@ void sparkline_draw(WINDOW *w, int y, int x, int width, const struct md_metric_p
         }
     }
 }
+
+void sparkline_text(const double *v, size_t n, int cells, bool from_zero, char *buf, size_t len)
+{
+    static const char *const ascii_levels = "_.:-=+*#"; /* a zero line stays visible */
+    double lo = 0;
+    double hi = 0;
+    bool any = false;
+    buf[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(v[i]))
+            continue;
+        if (!any || v[i] < lo)
+            lo = v[i];
+        if (!any || v[i] > hi)
+            hi = v[i];
+        any = true;
+    }
+    if (!any || cells <= 0 || len == 0)
+        return;
+    if (from_zero && lo > 0)
+        lo = 0;
+    int k = (size_t)cells < n ? cells : (int)n;
+    size_t off = 0;
+    for (int i = 0; i < k; i++) {
+        size_t at = (size_t)(((double)(i + 1) / k) * (double)n) - 1;
+        double x = v[at < n ? at : n - 1];
+        int level = 0;
+        if (isfinite(x) && hi > lo)
+            level = (int)lround((x - lo) / (hi - lo) * 7);
+        else if (isfinite(x) && !from_zero)
+            level = 3; /* flat and not anchored at zero: the middle */
+        level = level < 0 ? 0 : level > 7 ? 7 : level;
+        char cell[8];
+        if (text_ascii()) {
+            cell[0] = ascii_levels[level];
+            cell[1] = 0;
+        } else {
+            /* U+2581 + level in UTF-8: E2 96 81.. */
+            cell[0] = (char)0xe2;
+            cell[1] = (char)0x96;
+            cell[2] = (char)(0x81 + level);
+            cell[3] = 0;
+        }
+        size_t cl = strlen(cell);
+        if (off + cl >= len)
+            break;
+        memcpy(buf + off, cell, cl + 1);
+        off += cl;
+    }
+}

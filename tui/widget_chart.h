@@ -21,5 +21,12 @@ void chart_draw(WINDOW *w, int y, int x, int h, int width, const struct md_metri
 /* Values squeezed into `width` cells. */
 void sparkline_draw(WINDOW *w, int y, int x, int width, const struct md_metric_point *pts,
                     size_t n, attr_t a);
+/*
+ * The same sparkline as text for a table cell: at most `cells` cells of block
+ * eighths (ASCII levels in ASCII mode) into buf. from_zero: the scale starts
+ * at 0 (rates and counts), so a flat zero line sits at the bottom. "" when
+ * there is no finite value.
+ */
+void sparkline_text(const double *v, size_t n, int cells, bool from_zero, char *buf, size_t len);
 
 #endif

@@ -24,6 +24,12 @@ void cmdline_open(struct cmdline *c, enum cmdline_mode mode, const char *initial
         c->len = sizeof(c->buf) - 1;
 }
 
+void cmdline_open_prompt(struct cmdline *c, const char *prompt, const char *initial)
+{
+    cmdline_open(c, CMDLINE_PROMPT, initial);
+    snprintf(c->prompt, sizeof(c->prompt), "%s", prompt);
+}
+
 void cmdline_close(struct cmdline *c)
 {
     memset(c, 0, sizeof(*c));
@@ -158,7 +164,9 @@ enum cmdline_result cmdline_key(struct cmdline *c, int key, cmdline_complete_fn 
 
 void cmdline_draw(const struct cmdline *c, WINDOW *w, int y, int width)
 {
-    const char *prompt = c->mode == CMDLINE_FILTER ? "/" : ":";
+    const char *prompt = c->mode == CMDLINE_FILTER   ? "/"
+                         : c->mode == CMDLINE_PROMPT ? c->prompt
+                                                     : ":";
     attr_t a = ui_attr(MD_THEME_NORMAL);
     int x = text_put(w, y, 0, width, prompt, a | A_BOLD, 0);
     int tw = text_width(c->buf);

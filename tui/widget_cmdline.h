@@ -10,7 +10,8 @@
 
 #include "curses_inc.h"
 
-enum cmdline_mode { CMDLINE_OFF = 0, CMDLINE_COMMAND, CMDLINE_FILTER };
+/* PROMPT: a line for a view (the weights of an endpoint), with its own prompt text. */
+enum cmdline_mode { CMDLINE_OFF = 0, CMDLINE_COMMAND, CMDLINE_FILTER, CMDLINE_PROMPT };
 
 enum cmdline_result {
     CMDLINE_NOOP = 0, /* nothing changed */
@@ -36,9 +37,12 @@ struct cmdline {
     size_t tab_next;
     bool tabbing;
     char hint[256]; /* candidates shown after a Tab */
+    char prompt[128]; /* CMDLINE_PROMPT: shown before the input */
 };
 
 void cmdline_open(struct cmdline *c, enum cmdline_mode mode, const char *initial);
+/* A CMDLINE_PROMPT line: `prompt` before the text, which starts as `initial`. */
+void cmdline_open_prompt(struct cmdline *c, const char *prompt, const char *initial);
 void cmdline_close(struct cmdline *c);
 enum cmdline_result cmdline_key(struct cmdline *c, int key, cmdline_complete_fn complete,
                                 void *ud);

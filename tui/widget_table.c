@@ -267,8 +267,9 @@ unsigned table_key(struct table *t, enum km_action act)
 }
 
 /*
- * Column widths for the given total: the flexible column takes what is left;
- * when the columns do not fit, the widest ones give up a cell at a time.
+ * Column widths for the given total: optional columns give way first (the
+ * rightmost one first, width -1 = hidden), then the widest columns give up a
+ * cell at a time; the flexible column takes what is left.
  */
 static void layout_cols(const struct table *t, size_t ncols, int width, int *w)
 {
@@ -279,6 +280,12 @@ static void layout_cols(const struct table *t, size_t ncols, int width, int *w)
         used += w[c] + (c ? 1 : 0);
         if ((t->cols[c].flags & TABLE_FLEX) && flex < 0)
             flex = (int)c;
+    }
+    for (size_t c = ncols; c-- > 0 && used > width;) {
+        if (t->cols[c].flags & TABLE_OPTIONAL) {
+            used -= w[c] + 1;
+            w[c] = -1;
+        }
     }
     if (flex >= 0 && used < width)
         w[flex] += width - used;
@@ -305,6 +312,8 @@ void table_draw(struct table *t, WINDOW *w, int y, int x, int h, int width)
     text_fill(w, y, x, width, ha);
     int cx = x;
     for (size_t c = 0; c < ncols && cx < x + width; c++) {
+        if (cw[c] < 0)
+            continue;
         int room = x + width - cx;
         int cell = cw[c] < room ? cw[c] : room;
         unsigned align = t->cols[c].flags & TABLE_RIGHT ? TEXT_RIGHT : 0;
@@ -338,6 +347,8 @@ void table_draw(struct table *t, WINDOW *w, int y, int x, int h, int width)
         text_fill(w, ry, x, width, rowa);
         cx = x;
         for (size_t c = 0; c < ncols && cx < x + width; c++) {
+            if (cw[c] < 0)
+                continue;
             char buf[CELL_MAX];
             enum md_theme_role role;
             cell_text(t, row, c, buf, sizeof(buf), &role);

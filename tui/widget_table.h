@@ -19,6 +19,7 @@ enum table_col_flags {
     TABLE_RIGHT = 1 << 0,  /* right-aligned (numbers) */
     TABLE_FLEX = 1 << 1,   /* takes the width left over */
     TABLE_NOSORT = 1 << 2, /* skipped by the sort keys */
+    TABLE_OPTIONAL = 1 << 3, /* hidden when the table is too narrow (rightmost first) */
 };
 
 struct table_col {

@@ -1,0 +1,53 @@
+/*
+ * endpoint.h - what the Overview and the endpoint screen say about an
+ * endpoint: its status as glyph + word (readable without colour), the live
+ * versions with their traffic shares, health as sparkline cells, and who
+ * changed it last. Everything here reads the deck; nothing draws.
+ */
+#ifndef MLDECK_TUI_ENDPOINT_H
+#define MLDECK_TUI_ENDPOINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mldeck/deck.h"
+#include "mldeck/theme.h"
+
+/* Health cells: the four platform metrics, and the error rate (4xx+5xx)/invocations. */
+enum endpoint_metric {
+    ENDPOINT_INVOCATIONS = MD_HEALTH_INVOCATIONS,
+    ENDPOINT_4XX = MD_HEALTH_4XX,
+    ENDPOINT_5XX = MD_HEALTH_5XX,
+    ENDPOINT_LATENCY = MD_HEALTH_LATENCY_US,
+    ENDPOINT_ERROR_RATE,
+};
+
+/* Role of an endpoint or deployment status: InService/Succeeded ok, Failed fail, moving warn. */
+enum md_theme_role endpoint_status_role(const char *status);
+/* "● InService", "↻ Updating", "↺ RollingBack", "✖ Failed" (ASCII "+ ", "~ ", "< ", "x "). */
+void endpoint_status_text(const char *status, char *buf, size_t len);
+/*
+ * The versions that take traffic with their shares: "churn v3 90% · churn v4 10%"
+ * (model, version, share of each deployment with a share > 0), "no traffic" when none.
+ */
+void endpoint_live_text(const struct md_endpoint *e, char *buf, size_t len);
+/* The current weights as a spec for md_action_plan_weights(): "blue=90,green=10". */
+void endpoint_weights_spec(const struct md_endpoint *e, char *buf, size_t len);
+/*
+ * A sparkline of `cells` cells and the last value ("▁▂▃▅▇ 0.3%", "▃▃▄▂▁ 45ms") of one
+ * metric of `deployment` ("" for the whole endpoint); "" when the series is absent.
+ */
+void endpoint_health_cell(const struct md_health_list *h, const char *deployment,
+                          enum endpoint_metric m, int cells, char *buf, size_t len);
+/*
+ * When the endpoint last changed and who did it: the newest successful action in
+ * the audit log (endpoint:NAME or endpoint:NAME#traffic), a change mldeck observed
+ * ("(observed)"), or the platform's last-modified time (who ""). False when unknown.
+ */
+bool endpoint_last_change(md_deck *d, size_t bi, const struct md_endpoint *e, int64_t *when_ms,
+                          char *who, size_t who_len);
+/* The platform column: the backend kind, or its name when two backends share the kind. */
+void endpoint_platform(const md_deck *d, size_t bi, char *buf, size_t len);
+
+#endif
