@@ -24,6 +24,8 @@ static const char *const kind_names[MD_ACTION_KIND_COUNT] = {
     [MD_ACTION_ENDPOINT_UNDO] = "endpoint-undo",
     [MD_ACTION_WEIGHTS_SET] = "weights-set",
     [MD_ACTION_WEIGHTS_UNDO] = "weights-undo",
+    [MD_ACTION_APPROVAL_SET] = "approval-set",
+    [MD_ACTION_APPROVAL_UNDO] = "approval-undo",
 };
 
 const char *md_action_kind_str(enum md_action_kind k)
@@ -54,6 +56,11 @@ bool action_is_weights(enum md_action_kind k)
     return k == MD_ACTION_WEIGHTS_SET || k == MD_ACTION_WEIGHTS_UNDO;
 }
 
+bool action_is_approval(enum md_action_kind k)
+{
+    return k == MD_ACTION_APPROVAL_SET || k == MD_ACTION_APPROVAL_UNDO;
+}
+
 void md_plan_release(struct md_plan *p)
 {
     if (!p)
@@ -63,6 +70,7 @@ void md_plan_release(struct md_plan *p)
     free(p->model);
     free(p->alias);
     free(p->endpoint);
+    free(p->version);
     free(p->from);
     free(p->to);
     free(p->confirm_text);
@@ -83,6 +91,7 @@ static void plan_copy(struct md_plan *dst, const struct md_plan *src)
     dst->model = dup_or_null(src->model);
     dst->alias = dup_or_null(src->alias);
     dst->endpoint = dup_or_null(src->endpoint);
+    dst->version = dup_or_null(src->version);
     dst->from = md_xstrdup0(src->from);
     dst->to = md_xstrdup0(src->to);
     dst->confirm_text = md_xstrdup0(src->confirm_text);
@@ -122,6 +131,8 @@ static void verify(md_deck *d)
     a->next_poll_mono = 0;
     if (action_is_alias(a->plan.kind))
         be->ops->get_alias(be, a->plan.model, a->plan.alias, on_verified, d);
+    else if (action_is_approval(a->plan.kind))
+        be->ops->list_versions(be, a->plan.model, NULL, 1000, on_verified, d);
     else
         be->ops->get_endpoint(be, a->plan.endpoint, on_verified, d);
     deck_changed(d, MD_CHANGED_ACTION);
@@ -225,11 +236,40 @@ static void verified_endpoint(md_deck *d, struct md_result *r)
     free(now);
 }
 
+/* The stage (approval status) of one version in a versions reply, or NULL. */
+static const char *version_stage(const struct md_result *r, const char *version)
+{
+    for (size_t i = 0; r->status == MD_OK && i < r->versions.n; i++)
+        if (!strcmp(r->versions.v[i].version, version))
+            return r->versions.v[i].stage;
+    return NULL;
+}
+
+static void verified_approval(md_deck *d, struct md_result *r)
+{
+    struct action_slot *a = &d->action;
+    const char *now = version_stage(r, a->plan.version);
+    char msg[256];
+    if (now && !strcmp(now, a->plan.to)) {
+        snprintf(msg, sizeof(msg), "%s: %s -> %s", a->plan.target, a->plan.from, a->plan.to);
+        finish(d, MD_ACTION_DONE, "ok", msg);
+        md_deck_want_versions(d, a->plan.backend, a->plan.model);
+    } else if (a->verify_tries < VERIFY_TRIES) {
+        verify(d);
+    } else {
+        snprintf(msg, sizeof(msg), "version %s of '%s' is %s, not %s after the change",
+                 a->plan.version, a->plan.model, now ? now : "(unreadable)", a->plan.to);
+        finish(d, MD_ACTION_FAILED, now ? "failed" : "unknown", msg);
+    }
+}
+
 static void on_verified(struct md_result *r, void *ud)
 {
     md_deck *d = ud;
     if (action_is_alias(d->action.plan.kind))
         verified_alias(d, r);
+    else if (action_is_approval(d->action.plan.kind))
+        verified_approval(d, r);
     else
         verified_endpoint(d, r);
     md_result_release(r);
@@ -264,6 +304,12 @@ static bool dispatch(md_deck *d, struct md_backend *be, const struct md_plan *p,
         if (!ops->set_alias || !ops->get_alias)
             return false;
         ops->set_alias(be, p->model, p->alias, p->to, on_changed, d);
+        return true;
+    }
+    if (action_is_approval(p->kind)) {
+        if (!ops->set_approval || !ops->list_versions)
+            return false;
+        ops->set_approval(be, p->model, p->version, p->to, on_changed, d);
         return true;
     }
     if (!ops->get_endpoint)
@@ -367,7 +413,10 @@ static void on_settled(struct md_result *r, void *ud)
 {
     struct settle *s = ud;
     char *now = NULL;
-    if (r->status == MD_OK && action_is_alias(s->plan.kind) && r->versions.n)
+    if (action_is_approval(s->plan.kind)) {
+        const char *st = version_stage(r, s->plan.version);
+        now = st ? md_xstrdup(st) : NULL;
+    } else if (r->status == MD_OK && action_is_alias(s->plan.kind) && r->versions.n)
         now = md_xstrdup(r->versions.v[0].version);
     else if (r->status == MD_OK && !action_is_alias(s->plan.kind) && r->endpoints.n == 1)
         now = endpoint_value(&s->plan, &r->endpoints.v[0]);
@@ -408,8 +457,13 @@ void md_action_settle_unfinished(md_deck *d)
         s->plan.from = md_xstrdup(s->e.before);
         s->plan.to = md_xstrdup(s->e.after);
         const char *at = strrchr(s->e.target, '@');
+        const char *hashv = strrchr(s->e.target, '#');
         bool ok = false;
-        if (action_is_alias(k) && at && be->ops->get_alias) {
+        if (action_is_approval(k) && hashv && be->ops->list_versions) {
+            s->plan.model = md_xasprintf("%.*s", (int)(hashv - s->e.target), s->e.target);
+            s->plan.version = md_xstrdup(hashv + 1);
+            ok = true;
+        } else if (action_is_alias(k) && at && be->ops->get_alias) {
             s->plan.model = md_xasprintf("%.*s", (int)(at - s->e.target), s->e.target);
             s->plan.alias = md_xstrdup(at + 1);
             ok = true;
@@ -427,7 +481,9 @@ void md_action_settle_unfinished(md_deck *d)
         }
         s->next = d->action.settles;
         d->action.settles = s;
-        if (s->plan.alias)
+        if (s->plan.version)
+            be->ops->list_versions(be, s->plan.model, NULL, 1000, on_settled, s);
+        else if (s->plan.alias)
             be->ops->get_alias(be, s->plan.model, s->plan.alias, on_settled, s);
         else
             be->ops->get_endpoint(be, s->plan.endpoint, on_settled, s);

@@ -15,6 +15,7 @@ enum md_action_kind action_kind_parse(const char *name);
 bool action_is_alias(enum md_action_kind k);
 bool action_is_config(enum md_action_kind k);
 bool action_is_weights(enum md_action_kind k);
+bool action_is_approval(enum md_action_kind k);
 /*
  * Parse "a=1,b=2" into weights for the endpoint's deployments, in the
  * endpoint's order; deployments not named keep `keep` weights (current).

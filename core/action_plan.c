@@ -287,6 +287,57 @@ fail:
     return st;
 }
 
+static const char *const approval_statuses[] = {"Approved", "Rejected", "PendingManualApproval"};
+
+md_status md_action_plan_approval(md_deck *d, size_t bi, const char *model, const char *version,
+                                  const char *status, struct md_plan *out, struct md_err *err)
+{
+    char target[512];
+    snprintf(target, sizeof(target), "%s#%s", model, version);
+    md_status st = plan_init(d, bi, MD_ACTION_APPROVAL_SET, target, model, out, err);
+    if (st)
+        return st;
+    struct md_backend *be = d->backends[bi].be;
+    out->model = md_xstrdup(model);
+    out->version = md_xstrdup(version);
+    bool known = false;
+    for (size_t i = 0; i < MD_ARRAY_LEN(approval_statuses) && status; i++)
+        known |= !strcmp(status, approval_statuses[i]);
+    const struct md_version_list *vl = md_deck_versions(d, bi, model);
+    const struct md_model_version *v = NULL;
+    for (size_t i = 0; vl && i < vl->n && !v; i++)
+        if (!strcmp(vl->v[i].version, version))
+            v = &vl->v[i];
+    if (!be->ops->set_approval)
+        st = md_err_set(err, MD_ERR_UNSUPPORTED, "backend '%s' has no approval status", be->name);
+    else if (!known)
+        st = md_err_set(err, MD_ERR_INVALID,
+                        "approval status '%s' is not Approved, Rejected or PendingManualApproval",
+                        status ? status : "");
+    else if (!v)
+        st = md_err_set(err, MD_ERR_NOT_FOUND, "model '%s' has no version %s", model, version);
+    else if (!strcmp(v->stage, status))
+        st = md_err_set(err, MD_ERR_INVALID, "version %s of '%s' is already %s", version, model,
+                        status);
+    if (st) {
+        md_plan_release(out);
+        return st;
+    }
+    out->from = md_xstrdup(v->stage);
+    out->to = md_xstrdup(status);
+    struct md_buf b;
+    md_buf_init(&b, 4096);
+    md_buf_addf(&b, "action   %s\n", md_action_kind_str(out->kind));
+    md_buf_addf(&b, "backend  %s (%s)\n", be->name, md_backend_kind_str(d->backends[bi].conf->kind));
+    md_buf_addf(&b, "model    %s\n", model);
+    md_buf_adds(&b, "version  ");
+    describe_version(&b, d, bi, model, version);
+    md_buf_addf(&b, "\nstatus   %s -> %s", out->from, out->to);
+    md_buf_addf(&b, "\nundo     set version %s back to %s", version, out->from);
+    out->summary = md_buf_detach(&b, NULL);
+    return MD_OK;
+}
+
 md_status md_action_plan_undo(md_deck *d, struct md_plan *out, struct md_err *err)
 {
     memset(out, 0, sizeof(*out));
@@ -302,6 +353,17 @@ md_status md_action_plan_undo(md_deck *d, struct md_plan *out, struct md_err *er
         if (k == MD_ACTION_KIND_COUNT || bi < 0)
             continue;
         md_status st;
+        if (action_is_approval(k)) {
+            const char *hash = strrchr(e->target, '#');
+            if (!hash)
+                continue;
+            char *model = md_xasprintf("%.*s", (int)(hash - e->target), e->target);
+            st = md_action_plan_approval(d, (size_t)bi, model, hash + 1, e->before, out, err);
+            if (!st)
+                out->kind = MD_ACTION_APPROVAL_UNDO;
+            free(model);
+            return st;
+        }
         if (action_is_alias(k)) {
             const char *at = strrchr(e->target, '@');
             if (!at)

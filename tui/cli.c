@@ -452,15 +452,83 @@ static int cmd_rollback(const struct cli_global *g, int argc, char **argv)
     return rc;
 }
 
+/* mldeck approve MODEL VERSION --status S: a SageMaker model package's approval. */
+static int cmd_approve(const struct cli_global *g, int argc, char **argv)
+{
+    const char *pos[2] = {NULL, NULL};
+    int npos = 0;
+    const char *status = NULL, *backend = NULL;
+    bool yes = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--yes") || !strcmp(a, "-y"))
+            yes = true;
+        else if (!strcmp(a, "--status") && i + 1 < argc)
+            status = argv[++i];
+        else if (!strcmp(a, "--backend") && i + 1 < argc)
+            backend = argv[++i];
+        else if (a[0] != '-' && npos < 2)
+            pos[npos++] = scrub(argv[i]);
+        else
+            npos = 3;
+    }
+    if (npos != 2 || !status) {
+        fputs("usage: mldeck approve MODEL VERSION --status Approved|Rejected|"
+              "PendingManualApproval [--yes] [--backend NAME]\n",
+              stderr);
+        return CLI_USAGE;
+    }
+    md_deck *d = NULL;
+    int rc = open_deck(g, false, &d);
+    if (rc)
+        return rc;
+    size_t lo, hi;
+    rc = backend_range(d, backend, &lo, &hi);
+    if (!rc) {
+        md_action_settle_unfinished(d);
+        rc = refresh_and_wait(d, lo, hi);
+    }
+    size_t bi = lo;
+    while (!rc && bi < hi && !md_deck_model(d, bi, pos[0]))
+        bi++;
+    if (!rc && bi == hi) {
+        cli_err("no model '%s'", pos[0]);
+        rc = CLI_ERROR;
+    }
+    struct md_plan plan;
+    memset(&plan, 0, sizeof(plan));
+    if (!rc) {
+        md_deck_want_versions(d, bi, pos[0]);
+        md_deck_settle(d, WAIT_MS);
+        md_deck_run(d);
+        struct md_err err = MD_ERR_INIT;
+        if (md_action_plan_approval(d, bi, pos[0], pos[1], status, &plan, &err)) {
+            cli_err("%s", err.msg);
+            rc = err.code == MD_ERR_READ_ONLY ? CLI_REFUSED : CLI_ERROR;
+        }
+    }
+    if (!rc) {
+        print_summary(plan.summary);
+        char *typed = yes ? md_xstrdup(plan.confirm_text) : read_confirmation(&plan);
+        rc = run_action(d, &plan, typed);
+        free(typed);
+    }
+    md_plan_release(&plan);
+    md_deck_free(d);
+    return rc;
+}
+
 int cli_main(const struct cli_global *g, int argc, char **argv)
 {
     if (!strcmp(argv[0], "get"))
         return cmd_get(g, argc, argv);
     if (!strcmp(argv[0], "drift"))
         return cli_drift(g, argc, argv);
+    if (!strcmp(argv[0], "approve"))
+        return cmd_approve(g, argc, argv);
     if (!strcmp(argv[0], "rollback"))
         return cmd_rollback(g, argc, argv);
 
-    cli_err("unknown command '%s' (try: get, rollback, drift, --help)", argv[0]);
+    cli_err("unknown command '%s' (try: get, rollback, approve, drift, --help)", argv[0]);
     return CLI_USAGE;
 }

@@ -44,6 +44,7 @@ static void usage(FILE *f)
           "       mldeck [options] rollback alias MODEL ALIAS [--to VERSION] [--yes]\n"
           "       mldeck [options] rollback endpoint NAME [--to CONFIG] [--yes]\n"
           "       mldeck [options] rollback traffic ENDPOINT [--set NAME=W,...] [--yes]\n"
+          "       mldeck [options] approve MODEL VERSION --status Approved|Rejected [--yes]\n"
           "       mldeck [options] drift --reference FILE --current FILE|DIR [--json]\n"
           "\n"
           "options:\n"

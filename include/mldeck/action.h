@@ -27,12 +27,14 @@ enum md_action_kind {
     MD_ACTION_ENDPOINT_UNDO,
     MD_ACTION_WEIGHTS_SET,       /* shift traffic between deployments */
     MD_ACTION_WEIGHTS_UNDO,
+    MD_ACTION_APPROVAL_SET,      /* approve / reject a model version (SageMaker package) */
+    MD_ACTION_APPROVAL_UNDO,
     MD_ACTION_KIND_COUNT
 };
 
 /*
  * What an action changes. For alias actions `model` and `alias` are set; for
- * endpoint actions `endpoint`. `from` and `to` are what the target holds now
+ * endpoint actions `endpoint`; for approval actions `model` and `version`. `from` and `to` are what the target holds now
  * and after: a version, an endpoint config name, or a weights map written
  * "blue=90,green=10" (every deployment named, in the endpoint's order).
  */
@@ -44,6 +46,7 @@ struct md_plan {
     char *model;
     char *alias;
     char *endpoint;
+    char *version; /* approval actions */
     char *from;
     char *to;
     char *confirm_text; /* what the operator types: the model or endpoint name */
@@ -83,6 +86,16 @@ md_status md_action_plan_endpoint_rollback(md_deck *d, size_t bi, const char *en
  */
 md_status md_action_plan_weights(md_deck *d, size_t bi, const char *endpoint, const char *spec,
                                  struct md_plan *out, struct md_err *err);
+
+/*
+ * Plan setting the approval status of one model version (a SageMaker model
+ * package): `status` is Approved, Rejected or PendingManualApproval. The
+ * versions of the model must have been loaded (md_deck_want_versions), as the
+ * current status is the plan's "from". MD_ERR_INVALID for an unknown status
+ * or one the version already has.
+ */
+md_status md_action_plan_approval(md_deck *d, size_t bi, const char *model, const char *version,
+                                  const char *status, struct md_plan *out, struct md_err *err);
 
 /*
  * Plan the reverse of the newest finished, successful action in the audit log

@@ -722,3 +722,50 @@ def test_killed_endpoint_rollback_is_settled_on_next_start(moto, tmp_path):
            if e["phase"] == "finished" and e["target"] == "endpoint:churn-prod"]
     assert fin and fin[0]["outcome"] == "ok", fin
     assert now in fin[0]["message"]
+
+
+def _package_status(moto_srv, group, n):
+    sm = sm_client(moto_srv)
+    pkgs = sm.list_model_packages(ModelPackageGroupName=group)["ModelPackageSummaryList"]
+    for p in pkgs:
+        if p["ModelPackageVersion"] == n:
+            return sm.describe_model_package(ModelPackageName=p["ModelPackageArn"])[
+                "ModelApprovalStatus"]
+    raise AssertionError(f"no version {n} of {group}")
+
+
+def test_approve_and_reject_a_model_package_with_audit(moto, tmp_path):
+    """approve MODEL VERSION --status: plan, typed confirmation, UpdateModelPackage, verified
+    by re-reading, audited; the reverse puts it back."""
+    assert _package_status(moto, "churn-models", 2) == "PendingManualApproval"
+    cp = run_mldeck(moto, tmp_path, "approve", "churn-models", "2", "--status", "Approved",
+                    "--yes")
+    assert cp.returncode == 0, cp.stderr
+    assert "PendingManualApproval -> Approved" in cp.stdout
+    assert _package_status(moto, "churn-models", 2) == "Approved"
+    cp = run_mldeck(moto, tmp_path, "get", "audit", "--json")
+    fin = [e for e in json.loads(cp.stdout) if e["phase"] == "finished"]
+    assert fin[0]["action"] == "approval-set" and fin[0]["outcome"] == "ok"
+    assert fin[0]["target"] == "churn-models#2"
+    # the wrong confirmation is refused and changes nothing
+    wrong = subprocess.run(
+        [mldeck_bin(), "--config", str(tmp_path / "config.yaml"), "--state",
+         str(tmp_path / "state.db"), "approve", "churn-models", "2", "--status", "Rejected"],
+        input="churn\n", env=key_env(tmp_path / "home"), capture_output=True, text=True,
+        timeout=120)
+    assert wrong.returncode == 3, wrong.stderr
+    assert _package_status(moto, "churn-models", 2) == "Approved"
+    cp = run_mldeck(moto, tmp_path, "approve", "churn-models", "2", "--status",
+                    "PendingManualApproval", "--yes")
+    assert cp.returncode == 0, cp.stderr
+    assert _package_status(moto, "churn-models", 2) == "PendingManualApproval"
+
+
+def test_approval_refused_in_read_only_without_a_write(moto, tmp_path):
+    since = len(moto.requests())
+    cp = run_mldeck(moto, tmp_path, "--read-only", "approve", "churn-models", "2", "--status",
+                    "Approved", "--yes")
+    assert cp.returncode == 3
+    assert "read-only" in cp.stderr
+    assert moto.mutations(since) == []
+    assert _package_status(moto, "churn-models", 2) == "PendingManualApproval"
