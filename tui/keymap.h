@@ -44,6 +44,8 @@ enum km_action {
     ACT_PREV_METRIC,
     ACT_DIFF_ONLY,
     ACT_WEIGHTS,
+    ACT_APPROVE,
+    ACT_REJECT,
 };
 
 enum km_flags {

@@ -157,6 +157,23 @@ unsigned rollback_weights_submit(struct app *a, const char *spec)
     return open_dialog(a, title);
 }
 
+unsigned rollback_approval(struct app *a, size_t bi, const char *model, const char *version,
+                           const char *status)
+{
+    struct md_err err = MD_ERR_INIT;
+    rollback_close(a);
+    md_status st = md_action_plan_approval(a->deck, bi, model, version, status, &a->plan, &err);
+    if (st != MD_OK) {
+        refused(a, st, &err);
+        return REACT_HANDLED | REACT_REDRAW;
+    }
+    a->have_plan = true;
+    char title[256];
+    snprintf(title, sizeof(title), "Set %s: %s -> %s", plan_target(&a->plan), nz(a->plan.from),
+             nz(a->plan.to));
+    return open_dialog(a, title);
+}
+
 unsigned rollback_undo(struct app *a)
 {
     struct md_err err = MD_ERR_INIT;

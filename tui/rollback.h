@@ -25,6 +25,9 @@ unsigned rollback_endpoint(struct app *a, size_t bi, const char *endpoint);
 unsigned rollback_weights_prompt(struct app *a, size_t bi, const char *endpoint);
 /* The weights line was submitted: plan it and open the dialog. */
 unsigned rollback_weights_submit(struct app *a, const char *spec);
+/* 'a' / 'x' on a version: set its approval status (Approved / Rejected). */
+unsigned rollback_approval(struct app *a, size_t bi, const char *model, const char *version,
+                           const char *status);
 /* 'u': plan the reverse of the last successful action. */
 unsigned rollback_undo(struct app *a);
 /* A key while the dialog is open. */

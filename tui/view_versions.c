@@ -28,6 +28,10 @@ static const struct km_entry versions_keys[] = {
      "this version's alias back (type model name)",
      KM_MUTATING},
     {{'u'}, ACT_UNDO, "undo", "reverse the last action (type model name)", KM_MUTATING},
+    {{'a'}, ACT_APPROVE, "approve", "approve the selected version (SageMaker package)",
+     KM_MUTATING},
+    {{'x'}, ACT_REJECT, "reject", "reject the selected version (SageMaker package)",
+     KM_MUTATING},
 };
 static const struct km_table versions_km = {"Versions", versions_keys,
                                             MD_ARRAY_LEN(versions_keys)};
@@ -142,6 +146,12 @@ static unsigned key(struct view *view, enum km_action act)
         return rollback_alias(view->app, v->bi, v->model, x->aliases[0]);
     case ACT_UNDO:
         return rollback_undo(view->app);
+    case ACT_APPROVE:
+    case ACT_REJECT:
+        if (!x)
+            return REACT_HANDLED;
+        return rollback_approval(view->app, v->bi, v->model, x->version,
+                                 act == ACT_APPROVE ? "Approved" : "Rejected");
     default:
         return table_key(&v->table, act);
     }

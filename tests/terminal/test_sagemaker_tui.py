@@ -284,3 +284,39 @@ def test_overview_shows_sagemaker_azure_and_mlflow_side_by_side(moto, mlflow_ser
             d.close()
         assert not fa.mutations()
     assert not moto.mutations(since)
+
+
+def test_versions_screen_approves_a_model_package_with_typed_confirmation(sm_deck, moto, sm):
+    group = "churn-models"
+
+    def status(n):
+        for p in sm.list_model_packages(ModelPackageGroupName=group)["ModelPackageSummaryList"]:
+            if p["ModelPackageVersion"] == n:
+                return p["ModelApprovalStatus"], p["ModelPackageArn"]
+        raise AssertionError(n)
+
+    st, arn = status(2)
+    assert st == "PendingManualApproval"
+    since = len(moto.requests())
+    t = sm_deck()
+    open_overview(t, moto.seed)
+    try:
+        t.type(":models")
+        t.send("Enter")
+        t.wait_for(group)
+        select_row(t, group)
+        t.send("Enter")
+        # newest first: version 2 (PendingManualApproval) is the selected first row
+        t.wait_for(re.compile(r"^\s+2 \S+\s+PendingMa", re.M))
+        t.send("a")
+        screen = t.wait_for("type the ", timeout=20)
+        assert f"{group}#2" in screen and "PendingManualApproval -> Approved" in screen
+        t.type(group)
+        t.send("Enter")
+        t.wait_for(f"done: {group}#2: PendingManualApproval -> Approved", timeout=40)
+        assert status(2)[0] == "Approved"
+        assert [r["action"] for r in moto.mutations(since)] == ["UpdateModelPackage"]
+    finally:
+        if status(2)[0] != "PendingManualApproval":
+            sm.update_model_package(ModelPackageArn=arn,
+                                    ModelApprovalStatus="PendingManualApproval")
