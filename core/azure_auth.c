@@ -97,17 +97,6 @@ static const char *nonempty(const char *s, const char *def)
     return s != NULL && s[0] ? s : def;
 }
 
-/* Cut s to at most max bytes without splitting a UTF-8 sequence. */
-static void clip_utf8(char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (n <= max)
-        return;
-    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-        max--;
-    s[max] = '\0';
-}
-
 /* The first non-blank line of `text`, cleaned and clipped (free()). */
 static char *first_line(const char *text, size_t len, size_t max)
 {
@@ -121,7 +110,7 @@ static char *first_line(const char *text, size_t len, size_t max)
     memcpy(line, text + i, j - i);
     line[j - i] = '\0';
     md_sanitize(line);
-    clip_utf8(line, max);
+    md_clip_utf8(line, max);
     return line;
 }
 

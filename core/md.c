@@ -332,6 +332,15 @@ void md_sanitize(char *s)
     *w = '\0';
 }
 
+void md_clip_utf8(char *s, size_t max)
+{
+    if (strlen(s) <= max)
+        return;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    s[max] = '\0';
+}
+
 char *md_xstrdup_clean(const char *s)
 {
     char *p = md_xstrdup0(s);

@@ -22,17 +22,6 @@
 /* Longest piece of a server's error text quoted in a message. */
 #define ERR_TEXT_MAX 120
 
-/* Cut s to at most max bytes without splitting a UTF-8 sequence. */
-static void clip_utf8(char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (n <= max)
-        return;
-    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-        max--;
-    s[max] = '\0';
-}
-
 static const char *nonempty(const char *s)
 {
     return s != NULL && s[0] != '\0' ? s : NULL;
@@ -598,7 +587,7 @@ static md_status parse_one(enum md_result_kind kind, const cJSON *root, struct m
         char *loc = jsonx_str(root, "location");
         out->server_version = md_xasprintf("%s%s%s%s", name, loc[0] ? " (" : "", loc,
                                            loc[0] ? ")" : "");
-        clip_utf8(out->server_version, 63);
+        md_clip_utf8(out->server_version, 63);
         free(name);
         free(loc);
         return MD_OK;
@@ -661,7 +650,7 @@ md_status azureml_map_error(const char *what, long code, const char *body, size_
         st = MD_ERR_NOT_FOUND;
     char *rid = nonempty(request_id) ? md_xstrdup_clean(request_id) : NULL;
     if (rid != NULL)
-        clip_utf8(rid, 64);
+        md_clip_utf8(rid, 64);
     char *text = NULL;
     size_t i = 0;
     while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
@@ -686,8 +675,8 @@ md_status azureml_map_error(const char *what, long code, const char *body, size_
         if (ec != NULL || m != NULL) {
             char *cc = md_xstrdup_clean(ec);
             char *mc = md_xstrdup_clean(m);
-            clip_utf8(cc, 48);
-            clip_utf8(mc, ERR_TEXT_MAX);
+            md_clip_utf8(cc, 48);
+            md_clip_utf8(mc, ERR_TEXT_MAX);
             text = md_xasprintf("%s%s%s", cc, cc[0] && mc[0] ? ": " : "", mc);
             free(cc);
             free(mc);
@@ -699,7 +688,7 @@ md_status azureml_map_error(const char *what, long code, const char *body, size_
         while (j < len && body[j] != '\r' && body[j] != '\n' && body[j] != '\0' && j - i < 480)
             j++;
         text = dup_clean_n(body + i, j - i);
-        clip_utf8(text, ERR_TEXT_MAX);
+        md_clip_utf8(text, ERR_TEXT_MAX);
     }
     md_err_set_http(err, st, code, "%s: HTTP %ld%s%s%s%s%s", what, code, text[0] ? " " : "",
                     text, rid ? " (request id " : "", rid ? rid : "", rid ? ")" : "");
@@ -722,12 +711,12 @@ md_status azureml_operation_status(const char *body, size_t len, char **status, 
         return MD_ERR_PARSE;
     }
     *status = jsonx_str(root, "status");
-    clip_utf8(*status, 40);
+    md_clip_utf8(*status, 40);
     const cJSON *e = jsonx_get(root, "error");
     char *code = jsonx_str(e, "code");
     char *msg = jsonx_str(e, "message");
-    clip_utf8(code, 48);
-    clip_utf8(msg, ERR_TEXT_MAX);
+    md_clip_utf8(code, 48);
+    md_clip_utf8(msg, ERR_TEXT_MAX);
     bool bad = strcasecmp(*status, "Failed") == 0 || strcasecmp(*status, "Canceled") == 0;
     *detail = bad ? md_xasprintf("%s%s%s", code, code[0] && msg[0] ? ": " : "", msg)
                   : md_xstrdup("");

@@ -18,17 +18,6 @@
 /* Longest piece of a server's error text quoted in a message. */
 #define ERR_TEXT_MAX 160
 
-/* Cut s to at most max bytes without splitting a UTF-8 sequence. */
-static void clip_utf8(char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (n <= max)
-        return;
-    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-        max--;
-    s[max] = '\0';
-}
-
 /* A member that should be a list: NULL when absent (empty), error when not an array. */
 static md_status list_member(const cJSON *root, const char *key, size_t cap, const cJSON **arr,
                              struct md_err *err)
@@ -421,7 +410,7 @@ static md_status parse_probe(const char *body, size_t len, struct md_result *out
     memcpy(v, body + i, j - i);
     v[j - i] = '\0';
     md_sanitize(v);
-    clip_utf8(v, 64);
+    md_clip_utf8(v, 64);
     out->server_version = v;
     return MD_OK;
 }
@@ -510,8 +499,8 @@ md_status mlflow_map_error(const char *what, long code, const char *body, size_t
         if (ec != NULL || m != NULL) {
             char *ecc = md_xstrdup_clean(ec);
             char *mc = md_xstrdup_clean(m);
-            clip_utf8(ecc, 40);
-            clip_utf8(mc, ERR_TEXT_MAX);
+            md_clip_utf8(ecc, 40);
+            md_clip_utf8(mc, ERR_TEXT_MAX);
             if (ec != NULL && strcmp(ec, "RESOURCE_DOES_NOT_EXIST") == 0)
                 st = MD_ERR_NOT_FOUND;
             /* MLflow answers an unknown alias with 400, not 404 */
@@ -537,7 +526,7 @@ md_status mlflow_map_error(const char *what, long code, const char *body, size_t
     memcpy(line, body + i, j - i);
     line[j - i] = '\0';
     md_sanitize(line);
-    clip_utf8(line, 120);
+    md_clip_utf8(line, 120);
     md_err_set_http(err, st, code, "%s: HTTP %ld%s%s", what, code, line[0] ? ": " : "", line);
     free(line);
     return st;

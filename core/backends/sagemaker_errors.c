@@ -46,17 +46,6 @@ static bool code_in(const char *code, const char *const *list, size_t n)
     return false;
 }
 
-/* Cut s to at most max bytes without splitting a UTF-8 sequence. */
-static void clip_utf8(char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (n <= max)
-        return;
-    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-        max--;
-    s[max] = '\0';
-}
-
 /* Text between <tag> and </tag> in an XML or HTML body (first match, case-insensitive). */
 static char *between(const char *body, size_t len, const char *open, const char *close)
 {
@@ -157,8 +146,8 @@ md_status sm_map_error(const char *what, long code, const char *body, size_t len
     char *m = md_xstrdup_clean(em);
     free(ec);
     free(em);
-    clip_utf8(c, 60);
-    clip_utf8(m, ERR_TEXT_MAX);
+    md_clip_utf8(c, 60);
+    md_clip_utf8(m, ERR_TEXT_MAX);
     const char *w = who != NULL ? who : "these credentials";
 
     char utc[32];

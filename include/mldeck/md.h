@@ -111,6 +111,8 @@ void md_log(enum md_log_level level, const char *fmt, ...) __attribute__((format
  * In place; the result is never longer than the input.
  */
 void md_sanitize(char *s);
+/* Cut s to at most max bytes without splitting a UTF-8 sequence (for quoting server text). */
+void md_clip_utf8(char *s, size_t max);
 /* md_xstrdup() + md_sanitize(); NULL in, "" out. */
 char *md_xstrdup_clean(const char *s);
 

@@ -131,7 +131,7 @@ def test_overview_lists_every_seeded_model_alias(mldeck, mlflow_server):
 def test_hostile_names_print_as_text_not_as_escape_sequences(mldeck, mlflow_server):
     hostile = [m for m in model_aliases(mlflow_server.url, hostile=True) if not printable(m)]
     if not hostile:
-        pytest.skip("no hostile model seeded")
+        pytest.fail("no hostile model seeded")
     t = start_on_overview(mldeck)
     screen = t.wait_for("EVIL")
     assert screen.split("\n")[0].startswith(" mldeck"), screen  # nothing moved the cursor home
@@ -354,7 +354,7 @@ def test_rollback_with_typed_confirmation_moves_the_alias_and_is_audited(mldeck,
     model, alias = "demand-forecaster", "champion"
     truth = model_aliases(url)
     if model not in truth or alias not in truth[model]:
-        pytest.skip(f"{model}@{alias} is not seeded")
+        pytest.fail(f"{model}@{alias} is not seeded")
     before = truth[model][alias]
     other = next(v for v in ("1", "2", "3", "4") if v != before)
     t = start_on_overview(mldeck)
@@ -396,7 +396,7 @@ def test_cancelled_rollback_changes_nothing(mldeck, mlflow_server):
     model, alias = "fraud-detector", "champion"
     truth = model_aliases(url)
     if model not in truth or alias not in truth[model]:
-        pytest.skip(f"{model}@{alias} is not seeded")
+        pytest.fail(f"{model}@{alias} is not seeded")
     before = truth[model][alias]
     other = next(v for v in ("1", "2", "3") if v != before)
     t = start_on_overview(mldeck)
