@@ -455,5 +455,14 @@ void md_drift_run_release(struct md_drift_run *r)
         drift_window_release(&r->w[i]);
     free(r->w);
     md_drift_warnings_release(&r->warnings);
+    for (size_t i = 0; i < r->n_platform; i++) {
+        struct md_drift_platform_item *p = &r->platform[i];
+        free(p->source);
+        free(p->feature);
+        free(p->check);
+        free(p->detail);
+    }
+    free(r->platform);
+    free(r->platform_error);
     memset(r, 0, sizeof(*r));
 }

@@ -347,6 +347,21 @@ struct md_drift_opts {
     void *progress_ud;
 };
 
+/*
+ * A platform's own verdict on the same data (SageMaker Model Monitor's
+ * constraint_violations.json, an Azure ML monitor's signals), kept beside
+ * mldeck's results and never merged into them. Strings are owned, never NULL.
+ */
+struct md_drift_platform_item {
+    char *source;   /* "SageMaker Model Monitor", "Azure ML monitor NAME" */
+    char *feature;  /* feature name; "" for a dataset-level item */
+    char *check;    /* constraint_check_type ("data_type_check", ...) or signal metric */
+    char *detail;   /* the platform's description, cleaned of control characters */
+    double value;   /* the platform's measured value; NAN when it gives none */
+    double threshold; /* NAN when it gives none */
+    bool violated;  /* the platform reports a violation (not just a configured signal) */
+};
+
 struct md_drift_run {
     struct md_drift_window *w; /* windows touched by this run, by start time */
     size_t n_windows;
@@ -366,6 +381,10 @@ struct md_drift_run {
     double ms_ref_freeze;  /* sorting it, deciles, bins, moments */
     double ms_cur_read;    /* parsing current files */
     double ms_eval;        /* sorting windows, KS/W1 merges, binned metrics */
+    /* Platform results fetched with the run (e.g. the job's `violations` URL); owned. */
+    struct md_drift_platform_item *platform;
+    size_t n_platform;
+    char *platform_error; /* why they could not be fetched; NULL when none was asked or all went well */
 };
 
 /*
