@@ -18,6 +18,7 @@
 
 #include "config_int.h"
 #include "mldeck/drift.h"
+#include "mldeck/s3.h"
 #include "yamlx_int.h"
 
 #define MAX_ROWS 64
@@ -386,6 +387,38 @@ static md_status finish_backend(struct loader *ld, struct md_backend_conf *b,
     return MD_OK;
 }
 
+/*
+ * A drift job's s3:// URIs must name a bucket (and an object, but for the
+ * current prefix) and its S3 endpoint be http(s) without credentials: a typo
+ * fails at load, at its position, not when the job first runs.
+ */
+static md_status finish_drift_job(struct loader *ld, struct md_drift_job_conf *j,
+                                  const struct yamlx_node *map, const struct yamlx_node **seen)
+{
+    static const char *const keys[] = {"reference", "current", "violations", "s3_endpoint_url"};
+    char q[YAMLX_QUOTE_SIZE];
+    for (size_t i = 0; i < MD_ARRAY_LEN(keys); i++) {
+        const struct md_config_setting *s = find_setting(MD_CONFIG_DRIFT, keys[i]);
+        const char *v = *(char **)field(j, s);
+        char *bucket = NULL, *k = NULL;
+        struct md_err e = MD_ERR_INIT;
+        if (i == 3 && v[0] && (!is_http_url(v) || url_has_userinfo(v)))
+            md_err_set(&e, MD_ERR_INVALID, "expected an http:// or https:// URL without "
+                                           "credentials");
+        else if (i < 3 && md_s3_is_uri(v) && !md_s3_uri_parse(v, &bucket, &k, &e) && !*k && i != 1)
+            md_err_set(&e, MD_ERR_INVALID, "no key after the bucket");
+        free(bucket);
+        free(k);
+        const struct yamlx_node *key = seen[s - md_config_settings];
+        if (e.code)
+            return yamlx_fail(ld->err, ld->name, key ? value_of(map, key) : map,
+                              "bad '%s' in drift job '%s': %s", keys[i],
+                              yamlx_quote(q, sizeof(q), j->name), e.msg);
+    }
+    strip_slashes(j->s3_endpoint_url);
+    return MD_OK;
+}
+
 /* A sequence of contexts or backends: each a mapping with a unique name. */
 static md_status walk_list(struct loader *ld, const struct md_config_setting *s,
                            const struct yamlx_node *seq, void *parent)
@@ -442,6 +475,8 @@ static md_status walk_list(struct loader *ld, const struct md_config_setting *s,
         }
         if (st == MD_OK && s->child == MD_CONFIG_BACKEND)
             st = finish_backend(ld, obj, item, seen);
+        else if (st == MD_OK && s->child == MD_CONFIG_DRIFT)
+            st = finish_drift_job(ld, obj, item, seen);
     }
     free(names);
     return st;

@@ -134,10 +134,11 @@ const struct md_config_setting md_config_settings[] = {
      .help = "name, unique within the context; results are stored under it"},
     {.scope = MD_CONFIG_DRIFT, .name = "reference", .type = MD_CONFIG_NAME,
      .flags = MD_CONFIG_REQUIRED, .offset = offsetof(struct md_drift_job_conf, reference),
-     .help = "reference file (CSV or JSONL), frozen into the state once"},
+     .help = "reference file (CSV or JSONL) or s3://BUCKET/KEY, frozen into the state once"},
     {.scope = MD_CONFIG_DRIFT, .name = "current", .type = MD_CONFIG_NAME,
      .flags = MD_CONFIG_REQUIRED, .offset = offsetof(struct md_drift_job_conf, current),
-     .help = "current file or folder (read recursively; files already processed are skipped)"},
+     .help = "current file or folder, or s3://BUCKET/PREFIX (read recursively; files and "
+             "objects already processed are skipped)"},
     {.scope = MD_CONFIG_DRIFT, .name = "endpoint", .type = MD_CONFIG_STRING,
      .offset = offsetof(struct md_drift_job_conf, endpoint),
      .help = "the endpoint or model the job watches"},
@@ -170,6 +171,20 @@ const struct md_config_setting md_config_settings[] = {
      .count_offset = offsetof(struct md_drift_job_conf, n_thresholds),
      .help = "per method or FEATURE:METHOD, \"WARN,DRIFT\" or \"DRIFT\", e.g. "
              "{psi: \"0.1,0.25\", \"age:ks\": \"0.1,0.01\"}"},
+    {.scope = MD_CONFIG_DRIFT, .name = "violations", .type = MD_CONFIG_STRING,
+     .offset = offsetof(struct md_drift_job_conf, violations),
+     .help = "SageMaker Model Monitor constraint_violations.json (s3://BUCKET/KEY or a file), "
+             "shown beside the results, never merged"},
+    {.scope = MD_CONFIG_DRIFT, .name = "aws_profile", .type = MD_CONFIG_STRING,
+     .offset = offsetof(struct md_drift_job_conf, aws_profile),
+     .help = "AWS profile for s3:// inputs (default: AWS_PROFILE, then \"default\")"},
+    {.scope = MD_CONFIG_DRIFT, .name = "aws_region", .type = MD_CONFIG_STRING,
+     .offset = offsetof(struct md_drift_job_conf, aws_region),
+     .help = "AWS region for s3:// inputs (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)"},
+    {.scope = MD_CONFIG_DRIFT, .name = "s3_endpoint_url", .type = MD_CONFIG_STRING,
+     .offset = offsetof(struct md_drift_job_conf, s3_endpoint_url),
+     .help = "S3 endpoint for s3:// inputs (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, "
+             "the profile, else AWS's own; others are addressed path-style)"},
 };
 
 const size_t md_config_n_settings = MD_ARRAY_LEN(md_config_settings);

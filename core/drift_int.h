@@ -15,8 +15,11 @@
  *   - drift_ref.c: freezing the reference (struct drift_ref); drift_eval.c:
  *     the evaluation of a window against it; drift_report.c: the JSON report;
  *   - drift_run.c: the job runner (md_drift_run) that routes current rows to
- *     windows; drift_run_ref.c: its reference side;
- *   - store_drift.c: the tables of schema v2.
+ *     windows; drift_run_ref.c: its reference side; drift_s3.c: s3:// inputs
+ *     as local copies; drift_platform.c: a platform's own verdicts (Model
+ *     Monitor violations) read beside the run;
+ *   - store_drift.c: the tables of schemas v2 and v3; drift_blob.c: their
+ *     BLOB formats.
  */
 #ifndef MLDECK_DRIFT_INT_H
 #define MLDECK_DRIFT_INT_H
@@ -307,6 +310,14 @@ void drift_moments_of_sketch(const struct drift_acc *a, double *mean, double *st
 md_status drift_ref_feature_encode(const struct drift_ref_feature *f, struct md_buf *out);
 md_status drift_ref_feature_decode(const void *p, size_t n, struct drift_ref_feature *f,
                                    struct md_err *err);
+/*
+ * A window's feature beyond what drift_result holds (histogram of both sides,
+ * categories, moments, missing counts, per-metric severity; drift_blob.c).
+ * Decode fills only those fields of f and returns false for a BLOB of another
+ * layout, leaving f without categories.
+ */
+md_status drift_detail_encode(const struct md_drift_feature *f, struct md_buf *out);
+bool drift_detail_decode(const void *p, size_t n, struct md_drift_feature *f);
 void drift_ref_feature_release(struct drift_ref_feature *f);
 
 /* ---- evaluation (drift_eval.c) and the report (drift_report.c) ------------------------------- */
@@ -339,6 +350,72 @@ md_status drift_ref_build(const struct md_drift_opts *o, struct drift_ref *ref,
                           struct md_drift_run *out, struct md_err *err);
 /* The fingerprint a stored reference is kept under (malloc'd; drift_run_ref.c). */
 char *drift_ref_source(const struct md_drift_opts *o);
+
+/* ---- S3 inputs (drift_s3.c) and platform results (drift_platform.c) --------------------------- */
+
+/* A run's S3 client and the private 0700 directory objects are downloaded to, made on first use. */
+struct drift_s3;
+
+/*
+ * The run's S3 session, created on the first call from o's aws_* options;
+ * later calls return the same session, or repeat its creation error.
+ */
+md_status drift_s3_open(struct drift_s3 **s, const struct md_drift_opts *o, struct md_err *err);
+/* Remove the directory (and any copy left in it) and free the client. NULL is a no-op. */
+void drift_s3_free(struct drift_s3 *s);
+
+/* A data object of an s3:// current input, lent to the callback. */
+struct drift_s3_obj {
+    const char *path; /* "s3://BUCKET/KEY", the name it is remembered and reported under */
+    int64_t size;
+    int64_t stamp;    /* drift_s3_stamp() of LastModified and ETag */
+    const char *etag;
+};
+typedef int (*drift_s3_obj_fn)(void *ud, const struct drift_s3_obj *obj);
+/*
+ * The data objects an s3:// current input names (see md_drift_opts), in key
+ * order; a non-zero return from fn stops. A URI naming nothing is a warning.
+ * Errors: the S3 client's (listing failed), MD_ERR_INVALID (bad URI).
+ */
+md_status drift_s3_list(struct drift_s3 *s, const char *uri, drift_s3_obj_fn fn, void *ud,
+                        struct md_drift_warnings *w, struct md_err *err);
+/* Size, stamp and ETag (malloc'd) of one object; MD_ERR_NOT_FOUND naming it when absent. */
+md_status drift_s3_stat(struct drift_s3 *s, const char *uri, int64_t *size, int64_t *stamp,
+                        char **etag, struct md_err *err);
+/*
+ * Download an object into the private directory (size -1 and etag NULL when
+ * unknown); *local (malloc'd) is the copy's path, with the key's extension so
+ * the format guess works. Give it back with drift_s3_discard().
+ */
+md_status drift_s3_fetch(struct drift_s3 *s, const char *uri, int64_t size, const char *etag,
+                         char **local, struct md_err *err);
+/* Delete a downloaded copy and free its path. NULL is a no-op. */
+void drift_s3_discard(char *local);
+/* A small object into memory, at most max bytes (MD_ERR_TOO_BIG beyond). */
+md_status drift_s3_read(struct drift_s3 *s, const char *uri, size_t max, struct md_buf *out,
+                        struct md_err *err);
+/*
+ * LastModified and ETag as the one int64 a processed-file record keeps
+ * (drift_file_rec.mtime_ns): LastModified in ns with the sub-millisecond
+ * digits replaced by a 6-digit digest of the ETag. S3 times have no sub-ms
+ * part, so the time stays readable and a same-size rewrite within the same
+ * second is still seen as new.
+ */
+int64_t drift_s3_stamp(int64_t mtime_ms, const char *etag);
+
+/*
+ * SageMaker Model Monitor's constraint_violations.json into items
+ * (drift_platform.c): {"violations": [{"feature_name", "constraint_check_type",
+ * "description"}...]}. *items is malloc'd (free each item's strings and the
+ * array, as md_drift_run_release() does). Errors: MD_ERR_PARSE with the
+ * reason, MD_ERR_TOO_BIG past 100000 items.
+ */
+md_status drift_violations_parse(const char *json, size_t len,
+                                 struct md_drift_platform_item **items, size_t *n,
+                                 struct md_err *err);
+/* Read o->violations (a file or s3://) into out->platform, or why not into out->platform_error. */
+void drift_platform_load(const struct md_drift_opts *o, struct drift_s3 **s3,
+                         struct md_drift_run *out);
 
 /* ---- persistence (store_drift.c) ---------------------------------------------------------- */
 

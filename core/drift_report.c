@@ -227,6 +227,37 @@ static void jw_window(struct jw *w, const struct md_drift_window *win, double ru
     jw_raw(w, "]");
 }
 
+/*
+ * The platform's own verdicts, kept apart from mldeck's features: their
+ * methods and thresholds differ, so they are never merged into a status.
+ */
+static void jw_platform(struct jw *w, const struct md_drift_run *r)
+{
+    jw_raw(w, ",\"platform\":[");
+    for (size_t i = 0; i < r->n_platform; i++) {
+        const struct md_drift_platform_item *p = &r->platform[i];
+        jw_raw(w, i ? ",{" : "{");
+        jw_key(w, false, "source");
+        jw_str(w, p->source ? p->source : "");
+        jw_key(w, true, "feature");
+        jw_str(w, p->feature ? p->feature : "");
+        jw_key(w, true, "check");
+        jw_str(w, p->check ? p->check : "");
+        jw_key(w, true, "detail");
+        jw_str(w, p->detail ? p->detail : "");
+        jw_key(w, true, "value");
+        jw_num(w, p->value);
+        jw_key(w, true, "threshold");
+        jw_num(w, p->threshold);
+        jw_raw(w, p->violated ? ",\"violated\":true}" : ",\"violated\":false}");
+    }
+    jw_raw(w, "],\"platform_error\":");
+    if (r->platform_error)
+        jw_str(w, r->platform_error);
+    else
+        jw_raw(w, "null");
+}
+
 md_status md_drift_run_json(const struct md_drift_run *r, struct md_buf *out)
 {
     struct jw w = {out, MD_OK};
@@ -271,6 +302,7 @@ md_status md_drift_run_json(const struct md_drift_run *r, struct md_buf *out)
     }
     jw_raw(&w, "],\"warnings_dropped\":");
     jw_u64(&w, r->warnings.dropped);
+    jw_platform(&w, r);
     const char *tk[] = {"ref_read_ms", "ref_freeze_ms", "cur_read_ms", "eval_ms"};
     const double tv[] = {r->ms_ref_read, r->ms_ref_freeze, r->ms_cur_read, r->ms_eval};
     jw_raw(&w, ",\"timing\":{");

@@ -1,13 +1,17 @@
 /*
  * drift_run.c - the job runner, md_drift_run(): the frozen reference comes
  * from the store or is built (drift_run_ref.c); then the current side: list
- * the input files, skip those processed before, route rows to time windows,
- * evaluate every window and save the run. See drift_int.h.
+ * the input files and S3 objects, skip those processed before, route rows to
+ * time windows, evaluate every window and save the run; last, the platform's
+ * own verdicts (drift_platform.c). See drift_int.h.
  *
  * Separate from the readers and the statistics: this is where the drift
- * engine meets the file system, the clock and the store.
+ * engine meets the file system, S3 (through drift_s3.c), the clock and the
+ * store.
  */
 #include "drift_int.h"
+
+#include "mldeck/s3.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,26 +24,44 @@
 
 #define DRIFT_MAX_FILES 1000000
 
+/* An input to read: a local file, or an S3 object with what its listing said. */
+struct input {
+    char *path;   /* canonical local path, or "s3://BUCKET/KEY" */
+    bool s3;
+    int64_t size; /* S3 only: from the listing */
+    int64_t stamp;
+    char *etag;
+};
+
 struct pathlist {
-    char **v;
+    struct input *v;
     size_t n, alloc;
 };
 
-/* Append a copy of p. */
-static void paths_add(struct pathlist *l, const char *p)
+/* Append an entry; the list takes over its strings. */
+static struct input *paths_push(struct pathlist *l, struct input in)
 {
     if (l->n == l->alloc) {
         l->alloc = l->alloc ? l->alloc * 2 : 64;
         l->v = md_xrealloc(l->v, l->alloc * sizeof(*l->v));
     }
-    l->v[l->n++] = md_xstrdup(p);
+    l->v[l->n] = in;
+    return &l->v[l->n++];
+}
+
+/* Append a copy of p (a local path; S3 objects fill the rest of the entry). */
+static struct input *paths_add(struct pathlist *l, const char *p)
+{
+    return paths_push(l, (struct input){.path = md_xstrdup(p)});
 }
 
 /* Free the paths and the list. */
 static void paths_release(struct pathlist *l)
 {
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].path);
+        free(l->v[i].etag);
+    }
     free(l->v);
     memset(l, 0, sizeof(*l));
 }
@@ -53,9 +75,9 @@ double drift_clock_ms(void)
 }
 
 /* Paths in byte order: capture folders (yyyy/mm/dd/hh) then read oldest first. */
-static int cmp_str(const void *a, const void *b)
+static int cmp_input(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const struct input *)a)->path, ((const struct input *)b)->path);
 }
 
 /* Data files under `dir`, recursively (Data Capture nests yyyy/mm/dd/hh); hidden ones skipped. */
@@ -217,13 +239,13 @@ static int cur_row(void *ud, const struct drift_row *row)
     return c->o->cancel && *c->o->cancel;
 }
 
-/* Read one current file into the windows. */
-static md_status cur_read(struct cur_ctx *c, const char *path, struct md_drift_warnings *w,
-                          const char *const *capcols, size_t ncap, struct progress *pr,
-                          struct md_err *err)
+/* Read one current file into the windows; `label` names it in messages (its s3:// URI). */
+static md_status cur_read(struct cur_ctx *c, const char *label, const char *path,
+                          struct md_drift_warnings *w, const char *const *capcols, size_t ncap,
+                          struct progress *pr, struct md_err *err)
 {
     struct drift_parse p;
-    drift_parse_init(&p, path, w, cur_row, c);
+    drift_parse_init(&p, label, w, cur_row, c);
     p.time_column = c->o->time_column;
     p.prediction = c->o->prediction;
     p.capture_columns = capcols;
@@ -234,12 +256,12 @@ static md_status cur_read(struct cur_ctx *c, const char *path, struct md_drift_w
     c->p = &p;
     c->ncolmap = 0;
     c->no_ts = 0;
-    c->feed.file = path;
+    c->feed.file = label;
     md_status st = drift_parse_file(&p, c->o->format, path, err);
     if (!st && c->no_ts && !c->phase2)
         md_drift_warnings_add(w, "%s: %llu rows without a time skipped (windows need "
                                  "eventMetadata.inferenceTime or a time column)",
-                              path, (unsigned long long)c->no_ts);
+                              label, (unsigned long long)c->no_ts);
     drift_parse_release(&p);
     c->p = NULL;
     return st;
@@ -252,15 +274,66 @@ static int cmp_rec(const void *a, const void *b)
     return strcmp(x->path, y->path);
 }
 
-/* Files to read this run: every listed file not already processed unchanged. */
+/* An S3 listing as it arrives: objects not processed unchanged go on the list. */
+struct s3_pick {
+    struct pathlist *all;
+    const struct drift_file_rec *seen;
+    size_t nseen;
+    size_t *skipped;
+    size_t *fresh; /* new objects listed this run, over every S3 input */
+    bool capped;   /* a new object was left for the next run */
+};
+
+static int s3_pick(void *ud, const struct drift_s3_obj *obj)
+{
+    struct s3_pick *k = ud;
+    struct drift_file_rec key = {.path = (char *)(uintptr_t)obj->path};
+    const struct drift_file_rec *r =
+        k->nseen ? bsearch(&key, k->seen, k->nseen, sizeof(*k->seen), cmp_rec) : NULL;
+    if (r && r->size == obj->size && r->mtime_ns == obj->stamp) {
+        (*k->skipped)++;
+        return 0;
+    }
+    if (*k->fresh == MD_DRIFT_S3_MAX_NEW) {
+        k->capped = true;
+        return 1;
+    }
+    (*k->fresh)++;
+    struct input *in = paths_add(k->all, obj->path);
+    in->s3 = true;
+    in->size = obj->size;
+    in->stamp = obj->stamp;
+    in->etag = md_xstrdup(obj->etag);
+    return 0;
+}
+
+/*
+ * Files to read this run: every listed file not already processed unchanged.
+ * A local input that cannot be read is a warning; an S3 input that cannot be
+ * listed stops the run, since nothing would tell the operator data is missing.
+ */
 static md_status cur_files(const struct md_drift_opts *o, struct pathlist *todo,
-                           const struct drift_file_rec *seen, size_t nseen,
-                           struct md_drift_run *out)
+                           const struct drift_file_rec *seen, size_t nseen, struct drift_s3 **s3,
+                           struct md_drift_run *out, struct md_err *err)
 {
     struct pathlist all = {0};
-    for (size_t i = 0; i < o->n_current; i++) {
+    size_t fresh = 0;
+    md_status st = MD_OK;
+    for (size_t i = 0; i < o->n_current && !st; i++) {
         struct stat sb;
-        if (stat(o->current[i], &sb) != 0) {
+        if (md_s3_is_uri(o->current[i])) {
+            struct s3_pick k = {&all, seen, nseen, &out->files_skipped, &fresh, false};
+            st = drift_s3_open(s3, o, err);
+            if (!st)
+                st = drift_s3_list(*s3, o->current[i], s3_pick, &k, &out->warnings, err);
+            if (!st && k.capped) {
+                char *u = md_xstrdup_clean(o->current[i]);
+                md_drift_warnings_add(&out->warnings, "%s: more than %d new objects: the rest "
+                                                      "is left for the next run",
+                                      u, MD_DRIFT_S3_MAX_NEW);
+                free(u);
+            }
+        } else if (stat(o->current[i], &sb) != 0) {
             md_drift_warnings_add(&out->warnings, "cannot read '%s': %s", o->current[i],
                                   strerror(errno));
             out->files_failed++;
@@ -274,9 +347,17 @@ static md_status cur_files(const struct md_drift_opts *o, struct pathlist *todo,
         md_drift_warnings_add(&out->warnings, "more than %d files: the rest is left for later",
                               DRIFT_MAX_FILES);
     if (all.n)
-        qsort(all.v, all.n, sizeof(*all.v), cmp_str);
-    for (size_t i = 0; i < all.n; i++) {
-        char *path = drift_canonical(all.v[i]);
+        qsort(all.v, all.n, sizeof(*all.v), cmp_input);
+    for (size_t i = 0; i < all.n && !st; i++) {
+        struct input *in = &all.v[i];
+        if (todo->n && !strcmp(todo->v[todo->n - 1].path, in->path))
+            continue;
+        if (in->s3) { /* already checked against the processed files while listing */
+            paths_push(todo, *in);
+            in->path = in->etag = NULL; /* moved */
+            continue;
+        }
+        char *path = drift_canonical(in->path);
         struct drift_file_rec key = {.path = path};
         const struct drift_file_rec *r =
             nseen ? bsearch(&key, seen, nseen, sizeof(*seen), cmp_rec) : NULL;
@@ -284,12 +365,12 @@ static md_status cur_files(const struct md_drift_opts *o, struct pathlist *todo,
         if (r && stat(path, &sb) == 0 && r->size == (int64_t)sb.st_size &&
             r->mtime_ns == (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec)
             out->files_skipped++;
-        else if (!todo->n || strcmp(todo->v[todo->n - 1], path))
+        else if (!todo->n || strcmp(todo->v[todo->n - 1].path, path))
             paths_add(todo, path);
         free(path);
     }
     paths_release(&all);
-    return MD_OK;
+    return st;
 }
 
 /*
@@ -298,19 +379,27 @@ static md_status cur_files(const struct md_drift_opts *o, struct pathlist *todo,
  * and evaluate every window. *recs_out lists the files read, for the store.
  */
 static md_status run_current(const struct md_drift_opts *o, const struct drift_ref *ref,
-                             struct md_drift_run *out, struct drift_file_rec **recs_out,
-                             size_t *nrecs_out, struct md_err *err)
+                             struct drift_s3 **s3, struct md_drift_run *out,
+                             struct drift_file_rec **recs_out, size_t *nrecs_out,
+                             struct md_err *err)
 {
     const char *job = o->job ? o->job : "default";
     struct drift_file_rec *seen = NULL;
     size_t nseen = 0;
+    *recs_out = NULL;
+    *nrecs_out = 0;
     md_status st = o->store ? drift_store_files_load(o->store, job, &seen, &nseen, err) : MD_OK;
     if (st)
         return st;
     if (nseen)
         qsort(seen, nseen, sizeof(*seen), cmp_rec);
     struct pathlist todo = {0};
-    cur_files(o, &todo, seen, nseen, out);
+    st = cur_files(o, &todo, seen, nseen, s3, out, err);
+    if (st) {
+        paths_release(&todo);
+        drift_file_recs_free(seen, nseen);
+        return st;
+    }
 
     /* Data Capture CSV payloads have no header: name fields after the reference's columns. */
     const char **capcols = md_xcalloc(ref->n + 1, sizeof(*capcols));
@@ -332,29 +421,45 @@ static md_status run_current(const struct md_drift_opts *o, const struct drift_r
     struct progress pr = {o, "current", 0, 0};
     for (size_t i = 0; i < todo.n; i++) {
         struct stat sb;
-        pr.total += stat(todo.v[i], &sb) == 0 ? (uint64_t)sb.st_size : 0;
+        if (todo.v[i].s3)
+            pr.total += todo.v[i].size > 0 ? (uint64_t)todo.v[i].size : 0;
+        else
+            pr.total += stat(todo.v[i].path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
     }
     struct drift_file_rec *recs = md_xcalloc(todo.n + 1, sizeof(*recs));
     size_t nrecs = 0;
     double t0 = drift_clock_ms();
     for (size_t i = 0; i < todo.n && !st; i++) {
+        const struct input *in = &todo.v[i];
         struct stat sb;
         struct drift_file_rec *r = &recs[nrecs];
         memset(r, 0, sizeof(*r));
         c.rec = r;
         struct md_err ferr = MD_ERR_INIT;
-        if (stat(todo.v[i], &sb) != 0 ||
-            (st = cur_read(&c, todo.v[i], &out->warnings, capcols, ncap, &pr, &ferr))) {
+        char *local = NULL;
+        if (in->s3) {
+            st = drift_s3_fetch(*s3, in->path, in->size, in->etag, &local, &ferr);
+            if (!st)
+                st = cur_read(&c, in->path, local, &out->warnings, capcols, ncap, &pr, &ferr);
+            drift_s3_discard(local);
+        } else if (stat(in->path, &sb) != 0) {
+            st = md_err_set(&ferr, MD_ERR_IO, "cannot read '%s': %s", in->path, strerror(errno));
+        } else {
+            st = cur_read(&c, in->path, in->path, &out->warnings, capcols, ncap, &pr, &ferr);
+        }
+        if (st) {
             if (st == MD_ERR_CANCELLED)
                 break;
-            md_drift_warnings_add(&out->warnings, "%s", ferr.msg[0] ? ferr.msg : todo.v[i]);
+            /* The rows it gave before failing stay; not remembered, it is read again next run. */
+            md_drift_warnings_add(&out->warnings, "%s", ferr.msg[0] ? ferr.msg : in->path);
             out->files_failed++;
             st = MD_OK;
             continue;
         }
-        r->path = md_xstrdup(todo.v[i]);
-        r->size = (int64_t)sb.st_size;
-        r->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+        r->path = md_xstrdup(in->path);
+        r->size = in->s3 ? in->size : (int64_t)sb.st_size;
+        r->mtime_ns = in->s3 ? in->stamp
+                             : (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
         nrecs++;
         out->files_read++;
     }
@@ -371,7 +476,17 @@ static md_status run_current(const struct md_drift_opts *o, const struct drift_r
         if (!overlap || fresh)
             continue;
         struct md_err ferr = MD_ERR_INIT;
-        st = cur_read(&c, r->path, &out->warnings, capcols, ncap, &pr, &ferr);
+        if (md_s3_is_uri(r->path)) {
+            char *local = NULL;
+            st = drift_s3_open(s3, o, &ferr);
+            if (!st)
+                st = drift_s3_fetch(*s3, r->path, r->size, NULL, &local, &ferr);
+            if (!st)
+                st = cur_read(&c, r->path, local, &out->warnings, capcols, ncap, &pr, &ferr);
+            drift_s3_discard(local);
+        } else {
+            st = cur_read(&c, r->path, r->path, &out->warnings, capcols, ncap, &pr, &ferr);
+        }
         if (st && st != MD_ERR_CANCELLED) {
             md_drift_warnings_add(&out->warnings, "windows overlapping '%s' may be incomplete: %s",
                                   r->path, ferr.msg);
@@ -409,6 +524,80 @@ static md_status run_current(const struct md_drift_opts *o, const struct drift_r
     return st;
 }
 
+/* s with every `from` replaced by `to`, control characters scrubbed (free()). */
+static char *relabel(const char *s, const char *from, const char *to)
+{
+    struct md_buf b;
+    md_buf_init(&b, 0);
+    size_t fn = strlen(from);
+    for (const char *hit; fn && (hit = strstr(s, from)); s = hit + fn) {
+        md_buf_add(&b, s, (size_t)(hit - s));
+        md_buf_adds(&b, to);
+    }
+    md_buf_adds(&b, s);
+    char *r = md_buf_detach(&b, NULL);
+    r = r ? r : md_xstrdup("");
+    md_sanitize(r);
+    return r;
+}
+
+/*
+ * The reference side: the frozen reference from the store, or built and
+ * stored. An s3:// reference is fingerprinted by its listing entry (size,
+ * ETag, LastModified) and downloaded only when it has to be built; messages
+ * then name the object, never the temporary copy.
+ */
+static md_status ref_side(const struct md_drift_opts *o, struct drift_s3 **s3,
+                          struct drift_ref *ref, struct md_drift_run *out, struct md_err *err)
+{
+    const char *job = o->job ? o->job : "default";
+    bool remote = md_s3_is_uri(o->reference);
+    int64_t size = -1, stamp = 0;
+    char *etag = NULL;
+    md_status st = remote ? drift_s3_open(s3, o, err) : MD_OK;
+    if (!st && remote)
+        st = drift_s3_stat(*s3, o->reference, &size, &stamp, &etag, err);
+    if (st)
+        return st;
+    char *source = drift_ref_source(o);
+    if (remote) {
+        char *t = md_xasprintf("%s;s3=%lld,%lld", source, (long long)size, (long long)stamp);
+        free(source);
+        source = t;
+    }
+    st = MD_ERR_NOT_FOUND;
+    if (o->store) {
+        st = drift_store_ref_load(o->store, job, source, ref, err);
+        out->ref_cached = st == MD_OK;
+    }
+    if (st == MD_ERR_NOT_FOUND) {
+        struct md_drift_opts ro = *o;
+        char *local = NULL;
+        struct md_err e = MD_ERR_INIT;
+        size_t mark = out->warnings.n;
+        st = remote ? drift_s3_fetch(*s3, o->reference, size, etag, &local, &e) : MD_OK;
+        ro.reference = local ? local : o->reference;
+        if (!st)
+            st = drift_ref_build(&ro, ref, out, &e);
+        for (size_t i = mark; local && i < out->warnings.n; i++) {
+            char *m = relabel(out->warnings.msg[i], local, o->reference);
+            free(out->warnings.msg[i]);
+            out->warnings.msg[i] = m;
+        }
+        if (st) {
+            char *m = local ? relabel(e.msg, local, o->reference) : md_xstrdup(e.msg);
+            md_err_set_http(err, st, e.http_status, "%s", m);
+            free(m);
+        }
+        drift_s3_discard(local);
+        if (!st && o->store)
+            st = drift_store_ref_save(o->store, job, source, ref, err);
+    }
+    free(source);
+    free(etag);
+    return st;
+}
+
 md_status md_drift_run(const struct md_drift_opts *o, struct md_drift_run *out, struct md_err *err)
 {
     memset(out, 0, sizeof(*out));
@@ -420,19 +609,9 @@ md_status md_drift_run(const struct md_drift_opts *o, struct md_drift_run *out, 
     if (o->window_ms < 0)
         return md_err_set(err, MD_ERR_INVALID, "bad window: %lld ms", (long long)o->window_ms);
     const char *job = o->job ? o->job : "default";
-    char *source = drift_ref_source(o);
+    struct drift_s3 *s3 = NULL; /* opened by the first s3:// input */
     struct drift_ref ref = {0};
-    md_status st = MD_ERR_NOT_FOUND;
-    if (o->store) {
-        st = drift_store_ref_load(o->store, job, source, &ref, err);
-        out->ref_cached = st == MD_OK;
-    }
-    if (st == MD_ERR_NOT_FOUND) {
-        st = drift_ref_build(o, &ref, out, err);
-        if (!st && o->store)
-            st = drift_store_ref_save(o->store, job, source, &ref, err);
-    }
-    free(source);
+    md_status st = ref_side(o, &s3, &ref, out, err);
     struct drift_file_rec *recs = NULL;
     size_t nrecs = 0;
     if (!st) {
@@ -440,10 +619,13 @@ md_status md_drift_run(const struct md_drift_opts *o, struct md_drift_run *out, 
         out->n_ref_features = ref.n;
         for (size_t i = 0; i < ref.n; i++)
             out->ref_sketch |= ref.f[i].w != NULL;
-        st = run_current(o, &ref, out, &recs, &nrecs, err);
+        st = run_current(o, &ref, &s3, out, &recs, &nrecs, err);
     }
     if (!st && o->store)
         st = drift_store_save_run(o->store, job, out, recs, nrecs, err);
+    if (!st)
+        drift_platform_load(o, &s3, out);
+    drift_s3_free(s3);
     drift_file_recs_free(recs, nrecs);
     drift_ref_release(&ref);
     return st;

@@ -6,7 +6,10 @@
  * own store connection and the md_drift_run being filled; the starting
  * thread sees only atomics (progress, finished) and the wake-up pipe until
  * it joins in md_drift_worker_collect(), after which everything is its own.
- * Nothing here logs: the log sink belongs to the main thread.
+ * Nothing here logs. A job with s3:// inputs makes its own S3 client on the
+ * worker thread (its own md_http, never the console's); that HTTP layer's
+ * debug lines reach md_log() from this thread, and the front ends' sinks
+ * write each line with one stdio call, which is thread-safe.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -132,6 +135,10 @@ static void opts_copy(struct md_drift_worker *w, const struct md_drift_opts *o)
     w->o.reference = keep(w, o->reference);
     w->o.prediction = keep(w, o->prediction);
     w->o.time_column = keep(w, o->time_column);
+    w->o.violations = keep(w, o->violations);
+    w->o.aws_profile = keep(w, o->aws_profile);
+    w->o.aws_region = keep(w, o->aws_region);
+    w->o.s3_endpoint_url = keep(w, o->s3_endpoint_url);
     size_t total = o->n_current + o->n_features + o->n_categorical + o->n_numeric +
                    o->n_capture_columns;
     size_t used = 0;
@@ -205,6 +212,12 @@ md_status md_drift_worker_start(md_drift_worker **out, const struct md_drift_opt
     return MD_OK;
 }
 
+/* A configured string, or NULL for "unset" (the config gives "" for absent keys). */
+static const char *nonempty(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
 md_status md_drift_worker_start_job(md_drift_worker **out, const struct md_drift_job_conf *job,
                                     const char *state_path, struct md_err *err)
 {
@@ -235,6 +248,10 @@ md_status md_drift_worker_start_job(md_drift_worker **out, const struct md_drift
     o.smoothing = (enum md_drift_smoothing)job->smoothing;
     o.thresholds = thr;
     o.n_thresholds = job->n_thresholds;
+    o.violations = nonempty(job->violations);
+    o.aws_profile = nonempty(job->aws_profile);
+    o.aws_region = nonempty(job->aws_region);
+    o.s3_endpoint_url = nonempty(job->s3_endpoint_url);
     md_status st = md_drift_worker_start(out, &o, state_path, err);
     free(thr);
     return st;

@@ -4,7 +4,7 @@
  * The schema is versioned with PRAGMA user_version. migrations[i] takes the
  * database from version i to i + 1 and runs in its own transaction together
  * with the version bump, so a crash in the middle of one leaves the previous
- * version intact and the next open simply tries again. Adding v2 means adding
+ * version intact and the next open simply tries again. A new version means adding
  * one entry to migrations[] and bumping MD_STORE_SCHEMA_VERSION.
  *
  * Every statement used after open is prepared once (stmt_sql[], indexed by
@@ -78,9 +78,26 @@ static const char migration_v2[] =
     "  mtime_ns INTEGER NOT NULL, rows INTEGER NOT NULL, ts_min_ms INTEGER NOT NULL,"
     "  ts_max_ms INTEGER NOT NULL, processed_ms INTEGER NOT NULL, PRIMARY KEY(job, path));";
 
+/*
+ * Schema v3: what the drift screen needs to show a stored window again
+ * without recomputing it - per (job, window, feature) the type, the status
+ * and the primary method as columns (for queries such as an endpoint's worst
+ * drift), and the rest (histogram bins of both sides, categories, moments,
+ * missing shares, per-metric severity) in a versioned BLOB written by
+ * core/store_drift.c. Windows stored by v2 have no rows here: they are shown
+ * from drift_result alone, without histograms.
+ */
+static const char migration_v3[] =
+    "CREATE TABLE drift_feature(job TEXT NOT NULL, feature TEXT NOT NULL,"
+    "  window_start_ms INTEGER NOT NULL, type TEXT NOT NULL, prediction INTEGER NOT NULL,"
+    "  status TEXT NOT NULL, severity REAL, primary_method TEXT NOT NULL,"
+    "  detail BLOB NOT NULL, computed_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY(job, window_start_ms, feature));";
+
 static const char *const migrations[] = {
     migration_v1,
     migration_v2,
+    migration_v3,
 };
 
 _Static_assert(MD_ARRAY_LEN(migrations) == MD_STORE_SCHEMA_VERSION,

@@ -1,8 +1,9 @@
 /*
- * store_drift.c - drift jobs in the state database (schema v2, see the
- * migration in core/store.c): frozen references, window summaries, results
- * and the input files already processed, plus the BLOB format of a frozen
- * feature.
+ * store_drift.c - drift jobs in the state database (schemas v2 and v3, see
+ * the migrations in core/store.c): frozen references, window summaries,
+ * results, each window's features as the screen shows them (read back by
+ * md_drift_store_latest()), and the input files already processed. The
+ * BLOB formats are in core/drift_blob.c.
  *
  * Drift calls are few per run (one load, one save of a whole run), so these
  * statements are prepared per call rather than kept on the handle; the
@@ -12,138 +13,13 @@
 #include "drift_int.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
 
 #include "store_int.h"
-
-/* ---- the artefact BLOB ----------------------------------------------------------------------- */
-
-/* "MDRF", a byte-order probe and a version: a BLOB from another layout is refused, not misread. */
-#define BLOB_MAGIC 0x4652444du
-#define BLOB_ORDER 0x01020304u
-#define BLOB_VERSION 1u
-
-/* Raw bytes into the BLOB under construction. */
-static md_status put(struct md_buf *b, const void *p, size_t n)
-{
-    return md_buf_add(b, p, n);
-}
-
-md_status drift_ref_feature_encode(const struct drift_ref_feature *f, struct md_buf *out)
-{
-    uint32_t head[6] = {BLOB_MAGIC, BLOB_ORDER, BLOB_VERSION, (uint32_t)f->type,
-                        (uint32_t)f->prediction, (uint32_t)f->n_edges};
-    uint64_t counts[4] = {f->rows, f->valid, (uint64_t)f->nv, (uint64_t)(f->w != NULL)};
-    double moments[5] = {f->mean, f->std, f->min, f->max, f->rank_err};
-    md_status st = put(out, head, sizeof(head));
-    if (!st)
-        st = put(out, counts, sizeof(counts));
-    if (!st)
-        st = put(out, moments, sizeof(moments));
-    if (!st)
-        st = put(out, f->edges, f->n_edges * sizeof(double));
-    if (!st)
-        st = put(out, f->bins, (f->n_edges + 1) * sizeof(uint64_t));
-    if (!st && f->nv)
-        st = put(out, f->v, f->nv * sizeof(double));
-    if (!st && f->nv && f->w)
-        st = put(out, f->w, f->nv * sizeof(double));
-    uint64_t cats[2] = {(uint64_t)f->n_cats, f->cat_other};
-    if (!st)
-        st = put(out, cats, sizeof(cats));
-    for (size_t i = 0; !st && i < f->n_cats; i++) {
-        uint32_t len = (uint32_t)strlen(f->cats[i]);
-        st = put(out, &len, sizeof(len));
-        if (!st)
-            st = put(out, f->cats[i], len);
-        if (!st)
-            st = put(out, &f->cat_counts[i], sizeof(uint64_t));
-    }
-    return st;
-}
-
-/* A bounds-checked cursor: every read fails once the BLOB is exhausted. */
-struct cur {
-    const unsigned char *p;
-    size_t left;
-    bool bad;
-};
-
-/* Copy n bytes out, or mark the cursor bad: a short BLOB never reads past its end. */
-static bool take(struct cur *c, void *dst, size_t n)
-{
-    if (c->bad || n > c->left) {
-        c->bad = true;
-        return false;
-    }
-    if (n)
-        memcpy(dst, c->p, n);
-    c->p += n;
-    c->left -= n;
-    return true;
-}
-
-md_status drift_ref_feature_decode(const void *p, size_t n, struct drift_ref_feature *f,
-                                   struct md_err *err)
-{
-    struct cur c = {p, n, false};
-    uint32_t head[6];
-    uint64_t counts[4];
-    double moments[5];
-    take(&c, head, sizeof(head));
-    take(&c, counts, sizeof(counts));
-    take(&c, moments, sizeof(moments));
-    if (c.bad || head[0] != BLOB_MAGIC || head[1] != BLOB_ORDER || head[2] != BLOB_VERSION ||
-        head[3] > MD_DRIFT_CATEGORICAL || head[5] > MD_DRIFT_MAX_EDGES ||
-        counts[2] > n / sizeof(double))
-        return md_err_set(err, MD_ERR_DB, "frozen reference: unreadable artefact");
-    f->type = (enum md_drift_type)head[3];
-    f->prediction = head[4] != 0;
-    f->n_edges = head[5];
-    f->rows = counts[0];
-    f->valid = counts[1];
-    f->nv = (size_t)counts[2];
-    f->mean = moments[0];
-    f->std = moments[1];
-    f->min = moments[2];
-    f->max = moments[3];
-    f->rank_err = moments[4];
-    take(&c, f->edges, f->n_edges * sizeof(double));
-    take(&c, f->bins, (f->n_edges + 1) * sizeof(uint64_t));
-    f->v = md_xmalloc((f->nv ? f->nv : 1) * sizeof(double));
-    take(&c, f->v, f->nv * sizeof(double));
-    if (counts[3]) {
-        f->w = md_xmalloc((f->nv ? f->nv : 1) * sizeof(double));
-        take(&c, f->w, f->nv * sizeof(double));
-    }
-    uint64_t cats[2] = {0, 0};
-    take(&c, cats, sizeof(cats));
-    if (cats[0] > c.left / 12) /* each category costs at least 12 bytes */
-        c.bad = true;
-    f->cat_other = cats[1];
-    if (!c.bad) {
-        f->cats = md_xcalloc(cats[0] ? cats[0] : 1, sizeof(*f->cats));
-        f->cat_counts = md_xcalloc(cats[0] ? cats[0] : 1, sizeof(*f->cat_counts));
-    }
-    for (uint64_t i = 0; !c.bad && i < cats[0]; i++) {
-        uint32_t len = 0;
-        if (!take(&c, &len, sizeof(len)) || len > c.left)
-            break;
-        char *s = md_xmalloc((size_t)len + 1);
-        take(&c, s, len);
-        s[len] = '\0';
-        f->cats[f->n_cats] = s;
-        take(&c, &f->cat_counts[f->n_cats++], sizeof(uint64_t));
-    }
-    if (c.bad || c.left) {
-        drift_ref_feature_release(f);
-        return md_err_set(err, MD_ERR_DB, "frozen reference: unreadable artefact");
-    }
-    return MD_OK;
-}
 
 /* ---- statements ------------------------------------------------------------------------------ */
 
@@ -360,11 +236,54 @@ md_status drift_store_files_load(md_store *s, const char *job, struct drift_file
 
 /* ---- results --------------------------------------------------------------------------------- */
 
-/* One window: its summary row, then one result row per feature and method. */
-static md_status save_window(md_store *s, sqlite3_stmt *sw, sqlite3_stmt *sr, const char *job,
+/* The statements of one save, prepared once per run. */
+struct save_stmts {
+    sqlite3_stmt *window;   /* drift_window */
+    sqlite3_stmt *result;   /* drift_result */
+    sqlite3_stmt *clear;    /* drift_feature rows of one window */
+    sqlite3_stmt *feature;  /* drift_feature */
+};
+
+/* A window's features as the screen shows them; the window's old rows go first (a feature may
+ * have left the reference since). */
+static md_status save_features(md_store *s, const struct save_stmts *q, const char *job,
+                               const struct md_drift_window *w, int64_t now, struct md_err *err)
+{
+    sqlite3_bind_text(q->clear, 1, job, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q->clear, 2, w->start_ms);
+    md_status ret = step_done(s, q->clear, "save drift results", err);
+    struct md_buf b;
+    md_buf_init(&b, 0);
+    for (size_t i = 0; !ret && i < w->n; i++) {
+        const struct md_drift_feature *f = &w->f[i];
+        md_buf_reset(&b);
+        ret = drift_detail_encode(f, &b);
+        if (ret) {
+            ret = md_err_set(err, ret, "cannot encode the result of feature '%s'", f->name);
+            break;
+        }
+        sqlite3_bind_text(q->feature, 1, job, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q->feature, 2, f->name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q->feature, 3, w->start_ms);
+        sqlite3_bind_text(q->feature, 4, md_drift_type_name(f->type), -1, SQLITE_STATIC);
+        sqlite3_bind_int(q->feature, 5, f->prediction);
+        sqlite3_bind_text(q->feature, 6, md_drift_status_name(f->status), -1, SQLITE_STATIC);
+        bind_num(q->feature, 7, f->severity);
+        sqlite3_bind_text(q->feature, 8, md_drift_method_name(f->primary), -1, SQLITE_STATIC);
+        sqlite3_bind_blob64(q->feature, 9, b.data ? b.data : "", b.len, SQLITE_STATIC);
+        sqlite3_bind_int64(q->feature, 10, now);
+        ret = step_done(s, q->feature, "save drift results", err);
+    }
+    md_buf_release(&b);
+    return ret;
+}
+
+/* One window: its summary row, one result row per feature and method, its features. */
+static md_status save_window(md_store *s, const struct save_stmts *q, const char *job,
                              const struct md_drift_window *w, const struct md_drift_run *r,
                              int64_t now, struct md_err *err)
 {
+    sqlite3_stmt *sw = q->window, *sr = q->result;
     sqlite3_bind_text(sw, 1, job, -1, SQLITE_STATIC);
     sqlite3_bind_int64(sw, 2, w->start_ms);
     sqlite3_bind_int64(sw, 3, w->end_ms);
@@ -403,6 +322,8 @@ static md_status save_window(md_store *s, sqlite3_stmt *sw, sqlite3_stmt *sr, co
             free(opts);
         }
     }
+    if (!ret)
+        ret = save_features(s, q, job, w, now, err);
     return ret;
 }
 
@@ -410,7 +331,8 @@ md_status drift_store_save_run(md_store *s, const char *job, const struct md_dri
                                const struct drift_file_rec *files, size_t n_files,
                                struct md_err *err)
 {
-    sqlite3_stmt *sw = NULL, *sr = NULL, *sf = NULL;
+    struct save_stmts q = {NULL, NULL, NULL, NULL};
+    sqlite3_stmt *sf = NULL;
     md_status ret = md_store_begin(s, err);
     if (ret)
         return ret;
@@ -418,7 +340,7 @@ md_status drift_store_save_run(md_store *s, const char *job, const struct md_dri
                   "INSERT OR REPLACE INTO drift_window(job, window_start_ms, window_end_ms, "
                   "rows_ref, rows_cur, tested, drifted, dataset_drift, computed_ms) "
                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                  &sw, "save drift results", err);
+                  &q.window, "save drift results", err);
     if (!ret)
         ret = prepare(s,
                       "INSERT OR REPLACE INTO drift_result(job, feature, window_start_ms, "
@@ -426,7 +348,16 @@ md_status drift_store_save_run(md_store *s, const char *job, const struct md_dri
                       "votes, n_ref, n_cur, missing, options, computed_ms) "
                       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
                       "?16)",
-                      &sr, "save drift results", err);
+                      &q.result, "save drift results", err);
+    if (!ret)
+        ret = prepare(s, "DELETE FROM drift_feature WHERE job = ?1 AND window_start_ms = ?2",
+                      &q.clear, "save drift results", err);
+    if (!ret)
+        ret = prepare(s,
+                      "INSERT INTO drift_feature(job, feature, window_start_ms, type, prediction, "
+                      "status, severity, primary_method, detail, computed_ms) "
+                      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                      &q.feature, "save drift results", err);
     if (!ret)
         ret = prepare(s,
                       "INSERT OR REPLACE INTO drift_file(job, path, size, mtime_ns, rows, "
@@ -434,7 +365,7 @@ md_status drift_store_save_run(md_store *s, const char *job, const struct md_dri
                       &sf, "remember processed files", err);
     int64_t now = md_now_ms();
     for (size_t i = 0; !ret && i < r->n_windows; i++)
-        ret = save_window(s, sw, sr, job, &r->w[i], r, now, err);
+        ret = save_window(s, &q, job, &r->w[i], r, now, err);
     for (size_t i = 0; !ret && i < n_files; i++) {
         const struct drift_file_rec *f = &files[i];
         sqlite3_bind_text(sf, 1, job, -1, SQLITE_STATIC);
@@ -447,8 +378,10 @@ md_status drift_store_save_run(md_store *s, const char *job, const struct md_dri
         sqlite3_bind_int64(sf, 8, now);
         ret = step_done(s, sf, "remember processed files", err);
     }
-    sqlite3_finalize(sw);
-    sqlite3_finalize(sr);
+    sqlite3_finalize(q.window);
+    sqlite3_finalize(q.result);
+    sqlite3_finalize(q.clear);
+    sqlite3_finalize(q.feature);
     sqlite3_finalize(sf);
     if (!ret)
         return md_store_commit(s, err);
@@ -505,11 +438,351 @@ md_status md_drift_store_history(md_store *s, const char *job, const char *featu
     return ret;
 }
 
+/* ---- the newest window, rebuilt ----------------------------------------------------------- */
+
+/* More features than a reference can have (DRIFT_MAX_FIELDS) means a damaged file. */
+#define LATEST_CAP ((size_t)1 << 17)
+
+static enum md_drift_status status_parse(const char *name)
+{
+    for (int k = MD_DRIFT_STATUS_NA; k <= MD_DRIFT_STATUS_DRIFT; k++)
+        if (name && !strcmp(name, md_drift_status_name((enum md_drift_status)k)))
+            return (enum md_drift_status)k;
+    return MD_DRIFT_STATUS_NA;
+}
+
+static enum md_drift_type type_parse(const char *name)
+{
+    for (int k = MD_DRIFT_TYPE_UNKNOWN; k <= MD_DRIFT_CATEGORICAL; k++)
+        if (name && !strcmp(name, md_drift_type_name((enum md_drift_type)k)))
+            return (enum md_drift_type)k;
+    return MD_DRIFT_TYPE_UNKNOWN;
+}
+
+/* A feature as the loader first meets it: name set, every number n/a. */
+static struct md_drift_feature *latest_add(struct md_drift_window *w, size_t *alloc,
+                                           const char *name)
+{
+    if (w->n == *alloc) {
+        *alloc = *alloc ? *alloc * 2 : 16;
+        w->f = md_xrealloc(w->f, *alloc * sizeof(*w->f));
+    }
+    struct md_drift_feature *f = &w->f[w->n++];
+    memset(f, 0, sizeof(*f));
+    f->name = md_xstrdup0(name);
+    f->missing_cur = f->missing_ref = NAN;
+    f->mean_ref = f->std_ref = f->mean_cur = f->std_cur = NAN;
+    for (int m = 0; m < MD_DRIFT_METHOD_COUNT; m++) {
+        f->m[m].value = f->m[m].p_value = NAN;
+        f->m[m].warn = f->m[m].drift = NAN;
+        f->m[m].severity = NAN;
+    }
+    return f;
+}
+
+static int cmp_name(const void *key, const void *elem)
+{
+    return strcmp(key, ((const struct md_drift_feature *)elem)->name);
+}
+
+/*
+ * The severity drift_eval.c gives a metric, for windows stored before v3 kept
+ * it: the value over the threshold, or log10(p) over log10(threshold).
+ */
+static double severity_of(const struct md_drift_metric *mt, enum md_drift_method m)
+{
+    bool is_p = m == MD_DRIFT_KS || m == MD_DRIFT_CHI2;
+    double x = is_p ? mt->p_value : mt->value;
+    if (isnan(x))
+        return 0;
+    if (is_p)
+        return fmin(x > 0 ? log10(x) / log10(mt->drift) : INFINITY, 1e6);
+    return fmin(mt->drift > 0 ? x / mt->drift : INFINITY, 1e6);
+}
+
+/* The run's reading order (drift_eval.c): prediction, worst status, severity, name. */
+static int cmp_feature(const void *pa, const void *pb)
+{
+    const struct md_drift_feature *a = pa, *b = pb;
+    if (a->prediction != b->prediction)
+        return a->prediction ? -1 : 1;
+    if (a->status != b->status)
+        return a->status > b->status ? -1 : 1;
+    if (a->severity != b->severity)
+        return a->severity > b->severity ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+/* The window row; MD_ERR_NOT_FOUND (no message) when the job has none. */
+static md_status latest_window(md_store *s, const char *job, struct md_drift_window *w,
+                               int64_t *computed_ms, struct md_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    md_status ret = prepare(s,
+                            "SELECT window_start_ms, window_end_ms, rows_ref, rows_cur, tested, "
+                            "drifted, dataset_drift, computed_ms FROM drift_window WHERE job = ?1 "
+                            "ORDER BY window_start_ms DESC LIMIT 1",
+                            &st, "read stored drift results", err);
+    if (ret)
+        return ret;
+    sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        w->start_ms = sqlite3_column_int64(st, 0);
+        w->end_ms = sqlite3_column_int64(st, 1);
+        w->rows_ref = (uint64_t)sqlite3_column_int64(st, 2);
+        w->rows_cur = (uint64_t)sqlite3_column_int64(st, 3);
+        w->n_tested = (size_t)sqlite3_column_int64(st, 4);
+        w->n_drifted = (size_t)sqlite3_column_int64(st, 5);
+        w->dataset_drift = sqlite3_column_int(st, 6) != 0;
+        if (computed_ms)
+            *computed_ms = sqlite3_column_int64(st, 7);
+        w->drift_share = w->n_tested ? (double)w->n_drifted / (double)w->n_tested : NAN;
+    } else {
+        ret = rc == SQLITE_DONE ? MD_ERR_NOT_FOUND : db_fail(s, err, "read stored drift results");
+    }
+    sqlite3_finalize(st);
+    return ret;
+}
+
+/*
+ * Schema v3 rows: the window's features with their details, in name order;
+ * (*has_detail)[i] says whether feature i's BLOB could be read.
+ */
+static md_status latest_features(md_store *s, const char *job, struct md_drift_window *w,
+                                 size_t *alloc, bool **has_detail, struct md_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    md_status ret = prepare(s,
+                            "SELECT feature, type, prediction, detail FROM drift_feature "
+                            "WHERE job = ?1 AND window_start_ms = ?2 ORDER BY feature",
+                            &st, "read stored drift results", err);
+    if (ret)
+        return ret;
+    sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, w->start_ms);
+    int rc;
+    size_t cap = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && w->n < LATEST_CAP) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        struct md_drift_feature *f = latest_add(w, alloc, name);
+        if (*alloc > cap) {
+            cap = *alloc;
+            *has_detail = md_xrealloc(*has_detail, cap * sizeof(**has_detail));
+        }
+        f->type = type_parse((const char *)sqlite3_column_text(st, 1));
+        f->prediction = sqlite3_column_int(st, 2) != 0;
+        const void *blob = sqlite3_column_blob(st, 3);
+        (*has_detail)[w->n - 1] =
+            drift_detail_decode(blob, (size_t)sqlite3_column_bytes(st, 3), f);
+        if (!(*has_detail)[w->n - 1])
+            md_log(MD_LOG_WARN, "drift job '%s': stored result of '%s' unreadable: no histogram",
+                   job, f->name);
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        ret = db_fail(s, err, "read stored drift results");
+    sqlite3_finalize(st);
+    return ret;
+}
+
+/* Type and prediction flag of features saved before v3, from the frozen reference. */
+static md_status latest_types(md_store *s, const char *job, struct md_drift_window *w,
+                              struct md_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    md_status ret = prepare(s, "SELECT feature, type, prediction FROM drift_ref WHERE job = ?1",
+                            &st, "read stored drift results", err);
+    if (ret)
+        return ret;
+    sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        struct md_drift_feature *f =
+            name ? bsearch(name, w->f, w->n, sizeof(*w->f), cmp_name) : NULL;
+        if (f) {
+            f->type = type_parse((const char *)sqlite3_column_text(st, 1));
+            f->prediction = sqlite3_column_int(st, 2) != 0;
+        }
+    }
+    if (rc != SQLITE_DONE)
+        ret = db_fail(s, err, "read stored drift results");
+    sqlite3_finalize(st);
+    return ret;
+}
+
+/*
+ * The metrics of the window from drift_result, by feature name. With v3
+ * rows the feature list is fixed (rows of features no longer evaluated are
+ * ignored); without, features are created in name order as they come.
+ */
+static md_status latest_metrics(md_store *s, const char *job, struct md_drift_window *w,
+                                size_t *alloc, bool fixed, struct md_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    md_status ret = prepare(s,
+                            "SELECT feature, method, value, p_value, threshold_warn, threshold, "
+                            "status, votes, n_ref, n_cur, missing FROM drift_result "
+                            "WHERE job = ?1 AND window_start_ms = ?2 ORDER BY feature",
+                            &st, "read stored drift results", err);
+    if (ret)
+        return ret;
+    sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, w->start_ms);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        enum md_drift_method m;
+        if (!name || md_drift_method_parse((const char *)sqlite3_column_text(st, 1), &m))
+            continue; /* a method this build does not know */
+        struct md_drift_feature *f = NULL;
+        if (fixed)
+            f = bsearch(name, w->f, w->n, sizeof(*w->f), cmp_name);
+        else if (w->n && !strcmp(w->f[w->n - 1].name, name))
+            f = &w->f[w->n - 1];
+        else if (w->n < LATEST_CAP)
+            f = latest_add(w, alloc, name);
+        if (!f)
+            continue;
+        struct md_drift_metric *mt = &f->m[m];
+        mt->present = true;
+        mt->value = column_num(st, 2);
+        mt->p_value = column_num(st, 3);
+        mt->warn = column_num(st, 4);
+        mt->drift = column_num(st, 5);
+        mt->status = status_parse((const char *)sqlite3_column_text(st, 6));
+        mt->votes = sqlite3_column_int(st, 7) != 0;
+        f->n_ref = (uint64_t)sqlite3_column_int64(st, 8);
+        f->n_cur = (uint64_t)sqlite3_column_int64(st, 9);
+        f->missing_cur = column_num(st, 10);
+    }
+    if (rc != SQLITE_DONE)
+        ret = db_fail(s, err, "read stored drift results");
+    sqlite3_finalize(st);
+    return ret;
+}
+
+/* Each feature's status, severity and primary metric by drift_eval.c's rule, then its order. */
+static void latest_finish(struct md_drift_window *w, const bool *has_detail)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        struct md_drift_feature *f = &w->f[i];
+        bool known = has_detail && has_detail[i];
+        if (f->type == MD_DRIFT_TYPE_UNKNOWN) /* no reference row: the methods tell */
+            f->type = f->m[MD_DRIFT_CHI2].present  ? MD_DRIFT_CATEGORICAL
+                      : f->m[MD_DRIFT_PSI].present ? MD_DRIFT_NUMERIC
+                                                   : MD_DRIFT_TYPE_UNKNOWN;
+        if (!known)
+            f->rows_cur = w->rows_cur;
+        f->status = MD_DRIFT_STATUS_NA;
+        f->severity = 0;
+        f->primary = MD_DRIFT_PSI;
+        double best = -1;
+        for (int m = 0; m < MD_DRIFT_METHOD_COUNT; m++) {
+            struct md_drift_metric *mt = &f->m[m];
+            if (!mt->present)
+                continue;
+            if (!known || isnan(mt->severity))
+                mt->severity = severity_of(mt, (enum md_drift_method)m);
+            if (!mt->votes || mt->status == MD_DRIFT_STATUS_NA)
+                continue;
+            if (mt->status > f->status || (mt->status == f->status && mt->severity > best)) {
+                f->status = mt->status;
+                f->primary = (enum md_drift_method)m;
+                best = mt->severity;
+            }
+            f->severity = fmax(f->severity, mt->severity);
+        }
+        if (f->status == MD_DRIFT_STATUS_NA) /* nothing voted: show the first present metric */
+            for (int m = MD_DRIFT_METHOD_COUNT; m-- > 0;)
+                if (f->m[m].present)
+                    f->primary = (enum md_drift_method)m;
+    }
+    qsort(w->f, w->n, sizeof(*w->f), cmp_feature);
+}
+
+md_status md_drift_store_latest(md_store *s, const char *job, struct md_drift_window *out,
+                                int64_t *computed_ms, struct md_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    out->drift_share = NAN;
+    if (computed_ms)
+        *computed_ms = 0;
+    md_status ret = latest_window(s, job, out, computed_ms, err);
+    if (ret)
+        return ret;
+    size_t alloc = 0;
+    bool *has_detail = NULL;
+    /* The feature rows, then their metrics; v2 windows have metrics only. */
+    ret = latest_features(s, job, out, &alloc, &has_detail, err);
+    bool v3 = out->n > 0;
+    if (!ret)
+        ret = latest_metrics(s, job, out, &alloc, v3, err);
+    if (!ret && !v3)
+        ret = latest_types(s, job, out, err);
+    if (!ret)
+        latest_finish(out, has_detail);
+    free(has_detail);
+    if (ret)
+        md_drift_window_release(out);
+    return ret;
+}
+
+void md_drift_window_release(struct md_drift_window *w)
+{
+    if (w)
+        drift_window_release(w);
+}
+
+md_status md_drift_store_worst(md_store *s, const char *job, struct md_drift_worst *out,
+                               struct md_err *err)
+{
+    struct md_drift_window w;
+    int64_t computed = 0;
+    memset(out, 0, sizeof(*out));
+    out->value = out->p_value = out->threshold = out->severity = NAN;
+    md_status ret = md_drift_store_latest(s, job, &w, &computed, err);
+    if (ret)
+        return ret;
+    const struct md_drift_feature *best = NULL;
+    for (size_t i = 0; i < w.n; i++) {
+        const struct md_drift_feature *f = &w.f[i];
+        if (f->status == MD_DRIFT_STATUS_NA)
+            continue;
+        /* The window pins the prediction first; on a tie an input feature says more. */
+        if (!best || f->status > best->status ||
+            (f->status == best->status &&
+             (f->severity > best->severity ||
+              (f->severity == best->severity && best->prediction && !f->prediction))))
+            best = f;
+    }
+    out->start_ms = w.start_ms;
+    out->end_ms = w.end_ms;
+    out->computed_ms = computed;
+    out->n_tested = w.n_tested;
+    out->n_drifted = w.n_drifted;
+    out->status = MD_DRIFT_STATUS_NA;
+    if (best) {
+        const struct md_drift_metric *m = &best->m[best->primary];
+        snprintf(out->feature, sizeof(out->feature), "%s", best->name);
+        out->prediction = best->prediction;
+        out->method = best->primary;
+        out->status = best->status;
+        out->value = m->value;
+        out->p_value = m->p_value;
+        out->threshold = m->drift;
+        out->severity = best->severity;
+    }
+    md_drift_window_release(&w);
+    return MD_OK;
+}
+
 md_status md_drift_store_forget(md_store *s, const char *job, struct md_err *err)
 {
     static const char *const sql[] = {
         "DELETE FROM drift_ref WHERE job = ?1", "DELETE FROM drift_window WHERE job = ?1",
-        "DELETE FROM drift_result WHERE job = ?1", "DELETE FROM drift_file WHERE job = ?1"};
+        "DELETE FROM drift_result WHERE job = ?1", "DELETE FROM drift_feature WHERE job = ?1",
+        "DELETE FROM drift_file WHERE job = ?1"};
     md_status ret = md_store_begin(s, err);
     for (size_t i = 0; !ret && i < MD_ARRAY_LEN(sql); i++)
         ret = exec_job(s, sql[i], job, "forget a drift job", err);

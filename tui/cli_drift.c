@@ -29,13 +29,15 @@ struct list {
 /* The synopsis, on stderr; always CLI_USAGE. */
 static int usage(void)
 {
-    fputs("usage: mldeck drift --reference FILE --current FILE|DIR [--current ...] [--json]\n"
-          "         [--features a,b] [--categorical x,y] [--numeric x,y] [--prediction COL]\n"
-          "         [--time-column COL] [--window SECONDS] [--smoothing eps|add-one|none]\n"
-          "         [--threshold [FEATURE:]METHOD=[WARN,]DRIFT]... [--no-yates]\n"
-          "         [--memory MB] [--format csv|jsonl|capture] [--capture-columns a,b]\n"
-          "         [--state FILE] [--job NAME]\n"
-          "methods: psi, w1, js (distances: alert above), ks, chi2 (p-values: alert below)\n",
+    fputs("usage: mldeck drift --reference FILE|S3URI --current FILE|DIR|S3URI [--current ...]\n"
+          "         [--json] [--features a,b] [--categorical x,y] [--numeric x,y]\n"
+          "         [--prediction COL] [--time-column COL] [--window SECONDS]\n"
+          "         [--smoothing eps|add-one|none] [--threshold [FEATURE:]METHOD=[WARN,]DRIFT]...\n"
+          "         [--no-yates] [--memory MB] [--format csv|jsonl|capture] [--capture-columns a,b]\n"
+          "         [--state FILE] [--job NAME] [--violations FILE|S3URI]\n"
+          "         [--aws-profile NAME] [--aws-region REGION] [--s3-endpoint-url URL]\n"
+          "methods: psi, w1, js (distances: alert above), ks, chi2 (p-values: alert below)\n"
+          "S3URI: s3://BUCKET/KEY, or s3://BUCKET/PREFIX/ for --current\n",
           stderr);
     return CLI_USAGE;
 }
@@ -76,7 +78,9 @@ static int parse(struct drift_cli *c, int argc, char **argv)
         static const char *const valued[] = {
             "--reference", "--current",   "--features", "--categorical", "--numeric",
             "--prediction", "--time-column", "--window", "--smoothing", "--threshold",
-            "--memory",    "--format",    "--capture-columns", "--state", "--job"};
+            "--memory",    "--format",    "--capture-columns", "--state", "--job",
+            "--violations", "--aws-profile", "--aws-region", "--s3-endpoint-url",
+            "--s3-part-size"};
         bool takes = false;
         for (size_t k = 0; k < MD_ARRAY_LEN(valued); k++)
             takes |= !strcmp(a, valued[k]);
@@ -116,6 +120,21 @@ static int parse(struct drift_cli *c, int argc, char **argv)
             c->state = v;
         } else if (!strcmp(a, "--job")) {
             o->job = v;
+        } else if (!strcmp(a, "--violations")) {
+            o->violations = v;
+        } else if (!strcmp(a, "--aws-profile")) {
+            o->aws_profile = v;
+        } else if (!strcmp(a, "--aws-region")) {
+            o->aws_region = v;
+        } else if (!strcmp(a, "--s3-endpoint-url")) {
+            o->s3_endpoint_url = v;
+        } else if (!strcmp(a, "--s3-part-size")) { /* test hook: ranged reads on small objects */
+            long n;
+            if (md_parse_long(v, 1, 1L << 30, &n)) {
+                fprintf(stderr, "mldeck: bad --s3-part-size '%s': expected bytes\n", v);
+                return CLI_USAGE;
+            }
+            o->s3_part_size = (size_t)n;
         } else if (!strcmp(a, "--window") || !strcmp(a, "--memory")) {
             long n;
             if (md_parse_long(v, 1, 1L << 40, &n)) {
@@ -271,8 +290,35 @@ static void print_window(const struct md_drift_window *w, const struct md_drift_
            when, na, nc);
 }
 
+/*
+ * The platform's own verdicts under their own heading, after ours: different
+ * methods and thresholds, so they are listed, never folded into a status.
+ */
+static void print_platform(const struct md_drift_run *r, const struct md_drift_opts *o)
+{
+    if (!o->violations && !r->n_platform && !r->platform_error)
+        return;
+    const char *src = r->n_platform ? r->platform[0].source : "SageMaker Model Monitor";
+    printf("\n%s (platform, not merged)\n", src);
+    if (r->platform_error)
+        printf("error: %s\n", r->platform_error);
+    else if (!r->n_platform)
+        puts("no violations");
+    else
+        printf("%-24s %-26s %10s %10s  %s\n", "FEATURE", "CHECK", "VALUE", "THRESHOLD",
+               "DESCRIPTION");
+    for (size_t i = 0; i < r->n_platform; i++) {
+        const struct md_drift_platform_item *p = &r->platform[i];
+        char val[32], thr[32];
+        fmt_num(val, sizeof(val), p->value);
+        fmt_num(thr, sizeof(thr), p->threshold);
+        printf("%-24s %-26s %10s %10s  %s\n", p->feature[0] ? p->feature : "(dataset)", p->check,
+               isnan(p->value) ? "-" : val, isnan(p->threshold) ? "-" : thr, p->detail);
+    }
+}
+
 /* Every window the run evaluated, oldest first, blank-line separated. */
-static int print_text(const struct md_drift_run *r)
+static int print_text(const struct md_drift_run *r, const struct md_drift_opts *o)
 {
     for (size_t i = 0; i < r->n_windows; i++) {
         if (i)
@@ -283,6 +329,7 @@ static int print_text(const struct md_drift_run *r)
         printf("no new current data (%zu files already processed)\n", r->files_skipped);
     if (r->ref_sketch)
         puts("note: the reference exceeded the memory budget: KS and W1 are approximate");
+    print_platform(r, o);
     return fflush(stdout) ? CLI_ERROR : CLI_OK;
 }
 
@@ -332,7 +379,7 @@ int cli_drift(const struct cli_global *g, int argc, char **argv)
             fprintf(stderr, "mldeck: %s\n", err.msg[0] ? err.msg : md_status_str(st));
             rc = st == MD_ERR_INVALID ? CLI_USAGE : CLI_ERROR;
         } else {
-            rc = c->json ? print_json(&run) : print_text(&run);
+            rc = c->json ? print_json(&run) : print_text(&run, &c->o);
         }
         md_drift_run_release(&run);
     }

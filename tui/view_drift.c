@@ -1,12 +1,15 @@
 /*
- * view_drift.c - `:drift`. Opening the view runs the context's drift jobs one
- * after the other on the core's worker thread (mldeck/drift.h), showing
- * progress; Esc cancels the running job. The table lists the features of the
- * newest window of the shown job (Tab: next job), sorted by severity, with a
- * sparkline of the stored scores. Enter: the feature's score over the stored
- * windows with its threshold, and the reference/current histogram.
- * The view owns its worker; closing the view cancels and joins it, so no
- * result ever reaches a freed view.
+ * view_drift.c - `:drift`. Opening the view shows the newest stored window of
+ * every drift job of the context at once (md_drift_store_latest()), then runs
+ * the jobs one after the other on the core's worker thread for new data,
+ * showing progress; a run that produced windows replaces what is shown, a
+ * run with no new data leaves it. Esc cancels the running job. The table
+ * lists the features of the shown job (Tab: next job) sorted by severity,
+ * with a sparkline of the stored scores; below it, the platform's own
+ * verdicts (SageMaker Model Monitor violations) in a section of their own,
+ * never merged into mldeck's scores. Enter: the feature screen
+ * (view_drift_chart.c). The view owns its worker; closing the view cancels
+ * and joins it, so no result ever reaches a freed view.
  */
 #include <math.h>
 #include <stdio.h>
@@ -19,23 +22,23 @@
 #include "theme_curses.h"
 #include "ui.h"
 #include "view_drift.h"
+#include "view_drift_int.h"
 #include "widget_chart.h"
 #include "widget_table.h"
 
 #define HIST_MAX 60  /* stored windows read per feature */
 #define SPARK_CELLS 12
+#define PLATFORM_MIN_ROWS 4 /* the platform section takes up to a third of the body, >= this */
 
 struct job_result {
-    bool done;
+    bool done;      /* the worker ran this job (or failed to start it) since the view opened */
     md_status st;
     char msg[256];
-    struct md_drift_run run;
-};
-
-struct series {
-    double *v; /* primary metric by window, oldest first */
-    size_t n;
-    double drift; /* threshold of the newest window */
+    struct md_drift_run run; /* the last run: counts, platform results; its windows when unstored */
+    bool fresh;     /* that run produced windows */
+    struct md_drift_window stored; /* the newest stored window */
+    bool has_stored;
+    int64_t stored_ms; /* when it was computed */
 };
 
 struct drift_view {
@@ -47,19 +50,23 @@ struct drift_view {
     size_t running; /* job index of the worker; n_jobs when idle */
     struct md_drift_progress prog;
     size_t job;     /* the job shown */
-    struct series *hist; /* per feature of the shown window */
+    struct drift_series *hist; /* per feature of the shown window */
     size_t n_hist;
     bool detail;
     size_t feat;    /* data row shown in detail */
+    struct drift_mark *marks; /* changes of the shown job's endpoint, loaded with the detail */
+    size_t n_marks;
 };
 
 enum { COL_FEATURE, COL_METHOD, COL_SCORE, COL_THRESHOLD, COL_STATUS, COL_P, COL_MISSING,
        COL_HISTORY };
 
 static const struct km_entry drift_keys[] = {
-    {{KM_ESC}, ACT_BACK, NULL, "cancel the running job, or leave the feature chart", 0},
+    {{KM_ESC}, ACT_BACK, NULL, "leave the feature chart, or cancel the running job", 0},
     {{KM_TAB}, ACT_NEXT_METRIC, "job", "show the next drift job", 0},
     {{'R'}, ACT_REFRESH, "rerun", "run the context's drift jobs again (new files only)", 0},
+    {{KM_ENTER}, ACT_OPEN, "chart",
+     "the feature's score over time with its threshold, deployment markers and histogram", 0},
 };
 static const struct km_table drift_km = {"Drift", drift_keys, MD_ARRAY_LEN(drift_keys)};
 
@@ -74,13 +81,26 @@ static const char *job_name(const struct drift_view *d, size_t i)
     return c && i < c->n_drift ? c->drift[i].name : "?";
 }
 
-/* The newest window of the shown job, NULL when it has none. */
+static const char *job_target(const struct drift_view *d, size_t i)
+{
+    const struct md_context *c = context(d);
+    return c && i < c->n_drift && c->drift[i].endpoint ? c->drift[i].endpoint : "";
+}
+
+/* The newest window of job i: the stored one, else the last run's (no store); NULL when none. */
+static const struct md_drift_window *window_of(const struct drift_view *d, size_t i)
+{
+    if (i >= d->n_jobs)
+        return NULL;
+    const struct job_result *r = &d->res[i];
+    if (r->has_stored)
+        return &r->stored;
+    return r->run.n_windows ? &r->run.w[r->run.n_windows - 1] : NULL;
+}
+
 static const struct md_drift_window *shown(const struct drift_view *d)
 {
-    if (d->job >= d->n_jobs || !d->res[d->job].done)
-        return NULL;
-    const struct md_drift_run *r = &d->res[d->job].run;
-    return r->n_windows ? &r->w[r->n_windows - 1] : NULL;
+    return window_of(d, d->job);
 }
 
 static const struct md_drift_feature *feature(const struct drift_view *d, size_t row)
@@ -89,8 +109,7 @@ static const struct md_drift_feature *feature(const struct drift_view *d, size_t
     return w && row < w->n ? &w->f[row] : NULL;
 }
 
-/* The role and glyph of a status, so it reads without colour too. */
-static enum md_theme_role status_role(enum md_drift_status s)
+enum md_theme_role view_drift_status_role(enum md_drift_status s)
 {
     switch (s) {
     case MD_DRIFT_STATUS_DRIFT:
@@ -104,7 +123,7 @@ static enum md_theme_role status_role(enum md_drift_status s)
     }
 }
 
-static const char *status_glyph(enum md_drift_status s)
+const char *view_drift_status_glyph(enum md_drift_status s)
 {
     switch (s) {
     case MD_DRIFT_STATUS_DRIFT:
@@ -116,6 +135,18 @@ static const char *status_glyph(enum md_drift_status s)
     default:
         return text_glyph("\u00b7", "-");
     }
+}
+
+const char *view_drift_method_label(enum md_drift_method m)
+{
+    /* the core's labels carry σ, ₂ and χ: ASCII mode needs its own spelling */
+    static const char *const ascii[MD_DRIFT_METHOD_COUNT] = {
+        [MD_DRIFT_PSI] = "PSI(dec)", [MD_DRIFT_W1] = "W1/sd", [MD_DRIFT_JS] = "JS2",
+        [MD_DRIFT_KS] = "KS D",      [MD_DRIFT_CHI2] = "chi2",
+    };
+    if (text_ascii() && (unsigned)m < MD_DRIFT_METHOD_COUNT)
+        return ascii[m];
+    return md_drift_method_label(m);
 }
 
 static bool is_p_method(enum md_drift_method m)
@@ -137,7 +168,7 @@ static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len,
         snprintf(buf, len, "%s%s", f->name, f->prediction ? " (pred)" : "");
         break;
     case COL_METHOD:
-        snprintf(buf, len, "%s", any ? md_drift_method_label(f->primary) : "-");
+        snprintf(buf, len, "%s", any ? view_drift_method_label(f->primary) : "-");
         break;
     case COL_SCORE:
         if (any)
@@ -148,8 +179,9 @@ static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len,
             snprintf(buf, len, "%s%g", is_p_method(f->primary) ? "p<" : "", m->drift);
         break;
     case COL_STATUS:
-        snprintf(buf, len, "%s %s", status_glyph(f->status), md_drift_status_name(f->status));
-        *role = status_role(f->status);
+        snprintf(buf, len, "%s %s", view_drift_status_glyph(f->status),
+                 md_drift_status_name(f->status));
+        *role = view_drift_status_role(f->status);
         break;
     case COL_P:
         if (any && !isnan(m->p_value))
@@ -194,11 +226,53 @@ static const struct table_source source = {cell, cmp, NULL};
 
 static void hist_free(struct drift_view *d)
 {
-    for (size_t i = 0; i < d->n_hist; i++)
+    for (size_t i = 0; i < d->n_hist; i++) {
         free(d->hist[i].v);
+        free(d->hist[i].p);
+        free(d->hist[i].t);
+    }
     free(d->hist);
     d->hist = NULL;
     d->n_hist = 0;
+}
+
+/* One series: the stored windows of a feature, or the shown value alone without a store. */
+static void series_load(struct drift_view *d, const struct md_drift_window *w,
+                        const struct md_drift_feature *f, struct drift_series *out)
+{
+    md_store *s = md_deck_store(d->base.app->deck);
+    struct md_drift_point *pts = NULL;
+    size_t n = 0;
+    struct md_err err = MD_ERR_INIT;
+    bool by_p = is_p_method(f->primary); /* judged on p: charted on p, sparkline of the score */
+    out->drift = f->m[f->primary].drift;
+    if (!s || md_drift_store_history(s, job_name(d, d->job), f->name, f->primary, HIST_MAX, &pts,
+                                     &n, &err) || n == 0) {
+        free(pts);
+        out->v = md_xcalloc(1, sizeof(double));
+        out->p = md_xcalloc(1, sizeof(double));
+        out->t = md_xcalloc(1, sizeof(int64_t));
+        out->v[0] = f->m[f->primary].value;
+        out->p[0] = by_p ? f->m[f->primary].p_value : out->v[0];
+        out->t[0] = w->start_ms + (w->end_ms - w->start_ms) / 2;
+        out->lo = w->start_ms;
+        out->hi = w->end_ms;
+        out->n = 1;
+        return;
+    }
+    out->v = md_xcalloc(n, sizeof(double));
+    out->p = md_xcalloc(n, sizeof(double));
+    out->t = md_xcalloc(n, sizeof(int64_t));
+    for (size_t k = 0; k < n; k++) { /* newest first from the store */
+        const struct md_drift_point *p = &pts[n - 1 - k];
+        out->v[k] = p->value;
+        out->p[k] = by_p ? p->p_value : p->value;
+        out->t[k] = p->start_ms + (p->end_ms - p->start_ms) / 2;
+    }
+    out->lo = pts[n - 1].start_ms;
+    out->hi = pts[0].end_ms;
+    out->n = n;
+    free(pts);
 }
 
 /* Stored scores of every shown feature, read once per result (not per frame). */
@@ -206,41 +280,54 @@ static void hist_load(struct drift_view *d)
 {
     hist_free(d);
     const struct md_drift_window *w = shown(d);
-    md_store *s = md_deck_store(d->base.app->deck);
     if (!w)
         return;
     d->hist = md_xcalloc(w->n ? w->n : 1, sizeof(*d->hist));
     d->n_hist = w->n;
-    for (size_t i = 0; i < w->n; i++) {
-        const struct md_drift_feature *f = &w->f[i];
-        struct md_drift_point *pts = NULL;
-        size_t n = 0;
-        struct md_err err = MD_ERR_INIT;
-        d->hist[i].drift = f->m[f->primary].drift;
-        if (!s || md_drift_store_history(s, job_name(d, d->job), f->name, f->primary, HIST_MAX,
-                                         &pts, &n, &err)) {
-            /* No store (or it failed): the newest value alone. */
-            d->hist[i].v = md_xcalloc(1, sizeof(double));
-            d->hist[i].v[0] = f->m[f->primary].value;
-            d->hist[i].n = 1;
-            continue;
-        }
-        d->hist[i].v = md_xcalloc(n ? n : 1, sizeof(double));
-        for (size_t k = 0; k < n; k++) /* newest first from the store */
-            d->hist[i].v[k] = pts[n - 1 - k].value;
-        d->hist[i].n = n;
-        free(pts);
-    }
+    for (size_t i = 0; i < w->n; i++)
+        series_load(d, w, &w->f[i], &d->hist[i]);
 }
 
-static void show_job(struct drift_view *d, size_t job)
+static void marks_load(struct drift_view *d)
+{
+    free(d->marks);
+    d->n_marks = drift_marks_load(d->base.app, job_target(d, d->job), &d->marks);
+}
+
+/*
+ * Show job `job` from its newest window. With `keep` (the feature on screen
+ * before a new window replaced the old one) the feature screen stays open on
+ * that feature, found by name: a new window may order the features anew.
+ */
+static void show_job(struct drift_view *d, size_t job, const char *keep)
 {
     d->job = job;
     d->detail = false;
     const struct md_drift_window *w = shown(d);
     hist_load(d);
     table_rebuild(&d->table, w ? w->n : 0);
+    for (size_t i = 0; keep && w && i < w->n; i++) {
+        if (!strcmp(w->f[i].name, keep)) {
+            d->feat = i;
+            d->detail = true;
+        }
+    }
     d->base.dirty = true;
+}
+
+/* The newest stored window of job i, read from the deck's own connection. */
+static void stored_load(struct drift_view *d, size_t i)
+{
+    struct job_result *r = &d->res[i];
+    md_drift_window_release(&r->stored);
+    r->has_stored = false;
+    md_store *s = md_deck_store(d->base.app->deck);
+    struct md_err err = MD_ERR_INIT;
+    md_status st = s ? md_drift_store_latest(s, job_name(d, i), &r->stored, &r->stored_ms, &err)
+                     : MD_ERR_NOT_FOUND;
+    r->has_stored = st == MD_OK;
+    if (st && st != MD_ERR_NOT_FOUND)
+        ui_status(d->base.app, MD_THEME_ERROR, "drift job '%s': %s", job_name(d, i), err.msg);
 }
 
 /* The state the worker writes to: its own connection to the deck's file, never :memory:. */
@@ -293,27 +380,35 @@ unsigned view_drift_on_fd(struct view *v)
         v->dirty = true;
         return REACT_REDRAW;
     }
-    struct job_result *r = &d->res[d->running];
+    size_t finished = d->running;
+    struct job_result *r = &d->res[finished];
+    const struct md_drift_feature *open = d->detail && finished == d->job ? feature(d, d->feat)
+                                                                          : NULL;
+    char *keep = open ? md_xstrdup(open->name) : NULL; /* before its window is replaced */
     struct md_err err = MD_ERR_INIT;
-    struct md_drift_run run;
-    r->st = md_drift_worker_collect(d->worker, &run, &err);
-    /* A rerun with no new data (or a failed one) keeps the windows already shown. */
-    if (run.n_windows || !r->run.n_windows) {
-        md_drift_run_release(&r->run);
-        r->run = run;
-    } else {
-        r->run.files_skipped = run.files_skipped;
-        md_drift_run_release(&run);
-    }
+    struct md_drift_run old = r->run; /* counts and platform results are replaced whatever */
+    r->st = md_drift_worker_collect(d->worker, &r->run, &err);
     snprintf(r->msg, sizeof(r->msg), "%s", err.msg);
     r->done = true;
     md_drift_worker_free(d->worker);
     d->worker = NULL;
-    size_t finished = d->running;
+    /* New windows replace what is shown; a run with no new data (or a failed one) keeps it. */
+    r->fresh = r->run.n_windows > 0;
+    if (r->fresh) {
+        stored_load(d, finished);
+    } else if (!r->has_stored && old.n_windows) { /* no store: the old run's windows stay */
+        free(r->run.w);
+        r->run.w = old.w;
+        r->run.n_windows = old.n_windows;
+        old.w = NULL;
+        old.n_windows = 0;
+    }
+    md_drift_run_release(&old);
     if (r->st && r->st != MD_ERR_CANCELLED)
         ui_status(v->app, MD_THEME_ERROR, "drift job '%s': %s", job_name(d, finished), r->msg);
-    if (finished == d->job)
-        show_job(d, d->job);
+    if (finished == d->job && r->fresh)
+        show_job(d, d->job, keep);
+    free(keep);
     if (r->st == MD_ERR_CANCELLED)
         d->running = d->n_jobs; /* Esc stops the queue too */
     else
@@ -340,7 +435,10 @@ static struct view *create(struct app *app)
     d->n_jobs = c ? c->n_drift : 0;
     d->res = md_xcalloc(d->n_jobs ? d->n_jobs : 1, sizeof(*d->res));
     d->running = d->n_jobs;
-    table_rebuild(&d->table, 0);
+    /* What the last session computed shows at once; the worker then looks for new data. */
+    for (size_t i = 0; i < d->n_jobs; i++)
+        stored_load(d, i);
+    show_job(d, 0, NULL);
     start_from(d, 0);
     return &d->base;
 }
@@ -349,10 +447,13 @@ static void destroy(struct view *v)
 {
     struct drift_view *d = (struct drift_view *)v;
     md_drift_worker_free(d->worker); /* cancels and joins: nothing outlives the view */
-    for (size_t i = 0; i < d->n_jobs; i++)
+    for (size_t i = 0; i < d->n_jobs; i++) {
         md_drift_run_release(&d->res[i].run);
+        md_drift_window_release(&d->res[i].stored);
+    }
     free(d->res);
     hist_free(d);
+    free(d->marks);
     table_release(&d->table);
     free(d);
 }
@@ -368,23 +469,14 @@ static void fmt_count(uint64_t v, char *b, size_t n)
         snprintf(b, n, "%llu", (unsigned long long)v);
 }
 
-/* Line 1: progress while the shown job runs, else the window's verdict. */
-static void draw_summary(struct drift_view *d, WINDOW *w, int y, int width)
+/* Line 1: the shown window's verdict, or why there is none. */
+static void draw_verdict(struct drift_view *d, WINDOW *w, int y, int width)
 {
     char line[512];
-    enum md_theme_role role = MD_THEME_NORMAL;
-    const struct job_result *r = d->job < d->n_jobs ? &d->res[d->job] : NULL;
+    enum md_theme_role role = MD_THEME_DIM;
+    const struct job_result *r = &d->res[d->job];
     const struct md_drift_window *win = shown(d);
-    if (d->worker && d->running == d->job) {
-        snprintf(line, sizeof(line), "running '%s': %s %.0f%%  (Esc cancels)",
-                 job_name(d, d->job), d->prog.phase ? d->prog.phase : "starting",
-                 100 * d->prog.fraction);
-        role = MD_THEME_STATUS_WARN;
-    } else if (r && r->done && r->st) {
-        snprintf(line, sizeof(line), "'%s': %s", job_name(d, d->job),
-                 r->st == MD_ERR_CANCELLED ? "cancelled (R reruns)" : r->msg);
-        role = r->st == MD_ERR_CANCELLED ? MD_THEME_DIM : MD_THEME_ERROR;
-    } else if (win) {
+    if (win) {
         char a[32], b[32], nr[16], nc[16], share[16];
         fmt_time(win->start_ms, a, sizeof(a));
         fmt_time(win->end_ms, b, sizeof(b));
@@ -394,139 +486,118 @@ static void draw_summary(struct drift_view *d, WINDOW *w, int y, int width)
             snprintf(share, sizeof(share), "n/a");
         else
             snprintf(share, sizeof(share), "%.0f%%", 100 * win->drift_share);
+        const char *dot = text_glyph("\u00b7", "|");
         snprintf(line, sizeof(line), "%s %zu of %zu features drifted (%s) %s dataset drift: %s "
                  "%s %s%s%s %s n_ref %s / n_cur %s",
-                 status_glyph(win->dataset_drift ? MD_DRIFT_STATUS_DRIFT : MD_DRIFT_STATUS_OK),
-                 win->n_drifted, win->n_tested, share, text_glyph("\u00b7", "|"),
-                 win->dataset_drift ? "YES" : "NO", text_glyph("\u00b7", "|"), a,
-                 win->start_ms == win->end_ms ? "" : " - ",
-                 win->start_ms == win->end_ms ? "" : b, text_glyph("\u00b7", "|"), nr, nc);
+                 view_drift_status_glyph(win->dataset_drift ? MD_DRIFT_STATUS_DRIFT
+                                                            : MD_DRIFT_STATUS_OK),
+                 win->n_drifted, win->n_tested, share, dot, win->dataset_drift ? "YES" : "NO",
+                 dot, a, win->start_ms == win->end_ms ? "" : " - ",
+                 win->start_ms == win->end_ms ? "" : b, dot, nr, nc);
         role = win->dataset_drift ? MD_THEME_DRIFT_HIGH : MD_THEME_DRIFT_LOW;
-    } else if (r && r->done) {
+    } else if (r->done && !r->st) {
         snprintf(line, sizeof(line), "'%s': no new current data (%zu files already processed)",
                  job_name(d, d->job), r->run.files_skipped);
-        role = MD_THEME_DIM;
+    } else if (d->worker && d->running == d->job) {
+        snprintf(line, sizeof(line), "'%s': no stored results yet", job_name(d, d->job));
+    } else if (r->done) {
+        snprintf(line, sizeof(line), "'%s': no results", job_name(d, d->job));
     } else {
         snprintf(line, sizeof(line), "'%s': waiting for the job before it", job_name(d, d->job));
-        role = MD_THEME_DIM;
     }
     text_put(w, y, 0, width, line, ui_attr(role), 0);
 }
 
-/* A dashed line at the threshold's height, over the chart chart_draw() scaled by min/max. */
-static void draw_threshold(WINDOW *w, int y, int h, int width, const struct series *s)
+/* Line 2: where the shown window comes from, and what the worker is doing about it. */
+static void draw_source(struct drift_view *d, WINDOW *w, int y, int width)
 {
-    double lo = 0, hi = 0;
-    bool any = false;
-    for (size_t i = 0; i < s->n; i++) {
-        if (!isfinite(s->v[i]))
-            continue;
-        lo = !any || s->v[i] < lo ? s->v[i] : lo;
-        hi = !any || s->v[i] > hi ? s->v[i] : hi;
-        any = true;
-    }
-    if (!any || !isfinite(s->drift))
+    char line[512], age[16] = "";
+    enum md_theme_role role = MD_THEME_DIM;
+    const struct job_result *r = &d->res[d->job];
+    const char *dot = text_glyph("\u00b7", "|");
+    if (r->has_stored)
+        fmt_age(md_now_ms() - r->stored_ms, age, sizeof(age));
+    char stored[64] = "";
+    if (r->has_stored)
+        snprintf(stored, sizeof(stored), " %s showing stored results computed %s ago", dot, age);
+    if (d->worker && d->running == d->job) {
+        snprintf(line, sizeof(line), "running '%s': %s %.0f%%  (Esc cancels)%s",
+                 job_name(d, d->job), d->prog.phase ? d->prog.phase : "starting",
+                 100 * d->prog.fraction, stored);
+        role = MD_THEME_STATUS_WARN;
+    } else if (r->done && r->st) {
+        snprintf(line, sizeof(line), "'%s': %s%s", job_name(d, d->job),
+                 r->st == MD_ERR_CANCELLED ? "cancelled (R reruns)" : r->msg, stored);
+        role = r->st == MD_ERR_CANCELLED ? MD_THEME_DIM : MD_THEME_ERROR;
+    } else if (r->done && r->fresh) {
+        snprintf(line, sizeof(line), "updated from %zu new file%s (%zu already processed)",
+                 r->run.files_read, r->run.files_read == 1 ? "" : "s", r->run.files_skipped);
+    } else if (r->done && r->has_stored) {
+        snprintf(line, sizeof(line), "no new current data (%zu files already processed) %s "
+                 "stored results computed %s ago", r->run.files_skipped, dot, age);
+    } else if (r->has_stored) {
+        snprintf(line, sizeof(line), "stored results computed %s ago %s waiting for the job "
+                 "before it", age, dot);
+    } else {
         return;
-    if (hi == lo) { /* widget_chart.c pads a flat line the same way */
-        double pad = fabs(lo) * 0.05 + 0.5;
-        lo -= pad;
-        hi += pad;
     }
-    char label[48];
-    snprintf(label, sizeof(label), "threshold %g", s->drift);
-    int ph = h - 1;
-    if (s->drift > hi || s->drift < lo) {
-        text_put(w, y, 12, width - 12, s->drift > hi ? "threshold above the chart"
-                                                     : "threshold below the chart",
-                 ui_attr(MD_THEME_DRIFT_HIGH), 0);
-        return;
-    }
-    int row = y + (int)lround((hi - s->drift) / (hi - lo) * (ph - 1));
-    const char *dash = text_glyph("\u2504", "-");
-    for (int x = 11; x < width; x += 2)
-        text_put(w, row, x, 1, dash, ui_attr(MD_THEME_DRIFT_HIGH), 0);
-    text_put(w, row, width - text_width(label), text_width(label), label,
-             ui_attr(MD_THEME_DRIFT_HIGH), 0);
+    text_put(w, y, 0, width, line, ui_attr(role), 0);
 }
 
-/* Reference against current, a bar pair per bin or category. */
-static void draw_histogram(WINDOW *w, int y, int h, int width, const struct md_drift_feature *f)
+/* Rows the platform section takes at the bottom (0: none): title, header and items. */
+static int platform_rows(const struct md_drift_run *r, int h)
 {
-    size_t nb = f->type == MD_DRIFT_CATEGORICAL ? f->n_cats : f->n_edges + 1;
-    const uint64_t *rc = f->type == MD_DRIFT_CATEGORICAL ? f->cats_ref : f->bins_ref;
-    const uint64_t *cc = f->type == MD_DRIFT_CATEGORICAL ? f->cats_cur : f->bins_cur;
-    if (f->type == MD_DRIFT_TYPE_UNKNOWN || nb == 0 || h < 2)
-        return;
-    uint64_t tr = 0, tc = 0;
-    for (size_t i = 0; i < nb; i++) {
-        tr += rc[i];
-        tc += cc[i];
-    }
-    text_put(w, y, 0, width, "histogram: reference (top) vs current (bottom), share of rows",
-             ui_attr(MD_THEME_TITLE), 0);
-    int barw = width - 24;
-    for (size_t i = 0; i < nb && (int)(2 * i) + 2 < h && barw > 4; i++) {
-        char label[64];
-        if (f->type == MD_DRIFT_CATEGORICAL) {
-            snprintf(label, sizeof(label), "%s", f->cats[i] ? f->cats[i] : "(other)");
-        } else {
-            char a[24], b[24];
-            fmt_double(i ? f->edges[i - 1] : -INFINITY, a, sizeof(a));
-            fmt_double(i < f->n_edges ? f->edges[i] : INFINITY, b, sizeof(b));
-            snprintf(label, sizeof(label), "[%s, %s)", a, b);
-        }
-        double sr = tr ? (double)rc[i] / (double)tr : 0;
-        double sc = tc ? (double)cc[i] / (double)tc : 0;
-        int yy = y + 1 + (int)(2 * i);
-        text_put(w, yy, 0, 16, label, ui_attr(MD_THEME_DIM), 0);
-        char pr[16], pc[16];
-        snprintf(pr, sizeof(pr), "%5.1f%%", 100 * sr);
-        snprintf(pc, sizeof(pc), "%5.1f%%", 100 * sc);
-        text_put(w, yy, 16, 7, pr, ui_attr(MD_THEME_NORMAL), 0);
-        text_put(w, yy + 1, 16, 7, pc, ui_attr(MD_THEME_NORMAL), 0);
-        const char *full = text_glyph("\u2588", "#");
-        const char *half = text_glyph("\u2592", "=");
-        for (int x = 0; x < (int)lround(sr * barw); x++)
-            text_put(w, yy, 24 + x, 1, full, ui_attr(MD_THEME_CHART_1), 0);
-        for (int x = 0; x < (int)lround(sc * barw); x++)
-            text_put(w, yy + 1, 24 + x, 1, half, ui_attr(MD_THEME_CHART_2), 0);
-    }
+    if (r->platform_error)
+        return 2;
+    if (!r->n_platform)
+        return 0;
+    int cap = h / 3 > PLATFORM_MIN_ROWS ? h / 3 : PLATFORM_MIN_ROWS;
+    int want = 3 + (int)r->n_platform;
+    return want < cap ? want : cap;
 }
 
-static void draw_detail(struct drift_view *d, WINDOW *w, int h, int width)
+/*
+ * The platform's own verdicts, under a title naming the platform: feature,
+ * check and the platform's description as it gave it. Never merged into the
+ * table above: the methods and thresholds differ.
+ */
+static void draw_platform(const struct md_drift_run *r, WINDOW *w, int y, int rows, int width)
 {
-    const struct md_drift_feature *f = feature(d, d->feat);
-    if (!f) {
-        d->detail = false;
+    char line[512];
+    if (r->platform_error) {
+        snprintf(line, sizeof(line), "platform: %s", r->platform_error);
+        text_put(w, y + 1, 0, width, line, ui_attr(MD_THEME_ERROR), 0);
         return;
     }
-    char title[256];
-    snprintf(title, sizeof(title), "Drift %s %s %s %s", job_name(d, d->job),
-             text_glyph("\u203a", ">"), f->name, md_drift_method_label(f->primary));
-    ui_draw_title(d->base.app, w, title, NULL, 0, NULL);
-    char line[256];
-    const struct md_drift_metric *m = &f->m[f->primary];
-    char v[32];
-    fmt_double(m->value, v, sizeof(v));
-    snprintf(line, sizeof(line), "%s %s  score %s  threshold %s%g  %s  n_ref %llu / n_cur %llu",
-             status_glyph(f->status), md_drift_status_name(f->status), v,
-             is_p_method(f->primary) ? "p<" : "", m->drift, md_drift_type_name(f->type),
-             (unsigned long long)f->n_ref, (unsigned long long)f->n_cur);
-    text_put(w, 1, 0, width, line, ui_attr(status_role(f->status)), 0);
-    int ch = (h - 3) / 2 > 4 ? (h - 3) / 2 : h - 3;
-    const struct series *s = d->feat < d->n_hist ? &d->hist[d->feat] : NULL;
-    if (s && s->n) {
-        struct md_metric_point *pts = md_xcalloc(s->n, sizeof(*pts));
-        for (size_t i = 0; i < s->n; i++) {
-            pts[i].step = (int64_t)i + 1;
-            pts[i].value = s->v[i];
+    size_t violated = 0;
+    for (size_t i = 0; i < r->n_platform; i++)
+        violated += r->platform[i].violated;
+    snprintf(line, sizeof(line), "%s (platform) %s %zu violation%s %s not merged with the "
+             "scores above", r->platform[0].source, text_glyph("\u00b7", "|"), violated,
+             violated == 1 ? "" : "s", text_glyph("\u00b7", "|"));
+    text_put(w, y + 1, 0, width, line, ui_attr(MD_THEME_TITLE), TEXT_PAD);
+    int fw = 24, cw = 26;
+    text_put(w, y + 2, 2, fw, "FEATURE", ui_attr(MD_THEME_DIM), 0);
+    text_put(w, y + 2, 3 + fw, cw, "CHECK", ui_attr(MD_THEME_DIM), 0);
+    text_put(w, y + 2, 4 + fw + cw, width - 4 - fw - cw, "DESCRIPTION", ui_attr(MD_THEME_DIM), 0);
+    int room = rows - 3;
+    for (size_t i = 0; (int)i < room && i < r->n_platform; i++) {
+        const struct md_drift_platform_item *p = &r->platform[i];
+        int yy = y + 3 + (int)i;
+        if ((int)i == room - 1 && i + 1 < r->n_platform) {
+            snprintf(line, sizeof(line), "... %zu more", r->n_platform - i);
+            text_put(w, yy, 2, width - 2, line, ui_attr(MD_THEME_DIM), 0);
+            break;
         }
-        chart_draw(w, 2, 0, ch, width, pts, s->n, ui_attr(MD_THEME_CHART_1),
-                   ui_attr(MD_THEME_DIM));
-        draw_threshold(w, 2, ch, width, s);
-        free(pts);
+        enum md_drift_status st = p->violated ? MD_DRIFT_STATUS_DRIFT : MD_DRIFT_STATUS_OK;
+        attr_t a = ui_attr(view_drift_status_role(st));
+        text_put(w, yy, 0, 1, view_drift_status_glyph(st), a, 0);
+        text_put(w, yy, 2, fw, p->feature[0] ? p->feature : "(dataset)", ui_attr(MD_THEME_NORMAL),
+                 0);
+        text_put(w, yy, 3 + fw, cw, p->check, a, 0);
+        /* the platform's own words: its value and threshold are already in them */
+        text_put(w, yy, 4 + fw + cw, width - 4 - fw - cw, p->detail, ui_attr(MD_THEME_NORMAL), 0);
     }
-    draw_histogram(w, 3 + ch, h - 3 - ch, width, f);
 }
 
 static void draw(struct view *v, WINDOW *w)
@@ -539,20 +610,35 @@ static void draw(struct view *v, WINDOW *w)
                      MD_THEME_DIM);
         return;
     }
-    if (d->detail) {
-        draw_detail(d, w, h, width);
+    const struct md_drift_feature *f = d->detail ? feature(d, d->feat) : NULL;
+    if (f) {
+        struct drift_detail dd = {
+            .job = job_name(d, d->job),
+            .target = job_target(d, d->job),
+            .f = f,
+            .s = d->feat < d->n_hist ? &d->hist[d->feat] : NULL,
+            .marks = d->marks,
+            .n_marks = d->n_marks,
+        };
+        drift_detail_draw(v->app, w, h, width, &dd);
         return;
     }
+    d->detail = false;
     char title[160], pos[32];
     snprintf(title, sizeof(title), "Drift %s %s (%zu/%zu, Tab: next)", text_glyph("\u203a", ">"),
              job_name(d, d->job), d->job + 1, d->n_jobs);
     table_position(&d->table, pos, sizeof(pos));
     ui_draw_title(v->app, w, title, table_filter(&d->table), 0, pos);
-    draw_summary(d, w, 1, width);
+    draw_verdict(d, w, 1, width);
+    draw_source(d, w, 2, width);
+    const struct md_drift_run *r = &d->res[d->job].run;
+    int prows = platform_rows(r, h - 3);
     if (d->table.n)
-        table_draw(&d->table, w, 2, 0, h - 2, width);
+        table_draw(&d->table, w, 3, 0, h - 3 - prows, width);
     else if (shown(d))
-        ui_draw_note(w, h / 2, "no feature matches the filter", MD_THEME_DIM);
+        ui_draw_note(w, 3 + (h - 3 - prows) / 2, "no feature matches the filter", MD_THEME_DIM);
+    if (prows)
+        draw_platform(r, w, h - prows, prows, width);
 }
 
 static unsigned key(struct view *v, enum km_action act)
@@ -561,24 +647,27 @@ static unsigned key(struct view *v, enum km_action act)
     v->dirty = true;
     switch (act) {
     case ACT_BACK:
+        /* The chart first: stored results can be browsed while the job runs. */
+        if (d->detail) {
+            d->detail = false;
+            return REACT_HANDLED | REACT_REDRAW;
+        }
         if (d->worker && d->running == d->job) {
             md_drift_worker_cancel(d->worker);
             ui_status(v->app, MD_THEME_STATUS_WARN, "cancelling drift job '%s'",
                       job_name(d, d->running));
             return REACT_HANDLED | REACT_REDRAW;
         }
-        if (d->detail) {
-            d->detail = false;
-            return REACT_HANDLED | REACT_REDRAW;
-        }
         return REACT_NONE; /* the global Esc: clear the filter, or pop */
     case ACT_OPEN:
-        if (!d->detail && table_selected(&d->table, &d->feat))
+        if (!d->detail && table_selected(&d->table, &d->feat)) {
             d->detail = true;
+            marks_load(d);
+        }
         return REACT_HANDLED | REACT_REDRAW;
     case ACT_NEXT_METRIC:
         if (d->n_jobs > 1)
-            show_job(d, (d->job + 1) % d->n_jobs);
+            show_job(d, (d->job + 1) % d->n_jobs, NULL);
         return REACT_HANDLED | REACT_REDRAW;
     case ACT_REFRESH:
         if (!d->worker)
@@ -588,6 +677,16 @@ static unsigned key(struct view *v, enum km_action act)
         if (d->detail)
             return REACT_NONE;
         return table_key(&d->table, act);
+    }
+}
+
+/* An action or a refresh may have moved the endpoint: the markers follow. */
+static void on_change(struct view *v, unsigned mask)
+{
+    struct drift_view *d = (struct drift_view *)v;
+    if (d->detail && (mask & (MD_CHANGED_AUDIT | MD_CHANGED_ACTION | MD_CHANGED_ENDPOINTS))) {
+        marks_load(d);
+        v->dirty = true;
     }
 }
 
@@ -606,7 +705,7 @@ const struct view_ops view_drift_ops = {
     .free = destroy,
     .draw = draw,
     .key = key,
-    .on_change = NULL,
+    .on_change = on_change,
     .table = table,
     .wait_fd = view_drift_fd,
     .on_fd = view_drift_on_fd,

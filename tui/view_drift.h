@@ -1,11 +1,15 @@
 /*
- * view_drift.h - `:drift`: the context's drift jobs, run on the core's worker
- * thread when the view opens, then the features of the newest window sorted
- * by severity; Enter shows one feature's score over time and its histogram.
+ * view_drift.h - `:drift`: the newest stored window of each of the context's
+ * drift jobs at once, then the jobs run on the core's worker thread for new
+ * data; the features sorted by severity, the platform's own verdicts in a
+ * section of their own. Enter shows one feature's score over time (threshold,
+ * deployment and rollback markers) and its histogram.
  */
 #ifndef MLDECK_TUI_VIEW_DRIFT_H
 #define MLDECK_TUI_VIEW_DRIFT_H
 
+#include "mldeck/drift.h"
+#include "mldeck/theme.h"
 #include "view.h"
 
 /* The view table; .create starts the jobs of the deck's context. */
@@ -20,5 +24,12 @@ extern const struct view_ops view_drift_ops;
  */
 int view_drift_fd(struct view *v);
 unsigned view_drift_on_fd(struct view *v);
+
+/* The role of a drift status (drift high/med/low, dim for n/a), for every screen that shows one. */
+enum md_theme_role view_drift_status_role(enum md_drift_status s);
+/* Its glyph, so it reads without colour: "✖" drift, "▲" warn, "✓" ok, "·" n/a (ASCII X ! + -). */
+const char *view_drift_status_glyph(enum md_drift_status s);
+/* The method's label ("PSI(dec)", "W1/σ", "JS₂", "KS D", "χ²"), spelled in ASCII in ASCII mode. */
+const char *view_drift_method_label(enum md_drift_method m);
 
 #endif

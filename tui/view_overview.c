@@ -2,8 +2,10 @@
  * view_overview.c - the operator's screen: every alias of every registered
  * model and every endpoint of every platform in one table: the live
  * version(s) with their traffic shares, status, error rate and latency
- * sparklines, the last change and who made it, and how old the data is.
+ * sparklines, the worst drift of the drift jobs watching it, the last change
+ * and who made it, and how old the data is.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +14,15 @@
 #include "endpoint.h"
 #include "rollback.h"
 #include "text.h"
+#include "mldeck/drift.h"
 #include "theme_curses.h"
 #include "ui.h"
+#include "view_drift.h"
 #include "widget_table.h"
 
 #define HEALTH_MINUTES 60
 #define SPARK_CELLS 5
+#define DRIFT_W 15 /* "✖ feature 0.123" */
 
 enum ov_kind { ROW_ALIAS, ROW_ENDPOINT };
 
@@ -29,6 +34,8 @@ struct ov_row {
     char *version; /* alias rows only */
     int64_t changed_ms; /* 0: unknown */
     char who[64];
+    bool has_drift;     /* a drift job names this endpoint (or MODEL@ALIAS) and has a result */
+    struct md_drift_worst drift; /* the worst feature over those jobs */
 };
 
 struct overview {
@@ -38,6 +45,7 @@ struct overview {
     size_t n;
     char **asked; /* models whose versions were requested: once each (refresh re-asks) */
     size_t n_asked;
+    int col[16];  /* table column -> enum below: DRIFT is there only when a job watches */
 };
 
 enum {
@@ -48,6 +56,7 @@ enum {
     COL_STATUS,
     COL_ERRORS,
     COL_LATENCY,
+    COL_DRIFT,
     COL_CHANGED,
     COL_BY,
     COL_AGE
@@ -99,7 +108,7 @@ static void health_cell(const struct app *a, const struct ov_row *r, enum endpoi
     *role = MD_THEME_CHART_1;
 }
 
-static void endpoint_cell(const struct app *a, const struct ov_row *r, size_t col, char *buf,
+static void endpoint_cell(const struct app *a, const struct ov_row *r, int col, char *buf,
                           size_t len, enum md_theme_role *role)
 {
     const struct md_endpoint *e = md_deck_endpoint(a->deck, r->bi, r->name);
@@ -128,14 +137,44 @@ static void endpoint_cell(const struct app *a, const struct ov_row *r, size_t co
     }
 }
 
-static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len,
+/* "✖ age 0.83": the worst feature of the newest window, "–" when no job or no result yet. */
+static void drift_cell(const struct ov_row *r, char *buf, size_t len, enum md_theme_role *role)
+{
+    const struct md_drift_worst *x = &r->drift;
+    if (!r->has_drift) {
+        snprintf(buf, len, "%s", text_glyph("\u2013", "-"));
+        *role = MD_THEME_DIM;
+        return;
+    }
+    *role = view_drift_status_role(x->status);
+    if (x->status == MD_DRIFT_STATUS_NA) {
+        snprintf(buf, len, "%s n/a", view_drift_status_glyph(x->status));
+        return;
+    }
+    char v[32];
+    char name[sizeof(x->feature)];
+    snprintf(v, sizeof(v), "%.3g", x->value); /* three digits tell how bad; the name needs room */
+    snprintf(name, sizeof(name), "%s", x->feature);
+    /* The score says how bad: a long feature name gives way, not the number. */
+    int room = DRIFT_W - 2 - text_width(view_drift_status_glyph(x->status)) - text_width(v);
+    if (text_width(name) > room && room > 2) {
+        while (name[0] && text_width(name) > room - 1)
+            md_clip_utf8(name, strlen(name) - 1);
+        snprintf(name + strlen(name), sizeof(name) - strlen(name), "%s",
+                 text_glyph("\u2026", "~"));
+    }
+    snprintf(buf, len, "%s %s %s", view_drift_status_glyph(x->status), name, v);
+}
+
+static void cell(void *ctx, size_t row, size_t tcol, char *buf, size_t len,
                  enum md_theme_role *role)
 {
     struct overview *o = ctx;
     const struct app *a = o->base.app;
-    if (row >= o->n)
+    if (row >= o->n || tcol >= MD_ARRAY_LEN(o->col))
         return;
     const struct ov_row *r = &o->rows[row];
+    int col = o->col[tcol];
     switch (col) {
     case COL_PLATFORM:
         endpoint_platform(a->deck, r->bi, buf, len);
@@ -154,6 +193,9 @@ static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len,
         return;
     case COL_BY:
         snprintf(buf, len, "%s", r->who[0] ? r->who : "-");
+        return;
+    case COL_DRIFT:
+        drift_cell(r, buf, len, role);
         return;
     case COL_AGE:
         if (ui_backend_age(a, r->bi, buf, len))
@@ -177,14 +219,29 @@ static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len,
     }
 }
 
+/* Drift by tier then severity; rows nobody watches below every result. */
+static int cmp_drift(const struct ov_row *a, const struct ov_row *b)
+{
+    int ta = a->has_drift ? (int)a->drift.status : -1;
+    int tb = b->has_drift ? (int)b->drift.status : -1;
+    if (ta != tb)
+        return ta < tb ? -1 : 1;
+    double sa = a->has_drift && !isnan(a->drift.severity) ? a->drift.severity : -1;
+    double sb = b->has_drift && !isnan(b->drift.severity) ? b->drift.severity : -1;
+    return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
 /* Sort "changed" by time and alias versions as numbers, not by their text. */
-static int cmp(void *ctx, size_t a, size_t b, size_t col)
+static int cmp(void *ctx, size_t a, size_t b, size_t tcol)
 {
     struct overview *o = ctx;
-    if (a >= o->n || b >= o->n)
+    if (a >= o->n || b >= o->n || tcol >= MD_ARRAY_LEN(o->col))
         return 0;
     const struct ov_row *ra = &o->rows[a];
     const struct ov_row *rb = &o->rows[b];
+    int col = o->col[tcol];
+    if (col == COL_DRIFT)
+        return cmp_drift(ra, rb);
     if (col == COL_CHANGED)
         return ra->changed_ms < rb->changed_ms ? 1 : ra->changed_ms > rb->changed_ms ? -1 : 0;
     if (col == COL_LIVE && ra->kind == ROW_ALIAS && rb->kind == ROW_ALIAS) {
@@ -196,8 +253,8 @@ static int cmp(void *ctx, size_t a, size_t b, size_t col)
     char y[256];
     enum md_theme_role ignore;
     x[0] = y[0] = 0;
-    cell(ctx, a, col, x, sizeof(x), &ignore);
-    cell(ctx, b, col, y, sizeof(y), &ignore);
+    cell(ctx, a, tcol, x, sizeof(x), &ignore);
+    cell(ctx, b, tcol, y, sizeof(y), &ignore);
     return strcasecmp(x, y);
 }
 
@@ -268,6 +325,47 @@ static struct ov_row *add_row(struct overview *o, size_t *cap, enum ov_kind kind
     return r;
 }
 
+/*
+ * The worst drift of the jobs watching a row: a job's `endpoint:` names an
+ * endpoint, or MODEL@ALIAS for an alias row. Read from the store when the
+ * rows are rebuilt (opening, returning from :drift, a change), never per frame.
+ */
+static void load_drift(struct overview *o, struct ov_row *r)
+{
+    md_deck *deck = o->base.app->deck;
+    const struct md_context *c = md_deck_context(deck);
+    md_store *s = md_deck_store(deck);
+    char alias[512];
+    snprintf(alias, sizeof(alias), "%s@%s", r->name, r->alias ? r->alias : "");
+    const char *want = r->kind == ROW_ENDPOINT ? r->name : alias;
+    for (size_t i = 0; c && i < c->n_drift; i++) {
+        const char *ep = c->drift[i].endpoint;
+        if (!ep || strcmp(ep, want))
+            continue;
+        struct md_drift_worst x;
+        struct md_err err = MD_ERR_INIT;
+        md_status st = s ? md_drift_store_worst(s, c->drift[i].name, &x, &err) : MD_ERR_NOT_FOUND;
+        if (st && st != MD_ERR_NOT_FOUND)
+            md_log(MD_LOG_WARN, "drift job '%s': %s", c->drift[i].name, err.msg);
+        if (st)
+            continue;
+        if (!r->has_drift || x.status > r->drift.status ||
+            (x.status == r->drift.status && x.severity > r->drift.severity))
+            r->drift = x;
+        r->has_drift = true;
+    }
+}
+
+/* True when some drift job of the context names an endpoint or alias: the DRIFT column shows. */
+static bool drift_watched(const struct app *a)
+{
+    const struct md_context *c = md_deck_context(a->deck);
+    for (size_t i = 0; c && i < c->n_drift; i++)
+        if (c->drift[i].endpoint && c->drift[i].endpoint[0])
+            return true;
+    return false;
+}
+
 /* Copy the rows out of the snapshot (ids, not pointers) and ask for version details. */
 static void rebuild(struct overview *o)
 {
@@ -298,6 +396,9 @@ static void rebuild(struct overview *o)
                 r->changed_ms = 0;
         }
     }
+    if (drift_watched(a))
+        for (size_t i = 0; i < o->n; i++)
+            load_drift(o, &o->rows[i]);
     table_rebuild(&o->table, o->n);
     want_visible_health(o);
     o->base.dirty = true;
@@ -309,17 +410,37 @@ static struct view *create(struct app *a)
     o->base.ops = &view_overview_ops;
     o->base.app = a;
     table_init(&o->table, &source, o);
-    /* Under 134 columns BY, then PLATFORM, give way: LIVE keeps room for a two-way split. */
-    table_add_col(&o->table, "PLATFORM", 9, TABLE_OPTIONAL);
-    table_add_col(&o->table, "MODEL/ENDPOINT", 17, 0);
-    table_add_col(&o->table, "ALIAS", 11, 0);
-    table_add_col(&o->table, "LIVE", 28, TABLE_FLEX);
-    table_add_col(&o->table, "STATUS", 12, 0);
-    table_add_col(&o->table, "ERRORS", 10, 0);
-    table_add_col(&o->table, "LATENCY", 10, 0);
-    table_add_col(&o->table, "CHANGED", 7, TABLE_RIGHT);
-    table_add_col(&o->table, "BY", 12, TABLE_OPTIONAL);
-    table_add_col(&o->table, "DATA AGE", 9, TABLE_RIGHT);
+    /*
+     * Under 134 columns BY, then PLATFORM, give way: LIVE keeps room for a two-way split.
+     * DRIFT (only when a drift job names an endpoint or alias) needs 150: under that BY goes
+     * first, then DRIFT.
+     */
+    static const struct {
+        const char *title;
+        int col;
+        int width;
+        unsigned flags;
+    } cols[] = {
+        {"PLATFORM", COL_PLATFORM, 9, TABLE_OPTIONAL},
+        {"MODEL/ENDPOINT", COL_NAME, 17, 0},
+        {"ALIAS", COL_ALIAS, 11, 0},
+        {"LIVE", COL_LIVE, 28, TABLE_FLEX},
+        {"STATUS", COL_STATUS, 12, 0},
+        {"ERRORS", COL_ERRORS, 10, 0},
+        {"LATENCY", COL_LATENCY, 10, 0},
+        {"DRIFT", COL_DRIFT, DRIFT_W, TABLE_OPTIONAL},
+        {"CHANGED", COL_CHANGED, 7, TABLE_RIGHT},
+        {"BY", COL_BY, 12, TABLE_OPTIONAL},
+        {"DATA AGE", COL_AGE, 9, TABLE_RIGHT},
+    };
+    _Static_assert(MD_ARRAY_LEN(cols) <= MD_ARRAY_LEN(o->col), "column map too small");
+    bool drift = drift_watched(a);
+    for (size_t i = 0; i < MD_ARRAY_LEN(cols); i++) {
+        if (cols[i].col == COL_DRIFT && !drift)
+            continue;
+        o->col[o->table.n_cols] = cols[i].col;
+        table_add_col(&o->table, cols[i].title, cols[i].width, cols[i].flags);
+    }
     rebuild(o);
     return &o->base;
 }

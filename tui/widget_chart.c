@@ -1,5 +1,6 @@
 /*
- * widget_chart.c - braille line chart (ASCII '*' fallback) and sparkline.
+ * widget_chart.c - braille line chart (ASCII '*' fallback) with an optional
+ * threshold line and event markers, and the sparkline.
  */
 #include "widget_chart.h"
 
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mldeck/md.h"
 #include "text.h"
@@ -85,41 +87,121 @@ static bool value_range(const struct md_metric_point *pts, size_t n, double *lo,
     return any;
 }
 
+/* "12-01 10:00" in local time: short enough for both ends of a narrow axis. */
+static void fmt_axis_time(int64_t ms, char *buf, size_t len)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!localtime_r(&t, &tm) || strftime(buf, len, "%m-%d %H:%M", &tm) == 0)
+        snprintf(buf, len, "-");
+}
+
+/* A y label: fmt_double's six digits when they fit, else three ("1.38e-51", not "1.38199e-…"). */
+static void fmt_label(double v, char *buf, size_t len)
+{
+    fmt_double(v, buf, len);
+    if (text_width(buf) > LABEL_W && isfinite(v))
+        snprintf(buf, len, "%.3g", v);
+}
+
 static void draw_labels(WINDOW *w, int y, int x, int ph, int width, double lo, double hi,
-                        int64_t s0, int64_t s1, attr_t axis)
+                        int64_t s0, int64_t s1, bool time_axis, attr_t axis)
 {
     char buf[32];
-    fmt_double(hi, buf, sizeof(buf));
+    fmt_label(hi, buf, sizeof(buf));
     text_put(w, y, x, LABEL_W, buf, axis, TEXT_RIGHT);
-    fmt_double(lo, buf, sizeof(buf));
+    fmt_label(lo, buf, sizeof(buf));
     text_put(w, y + ph - 1, x, LABEL_W, buf, axis, TEXT_RIGHT);
     if (ph >= 5) {
-        fmt_double((lo + hi) / 2, buf, sizeof(buf));
+        fmt_label((lo + hi) / 2, buf, sizeof(buf));
         text_put(w, y + ph / 2, x, LABEL_W, buf, axis, TEXT_RIGHT);
     }
     const char *vbar = text_glyph("\u2502", "|");
     for (int r = 0; r < ph; r++)
         text_put(w, y + r, x + LABEL_W, 1, vbar, axis, 0);
-    snprintf(buf, sizeof(buf), "step %lld", (long long)s0);
+    if (time_axis)
+        fmt_axis_time(s0, buf, sizeof(buf));
+    else
+        snprintf(buf, sizeof(buf), "step %lld", (long long)s0);
     text_put(w, y + ph, x + LABEL_W + 1, width - LABEL_W - 1, buf, axis, 0);
-    snprintf(buf, sizeof(buf), "%lld", (long long)s1);
+    if (time_axis)
+        fmt_axis_time(s1, buf, sizeof(buf));
+    else
+        snprintf(buf, sizeof(buf), "%lld", (long long)s1);
     int bw = text_width(buf);
     if (width - bw > LABEL_W + 14)
         text_put(w, y + ph, x + width - bw, bw, buf, axis, 0);
 }
 
+const char *chart_mark_glyph(void)
+{
+    return text_glyph("\u25bc", "v");
+}
+
+/* Threshold and markers go under the data, so the line stays readable where they cross. */
+static void draw_guides(WINDOW *w, int y, int px, int pw, int ph, double lo, double hi,
+                        int64_t s0, int64_t s1, const struct chart_opts *o)
+{
+    if (o->has_hline && isfinite(o->hline)) {
+        int row = y + (int)lround((hi - o->hline) / (hi - lo) * (ph - 1));
+        const char *dash = text_glyph("\u2504", "-");
+        for (int c = 0; c < pw; c += 2)
+            text_put(w, row, px + c, 1, dash, o->hline_attr, 0);
+    }
+    if (s1 <= s0)
+        return;
+    const char *dots = text_glyph("\u250a", ":");
+    for (size_t i = 0; i < o->n_marks; i++) {
+        if (o->marks[i] < s0 || o->marks[i] > s1)
+            continue;
+        double fx = (double)(o->marks[i] - s0) / (double)(s1 - s0);
+        int col = px + (int)lround(fx * (pw - 1));
+        for (int r = 0; r < ph; r++)
+            text_put(w, y + r, col, 1, dots, o->mark_attr, 0);
+        text_put(w, y - 1, col, 1, chart_mark_glyph(), o->mark_attr, 0); /* the row kept free */
+    }
+}
+
+/* True when some marker falls inside [s0, s1]: the chart then keeps its top row for them. */
+static bool marks_shown(const struct chart_opts *o, int64_t s0, int64_t s1)
+{
+    for (size_t i = 0; s1 > s0 && i < o->n_marks; i++)
+        if (o->marks[i] >= s0 && o->marks[i] <= s1)
+            return true;
+    return false;
+}
+
 void chart_draw(WINDOW *w, int y, int x, int h, int width, const struct md_metric_point *pts,
                 size_t n, attr_t la, attr_t axis)
 {
+    chart_draw_opts(w, y, x, h, width, pts, n, la, axis, NULL);
+}
+
+void chart_draw_opts(WINDOW *w, int y, int x, int h, int width, const struct md_metric_point *pts,
+                     size_t n, attr_t la, attr_t axis, const struct chart_opts *o)
+{
+    static const struct chart_opts none;
+    if (!o)
+        o = &none;
+    if (n == 0)
+        return;
+    int64_t s0 = o->x_lo < o->x_hi ? o->x_lo : pts[0].step;
+    int64_t s1 = o->x_lo < o->x_hi ? o->x_hi : pts[n - 1].step;
+    bool by_index = s1 <= s0;
+    if (marks_shown(o, s0, s1)) {
+        y++;
+        h--;
+    }
     int pw = width - LABEL_W - 1;
     int ph = h - 1;
     double lo = 0;
     double hi = 0;
-    if (pw < 4 || ph < 2 || n == 0 || !value_range(pts, n, &lo, &hi))
+    if (pw < 4 || ph < 2 || !value_range(pts, n, &lo, &hi))
         return;
-    int64_t s0 = pts[0].step;
-    int64_t s1 = pts[n - 1].step;
-    bool by_index = s1 <= s0;
+    if (o->has_hline && isfinite(o->hline)) { /* the threshold always shows */
+        lo = fmin(lo, o->hline);
+        hi = fmax(hi, o->hline);
+    }
     struct canvas c = {.cw = pw, .ch = ph, .ascii = text_ascii()};
     c.dw = c.ascii ? pw : pw * 2;
     c.dh = c.ascii ? ph : ph * 4;
@@ -141,6 +223,7 @@ void chart_draw(WINDOW *w, int y, int x, int h, int width, const struct md_metri
         px = dx;
         py = dy;
     }
+    draw_guides(w, y, x + LABEL_W + 1, pw, ph, lo, hi, s0, s1, o);
     for (int r = 0; r < ph; r++) {
         for (int col = 0; col < pw; col++) {
             unsigned char b = c.bits[r * pw + col];
@@ -156,11 +239,17 @@ void chart_draw(WINDOW *w, int y, int x, int h, int width, const struct md_metri
         }
     }
     free(c.bits);
+    if (o->has_hline && isfinite(o->hline) && o->hline_label) {
+        int row = y + (int)lround((hi - o->hline) / (hi - lo) * (ph - 1));
+        int lw = text_width(o->hline_label);
+        if (lw < pw)
+            text_put(w, row, x + width - lw, lw, o->hline_label, o->hline_attr, 0);
+    }
     if (by_index) {
         s0 = 0;
         s1 = (int64_t)n - 1;
     }
-    draw_labels(w, y, x, ph, width, lo, hi, s0, s1, axis);
+    draw_labels(w, y, x, ph, width, lo, hi, s0, s1, o->time_axis && !by_index, axis);
 }
 
 void sparkline_draw(WINDOW *w, int y, int x, int width, const struct md_metric_point *pts,

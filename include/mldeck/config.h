@@ -37,6 +37,11 @@
  *           window: 1h
  *           smoothing: eps
  *           thresholds: {psi: "0.1,0.25", "age:w1": "0.2"}
+ *         - name: churn-capture
+ *           reference: s3://ml-data/churn/train.csv
+ *           current: s3://ml-capture/churn-prod/AllTraffic/
+ *           violations: s3://ml-monitor/churn-prod/schedule/constraint_violations.json
+ *           aws_region: eu-west-1
  */
 #ifndef MLDECK_CONFIG_H
 #define MLDECK_CONFIG_H
@@ -82,8 +87,8 @@ struct md_backend_conf {
  */
 struct md_drift_job_conf {
     char *name;      /* unique within the context; the store key of the job */
-    char *reference; /* reference file (CSV or JSONL) */
-    char *current;   /* current file or folder (read recursively) */
+    char *reference; /* reference file (CSV or JSONL), or s3://BUCKET/KEY */
+    char *current;   /* current file or folder (read recursively), or s3://BUCKET/PREFIX */
     char *endpoint;  /* the endpoint or model the job watches; "" when unset */
     char **features; /* only these columns; empty: every reference column */
     size_t n_features;
@@ -100,6 +105,19 @@ struct md_drift_job_conf {
      */
     char **thresholds;
     size_t n_thresholds;
+    /*
+     * SageMaker Model Monitor's constraint_violations.json, shown beside the
+     * job's results (never merged): s3://BUCKET/KEY or a local path; "" unset.
+     */
+    char *violations;
+    /*
+     * For s3:// in reference, current or violations (each s3:// URI is checked
+     * at load): AWS profile, region and S3 endpoint URL; "" leaves them to the
+     * environment and the AWS files, as md_aws_resolve() does.
+     */
+    char *aws_profile;
+    char *aws_region;
+    char *s3_endpoint_url;
 };
 
 struct md_context {

@@ -315,10 +315,28 @@ enum md_drift_format {
 /* Default memory for raw values, per side (reference, all current windows). */
 #define MD_DRIFT_DEFAULT_BUDGET ((size_t)1 << 30)
 
+/*
+ * S3 inputs. A reference, current input or violations file given as
+ * s3://BUCKET/KEY is read with a private S3 client (mldeck/s3.h) signed with
+ * the credentials, region and endpoint md_aws_resolve() finds, the aws_* and
+ * s3_endpoint_url options first. A current s3://BUCKET/PREFIX names one
+ * object when an object has exactly that key, else every data object
+ * (.csv, .jsonl, .json, .ndjson; hidden names skipped) under PREFIX/ (a
+ * folder, as `aws s3 cp --recursive` reads it). Objects processed before
+ * (same s3://BUCKET/KEY, size, ETag and LastModified) are skipped at listing
+ * time, so only new ones are read: each is downloaded in bounded parts to a
+ * private 0700 temporary directory, parsed like a local file (messages name
+ * s3://BUCKET/KEY) and deleted at once. At most MD_DRIFT_S3_MAX_NEW new
+ * objects are read per run; the rest are left for the next run. An object
+ * that cannot be read is a warning; an input that cannot be listed (no such
+ * bucket, no credentials) fails the run.
+ */
+#define MD_DRIFT_S3_MAX_NEW 100000
+
 struct md_drift_opts {
     const char *job;       /* store key; NULL: "default" */
-    const char *reference; /* file */
-    const char *const *current; /* files and directories (read recursively, sorted) */
+    const char *reference; /* file, or s3://BUCKET/KEY */
+    const char *const *current; /* files, directories (read recursively, sorted), s3:// URIs */
     size_t n_current;
     const char *const *features; /* only these columns; NULL: every reference column */
     size_t n_features;
@@ -341,6 +359,15 @@ struct md_drift_opts {
     uint64_t p_vote_max;      /* KS/chi2 vote only while n_ref n_cur / (n_ref + n_cur) <= this;
                                  0: 10000 (beyond, p-values flag negligible shifts) */
     md_store *store;          /* NULL: nothing frozen, nothing remembered */
+    /*
+     * SageMaker Model Monitor's constraint_violations.json (s3://BUCKET/KEY or
+     * a file), read after the run into md_drift_run.platform; NULL: none.
+     */
+    const char *violations;
+    const char *aws_profile;     /* S3 (see above); NULL: as md_aws_resolve() finds them */
+    const char *aws_region;
+    const char *s3_endpoint_url;
+    size_t s3_part_size;         /* bytes per ranged GET; 0: MD_S3_PART_SIZE */
     const volatile int *cancel; /* polled between rows: non-zero stops with MD_ERR_CANCELLED */
     /* Progress: `phase` is "reference" or "current"; bytes read so far of `total`. */
     void (*progress)(void *ud, const char *phase, uint64_t done, uint64_t total);
@@ -371,7 +398,8 @@ struct md_drift_run {
     bool ref_cached;       /* the frozen reference came from the store */
     bool ref_sketch;       /* some reference column exceeded the budget: sketch */
     size_t files_read;
-    size_t files_skipped;  /* already processed (same path, size and mtime) */
+    size_t files_skipped;  /* already processed (same path, size and mtime; S3: key, size, ETag
+                              and LastModified) */
     size_t files_failed;   /* could not be read at all; not remembered */
     enum md_drift_smoothing smoothing;
     bool yates;
@@ -381,7 +409,12 @@ struct md_drift_run {
     double ms_ref_freeze;  /* sorting it, deciles, bins, moments */
     double ms_cur_read;    /* parsing current files */
     double ms_eval;        /* sorting windows, KS/W1 merges, binned metrics */
-    /* Platform results fetched with the run (e.g. the job's `violations` URL); owned. */
+    /*
+     * Platform results fetched with the run (md_drift_opts.violations); owned.
+     * SageMaker Model Monitor items: source "SageMaker Model Monitor",
+     * violated, value and threshold read from a baseline_drift_check
+     * description ("... distance: 0.21 ... threshold: 0.1") or NAN.
+     */
     struct md_drift_platform_item *platform;
     size_t n_platform;
     char *platform_error; /* why they could not be fetched; NULL when none was asked or all went well */
@@ -394,8 +427,11 @@ struct md_drift_run {
  * failed or cancelled run stores nothing). A window that already held rows of
  * files processed by an earlier run is completed by reading those files
  * again for that window only, so stored windows are always whole.
- * Input problems (ragged rows, wrong types, bad encodings, empty files) are
- * warnings in out->warnings naming file:line; the rest is processed.
+ * Input problems (ragged rows, wrong types, bad encodings, empty files, an
+ * S3 object that cannot be read) are warnings in out->warnings naming
+ * file:line or s3://BUCKET/KEY; the rest is processed. The violations file
+ * is read last; failing to fetch or parse it sets out->platform_error and
+ * the run still succeeds.
  *
  * Synchronous; meant for a worker thread. `o` and what it points to are
  * borrowed for the call only; the store must not be inside md_store_begin().
@@ -404,7 +440,9 @@ struct md_drift_run {
  * release it with md_drift_run_release() whatever the status.
  * Errors: MD_ERR_IO (reference unreadable), MD_ERR_PARSE (reference has no
  * usable rows or columns), MD_ERR_INVALID (bad options), MD_ERR_DB,
- * MD_ERR_CANCELLED.
+ * MD_ERR_CANCELLED; for S3 inputs that cannot be listed or a reference that
+ * cannot be read, the S3 client's errors (MD_ERR_NOT_FOUND, MD_ERR_AUTH,
+ * MD_ERR_NET, ...) with the s3:// URI in the message.
  */
 md_status md_drift_run(const struct md_drift_opts *o, struct md_drift_run *out,
                        struct md_err *err);
@@ -415,7 +453,9 @@ void md_drift_run_release(struct md_drift_run *r);
  * The run as one JSON object appended to `out`:
  *   {"summary": {...last window...}, "features": [...last window...],
  *    "windows": [{"start", "end", "summary", "features"}...], "reference": {...},
- *    "files": {...}, "options": {...}, "warnings": [...]}
+ *    "files": {...}, "options": {...}, "warnings": [...],
+ *    "platform": [{"source", "feature", "check", "detail", "value", "threshold",
+ *                  "violated"}...], "platform_error": null or "why"}
  * Non-finite numbers: NaN as null, +inf as the string "inf".
  * Errors: MD_ERR_TOO_BIG from the buffer (its contents are then undefined).
  */
@@ -441,6 +481,51 @@ struct md_drift_point {
 md_status md_drift_store_history(md_store *s, const char *job, const char *feature,
                                  enum md_drift_method m, size_t max, struct md_drift_point **out,
                                  size_t *n, struct md_err *err);
+/*
+ * The newest stored window of `job` (the largest window start), rebuilt as
+ * md_drift_run() produced it: every feature with its metrics, thresholds,
+ * statuses, severities, counts and missing share, sorted as a run sorts
+ * them (prediction first, then status, severity, name), and the window's
+ * verdict. Windows saved by schema v3 and later also carry the histogram
+ * (edges and bins, or categories, of both sides), moments and the sketch
+ * flags; windows saved by v2 come back without them (n_edges = n_cats = 0)
+ * with severities recomputed from the stored values. This lets a screen show
+ * the last results at once, before (or without) reading any new data.
+ * *out is the caller's: md_drift_window_release(). *computed_ms (may be
+ * NULL) receives when the window was evaluated.
+ * Errors: MD_ERR_NOT_FOUND when the job has no stored window (err is not
+ * set), MD_ERR_DB.
+ */
+md_status md_drift_store_latest(md_store *s, const char *job, struct md_drift_window *out,
+                                int64_t *computed_ms, struct md_err *err);
+/* Free what a window holds (md_drift_store_latest()); the struct is zeroed. NULL is a no-op. */
+void md_drift_window_release(struct md_drift_window *w);
+
+/* The worst feature of a job's newest stored window, for one line of an overview. */
+struct md_drift_worst {
+    int64_t start_ms;     /* the window, as in struct md_drift_window */
+    int64_t end_ms;
+    int64_t computed_ms;  /* when it was evaluated */
+    char feature[128];    /* cut to fit; "" when no feature could be tested */
+    bool prediction;      /* the feature is the model's output column */
+    enum md_drift_method method; /* the feature's primary metric */
+    enum md_drift_status status; /* NA when nothing was tested */
+    double value;         /* the primary metric's value (distance or statistic) */
+    double p_value;       /* KS and chi2; NAN otherwise */
+    double threshold;     /* the drift tier of the primary metric (a p-value for KS, chi2) */
+    double severity;      /* >= 1 at the drift tier */
+    size_t n_tested;      /* the window's features with a status */
+    size_t n_drifted;     /* ... at the drift tier */
+};
+/*
+ * The worst feature (highest status, then severity; the prediction is not
+ * preferred) of the newest stored window of `job`.
+ * Errors: MD_ERR_NOT_FOUND when the job has no stored window (err is not
+ * set), MD_ERR_DB.
+ */
+md_status md_drift_store_worst(md_store *s, const char *job, struct md_drift_worst *out,
+                               struct md_err *err);
+
 /*
  * Forget a job: its frozen reference, results and processed files.
  * Errors: MD_ERR_DB.

@@ -9,7 +9,8 @@
  *   - the append-only audit log of operator actions;
  *   - small preferences;
  *   - drift jobs (schema v2): frozen references, results by window and the
- *     input files already processed (functions in mldeck/drift.h).
+ *     input files already processed; from v3 also each window's features as
+ *     the drift screen shows them (functions in mldeck/drift.h).
  * Nothing in it is a secret: callers never pass tokens or passwords here.
  *
  * Statements are prepared once and finalised in md_store_free(). Every
@@ -24,7 +25,7 @@
 typedef struct md_store md_store;
 
 /* Current schema version written by this build. */
-#define MD_STORE_SCHEMA_VERSION 2
+#define MD_STORE_SCHEMA_VERSION 3
 
 /*
  * Open or create the database at `path` (":memory:" allowed), creating parent

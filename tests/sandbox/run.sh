@@ -5,6 +5,10 @@
 #                        the demo data is seeded on the first start only)
 #   .sandbox/config.yaml context "sandbox", backend "sandbox" (rewritten each start: new port)
 #   .sandbox/state.db    mldeck's state file
+#   .sandbox/drift/      drift data of endpoint churn-prod (tests/sandbox/drift_data.py: a
+#                        reference CSV and Data Capture files of the 12 hours before the first
+#                        start, drifting after a deployment 5 hours before it; generated once,
+#                        delete the folder for fresh ones)
 # Extra arguments go to mldeck. The server stops when mldeck exits.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -84,6 +88,14 @@ AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox \
     "$VENV/bin/python" tests/seed_sagemaker.py "$moto_url" >"$SB/seed_sagemaker.log" 2>&1 \
     || { echo "run.sh: seeding moto failed:" >&2; tail -20 "$SB/seed_sagemaker.log" >&2; exit 1; }
 
+# Drift: generated once (fixed seed), so the windows stay put and the state file remembers
+# which capture files it has read.
+if [ ! -s "$SB/drift/anchor" ]; then
+    echo "generating the sandbox drift data (first run only)..."
+    "$VENV/bin/python" tests/sandbox/drift_data.py "$SB/drift" >"$SB/drift_data.log" 2>&1 \
+        || { echo "run.sh: generating drift data failed:" >&2; tail -20 "$SB/drift_data.log" >&2; exit 1; }
+fi
+
 cat >"$SB/config.yaml" <<YAML
 current_context: sandbox
 contexts:
@@ -97,6 +109,16 @@ contexts:
         type: sagemaker
         region: eu-west-1
         url: $moto_url
+    drift:
+      - name: churn-prod-inputs
+        reference: $SB/drift/reference.csv
+        current: $SB/drift/capture/churn-prod
+        endpoint: churn-prod
+        format: capture
+        categorical: [plan, region]
+        prediction: prediction
+        window: 3600
+        violations: $SB/drift/constraint_violations.json
 YAML
 export AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox
 
