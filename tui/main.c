@@ -45,7 +45,7 @@ static void usage(FILE *f)
           "       mldeck [options] rollback endpoint NAME [--to CONFIG] [--yes]\n"
           "       mldeck [options] rollback traffic ENDPOINT [--set NAME=W,...] [--yes]\n"
           "       mldeck [options] approve MODEL VERSION --status Approved|Rejected [--yes]\n"
-          "       mldeck [options] drift --reference FILE --current FILE|DIR [--json]\n"
+          "       mldeck [options] drift --reference FILE|S3URI --current FILE|DIR|S3URI [--violations FILE|S3URI] [--json]\n"
           "\n"
           "options:\n"
           "  --config FILE     configuration (default $XDG_CONFIG_HOME/mldeck/config.yaml)\n"
