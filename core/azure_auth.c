@@ -66,6 +66,7 @@ struct md_azure_auth {
     char *token;
     int64_t expires_ms;
     int64_t fresh_until_ms;
+    uint64_t serial; /* bumped for every token kept: names a token without holding it */
     enum md_azure_source source; /* the one that worked; tried alone from then on */
 
     bool fetching;
@@ -234,6 +235,18 @@ void md_azure_auth_invalidate(md_azure_auth *a)
     a->expires_ms = a->fresh_until_ms = 0;
 }
 
+uint64_t md_azure_auth_serial(const md_azure_auth *a)
+{
+    return a->serial;
+}
+
+/* Only the token that was refused goes: a newer one fetched meanwhile stays. */
+void md_azure_auth_refused(md_azure_auth *a, uint64_t serial)
+{
+    if (a->token != NULL && a->serial == serial)
+        md_azure_auth_invalidate(a);
+}
+
 enum md_azure_source md_azure_auth_source(const md_azure_auth *a)
 {
     return a->source;
@@ -267,6 +280,7 @@ static void keep_token(md_azure_auth *a, char *token, int64_t expires_ms)
     int64_t now = md_now_ms();
     md_azure_auth_invalidate(a);
     a->token = token;
+    a->serial++;
     a->expires_ms = expires_ms;
     int64_t life = expires_ms - now;
     int64_t margin = life / 2 < REFRESH_MARGIN_MS ? life / 2 : REFRESH_MARGIN_MS;

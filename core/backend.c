@@ -71,6 +71,8 @@ void md_result_release(struct md_result *r)
     md_endpoint_list_release(&r->endpoints);
     md_endpoint_config_list_release(&r->configs);
     md_health_list_release(&r->health);
+    free(r->text);
+    md_monitor_list_release(&r->monitors);
     memset(r, 0, sizeof(*r));
 }
 
@@ -84,6 +86,9 @@ void md_result_drop_records(struct md_result *r)
     md_endpoint_list_release(&r->endpoints);
     md_endpoint_config_list_release(&r->configs);
     md_health_list_release(&r->health);
+    md_monitor_list_release(&r->monitors);
+    free(r->text);
+    r->text = NULL;
     free(r->server_version);
     r->server_version = NULL;
     free(r->raw);
@@ -91,4 +96,9 @@ void md_result_drop_records(struct md_result *r)
     r->raw_len = 0;
     free(r->next_token);
     r->next_token = md_xstrdup("");
+}
+
+const char *md_log_container_str(enum md_log_container c)
+{
+    return c == MD_LOG_STORAGE_INITIALIZER ? "StorageInitializer" : "InferenceServer";
 }

@@ -1,9 +1,14 @@
 /*
- * deck.c - opening and closing a deck, the getters front ends draw from,
- * and the bookkeeping shared with the action layer: alias history and the
- * audit log. Fetching lives in core/deck_fetch.c.
+ * deck.c - opening and closing a deck, the backends it adds by itself (an
+ * Azure ML workspace's MLflow), the event loop's entry points, the getters
+ * front ends draw from, and the bookkeeping shared with the action layer:
+ * alias history and the audit log. Fetching lives in core/deck_fetch.c,
+ * endpoints, monitors and logs in core/deck_endpoints.c.
  */
 #include "deck_int.h"
+
+#include "backends/azureml_int.h"
+#include "backends/mlflow_int.h"
 
 #include <pwd.h>
 #include <stdio.h>
@@ -12,6 +17,10 @@
 #include <unistd.h>
 
 #define AUDIT_SHOWN 500
+/* Store key, under the Azure backend's name, of its workspace's MLflow URL (no secret). */
+#define WORKSPACE_MLFLOW_KEY "workspace:mlflow-uri"
+
+static void workspace_mlflow_cached(md_deck *d, size_t bi);
 
 /* user@host, for audit entries: from the account, not from anything a server said. */
 static void who_init(md_deck *d)
@@ -52,10 +61,15 @@ md_status md_deck_new(md_deck **out, const struct md_deck_opts *opts, struct md_
     if (st)
         goto fail;
 
-    d->backends = md_xcalloc(ctx->n_backends ? ctx->n_backends : 1, sizeof(*d->backends));
+    /* room for one workspace MLflow per Azure backend: the array never moves */
+    d->cap_backends = ctx->n_backends;
+    for (size_t i = 0; i < ctx->n_backends; i++)
+        d->cap_backends += ctx->backends[i].kind == MD_BACKEND_AZUREML;
+    d->backends = md_xcalloc(d->cap_backends ? d->cap_backends : 1, sizeof(*d->backends));
     for (size_t i = 0; i < ctx->n_backends; i++) {
         struct deck_backend *b = &d->backends[i];
         b->conf = &ctx->backends[i];
+        b->via = -1;
         st = md_backend_create(&b->be, b->conf, d->http, err);
         if (st)
             goto fail;
@@ -65,6 +79,8 @@ md_status md_deck_new(md_deck **out, const struct md_deck_opts *opts, struct md_
             deck_endpoints_load_cache(d, i);
         }
     }
+    for (size_t i = 0; !opts->no_cache && i < ctx->n_backends; i++)
+        workspace_mlflow_cached(d, i);
     deck_reload_audit(d);
     *out = d;
     return MD_OK;
@@ -81,10 +97,18 @@ void md_deck_free(md_deck *d)
     md_http_free(d->http);
     deck_release_requests(d);
     deck_endpoint_requests_release(d);
-    for (size_t i = 0; i < d->n_backends; i++) {
-        deck_backend_release_slots(&d->backends[i]);
-        deck_endpoints_release(&d->backends[i]);
-        md_backend_free(d->backends[i].be);
+    /* added backends go first: they borrow from the ones they were found through */
+    for (size_t i = d->n_backends; i-- > 0;) {
+        struct deck_backend *b = &d->backends[i];
+        deck_backend_release_slots(b);
+        deck_endpoints_release(b);
+        md_backend_free(b->be);
+        if (b->own_conf) {
+            free(b->own_conf->name);
+            free(b->own_conf->url);
+            free(b->own_conf->ca_path);
+            free(b->own_conf);
+        }
     }
     free(d->backends);
     deck_action_release(d);
@@ -139,7 +163,148 @@ bool md_deck_backend_status(const md_deck *d, size_t bi, struct md_backend_statu
     st->data_ms = b->data_ms;
     st->stale = b->stale;
     st->version = b->version;
+    st->via = b->via >= 0 ? d->backends[b->via].be->name : "";
     return true;
+}
+
+/* --- the workspace MLflow of an Azure ML backend ---------------------------------------------- */
+
+/*
+ * Open an MLflow backend "<azure>/mlflow" on `url` with the Azure backend's
+ * token provider, after the configured ones. TLS settings and time-out are
+ * the Azure backend's; read-only comes with the deck's shared md_http.
+ */
+static bool workspace_mlflow_add(md_deck *d, size_t bi, const char *url)
+{
+    struct deck_backend *parent = &d->backends[bi];
+    if (parent->has_child || d->n_backends >= d->cap_backends)
+        return false;
+    char *name = md_xasprintf("%s/mlflow", parent->be->name);
+    if (md_deck_backend_index(d, name) >= 0) {
+        md_log(MD_LOG_WARN, "backend '%s' is configured: not opening the MLflow of workspace "
+               "'%s' under the same name", name, parent->be->name);
+        free(name);
+        parent->has_child = true;
+        return false;
+    }
+    struct md_backend_conf *conf = md_xcalloc(1, sizeof(*conf));
+    conf->name = name;
+    conf->kind = MD_BACKEND_MLFLOW;
+    conf->url = md_xstrdup(url);
+    conf->ca_path = md_xstrdup0(parent->conf->ca_path);
+    conf->insecure_tls = parent->conf->insecure_tls;
+    conf->timeout_ms = parent->conf->timeout_ms;
+    struct md_backend *be = NULL;
+    struct md_err err = MD_ERR_INIT;
+    if (md_backend_create(&be, conf, d->http, &err) != MD_OK) {
+        md_log(MD_LOG_WARN, "%s", err.msg);
+        free(conf->name);
+        free(conf->url);
+        free(conf->ca_path);
+        free(conf);
+        parent->has_child = true; /* the same URL would fail the same way */
+        return false;
+    }
+    mlflow_use_azure_auth(be, azureml_auth(parent->be));
+    struct deck_backend *b = &d->backends[d->n_backends++];
+    memset(b, 0, sizeof(*b));
+    b->be = be;
+    b->conf = conf;
+    b->own_conf = conf;
+    b->via = (long)bi;
+    parent->has_child = true;
+    md_log(MD_LOG_INFO, "%s: the workspace's MLflow is backend '%s'", parent->be->name, name);
+    deck_changed(d, MD_CHANGED_BACKENDS | MD_CHANGED_EXPERIMENTS | MD_CHANGED_MODELS);
+    return true;
+}
+
+/* At open: the URL a probe found last time, so the lists show before any answer. */
+static void workspace_mlflow_cached(md_deck *d, size_t bi)
+{
+    struct deck_backend *b = &d->backends[bi];
+    char *body = NULL;
+    size_t len = 0;
+    int64_t at = 0;
+    if (b->conf->kind != MD_BACKEND_AZUREML || !d->store ||
+        md_store_snapshot_get(d->store, b->be->name, WORKSPACE_MLFLOW_KEY, &body, &len, &at, NULL))
+        return;
+    char *url = md_xmalloc(len + 1);
+    memcpy(url, body, len);
+    url[len] = '\0';
+    free(body);
+    if (strlen(url) == len && workspace_mlflow_add(d, bi, url))
+        deck_cache_load_lists(d, d->n_backends - 1);
+    free(url);
+}
+
+void deck_workspace_probed(md_deck *d, size_t bi)
+{
+    struct deck_backend *b = &d->backends[bi];
+    const char *url = azureml_mlflow_tracking_uri(b->be);
+    if (!url || !*url)
+        return;
+    if (d->store && md_store_snapshot_put(d->store, b->be->name, WORKSPACE_MLFLOW_KEY, url,
+                                          strlen(url), md_now_ms(), NULL))
+        md_log(MD_LOG_WARN, "%s: cannot remember the workspace's MLflow URL", b->be->name);
+    if (b->has_child)
+        return; /* a changed URL takes effect at the next start */
+    if (workspace_mlflow_add(d, bi, url))
+        deck_refresh_backend(d, d->n_backends - 1);
+}
+
+/* --- the loop ------------------------------------------------------------------------------- */
+
+md_status md_deck_poll(md_deck *d, struct md_pollfd *fds, unsigned nfds, int timeout_ms)
+{
+    int64_t due = deck_action_due(d);
+    if (due) {
+        int64_t left = due - md_mono_ms();
+        if (left < timeout_ms)
+            timeout_ms = left < 0 ? 0 : (int)left;
+    }
+    if (d->next_refresh_mono) {
+        int64_t left = d->next_refresh_mono - md_mono_ms();
+        if (left < 0)
+            left = 0;
+        if (left < timeout_ms)
+            timeout_ms = (int)left;
+    }
+    return md_http_poll(d->http, fds, nfds, timeout_ms);
+}
+
+unsigned md_deck_run(md_deck *d)
+{
+    md_http_run(d->http);
+    deck_action_tick(d);
+    if (d->next_refresh_mono && md_mono_ms() >= d->next_refresh_mono)
+        md_deck_refresh(d);
+    unsigned mask = d->changes;
+    d->changes = 0;
+    return mask;
+}
+
+md_status md_deck_settle(md_deck *d, int timeout_ms)
+{
+    int64_t end = md_mono_ms() + timeout_ms;
+    while (md_http_pending(d->http) || deck_action_due(d)) {
+        int64_t left = end - md_mono_ms();
+        if (left <= 0)
+            return MD_ERR_TIMEOUT;
+        md_deck_poll(d, NULL, 0, left > 1000 ? 1000 : (int)left);
+        md_http_run(d->http);
+        deck_action_tick(d);
+    }
+    return MD_OK;
+}
+
+size_t md_deck_pending(const md_deck *d)
+{
+    return md_http_pending(d->http);
+}
+
+uint64_t md_deck_requests_sent(const md_deck *d)
+{
+    return md_http_sent_count(d->http);
 }
 
 static const struct md_experiment_list empty_experiments;

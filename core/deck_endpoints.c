@@ -2,7 +2,9 @@
  * deck_endpoints.c - endpoints in the deck: listed on every refresh, their
  * configs and traffic recorded in the store's history as observed (the
  * rollback targets), health series and config lists fetched when a view
- * asks. Same rules as deck_fetch.c: a failure keeps the old snapshot.
+ * asks; the platform's model monitors (listed on every refresh, cached)
+ * and deployment logs (fetched when asked, never stored). Same rules as
+ * deck_fetch.c: a failure keeps the old snapshot.
  */
 #include "deck_int.h"
 
@@ -12,18 +14,24 @@
 #include <string.h>
 
 #define MAX_EP_SLOTS 64
+#define MAX_LOG_SLOTS 16
+#define MONITORS_KEY "monitors:#0"
+
+enum ep_what { EP_LIST, EP_HEALTH, EP_CONFIGS, EP_MONITORS, EP_LOGS };
 
 /* What an answer belongs to; on the deck's list until answered or the deck is freed. */
 struct ep_req {
     md_deck *d;
     size_t bi;
-    char *endpoint; /* NULL for the list */
-    int what;       /* 0 list, 1 health, 2 configs */
+    char *endpoint; /* NULL for the list and the monitors */
+    char *deployment; /* logs */
+    enum md_log_container container;
+    enum ep_what what;
     struct ep_req *next;
     struct ep_req **pprev;
 };
 
-static struct ep_req *ep_req_new(md_deck *d, size_t bi, const char *endpoint, int what)
+static struct ep_req *ep_req_new(md_deck *d, size_t bi, const char *endpoint, enum ep_what what)
 {
     struct ep_req *c = md_xcalloc(1, sizeof(*c));
     c->d = d;
@@ -44,6 +52,7 @@ static void ep_req_free(struct ep_req *c)
     if (c->next)
         c->next->pprev = c->pprev;
     free(c->endpoint);
+    free(c->deployment);
     free(c);
 }
 
@@ -124,11 +133,24 @@ static struct endpoint_slot *ep_get(struct deck_backend *b, const char *endpoint
     return s;
 }
 
+static void got_monitors(md_deck *d, struct ep_req *c, struct md_result *r);
+static void got_logs(md_deck *d, struct ep_req *c, struct md_result *r);
+
 static void on_ep_result(struct md_result *r, void *ud)
 {
     struct ep_req *c = ud;
     md_deck *d = c->d;
     struct deck_backend *b = &d->backends[c->bi];
+    if (c->what == EP_MONITORS || c->what == EP_LOGS) {
+        /* their failures are theirs: the endpoints on screen stay as healthy as they were */
+        if (c->what == EP_MONITORS)
+            got_monitors(d, c, r);
+        else
+            got_logs(d, c, r);
+        md_result_release(r);
+        ep_req_free(c);
+        return;
+    }
     if (r->status == MD_OK) {
         b->health = MD_HEALTH_OK;
         b->error[0] = '\0';
@@ -140,7 +162,7 @@ static void on_ep_result(struct md_result *r, void *ud)
     }
     deck_changed(d, MD_CHANGED_BACKENDS);
     struct endpoint_slot *s = c->endpoint ? ep_find(b, c->endpoint) : NULL;
-    if (c->what == 0) {
+    if (c->what == EP_LIST) {
         b->endpoints_loading = false;
         if (r->status == MD_OK) {
             if (d->store && r->raw)
@@ -154,7 +176,7 @@ static void on_ep_result(struct md_result *r, void *ud)
             observe_endpoints(d, c->bi);
             deck_changed(d, MD_CHANGED_ENDPOINTS);
         }
-    } else if (c->what == 1 && s) {
+    } else if (c->what == EP_HEALTH && s) {
         s->health_loading = false;
         if (r->status == MD_OK) {
             md_health_list_release(&s->health);
@@ -163,7 +185,7 @@ static void on_ep_result(struct md_result *r, void *ud)
             s->health_loaded = true;
             deck_changed(d, MD_CHANGED_HEALTH);
         }
-    } else if (c->what == 2 && s) {
+    } else if (c->what == EP_CONFIGS && s) {
         s->configs_loading = false;
         if (r->status == MD_OK) {
             md_endpoint_config_list_release(&s->configs);
@@ -183,21 +205,43 @@ void deck_endpoints_refresh(md_deck *d, size_t bi)
     if (!b->be->ops->list_endpoints || b->endpoints_loading)
         return;
     b->endpoints_loading = true;
-    b->be->ops->list_endpoints(b->be, on_ep_result, ep_req_new(d, bi, NULL, 0));
+    b->be->ops->list_endpoints(b->be, on_ep_result, ep_req_new(d, bi, NULL, EP_LIST));
     /* Health shown keeps showing while it is fetched again (and if that fails). */
     for (size_t i = 0; i < b->n_eps; i++) {
         struct endpoint_slot *s = &b->eps[i];
         if (s->health_loaded && !s->health_loading && b->be->ops->get_health) {
             s->health_loading = true;
             b->be->ops->get_health(b->be, s->endpoint, 60, on_ep_result,
-                                   ep_req_new(d, bi, s->endpoint, 1));
+                                   ep_req_new(d, bi, s->endpoint, EP_HEALTH));
         }
     }
+}
+
+/* Monitors as last seen, so the endpoint screen shows them before the first answer. */
+static void monitors_load_cache(md_deck *d, size_t bi)
+{
+    struct deck_backend *b = &d->backends[bi];
+    char *body = NULL;
+    size_t len = 0;
+    int64_t at = 0;
+    if (!b->be->ops->parse || !b->be->ops->list_monitors ||
+        md_store_snapshot_get(d->store, b->be->name, MONITORS_KEY, &body, &len, &at, NULL))
+        return;
+    struct md_result r;
+    memset(&r, 0, sizeof(r));
+    if (b->be->ops->parse(MD_RESULT_MONITORS, body, len, &r, NULL) == MD_OK) {
+        b->monitors = r.monitors;
+        memset(&r.monitors, 0, sizeof(r.monitors));
+        b->monitors_loaded = true;
+    }
+    md_result_release(&r);
+    free(body);
 }
 
 void deck_endpoints_load_cache(md_deck *d, size_t bi)
 {
     struct deck_backend *b = &d->backends[bi];
+    monitors_load_cache(d, bi);
     if (!b->be->ops->parse || !b->be->ops->list_endpoints)
         return;
     char *body = NULL;
@@ -229,7 +273,8 @@ void md_deck_want_health(md_deck *d, size_t bi, const char *endpoint, int minute
     if (s->health_loading || s->health_loaded)
         return;
     s->health_loading = true;
-    b->be->ops->get_health(b->be, endpoint, minutes, on_ep_result, ep_req_new(d, bi, endpoint, 1));
+    b->be->ops->get_health(b->be, endpoint, minutes, on_ep_result,
+                           ep_req_new(d, bi, endpoint, EP_HEALTH));
 }
 
 void md_deck_want_endpoint_configs(md_deck *d, size_t bi, const char *endpoint)
@@ -244,7 +289,7 @@ void md_deck_want_endpoint_configs(md_deck *d, size_t bi, const char *endpoint)
         return; /* configs never change once made; a refresh of the list is not needed */
     s->configs_loading = true;
     b->be->ops->list_endpoint_configs(b->be, endpoint, on_ep_result,
-                                      ep_req_new(d, bi, endpoint, 2));
+                                      ep_req_new(d, bi, endpoint, EP_CONFIGS));
 }
 
 static const struct md_endpoint_list empty_endpoints;
@@ -317,4 +362,144 @@ void deck_endpoints_release(struct deck_backend *b)
     for (size_t i = 0; i < b->n_eps; i++)
         ep_slot_release(&b->eps[i]);
     free(b->eps);
+    md_monitor_list_release(&b->monitors);
+    for (size_t i = 0; i < b->n_logs; i++) {
+        free(b->logs[i].endpoint);
+        free(b->logs[i].deployment);
+        free(b->logs[i].text);
+    }
+    free(b->logs);
+}
+
+/* --- the platform's model monitors ----------------------------------------------------------- */
+
+void deck_monitors_refresh(md_deck *d, size_t bi)
+{
+    struct deck_backend *b = &d->backends[bi];
+    if (!b->be->ops->list_monitors || b->monitors_loading)
+        return;
+    b->monitors_loading = true;
+    b->be->ops->list_monitors(b->be, on_ep_result, ep_req_new(d, bi, NULL, EP_MONITORS));
+}
+
+static void got_monitors(md_deck *d, struct ep_req *c, struct md_result *r)
+{
+    struct deck_backend *b = &d->backends[c->bi];
+    b->monitors_loading = false;
+    if (r->status != MD_OK) {
+        if (r->status != MD_ERR_CANCELLED) {
+            snprintf(b->monitors_error, sizeof(b->monitors_error), "%s",
+                     r->err.msg[0] ? r->err.msg : md_status_str(r->status));
+            md_log(MD_LOG_WARN, "%s: %s", b->be->name, b->monitors_error);
+            deck_changed(d, MD_CHANGED_MONITORS);
+        }
+        return;
+    }
+    if (d->store && r->raw &&
+        md_store_snapshot_put(d->store, b->be->name, MONITORS_KEY, r->raw, r->raw_len,
+                              r->fetched_ms, NULL))
+        md_log(MD_LOG_WARN, "%s: cannot cache the model monitors", b->be->name);
+    md_monitor_list_release(&b->monitors);
+    b->monitors = r->monitors;
+    memset(&r->monitors, 0, sizeof(r->monitors));
+    b->monitors_loaded = true;
+    b->monitors_error[0] = '\0';
+    deck_changed(d, MD_CHANGED_MONITORS);
+}
+
+const struct md_monitor_list *md_deck_monitors(const md_deck *d, size_t bi)
+{
+    if (bi >= d->n_backends || !d->backends[bi].monitors_loaded)
+        return NULL;
+    return &d->backends[bi].monitors;
+}
+
+const char *md_deck_monitors_error(const md_deck *d, size_t bi)
+{
+    return bi < d->n_backends ? d->backends[bi].monitors_error : "";
+}
+
+/* --- deployment logs ------------------------------------------------------------------------- */
+
+static struct logs_slot *logs_find(const struct deck_backend *b, const char *endpoint,
+                                   const char *deployment, enum md_log_container container)
+{
+    for (size_t i = 0; i < b->n_logs; i++) {
+        struct logs_slot *s = &b->logs[i];
+        if (s->container == container && !strcmp(s->endpoint, endpoint) &&
+            !strcmp(s->deployment, deployment))
+            return s;
+    }
+    return NULL;
+}
+
+void md_deck_want_logs(md_deck *d, size_t bi, const char *endpoint, const char *deployment,
+                       enum md_log_container container, int tail)
+{
+    if (bi >= d->n_backends || !endpoint || !deployment)
+        return;
+    struct deck_backend *b = &d->backends[bi];
+    if (!b->be->ops->get_logs)
+        return;
+    struct logs_slot *s = logs_find(b, endpoint, deployment, container);
+    if (!s) {
+        if (b->n_logs == MAX_LOG_SLOTS) { /* the oldest asked goes; it is not on screen */
+            free(b->logs[0].endpoint);
+            free(b->logs[0].deployment);
+            free(b->logs[0].text);
+            memmove(&b->logs[0], &b->logs[1], (b->n_logs - 1) * sizeof(b->logs[0]));
+            b->n_logs--;
+        }
+        b->logs = md_xrealloc(b->logs, (b->n_logs + 1) * sizeof(*b->logs));
+        s = &b->logs[b->n_logs++];
+        memset(s, 0, sizeof(*s));
+        s->endpoint = md_xstrdup(endpoint);
+        s->deployment = md_xstrdup(deployment);
+        s->container = container;
+    }
+    if (s->loading)
+        return;
+    s->loading = true;
+    struct ep_req *c = ep_req_new(d, bi, endpoint, EP_LOGS);
+    c->deployment = md_xstrdup(deployment);
+    c->container = container;
+    b->be->ops->get_logs(b->be, endpoint, deployment, container, tail > 0 ? tail : 200,
+                         on_ep_result, c);
+    deck_changed(d, MD_CHANGED_LOGS);
+}
+
+static void got_logs(md_deck *d, struct ep_req *c, struct md_result *r)
+{
+    struct logs_slot *s = logs_find(&d->backends[c->bi], c->endpoint, c->deployment, c->container);
+    if (!s)
+        return; /* dropped meanwhile */
+    s->loading = false;
+    if (r->status == MD_OK) {
+        free(s->text);
+        s->text = r->text ? r->text : md_xstrdup("");
+        r->text = NULL;
+        s->fetched_ms = r->fetched_ms;
+        s->error[0] = '\0';
+    } else {
+        snprintf(s->error, sizeof(s->error), "%s",
+                 r->err.msg[0] ? r->err.msg : md_status_str(r->status));
+    }
+    deck_changed(d, MD_CHANGED_LOGS);
+}
+
+bool md_deck_logs(const md_deck *d, size_t bi, const char *endpoint, const char *deployment,
+                  enum md_log_container container, struct md_deck_logs *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->error = "";
+    if (bi >= d->n_backends || !endpoint || !deployment)
+        return false;
+    const struct logs_slot *s = logs_find(&d->backends[bi], endpoint, deployment, container);
+    if (!s)
+        return false;
+    out->text = s->text;
+    out->loading = s->loading;
+    out->error = s->error;
+    out->fetched_ms = s->fetched_ms;
+    return true;
 }

@@ -22,7 +22,6 @@
 #define RUNS_MIN_PAGE 100
 #define RUNS_MAX_PAGE 1000
 #define RUNS_MAX_PAGES 1000 /* a repeating token must not loop forever */
-#define AUDIT_SHOWN 500
 #define MAX_SLOTS 64 /* per kind and backend; the oldest is dropped beyond */
 
 enum req_what { REQ_PROBE, REQ_EXPERIMENTS, REQ_MODELS, REQ_RUNS, REQ_RUN, REQ_HISTORY,
@@ -593,6 +592,8 @@ static void on_result(struct md_result *r, void *ud)
     case REQ_PROBE:
         if (r->status == MD_OK && r->server_version)
             snprintf(b->version, sizeof(b->version), "%s", r->server_version);
+        if (r->status == MD_OK && b->conf->kind == MD_BACKEND_AZUREML)
+            deck_workspace_probed(d, c->bi);
         break;
     case REQ_EXPERIMENTS:
         if (c->gen == b->exp_fetch.gen) {
@@ -633,99 +634,52 @@ static void on_result(struct md_result *r, void *ud)
 
 /* --- refresh and the loop -------------------------------------------------------------------- */
 
+void deck_refresh_backend(md_deck *d, size_t bi)
+{
+    struct deck_backend *b = &d->backends[bi];
+    /* an added backend lives on its parent's probe: MLflow's /version is not served there */
+    if (b->be->ops->probe && b->via < 0)
+        b->be->ops->probe(b->be, on_result, req_new(d, bi, REQ_PROBE, NULL, NULL));
+    deck_endpoints_refresh(d, bi);
+    deck_monitors_refresh(d, bi);
+    if (!b->exp_fetch.loading) {
+        b->exp_fetch.gen++;
+        md_experiment_list_release(&b->experiments_next);
+        fetch_experiments(d, bi, NULL, 0);
+    }
+    if (!b->model_fetch.loading) {
+        b->model_fetch.gen++;
+        md_model_list_release(&b->models_next);
+        fetch_models(d, bi, NULL, 0);
+    }
+    /* Loaded run lists restart from their first page; the old rows stay on
+     * screen until the fresh first page replaces them. */
+    for (size_t i = 0; i < b->n_runs; i++) {
+        struct runs_slot *s = &b->runs[i];
+        if (s->loading)
+            continue;
+        free(s->next_token);
+        s->next_token = NULL;
+        s->complete = false;
+        s->pages = 0;
+        s->gen++;
+        s->restart = true;
+        fetch_runs_page(d, bi, s, s->want);
+    }
+    for (size_t i = 0; i < b->n_versions; i++) {
+        struct versions_slot *s = &b->versions[i];
+        if (!s->loading)
+            md_deck_want_versions(d, bi, s->model);
+    }
+}
+
 void md_deck_refresh(md_deck *d)
 {
-    for (size_t bi = 0; bi < d->n_backends; bi++) {
-        struct deck_backend *b = &d->backends[bi];
-        if (b->be->ops->probe)
-            b->be->ops->probe(b->be, on_result, req_new(d, bi, REQ_PROBE, NULL, NULL));
-        deck_endpoints_refresh(d, bi);
-        if (!b->exp_fetch.loading) {
-            b->exp_fetch.gen++;
-            md_experiment_list_release(&b->experiments_next);
-            fetch_experiments(d, bi, NULL, 0);
-        }
-        if (!b->model_fetch.loading) {
-            b->model_fetch.gen++;
-            md_model_list_release(&b->models_next);
-            fetch_models(d, bi, NULL, 0);
-        }
-        /* Loaded run lists restart from their first page; the old rows stay on
-         * screen until the fresh first page replaces them. */
-        for (size_t i = 0; i < b->n_runs; i++) {
-            struct runs_slot *s = &b->runs[i];
-            if (s->loading)
-                continue;
-            free(s->next_token);
-            s->next_token = NULL;
-            s->complete = false;
-            s->pages = 0;
-            s->gen++;
-            s->restart = true;
-            fetch_runs_page(d, bi, s, s->want);
-        }
-        for (size_t i = 0; i < b->n_versions; i++) {
-            struct versions_slot *s = &b->versions[i];
-            if (!s->loading)
-                md_deck_want_versions(d, bi, s->model);
-        }
-    }
+    for (size_t bi = 0; bi < d->n_backends; bi++)
+        deck_refresh_backend(d, bi);
     const struct md_context *ctx = d->context;
     d->next_refresh_mono =
         ctx->refresh_s > 0 && !d->no_timer ? md_mono_ms() + ctx->refresh_s * 1000 : 0;
-}
-
-md_status md_deck_poll(md_deck *d, struct md_pollfd *fds, unsigned nfds, int timeout_ms)
-{
-    int64_t due = deck_action_due(d);
-    if (due) {
-        int64_t left = due - md_mono_ms();
-        if (left < timeout_ms)
-            timeout_ms = left < 0 ? 0 : (int)left;
-    }
-    if (d->next_refresh_mono) {
-        int64_t left = d->next_refresh_mono - md_mono_ms();
-        if (left < 0)
-            left = 0;
-        if (left < timeout_ms)
-            timeout_ms = (int)left;
-    }
-    return md_http_poll(d->http, fds, nfds, timeout_ms);
-}
-
-unsigned md_deck_run(md_deck *d)
-{
-    md_http_run(d->http);
-    deck_action_tick(d);
-    if (d->next_refresh_mono && md_mono_ms() >= d->next_refresh_mono)
-        md_deck_refresh(d);
-    unsigned mask = d->changes;
-    d->changes = 0;
-    return mask;
-}
-
-md_status md_deck_settle(md_deck *d, int timeout_ms)
-{
-    int64_t end = md_mono_ms() + timeout_ms;
-    while (md_http_pending(d->http) || deck_action_due(d)) {
-        int64_t left = end - md_mono_ms();
-        if (left <= 0)
-            return MD_ERR_TIMEOUT;
-        md_deck_poll(d, NULL, 0, left > 1000 ? 1000 : (int)left);
-        md_http_run(d->http);
-        deck_action_tick(d);
-    }
-    return MD_OK;
-}
-
-size_t md_deck_pending(const md_deck *d)
-{
-    return md_http_pending(d->http);
-}
-
-uint64_t md_deck_requests_sent(const md_deck *d)
-{
-    return md_http_sent_count(d->http);
 }
 
 void deck_versions_refresh_aliases(md_deck *d, size_t bi, const char *model)

@@ -63,9 +63,28 @@ struct endpoint_slot {
     bool configs_loading;
 };
 
+/* One container's log of one deployment; shown, never written to the store. */
+struct logs_slot {
+    char *endpoint;
+    char *deployment;
+    enum md_log_container container;
+    char *text; /* NULL until fetched */
+    int64_t fetched_ms;
+    bool loading;
+    char error[256];
+};
+
 struct deck_backend {
     struct md_backend *be;
     const struct md_backend_conf *conf;
+    /*
+     * A backend the deck added (an Azure ML workspace's MLflow): its own
+     * configuration, and the index of the backend it was found through;
+     * NULL and -1 for configured backends.
+     */
+    struct md_backend_conf *own_conf;
+    long via;
+    bool has_child; /* an Azure ML backend whose workspace MLflow is open */
     enum md_health health;
     char error[256];
     char version[64];
@@ -84,6 +103,13 @@ struct deck_backend {
     bool endpoints_loading;
     struct endpoint_slot *eps;
     size_t n_eps;
+
+    struct md_monitor_list monitors;
+    bool monitors_loaded;
+    bool monitors_loading;
+    char monitors_error[256];
+    struct logs_slot *logs;
+    size_t n_logs;
 
     struct runs_slot *runs;
     size_t n_runs;
@@ -117,8 +143,9 @@ struct md_deck {
     bool no_timer;
     md_http *http;
     md_store *store;
-    struct deck_backend *backends;
+    struct deck_backend *backends; /* room for cap_backends: adding one never moves them */
     size_t n_backends;
+    size_t cap_backends;
     unsigned changes;
     int64_t next_refresh_mono;
     struct md_audit_entry *audit;
@@ -129,6 +156,13 @@ struct md_deck {
     char who[128]; /* user@host for audit entries */
 };
 
+/* Probes, endpoints, lists and loaded slots of one backend, fetched again. */
+void deck_refresh_backend(md_deck *d, size_t bi);
+/*
+ * Backend bi (Azure ML) answered its probe: open its workspace's MLflow as a
+ * backend of the deck when the workspace names one, and fetch its lists.
+ */
+void deck_workspace_probed(md_deck *d, size_t bi);
 /* Load the cached experiments and models of backend bi (at open). */
 void deck_cache_load_lists(md_deck *d, size_t bi);
 /* Free a backend's lists and slots; free unanswered request contexts. */
@@ -145,6 +179,8 @@ void deck_versions_refresh_aliases(md_deck *d, size_t bi, const char *model);
 void deck_endpoints_refresh(md_deck *d, size_t bi);
 void deck_endpoints_load_cache(md_deck *d, size_t bi);
 void deck_endpoints_release(struct deck_backend *b);
+/* Monitors and logs of a backend (deck_endpoints.c): released with the endpoints. */
+void deck_monitors_refresh(md_deck *d, size_t bi);
 void deck_endpoint_requests_release(md_deck *d);
 /* History targets of an endpoint: its config, and its traffic map. */
 void deck_endpoint_target(char *buf, size_t n, const char *endpoint, bool traffic);

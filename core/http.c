@@ -90,6 +90,16 @@ static const char *const read_post_suffixes[] = {
     "/oauth2/token",
 };
 
+/*
+ * Azure ML reads a deployment's logs with a POST. It is let through by its
+ * exact shape only: the path ends in these segments, each NULL one a single
+ * non-empty name, the fixed ones compared as ARM routes them (any case).
+ */
+static const char *const azureml_get_logs_shape[] = {
+    "subscriptions", NULL, "resourceGroups", NULL,
+    "providers", "Microsoft.MachineLearningServices",
+    "workspaces", NULL, "onlineEndpoints", NULL, "deployments", NULL, "getLogs"};
+
 /* AWS JSON-protocol operations (after the last '.' of X-Amz-Target) that only read. */
 static const char *const read_amz_prefixes[] = {"List", "Describe", "Get", "Search", "BatchGet"};
 
@@ -142,6 +152,24 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* True when the path's last segments are azureml_get_logs_shape, compared from the end. */
+static bool is_azureml_get_logs(const char *path)
+{
+    const char *seg_end = path + strlen(path);
+    for (size_t i = MD_ARRAY_LEN(azureml_get_logs_shape); i-- > 0;) {
+        const char *p = seg_end;
+        while (p > path && p[-1] != '/')
+            p--;
+        size_t len = (size_t)(seg_end - p);
+        const char *want = azureml_get_logs_shape[i];
+        if (p == path || len == 0 ||
+            (want && (strlen(want) != len || strncasecmp(p, want, len) != 0)))
+            return false;
+        seg_end = p - 1;
+    }
+    return true;
+}
+
 /* AWS names its read operations by verb prefix; a missing target is never a read. */
 static bool amz_target_is_read(const char *target)
 {
@@ -175,6 +203,7 @@ bool md_http_is_read(enum md_http_method method, const char *url, const char *am
     } else {
         for (size_t i = 0; i < MD_ARRAY_LEN(read_post_suffixes) && !read; i++)
             read = ends_with(path, read_post_suffixes[i]);
+        read = read || is_azureml_get_logs(path);
     }
     free(path);
     return read;

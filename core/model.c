@@ -168,6 +168,30 @@ void md_health_series_release(struct md_health_series *h)
     memset(h, 0, sizeof(*h));
 }
 
+void md_monitor_release(struct md_monitor *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n_signals; i++) {
+        struct md_monitor_signal *s = &m->signals[i];
+        for (size_t j = 0; j < s->n_thresholds; j++) {
+            free(s->thresholds[j].metric);
+            free(s->thresholds[j].data_type);
+        }
+        free(s->thresholds);
+        free(s->name);
+        free(s->type);
+    }
+    free(m->signals);
+    free(m->name);
+    free(m->display_name);
+    free(m->trigger);
+    free(m->endpoint);
+    free(m->deployment);
+    free(m->model);
+    memset(m, 0, sizeof(*m));
+}
+
 #define LIST_RELEASE(fn, list_type, release_entry)                                                 \
     void fn(struct list_type *l)                                                                   \
     {                                                                                              \
@@ -204,6 +228,7 @@ LIST_RELEASE(md_version_list_release, md_version_list, md_model_version_release)
 LIST_RELEASE(md_endpoint_list_release, md_endpoint_list, md_endpoint_release)
 LIST_RELEASE(md_endpoint_config_list_release, md_endpoint_config_list, md_endpoint_config_release)
 LIST_RELEASE(md_health_list_release, md_health_list, md_health_series_release)
+LIST_RELEASE(md_monitor_list_release, md_monitor_list, md_monitor_release)
 
 LIST_PUSH(md_experiment_list_push, md_experiment_list, struct md_experiment)
 LIST_PUSH(md_run_list_push, md_run_list, struct md_run)
@@ -212,6 +237,7 @@ LIST_PUSH(md_version_list_push, md_version_list, struct md_model_version)
 LIST_PUSH(md_endpoint_list_push, md_endpoint_list, struct md_endpoint)
 LIST_PUSH(md_endpoint_config_list_push, md_endpoint_config_list, struct md_endpoint_config)
 LIST_PUSH(md_health_list_push, md_health_list, struct md_health_series)
+LIST_PUSH(md_monitor_list_push, md_monitor_list, struct md_monitor)
 
 /*
  * Records move bytewise: they own their strings through pointers, so a

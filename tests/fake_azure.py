@@ -39,12 +39,27 @@ What it reproduces, and from which part of the spec (reference/azureml.md, secti
   $skipToken; model versions use the fixture's own form (api-version=2025-07-01-preview&$skip=N).
   The last page has no nextLink. Clients must follow it exactly.
 - GET workspace (§2, §12; Workspace/get.json) with properties.mlFlowTrackingUri added
-  (DERIVED: the example lacks it, the Go SDK model has it).
+  (DERIVED: the example lacks it, the Go SDK model has it). It names the fake itself,
+  azureml://127.0.0.1:PORT/mlflow/v1.0/subscriptions/.../workspaces/W, as Azure names
+  {region}.api.azureml.ms: clients turn azureml:// into their ARM scheme (http here).
+- The workspace's MLflow (§12): /mlflow/v1.0/subscriptions/S/resourceGroups/G/providers/
+  Microsoft.MachineLearningServices/workspaces/W/api/2.0/mlflow/... is proxied to a real
+  `mlflow server` (`mlflow_upstream`, e.g. tests/servers.py MlflowServer) after the same
+  bearer-token check as ARM (the ARM token works there, S8): no token, an unknown or an
+  expired one is 401 with MLflow's error shape {"error_code": "UNAUTHENTICATED", "message"}
+  (DERIVED). Only the REST API is served (anything else under the prefix, /version
+  included, is 404 ENDPOINT_NOT_FOUND); the workspace names must match (404 otherwise).
+  Without an upstream it answers 503 TEMPORARILY_UNAVAILABLE.
 - Online endpoints (§3; Workspace/OnlineEndpoint/get.json, list.json): traffic and
   mirrorTraffic maps, provisioningState, systemData. Unknown endpoint: 404 ResourceNotFound.
 - Online deployments (§4; OnlineDeployment/ManagedOnlineDeployment/get.json, list.json):
   model reference (ARM id or azureml:name:version), instanceType, sku.capacity,
-  provisioningState. POST .../getLogs (OnlineDeployment/getLogs.json) returns {"content"}.
+  provisioningState. POST .../getLogs (OnlineDeployment/getLogs.json: {"containerType":
+  "InferenceServer"|"StorageInitializer", "tail": N} -> {"content": "<text>"}) with realistic
+  log text per deployment and container (DERIVED: the example's content is "string"), the
+  last `tail` lines; a body that is not JSON, an unknown containerType or a negative tail
+  is 400 UserError. The inference server's log carries ANSI colours and an OSC window-title
+  sequence, as real container logs can, so clients must clean it.
 - PUT endpoint (§3, §8, §13; Workspace/OnlineEndpoint/createOrUpdate.json): the whole
   resource; location and authMode required; a provisioningState in the body is refused (read-
   only, §13.2); traffic must be whole percentages summing to 100 over existing, Succeeded
@@ -60,17 +75,23 @@ What it reproduces, and from which part of the spec (reference/azureml.md, secti
   ignored; 202 + Location + Retry-After.
 - Jobs (§6; Job/CommandJob/list.json, get.json), models and versions (§5;
   Workspace/ModelContainer/list.json, Workspace/ModelVersion/list.json, get.json), schedules
-  (§7; Schedule/list.json plus a DERIVED CreateMonitor schedule).
+  (§7; Schedule/list.json plus DERIVED CreateMonitor schedules: one enabled on
+  fraud-scorer/blue with the four signal types, one disabled on churn-api/main), filtered by
+  listViewType as ARM does (EnabledOnly when absent, DisabledOnly, All).
 - Throttling (§10, S11): the control API makes the next N matching requests answer 429
   TooManyRequests with Retry-After; every reply carries x-ms-request-id,
   x-ms-correlation-request-id and x-ms-ratelimit-remaining-subscription-reads / -writes,
   counting down from a configurable value.
 - Every request is logged (method, path, query, whether it mutates) for the read-only tests:
-  `fake.log` in process, GET /_fake/log over HTTP. The control API: POST /_fake/control
+  `fake.log` in process, GET /_fake/log over HTTP. The rule is exact: PUT, PATCH and DELETE
+  mutate; a POST mutates unless it is getLogs by its full path shape
+  (W/onlineEndpoints/E/deployments/D/getLogs) or, on the MLflow prefix, one of MLflow's
+  search POSTs; MLflow requests are marked "mlflow": True. The control API: POST /_fake/control
   (JSON, see FakeAzure.control), POST /_fake/mint (a valid token, for a fake `az`), GET
   /_fake/state (traffic and states of every endpoint).
 
-Run alone: python3 tests/fake_azure.py [--port N] [--page-size N]; it prints its base URL.
+Run alone: python3 tests/fake_azure.py [--port N] [--page-size N] [--mlflow URL]; it prints
+its base URL.
 """
 
 import argparse
@@ -88,6 +109,8 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
+import urllib.error
+import urllib.request
 
 REPO = Path(__file__).resolve().parent.parent
 API_VERSION = "2025-12-01"
@@ -108,6 +131,8 @@ LOCATION = "westeurope"
 IDENTITY_HEADER = "fake-identity-header-6f1d"
 
 _PLACEHOLDER_GUID = "00000000-1111-2222-3333-444444444444"
+# loopback only: never through an http_proxy from the environment
+_UPSTREAM = urllib.request.build_opener(urllib.request.ProxyHandler({})).open
 
 
 def fixtures_dir():
@@ -147,7 +172,7 @@ class FakeAzure:
     subscription, resource_group, workspace, log (list of dicts), token_requests (count)."""
 
     def __init__(self, page_size=2, lro_polls=3, lro_retry_after=0, token_lifetime=3599,
-                 ratelimit_reads=11999, host="127.0.0.1", port=0):
+                 ratelimit_reads=11999, host="127.0.0.1", port=0, mlflow_upstream=None):
         self.page_size = page_size
         self.lro_polls = lro_polls
         self.lro_retry_after = lro_retry_after
@@ -167,11 +192,17 @@ class FakeAzure:
         self.operations = {}  # id -> dict
         self.revoke_after = None  # revoke every token after this many more ARM requests
         self.foreign_next_link = False  # nextLinks point to another host (must be refused)
+        self.mlflow_upstream = mlflow_upstream.rstrip("/") if mlflow_upstream else None
+        self.mlflow_expire = 0  # the next N MLflow requests find their token expired
         self._seed()
         self.httpd = ThreadingHTTPServer((host, port), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.fake = self
         self.url = f"http://{host}:{self.httpd.server_address[1]}"
+        # DERIVED (§12): the workspace's MLflow is this server, named as Azure names its own
+        self.mlflow_prefix = f"/mlflow/v1.0{self.ws_id()}"
+        self.ws["properties"]["mlFlowTrackingUri"] = (
+            f"azureml://{host}:{self.httpd.server_address[1]}{self.mlflow_prefix}")
         self.thread = None
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -394,19 +425,29 @@ class FakeAzure:
         sched["properties"]["provisioningState"] = "Succeeded"
         self.schedules.append(sched)
         self.schedules.append(self._monitor_schedule(now))
+        old = self._monitor_schedule(now - 40 * 86400, "churn-api", "main", "churn-model", "3")
+        old["properties"]["isEnabled"] = False
+        old["properties"]["displayName"] = "churn monitoring (paused)"
+        old["properties"]["trigger"] = {"triggerType": "Cron", "expression": "0 6 * * 1",
+                                        "timeZone": "UTC"}
+        sigs = old["properties"]["action"]["monitorDefinition"]["signals"]
+        for k in ("prediction-drift", "feature-attribution"):
+            del sigs[k]
+        self.schedules.append(old)
 
-    def _monitor_schedule(self, now):
+    def _monitor_schedule(self, now, endpoint="fraud-scorer", deployment="blue",
+                          model="fraud-model", version="7"):
         wid = self.ws_id()
         prod = {"inputDataType": "Rolling", "jobInputType": "mltable", "windowOffset": "P0D",
-                "windowSize": "P1D", "uri": "azureml:fraud-scorer-blue-model_inputs:1",
+                "windowSize": "P1D", "uri": f"azureml:{endpoint}-{deployment}-model_inputs:1",
                 "dataContext": "model_inputs"}
         ref = {"inputDataType": "Fixed", "jobInputType": "mltable",
                "uri": "azureml:transactions-train:12", "dataContext": "training"}
         return {
-            "id": f"{wid}/schedules/fraud-scorer-monitor", "name": "fraud-scorer-monitor",
+            "id": f"{wid}/schedules/{endpoint}-monitor", "name": f"{endpoint}-monitor",
             "type": "Microsoft.MachineLearningServices/workspaces/schedules",
             "properties": {
-                "displayName": "fraud scorer monitoring", "description": "", "isEnabled": True,
+                "displayName": f"{endpoint} monitoring", "description": "", "isEnabled": True,
                 "tags": {}, "properties": {}, "provisioningState": "Succeeded",
                 "trigger": {"triggerType": "Recurrence", "frequency": "Day", "interval": 1,
                             "schedule": {"hours": [3], "minutes": [0]}, "timeZone": "UTC"},
@@ -416,8 +457,9 @@ class FakeAzure:
                         "runtimeVersion": "3.3",
                         "computeIdentity": {"computeIdentityType": "AmlToken"}},
                     "monitoringTarget": {
-                        "deploymentId": f"{wid}/onlineEndpoints/fraud-scorer/deployments/blue",
-                        "modelId": f"{wid}/models/fraud-model/versions/7",
+                        "deploymentId": f"{wid}/onlineEndpoints/{endpoint}/deployments/"
+                                        f"{deployment}",
+                        "modelId": f"{wid}/models/{model}/versions/{version}",
                         "taskType": "Classification"},
                     "signals": {
                         "data-drift": {
@@ -452,13 +494,17 @@ class FakeAzure:
 
     def control(self, throttle=None, lro_polls=None, lro_retry_after=None, token_lifetime=None,
                 revoke_tokens=False, ratelimit_reads=None, outcome=None, page_size=None,
-                revoke_after=None, foreign_next_link=None):
+                revoke_after=None, foreign_next_link=None, expire_on_mlflow=None):
         """throttle={"count": 1, "retry_after": 1, "match": "onlineEndpoints", "methods":
         ["GET"]}: the next `count` ARM requests whose path matches answer 429.
         outcome={"endpoint": "x", "outcome": "Succeeded"|"Failed"|"Never"}.
         revoke_after=N: every token issued so far stops working after N more ARM requests.
-        foreign_next_link=True: nextLinks name another host."""
+        foreign_next_link=True: nextLinks name another host.
+        expire_on_mlflow=N: the next N requests to the workspace's MLflow find the token they
+        carry expired (it stays expired for ARM too), as when a token runs out in flight."""
         with self.lock:
+            if expire_on_mlflow is not None:
+                self.mlflow_expire = int(expire_on_mlflow)
             if revoke_after is not None:
                 self.revoke_after = int(revoke_after)
             if foreign_next_link is not None:
@@ -499,6 +545,12 @@ class FakeAzure:
         with self.lock:
             return [r for r in self.log if r["mutates"]]
 
+    def mlflow_requests(self, status=None):
+        """Requests to the workspace's MLflow (path after the workspace prefix)."""
+        with self.lock:
+            return [r for r in self.log if r.get("mlflow")
+                    and (status is None or r.get("status") == status)]
+
     def requests(self, method=None, contains=""):
         with self.lock:
             return [r for r in self.log
@@ -528,6 +580,89 @@ _WS_RE = re.compile(r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/"
 _OP_RE = re.compile(r"^/subscriptions/([^/]+)/providers/Microsoft\.MachineLearningServices/"
                     r"locations/([^/]+)/mfeOperationsStatus/([^/]+)$", re.I)
 _API_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
+# the one POST of ARM that only reads, by its whole shape (§4)
+_GETLOGS_RE = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/"
+                         r"Microsoft\.MachineLearningServices/workspaces/[^/]+/onlineEndpoints/"
+                         r"[^/]+/deployments/[^/]+/getLogs$", re.I)
+_MLFLOW_RE = re.compile(r"^/mlflow/v1\.0/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/"
+                        r"Microsoft\.MachineLearningServices/workspaces/([^/]+)(/.*)?$", re.I)
+# MLflow's POSTs that only read (the rest of its POSTs create, log or delete)
+_MLFLOW_READ_POSTS = ("/api/2.0/mlflow/runs/search", "/api/2.0/mlflow/experiments/search",
+                      "/api/2.0/mlflow/registered-models/search",
+                      "/api/2.0/mlflow/model-versions/search",
+                      "/api/2.0/mlflow/logged-models/search")
+_CONTAINERS = ("InferenceServer", "StorageInitializer")
+
+
+def arm_mutates(method, path):
+    """The exact write rule of the request log for ARM paths."""
+    if method in ("GET", "HEAD"):
+        return False
+    return not (method == "POST" and _GETLOGS_RE.match(path))
+
+
+def mlflow_mutates(method, rest):
+    """The same for the workspace's MLflow; `rest` is the path after the workspace."""
+    if method in ("GET", "HEAD"):
+        return False
+    return not (method == "POST" and rest in _MLFLOW_READ_POSTS)
+
+
+# What the workspace's MLflow holds in the tests: experiment -> run names.
+WS_EXPERIMENTS = {"ws-fraud-features": ["features-baseline", "features-v2"],
+                  "ws-nightly-eval": ["eval-2026-11-25"]}
+
+
+def seed_workspace_mlflow(url):
+    """Seed a real MLflow server (the fake's mlflow_upstream) through its REST API with
+    WS_EXPERIMENTS, one `auc` metric per run. Returns {experiment name: id}."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import seed  # tests/seed.py: needs `requests`, from the test virtualenv
+
+    rest = seed.Rest(url)
+    now = int(time.time() * 1000)
+    ids = {}
+    for name, runs in WS_EXPERIMENTS.items():
+        eid = rest.post("/experiments/create", {"name": name})["experiment_id"]
+        ids[name] = eid
+        for i, run in enumerate(runs):
+            r = rest.post("/runs/create", {"experiment_id": eid, "run_name": run,
+                                           "start_time": now - 60000 * (i + 1)})["run"]
+            rest.post("/runs/log-metric", {"run_id": r["info"]["run_id"], "key": "auc",
+                                           "value": 0.91 + i / 100, "timestamp": now, "step": 0})
+    return ids
+
+
+def deployment_logs(endpoint, deployment, container, model_ref, now):
+    """DERIVED: what an Azure ML managed online deployment's containers print while they start
+    and serve (azureml-inference-server-http, the storage initializer), for getLogs."""
+    t0 = now - 3600
+    stamp = lambda dt: _iso(t0 + dt)  # noqa: E731
+    if container == "StorageInitializer":
+        return "".join(
+            f"{stamp(i)} {line}\n" for i, line in enumerate([
+                f"INFO Initializing model download for deployment {deployment}",
+                f"INFO Model reference: {model_ref}",
+                "INFO Downloading azureml://datastores/workspaceblobstore/paths/models/ "
+                "to /var/azureml-app/model",
+                "INFO Downloaded 3 files (41.7 MB) in 6.2 s",
+                "INFO Model download completed; exiting 0"]))
+    lines = [
+        f"{stamp(0)} Azure ML Inferencing HTTP server v1.4.1",
+        f"{stamp(1)} Server Settings: Entry Script Name: /var/azureml-app/score.py",
+        f"{stamp(1)} Server Settings: Model Directory: /var/azureml-app/model",
+        f"{stamp(2)} \x1b]0;{deployment}-pod\x07Initializing logger",
+        f"{stamp(3)} \x1b[32mINFO\x1b[0m  Users's init has completed successfully",
+        f"{stamp(4)} \x1b[32mINFO\x1b[0m  Scoring timeout is set to 60000 ms",
+        f"{stamp(5)} \x1b[32mINFO\x1b[0m  Listening at: http://0.0.0.0:31311 (endpoint {endpoint})",
+    ]
+    for i in range(240):  # requests served since: more than any tail asked for by default
+        code = 500 if i % 97 == 13 else 200
+        lines.append(f"{stamp(60 + i * 10)} \x1b[32mINFO\x1b[0m  POST /score {code} "
+                     f"{12 + i % 17}.{i % 10}ms request {deployment}-{i:04d}")
+    lines.append(f"{stamp(2500)} \x1b[33mWARNING\x1b[0m  {deployment}: p99 latency 412ms above "
+                 "the 300ms budget")
+    return "".join(line + "\n" for line in lines)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -560,11 +695,11 @@ class _Handler(BaseHTTPRequestHandler):
         if data and self.command != "HEAD":
             self.wfile.write(data)
 
-    def _record(self, mutates, body=b""):
+    def _record(self, mutates, body=b"", **extra):
         u = urlsplit(self.path)
         entry = {"method": self.command, "path": unquote(u.path), "query": u.query,
-                 "mutates": mutates, "time": time.time()}
-        if mutates and body:
+                 "mutates": mutates, "time": time.time(), **extra}
+        if body:  # writes, and the reads that carry a body (getLogs, MLflow searches)
             try:
                 entry["body"] = json.loads(body)
             except ValueError:
@@ -601,8 +736,10 @@ class _Handler(BaseHTTPRequestHandler):
             if path.startswith("/msi/") or path.startswith("/metadata/identity/"):
                 self._record(False)
                 return self._send(*self._managed_identity(path, q))
-            mutates = self.command in ("PUT", "PATCH", "DELETE") or (
-                self.command == "POST" and not path.endswith("/getLogs"))
+            m = _MLFLOW_RE.match(path)
+            if m:
+                return self._mlflow(m, u.query, body)
+            mutates = arm_mutates(self.command, path)
             self._record(mutates, body)
             status, payload, headers = self._arm(path, q, body)
             self._send(status, payload, headers)
@@ -628,6 +765,72 @@ class _Handler(BaseHTTPRequestHandler):
             fa.control(**json.loads(body or b"{}"))
             return self._send(204)
         return self._send(404, {"error": "no such control"})
+
+    # --- the workspace's MLflow ---
+
+    def _mlflow(self, m, query, raw):
+        fa = self.fake
+        sub, rg, ws, rest = m.group(1), m.group(2), m.group(3), m.group(4) or ""
+        entry = {"mlflow": True, "rest": rest}
+        with fa.lock:
+            expire = fa.mlflow_expire > 0
+            if expire:
+                fa.mlflow_expire -= 1
+        auth = self.headers.get("Authorization") or ""
+        tok = auth[7:].strip() if auth.startswith("Bearer ") else None
+        if expire and tok:
+            with fa.lock:
+                if tok in fa.tokens:
+                    fa.tokens[tok] = time.time() - 1
+        status, body, ctype = self._mlflow_answer(sub, rg, ws, rest, tok, query, raw)
+        self._record(mlflow_mutates(self.command, rest), raw, status=status, **entry)
+        hdrs = {}
+        if status == 401:
+            hdrs["WWW-Authenticate"] = ('Bearer authorization_uri="https://login.microsoftonline.'
+                                        f'com/{fa.tenant}", error="invalid_token"')
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in hdrs.items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _mlflow_answer(self, sub, rg, ws, rest, tok, query, raw):
+        fa = self.fake
+        js = "application/json"
+
+        def err(status, code, message):
+            return status, json.dumps({"error_code": code, "message": message}).encode(), js
+
+        if tok is None:
+            return err(401, "UNAUTHENTICATED", "Authorization header with a bearer token is "
+                       "required.")
+        with fa.lock:
+            exp = fa.tokens.get(tok)
+        if exp is None:
+            return err(401, "UNAUTHENTICATED", "The access token is invalid.")
+        if exp <= time.time():
+            return err(401, "UNAUTHENTICATED", f"The access token expired at {_iso(exp)}.")
+        if (sub, rg, ws) != (fa.subscription, fa.resource_group, fa.workspace):
+            return err(404, "RESOURCE_DOES_NOT_EXIST", f"Workspace '{ws}' not found.")
+        if not rest.startswith("/api/2.0/mlflow/"):
+            return err(404, "ENDPOINT_NOT_FOUND", f"No API found for '{rest or '/'}'.")
+        if fa.mlflow_upstream is None:
+            return err(503, "TEMPORARILY_UNAVAILABLE", "no MLflow server behind this fake")
+        url = fa.mlflow_upstream + rest + (f"?{query}" if query else "")
+        req = urllib.request.Request(url, data=raw if self.command != "GET" else None,
+                                     method=self.command)
+        ctype = self.headers.get("Content-Type")
+        if ctype:
+            req.add_header("Content-Type", ctype)
+        try:
+            with _UPSTREAM(req, timeout=60) as r:
+                return r.status, r.read(), r.headers.get("Content-Type") or js
+        except urllib.error.HTTPError as e:
+            return e.code, e.read(), e.headers.get("Content-Type") or js
+        except (urllib.error.URLError, OSError) as e:
+            return err(503, "TEMPORARILY_UNAVAILABLE", f"upstream MLflow unreachable: {e}")
 
     # --- Entra ID ---
 
@@ -813,11 +1016,14 @@ class _Handler(BaseHTTPRequestHandler):
         if end < len(items):
             u = urlsplit(self.path)
             base = f"{'http://login.example.net' if fa.foreign_next_link else fa.url}{u.path}"
+            # the request's own filters ride along, as ARM's nextLinks carry them
+            keep = "".join(f"&{quote(k)}={quote(v)}" for k, v in q.items()
+                           if k not in ("api-version", "$skip", "$skipToken"))
             if style == "skip":  # the fixtures' own form: another api-version, $skip
-                out["nextLink"] = f"{base}?api-version=2025-07-01-preview&$skip={end}"
+                out["nextLink"] = f"{base}?api-version=2025-07-01-preview{keep}&$skip={end}"
             else:
                 t = base64.urlsafe_b64encode(str(end).encode()).decode()
-                out["nextLink"] = f"{base}?api-version={api}&$skipToken={quote(t)}"
+                out["nextLink"] = f"{base}?api-version={api}{keep}&$skipToken={quote(t)}"
         return 200, out, None
 
     def _workspace(self, rest, q, raw, api):
@@ -855,7 +1061,13 @@ class _Handler(BaseHTTPRequestHandler):
                         return 200, copy.deepcopy(j), None
                 return (*self._not_found(f"workspaces/{fa.workspace}/jobs/{parts[1]}"), None)
             if parts == ["schedules"] and cmd == "GET":
-                return self._page(copy.deepcopy(fa.schedules), q, api)
+                view = q.get("listViewType", "EnabledOnly")
+                if view not in ("EnabledOnly", "DisabledOnly", "All"):
+                    return (*_arm_error(400, "UserError", f"Invalid listViewType '{view}'."),
+                            None)
+                items = [x for x in fa.schedules if view == "All"
+                         or (view == "EnabledOnly") == bool(x["properties"].get("isEnabled"))]
+                return self._page(copy.deepcopy(items), q, api)
         return (*_arm_error(405 if parts else 404, "UnsupportedOperation",
                             f"{cmd} is not supported on '{rest or '/'}'."), None)
 
@@ -897,12 +1109,38 @@ class _Handler(BaseHTTPRequestHandler):
                 and cmd == "POST":
             if parts[2] not in deps:
                 return (*self._not_found(f"onlineEndpoints/{name}/deployments/{parts[2]}"), None)
-            return 200, {"content": f"{_iso(time.time())} INFO  {parts[2]}: model loaded, "
-                                    "listening on :31311\n"}, None
+            return self._get_logs(name, deps[parts[2]], raw)
         return (*_arm_error(405, "UnsupportedOperation", f"{cmd} is not supported here"), None)
 
     def _ep_view(self, e):
         return copy.deepcopy(e)
+
+    def _get_logs(self, endpoint, dep, raw):
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if ctype != "application/json":
+            return (*_arm_error(415, "UnsupportedMediaType", "The content media type "
+                                f"'{ctype}' is not supported."), None)
+        try:
+            body = json.loads(raw or b"")
+        except ValueError as exc:
+            return (*_arm_error(400, "InvalidRequestContent", "The request content was "
+                                f"invalid and could not be deserialized: '{exc}'."), None)
+        container = body.get("containerType") if isinstance(body, dict) else None
+        tail = body.get("tail") if isinstance(body, dict) else None
+        if container not in _CONTAINERS:
+            return (*_arm_error(400, "UserError", f"containerType must be one of "
+                                f"{', '.join(_CONTAINERS)}; got '{container}'."), None)
+        if tail is not None and (not isinstance(tail, int) or isinstance(tail, bool)
+                                 or tail < 0):
+            return (*_arm_error(400, "UserError", "tail must be a whole number of lines."),
+                    None)
+        reply = _example("OnlineDeployment/getLogs.json")  # {"content": "string"}
+        text = deployment_logs(endpoint, dep["name"], container, dep["properties"]["model"],
+                               time.time())
+        if tail:
+            text = "".join(text.splitlines(keepends=True)[-tail:])
+        reply["content"] = text
+        return 200, reply, None
 
     def _put_endpoint(self, name, e, raw, api):
         fa = self.fake
@@ -1031,8 +1269,10 @@ def main(argv=None):
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--page-size", type=int, default=2)
     ap.add_argument("--lro-polls", type=int, default=3)
+    ap.add_argument("--mlflow", help="URL of the MLflow server behind the workspace's MLflow")
     args = ap.parse_args(argv)
-    fa = FakeAzure(page_size=args.page_size, lro_polls=args.lro_polls, port=args.port)
+    fa = FakeAzure(page_size=args.page_size, lro_polls=args.lro_polls, port=args.port,
+                   mlflow_upstream=args.mlflow)
     print(fa.url, flush=True)
     print(json.dumps({"tenant": fa.tenant, "client_id": fa.client_id,
                       "client_secret": fa.client_secret, "subscription": fa.subscription,

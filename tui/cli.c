@@ -108,8 +108,13 @@ static int backend_range(md_deck *d, const char *name, size_t *lo, size_t *hi)
     return CLI_OK;
 }
 
-/* Refresh and wait; fails when a covered backend reports an error. */
-static int refresh_and_wait(md_deck *d, size_t lo, size_t hi)
+/*
+ * Refresh and wait, then find the backends a command covers (one named with
+ * --backend, or all): after the answers, since an Azure ML workspace's
+ * MLflow only becomes a backend once its probe is in. Fails when a covered
+ * backend reports an error.
+ */
+static int refresh_and_wait(md_deck *d, const char *name, size_t *lo, size_t *hi)
 {
     md_deck_refresh(d);
     if (md_deck_settle(d, WAIT_MS)) {
@@ -117,8 +122,8 @@ static int refresh_and_wait(md_deck *d, size_t lo, size_t hi)
         return CLI_ERROR;
     }
     md_deck_run(d);
-    int rc = CLI_OK;
-    for (size_t bi = lo; bi < hi; bi++) {
+    int rc = backend_range(d, name, lo, hi);
+    for (size_t bi = *lo; !rc && bi < *hi; bi++) {
         struct md_backend_status st;
         md_deck_backend_status(d, bi, &st);
         if (st.health == MD_HEALTH_ERROR) {
@@ -295,13 +300,10 @@ static int cmd_get(const struct cli_global *g, int argc, char **argv)
         rc = emit(&out, md_export_audit(&out, o.format, v, n));
         goto done;
     }
-    size_t lo, hi;
-    rc = backend_range(d, o.backend, &lo, &hi);
-    if (!rc) {
-        /* Any start settles what a killed process left; it only reads and writes the log. */
-        md_action_settle_unfinished(d);
-        rc = refresh_and_wait(d, lo, hi);
-    }
+    size_t lo = 0, hi = 0;
+    /* Any start settles what a killed process left; it only reads and writes the log. */
+    md_action_settle_unfinished(d);
+    rc = refresh_and_wait(d, o.backend, &lo, &hi);
     if (rc)
         goto done;
     if (!strcmp(o.what, "runs"))
@@ -431,12 +433,9 @@ static int cmd_rollback(const struct cli_global *g, int argc, char **argv)
     int rc = open_deck(g, false, &d);
     if (rc)
         return rc;
-    size_t lo, hi;
-    rc = backend_range(d, backend, &lo, &hi);
-    if (!rc) {
-        md_action_settle_unfinished(d);
-        rc = refresh_and_wait(d, lo, hi);
-    }
+    size_t lo = 0, hi = 0;
+    md_action_settle_unfinished(d);
+    rc = refresh_and_wait(d, backend, &lo, &hi);
     struct md_plan plan;
     memset(&plan, 0, sizeof(plan));
     if (!rc)
@@ -482,12 +481,9 @@ static int cmd_approve(const struct cli_global *g, int argc, char **argv)
     int rc = open_deck(g, false, &d);
     if (rc)
         return rc;
-    size_t lo, hi;
-    rc = backend_range(d, backend, &lo, &hi);
-    if (!rc) {
-        md_action_settle_unfinished(d);
-        rc = refresh_and_wait(d, lo, hi);
-    }
+    size_t lo = 0, hi = 0;
+    md_action_settle_unfinished(d);
+    rc = refresh_and_wait(d, backend, &lo, &hi);
     size_t bi = lo;
     while (!rc && bi < hi && !md_deck_model(d, bi, pos[0]))
         bi++;

@@ -281,12 +281,13 @@ void endpoint_platform(const md_deck *d, size_t bi, char *buf, size_t len)
         snprintf(buf, len, "?");
         return;
     }
+    /* a backend the deck found by itself (a workspace's MLflow) always goes by its name */
     size_t same = 0;
     size_t nb = md_deck_backend_count(d);
     for (size_t i = 0; i < nb; i++) {
         struct md_backend_status o;
-        if (md_deck_backend_status(d, i, &o) && strcmp(o.kind, st.kind) == 0)
+        if (md_deck_backend_status(d, i, &o) && !*o.via && strcmp(o.kind, st.kind) == 0)
             same++;
     }
-    snprintf(buf, len, "%s", same > 1 ? st.name : st.kind);
+    snprintf(buf, len, "%s", same > 1 || *st.via ? st.name : st.kind);
 }

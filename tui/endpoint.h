@@ -47,7 +47,10 @@ void endpoint_health_cell(const struct md_health_list *h, const char *deployment
  */
 bool endpoint_last_change(md_deck *d, size_t bi, const struct md_endpoint *e, int64_t *when_ms,
                           char *who, size_t who_len);
-/* The platform column: the backend kind, or its name when two backends share the kind. */
+/*
+ * The platform column: the backend kind, or its name when two configured backends share
+ * the kind or the deck added the backend itself ("azure/mlflow").
+ */
 void endpoint_platform(const md_deck *d, size_t bi, char *buf, size_t len);
 
 #endif

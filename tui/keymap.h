@@ -46,6 +46,8 @@ enum km_action {
     ACT_WEIGHTS,
     ACT_APPROVE,
     ACT_REJECT,
+    ACT_LOGS,           /* a deployment's container logs */
+    ACT_LOGS_CONTAINER, /* the other container's logs */
 };
 
 enum km_flags {

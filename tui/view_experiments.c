@@ -76,6 +76,10 @@ static void rebuild(struct experiments *e)
 {
     md_deck *d = e->base.app->deck;
     size_t nb = md_deck_backend_count(d);
+    if (nb > 1 && !e->multi) { /* the deck added a backend (a workspace's MLflow) */
+        e->multi = true;
+        table_add_col(&e->table, "BACKEND", 12, 0);
+    }
     size_t total = 0;
     for (size_t bi = 0; bi < nb; bi++) {
         const struct md_experiment_list *l = md_deck_experiments(d, bi);

@@ -13,7 +13,9 @@
  *  - model containers and versions -> registered models and versions;
  *  - jobs -> runs, grouped by experiment name into experiments; metrics and
  *    metric history live in the workspace's MLflow server (its tracking URI
- *    is azureml_mlflow_tracking_uri() after a probe).
+ *    is azureml_mlflow_tracking_uri() after a probe; the deck opens an
+ *    MLflow backend on it that borrows this instance's token provider);
+ *  - deployment logs and CreateMonitor schedules (azureml_watch.c).
  * Every list is followed through all its pages except models and versions,
  * which page through next_token like MLflow's.
  */
@@ -370,7 +372,7 @@ long azureml_ratelimit_remaining(const struct md_backend *be)
 const struct md_backend_ops md_azureml_ops = {
     .name = "azureml",
     .caps = MD_CAP_ENDPOINTS | MD_CAP_SET_WEIGHTS | MD_CAP_MODELS | MD_CAP_EXPERIMENTS |
-            MD_CAP_RUNS,
+            MD_CAP_RUNS | MD_CAP_LOGS | MD_CAP_MONITORS,
     .create = az_create,
     .free = az_free,
     .probe = az_probe,
@@ -381,6 +383,8 @@ const struct md_backend_ops md_azureml_ops = {
     .list_versions = az_list_versions,
     .list_endpoints = az_list_endpoints,
     .get_endpoint = az_get_endpoint,
+    .get_logs = azureml_get_logs,
+    .list_monitors = azureml_list_monitors,
     .set_weights = azureml_set_weights,
     .parse = azureml_parse,
 };

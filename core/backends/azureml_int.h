@@ -123,11 +123,38 @@ md_status azureml_operation_status(const char *body, size_t len, char **status, 
 bool azureml_operation_done(const char *status);
 
 /*
- * The workspace's properties.mlFlowTrackingUri as an https:// base URL for
- * the MLflow REST API (azureml:// becomes https://), or NULL when the body
- * has none (free()).
+ * The workspace's properties.mlFlowTrackingUri as a base URL for the MLflow
+ * REST API (free()), or NULL when the body has none or it cannot be used.
+ * The scheme rule: azureml://HOST/PATH becomes https://HOST/PATH, except
+ * when `arm` (the Resource Manager base URL the backend talks to) is itself
+ * plain http:// (a loopback test server): then it becomes http://HOST/PATH,
+ * the scheme ARM is reached with. A URI already http(s):// is kept, but an
+ * http:// one is refused (NULL) unless ARM is plain http too, so the ARM
+ * token never travels in clear where ARM itself does not.
  */
-char *azureml_workspace_mlflow_uri(const char *body, size_t len);
+char *azureml_workspace_mlflow_uri(const char *body, size_t len, const char *arm);
+
+/*
+ * The reply of getLogs, {"content": "<text>"}, as the text to show (free()):
+ * terminal escape sequences (CSI, OSC) removed, every line passed through
+ * md_sanitize(), "\r\n" and "\r" read as line ends, at most the last
+ * `max_lines` lines (0: all). Errors: MD_ERR_PARSE (not JSON, not an object,
+ * "content" present but not a string); a reply without "content" is "".
+ */
+md_status azureml_parse_logs(const char *body, size_t len, size_t max_lines, char **text,
+                             struct md_err *err);
+
+/*
+ * The CreateMonitor schedules of a {"value": [schedule, ...]} document as
+ * neutral monitors (model.h): the deployment reference "E/D" splits into
+ * endpoint and deployment. Errors as azureml_parse_monitors().
+ */
+md_status azureml_parse_md_monitors(const char *body, size_t len, struct md_monitor_list *out,
+                                    struct md_err *err);
+
+/* azureml_parse() for MD_RESULT_LOGS and MD_RESULT_MONITORS (azureml_watch.c). */
+md_status azureml_parse_watch(enum md_result_kind kind, const char *body, size_t len,
+                              struct md_result *out, struct md_err *err);
 
 /*
  * Model monitors, for later screens: the CreateMonitor schedules of a
@@ -182,7 +209,7 @@ void azureml_last_operation(const struct md_backend *be, const char **async_url,
                             const char **request_id);
 long azureml_ratelimit_remaining(const struct md_backend *be);
 
-/* ---- the backend's own files only: azureml.c, azureml_req.c, azureml_traffic.c -------------- */
+/* ---- the backend's own files only: azureml.c, _req.c, _traffic.c, _watch.c ------------------ */
 
 struct cJSON;
 struct az_req;
@@ -208,7 +235,8 @@ struct azureml {
     long ratelimit_logged;
 };
 
-enum az_op_type { AZ_OP_ONE, AZ_OP_ENDPOINTS, AZ_OP_ENDPOINT, AZ_OP_JOBS, AZ_OP_TRAFFIC };
+enum az_op_type { AZ_OP_ONE, AZ_OP_ENDPOINTS, AZ_OP_ENDPOINT, AZ_OP_JOBS, AZ_OP_TRAFFIC,
+                  AZ_OP_SCHEDULES };
 
 /* What one request is for; the reply is handled accordingly. */
 enum az_purpose {
@@ -223,6 +251,8 @@ enum az_purpose {
     AZ_P_T_LOC,    /* Location (202 while running) */
     AZ_P_T_STATE,  /* the endpoint's provisioningState, when no status URL came back */
     AZ_P_T_VERIFY, /* the endpoint after the operation */
+    AZ_P_LOGS,     /* getLogs of a deployment (a POST that reads) */
+    AZ_P_SCHED_PAGE, /* a page of schedules */
 };
 
 /*
@@ -278,6 +308,11 @@ bool azureml_on_origin(const struct azureml *az, const char *url);
 void azureml_drop_requests(struct azureml *az);
 /* A caller's name cleaned and cut for a message (free()). */
 char *azureml_subject(const char *s);
+
+/* Deployment logs and monitor schedules (azureml_watch.c): ops table slots. */
+uint64_t azureml_get_logs(struct md_backend *be, const char *endpoint, const char *deployment,
+                          enum md_log_container container, int tail, md_backend_cb cb, void *ud);
+uint64_t azureml_list_monitors(struct md_backend *be, md_backend_cb cb, void *ud);
 
 /* The traffic change (azureml_traffic.c), driven by the engine's replies. */
 uint64_t azureml_set_weights(struct md_backend *be, const char *endpoint,

@@ -600,6 +600,8 @@ md_status azureml_parse(enum md_result_kind kind, const char *body, size_t len,
                         struct md_result *out, struct md_err *err)
 {
     out->kind = kind;
+    if (kind == MD_RESULT_LOGS || kind == MD_RESULT_MONITORS)
+        return azureml_parse_watch(kind, body, len, out, err);
     cJSON *root = NULL;
     md_status st = MD_OK;
     if (kind != MD_RESULT_NONE) {
@@ -726,17 +728,18 @@ md_status azureml_operation_status(const char *body, size_t len, char **status, 
     return MD_OK;
 }
 
-char *azureml_workspace_mlflow_uri(const char *body, size_t len)
+char *azureml_workspace_mlflow_uri(const char *body, size_t len, const char *arm)
 {
     cJSON *root = NULL;
     if (jsonx_parse(body, len, 0, &root, NULL) != MD_OK)
         return NULL;
     const char *uri = jsonx_str_raw(props_of(root), "mlFlowTrackingUri");
+    bool plain = arm != NULL && strncasecmp(arm, "http://", 7) == 0;
     char *out = NULL;
-    if (uri != NULL && strncasecmp(uri, "azureml://", 10) == 0 && uri[10])
-        out = md_xasprintf("https://%s", uri + 10);
+    if (uri != NULL && strncasecmp(uri, "azureml://", 10) == 0 && uri[10] && uri[10] != '/')
+        out = md_xasprintf("%s://%s", plain ? "http" : "https", uri + 10);
     else if (uri != NULL && (strncasecmp(uri, "https://", 8) == 0 ||
-                             strncasecmp(uri, "http://", 7) == 0))
+                             (plain && strncasecmp(uri, "http://", 7) == 0)))
         out = md_xstrdup(uri);
     cJSON_Delete(root);
     if (out != NULL) {

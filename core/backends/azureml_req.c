@@ -37,6 +37,7 @@ struct az_req {
     uint64_t id;
     bool waiting;
     bool auth_retried;
+    uint64_t serial; /* the token it was sent with, as md_azure_auth_serial() names it */
     enum az_purpose purpose;
     size_t index;
     enum md_http_method method;
@@ -164,7 +165,7 @@ static void req_unlink(struct az_req *rq)
 static const char *const purpose_tags[] = {
     "azureml get", "azureml", "azureml endpoints", "azureml endpoint", "azureml deployments",
     "azureml jobs", "azureml put endpoint", "azureml operation status", "azureml operation result",
-    "azureml endpoint state", "azureml verify endpoint"};
+    "azureml endpoint state", "azureml verify endpoint", "azureml logs", "azureml schedules"};
 
 static void submit(struct az_req *rq, const char *token)
 {
@@ -185,6 +186,7 @@ static void submit(struct az_req *rq, const char *token)
         .delay_ms = rq->delay_ms,
     };
     rq->waiting = false;
+    rq->serial = md_azure_auth_serial(az->auth);
     rq->id = md_http_submit(az->base.http, &req, on_reply, rq);
     if (rq->op->first_id == 0)
         rq->op->first_id = rq->id;
@@ -445,7 +447,7 @@ static void got_one(struct az_op *op, const struct md_http_resp *resp)
     op->res.raw[resp->body_len] = '\0';
     op->res.raw_len = resp->body_len;
     if (op->kind == MD_RESULT_PROBE) {
-        char *uri = azureml_workspace_mlflow_uri(resp->body, resp->body_len);
+        char *uri = azureml_workspace_mlflow_uri(resp->body, resp->body_len, op->az->arm);
         if (uri != NULL) {
             free(op->az->mlflow_uri);
             op->az->mlflow_uri = uri;
@@ -499,7 +501,7 @@ static bool handle(struct az_req *rq, const struct md_http_resp *resp)
     }
     if (resp->code == 401 && !rq->auth_retried) {
         md_log(MD_LOG_INFO, "azureml '%s': token refused, getting a new one", az->base.name);
-        md_azure_auth_invalidate(az->auth);
+        md_azure_auth_refused(az->auth, rq->serial);
         rq->auth_retried = true;
         rq->delay_ms = 0;
         req_send(rq);
@@ -538,6 +540,7 @@ static bool handle(struct az_req *rq, const struct md_http_resp *resp)
     }
     switch (rq->purpose) {
     case AZ_P_ONE:
+    case AZ_P_LOGS:
         got_one(op, resp);
         break;
     case AZ_P_EP_PAGE: {
@@ -560,11 +563,12 @@ static bool handle(struct az_req *rq, const struct md_http_resp *resp)
                 azureml_traffic_plan(op);
         }
         break;
-    case AZ_P_JOB_PAGE: {
+    case AZ_P_JOB_PAGE:
+    case AZ_P_SCHED_PAGE: {
         char *next = NULL;
         if (take_page(op, resp, op->items, op->kind == MD_RESULT_RUNS ? op->arg : NULL,
                       &next) == MD_OK)
-            follow(op, next, AZ_P_JOB_PAGE, 0);
+            follow(op, next, rq->purpose, 0);
         break;
     }
     case AZ_P_T_PUT:

@@ -9,6 +9,12 @@
  * md_http (or let every request finish) before the backend. Secrets are
  * copied into the instance at creation, handed to md_http per request, never
  * logged, and wiped when the instance is freed.
+ *
+ * An Azure ML workspace's tracking server takes the workspace's Azure token
+ * instead (mlflow_use_azure_auth()): it is asked of the provider for every
+ * request and never kept here; requests wait for a fetch when there is no
+ * fresh one, and a 401 makes the provider forget the token that was refused
+ * and sends the request once more with a new one.
  */
 #include "mlflow_int.h"
 
@@ -51,6 +57,9 @@ struct mlflow {
     char *ca_path; /* NULL for the system bundle */
     bool insecure_tls;
     long timeout_ms;
+    md_azure_auth *azure;       /* borrowed token provider (an Azure ML workspace), or NULL */
+    bool token_wait;            /* a token fetch is in flight for waiting requests */
+    uint64_t token_fetch;       /* its id: what a waiting request's call returns */
     struct mlflow_req *pending; /* doubly linked, newest first */
 };
 
@@ -73,6 +82,16 @@ struct mlflow_req {
     char *arg1;  /* history: run id; versions: model; models: page token */
     char *arg2;  /* history: metric key */
     size_t max;  /* models: page size, for the retry without filter */
+    /* what was sent, kept while it may go out again (after a token fetch, or a 401) */
+    enum md_http_method method;
+    char *path;
+    char *body;
+    size_t max_body;
+    long timeout_ms;
+    const char *tag;
+    bool waiting;      /* queued behind the provider's token fetch */
+    bool auth_retried; /* a 401 was answered with a new token once already */
+    uint64_t serial;   /* the provider's name for the token sent */
 };
 
 static void on_reply(const struct md_http_resp *resp, void *ud);
@@ -110,6 +129,8 @@ static struct mlflow_req *req_new(struct mlflow *ml, enum md_result_kind kind, m
 /* Contexts are freed by on_reply() or by mlflow_free(), never by the caller. */
 static void req_free(struct mlflow_req *rq)
 {
+    free(rq->path);
+    free(rq->body);
     free(rq->what);
     free(rq->arg1);
     free(rq->arg2);
@@ -139,39 +160,79 @@ static void req_unlink(struct mlflow_req *rq)
     rq->prev = rq->next = NULL;
 }
 
-/*
- * Submit `method` on base URL + `path` (which includes the query) with an
- * optional JSON body. The context is linked before the call: md_http reports
- * every outcome, refusals included, through on_reply() later.
- */
-static uint64_t req_submit(struct mlflow_req *rq, enum md_http_method method, const char *path,
-                           const char *body, size_t max_body, long timeout_ms, const char *tag)
+/* Hand the request to md_http with `token` (NULL: the instance's own credentials). */
+static void req_send_now(struct mlflow_req *rq, const char *token)
 {
     struct mlflow *ml = rq->ml;
     static const char *const headers[] = {"Accept: application/json", NULL};
-    char *url = md_xasprintf("%s%s", ml->url, path);
+    char *url = md_xasprintf("%s%s", ml->url, rq->path);
     struct md_http_req req = {
-        .method = method,
+        .method = rq->method,
         .url = url,
-        .body = body,
-        .body_len = body != NULL ? strlen(body) : 0,
-        .content_type = body != NULL ? "application/json" : NULL,
+        .body = rq->body,
+        .body_len = rq->body != NULL ? strlen(rq->body) : 0,
+        .content_type = rq->body != NULL ? "application/json" : NULL,
         .headers = headers,
-        .auth = ml->auth,
-        .token = ml->token,
+        .auth = ml->azure != NULL ? MD_HTTP_AUTH_BEARER : ml->auth,
+        .token = ml->azure != NULL ? token : ml->token,
         .user = ml->user,
         .password = ml->password,
         .ca_path = ml->ca_path,
         .insecure_tls = ml->insecure_tls,
-        .timeout_ms = timeout_ms > 0 ? timeout_ms : ml->timeout_ms,
+        .timeout_ms = rq->timeout_ms > 0 ? rq->timeout_ms : ml->timeout_ms,
         .max_retries = -1,
-        .max_body = max_body,
-        .tag = tag,
+        .max_body = rq->max_body,
+        .tag = rq->tag,
     };
-    req_link(rq);
+    rq->waiting = false;
+    if (ml->azure != NULL)
+        rq->serial = md_azure_auth_serial(ml->azure);
     rq->id = md_http_submit(ml->base.http, &req, on_reply, rq);
     free(url);
+}
+
+static void on_token(md_status st, const struct md_err *err, void *ud);
+
+/*
+ * Send now, or (Azure token, none fresh) queue behind the provider's one
+ * fetch. The context is linked before: md_http reports every outcome,
+ * refusals included, through on_reply() later, and a failed token fetch
+ * reports through on_token(), also from inside md_http_run().
+ */
+static uint64_t req_go(struct mlflow_req *rq)
+{
+    struct mlflow *ml = rq->ml;
+    req_link(rq);
+    const char *token = ml->azure != NULL ? md_azure_auth_token(ml->azure) : NULL;
+    if (ml->azure == NULL || token != NULL) {
+        req_send_now(rq, token);
+        return rq->id;
+    }
+    rq->waiting = true;
+    if (!ml->token_wait) {
+        ml->token_wait = true;
+        ml->token_fetch = md_azure_auth_fetch(ml->azure, on_token, ml);
+    }
+    rq->id = ml->token_fetch;
     return rq->id;
+}
+
+/*
+ * Submit `method` on base URL + `path` (which includes the query) with an
+ * optional JSON body; the request is kept whole for a second sending.
+ */
+static uint64_t req_submit(struct mlflow_req *rq, enum md_http_method method, const char *path,
+                           const char *body, size_t max_body, long timeout_ms, const char *tag)
+{
+    free(rq->path);
+    free(rq->body);
+    rq->method = method;
+    rq->path = md_xstrdup(path);
+    rq->body = body != NULL ? md_xstrdup(body) : NULL;
+    rq->max_body = max_body;
+    rq->timeout_ms = timeout_ms;
+    rq->tag = tag;
+    return req_go(rq);
 }
 
 /* md_http_escape() that treats NULL as "" and never returns NULL. */
@@ -232,6 +293,14 @@ static void on_reply(const struct md_http_resp *resp, void *ud)
     req_unlink(rq);
 
     bool ok_reply = resp->status == MD_OK && resp->code >= 200 && resp->code <= 299;
+    struct mlflow *ml = rq->ml;
+    if (resp->status == MD_OK && resp->code == 401 && ml->azure != NULL && !rq->auth_retried) {
+        md_log(MD_LOG_INFO, "mlflow '%s': token refused, getting a new one", ml->base.name);
+        md_azure_auth_refused(ml->azure, rq->serial);
+        rq->auth_retried = true;
+        req_go(rq);
+        return;
+    }
     /* Azure ML and older servers refuse "!=" on tags: search again unfiltered */
     if (resp->status == MD_OK && resp->code == 400 && (rq->flags & REQ_PROMPT_FILTER)) {
         md_log(MD_LOG_INFO, "mlflow '%s': models search refused the prompt filter; "
@@ -286,11 +355,7 @@ static void on_reply(const struct md_http_resp *resp, void *ud)
             l->n = k;
         }
     } else {
-        md_experiment_list_release(&res.experiments);
-        md_run_list_release(&res.runs);
-        md_model_list_release(&res.models);
-        md_version_list_release(&res.versions);
-        md_metric_series_release(&res.history);
+        md_result_drop_records(&res);
     }
     if (res.next_token == NULL)
         res.next_token = md_xstrdup("");
@@ -302,6 +367,43 @@ static void on_reply(const struct md_http_resp *resp, void *ud)
     if (cb != NULL)
         cb(&res, cb_ud);
     md_result_release(&res);
+}
+
+/* The provider's fetch ended: every waiting request goes out, or fails with its error. */
+static void on_token(md_status st, const struct md_err *err, void *ud)
+{
+    struct mlflow *ml = ud;
+    ml->token_wait = false;
+    const char *token = st == MD_OK ? md_azure_auth_token(ml->azure) : NULL;
+    struct mlflow_req *ready = NULL;
+    for (struct mlflow_req *rq = ml->pending, *next; rq != NULL; rq = next) {
+        next = rq->next;
+        if (!rq->waiting)
+            continue;
+        req_unlink(rq);
+        rq->next = ready;
+        ready = rq;
+    }
+    while (ready != NULL) {
+        struct mlflow_req *rq = ready;
+        ready = rq->next;
+        req_link(rq);
+        if (token != NULL) {
+            req_send_now(rq, token);
+            continue;
+        }
+        /* reported like any failed transfer: the same message path, once */
+        struct md_http_resp fail;
+        memset(&fail, 0, sizeof(fail));
+        fail.status = st != MD_OK ? st : MD_ERR_AUTH;
+        if (err != NULL && err->msg[0])
+            fail.err = *err;
+        else
+            snprintf(fail.err.msg, sizeof(fail.err.msg), "%s",
+                     "the new Azure token had already expired (check the clock)");
+        fail.err.code = fail.status;
+        on_reply(&fail, rq);
+    }
 }
 
 /* ---- operations ----------------------------------------------------------------------- */
@@ -454,26 +556,6 @@ static uint64_t mlflow_list_models(struct md_backend *be, const char *page_token
     rq->arg1 = md_xstrdup0(page_token);
     rq->max = page_size(max, MODELS_DEFAULT, MODELS_MAX);
     return models_submit(rq);
-}
-
-char *mlflow_versions_filter(const char *model, bool *exact)
-{
-    const char *m = model != NULL ? model : "";
-    *exact = false;
-    if (strchr(m, '\'') == NULL)
-        return md_xasprintf("name='%s'", m);
-    if (strchr(m, '"') == NULL)
-        return md_xasprintf("name=\"%s\"", m);
-    /* both quote kinds: no literal can hold it, so match a pattern and filter here */
-    char *pat = md_xstrdup(m);
-    for (char *p = pat; *p != '\0'; p++) {
-        if (*p == '\'')
-            *p = '_';
-    }
-    char *f = md_xasprintf("name LIKE '%s'", pat);
-    free(pat);
-    *exact = true;
-    return f;
 }
 
 /*
@@ -662,6 +744,14 @@ static md_status mlflow_create(struct md_backend **out, const struct md_backend_
     ml->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 0;
     *out = &ml->base;
     return MD_OK;
+}
+
+void mlflow_use_azure_auth(struct md_backend *be, md_azure_auth *auth)
+{
+    if (be == NULL || be->ops != &md_mlflow_ops)
+        return;
+    struct mlflow *ml = (struct mlflow *)be;
+    ml->azure = auth;
 }
 
 /* Free a secret after overwriting it, so it does not linger in freed memory. */

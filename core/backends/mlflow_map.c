@@ -531,3 +531,25 @@ md_status mlflow_map_error(const char *what, long code, const char *body, size_t
     free(line);
     return st;
 }
+
+/* ---- request helpers -------------------------------------------------------------------- */
+
+char *mlflow_versions_filter(const char *model, bool *exact)
+{
+    const char *m = model != NULL ? model : "";
+    *exact = false;
+    if (strchr(m, '\'') == NULL)
+        return md_xasprintf("name='%s'", m);
+    if (strchr(m, '"') == NULL)
+        return md_xasprintf("name=\"%s\"", m);
+    /* both quote kinds: no literal can hold it, so match a pattern and filter here */
+    char *pat = md_xstrdup(m);
+    for (char *p = pat; *p != '\0'; p++) {
+        if (*p == '\'')
+            *p = '_';
+    }
+    char *f = md_xasprintf("name LIKE '%s'", pat);
+    free(pat);
+    *exact = true;
+    return f;
+}

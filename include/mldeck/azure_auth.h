@@ -98,6 +98,18 @@ uint64_t md_azure_auth_fetch(md_azure_auth *a, md_azure_auth_fn cb, void *ud);
 
 /* Forget the cached token (a server answered 401 with it); the next fetch gets a new one. */
 void md_azure_auth_invalidate(md_azure_auth *a);
+/*
+ * Which token md_azure_auth_token() returns now, as a number that grows
+ * with every new token (0 before the first): a client records it with a
+ * request instead of keeping the token.
+ */
+uint64_t md_azure_auth_serial(const md_azure_auth *a);
+/*
+ * A server answered 401 to a request sent with token `serial`: forget the
+ * cached token if it is still that one. Several clients sharing a provider
+ * can then each report the same refusal and only one new token is fetched.
+ */
+void md_azure_auth_refused(md_azure_auth *a, uint64_t serial);
 
 /* The source of the last token; MD_AZURE_SOURCE_NONE before the first. */
 enum md_azure_source md_azure_auth_source(const md_azure_auth *a);

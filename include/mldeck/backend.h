@@ -28,6 +28,8 @@ enum md_backend_caps {
     MD_CAP_UPDATE_ENDPOINT = 1 << 8, /* roll back to an earlier endpoint config */
     MD_CAP_SET_WEIGHTS = 1 << 9,     /* shift traffic between deployments */
     MD_CAP_APPROVAL = 1 << 10,       /* approve / reject a model version */
+    MD_CAP_LOGS = 1 << 11,           /* container logs of a deployment (get_logs) */
+    MD_CAP_MONITORS = 1 << 12,       /* the platform's own model monitors (list_monitors) */
 };
 
 enum md_result_kind {
@@ -44,7 +46,17 @@ enum md_result_kind {
     MD_RESULT_ENDPOINT,  /* one endpoint: endpoints.n == 1 */
     MD_RESULT_ENDPOINT_CONFIGS,
     MD_RESULT_HEALTH,
+    MD_RESULT_LOGS,     /* text: the tail of one container's log */
+    MD_RESULT_MONITORS, /* monitors: every page */
 };
+
+/* Which container of a deployment get_logs reads (Azure ML's containerType). */
+enum md_log_container {
+    MD_LOG_INFERENCE_SERVER = 0, /* the scoring server */
+    MD_LOG_STORAGE_INITIALIZER,  /* the init container that downloads the model */
+};
+/* The platform's name of a container: "InferenceServer", "StorageInitializer". */
+const char *md_log_container_str(enum md_log_container c);
 
 /*
  * What an operation reports. The callback owns the whole record and frees it
@@ -69,6 +81,12 @@ struct md_result {
     struct md_endpoint_list endpoints;
     struct md_endpoint_config_list configs;
     struct md_health_list health;
+    /*
+     * MD_RESULT_LOGS: the log text, one line per '\n', every line passed
+     * through md_sanitize() (terminal escape sequences removed first).
+     */
+    char *text;
+    struct md_monitor_list monitors;
 };
 void md_result_release(struct md_result *r);
 /*
@@ -129,6 +147,16 @@ struct md_backend_ops {
     /* Health over the last `minutes`, one series per metric and deployment. */
     uint64_t (*get_health)(struct md_backend *be, const char *endpoint, int minutes,
                            md_backend_cb cb, void *ud);
+
+    /*
+     * The last `tail` lines of one container's log of a deployment
+     * (MD_RESULT_LOGS). A read, although Azure ML makes it a POST: the HTTP
+     * layer lets exactly that path through in read-only mode.
+     */
+    uint64_t (*get_logs)(struct md_backend *be, const char *endpoint, const char *deployment,
+                         enum md_log_container container, int tail, md_backend_cb cb, void *ud);
+    /* The platform's model monitors with their signals and thresholds (MD_RESULT_MONITORS). */
+    uint64_t (*list_monitors)(struct md_backend *be, md_backend_cb cb, void *ud);
 
     /* Mutations: only core/action.c calls these. Report MD_RESULT_NONE. */
     uint64_t (*set_alias)(struct md_backend *be, const char *model, const char *alias,

@@ -13,7 +13,15 @@
  * the first frame shows data at once; it is marked stale (with its age) until
  * a fresh reply replaces it, and stays on screen when a server fails.
  *
- * Backends are addressed by index, 0 .. md_deck_backend_count()-1.
+ * Backends are addressed by index, 0 .. md_deck_backend_count()-1: first the
+ * context's configured backends in their order, then the ones the deck adds
+ * by itself. An Azure ML backend whose workspace names an MLflow tracking
+ * server (properties.mlFlowTrackingUri, learnt from its probe) gets one: an
+ * MLflow backend called "<azure backend>/mlflow" on that server, sending
+ * the Azure backend's token, read-only whenever the deck is, its
+ * experiments, runs and models fetched and cached like any other backend's.
+ * The count grows when one is added (MD_CHANGED_BACKENDS); an index never
+ * changes meaning. A cached tracking URI adds it at open, before any probe.
  */
 #ifndef MLDECK_DECK_H
 #define MLDECK_DECK_H
@@ -47,6 +55,8 @@ enum md_deck_change {
     MD_CHANGED_ENDPOINTS = 1 << 9,
     MD_CHANGED_HEALTH = 1 << 10,
     MD_CHANGED_CONFIGS = 1 << 11,
+    MD_CHANGED_LOGS = 1 << 12,     /* deployment logs arrived (md_deck_logs) */
+    MD_CHANGED_MONITORS = 1 << 13, /* platform monitors arrived (md_deck_monitors) */
 };
 
 md_status md_deck_new(md_deck **out, const struct md_deck_opts *opts, struct md_err *err);
@@ -79,6 +89,7 @@ struct md_backend_status {
     int64_t data_ms;     /* when the data on screen was fetched; 0 when none */
     bool stale;          /* data is from the cache, or the last refresh failed */
     const char *version; /* server version when known, "" otherwise */
+    const char *via;     /* added by the deck: the backend it was found through; "" otherwise */
 };
 size_t md_deck_backend_count(const md_deck *d);
 /* Fills *st with lent pointers; false when bi is out of range. */
@@ -151,6 +162,40 @@ const struct md_endpoint_config_list *md_deck_endpoint_configs(const md_deck *d,
  */
 md_status md_deck_endpoint_history(md_deck *d, size_t bi, const char *endpoint, bool traffic,
                                    size_t max, struct md_history_entry **out, size_t *n);
+
+/*
+ * Container logs of one deployment (backends with MD_CAP_LOGS): the last
+ * `tail` lines (<= 0: 200) of `container`, fetched again on every call that
+ * finds no fetch of them in flight; MD_CHANGED_LOGS when they arrive. Logs
+ * are shown, never stored: the state file holds no copy.
+ */
+void md_deck_want_logs(md_deck *d, size_t bi, const char *endpoint, const char *deployment,
+                       enum md_log_container container, int tail);
+struct md_deck_logs {
+    const char *text;   /* lines ending in '\n', each sanitized; NULL until fetched */
+    bool loading;       /* a fetch is in flight (text, if any, is the previous one) */
+    const char *error;  /* why the last fetch failed, "" when it did not */
+    int64_t fetched_ms; /* when `text` was fetched; 0 when never */
+};
+/* Fills *out with lent pointers; false when those logs were never asked for. */
+bool md_deck_logs(const md_deck *d, size_t bi, const char *endpoint, const char *deployment,
+                  enum md_log_container container, struct md_deck_logs *out);
+
+/*
+ * The platform's own model monitors of backend bi (backends with
+ * MD_CAP_MONITORS: Azure ML schedules whose action is CreateMonitor), each
+ * with its target (endpoint + deployment), trigger, and signals with their
+ * thresholds (struct md_monitor in model.h). Fetched on every refresh and
+ * cached in the store like the endpoints; MD_CHANGED_MONITORS when a fresh
+ * list arrives. Returns NULL while nothing is known (never fetched, nothing
+ * cached, or the backend has no monitors), else a list lent until the next
+ * md_deck_run(). This is the platform-side counterpart of mldeck's own drift
+ * results: the endpoint screen lists the monitors targeting the endpoint's
+ * deployments, and the drift screen may show them beside its own verdicts.
+ */
+const struct md_monitor_list *md_deck_monitors(const md_deck *d, size_t bi);
+/* Why the last monitor fetch of backend bi failed; "" when it did not (or never ran). */
+const char *md_deck_monitors_error(const md_deck *d, size_t bi);
 
 /* Audit log, newest first, reloaded after every action. */
 void md_deck_audit(const md_deck *d, const struct md_audit_entry **v, size_t *n);

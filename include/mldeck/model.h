@@ -169,6 +169,40 @@ struct md_health_series {
     size_t n;
 };
 
+/*
+ * A model monitor the platform runs on its own (an Azure ML schedule whose
+ * action is CreateMonitor): what it watches, how often, and each signal with
+ * the thresholds the platform alerts on. The platform's computed values are
+ * not here: they live in the monitor's runs, not in its definition.
+ */
+struct md_monitor_threshold {
+    char *metric;    /* JensenShannonDistance, NullValueRate, ... as the platform names it */
+    char *data_type; /* Numerical, Categorical, or "" */
+    double value;    /* NaN when the signal sets none */
+};
+struct md_monitor_signal {
+    char *name; /* the platform's key for the signal ("data-drift") */
+    char *type; /* DataDrift, PredictionDrift, DataQuality, FeatureAttributionDrift, Custom */
+    struct md_monitor_threshold *thresholds;
+    size_t n_thresholds;
+};
+struct md_monitor {
+    char *name;
+    char *display_name;
+    bool enabled;
+    char *trigger; /* "cron 0 3 * * *", "recurrence Day/1", "" */
+    /*
+     * The deployment watched: endpoint and deployment names when the target
+     * is an online deployment; otherwise endpoint "" and deployment the
+     * platform's reference as given ("" when the monitor names none).
+     */
+    char *endpoint;
+    char *deployment;
+    char *model; /* "name:version" when the reference has both, else as given */
+    struct md_monitor_signal *signals;
+    size_t n_signals;
+};
+
 /* Typed growable lists. `n` entries in `v`; release frees entries and array. */
 #define MD_LIST(name, type)                                                                        \
     struct name {                                                                                  \
@@ -183,6 +217,7 @@ MD_LIST(md_version_list, struct md_model_version);
 MD_LIST(md_endpoint_list, struct md_endpoint);
 MD_LIST(md_endpoint_config_list, struct md_endpoint_config);
 MD_LIST(md_health_list, struct md_health_series);
+MD_LIST(md_monitor_list, struct md_monitor);
 
 /* Release functions free owned memory and zero the record. */
 void md_kvs_release(struct md_kvs *kv);
@@ -196,6 +231,7 @@ void md_deployment_release(struct md_deployment *dep);
 void md_endpoint_release(struct md_endpoint *e);
 void md_endpoint_config_release(struct md_endpoint_config *c);
 void md_health_series_release(struct md_health_series *h);
+void md_monitor_release(struct md_monitor *m);
 
 void md_experiment_list_release(struct md_experiment_list *l);
 void md_endpoint_list_release(struct md_endpoint_list *l);
@@ -204,6 +240,7 @@ void md_health_list_release(struct md_health_list *l);
 void md_run_list_release(struct md_run_list *l);
 void md_model_list_release(struct md_model_list *l);
 void md_version_list_release(struct md_version_list *l);
+void md_monitor_list_release(struct md_monitor_list *l);
 
 /*
  * Append a zeroed slot and return it (the list grows with md_xrealloc: the
@@ -216,6 +253,7 @@ struct md_model_version *md_version_list_push(struct md_version_list *l);
 struct md_endpoint *md_endpoint_list_push(struct md_endpoint_list *l);
 struct md_endpoint_config *md_endpoint_config_list_push(struct md_endpoint_config_list *l);
 struct md_health_series *md_health_list_push(struct md_health_list *l);
+struct md_monitor *md_monitor_list_push(struct md_monitor_list *l);
 
 /* Move all entries of src to the end of dst; src is left empty. */
 void md_run_list_append(struct md_run_list *dst, struct md_run_list *src);

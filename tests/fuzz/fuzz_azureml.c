@@ -1,6 +1,7 @@
 /*
  * libFuzzer target for the Azure ML reply mapping and planning: every input
- * goes through azureml_parse() as each result kind (then the exporters),
+ * goes through azureml_parse() as each result kind (logs and monitors
+ * included; then the exporters),
  * the error-body mapper, the operation-status and workspace readers, the
  * monitor parser, and the traffic planner both as the endpoint and as the
  * deployment list. Built by `make fuzz` with -fsanitize=fuzzer,address,undefined.
@@ -60,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const enum md_result_kind kinds[] = {
         MD_RESULT_NONE,     MD_RESULT_EXPERIMENTS, MD_RESULT_RUNS,      MD_RESULT_RUN,
         MD_RESULT_MODELS,   MD_RESULT_VERSIONS,    MD_RESULT_VERSION,   MD_RESULT_PROBE,
-        MD_RESULT_ENDPOINTS, MD_RESULT_ENDPOINT,
+        MD_RESULT_ENDPOINTS, MD_RESULT_ENDPOINT,    MD_RESULT_LOGS,      MD_RESULT_MONITORS,
     };
     const char *body = (const char *)data;
     for (size_t i = 0; i < MD_ARRAY_LEN(kinds); i++) {
@@ -71,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (r.next_token == NULL || r.kind != kinds[i] || r.status != st)
             __builtin_trap();
         if (st != MD_OK && (r.runs.n || r.experiments.n || r.models.n || r.versions.n ||
-                            r.endpoints.n || r.server_version))
+                            r.endpoints.n || r.server_version || r.text || r.monitors.n))
             __builtin_trap(); /* a failed parse holds no records */
         for (size_t k = 0; k < r.endpoints.n; k++) {
             for (size_t d = 0; d < r.endpoints.v[k].n_deployments; d++) {
@@ -92,7 +93,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         __builtin_trap();
     free(status);
     free(detail);
-    free(azureml_workspace_mlflow_uri(body, size));
+    free(azureml_workspace_mlflow_uri(body, size, "https://management.azure.com"));
+    free(azureml_workspace_mlflow_uri(body, size, "http://127.0.0.1:1"));
 
     struct azureml_monitor_list mons;
     md_err_clear(&err);

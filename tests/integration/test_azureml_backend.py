@@ -3,7 +3,12 @@
 The backend is driven through tests/tools/az_probe.c, compiled here against the core library
 (build/libcore.a, or $O/libcore.a), which runs backend operations in order and prints one
 JSON object per result. The fake's request log is the witness for paging, token use,
-throttling, the traffic PUT and its long-running operation, and read-only mode.
+throttling, the traffic PUT and its long-running operation, deployment logs, monitor
+schedules, and read-only mode.
+
+The workspace's MLflow is a real `mlflow server` (one per module, seeded here through its
+REST API) behind the fake's bearer-token check: the headless command line must list its
+experiments as the backend "azure/mlflow" that the deck adds after the workspace's probe.
 """
 
 import json
@@ -11,12 +16,13 @@ import os
 import stat
 import subprocess
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from fake_azure import FORBIDDEN_WORKSPACE, FakeAzure
-from servers import closed_port, describe, make_isolated_env
+from fake_azure import FORBIDDEN_WORKSPACE, WS_EXPERIMENTS, FakeAzure, seed_workspace_mlflow
+from servers import MlflowServer, assert_no_mutations, closed_port, describe, make_isolated_env
 
 REPO = Path(__file__).resolve().parents[2]
 CORE_PKGS = ["libcurl", "libcjson", "yaml-0.1", "sqlite3"]
@@ -55,9 +61,22 @@ def az_probe(tmp_path_factory):
     return str(out)
 
 
+@pytest.fixture(scope="module")
+def ws_mlflow(tmp_path_factory):
+    """The real MLflow server the fake's workspace MLflow forwards to."""
+    srv = MlflowServer(workdir=tmp_path_factory.mktemp("ws-mlflow"), name="ws-mlflow")
+    srv.start()
+    try:
+        srv.seed = {"experiments": seed_workspace_mlflow(srv.url)}
+        yield srv
+    finally:
+        srv.close()
+
+
 @pytest.fixture
-def fake():
-    with FakeAzure(page_size=2, lro_polls=3, lro_retry_after=0) as fa:
+def fake(ws_mlflow):
+    with FakeAzure(page_size=2, lro_polls=3, lro_retry_after=0,
+                   mlflow_upstream=ws_mlflow.url) as fa:
         yield fa
 
 
@@ -135,9 +154,9 @@ def test_endpoints_paged_with_deployments(probe, fake):
     assert len(pages) == 3
     assert "$skipToken=" not in pages[0]["query"]
     assert all("$skipToken=" in r["query"] for r in pages[1:])
-    # the workspace's MLflow URI, as https
-    assert info["mlflow"].startswith(f"https://{fake.location}.api.azureml.ms/mlflow/v1.0/")
-    assert info["mlflow"].endswith(f"/workspaces/{fake.workspace}")
+    # the workspace's MLflow URI: azureml:// in the reply; http here, ARM's own scheme
+    assert fake.ws["properties"]["mlFlowTrackingUri"].startswith("azureml://127.0.0.1:")
+    assert info["mlflow"] == f"{fake.url}/mlflow/v1.0{fake.ws_id()}"
     assert info["token_source"] == "client secret"
     assert not fake.mutations()
 
@@ -417,6 +436,102 @@ def test_read_only_makes_no_writes(probe, fake):
     assert fake.state()["fraud-scorer"]["traffic"] == {"blue": 90, "green": 10}
 
 
+# --- deployment logs -----------------------------------------------------------------------------
+
+
+def _logs_requests(fake):
+    return [r for r in fake.requests("POST") if r["path"].endswith("/getLogs")]
+
+
+def test_logs_of_a_deployment(probe, fake):
+    cp = probe.run("logs fraud-scorer blue", "logs fraud-scorer green storage 3", check=True)
+    server, storage = cp.results
+    lines = server["text"].split("\n")
+    assert lines[-1] == "" and len(lines) - 1 == 200  # the default tail, newest last
+    assert "p99 latency 412ms above the 300ms budget" in lines[-2]
+    assert all(" POST /score " in ln for ln in lines[:-2])
+    # the colours and the window-title sequence of the container's log are gone
+    assert "\x1b" not in server["text"] and "[32m" not in server["text"]
+    assert all(ch == "\n" or ch >= " " for ch in server["text"])
+    assert storage["text"].count("\n") == 3
+    assert storage["text"].rstrip().endswith("INFO Model download completed; exiting 0")
+    reqs = _logs_requests(fake)
+    assert [r["path"].split("/")[-2] for r in reqs] == ["blue", "green"]
+    assert reqs[0]["body"] == {"containerType": "InferenceServer", "tail": 200}
+    assert reqs[1]["body"] == {"containerType": "StorageInitializer", "tail": 3}
+    assert all(r["query"] == "api-version=2025-12-01" for r in reqs)
+    assert not fake.mutations()  # getLogs is a read
+
+
+def test_logs_all_lines_when_fewer_than_the_tail(probe, fake):
+    cp = probe.run("logs churn-api main storage 500", check=True)
+    assert cp.results[0]["text"].count("\n") == 5
+    assert "Model reference: azureml:churn-model:3" in cp.results[0]["text"]
+
+
+def test_logs_of_an_unknown_deployment(probe, fake):
+    cp = probe.run("logs fraud-scorer purple")
+    res = cp.results[0]
+    assert res["status"] == "not found" and res["http"] == 404
+    assert "deployment 'purple' of endpoint 'fraud-scorer'" in res["error"]
+    assert "ResourceNotFound" in res["error"]
+
+
+def test_logs_token_refreshed_after_401(probe, fake):
+    fake.control(revoke_after=0)  # the first request's token is already gone
+    cp = probe.run("logs fraud-scorer blue server 5", check=True)
+    assert cp.results[0]["text"].count("\n") == 5
+    assert fake.token_requests == 2
+    assert len(_logs_requests(fake)) == 2
+
+
+def test_read_only_still_reads_logs(probe, fake):
+    cp = probe.run("logs fraud-scorer blue", "logs fraud-scorer blue storage",
+                   "set fraud-scorer blue=100,green=0", options=["--read-only"])
+    assert cp.results[0]["ok"] and cp.results[1]["ok"], describe(cp)
+    assert "POST /score" in cp.results[0]["text"]
+    assert "Model download completed" in cp.results[1]["text"]
+    assert cp.results[2]["status"] == "refused in read-only mode"
+    assert len(_logs_requests(fake)) == 2  # the POSTs went out: the guard knows them as reads
+    assert fake.mutations() == []
+    assert fake.state()["fraud-scorer"]["traffic"] == {"blue": 90, "green": 10}
+
+
+# --- model monitors ------------------------------------------------------------------------------
+
+
+def test_monitor_schedules_every_page(probe, fake):
+    cp = probe.run("monitors", check=True)
+    mons = {m["name"]: m for m in cp.results[0]["monitors"]}
+    # the fixture's batch schedule is no monitor; the paused one is listed as paused
+    assert set(mons) == {"fraud-scorer-monitor", "churn-api-monitor"}
+    fs = mons["fraud-scorer-monitor"]
+    assert (fs["endpoint"], fs["deployment"], fs["model"]) == ("fraud-scorer", "blue",
+                                                              "fraud-model:7")
+    assert fs["enabled"] and fs["trigger"] == "recurrence Day/1"
+    sig = {s["name"]: s for s in fs["signals"]}
+    assert sig["data-drift"]["type"] == "DataDrift"
+    assert sig["data-drift"]["thresholds"] == {"NormalizedWassersteinDistance": 0.1,
+                                               "JensenShannonDistance": 0.1}
+    assert sig["prediction-drift"]["thresholds"] == {"PearsonsChiSquaredTest": 0.05}
+    assert sig["data-quality"]["thresholds"] == {"NullValueRate": 0.02}
+    assert sig["feature-attribution"]["thresholds"] == {"NormalizedDiscountedCumulativeGain": 0.9}
+    ch = mons["churn-api-monitor"]
+    assert not ch["enabled"] and ch["trigger"] == "cron 0 6 * * 1"
+    assert (ch["endpoint"], ch["deployment"]) == ("churn-api", "main")
+    # three schedules at two a page: the second page through nextLink, disabled ones asked for
+    pages = fake.requests("GET", "/schedules")
+    assert len(pages) == 2
+    assert "listViewType=All" in pages[0]["query"] and "$skipToken=" in pages[1]["query"]
+
+
+def test_monitor_schedules_error(probe, fake):
+    fake.control(throttle={"count": 50, "retry_after": 1, "match": "/schedules"})
+    cp = probe.run("monitors")
+    res = cp.results[0]
+    assert res["http"] == 429 and "cannot list the model monitors of 'azure'" in res["error"]
+
+
 # --- the headless command line ------------------------------------------------------------------
 
 
@@ -484,3 +599,76 @@ def test_cli_failed_operation_is_audited(cli, fake):
     audit = json.loads(cli("get", "audit", "--json").stdout)
     assert [a["outcome"] for a in audit if a.get("phase") == "finished"] == ["failed"]
     assert fake.state()["ltv-fail-canary"]["traffic"] == {"v1": 100}
+
+
+# --- the workspace's MLflow through the deck --------------------------------------------------
+
+
+def _ws_experiments(cp):
+    assert cp.returncode == 0, describe(cp)
+    return {e["name"]: e for e in json.loads(cp.stdout) if e["backend"] == "azure/mlflow"}
+
+
+def test_cli_lists_the_workspace_mlflow_experiments(cli, fake, ws_mlflow):
+    since = ws_mlflow.log_lines()
+    cp = cli("get", "experiments", "--json")
+    exps = _ws_experiments(cp)
+    assert set(WS_EXPERIMENTS) <= set(exps), cp.stdout
+    assert exps["ws-fraud-features"]["id"] == ws_mlflow.seed["experiments"]["ws-fraud-features"]
+    # Azure ML's own job experiments are still there, under the Azure backend
+    both = json.loads(cp.stdout)
+    assert {"fraud-training", "churn-training"} <= {e["name"] for e in both
+                                                   if e["backend"] == "azure"}
+    # through the fake's workspace prefix, with the bearer token (it answers 401 without)
+    ml = fake.mlflow_requests()
+    assert ml and all(r["status"] == 200 for r in ml), ml
+    assert {"/api/2.0/mlflow/experiments/search", "/api/2.0/mlflow/registered-models/search"} \
+        <= {r["rest"] for r in ml}
+    assert all(r["path"].startswith(f"/mlflow/v1.0{fake.ws_id()}/api/2.0/mlflow/") for r in ml)
+    assert not [r for r in ml if r["rest"] == "/version"]  # no probe of its own
+    reqs = assert_no_mutations(ws_mlflow, since)
+    assert ("GET", "/api/2.0/mlflow/experiments/search", 200) in reqs
+    assert fake.token_requests == 1  # one token for ARM and MLflow alike
+
+
+def test_cli_selects_the_workspace_mlflow_by_name(cli, fake, ws_mlflow):
+    cp = cli("--read-only", "get", "runs", "--backend", "azure/mlflow", "--experiment",
+             "ws-fraud-features", "--json")
+    assert cp.returncode == 0, describe(cp)
+    runs = json.loads(cp.stdout)
+    assert {r["name"] for r in runs} == set(WS_EXPERIMENTS["ws-fraud-features"])
+    assert all(r["backend"] == "azure/mlflow" for r in runs)
+    # runs/search is a POST: read-only mode lets it through and the log shows no write
+    assert [r for r in fake.mlflow_requests() if r["rest"] == "/api/2.0/mlflow/runs/search"]
+    assert not fake.mutations()
+    cp = cli("get", "experiments", "--backend", "azure/mlflow")
+    assert cp.returncode == 0, describe(cp)
+    assert all(ln.startswith("azure/mlflow\t") for ln in cp.stdout.splitlines()[1:])
+    cp = cli("get", "experiments", "--backend", "nope/mlflow")
+    assert cp.returncode == 2 and "no backend 'nope/mlflow'" in cp.stderr
+
+
+def test_cli_expired_token_on_mlflow_is_refreshed_once(cli, fake):
+    fake.control(expire_on_mlflow=1)  # the token runs out under the first MLflow request
+    exps = _ws_experiments(cli("get", "experiments", "--json", "--backend", "azure/mlflow"))
+    assert set(WS_EXPERIMENTS) <= set(exps)
+    refused = fake.mlflow_requests(status=401)
+    assert refused, fake.mlflow_requests()
+    # one new token for everyone, and each refused request sent once more, successfully
+    assert fake.token_requests == 2
+    ml = fake.mlflow_requests()
+    sent = Counter((r["rest"], r["query"]) for r in ml)
+    for r in refused:
+        assert sent[(r["rest"], r["query"])] == 2
+    assert all(r["status"] in (200, 401) for r in ml)
+    assert len([r for r in ml if r["status"] == 200]) == len(sent)
+
+
+def test_cli_mlflow_refusing_every_token_fails_after_one_retry(cli, fake):
+    fake.control(expire_on_mlflow=1000)
+    cp = cli("get", "experiments", "--backend", "azure/mlflow")
+    assert cp.returncode == 1, describe(cp)
+    assert "backend 'azure/mlflow'" in cp.stderr and "HTTP 401" in cp.stderr, cp.stderr
+    sent = Counter((r["rest"], r["query"]) for r in fake.mlflow_requests())
+    assert sent and set(sent.values()) == {2}, sent  # once, then once more: no loop
+    assert 2 <= fake.token_requests <= 3, fake.token_requests

@@ -1,12 +1,18 @@
 """Key-mash for the read-only tests: a long, reproducible run of keys over every screen.
 
+What counts as a write is decided by the witnesses, exactly: servers.is_mutation() for a
+real MLflow's access log (PUT, PATCH, DELETE, and every POST but */search), and for the
+fake Resource Manager its request log's "mutates" (PUT, PATCH, DELETE, and every POST but
+getLogs by its full path shape and MLflow's search POSTs; tests/fake_azure.py).
+
     moves = mash_moves(seed=20261126, n=600, names=["fraud-scorer", ...], commands=[...])
     seen = play(term, moves)       # sends them; returns the screen titles it passed through
 
 A move is a list of tmux key names. Most are single keys drawn from ALPHABET (every key
-the console binds, the mutating ones `r`, `w`, `u` included, plus letters and editing
-keys); some are macros: a ':' command that opens a screen (`:deploy NAME`, `:models`, ...),
-a '/' filter, or a name typed as if into a confirmation dialog followed by Enter.
+the console binds, the mutating ones `r`, `w`, `u` included, `L` and `c` of the logs
+pane (getLogs is a POST that only reads), plus letters and editing keys); some are
+macros: a ':' command that opens a screen (`:deploy NAME`, `:models`, ...), a '/'
+filter, or a name typed as if into a confirmation dialog followed by Enter.
 
 Never sent: `q` (it quits, which would end the mash early), Ctrl-C, Ctrl-Z, Ctrl-\\ and
 ';' (a tmux command separator).
@@ -21,10 +27,10 @@ ALPHABET = (
      "Tab", "BSpace", "C-r", "C-l", "C-u", "C-w", "C-b", "C-f", "Up", "Down", "Left", "Right",
      "PageUp", "PageDown", "Home", "End", "/", "c", "t", "[", "]", "m", "x", "y", "0", "1", "-",
      "=", ",", "."]
-    + list("abdefhilnopvz")
+    + list("abdefhilnopvz") + ["L"]
 )
 # The mutating keys come up more often than chance alone would have them.
-WEIGHTED = ["r", "w", "u", "Enter", "Escape", "j", "k"]
+WEIGHTED = ["r", "w", "u", "Enter", "Escape", "j", "k", "L"]
 
 PAUSE_S = 0.02
 

@@ -4,8 +4,10 @@ both backends of one context in a YAML config file.
 
 The truth comes from the fake itself: its endpoints and deployments for what the
 Overview must show, its stored traffic (FakeAzure.state()) for what a rollback must
-change, and its request log (FakeAzure.log / mutations()) for what read-only mode must
-never send.
+change, its logs and monitor schedules for the endpoint screen, and its request log
+(FakeAzure.log / mutations()) for what read-only mode must never send. Behind the fake's
+workspace MLflow is a second real MLflow server (module scope), whose experiments must
+show on the Experiments screen as the backend "azure/mlflow".
 """
 
 import json
@@ -18,15 +20,29 @@ import pytest
 import keymash
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from fake_azure import FakeAzure  # noqa: E402  (tests/fake_azure.py)
-from servers import assert_no_mutations, run_mldeck  # noqa: E402
+from fake_azure import (  # noqa: E402  (tests/fake_azure.py)
+    WS_EXPERIMENTS, FakeAzure, seed_workspace_mlflow)
+from servers import MlflowServer, assert_no_mutations, run_mldeck  # noqa: E402
 
 COLS, ROWS = 150, 40
 
 
+@pytest.fixture(scope="module")
+def ws_mlflow(tmp_path_factory):
+    """The real MLflow server behind the fake workspace's MLflow."""
+    srv = MlflowServer(workdir=tmp_path_factory.mktemp("ws-mlflow"), name="ws-mlflow")
+    srv.start()
+    try:
+        srv.seed = {"experiments": seed_workspace_mlflow(srv.url)}
+        yield srv
+    finally:
+        srv.close()
+
+
 @pytest.fixture
-def fake():
-    with FakeAzure(page_size=2, lro_polls=2, lro_retry_after=0) as fa:
+def fake(ws_mlflow):
+    with FakeAzure(page_size=2, lro_polls=2, lro_retry_after=0,
+                   mlflow_upstream=ws_mlflow.url) as fa:
         yield fa
 
 
@@ -272,8 +288,9 @@ def test_read_only_refuses_endpoint_keys_on_the_status_line(azure_deck, fake):
     assert not fake.mutations()
 
 
-def test_read_only_key_mash_makes_no_writes(azure_deck, fake, mlflow_server):
+def test_read_only_key_mash_makes_no_writes(azure_deck, fake, mlflow_server, ws_mlflow):
     since = mlflow_server.log_lines()
+    ws_since = ws_mlflow.log_lines()
     t = azure_deck.start("--read-only")
     open_overview(t)
     names = list(fake.endpoints) + ["churn-classifier", "demand-forecaster", "fraud-detector"]
@@ -285,17 +302,24 @@ def test_read_only_key_mash_makes_no_writes(azure_deck, fake, mlflow_server):
     tour = []
     for e in fake.endpoints:
         tour += [[":"] + keymash.keys(f"deploy {e}") + ["Enter"], ["r"], ["w"], ["u"],
-                 keymash.keys(e) + ["Enter"], ["Escape"], ["j"], ["r"], ["w"], ["Enter"]]
+                 keymash.keys(e) + ["Enter"], ["Escape"], ["j"], ["r"], ["w"], ["Enter"],
+                 ["L"], ["c"], ["k"], ["r"], ["w"], ["u"], ["Escape"]]
     seen = keymash.play(t, tour + moves)
     assert not t.dead, f"mldeck died during the key-mash:\n{t.screen()}"
     keymash.settle(t)
     assert any(s.startswith("Endpoint") for s in seen), seen
     t.send("q")
     assert t.wait_dead(timeout=15) == 0
-    # the proof: the fake's request log holds reads only, and there were reads
+    # the proof: the fake's request log holds reads only, and there were reads, getLogs
+    # POSTs among them (a read by its exact path, not a write let through)
     assert fake.mutations() == []
     assert len(fake.requests("GET")) > 10
+    logs = [r for r in fake.requests("POST") if r["path"].endswith("/getLogs")]
+    assert logs and {r["body"]["containerType"] for r in logs} == {"InferenceServer",
+                                                                  "StorageInitializer"}
+    assert fake.mlflow_requests()  # the workspace's MLflow was read too
     assert_no_mutations(mlflow_server, since)
+    assert_no_mutations(ws_mlflow, ws_since)
     # the keys did reach the action layer: refusals are in the local audit log
     audit = json.loads(azure_deck.headless("get", "audit", "--json").stdout)
     refused = {e["target"] for e in audit if e["outcome"] == "refused"}
@@ -374,3 +398,102 @@ def test_progress_shows_live_while_the_operation_runs(azure_deck, fake):
     t.wait_for(lambda s: fake.requests("GET", "mfeOperationsStatus"), timeout=20)
     assert fake.state()["recs-stuck"]["traffic"] == {"a": 50, "b": 50}  # not before it ends
     assert fake.state()["recs-stuck"]["provisioningState"] == "Updating"
+
+
+# --- the workspace's MLflow, deployment logs, monitor signals ----------------------------------
+
+
+def test_workspace_mlflow_experiments_on_the_experiments_screen(azure_deck, fake, ws_mlflow):
+    t = azure_deck.start()
+    open_overview(t)
+    t.wait_for(lambda s: "azure/mlflow" in s.split("\n")[0], timeout=30)  # in the header
+    t.type(":experiments")
+    t.send("Enter")
+    for name in WS_EXPERIMENTS:
+        screen = t.wait_for(re.compile(rf"\b{re.escape(name)}\b.*\bazure/mlflow\s*$", re.M),
+                            timeout=30)
+    # beside the other MLflow's and Azure ML's own (job) experiments
+    assert re.search(r"\bfraud-training\b.*\bazure\s*$", screen, re.M), screen
+    assert re.search(r"\bchurn-prediction\b.*\btracking\s*$", screen, re.M), screen
+    select_row(t, "ws-fraud-features")
+    t.send("Enter")
+    screen = t.wait_for("features-baseline", timeout=30)
+    assert "features-v2" in screen
+    ml = fake.mlflow_requests()
+    assert {"/api/2.0/mlflow/experiments/search", "/api/2.0/mlflow/runs/search"} <= {
+        r["rest"] for r in ml}
+    assert all(r["status"] == 200 for r in ml), ml  # every one carried a good token
+    assert not fake.mutations()
+
+
+def test_logs_pane_on_the_endpoint_screen(azure_deck, fake):
+    t = azure_deck.start("--read-only")
+    open_overview(t)
+    t.type(":deploy fraud-scorer")
+    t.send("Enter")
+    t.wait_for(re.compile(r"^blue\s+fraud-model\s+7\s", re.M))
+    footer = t.screen().rstrip("\n").split("\n")[-1]
+    assert "L logs" in footer, footer
+    t.send("L")
+    screen = t.wait_for("p99 latency 412ms above the 300ms budget", timeout=20)
+    assert re.search(r"logs of blue . InferenceServer . last 200 lines", screen), screen
+    assert re.search(r"lines \d+-200 of 200", screen), screen
+    assert re.search(r"INFO  POST /score 200 \S+ms request blue-0239", screen), screen
+    # what a terminal would have obeyed is gone: colours, the window title
+    assert "[32m" not in screen and "[0m" not in screen and "blue-pod" not in screen
+    assert "traffic history" not in screen  # the pane takes the space below the table
+    # the oldest of the 200 lines, then back to the newest
+    t.send("g")
+    screen = t.wait_for("request blue-0041")
+    assert re.search(r"lines 1-\d+ of 200", screen), screen
+    assert "request blue-0040" not in screen
+    t.send("G")
+    t.wait_for("p99 latency 412ms")
+    # the other container
+    t.send("c")
+    screen = t.wait_for("Model download completed; exiting 0", timeout=20)
+    assert "StorageInitializer" in screen and "lines 1-5 of 5" in screen
+    logs = [r for r in fake.requests("POST") if r["path"].endswith("/getLogs")]
+    assert [r["body"] for r in logs] == [{"containerType": "InferenceServer", "tail": 200},
+                                         {"containerType": "StorageInitializer", "tail": 200}]
+    assert [r["path"].split("/")[-2] for r in logs] == ["blue", "blue"]
+    # Esc closes the pane, the next Esc leaves the screen
+    t.send("Escape")
+    screen = t.wait_for("traffic history (observed by mldeck)")
+    assert "logs of blue" not in screen
+    t.send("j", "L")  # the other deployment's logs
+    t.wait_for(re.compile(r"logs of green . InferenceServer"), timeout=20)
+    t.wait_for("request green-0239", timeout=20)
+    t.send("Escape")
+    t.wait_for("traffic history (observed by mldeck)")
+    t.send("Escape")
+    t.wait_for("Overview: deployed versions")
+    assert fake.mutations() == []  # read-only mode, and every getLogs went out
+
+
+def test_monitor_signals_on_the_endpoint_screen(azure_deck, fake):
+    t = azure_deck.start()
+    open_overview(t)
+    t.type(":deploy fraud-scorer")
+    t.send("Enter")
+    screen = t.wait_for("Azure ML monitor signals (platform)", timeout=20)
+    screen = t.wait_for(re.compile(r"data-drift\s+DataDrift\s+NormalizedWassersteinDistance=0\.1, "
+                                   r"JensenShannonDistance=0\.1"), timeout=20)
+    assert re.search(r"fraud-scorer-monitor \(fraud-scorer monitoring\)\s+on blue\s+model "
+                     r"fraud-model:7\s+recurrence Day/1\s+enabled", screen), screen
+    assert re.search(r"prediction-drift\s+PredictionDrift\s+PearsonsChiSquaredTest=0\.05", screen)
+    assert re.search(r"data-quality\s+DataQuality\s+NullValueRate=0\.02", screen)
+    assert re.search(r"feature-attribution\s+FeatureAttributionDrift\s+"
+                     r"NormalizedDiscountedCumulativeGain=0\.9", screen)
+    assert "churn-api-monitor" not in screen  # another endpoint's
+    assert "traffic history (observed by mldeck)" in screen
+    t.send("Escape")
+    t.wait_for("Overview: deployed versions")
+    t.type(":deploy churn-api")
+    t.send("Enter")
+    screen = t.wait_for(re.compile(r"churn-api-monitor .*on main\s+model churn-model:3\s+"
+                                   r"cron 0 6 \* \* 1\s+DISABLED"), timeout=20)
+    t.type(":deploy recs-stuck")
+    t.send("Enter")
+    t.wait_for("no monitor targets the deployments of this endpoint", timeout=20)
+    assert fake.requests("GET", "/schedules")

@@ -13,6 +13,7 @@
  *   probe | endpoints | endpoint NAME | models | models-all | versions MODEL |
  *   versions-all MODEL (follow next_token to the end) |
  *   experiments | runs EXPERIMENT | run ID | set ENDPOINT NAME=W,NAME=W |
+ *   logs ENDPOINT DEPLOYMENT [server|storage [TAIL]] | monitors |
  *   advance SECONDS (move the core's clock forward) | info
  * The exit status is 0 when every command succeeded, 1 otherwise.
  */
@@ -90,6 +91,41 @@ static void print_endpoint(const struct md_endpoint *e)
     printf("]}");
 }
 
+static void print_monitors(const struct md_monitor_list *l)
+{
+    printf(",\"monitors\":[");
+    for (size_t i = 0; i < l->n; i++) {
+        const struct md_monitor *m = &l->v[i];
+        printf("%s{\"name\":", i ? "," : "");
+        js(m->name);
+        printf(",\"enabled\":%s,\"trigger\":", m->enabled ? "true" : "false");
+        js(m->trigger);
+        printf(",\"endpoint\":");
+        js(m->endpoint);
+        printf(",\"deployment\":");
+        js(m->deployment);
+        printf(",\"model\":");
+        js(m->model);
+        printf(",\"signals\":[");
+        for (size_t j = 0; j < m->n_signals; j++) {
+            const struct md_monitor_signal *sg = &m->signals[j];
+            printf("%s{\"name\":", j ? "," : "");
+            js(sg->name);
+            printf(",\"type\":");
+            js(sg->type);
+            printf(",\"thresholds\":{");
+            for (size_t k = 0; k < sg->n_thresholds; k++) {
+                printf("%s", k ? "," : "");
+                js(sg->thresholds[k].metric);
+                printf(":%g", isnan(sg->thresholds[k].value) ? -1 : sg->thresholds[k].value);
+            }
+            printf("}}");
+        }
+        printf("]}");
+    }
+    printf("]");
+}
+
 struct done {
     bool finished;
     char next[2048];
@@ -116,6 +152,12 @@ static void on_result(struct md_result *r, void *ud)
         printf(",\"server\":");
         js(r->server_version);
     }
+    if (r->text) {
+        printf(",\"text\":");
+        js(r->text);
+    }
+    if (r->kind == MD_RESULT_MONITORS)
+        print_monitors(&r->monitors);
     printf(",\"endpoints\":[");
     for (size_t i = 0; i < r->endpoints.n; i++) {
         printf("%s", i ? "," : "");
@@ -238,6 +280,22 @@ static void run(struct md_backend *be, md_http *http, char *cmd)
             n = parse_weights(spec, w, 16);
         }
         ops->set_weights(be, arg, w, n, on_result, &dn);
+    } else if (!strcmp(cmd, "logs") && arg) {
+        char *dep = strchr(arg, ' ');
+        char *more = NULL;
+        if (dep) {
+            *dep++ = '\0';
+            more = strchr(dep, ' ');
+            if (more)
+                *more++ = '\0';
+        }
+        bool storage = more && !strncmp(more, "storage", 7);
+        char *tail = more ? strchr(more, ' ') : NULL;
+        ops->get_logs(be, arg, dep ? dep : "",
+                      storage ? MD_LOG_STORAGE_INITIALIZER : MD_LOG_INFERENCE_SERVER,
+                      tail ? (int)strtol(tail, NULL, 10) : 0, on_result, &dn);
+    } else if (!strcmp(cmd, "monitors")) {
+        ops->list_monitors(be, on_result, &dn);
     } else if (!strcmp(cmd, "advance") && arg) {
         md_set_clock_ms(md_now_ms() + (int64_t)strtoll(arg, NULL, 10) * 1000);
         printf("{\"ok\":true,\"advanced\":%s}\n", arg);

@@ -261,21 +261,67 @@ static void test_workspace_example(void **state)
     assert_string_equal(r.server_version, "testworkspace (eastus2euap)");
     md_result_release(&r);
     char *ws = example_body("Workspace/get.json", "200");
-    assert_null(azureml_workspace_mlflow_uri(ws, strlen(ws))); /* the example has none */
+    /* the example has none */
+    assert_null(azureml_workspace_mlflow_uri(ws, strlen(ws), "https://management.azure.com"));
     cJSON *o = cJSON_Parse(ws);
     cJSON_AddStringToObject(cJSON_GetObjectItem(o, "properties"), "mlFlowTrackingUri",
                             "azureml://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/s/"
                             "resourceGroups/g/providers/Microsoft.MachineLearningServices/"
                             "workspaces/w/");
     char *t = cJSON_PrintUnformatted(o);
-    char *uri = azureml_workspace_mlflow_uri(t, strlen(t));
+    char *uri = azureml_workspace_mlflow_uri(t, strlen(t), "https://management.azure.com");
     assert_string_equal(uri, "https://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/s/"
+                             "resourceGroups/g/providers/Microsoft.MachineLearningServices/"
+                             "workspaces/w");
+    free(uri);
+    /* the scheme rule: ARM on plain http (a loopback test server) keeps http */
+    uri = azureml_workspace_mlflow_uri(t, strlen(t), "http://127.0.0.1:8080");
+    assert_string_equal(uri, "http://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/s/"
                              "resourceGroups/g/providers/Microsoft.MachineLearningServices/"
                              "workspaces/w");
     free(uri);
     cJSON_free(t);
     cJSON_Delete(o);
     free(ws);
+}
+
+/* Which tracking URIs become which base URLs, by the ARM endpoint's scheme. */
+static void test_workspace_mlflow_scheme(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *uri;
+        const char *arm;
+        const char *want; /* NULL: refused */
+    } cases[] = {
+        {"azureml://h.api.azureml.ms/mlflow/v1.0/x", "https://management.azure.com",
+         "https://h.api.azureml.ms/mlflow/v1.0/x"},
+        {"AZUREML://h:8443/m/", "https://management.usgovcloudapi.net", "https://h:8443/m"},
+        {"azureml://127.0.0.1:5000/mlflow/v1.0/x", "http://127.0.0.1:5000",
+         "http://127.0.0.1:5000/mlflow/v1.0/x"},
+        {"azureml://h/x", "HTTP://127.0.0.1", "http://h/x"},
+        {"https://h/x", "http://127.0.0.1", "https://h/x"},
+        {"https://h/x", "https://management.azure.com", "https://h/x"},
+        {"http://h/x", "http://127.0.0.1", "http://h/x"},
+        {"http://h/x", "https://management.azure.com", NULL}, /* the token never in clear */
+        {"http://h/x", NULL, NULL},
+        {"azureml:///x", "https://management.azure.com", NULL},
+        {"azureml://", "https://management.azure.com", NULL},
+        {"ftp://h/x", "http://127.0.0.1", NULL},
+        {"", "https://management.azure.com", NULL},
+    };
+    for (size_t i = 0; i < MD_ARRAY_LEN(cases); i++) {
+        char body[512];
+        snprintf(body, sizeof(body), "{\"properties\":{\"mlFlowTrackingUri\":\"%s\"}}",
+                 cases[i].uri);
+        char *got = azureml_workspace_mlflow_uri(body, strlen(body), cases[i].arm);
+        if (cases[i].want == NULL ? got != NULL : got == NULL || strcmp(got, cases[i].want))
+            fail_msg("case %zu: %s with ARM %s gave %s", i, cases[i].uri,
+                     cases[i].arm ? cases[i].arm : "(null)", got ? got : "(null)");
+        free(got);
+    }
+    assert_null(azureml_workspace_mlflow_uri("{\"properties\":{}}", 17, "http://x"));
+    assert_null(azureml_workspace_mlflow_uri("not json", 8, "http://x"));
 }
 
 static const char monitors[] =
@@ -327,6 +373,106 @@ static void test_monitors(void **state)
     assert_true(isnan(m->signals[2].thresholds[0].value));
     azureml_monitor_list_release(&l);
     assert_int_equal(azureml_parse_monitors("[]", 2, &l, &err), MD_ERR_PARSE);
+}
+
+/* The neutral records (model.h) the deck hands out: the target split into its two names. */
+static void test_monitors_as_records(void **state)
+{
+    (void)state;
+    struct md_result r;
+    memset(&r, 0, sizeof(r));
+    struct md_err err = MD_ERR_INIT;
+    assert_int_equal(azureml_parse(MD_RESULT_MONITORS, monitors, strlen(monitors), &r, &err),
+                     MD_OK);
+    assert_int_equal(r.kind, MD_RESULT_MONITORS);
+    assert_string_equal(r.next_token, "");
+    assert_int_equal(r.monitors.n, 1);
+    const struct md_monitor *m = &r.monitors.v[0];
+    assert_string_equal(m->name, "fraud-monitor");
+    assert_string_equal(m->endpoint, "fraud");
+    assert_string_equal(m->deployment, "blue");
+    assert_string_equal(m->model, "fraud-model:7");
+    assert_string_equal(m->trigger, "recurrence Day/1");
+    assert_true(m->enabled);
+    assert_int_equal(m->n_signals, 3);
+    assert_string_equal(m->signals[0].name, "dd");
+    assert_string_equal(m->signals[0].thresholds[0].metric, "NormalizedWassersteinDistance");
+    assert_string_equal(m->signals[0].thresholds[0].data_type, "Numerical");
+    assert_true(m->signals[0].thresholds[0].value == 0.1);
+    assert_string_equal(m->signals[1].thresholds[0].data_type, "");
+    assert_true(isnan(m->signals[2].thresholds[0].value));
+    md_result_release(&r);
+
+    /* a target that is no online deployment stays whole; a disabled monitor says so */
+    static const char other[] =
+        "{\"value\":[{\"name\":\"batch-mon\",\"properties\":{\"isEnabled\":false,"
+        "\"action\":{\"actionType\":\"CreateMonitor\",\"monitorDefinition\":{"
+        "\"monitoringTarget\":{\"deploymentId\":\"azureml:batch-thing\"}}}}}]}";
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(azureml_parse(MD_RESULT_MONITORS, other, strlen(other), &r, &err), MD_OK);
+    assert_int_equal(r.monitors.n, 1);
+    assert_false(r.monitors.v[0].enabled);
+    assert_string_equal(r.monitors.v[0].endpoint, "");
+    assert_string_equal(r.monitors.v[0].deployment, "azureml:batch-thing");
+    assert_string_equal(r.monitors.v[0].model, "");
+    assert_int_equal(r.monitors.v[0].n_signals, 0);
+    md_result_release(&r);
+
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(azureml_parse(MD_RESULT_MONITORS, "{\"value\":7}", 11, &r, &err),
+                     MD_ERR_PARSE);
+    assert_int_equal(r.monitors.n, 0);
+    assert_int_equal(r.status, MD_ERR_PARSE);
+    md_result_release(&r);
+}
+
+/* getLogs: the fixture's shape, escape sequences cut, lines sanitized, the tail kept. */
+static void test_logs(void **state)
+{
+    (void)state;
+    struct md_result r;
+    memset(&r, 0, sizeof(r));
+    struct md_err err = MD_ERR_INIT;
+    char *ex = example_body("OnlineDeployment/getLogs.json", "200");
+    assert_int_equal(azureml_parse(MD_RESULT_LOGS, ex, strlen(ex), &r, &err), MD_OK);
+    assert_string_equal(r.text, "string\n");
+    md_result_release(&r);
+    free(ex);
+
+    static const char hostile[] =
+        "{\"content\":\"a \\u001b[32mINFO\\u001b[0m ok\\r\\n"
+        "\\u001b]0;pwned\\u0007title gone\\n"
+        "tab\\there \\u009b2J c1 \\u009d8;;x\\u009c\\u0085nel\\rold mac\\n\\n"
+        "unterminated \\u001b[\"}";
+    char *text = NULL;
+    assert_int_equal(azureml_parse_logs(hostile, strlen(hostile), 0, &text, &err), MD_OK);
+    assert_string_equal(text, "a INFO ok\ntitle gone\ntab here  c1 ?nel\nold mac\n\nunterminated \n");
+    free(text);
+    /* the last two lines only */
+    assert_int_equal(azureml_parse_logs(hostile, strlen(hostile), 2, &text, &err), MD_OK);
+    assert_string_equal(text, "\nunterminated \n");
+    free(text);
+    static const char three[] = "{\"content\":\"1\\n2\\n3\\n\"}";
+    assert_int_equal(azureml_parse_logs(three, strlen(three), 2, &text, &err), MD_OK);
+    assert_string_equal(text, "2\n3\n");
+    free(text);
+    assert_int_equal(azureml_parse_logs(three, strlen(three), 9, &text, &err), MD_OK);
+    assert_string_equal(text, "1\n2\n3\n");
+    free(text);
+    assert_int_equal(azureml_parse_logs("{}", 2, 0, &text, &err), MD_OK);
+    assert_string_equal(text, "");
+    free(text);
+    assert_int_equal(azureml_parse_logs("{\"content\":null}", 16, 0, &text, &err), MD_OK);
+    assert_string_equal(text, "");
+    free(text);
+    assert_int_equal(azureml_parse_logs("{\"content\":3}", 13, 0, &text, &err), MD_ERR_PARSE);
+    assert_null(text);
+    assert_int_equal(azureml_parse_logs("[]", 2, 0, &text, &err), MD_ERR_PARSE);
+    assert_null(text);
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(azureml_parse(MD_RESULT_LOGS, "{\"content\"", 10, &r, &err), MD_ERR_PARSE);
+    assert_null(r.text);
+    md_result_release(&r);
 }
 
 /* ---- readers ------------------------------------------------------------------------------- */
@@ -625,7 +771,14 @@ static void test_ops_table(void **state)
     assert_string_equal(md_azureml_ops.name, "azureml");
     assert_true(md_azureml_ops.parse == azureml_parse);
     assert_int_equal(md_azureml_ops.caps, MD_CAP_ENDPOINTS | MD_CAP_SET_WEIGHTS | MD_CAP_MODELS |
-                                              MD_CAP_EXPERIMENTS | MD_CAP_RUNS);
+                                              MD_CAP_EXPERIMENTS | MD_CAP_RUNS | MD_CAP_LOGS |
+                                              MD_CAP_MONITORS);
+    assert_non_null(md_azureml_ops.get_logs);
+    assert_non_null(md_azureml_ops.list_monitors);
+    assert_null(md_mlflow_ops.get_logs);
+    assert_null(md_mlflow_ops.list_monitors);
+    assert_string_equal(md_log_container_str(MD_LOG_INFERENCE_SERVER), "InferenceServer");
+    assert_string_equal(md_log_container_str(MD_LOG_STORAGE_INITIALIZER), "StorageInitializer");
     assert_true(md_backend_ops_for(MD_BACKEND_AZUREML) == &md_azureml_ops);
     assert_null(md_azureml_ops.set_alias);
     assert_null(md_azureml_ops.get_metric_history);
@@ -643,7 +796,8 @@ int main(void)
         cmocka_unit_test(test_times_and_refs),    cmocka_unit_test(test_errors),
         cmocka_unit_test(test_bad_input),         cmocka_unit_test(test_plan_traffic),
         cmocka_unit_test(test_plan_refusals),     cmocka_unit_test(test_operation_status),
-        cmocka_unit_test(test_ops_table),
+        cmocka_unit_test(test_ops_table),         cmocka_unit_test(test_workspace_mlflow_scheme),
+        cmocka_unit_test(test_monitors_as_records), cmocka_unit_test(test_logs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -578,6 +578,10 @@ static void test_read_only(void **state)
     assert_int_equal(srv_count(f->srv), 2);
 }
 
+#define AZ_W_PATH                                                                                  \
+    "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w"
+#define AZ_W "https://management.azure.com" AZ_W_PATH
+
 static void test_is_read(void **state)
 {
     (void)state;
@@ -624,6 +628,35 @@ static void test_is_read(void **state)
         {MD_HTTP_PUT, "http://h/api/2.0/mlflow/runs/search", NULL, false},
         {MD_HTTP_PATCH, "http://h/api/2.0/mlflow/logged-models/m-1", NULL, false},
         {MD_HTTP_DELETE, "http://h/api/2.0/mlflow/registered-models/alias", NULL, false},
+        /* Azure ML's getLogs: a POST that reads, let through by its whole path shape only */
+        {MD_HTTP_POST, AZ_W "/onlineEndpoints/e/deployments/d/getLogs?api-version=2025-12-01",
+         NULL, true},
+        {MD_HTTP_POST, "http://127.0.0.1:8080/arm" AZ_W_PATH "/onlineEndpoints/e/deployments/"
+         "blue/getLogs", NULL, true},
+        {MD_HTTP_POST, "https://management.azure.com/SUBSCRIPTIONS/s/resourcegroups/g/providers/"
+         "microsoft.machinelearningservices/workspaces/w/onlineendpoints/e/deployments/d/getlogs",
+         NULL, true},
+        {MD_HTTP_PUT, AZ_W "/onlineEndpoints/e/deployments/d/getLogs", NULL, false},
+        {MD_HTTP_PATCH, AZ_W "/onlineEndpoints/e/deployments/d/getLogs", NULL, false},
+        {MD_HTTP_DELETE, AZ_W "/onlineEndpoints/e/deployments/d/getLogs", NULL, false},
+        {MD_HTTP_POST, AZ_W "/onlineEndpoints/e/getLogs", NULL, false},
+        {MD_HTTP_POST, AZ_W "/onlineEndpoints/e/deployments/d/getLogs/x", NULL, false},
+        {MD_HTTP_POST, AZ_W "/onlineEndpoints/e/deployments/d/getLogs/", NULL, false},
+        {MD_HTTP_POST, AZ_W "/onlineEndpoints/e/deployments/d/getLogsX", NULL, false},
+        {MD_HTTP_POST, AZ_W "/onlineEndpoints/e/deployments/d/xgetLogs", NULL, false},
+        {MD_HTTP_POST, AZ_W "/onlineEndpoints/e/deployments//getLogs", NULL, false},
+        {MD_HTTP_POST, AZ_W "/onlineEndpoints/e/deployments/d/e2/getLogs", NULL, false},
+        {MD_HTTP_POST, AZ_W "/batchEndpoints/e/deployments/d/getLogs", NULL, false},
+        {MD_HTTP_POST, AZ_W "/jobs/j/cancel?p=/deployments/d/getLogs", NULL, false},
+        {MD_HTTP_POST, AZ_W "/onlineEndpoints/e/regenerateKeys", NULL, false},
+        {MD_HTTP_POST, AZ_W "/onlineEndpoints/e/deployments/d%2F..%2Fx/getLogs", NULL, false},
+        /* libcurl resolves dot segments before sending: the guard judges what goes out */
+        {MD_HTTP_POST, AZ_W "/onlineEndpoints/e/deployments/d/x/../getLogs", NULL, true},
+        {MD_HTTP_POST, AZ_W "/onlineEndpoints/e/deployments/d/getLogs/../../../../jobs/j/cancel",
+         NULL, false},
+        {MD_HTTP_POST, "https://management.azure.com/onlineEndpoints/e/deployments/d/getLogs",
+         NULL, false},
+        {MD_HTTP_POST, "https://h/getLogs", NULL, false},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         bool got = md_http_is_read(cases[i].m, cases[i].url, cases[i].target);
