@@ -6,8 +6,9 @@
  * run with no new data leaves it. Esc cancels the running job. The table
  * lists the features of the shown job (Tab: next job) sorted by severity,
  * with a sparkline of the stored scores; below it, the platform's own
- * verdicts (SageMaker Model Monitor violations) in a section of their own,
- * never merged into mldeck's scores. Enter: the feature screen
+ * verdicts (SageMaker Model Monitor violations, Azure ML monitor signals;
+ * view_drift_platform.c) in a section of their own, never merged into
+ * mldeck's scores. Enter: the feature screen
  * (view_drift_chart.c). The view owns its worker; closing the view cancels
  * and joins it, so no result ever reaches a freed view.
  */
@@ -28,7 +29,6 @@
 
 #define HIST_MAX 60  /* stored windows read per feature */
 #define SPARK_CELLS 12
-#define PLATFORM_MIN_ROWS 4 /* the platform section takes up to a third of the body, >= this */
 
 struct job_result {
     bool done;      /* the worker ran this job (or failed to start it) since the view opened */
@@ -544,62 +544,6 @@ static void draw_source(struct drift_view *d, WINDOW *w, int y, int width)
     text_put(w, y, 0, width, line, ui_attr(role), 0);
 }
 
-/* Rows the platform section takes at the bottom (0: none): title, header and items. */
-static int platform_rows(const struct md_drift_run *r, int h)
-{
-    if (r->platform_error)
-        return 2;
-    if (!r->n_platform)
-        return 0;
-    int cap = h / 3 > PLATFORM_MIN_ROWS ? h / 3 : PLATFORM_MIN_ROWS;
-    int want = 3 + (int)r->n_platform;
-    return want < cap ? want : cap;
-}
-
-/*
- * The platform's own verdicts, under a title naming the platform: feature,
- * check and the platform's description as it gave it. Never merged into the
- * table above: the methods and thresholds differ.
- */
-static void draw_platform(const struct md_drift_run *r, WINDOW *w, int y, int rows, int width)
-{
-    char line[512];
-    if (r->platform_error) {
-        snprintf(line, sizeof(line), "platform: %s", r->platform_error);
-        text_put(w, y + 1, 0, width, line, ui_attr(MD_THEME_ERROR), 0);
-        return;
-    }
-    size_t violated = 0;
-    for (size_t i = 0; i < r->n_platform; i++)
-        violated += r->platform[i].violated;
-    snprintf(line, sizeof(line), "%s (platform) %s %zu violation%s %s not merged with the "
-             "scores above", r->platform[0].source, text_glyph("\u00b7", "|"), violated,
-             violated == 1 ? "" : "s", text_glyph("\u00b7", "|"));
-    text_put(w, y + 1, 0, width, line, ui_attr(MD_THEME_TITLE), TEXT_PAD);
-    int fw = 24, cw = 26;
-    text_put(w, y + 2, 2, fw, "FEATURE", ui_attr(MD_THEME_DIM), 0);
-    text_put(w, y + 2, 3 + fw, cw, "CHECK", ui_attr(MD_THEME_DIM), 0);
-    text_put(w, y + 2, 4 + fw + cw, width - 4 - fw - cw, "DESCRIPTION", ui_attr(MD_THEME_DIM), 0);
-    int room = rows - 3;
-    for (size_t i = 0; (int)i < room && i < r->n_platform; i++) {
-        const struct md_drift_platform_item *p = &r->platform[i];
-        int yy = y + 3 + (int)i;
-        if ((int)i == room - 1 && i + 1 < r->n_platform) {
-            snprintf(line, sizeof(line), "... %zu more", r->n_platform - i);
-            text_put(w, yy, 2, width - 2, line, ui_attr(MD_THEME_DIM), 0);
-            break;
-        }
-        enum md_drift_status st = p->violated ? MD_DRIFT_STATUS_DRIFT : MD_DRIFT_STATUS_OK;
-        attr_t a = ui_attr(view_drift_status_role(st));
-        text_put(w, yy, 0, 1, view_drift_status_glyph(st), a, 0);
-        text_put(w, yy, 2, fw, p->feature[0] ? p->feature : "(dataset)", ui_attr(MD_THEME_NORMAL),
-                 0);
-        text_put(w, yy, 3 + fw, cw, p->check, a, 0);
-        /* the platform's own words: its value and threshold are already in them */
-        text_put(w, yy, 4 + fw + cw, width - 4 - fw - cw, p->detail, ui_attr(MD_THEME_NORMAL), 0);
-    }
-}
-
 static void draw(struct view *v, WINDOW *w)
 {
     struct drift_view *d = (struct drift_view *)v;
@@ -632,13 +576,13 @@ static void draw(struct view *v, WINDOW *w)
     draw_verdict(d, w, 1, width);
     draw_source(d, w, 2, width);
     const struct md_drift_run *r = &d->res[d->job].run;
-    int prows = platform_rows(r, h - 3);
+    int prows = drift_platform_rows(v->app, r, job_target(d, d->job), h - 3);
     if (d->table.n)
         table_draw(&d->table, w, 3, 0, h - 3 - prows, width);
     else if (shown(d))
         ui_draw_note(w, 3 + (h - 3 - prows) / 2, "no feature matches the filter", MD_THEME_DIM);
     if (prows)
-        draw_platform(r, w, h - prows, prows, width);
+        drift_platform_draw(v->app, r, job_target(d, d->job), w, h - prows, prows, width);
 }
 
 static unsigned key(struct view *v, enum km_action act)
@@ -688,6 +632,8 @@ static void on_change(struct view *v, unsigned mask)
         marks_load(d);
         v->dirty = true;
     }
+    if (!d->detail && (mask & MD_CHANGED_MONITORS))
+        v->dirty = true; /* the Azure ML monitors of the section below the table */
 }
 
 static struct table *table(struct view *v)

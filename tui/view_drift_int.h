@@ -1,7 +1,8 @@
 /*
  * view_drift_int.h - private to tui/view_drift.c (the list of features, the
- * jobs and their worker) and tui/view_drift_chart.c (one feature: its score
- * over time with the threshold and deployment markers, and the histogram).
+ * jobs and their worker), tui/view_drift_chart.c (one feature: its score
+ * over time with the threshold and deployment markers, and the histogram)
+ * and tui/view_drift_platform.c (the platforms' own verdicts and monitors).
  */
 #ifndef MLDECK_TUI_VIEW_DRIFT_INT_H
 #define MLDECK_TUI_VIEW_DRIFT_INT_H
@@ -48,5 +49,14 @@ struct drift_detail {
 /* Draw the feature screen into the whole body window. */
 void drift_detail_draw(const struct app *a, WINDOW *w, int h, int width,
                        const struct drift_detail *d);
+
+/*
+ * The platforms' section under the table (view_drift_platform.c): the rows it
+ * needs at the bottom of a body of h rows (0: nothing to show), and drawing
+ * it from row y. `target` is the job's endpoint ("" when none).
+ */
+int drift_platform_rows(struct app *a, const struct md_drift_run *r, const char *target, int h);
+void drift_platform_draw(struct app *a, const struct md_drift_run *r, const char *target,
+                         WINDOW *w, int y, int rows, int width);
 
 #endif

@@ -497,3 +497,37 @@ def test_monitor_signals_on_the_endpoint_screen(azure_deck, fake):
     t.send("Enter")
     t.wait_for("no monitor targets the deployments of this endpoint", timeout=20)
     assert fake.requests("GET", "/schedules")
+
+
+def test_drift_screen_shows_the_endpoints_azure_monitor_beside_mldecks_verdict(
+        mldeck, fake, mlflow_server, tmp_path):
+    """A drift job watching fraud-scorer: under mldeck's own table, the Azure ML monitor that
+    targets fraud-scorer, titled as the platform's and with each signal's thresholds; a
+    monitor of another endpoint is not there."""
+    ref, cur = tmp_path / "ref.csv", tmp_path / "cur.csv"
+    for path, shift in ((ref, 0), (cur, 12)):
+        path.write_text("amount,merchant\n" + "".join(
+            f"{(i * 37) % 100 + shift},{'abc'[i % 3]}\n" for i in range(600)))
+    cfg = write_config(tmp_path / "config.yaml", fake, mlflow_server.url)
+    cfg.write_text(cfg.read_text() + (
+        "    drift:\n"
+        f"      - name: fraud-inputs\n        reference: {ref}\n        current: {cur}\n"
+        "        endpoint: fraud-scorer\n        categorical: [merchant]\n"))
+    env = {"AZURE_TENANT_ID": fake.tenant, "AZURE_CLIENT_ID": fake.client_id,
+           "AZURE_CLIENT_SECRET": fake.client_secret, "PATH": "/usr/bin:/bin"}
+    t = mldeck.start("--config", str(cfg), "--no-color", env=env, cols=COLS, rows=ROWS)
+    open_overview(t)
+    t.type(":drift")
+    t.send("Enter")
+    screen = t.wait_for("Azure ML monitor fraud-scorer-monitor (platform)", timeout=30)
+    screen = t.wait_for("updated from 1 new file", timeout=30)
+    assert re.search(r"^amount\S*.*✖ drift", screen, re.M), screen
+    section = screen[screen.index("Azure ML monitor fraud-scorer-monitor (platform)"):]
+    assert "on blue" in section and "recurrence Day/1" in section and "enabled" in section
+    assert "thresholds only" in section
+    assert re.search(r"· data-drift\s+DataDrift\s+NormalizedWassersteinDistance=0\.1", section)
+    assert re.search(r"· data-quality\s+DataQuality\s+NullValueRate=0\.02", section), section
+    assert "churn-api-monitor" not in screen
+    # the platform's signals are not rows of mldeck's table
+    table = screen[:screen.index("Azure ML monitor fraud-scorer-monitor (platform)")]
+    assert "data-drift" not in table
