@@ -12,6 +12,7 @@
  * may submit or cancel freely (but not free the handle).
  */
 #include "mldeck/http.h"
+#include "http_int.h"
 
 #include <assert.h>
 #include <curl/curl.h>
@@ -77,148 +78,9 @@ struct md_http {
 
 static const char *const method_names[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"};
 
-/* POST paths that only read (MLflow searches are POSTs); matched as suffixes of the path. */
-static const char *const read_post_suffixes[] = {
-    "/api/2.0/mlflow/runs/search",
-    "/api/2.0/mlflow/experiments/search",
-    "/api/2.0/mlflow/logged-models/search",
-    "/api/2.0/mlflow/model-versions/search",
-    "/api/2.0/mlflow/registered-models/search",
-    "/api/3.0/mlflow/traces/search",
-    "/ajax-api/2.0/mlflow/runs/search",
-    "/oauth2/v2.0/token", /* Azure AD: a token request changes nothing we manage */
-    "/oauth2/token",
-};
-
-/*
- * Azure ML reads a deployment's logs with a POST. It is let through by its
- * exact shape only: the path ends in these segments, each NULL one a single
- * non-empty name, the fixed ones compared as ARM routes them (any case).
- */
-static const char *const azureml_get_logs_shape[] = {
-    "subscriptions", NULL, "resourceGroups", NULL,
-    "providers", "Microsoft.MachineLearningServices",
-    "workspaces", NULL, "onlineEndpoints", NULL, "deployments", NULL, "getLogs"};
-
-/* AWS JSON-protocol operations (after the last '.' of X-Amz-Target) that only read. */
-static const char *const read_amz_prefixes[] = {"List", "Describe", "Get", "Search", "BatchGet"};
-
-/* Extra headers that could turn a read into a write behind the guard's back. */
-static const char *const guard_headers[] = {"X-Amz-Target", "X-HTTP-Method",
-                                            "X-HTTP-Method-Override", "X-Method-Override"};
-
 static const char *method_name(enum md_http_method m)
 {
     return (unsigned)m < MD_ARRAY_LEN(method_names) ? method_names[m] : "?";
-}
-
-/* True when the "Name: value" line names header `name`. */
-static bool header_named(const char *line, size_t len, const char *name)
-{
-    size_t n = strlen(name);
-    return len > n && strncasecmp(line, name, n) == 0 && line[n] == ':';
-}
-
-/*
- * One part of a URL through libcurl's own parser, so the guard sees what is
- * sent; free(). CURLUPART_URL gives the URL without userinfo, query and
- * fragment, fit for logs and messages (queries may carry SAS tokens).
- */
-static char *url_part(const char *url, CURLUPart part)
-{
-    static const CURLUPart strip[] = {CURLUPART_USER, CURLUPART_PASSWORD, CURLUPART_OPTIONS,
-                                      CURLUPART_QUERY, CURLUPART_FRAGMENT};
-    CURLU *u = curl_url();
-    char *s = NULL;
-    char *out = NULL;
-    if (!u)
-        md_die_oom();
-    if (url && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK) {
-        for (size_t i = 0; part == CURLUPART_URL && i < MD_ARRAY_LEN(strip); i++)
-            curl_url_set(u, strip[i], NULL, 0);
-        if (curl_url_get(u, part, &s, 0) == CURLUE_OK) {
-            out = md_xstrdup(s);
-            curl_free(s);
-        }
-    }
-    curl_url_cleanup(u);
-    return out;
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s);
-    size_t m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* True when the path's last segments are azureml_get_logs_shape, compared from the end. */
-static bool is_azureml_get_logs(const char *path)
-{
-    const char *seg_end = path + strlen(path);
-    for (size_t i = MD_ARRAY_LEN(azureml_get_logs_shape); i-- > 0;) {
-        const char *p = seg_end;
-        while (p > path && p[-1] != '/')
-            p--;
-        size_t len = (size_t)(seg_end - p);
-        const char *want = azureml_get_logs_shape[i];
-        if (p == path || len == 0 ||
-            (want && (strlen(want) != len || strncasecmp(p, want, len) != 0)))
-            return false;
-        seg_end = p - 1;
-    }
-    return true;
-}
-
-/* AWS names its read operations by verb prefix; a missing target is never a read. */
-static bool amz_target_is_read(const char *target)
-{
-    if (!target)
-        return false;
-    const char *op = strrchr(target, '.');
-    op = op ? op + 1 : target;
-    for (size_t i = 0; i < MD_ARRAY_LEN(read_amz_prefixes); i++) {
-        size_t n = strlen(read_amz_prefixes[i]);
-        if (strncmp(op, read_amz_prefixes[i], n) == 0)
-            return true;
-    }
-    return false;
-}
-
-bool md_http_is_read(enum md_http_method method, const char *url, const char *amz_target)
-{
-    if (method == MD_HTTP_GET || method == MD_HTTP_HEAD)
-        return true;
-    if (method != MD_HTTP_POST)
-        return false;
-    char *path = url_part(url, CURLUPART_PATH);
-    if (!path)
-        return false;
-    bool read = false;
-    /* Encoded or dot segments could reach another route after the server decodes them. */
-    if (strchr(path, '%') || strstr(path, "/./") || strstr(path, "/../")) {
-        read = false;
-    } else if (strcmp(path, "/") == 0) {
-        read = amz_target_is_read(amz_target);
-    } else {
-        for (size_t i = 0; i < MD_ARRAY_LEN(read_post_suffixes) && !read; i++)
-            read = ends_with(path, read_post_suffixes[i]);
-        read = read || is_azureml_get_logs(path);
-    }
-    free(path);
-    return read;
-}
-
-/* Refuse a request in read-only mode when an extra header could override method or target. */
-static bool headers_can_override(const char *const *headers)
-{
-    for (size_t i = 0; headers && headers[i]; i++) {
-        for (size_t j = 0; j < MD_ARRAY_LEN(guard_headers); j++) {
-            if (header_named(headers[i], strlen(headers[i]), guard_headers[j]))
-                return true;
-        }
-    }
-    return false;
 }
 
 static void list_append(md_http *h, struct http_req *r)
@@ -256,8 +118,8 @@ static void req_free(struct http_req *r)
         curl_easy_cleanup(r->easy);
     /* Wipe bearer and session tokens before the memory goes back to the allocator. */
     for (struct curl_slist *s = r->hdrs; s; s = s->next) {
-        if (header_named(s->data, strlen(s->data), "Authorization") ||
-            header_named(s->data, strlen(s->data), "X-Amz-Security-Token"))
+        if (http_header_named(s->data, strlen(s->data), "Authorization") ||
+            http_header_named(s->data, strlen(s->data), "X-Amz-Security-Token"))
             explicit_bzero(s->data, strlen(s->data));
     }
     curl_slist_free_all(r->hdrs);
@@ -309,8 +171,8 @@ static long parse_retry_after(const char *v)
 static void keep_header(struct http_req *r, const char *p, size_t len)
 {
     const char *colon = memchr(p, ':', len);
-    if (!colon || colon == p || memchr(p, '\0', len) || header_named(p, len, "Set-Cookie") ||
-        header_named(p, len, "Authorization"))
+    if (!colon || colon == p || memchr(p, '\0', len) || http_header_named(p, len, "Set-Cookie") ||
+        http_header_named(p, len, "Authorization"))
         return;
     const char *v = colon + 1;
     const char *end = p + len;
@@ -356,8 +218,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
         return len;
     }
     keep_header(r, p, len);
-    bool is_ct = header_named(p, len, "Content-Type");
-    bool is_ra = !is_ct && header_named(p, len, "Retry-After");
+    bool is_ct = http_header_named(p, len, "Content-Type");
+    bool is_ra = !is_ct && http_header_named(p, len, "Retry-After");
     if (!is_ct && !is_ra)
         return len;
     const char *v = (const char *)memchr(p, ':', len) + 1;
@@ -519,7 +381,7 @@ static void easy_setup(struct http_req *r, const struct md_http_req *req)
         const char *line = req->headers[i];
         size_t n = strlen(line);
         /* MLflow's CORS check blocks writes that carry a foreign Origin: never send one. */
-        if (header_named(line, n, "Origin"))
+        if (http_header_named(line, n, "Origin"))
             continue;
         /* a removal entry ("Name:") would be signed but not sent (libcurl < 8.3) */
         if (req->aws_sigv4 && n > 0 && line[n - 1] == ':')
@@ -565,7 +427,7 @@ uint64_t md_http_submit(md_http *h, const struct md_http_req *req, md_http_done_
     struct http_req *r = md_xcalloc(1, sizeof(*r));
     r->id = h->next_id++;
     r->method = req->method;
-    r->safe_url = url_part(req->url, CURLUPART_URL);
+    r->safe_url = http_url_part(req->url, CURLUPART_URL);
     if (!r->safe_url)
         r->safe_url = md_xstrdup("(invalid URL)");
     r->tag = md_xstrdup0(req->tag);
@@ -579,7 +441,7 @@ uint64_t md_http_submit(md_http *h, const struct md_http_req *req, md_http_done_
     md_buf_init(&r->rhdrs, HTTP_MAX_HEADERS);
     list_append(h, r);
 
-    char *scheme = url_part(req->url, CURLUPART_SCHEME);
+    char *scheme = http_url_part(req->url, CURLUPART_SCHEME);
     bool web = scheme && (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0);
     free(scheme);
     if (!web) {
@@ -601,8 +463,8 @@ uint64_t md_http_submit(md_http *h, const struct md_http_req *req, md_http_done_
                unsigned_why);
         return 0;
     }
-    if (h->read_only && (!r->is_read || headers_can_override(req->headers))) {
-        char *path = url_part(req->url, CURLUPART_PATH);
+    if (h->read_only && (!r->is_read || http_headers_can_override(req->headers))) {
+        char *path = http_url_part(req->url, CURLUPART_PATH);
         if (!path)
             path = md_xstrdup("?");
         md_sanitize(path);
