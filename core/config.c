@@ -6,7 +6,9 @@
  * defaults and help live in one place. Then the environment, then cross-checks
  * (unique names, a backend per context, a known current context). The command
  * line is applied by the caller afterwards. Secret values never enter the
- * struct: keys that look like secrets are refused outright.
+ * struct: keys that look like secrets are refused outright. A drift job's
+ * settings that need more than their type (thresholds, methods, s3:// URIs,
+ * type overrides) are checked in config_drift.c.
  */
 #include "mldeck/config.h"
 
@@ -17,8 +19,6 @@
 #include <strings.h>
 
 #include "config_int.h"
-#include "mldeck/drift.h"
-#include "mldeck/s3.h"
 #include "yamlx_int.h"
 
 #define MAX_ROWS 64
@@ -56,14 +56,6 @@ static void set_string(void *obj, const struct md_config_setting *s, const char 
     char **p = field(obj, s);
     free(*p);
     *p = md_xstrdup(v);
-}
-
-static const struct md_config_setting *find_setting(enum md_config_scope scope, const char *name)
-{
-    for (size_t i = 0; i < md_config_n_settings; i++)
-        if (md_config_settings[i].scope == scope && strcmp(md_config_settings[i].name, name) == 0)
-            return &md_config_settings[i];
-    return NULL;
 }
 
 /* "unknown key 'x' in context", "context 'prod' has no 'backends'" */
@@ -221,6 +213,7 @@ static md_status convert(const struct md_config_setting *s, const char *text, bo
     case MD_CONFIG_LIST:
     case MD_CONFIG_NAMES:
     case MD_CONFIG_THRESHOLDS:
+    case MD_CONFIG_METHODS:
         break;
     }
     MD_BUG("setting '%s' cannot be converted from text", s->name);
@@ -233,7 +226,7 @@ static void init_defaults(enum md_config_scope scope, void *obj)
     for (size_t i = 0; i < md_config_n_settings; i++) {
         const struct md_config_setting *s = &md_config_settings[i];
         if (s->scope != scope || s->type == MD_CONFIG_LIST || s->type == MD_CONFIG_NAMES ||
-            s->type == MD_CONFIG_THRESHOLDS)
+            s->type == MD_CONFIG_THRESHOLDS || s->type == MD_CONFIG_METHODS)
             continue;
         if (is_string_type(s->type) && (!s->def || (s->flags & MD_CONFIG_MLFLOW_DEF)))
             set_string(obj, s, "");
@@ -322,12 +315,12 @@ static void mlflow_defaults(struct md_backend_conf *b, const struct yamlx_node *
     }
 }
 
-static bool is_http_url(const char *url)
+bool md_config_is_http_url(const char *url)
 {
     return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
 }
 
-static void strip_slashes(char *url)
+void md_config_strip_slashes(char *url)
 {
     size_t n = strlen(url);
     const char *host = strstr(url, "://");
@@ -336,8 +329,7 @@ static void strip_slashes(char *url)
         url[--n] = '\0';
 }
 
-/* user:password@ in a URL is a secret written into the file. */
-static bool url_has_userinfo(const char *url)
+bool md_config_url_has_userinfo(const char *url)
 {
     const char *p = strstr(url, "://");
     if (!p)
@@ -347,8 +339,8 @@ static bool url_has_userinfo(const char *url)
     return memchr(p, '@', auth) != NULL;
 }
 
-/* The value paired with a key node of map. */
-static const struct yamlx_node *value_of(const struct yamlx_node *map, const struct yamlx_node *key)
+const struct yamlx_node *md_config_value_of(const struct yamlx_node *map,
+                                            const struct yamlx_node *key)
 {
     for (size_t i = 0; i < yamlx_pairs(map); i++)
         if (yamlx_key(map, i) == key)
@@ -362,60 +354,28 @@ static md_status finish_backend(struct loader *ld, struct md_backend_conf *b,
 {
     char q[YAMLX_QUOTE_SIZE];
     mlflow_defaults(b, seen);
-    const struct md_config_setting *url = find_setting(MD_CONFIG_BACKEND, "url");
+    const struct md_config_setting *url = md_config_find(MD_CONFIG_BACKEND, "url");
     const struct yamlx_node *url_key = seen[url - md_config_settings];
-    const struct yamlx_node *url_val = url_key ? value_of(map, url_key) : map;
+    const struct yamlx_node *url_val = url_key ? md_config_value_of(map, url_key) : map;
     if (!b->url[0] && (b->kind == MD_BACKEND_MLFLOW || b->kind == MD_BACKEND_FIXTURE))
         return yamlx_fail(ld->err, ld->name, url_key ? url_key : map,
                           "backend '%s' has no 'url' (required for type %s)",
                           yamlx_quote(q, sizeof(q), b->name), md_backend_kind_str(b->kind));
     if (b->url[0] && b->kind != MD_BACKEND_FIXTURE) {
-        if (url_has_userinfo(b->url))
+        if (md_config_url_has_userinfo(b->url))
             return yamlx_fail(ld->err, ld->name, url_val,
                               "refusing credentials in 'url': name environment variables with "
                               "'username_env' and 'password_env' instead");
-        if (!is_http_url(b->url))
+        if (!md_config_is_http_url(b->url))
             return yamlx_fail(ld->err, ld->name, url_val,
                               "expected an http:// or https:// URL for 'url', got '%s'",
                               yamlx_quote(q, sizeof(q), b->url));
-        strip_slashes(b->url);
+        md_config_strip_slashes(b->url);
     }
-    const struct md_config_setting *ins = find_setting(MD_CONFIG_BACKEND, "insecure_tls");
+    const struct md_config_setting *ins = md_config_find(MD_CONFIG_BACKEND, "insecure_tls");
     if (b->insecure_tls && b->ca_path[0])
         return yamlx_fail(ld->err, ld->name, seen[ins - md_config_settings],
                           "'insecure_tls' and 'ca_path' cannot both be set");
-    return MD_OK;
-}
-
-/*
- * A drift job's s3:// URIs must name a bucket (and an object, but for the
- * current prefix) and its S3 endpoint be http(s) without credentials: a typo
- * fails at load, at its position, not when the job first runs.
- */
-static md_status finish_drift_job(struct loader *ld, struct md_drift_job_conf *j,
-                                  const struct yamlx_node *map, const struct yamlx_node **seen)
-{
-    static const char *const keys[] = {"reference", "current", "violations", "s3_endpoint_url"};
-    char q[YAMLX_QUOTE_SIZE];
-    for (size_t i = 0; i < MD_ARRAY_LEN(keys); i++) {
-        const struct md_config_setting *s = find_setting(MD_CONFIG_DRIFT, keys[i]);
-        const char *v = *(char **)field(j, s);
-        char *bucket = NULL, *k = NULL;
-        struct md_err e = MD_ERR_INIT;
-        if (i == 3 && v[0] && (!is_http_url(v) || url_has_userinfo(v)))
-            md_err_set(&e, MD_ERR_INVALID, "expected an http:// or https:// URL without "
-                                           "credentials");
-        else if (i < 3 && md_s3_is_uri(v) && !md_s3_uri_parse(v, &bucket, &k, &e) && !*k && i != 1)
-            md_err_set(&e, MD_ERR_INVALID, "no key after the bucket");
-        free(bucket);
-        free(k);
-        const struct yamlx_node *key = seen[s - md_config_settings];
-        if (e.code)
-            return yamlx_fail(ld->err, ld->name, key ? value_of(map, key) : map,
-                              "bad '%s' in drift job '%s': %s", keys[i],
-                              yamlx_quote(q, sizeof(q), j->name), e.msg);
-    }
-    strip_slashes(j->s3_endpoint_url);
     return MD_OK;
 }
 
@@ -476,7 +436,7 @@ static md_status walk_list(struct loader *ld, const struct md_config_setting *s,
         if (st == MD_OK && s->child == MD_CONFIG_BACKEND)
             st = finish_backend(ld, obj, item, seen);
         else if (st == MD_OK && s->child == MD_CONFIG_DRIFT)
-            st = finish_drift_job(ld, obj, item, seen);
+            st = md_config_drift_finish(ld->name, obj, item, seen, ld->err);
     }
     free(names);
     return st;
@@ -508,40 +468,6 @@ static md_status walk_names(struct loader *ld, const struct md_config_setting *s
     return MD_OK;
 }
 
-/*
- * A thresholds mapping, "[FEATURE:]METHOD": "[WARN,]DRIFT", each pair checked
- * with md_drift_threshold_parse() and kept as its spec text.
- */
-static md_status walk_thresholds(struct loader *ld, const struct md_config_setting *s,
-                                 const struct yamlx_node *map, void *obj)
-{
-    if (map->kind != YAMLX_MAP)
-        return yamlx_fail(ld->err, ld->name, map,
-                          "expected a mapping of METHOD: \"WARN,DRIFT\" for '%s', got %s",
-                          s->name, yamlx_kind_str(map));
-    char ***v = field(obj, s);
-    size_t *n = (size_t *)(void *)((char *)obj + s->count_offset);
-    *v = md_xcalloc(yamlx_pairs(map) ? yamlx_pairs(map) : 1, sizeof(**v));
-    for (size_t i = 0; i < yamlx_pairs(map); i++) {
-        const struct yamlx_node *k = yamlx_key(map, i), *val = yamlx_value(map, i);
-        if (k->kind != YAMLX_SCALAR || val->kind != YAMLX_SCALAR)
-            return yamlx_fail(ld->err, ld->name, k->kind != YAMLX_SCALAR ? k : val,
-                              "expected METHOD: \"WARN,DRIFT\" in '%s', got %s", s->name,
-                              yamlx_kind_str(k->kind != YAMLX_SCALAR ? k : val));
-        char *spec = md_xasprintf("%s=%s", k->text, val->text);
-        struct md_drift_threshold t;
-        struct md_err terr = MD_ERR_INIT;
-        if (md_drift_threshold_parse(spec, &t, &terr) != MD_OK) {
-            free(spec);
-            /* A bad method or feature points at the key, a bad number at the value. */
-            bool at_key = strstr(terr.msg, "method") || strstr(terr.msg, "feature name");
-            return yamlx_fail(ld->err, ld->name, at_key ? k : val, "%s", terr.msg);
-        }
-        (*v)[(*n)++] = spec;
-    }
-    return MD_OK;
-}
-
 /* Apply one mapping through the table; seen[] gets the key node of each row set. */
 static md_status walk_map(struct loader *ld, enum md_config_scope scope,
                           const struct yamlx_node *map, void *obj,
@@ -561,7 +487,7 @@ static md_status walk_map(struct loader *ld, enum md_config_scope scope,
         if (key->kind != YAMLX_SCALAR)
             return yamlx_fail(ld->err, ld->name, key, "expected a key name %s, got %s",
                               scope_words[scope], yamlx_kind_str(key));
-        const struct md_config_setting *s = find_setting(scope, key->text);
+        const struct md_config_setting *s = md_config_find(scope, key->text);
         const char *hint = s ? NULL : secret_hint(key->text);
         if (hint)
             return yamlx_fail(ld->err, ld->name, key,
@@ -579,10 +505,12 @@ static md_status walk_map(struct loader *ld, enum md_config_scope scope,
             return yamlx_fail(ld->err, ld->name, val, "missing value for '%s'", s->name);
         md_status st;
         if (s->type == MD_CONFIG_LIST || s->type == MD_CONFIG_NAMES ||
-            s->type == MD_CONFIG_THRESHOLDS) {
+            s->type == MD_CONFIG_THRESHOLDS || s->type == MD_CONFIG_METHODS) {
             st = s->type == MD_CONFIG_LIST    ? walk_list(ld, s, val, obj)
                  : s->type == MD_CONFIG_NAMES ? walk_names(ld, s, val, obj)
-                                              : walk_thresholds(ld, s, val, obj);
+                 : s->type == MD_CONFIG_THRESHOLDS
+                     ? md_config_drift_thresholds(ld->name, s, val, obj, ld->err)
+                     : md_config_drift_methods(ld->name, s, val, obj, ld->err);
             if (st)
                 return st;
             continue;
@@ -653,7 +581,7 @@ static md_status env_default_context(struct loader *ld)
     bool insecure = false;
     if (!uri || !uri[0])
         uri = DEFAULT_TRACKING_URI;
-    if (!is_http_url(uri))
+    if (!md_config_is_http_url(uri))
         return md_err_set(ld->err, MD_ERR_CONFIG,
                           "unsupported MLFLOW_TRACKING_URI '%s': mldeck needs an http:// or "
                           "https:// tracking server", yamlx_quote(q, sizeof(q), uri));
@@ -704,7 +632,7 @@ static md_status env_default_context(struct loader *ld)
     mlflow_defaults(b, NULL);
     free(b->url);
     b->url = md_xstrdup(uri);
-    strip_slashes(b->url);
+    md_config_strip_slashes(b->url);
     b->insecure_tls = insecure;
     free(b->ca_path);
     b->ca_path = md_xstrdup(cert ? cert : "");

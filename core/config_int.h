@@ -1,16 +1,19 @@
 /*
  * config_int.h - the settings table shared by core/config.c (the loader and
- * the help text) and core/config_table.c (the one place settings are declared).
+ * the help text), core/config_table.c (the one place settings are declared)
+ * and core/config_drift.c (the drift-job settings that need more than a type).
  *
  * Each row says where a setting lives (top level, a context, a backend), its
  * name in the file, how its text becomes a value, its default, its range or
  * choices, the environment variable that overrides it, its help and where in
  * the C struct the value goes. The loader knows no setting by name except the
- * few cross-checks in config.c (names, url, insecure_tls with ca_path).
+ * few cross-checks in config.c (names, url, insecure_tls with ca_path) and
+ * config_drift.c (thresholds, methods, s3:// URIs, type overrides).
  */
 #ifndef MLDECK_CONFIG_INT_H
 #define MLDECK_CONFIG_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "mldeck/config.h"
@@ -31,6 +34,7 @@ enum md_config_type {
     MD_CONFIG_NAMES,    /* char ** + size_t at count_offset: a sequence of NAME values */
     MD_CONFIG_THRESHOLDS, /* char ** + count: a mapping "[FEATURE:]METHOD": "[WARN,]DRIFT",
                              stored as md_drift_threshold_parse() specs */
+    MD_CONFIG_METHODS,  /* unsigned: a sequence of drift method names, as md_drift_method_bit()s */
 };
 
 enum md_config_flags {
@@ -57,6 +61,41 @@ struct md_config_setting {
 /* The table, in the order the help lists it; at most 64 rows per scope. */
 extern const struct md_config_setting md_config_settings[];
 extern const size_t md_config_n_settings;
+
+/* The row called `name` in `scope`; NULL when there is none (config_table.c). */
+const struct md_config_setting *md_config_find(enum md_config_scope scope, const char *name);
+
+/*
+ * URL checks the loader makes on backends and drift jobs alike (config.c):
+ * http:// or https://; user:password@ in the authority (a secret in the
+ * file); trailing slashes cut, never the one after the scheme.
+ */
+bool md_config_is_http_url(const char *url);
+bool md_config_url_has_userinfo(const char *url);
+void md_config_strip_slashes(char *url);
+/* The value paired with key node `key` of `map`; `key` itself when absent (config.c). */
+struct yamlx_node;
+const struct yamlx_node *md_config_value_of(const struct yamlx_node *map,
+                                            const struct yamlx_node *key);
+
+/*
+ * The drift-job settings with more to check than their type (config_drift.c).
+ * `file` names the configuration in messages; errors are MD_ERR_CONFIG with
+ * "FILE:LINE:COLUMN: what" at the node at fault.
+ *
+ * md_config_drift_thresholds(): a THRESHOLDS mapping into obj (each pair
+ * checked with md_drift_threshold_parse()); md_config_drift_methods(): a
+ * METHODS sequence into obj's mask (unknown, repeated or no method is an
+ * error); md_config_drift_finish(): checks across a job's keys once its
+ * mapping is read, `seen` being walk_map()'s key node per table row.
+ */
+md_status md_config_drift_thresholds(const char *file, const struct md_config_setting *s,
+                                     const struct yamlx_node *map, void *obj, struct md_err *err);
+md_status md_config_drift_methods(const char *file, const struct md_config_setting *s,
+                                  const struct yamlx_node *seq, void *obj, struct md_err *err);
+md_status md_config_drift_finish(const char *file, struct md_drift_job_conf *j,
+                                 const struct yamlx_node *map, const struct yamlx_node **seen,
+                                 struct md_err *err);
 
 /* Names of enum md_backend_kind, indexed by it, NULL-terminated. */
 extern const char *const md_config_backend_kinds[];

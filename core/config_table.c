@@ -7,6 +7,7 @@
  * The help text is rendered here too, next to what it describes.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "config_int.h"
 #include "mldeck/drift.h"
@@ -150,6 +151,15 @@ const struct md_config_setting md_config_settings[] = {
      .offset = offsetof(struct md_drift_job_conf, categorical),
      .count_offset = offsetof(struct md_drift_job_conf, n_categorical),
      .help = "columns treated as categorical (default: inferred from the reference)"},
+    {.scope = MD_CONFIG_DRIFT, .name = "numeric", .type = MD_CONFIG_NAMES,
+     .offset = offsetof(struct md_drift_job_conf, numeric),
+     .count_offset = offsetof(struct md_drift_job_conf, n_numeric),
+     .help = "columns treated as numeric, e.g. integer codes whose reference holds a stray "
+             "text value (default: inferred; not also in categorical)"},
+    {.scope = MD_CONFIG_DRIFT, .name = "methods", .type = MD_CONFIG_METHODS,
+     .offset = offsetof(struct md_drift_job_conf, methods),
+     .help = "only these methods are computed, judged and shown, e.g. [psi, ks] "
+             "(psi, w1, js, ks, chi2; default: all that apply to each column's type)"},
     {.scope = MD_CONFIG_DRIFT, .name = "prediction", .type = MD_CONFIG_STRING,
      .offset = offsetof(struct md_drift_job_conf, prediction),
      .help = "the model-output column, for prediction drift"},
@@ -188,6 +198,14 @@ const struct md_config_setting md_config_settings[] = {
 };
 
 const size_t md_config_n_settings = MD_ARRAY_LEN(md_config_settings);
+
+const struct md_config_setting *md_config_find(enum md_config_scope scope, const char *name)
+{
+    for (size_t i = 0; i < md_config_n_settings; i++)
+        if (md_config_settings[i].scope == scope && strcmp(md_config_settings[i].name, name) == 0)
+            return &md_config_settings[i];
+    return NULL;
+}
 
 const char *md_backend_kind_str(enum md_backend_kind k)
 {
@@ -228,6 +246,9 @@ static void type_text(const struct md_config_setting *s, char *buf, size_t size)
         break;
     case MD_CONFIG_THRESHOLDS:
         snprintf(buf, size, "mapping");
+        break;
+    case MD_CONFIG_METHODS:
+        snprintf(buf, size, "list of methods");
         break;
     case MD_CONFIG_ENV_NAME:
         snprintf(buf, size, "variable name");

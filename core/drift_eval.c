@@ -36,6 +36,12 @@ static void threshold_for(const struct md_drift_opts *o, const char *feature,
     }
 }
 
+/* The operator may narrow the methods (md_drift_opts.methods); 0 keeps them all. */
+static bool wanted(const struct md_drift_opts *o, enum md_drift_method m)
+{
+    return !o->methods || (o->methods & md_drift_method_bit(m));
+}
+
 /* Tier and severity of one metric. p-value methods vote only while the samples are small. */
 static void judge(struct md_drift_metric *mt, enum md_drift_method m, const char *feature,
                   uint64_t nr, uint64_t nc, const struct md_drift_opts *o)
@@ -74,7 +80,7 @@ static void eval_numeric(const struct drift_ref_feature *rf, struct drift_acc *a
 {
     struct md_drift_metric *m = F->m;
     for (int i = MD_DRIFT_PSI; i <= MD_DRIFT_KS; i++) {
-        m[i].present = true;
+        m[i].present = wanted(o, (enum md_drift_method)i);
         m[i].value = m[i].p_value = NAN;
     }
     F->n_edges = rf->n_edges;
@@ -101,18 +107,29 @@ static void eval_numeric(const struct drift_ref_feature *rf, struct drift_acc *a
         F->sketch = true;
         F->rank_error += rf->rank_err;
     }
-    double d, w1;
-    md_drift_ks_w1(rf->v, rf->w, rf->nv, cv, cw, cn, &d, &w1);
-    m[MD_DRIFT_KS].value = d;
-    m[MD_DRIFT_KS].p_value = md_drift_ks_p(d, rf->valid, a->valid, &m[MD_DRIFT_KS].exact_p);
-    m[MD_DRIFT_W1].value = md_drift_w1_norm(w1, rf->std);
+    /* The merge is the costly part of a window: skipped when neither KS nor W1 is wanted. */
+    if (m[MD_DRIFT_KS].present || m[MD_DRIFT_W1].present) {
+        double d, w1;
+        md_drift_ks_w1(rf->v, rf->w, rf->nv, cv, cw, cn, &d, &w1);
+        if (m[MD_DRIFT_KS].present) {
+            m[MD_DRIFT_KS].value = d;
+            m[MD_DRIFT_KS].p_value = md_drift_ks_p(d, rf->valid, a->valid,
+                                                   &m[MD_DRIFT_KS].exact_p);
+        }
+        if (m[MD_DRIFT_W1].present)
+            m[MD_DRIFT_W1].value = md_drift_w1_norm(w1, rf->std);
+    }
     double r[MD_DRIFT_MAX_BINS], c[MD_DRIFT_MAX_BINS];
-    md_drift_shares(F->bins_ref, k, rf->valid, o->smoothing, r);
-    md_drift_shares(F->bins_cur, k, a->valid, o->smoothing, c);
-    m[MD_DRIFT_PSI].value = md_drift_psi(r, c, k, NULL);
-    md_drift_shares(F->bins_ref, k, rf->valid, MD_DRIFT_SMOOTH_NONE, r);
-    md_drift_shares(F->bins_cur, k, a->valid, MD_DRIFT_SMOOTH_NONE, c);
-    m[MD_DRIFT_JS].value = md_drift_js(r, c, k, 2);
+    if (m[MD_DRIFT_PSI].present) {
+        md_drift_shares(F->bins_ref, k, rf->valid, o->smoothing, r);
+        md_drift_shares(F->bins_cur, k, a->valid, o->smoothing, c);
+        m[MD_DRIFT_PSI].value = md_drift_psi(r, c, k, NULL);
+    }
+    if (m[MD_DRIFT_JS].present) {
+        md_drift_shares(F->bins_ref, k, rf->valid, MD_DRIFT_SMOOTH_NONE, r);
+        md_drift_shares(F->bins_cur, k, a->valid, MD_DRIFT_SMOOTH_NONE, c);
+        m[MD_DRIFT_JS].value = md_drift_js(r, c, k, 2);
+    }
     if (a->sk) {
         free(cv);
         free(cw);
@@ -137,7 +154,8 @@ static void eval_categorical(const struct drift_ref_feature *rf, struct drift_ac
                              const struct md_drift_opts *o, struct md_drift_feature *F)
 {
     struct md_drift_metric *m = F->m;
-    m[MD_DRIFT_JS].present = m[MD_DRIFT_CHI2].present = true;
+    m[MD_DRIFT_JS].present = wanted(o, MD_DRIFT_JS);
+    m[MD_DRIFT_CHI2].present = wanted(o, MD_DRIFT_CHI2);
     m[MD_DRIFT_JS].value = m[MD_DRIFT_JS].p_value = NAN;
     m[MD_DRIFT_CHI2].value = m[MD_DRIFT_CHI2].p_value = NAN;
     size_t nc = a->cats.map.n, k = rf->n_cats + nc + 1;
@@ -168,10 +186,12 @@ static void eval_categorical(const struct drift_ref_feature *rf, struct drift_ac
             pa[i] = (double)rows[i].a;
             pb[i] = (double)rows[i].b;
         }
-        m[MD_DRIFT_JS].value = md_drift_js(pa, pb, n, 2);
-        m[MD_DRIFT_CHI2].df = md_drift_chi2_contingency(ca, cb, n, !o->no_yates,
-                                                        &m[MD_DRIFT_CHI2].value,
-                                                        &m[MD_DRIFT_CHI2].p_value);
+        if (m[MD_DRIFT_JS].present)
+            m[MD_DRIFT_JS].value = md_drift_js(pa, pb, n, 2);
+        if (m[MD_DRIFT_CHI2].present)
+            m[MD_DRIFT_CHI2].df = md_drift_chi2_contingency(ca, cb, n, !o->no_yates,
+                                                            &m[MD_DRIFT_CHI2].value,
+                                                            &m[MD_DRIFT_CHI2].p_value);
         free(ca);
         free(cb);
         free(pa);
@@ -242,6 +262,11 @@ static void eval_feature(const struct drift_ref_feature *rf, struct drift_acc *a
         }
         F->severity = fmax(F->severity, mt->severity);
     }
+    /* Nothing voted: show the first present metric, as md_drift_store_latest() picks it. */
+    if (F->status == MD_DRIFT_STATUS_NA)
+        for (int i = MD_DRIFT_METHOD_COUNT; i-- > 0;)
+            if (F->m[i].present)
+                F->primary = (enum md_drift_method)i;
 }
 
 struct eval_ctx {

@@ -294,7 +294,17 @@ md_status md_drift_run_json(const struct md_drift_run *r, struct md_buf *out)
     jw_str(&w, md_drift_smoothing_name(r->smoothing));
     jw_raw(&w, ",\"psi_bins\":\"reference deciles\",\"js_base\":2,\"js_bins\":\"psi bins\"");
     jw_raw(&w, ",\"w1_norm\":\"reference std ddof 0, floor 0.001\",\"yates\":");
-    jw_raw(&w, r->yates ? "true}" : "false}");
+    jw_raw(&w, r->yates ? "true" : "false");
+    /* The selection, so a report without KS reads as "not asked", never as "no drift". */
+    jw_raw(&w, ",\"methods\":[");
+    unsigned methods = r->methods ? r->methods : MD_DRIFT_METHODS_ALL;
+    for (int i = 0, n = 0; i < MD_DRIFT_METHOD_COUNT; i++) {
+        if (!(methods & md_drift_method_bit((enum md_drift_method)i)))
+            continue;
+        jw_raw(&w, n++ ? "," : "");
+        jw_str(&w, md_drift_method_name((enum md_drift_method)i));
+    }
+    jw_raw(&w, "]}");
     jw_raw(&w, ",\"warnings\":[");
     for (size_t i = 0; i < r->warnings.n; i++) {
         jw_raw(&w, i ? "," : "");

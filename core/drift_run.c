@@ -602,10 +602,14 @@ md_status md_drift_run(const struct md_drift_opts *o, struct md_drift_run *out, 
 {
     memset(out, 0, sizeof(*out));
     out->smoothing = o->smoothing;
+    out->methods = o->methods ? o->methods : MD_DRIFT_METHODS_ALL;
     out->yates = !o->no_yates;
     out->rule = o->drift_share > 0 ? o->drift_share : 0.5;
     if (!o->reference || !*o->reference)
         return md_err_set(err, MD_ERR_INVALID, "no reference file given");
+    if (o->methods & ~MD_DRIFT_METHODS_ALL)
+        return md_err_set(err, MD_ERR_INVALID, "bad methods: 0x%x names no known method",
+                          o->methods & ~MD_DRIFT_METHODS_ALL);
     if (o->window_ms < 0)
         return md_err_set(err, MD_ERR_INVALID, "bad window: %lld ms", (long long)o->window_ms);
     const char *job = o->job ? o->job : "default";

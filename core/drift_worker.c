@@ -241,6 +241,9 @@ md_status md_drift_worker_start_job(md_drift_worker **out, const struct md_drift
     o.n_features = job->n_features;
     o.categorical = (const char *const *)job->categorical;
     o.n_categorical = job->n_categorical;
+    o.numeric = (const char *const *)job->numeric;
+    o.n_numeric = job->n_numeric;
+    o.methods = job->methods;
     o.prediction = job->prediction && job->prediction[0] ? job->prediction : NULL;
     o.time_column = job->time_column && job->time_column[0] ? job->time_column : NULL;
     o.format = (enum md_drift_format)job->format;

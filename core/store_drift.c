@@ -241,6 +241,7 @@ struct save_stmts {
     sqlite3_stmt *window;   /* drift_window */
     sqlite3_stmt *result;   /* drift_result */
     sqlite3_stmt *clear;    /* drift_feature rows of one window */
+    sqlite3_stmt *clear_results; /* drift_result rows of one window */
     sqlite3_stmt *feature;  /* drift_feature */
 };
 
@@ -294,6 +295,13 @@ static md_status save_window(md_store *s, const struct save_stmts *q, const char
     sqlite3_bind_int(sw, 8, w->dataset_drift);
     sqlite3_bind_int64(sw, 9, now);
     md_status ret = step_done(s, sw, "save drift results", err);
+    /* A re-evaluated window replaces all its rows: a method or feature dropped since must not
+     * come back from an older evaluation when the window is read again. */
+    if (!ret) {
+        sqlite3_bind_text(q->clear_results, 1, job, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q->clear_results, 2, w->start_ms);
+        ret = step_done(s, q->clear_results, "save drift results", err);
+    }
     for (size_t i = 0; !ret && i < w->n; i++) {
         const struct md_drift_feature *f = &w->f[i];
         for (int m = 0; !ret && m < MD_DRIFT_METHOD_COUNT; m++) {
@@ -331,7 +339,7 @@ md_status drift_store_save_run(md_store *s, const char *job, const struct md_dri
                                const struct drift_file_rec *files, size_t n_files,
                                struct md_err *err)
 {
-    struct save_stmts q = {NULL, NULL, NULL, NULL};
+    struct save_stmts q = {0};
     sqlite3_stmt *sf = NULL;
     md_status ret = md_store_begin(s, err);
     if (ret)
@@ -352,6 +360,9 @@ md_status drift_store_save_run(md_store *s, const char *job, const struct md_dri
     if (!ret)
         ret = prepare(s, "DELETE FROM drift_feature WHERE job = ?1 AND window_start_ms = ?2",
                       &q.clear, "save drift results", err);
+    if (!ret)
+        ret = prepare(s, "DELETE FROM drift_result WHERE job = ?1 AND window_start_ms = ?2",
+                      &q.clear_results, "save drift results", err);
     if (!ret)
         ret = prepare(s,
                       "INSERT INTO drift_feature(job, feature, window_start_ms, type, prediction, "
@@ -381,6 +392,7 @@ md_status drift_store_save_run(md_store *s, const char *job, const struct md_dri
     sqlite3_finalize(q.window);
     sqlite3_finalize(q.result);
     sqlite3_finalize(q.clear);
+    sqlite3_finalize(q.clear_results);
     sqlite3_finalize(q.feature);
     sqlite3_finalize(sf);
     if (!ret)

@@ -33,6 +33,7 @@ static int usage(void)
           "         [--json] [--features a,b] [--categorical x,y] [--numeric x,y]\n"
           "         [--prediction COL] [--time-column COL] [--window SECONDS]\n"
           "         [--smoothing eps|add-one|none] [--threshold [FEATURE:]METHOD=[WARN,]DRIFT]...\n"
+          "         [--methods psi,w1,js,ks,chi2]\n"
           "         [--no-yates] [--memory MB] [--format csv|jsonl|capture] [--capture-columns a,b]\n"
           "         [--state FILE] [--job NAME] [--violations FILE|S3URI]\n"
           "         [--aws-profile NAME] [--aws-region REGION] [--s3-endpoint-url URL]\n"
@@ -58,6 +59,30 @@ static void list_split(struct list *l, const char *s)
     }
 }
 
+/* "psi,ks" into a method mask; a repeated --methods replaces the set. CLI_USAGE when bad. */
+static int parse_methods(const char *v, unsigned *mask)
+{
+    struct list l = {0};
+    list_split(&l, v);
+    *mask = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        enum md_drift_method m;
+        if (md_drift_method_parse(l.v[i], &m)) {
+            fprintf(stderr, "mldeck: bad --methods: unknown method '%s' (psi, w1, js, ks, chi2)\n",
+                    l.v[i]);
+            free(l.buf);
+            return CLI_USAGE;
+        }
+        *mask |= md_drift_method_bit(m);
+    }
+    free(l.buf);
+    if (!*mask) {
+        fputs("mldeck: bad --methods: no method given (psi, w1, js, ks, chi2)\n", stderr);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
 struct drift_cli {
     struct md_drift_opts o;
     const char *current[MAX_LIST];
@@ -80,7 +105,7 @@ static int parse(struct drift_cli *c, int argc, char **argv)
             "--prediction", "--time-column", "--window", "--smoothing", "--threshold",
             "--memory",    "--format",    "--capture-columns", "--state", "--job",
             "--violations", "--aws-profile", "--aws-region", "--s3-endpoint-url",
-            "--s3-part-size"};
+            "--s3-part-size", "--methods"};
         bool takes = false;
         for (size_t k = 0; k < MD_ARRAY_LEN(valued); k++)
             takes |= !strcmp(a, valued[k]);
@@ -159,6 +184,9 @@ static int parse(struct drift_cli *c, int argc, char **argv)
                 fprintf(stderr, "mldeck: bad --format '%s' (csv, jsonl, capture)\n", v);
                 return CLI_USAGE;
             }
+        } else if (!strcmp(a, "--methods")) {
+            if (parse_methods(v, &o->methods))
+                return CLI_USAGE;
         } else if (!strcmp(a, "--threshold")) {
             struct md_err err = MD_ERR_INIT;
             if (o->n_thresholds == MAX_THRESHOLDS ||
@@ -176,6 +204,16 @@ static int parse(struct drift_cli *c, int argc, char **argv)
     if (c->features.n) {
         o->features = c->features.v;
         o->n_features = c->features.n;
+    }
+    /* Both overrides for one column: the engine would take categorical without a word. */
+    for (size_t i = 0; i < c->numeric.n; i++) {
+        for (size_t k = 0; k < c->categorical.n; k++) {
+            if (!strcmp(c->numeric.v[i], c->categorical.v[k])) {
+                fprintf(stderr, "mldeck: drift: column '%s' is in both --categorical and "
+                                "--numeric\n", c->numeric.v[i]);
+                return CLI_USAGE;
+            }
+        }
     }
     o->categorical = c->categorical.v;
     o->n_categorical = c->categorical.n;
@@ -268,9 +306,9 @@ static void print_window(const struct md_drift_window *w, const struct md_drift_
                    md_drift_method_name((enum md_drift_method)m), val, thr, st, p, miss);
             any = true;
         }
-        if (!any)
-            printf("%-24s %-11s %-8s %12s %10s %-7s %10s %8s\n", name, "unknown", "-", "n/a", "-",
-                   "n/a", "-", miss);
+        if (!any) /* a type no selected method applies to, or no type at all */
+            printf("%-24s %-11s %-8s %12s %10s %-7s %10s %8s\n", name,
+                   md_drift_type_name(f->type), "-", "n/a", "-", "n/a", "-", miss);
         free(name);
     }
     char share[32];

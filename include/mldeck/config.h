@@ -33,6 +33,8 @@
  *           current: /data/churn/capture/
  *           endpoint: churn-prod
  *           categorical: [plan, region]
+ *           numeric: [zip_code]
+ *           methods: [psi, js, chi2]
  *           prediction: score
  *           window: 1h
  *           smoothing: eps
@@ -94,6 +96,13 @@ struct md_drift_job_conf {
     size_t n_features;
     char **categorical; /* columns forced categorical */
     size_t n_categorical;
+    char **numeric;     /* columns forced numeric (never in categorical too: checked at load) */
+    size_t n_numeric;
+    /*
+     * From the `methods` list: md_drift_method_bit() of each method named
+     * (mldeck/drift.h, checked at load); 0 when unset: every method.
+     */
+    unsigned methods;
     char *prediction;  /* model-output column; "" when unset */
     char *time_column; /* CSV/JSONL timestamp column; "" when unset */
     int format;        /* enum md_drift_format: auto, csv, jsonl, capture */

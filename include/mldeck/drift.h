@@ -180,6 +180,16 @@ enum md_drift_method {
     MD_DRIFT_METHOD_COUNT
 };
 
+/*
+ * A set of methods, one bit per method (md_drift_method_bit()), as
+ * md_drift_opts.methods selects them; MD_DRIFT_METHODS_ALL holds every one.
+ */
+#define MD_DRIFT_METHODS_ALL ((1u << MD_DRIFT_METHOD_COUNT) - 1)
+static inline unsigned md_drift_method_bit(enum md_drift_method m)
+{
+    return 1u << (unsigned)m;
+}
+
 /* Status tiers, ordered: a larger value is worse. NA: nothing to compare (never an alert). */
 enum md_drift_status {
     MD_DRIFT_STATUS_NA = 0,
@@ -351,6 +361,13 @@ struct md_drift_opts {
     enum md_drift_format format; /* of the current files; the reference is always AUTO */
     int64_t window_ms;        /* > 0: windows [k w, (k+1) w) by row time; 0: one window */
     enum md_drift_smoothing smoothing; /* PSI; default (0) NONE - the CLI picks EPS */
+    /*
+     * The methods to compute, judge and report (md_drift_method_bit() of
+     * each); 0: all. Each feature still gets only those that apply to its
+     * type, so a numeric feature under {chi2} has no metric and stays n/a.
+     * Bits beyond the known methods: MD_ERR_INVALID.
+     */
+    unsigned methods;
     bool no_yates;            /* chi2 without Yates' correction at df 1 */
     size_t budget;            /* bytes of raw values per side; 0: MD_DRIFT_DEFAULT_BUDGET */
     const struct md_drift_threshold *thresholds; /* later entries win; feature-specific first */
@@ -402,6 +419,7 @@ struct md_drift_run {
                               and LastModified) */
     size_t files_failed;   /* could not be read at all; not remembered */
     enum md_drift_smoothing smoothing;
+    unsigned methods;      /* the methods asked for (md_drift_opts.methods; 0 there: all) */
     bool yates;
     double rule;           /* dataset verdict: drift_share >= rule */
     /* Where the time went, in milliseconds (0 for a phase that did not run). */
@@ -453,7 +471,7 @@ void md_drift_run_release(struct md_drift_run *r);
  * The run as one JSON object appended to `out`:
  *   {"summary": {...last window...}, "features": [...last window...],
  *    "windows": [{"start", "end", "summary", "features"}...], "reference": {...},
- *    "files": {...}, "options": {...}, "warnings": [...],
+ *    "files": {...}, "options": {..., "methods": ["psi", ...]}, "warnings": [...],
  *    "platform": [{"source", "feature", "check", "detail", "value", "threshold",
  *                  "violated"}...], "platform_error": null or "why"}
  * Non-finite numbers: NaN as null, +inf as the string "inf".

@@ -5,11 +5,16 @@
                  [--time-column COL] [--window SECONDS] [--smoothing eps|add-one|none]
                  [--threshold [FEATURE:]METHOD=[WARN,]DRIFT] [--no-yates] [--memory MB]
                  [--format csv|jsonl|capture] [--capture-columns a,b] [--state FILE] [--job NAME]
+                 [--methods psi,w1,js,ks,chi2]
 
 Every statistic is checked against numpy/scipy computed here on the same rows: KS D and its
 exact p (scipy ks_2samp method='exact'), W1 over the reference std (scipy wasserstein_distance,
 numpy std ddof 0), PSI on reference deciles with the stated smoothing, JS distance base 2
 (scipy jensenshannon) and the 2 x k contingency chi-squared (scipy chi2_contingency).
+--methods narrows what is computed, judged, stored and shown; --numeric/--categorical override
+the inferred type; a value between a method's warn and drift thresholds is "warn". The sandbox's
+generated data (tests/sandbox/drift_data.py, run as tests/sandbox/run.sh configures the job)
+drifts after its seeded deployment and not before.
 Exit codes: 0 the job ran (drift or not), 1 runtime error, 2 usage. Bad input is reported
 on stderr as "mldeck: warning: FILE:LINE: ..." and the rest of the job is done.
 """
@@ -18,10 +23,13 @@ import base64
 import json
 import math
 import sqlite3
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
@@ -436,3 +444,170 @@ def test_bounded_memory_sketch(run_mldeck, isolated_env, tmp_path):
         assert value(f, "w1") == pytest.approx(w1, abs=0.01)
         assert sum(f["histogram"]["ref"]) == n and sum(f["histogram"]["cur"]) == n
         assert f["std_ref"] == pytest.approx(np.std(ref[col]), rel=1e-9)
+
+
+# --- methods, type overrides, the warn tier ---------------------------------------------------------
+
+
+def test_methods_select_what_is_computed_stored_and_shown(run_mldeck, isolated_env, tmp_path):
+    ref, cur = make_frames(seed=21)
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    base = ["--reference", tmp_path / "ref.csv", "--current", tmp_path / "cur.csv",
+            "--prediction", "pred"]
+    full, _ = drift_json(run_mldeck, isolated_env, *base)
+    assert full["options"]["methods"] == ["psi", "w1", "js", "ks", "chi2"]
+    state = tmp_path / "state.db"
+    doc, _ = drift_json(run_mldeck, isolated_env, *base, "--methods", "psi,ks", "--state", state,
+                        "--job", "sel")
+    assert doc["options"]["methods"] == ["psi", "ks"]
+    f, ff = features(doc), features(full)
+    for col in ("age", "income", "score", "pred"):
+        assert set(f[col]["metrics"]) == {"psi", "ks"}, col
+        for m in ("psi", "ks"):
+            assert f[col]["metrics"][m] == ff[col]["metrics"][m], (col, m)
+        assert f[col]["method"] in ("psi", "ks")
+    # a categorical column has neither: untested, not "ok"
+    assert f["plan"]["metrics"] == {} and f["plan"]["status"] == "n/a"
+    assert doc["summary"]["tested"] == 4 and full["summary"]["tested"] == 5
+    # only the selected methods were stored (what the drift screen reads back)
+    db = sqlite3.connect(state)
+    stored = {m for (m,) in db.execute("SELECT DISTINCT method FROM drift_result WHERE job='sel'")}
+    db.close()
+    assert stored == {"psi", "ks"}
+
+    # the categorical side: JS for every column, chi2 where it applies
+    doc, _ = drift_json(run_mldeck, isolated_env, *base, "--methods", "chi2,js")
+    f = features(doc)
+    assert set(f["plan"]["metrics"]) == {"js", "chi2"}
+    assert set(f["age"]["metrics"]) == {"js"}
+    check_categorical(f["plan"], ref["plan"], cur["plan"])
+
+    # the text table has a row per selected method and nothing else
+    cp = drift(run_mldeck, isolated_env, *base, "--methods", "ks")
+    rows = [ln.split() for ln in cp.stdout.splitlines()[1:-1]]
+    assert {r[0]: r[2] for r in rows if r[0] != "pred"} == {
+        "age": "ks", "income": "ks", "score": "ks", "plan": "-"}
+    plan = next(r for r in rows if r[0] == "plan")
+    assert plan[1] == "categorical" and plan[5] == "n/a"
+
+    for bad, msg in [("psi,kz", "bad --methods: unknown method 'kz'"),
+                     (",", "bad --methods: no method given")]:
+        cp = drift(run_mldeck, isolated_env, *base, "--methods", bad, ok=False)
+        assert cp.returncode == 2 and msg in cp.stderr, describe(cp)
+
+
+def test_numeric_override_keeps_integer_codes_numeric(run_mldeck, isolated_env, tmp_path):
+    """Integer codes whose reference holds a stray "?" read as categorical (a text value);
+    --numeric keeps them numeric, the "?" counted as missing."""
+    rng = np.random.default_rng(13)
+    codes_ref = rng.integers(1, 10, 600)
+    codes_cur = rng.integers(3, 12, 500)
+    ref = pd.DataFrame({"code": codes_ref.astype(str), "v": rng.normal(0, 1, 600).round(3)})
+    ref.loc[[5, 77, 300], "code"] = "?"
+    cur = pd.DataFrame({"code": codes_cur.astype(str), "v": rng.normal(0, 1, 500).round(3)})
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    base = ["--reference", tmp_path / "ref.csv", "--current", tmp_path / "cur.csv"]
+
+    doc, _ = drift_json(run_mldeck, isolated_env, *base)
+    f = features(doc)["code"]
+    assert f["type"] == "categorical" and set(f["metrics"]) == {"js", "chi2"}
+
+    doc, cp = drift_json(run_mldeck, isolated_env, *base, "--numeric", "code")
+    f = features(doc)["code"]
+    assert f["type"] == "numeric" and set(f["metrics"]) == {"psi", "w1", "js", "ks"}
+    x = pd.to_numeric(ref["code"], errors="coerce")
+    check_numeric(f, x[x.notna()], codes_cur)
+    assert f["n_ref"] == 597 and f["missing_ref"] == pytest.approx(3 / 600)
+    assert f"{tmp_path / 'ref.csv'}:7: column 'code': '?' is not a number" in cp.stderr
+
+    cp = drift(run_mldeck, isolated_env, *base, "--numeric", "code", "--categorical", "v,code",
+               ok=False)
+    assert cp.returncode == 2
+    assert "column 'code' is in both --categorical and --numeric" in cp.stderr
+
+
+def test_warn_tier_between_the_thresholds(run_mldeck, isolated_env, tmp_path):
+    """x moves by 2 on 0..99: W1/std = 0.0693, between W1's warn 0.05 and drift 0.1; g goes
+    from 500/500 to 460/540: chi2 p = 0.0809, between p's warn 0.15 and drift 0.05."""
+    n = 1000
+    ref = pd.DataFrame({"x": np.arange(n) % 100, "g": ["a"] * 500 + ["b"] * 500})
+    cur = pd.DataFrame({"x": np.arange(n) % 100 + 2, "g": ["a"] * 460 + ["b"] * 540})
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    args = ["--reference", tmp_path / "ref.csv", "--current", tmp_path / "cur.csv"]
+    doc, _ = drift_json(run_mldeck, isolated_env, *args)
+    f = features(doc)
+    w1 = f["x"]["metrics"]["w1"]
+    want = stats.wasserstein_distance(ref["x"], cur["x"]) / np.std(ref["x"])
+    assert w1["value"] == pytest.approx(want, rel=1e-9)
+    assert (w1["warn"], w1["threshold"]) == (0.05, 0.1) and 0.05 <= w1["value"] < 0.1
+    assert w1["status"] == "warn"
+    assert all(m["status"] == "ok" for k, m in f["x"]["metrics"].items() if k != "w1")
+    assert (f["x"]["status"], f["x"]["method"]) == ("warn", "w1")
+    chi = f["g"]["metrics"]["chi2"]
+    want = stats.chi2_contingency([[500, 500], [460, 540]], correction=True)
+    assert chi["p_value"] == pytest.approx(want.pvalue, abs=1e-6)
+    assert (chi["warn"], chi["threshold"]) == (0.15, 0.05) and chi["status"] == "warn"
+    assert (f["g"]["status"], f["g"]["method"]) == ("warn", "chi2")
+    # a warning is not drift
+    assert doc["summary"]["drifted"] == 0 and doc["summary"]["dataset_drift"] is False
+
+    cp = drift(run_mldeck, isolated_env, *args)
+    rows = {(r[0], r[2]): r[5] for r in (ln.split() for ln in cp.stdout.splitlines()[1:-1])}
+    assert rows[("x", "w1")] == "warn" and rows[("x", "psi")] == "ok"
+    assert rows[("g", "chi2")] == "warn"
+    assert "0 of 2 features drifted" in cp.stdout
+
+
+# --- the sandbox's drift data --------------------------------------------------------------------------
+
+
+SANDBOX = Path(__file__).resolve().parents[1] / "sandbox"
+
+
+def sandbox_job(sb):
+    """The drift job tests/sandbox/run.sh writes into its config, with $SB replaced."""
+    text = (SANDBOX / "run.sh").read_text()
+    start = 'cat >"$SB/config.yaml" <<YAML\n'
+    cfg = text[text.index(start) + len(start):text.index("\nYAML\n")]
+    doc = yaml.safe_load(cfg.replace("$SB", str(sb)).replace("$url", "u").replace("$moto_url", "u"))
+    (job,) = doc["contexts"][0]["drift"]
+    return job
+
+
+def test_sandbox_data_drifts_after_the_deployment(run_mldeck, isolated_env, tmp_path, venv_python):
+    anchor = 1764590400  # 2025-12-01T12:00:00Z; the deployment is 5 hours before it
+    cp = subprocess.run([venv_python, SANDBOX / "drift_data.py", tmp_path / "drift", "--anchor",
+                         str(anchor)], capture_output=True, text=True, timeout=120)
+    assert cp.returncode == 0, cp.stderr
+    job = sandbox_job(tmp_path)
+    flags = {"reference": "--reference", "current": "--current", "format": "--format",
+             "prediction": "--prediction", "window": "--window", "violations": "--violations",
+             "categorical": "--categorical"}
+    args = []
+    for k, v in job.items():
+        if k in ("name", "endpoint"):
+            continue
+        assert k in flags, f"run.sh's drift job has '{k}': teach this test its flag"
+        args += [flags[k], ",".join(v) if isinstance(v, list) else v]
+    doc, cp = drift_json(run_mldeck, isolated_env, *args)
+    assert cp.stderr == ""
+    deployed = (anchor - 5 * 3600) * 1000
+    before = [w for w in doc["windows"] if w["end"] <= deployed]
+    after = [w for w in doc["windows"] if w["start"] >= deployed]
+    assert (len(before), len(after), len(doc["windows"])) == (7, 5, 12)
+    for w in before:
+        assert w["summary"]["dataset_drift"] is False, w["summary"]
+        assert w["summary"]["drifted"] <= 1
+        assert features(w)["plan"]["status"] != "drift"
+    for w in after:
+        assert w["summary"]["dataset_drift"] is True, w["summary"]
+        f = features(w)
+        # what the generator moves: charges, the plan mix and the score
+        assert {c: f[c]["status"] for c in ("monthly_charges", "plan", "prediction")} == {
+            "monthly_charges": "drift", "plan": "drift", "prediction": "drift"}
+    # what it leaves alone never drifts
+    assert all(features(w)["region"]["status"] in ("ok", "warn") for w in doc["windows"])
+    assert [p["feature"] for p in doc["platform"]] == ["monthly_charges", "plan"]

@@ -17,7 +17,10 @@ placeholder keys. What is checked:
   (d) a missing bucket, a missing key and an unreadable object give messages naming
       s3://...; an unreadable object is a warning and the rest is read;
   (e) moto's own request log (werkzeug's access lines in moto.log) shows that every
-      request mldeck sent was a GET.
+      request mldeck sent was a GET;
+  (f) against a second moto server with signature checking on (INITIAL_NO_AUTH_ACTION_COUNT),
+      an IAM user's keys read everything and a wrong secret or key id fails with moto's
+      SignatureDoesNotMatch / InvalidAccessKeyId.
 """
 
 import json
@@ -29,6 +32,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import boto3
+import botocore.exceptions
 import numpy as np
 import pandas as pd
 import pytest
@@ -440,3 +444,69 @@ def test_only_gets_reach_s3(run_mldeck, env, moto, s3, tmp_path):
     assert doc["files"] == {"read": 0, "skipped": len(files), "failed": 0}
     assert object_gets(reqs, bucket) == []
     assert {m for m, _, _ in reqs} == {"GET"}
+
+
+# --- (f) SigV4 checked: a server that verifies signatures -----------------------------------------------
+
+
+def test_signatures_verified_by_an_authenticating_server(run_mldeck, tmp_path):
+    """moto checks SigV4 signatures (and IAM policies) only after INITIAL_NO_AUTH_ACTION_COUNT
+    actions; the module's server never turns that on. Here a server of its own counts exactly
+    the set-up actions below, then verifies every request: mldeck's reads must pass with an IAM
+    user's keys - keys with spaces, '+', '=' and '&' in them, listings with query strings,
+    ranged parts - and fail, saying why, with a wrong secret or an unknown key id."""
+    ref = reference_csv(tmp_path / "ref.csv")
+    files = capture_files(hours=1, files_per_hour=2)  # one key is "part 1+a=b&c.jsonl"
+    objects = {"ref/train.csv": ref.read_bytes(), **{f"cap/{k}": v.encode()
+                                                      for k, v in files.items()}}
+    setup_actions = 3 + 1 + len(objects)  # IAM user, policy, key; the bucket; the objects
+    with moto_launcher.MotoServer(request_log=False, auth_after=setup_actions) as srv:
+        kw = {"endpoint_url": srv.url, "region_name": REGION}
+        iam = boto3.client("iam", aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET, **kw)
+        iam.create_user(UserName="drift-reader")
+        iam.put_user_policy(UserName="drift-reader", PolicyName="read", PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
+                           "Resource": "*"}]}))
+        key = iam.create_access_key(UserName="drift-reader")["AccessKey"]
+        admin = boto3.client("s3", aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET, **kw)
+        admin.create_bucket(Bucket="signed-f")
+        for k, body in objects.items():
+            admin.put_object(Bucket="signed-f", Key=k, Body=body)
+
+        # the server now checks: boto3's own signature passes, a wrong one does not
+        good = boto3.client("s3", aws_access_key_id=key["AccessKeyId"],
+                            aws_secret_access_key=key["SecretAccessKey"], **kw)
+        assert len(good.list_objects_v2(Bucket="signed-f")["Contents"]) == len(objects)
+        wrong_secret = key["SecretAccessKey"][::-1]
+        forged = boto3.client("s3", aws_access_key_id=key["AccessKeyId"],
+                              aws_secret_access_key=wrong_secret, **kw)
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            forged.list_objects_v2(Bucket="signed-f")
+        assert e.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
+
+        def run(key_id, secret, *extra):
+            env = make_isolated_env(tmp_path / "env", AWS_ACCESS_KEY_ID=key_id,
+                                    AWS_SECRET_ACCESS_KEY=secret, AWS_REGION=REGION,
+                                    AWS_ENDPOINT_URL_S3=srv.url)
+            return run_mldeck(["drift", "--reference", "s3://signed-f/ref/train.csv", "--current",
+                               "s3://signed-f/cap/", "--prediction", "prediction", "--json",
+                               *extra], env, timeout=180)
+
+        cp = run(key["AccessKeyId"], key["SecretAccessKey"], "--s3-part-size", 700)
+        assert cp.returncode == 0, describe(cp)
+        doc = json.loads(cp.stdout)
+        assert doc["files"] == {"read": len(files), "skipped": 0, "failed": 0}
+        assert doc["summary"]["rows_cur"] == 2 * 40 and doc["reference"]["rows"] == 500
+        assert cp.stderr == ""
+
+        cp = run(key["AccessKeyId"], wrong_secret)
+        assert cp.returncode == 1, describe(cp)
+        assert ("cannot list s3://signed-f/ref/train.csv: SignatureDoesNotMatch: The request "
+                "signature we calculated does not match the signature you provided") in cp.stderr
+        assert "(HTTP 403)" in cp.stderr and wrong_secret not in cp.stderr + cp.stdout
+        assert cp.stdout == ""
+
+        cp = run("AKIAUNKNOWNKEY000000", key["SecretAccessKey"])
+        assert cp.returncode == 1, describe(cp)
+        assert "cannot list s3://signed-f/ref/train.csv: InvalidAccessKeyId" in cp.stderr

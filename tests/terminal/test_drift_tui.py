@@ -1,17 +1,22 @@
 """The drift screen in the real binary: a context's drift job runs on the worker thread
 when `:drift` opens, and the screen shows the verdict and the features by severity, each
-status as a glyph and a word so it reads without colour. Reopening it shows the stored
-results at once; the Overview shows an endpoint's worst drift; the feature chart marks a
-rollback of the job's endpoint taken from the audit log; a SageMaker Model Monitor
-violations file shows in a section of its own.
+status as a glyph and a word so it reads without colour. The summary line, the column
+headers, the row order and each row's method, threshold, status, p-value, missing share and
+history sparkline are checked against `mldeck drift --json` on the same data; Esc cancels a
+running job and nothing of it is stored. Reopening it shows the stored results at once; the
+Overview shows an endpoint's worst drift; the feature chart marks a rollback of the job's
+endpoint taken from the audit log, and a change of the endpoint mldeck only observed on
+refresh; a SageMaker Model Monitor violations file shows in a section of its own.
 
 The SageMaker tests use a real moto_server (tests/moto_launcher.py) seeded by
 tests/seed_sagemaker.py: endpoint churn-prod moved from churn-prod-config-1 to -2, so a
 rollback has somewhere to go. A test that rolls it back puts it back."""
 
 import json
+import math
 import random
 import re
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -231,6 +236,54 @@ def test_feature_chart_marks_a_rollback_from_the_audit_log(moto, sm, tmp_path):
             sm.update_endpoint(EndpointName=name, EndpointConfigName=want["current"])
 
 
+def test_feature_chart_marks_a_change_observed_on_refresh(moto, sm, tmp_path):
+    """No action of mldeck's: the endpoint is moved behind its back (as CI or the console
+    would), a refresh sees the new config, and the open chart gains an "(observed)" marker."""
+    name = "churn-prod"
+    want = moto.seed["endpoints"][name]
+    if sm.describe_endpoint(EndpointName=name)["EndpointConfigName"] != want["current"]:
+        sm.update_endpoint(EndpointName=name, EndpointConfigName=want["current"])
+    ref, cur = tmp_path / "ref.csv", tmp_path / "cur.csv"
+    _write(ref, 0, 1)
+    _write(cur, 1, 2, times=_recent_times(4))
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("current_context: sm\ncontexts:\n  - name: sm\n    refresh: 1\n"
+                   "    backends:\n      - name: sagemaker\n        type: sagemaker\n"
+                   f"        url: {moto.url}\n        region: {REGION}\n"
+                   "    drift:\n" + _job("churn-inputs", ref, cur,
+                                        f"        endpoint: {name}\n        time_column: ts\n"
+                                        "        window: 3600\n"))
+    d = Deck(tmp_path, "http://127.0.0.1:9")
+    try:
+        t = d.start("--config", str(cfg), "--no-color", env=AWS_ENV, cols=140, rows=44)
+        t.wait_for(lambda s: _endpoint_row(s, name), timeout=30)  # seen once: no change yet
+        _open_drift(t)
+        t.wait_for("updated from 1 new file", timeout=30)
+        t.send("/")
+        t.type("age")
+        t.send("Enter")
+        t.send("Enter")
+        screen = t.wait_for("over time")
+        assert f"no deployment or rollback of '{name}' known to mldeck" in screen, screen
+        assert "(observed)" not in screen
+
+        sm.update_endpoint(EndpointName=name, EndpointConfigName=want["previous"])
+        pattern = re.compile(rf"^▼ \d\d:\d\d deploy endpoint {name} → "
+                             rf"{re.escape(want['previous'])} \(observed\)$", re.M)
+        screen = t.wait_for(pattern, timeout=30)
+        assert "rollback" not in screen and " by " not in pattern.search(screen).group(0)
+        # the marker on the chart itself, above its dotted column
+        lines = screen.split("\n")
+        top = next(i for i, line in enumerate(lines) if "▼" in line and "observed" not in line)
+        col = lines[top].index("▼")
+        column = [line[col] if len(line) > col else " " for line in lines[top + 1:top + 12]]
+        assert column.count("┊") >= 5, screen
+    finally:
+        d.close()
+        if sm.describe_endpoint(EndpointName=name)["EndpointConfigName"] != want["current"]:
+            sm.update_endpoint(EndpointName=name, EndpointConfigName=want["current"])
+
+
 # --- the platform's own verdicts ----------------------------------------------------------------
 
 
@@ -267,3 +320,149 @@ def test_platform_violations_show_in_their_own_section(mldeck, mlflow_server, tm
     t.send("Tab")
     screen = t.wait_for(re.compile(r"^platform: .*missing\.json", re.M), timeout=30)
     assert "2 of 4 features drifted" in screen
+
+
+# --- the table in detail, and cancelling a run ---------------------------------------------------------
+
+
+T0 = 1764583200  # 2025-12-01T10:00:00Z
+LABELS = {"psi": "PSI(dec)", "w1": "W1/σ", "js": "JS₂", "ks": "KS D", "chi2": "χ²"}
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def _write_hours(path, shifts, rows, seed):
+    """`rows` rows per hour from T0, one hour per entry of `shifts` (how far age moves that
+    hour; from 1 on, plan gains extra "pro" rows), with a `ts` column."""
+    rnd = random.Random(seed)
+    with open(path, "w") as f:
+        f.write("age,income,plan,prediction,ts\n")
+        for h, shift in enumerate(shifts):
+            plans = ["basic", "pro", "team"] + (["pro"] if shift >= 1 else [])
+            for i in range(rows):
+                f.write(f"{rnd.gauss(40 + 8 * shift, 10):.3f},{rnd.gauss(50000, 8000):.1f},"
+                        f"{rnd.choice(plans)},{rnd.random():.4f},"
+                        f"{T0 + h * 3600 + i * 3600 // rows}\n")
+
+
+def _table(screen):
+    """The drift table: its header line's cells and each feature row's text, top to bottom."""
+    lines = screen.split("\n")
+    head = next(i for i, line in enumerate(lines) if line.lstrip().startswith("FEATURE"))
+    rows = []
+    for line in lines[head + 1:]:
+        m = re.match(r"\s*(age|income|plan|prediction)(?: \(pred\))?\s", line)
+        if not m:
+            break
+        rows.append((m.group(1), line))
+    return lines[head].split(), rows
+
+
+def test_drift_table_summary_columns_severity_order_and_history(mldeck, mlflow_server, tmp_path,
+                                                                 isolated_env):
+    ref, cur = tmp_path / "ref.csv", tmp_path / "cur.csv"
+    _write(ref, 0, 1)
+    _write_hours(cur, [0, 0.5, 1.5], 700, 2)
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(
+        "current_context: t\ncontexts:\n  - name: t\n    backends:\n"
+        f"      - name: ml\n        type: mlflow\n        url: {mlflow_server.url}\n"
+        "    drift:\n" + _job("hourly", ref, cur, "        time_column: ts\n        window: 1h\n"))
+    # the same job headless, for the numbers the screen must show
+    cp = run_mldeck(["drift", "--reference", ref, "--current", cur, "--categorical", "plan",
+                     "--prediction", "prediction", "--time-column", "ts", "--window", 3600,
+                     "--json"], isolated_env, timeout=120)
+    assert cp.returncode == 0, cp.stderr
+    doc = json.loads(cp.stdout)
+    assert len(doc["windows"]) == 3
+    last = doc["windows"][-1]
+    s = last["summary"]
+
+    t = mldeck.start("--config", str(cfg), "--no-color", cols=132, rows=30)
+    t.wait_for("@champion")
+    _open_drift(t)
+    screen = t.wait_for("updated from 1 new file", timeout=30)
+
+    # the summary line: verdict glyph, drifted of tested, share, verdict, window, row counts
+    share = f"{100 * s['drifted'] / s['tested']:.0f}%"
+    verdict = "YES" if s["dataset_drift"] else "NO"
+    summary = (f"{'✖' if s['dataset_drift'] else '✓'} {s['drifted']} of {s['tested']} features "
+               f"drifted ({share}) · dataset drift: {verdict} · 2025-12-01 12:00 - 2025-12-01 "
+               f"13:00 · n_ref 2000 / n_cur 700")
+    assert summary in screen, screen
+    assert s["drifted"] >= 1 and s["tested"] == 4
+
+    head, rows = _table(screen)
+    assert head == ["FEATURE", "METHOD", "SCORE", "THRESHOLD", "STATUS", "P-VALUE", "MISSING",
+                    "HISTORY"], screen
+    # rows in the run's order: the prediction pinned, then worst status and severity first
+    want = [f["feature"] for f in last["features"]]
+    assert [name for name, _ in rows] == want, screen
+    order = {"drift": 3, "warn": 2, "ok": 1, "n/a": 0}
+    keys = [(order[f["status"]], f["severity"]) for f in last["features"][1:]]
+    assert keys == sorted(keys, reverse=True)
+    for (name, line), f in zip(rows, last["features"]):
+        m = f["metrics"][f["method"]]
+        glyph = {"drift": "✖", "warn": "▲", "ok": "✓"}[f["status"]]
+        thr = ("p<" if f["method"] in ("ks", "chi2") else "") + f"{m['threshold']:g}"
+        history = re.search(f"[{SPARK}]*$", line.rstrip()).group(0)
+        cells = re.split(r"\s{2,}|\s(?=[✖▲✓·] )", line.rstrip()[:-len(history) or None].strip())
+        assert LABELS[f["method"]] in cells, (name, line)
+        assert thr in cells and f"{glyph} {f['status']}" in cells, (name, line)
+        assert f"{100 * f['missing']:.1f}%" in cells, (name, line)
+        if f["method"] in ("ks", "chi2"):
+            assert f"{m['p_value']:.3g}" in cells, (name, line)
+        # history: the primary metric of every stored window, scaled from 0 to its largest
+        hist = [features_of(w)[name]["metrics"][f["method"]]["value"] for w in doc["windows"]]
+        spark = "".join(SPARK[math.floor(v / max(hist) * 7 + 0.5)] for v in hist)  # lround
+        assert history == spark, (name, line, hist)
+    t.send("Escape")
+    t.wait_for("@champion")
+
+
+def features_of(window):
+    return {f["feature"]: f for f in window["features"]}
+
+
+def test_esc_cancels_a_running_job_and_stores_nothing(mldeck, mlflow_server, tmp_path):
+    ref, big = tmp_path / "ref.csv", tmp_path / "big"
+    _write(ref, 0, 1)
+    big.mkdir()
+    # ~1.3 GB of current data (several seconds to read): one 32 MB file under 40 names (hard
+    # links, no disk cost)
+    one = tmp_path / "chunk.csv"
+    rnd = random.Random(5)
+    block = "".join(f"{rnd.gauss(48, 10):.3f},{rnd.gauss(50000, 8000):.1f},"
+                    f"{rnd.choice(['basic', 'pro', 'team'])},{rnd.random():.4f}\n"
+                    for _ in range(20000))
+    with open(one, "w") as f:
+        f.write("age,income,plan,prediction\n")
+        for _ in range(60):
+            f.write(block)
+    for i in range(40):
+        (big / f"part-{i:02d}.csv").hardlink_to(one)
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(
+        "current_context: t\ncontexts:\n  - name: t\n    backends:\n"
+        f"      - name: ml\n        type: mlflow\n        url: {mlflow_server.url}\n"
+        "    drift:\n" + _job("huge", ref, big))
+    t = mldeck.start("--config", str(cfg), "--no-color", cols=120, rows=30)
+    t.wait_for("@champion")
+    _open_drift(t)
+    # well into the current files (the reference counts as the first half of the bar, each
+    # file 1.25 % of the rest), so a run that kept what it had read would have files to store
+    t.wait_for(re.compile(r"running 'huge': current [6-9]\d%  \(Esc cancels\)"), timeout=60)
+    t.send("Escape")
+    screen = t.wait_for("'huge': cancelled (R reruns)", timeout=30)
+    assert "no stored results yet" not in screen
+    # still on the drift screen: the first Esc cancelled, it did not leave
+    assert "Drift › huge" in screen
+    # a cancelled run stores nothing: no window, no result, no file remembered
+    db = sqlite3.connect(tmp_path / "state.db")
+    try:
+        for table in ("drift_window", "drift_result", "drift_file"):
+            n = db.execute(f"SELECT count(*) FROM {table} WHERE job = 'huge'").fetchone()[0]
+            assert n == 0, (table, n)
+    finally:
+        db.close()
+    t.send("Escape")
+    t.wait_for("@champion")

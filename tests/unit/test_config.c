@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "mldeck/config.h"
+#include "mldeck/drift.h"
 
 static const char *const env_vars[] = {
     "MLDECK_READ_ONLY",           "MLDECK_CONTEXT",
@@ -554,6 +555,8 @@ static const char drift_yaml[] =
     "        window: 1h\n"
     "        smoothing: add-one\n"
     "        thresholds: {psi: '0.1,0.25', 'age:ks': '0.1,0.01', w1: 0.2}\n"
+    "        numeric: [zip, tier]\n"
+    "        methods: [ks, psi, chi2]\n"
     "      - {name: minimal, reference: r.csv, current: c.csv}\n";
 
 static void test_drift_jobs(void **state)
@@ -583,6 +586,12 @@ static void test_drift_jobs(void **state)
     assert_string_equal(j->thresholds[0], "psi=0.1,0.25");
     assert_string_equal(j->thresholds[1], "age:ks=0.1,0.01");
     assert_string_equal(j->thresholds[2], "w1=0.2");
+    assert_int_equal(j->n_numeric, 2);
+    assert_string_equal(j->numeric[0], "zip");
+    assert_string_equal(j->numeric[1], "tier");
+    assert_int_equal(j->methods, md_drift_method_bit(MD_DRIFT_KS) |
+                                     md_drift_method_bit(MD_DRIFT_PSI) |
+                                     md_drift_method_bit(MD_DRIFT_CHI2));
     /* defaults */
     const struct md_drift_job_conf *m = md_config_drift_job(ctx, "minimal");
     assert_non_null(m);
@@ -593,6 +602,8 @@ static void test_drift_jobs(void **state)
     assert_int_equal(m->window_s, 0);
     assert_int_equal(m->smoothing, 1); /* eps */
     assert_int_equal(m->format, 0);    /* auto */
+    assert_int_equal(m->n_numeric, 0);
+    assert_int_equal(m->methods, 0); /* every method */
     assert_null(md_config_drift_job(ctx, "nope"));
     md_config_release(&cfg);
     /* a context without drift jobs */
@@ -654,9 +665,54 @@ static void test_drift_job_errors(void **state)
     md_buf_init(&b, 1 << 16);
     assert_int_equal(md_config_help(&b), MD_OK);
     assert_non_null(strstr(b.data, "each drift job (under drift:)"));
+    assert_non_null(strstr(b.data, "  methods          list of methods\n"));
+    assert_non_null(strstr(b.data, "  numeric          list of names\n"));
     assert_non_null(strstr(b.data, "none|eps|add-one, default eps"));
     assert_non_null(strstr(b.data, "list of drift jobs"));
     md_buf_release(&b);
+}
+
+/* `methods:` and `numeric:` are checked where they are written: position and reason. */
+static void test_drift_methods_and_numeric_errors(void **state)
+{
+    (void)state;
+    const char *head = "contexts:\n"
+                       "  - name: a\n"
+                       "    backends: [{name: t, url: 'http://h'}]\n"
+                       "    drift:\n"
+                       "      - name: j\n"
+                       "        reference: r.csv\n"
+                       "        current: c.csv\n";
+    char yaml[1024];
+    snprintf(yaml, sizeof(yaml), "%s        methods: [psi, kz]\n", head);
+    expect_error(yaml, "cfg.yaml:8:24: unknown method 'kz' in 'methods' (did you mean 'ks'?); "
+                       "expected psi, w1, js, ks or chi2");
+    snprintf(yaml, sizeof(yaml), "%s        methods: [psi, wasserstein]\n", head);
+    expect_error(yaml, "cfg.yaml:8:24: unknown method 'wasserstein' in 'methods'; "
+                       "expected psi, w1, js, ks or chi2");
+    snprintf(yaml, sizeof(yaml), "%s        methods: psi\n", head);
+    expect_error(yaml, "cfg.yaml:8:18: expected a list of methods for 'methods', got a string");
+    snprintf(yaml, sizeof(yaml), "%s        methods: []\n", head);
+    expect_error(yaml, "cfg.yaml:8:18: no method in 'methods' (psi, w1, js, ks, chi2)");
+    snprintf(yaml, sizeof(yaml), "%s        methods: [ks, {psi: 1}]\n", head);
+    expect_error(yaml, "cfg.yaml:8:23: expected a method name in 'methods', got a mapping");
+    snprintf(yaml, sizeof(yaml), "%s        methods:\n          - js\n          - js\n", head);
+    expect_error(yaml, "cfg.yaml:10:13: method 'js' twice in 'methods'");
+    snprintf(yaml, sizeof(yaml), "%s        numeric: zip\n", head);
+    expect_error(yaml, "cfg.yaml:8:18: expected a list of names for 'numeric', got a string");
+    snprintf(yaml, sizeof(yaml), "%s        categorical: [plan, zip]\n"
+                                 "        numeric: [age, zip]\n", head);
+    expect_error(yaml, "cfg.yaml:9:24: column 'zip' is both 'categorical' and 'numeric' in "
+                       "drift job 'j'");
+    snprintf(yaml, sizeof(yaml), "%s        numeric: [age]\n        numeric: [zip]\n", head);
+    expect_error(yaml, "cfg.yaml:9:9: duplicate key 'numeric' in drift job (first at 8:9)");
+    /* every method named once is fine, in any order */
+    snprintf(yaml, sizeof(yaml), "%s        methods: [chi2, ks, js, w1, psi]\n", head);
+    struct md_config cfg;
+    struct md_err err = MD_ERR_INIT;
+    assert_int_equal(parse(&cfg, yaml, &err), MD_OK);
+    assert_int_equal(cfg.contexts[0].drift[0].methods, MD_DRIFT_METHODS_ALL);
+    md_config_release(&cfg);
 }
 
 #define T(f) cmocka_unit_test_setup(f, clean_env)
@@ -683,6 +739,7 @@ int main(void)
         T(test_caps),
         T(test_drift_jobs),
         T(test_drift_job_errors),
+        T(test_drift_methods_and_numeric_errors),
     };
     return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }

@@ -241,12 +241,108 @@ static void test_configured_job(void **state)
     free(cur);
 }
 
+/* Write `text` to tmpdir/name; the path is malloc'd. */
+static char *scratch(const char *name, const char *text)
+{
+    char *path = md_xasprintf("%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+/* Run the job `name` of a parsed config to the end on the worker; *run is the caller's. */
+static void run_configured(const char *yaml, const char *name, struct md_drift_run *run)
+{
+    struct md_config cfg;
+    struct md_err err = MD_ERR_INIT;
+    if (md_config_parse(&cfg, "cfg.yaml", yaml, strlen(yaml), &err))
+        fail_msg("config: %s", err.msg);
+    md_drift_worker *w = NULL;
+    assert_int_equal(md_drift_worker_start_job(&w, md_config_drift_job(&cfg.contexts[0], name),
+                                               NULL, &err), MD_OK);
+    md_config_release(&cfg);
+    struct md_drift_progress p;
+    int wakeups = 0;
+    wait_finished(w, &p, &wakeups);
+    if (md_drift_worker_collect(w, run, &err))
+        fail_msg("run: %s", err.msg);
+    md_drift_worker_free(w);
+    assert_int_equal(run->n_windows, 1);
+}
+
+static const struct md_drift_feature *feature(const struct md_drift_run *r, const char *name)
+{
+    for (size_t i = 0; i < r->w[0].n; i++)
+        if (!strcmp(r->w[0].f[i].name, name))
+            return &r->w[0].f[i];
+    fail_msg("no feature '%s'", name);
+    return NULL;
+}
+
+/*
+ * `numeric:` and `methods:` of a configured job reach the engine: a column of
+ * integer codes whose reference holds a stray "?" is inferred categorical,
+ * and `numeric:` keeps it numeric; `methods:` leaves only the listed metrics.
+ */
+static void test_configured_numeric_and_methods(void **state)
+{
+    (void)state;
+    char *ref = scratch("codes_ref.csv", "code,color\n1,red\n2,blue\n3,red\n?,blue\n"
+                                         "4,red\n5,blue\n2,red\n3,blue\n");
+    char *cur = scratch("codes_cur.csv", "code,color\n4,red\n5,red\n5,blue\n4,red\n");
+    char *yaml = md_xasprintf("contexts:\n"
+                              "  - name: a\n"
+                              "    backends: [{name: t, url: 'http://h'}]\n"
+                              "    drift:\n"
+                              "      - name: inferred\n"
+                              "        reference: %s\n"
+                              "        current: %s\n"
+                              "      - name: forced\n"
+                              "        reference: %s\n"
+                              "        current: %s\n"
+                              "        numeric: [code]\n"
+                              "        methods: [ks, chi2]\n",
+                              ref, cur, ref, cur);
+    struct md_drift_run run;
+    run_configured(yaml, "inferred", &run);
+    const struct md_drift_feature *code = feature(&run, "code");
+    assert_int_equal(code->type, MD_DRIFT_CATEGORICAL);
+    assert_true(code->m[MD_DRIFT_JS].present && code->m[MD_DRIFT_CHI2].present);
+    assert_int_equal(run.methods, MD_DRIFT_METHODS_ALL);
+    md_drift_run_release(&run);
+
+    run_configured(yaml, "forced", &run);
+    code = feature(&run, "code");
+    assert_int_equal(code->type, MD_DRIFT_NUMERIC);
+    assert_int_equal(code->n_ref, 7); /* the "?" is not a number: counted missing */
+    assert_true(code->m[MD_DRIFT_KS].present);
+    for (int m = 0; m < MD_DRIFT_METHOD_COUNT; m++)
+        if (m != MD_DRIFT_KS)
+            assert_false(code->m[m].present);
+    const struct md_drift_feature *color = feature(&run, "color");
+    assert_true(color->m[MD_DRIFT_CHI2].present);
+    assert_false(color->m[MD_DRIFT_JS].present);
+    assert_int_equal(run.methods,
+                     md_drift_method_bit(MD_DRIFT_KS) | md_drift_method_bit(MD_DRIFT_CHI2));
+    bool warned = false;
+    for (size_t i = 0; i < run.warnings.n; i++)
+        warned |= strstr(run.warnings.msg[i], "column 'code': '?' is not a number") != NULL;
+    assert_true(warned);
+    md_drift_run_release(&run);
+    free(yaml);
+    free(ref);
+    free(cur);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_and_collect),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_configured_job),
+        cmocka_unit_test(test_configured_numeric_and_methods),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

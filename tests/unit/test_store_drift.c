@@ -361,6 +361,36 @@ static void test_detail_blob(void **state)
     md_buf_release(&b);
 }
 
+/* A window evaluated again with fewer methods keeps no row of the methods dropped since. */
+static void test_reevaluated_window_replaces_its_results(void **state)
+{
+    (void)state;
+    md_store *s = open_store("reeval.db");
+    struct md_drift_run r;
+    run_job(s, &r);
+    struct md_err err = MD_ERR_INIT;
+    struct md_drift_point *pts = NULL;
+    size_t n = 0;
+    assert_int_equal(md_drift_store_history(s, "churn", "age", MD_DRIFT_KS, 10, &pts, &n, &err),
+                     MD_OK);
+    assert_int_equal(n, 2);
+    free(pts);
+    for (size_t i = 0; i < r.w[1].n; i++)
+        r.w[1].f[i].m[MD_DRIFT_KS].present = false; /* as with `methods: [psi, w1, js, chi2]` */
+    assert_int_equal(drift_store_save_run(s, "churn", &r, NULL, 0, &err), MD_OK);
+    assert_int_equal(md_drift_store_history(s, "churn", "age", MD_DRIFT_KS, 10, &pts, &n, &err),
+                     MD_OK);
+    assert_int_equal(n, 1); /* the untouched window only */
+    assert_int_equal(pts[0].start_ms, r.w[0].start_ms);
+    free(pts);
+    assert_int_equal(md_drift_store_history(s, "churn", "age", MD_DRIFT_PSI, 10, &pts, &n, &err),
+                     MD_OK);
+    assert_int_equal(n, 2);
+    free(pts);
+    md_drift_run_release(&r);
+    md_store_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_worst),
         cmocka_unit_test(test_migration_from_v2),
         cmocka_unit_test(test_detail_blob),
+        cmocka_unit_test(test_reevaluated_window_replaces_its_results),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
