@@ -212,8 +212,7 @@ static void eval_categorical(const struct drift_ref_feature *rf, struct drift_ac
     free(seen);
 }
 
-/* Pin the prediction, then worst status, then severity, then name: a stable reading order. */
-static int cmp_feature(const void *pa, const void *pb)
+int drift_feature_order(const void *pa, const void *pb)
 {
     const struct md_drift_feature *a = pa, *b = pb;
     if (a->prediction != b->prediction)
@@ -300,7 +299,7 @@ void drift_evaluate(const struct drift_ref *ref, struct drift_set *win,
     double rule = o->drift_share > 0 ? o->drift_share : 0.5;
     out->drift_share = out->n_tested ? (double)out->n_drifted / (double)out->n_tested : NAN;
     out->dataset_drift = out->n_tested && out->drift_share >= rule;
-    qsort(out->f, out->n, sizeof(*out->f), cmp_feature);
+    qsort(out->f, out->n, sizeof(*out->f), drift_feature_order);
 }
 
 void drift_window_release(struct md_drift_window *w)

@@ -446,6 +446,12 @@ md_status drift_store_ref_save(md_store *s, const char *job, const char *source,
                                const struct drift_ref *ref, struct md_err *err);
 md_status drift_store_files_load(md_store *s, const char *job, struct drift_file_rec **out,
                                  size_t *n, struct md_err *err);
+/*
+ * qsort order of a window's features (struct md_drift_feature): the
+ * prediction first, then worst status, then severity, then name. The run and
+ * a window read back from the store use it, so both read alike.
+ */
+int drift_feature_order(const void *pa, const void *pb);
 /* Results of every window of the run and the newly processed files, in one transaction. */
 md_status drift_store_save_run(md_store *s, const char *job, const struct md_drift_run *r,
                                const struct drift_file_rec *files, size_t n_files,

@@ -512,19 +512,6 @@ static double severity_of(const struct md_drift_metric *mt, enum md_drift_method
     return fmin(mt->drift > 0 ? x / mt->drift : INFINITY, 1e6);
 }
 
-/* The run's reading order (drift_eval.c): prediction, worst status, severity, name. */
-static int cmp_feature(const void *pa, const void *pb)
-{
-    const struct md_drift_feature *a = pa, *b = pb;
-    if (a->prediction != b->prediction)
-        return a->prediction ? -1 : 1;
-    if (a->status != b->status)
-        return a->status > b->status ? -1 : 1;
-    if (a->severity != b->severity)
-        return a->severity > b->severity ? -1 : 1;
-    return strcmp(a->name, b->name);
-}
-
 /* The window row; MD_ERR_NOT_FOUND (no message) when the job has none. */
 static md_status latest_window(md_store *s, const char *job, struct md_drift_window *w,
                                int64_t *computed_ms, struct md_err *err)
@@ -710,7 +697,7 @@ static void latest_finish(struct md_drift_window *w, const bool *has_detail)
                 if (f->m[m].present)
                     f->primary = (enum md_drift_method)m;
     }
-    qsort(w->f, w->n, sizeof(*w->f), cmp_feature);
+    qsort(w->f, w->n, sizeof(*w->f), drift_feature_order); /* as the run read them */
 }
 
 md_status md_drift_store_latest(md_store *s, const char *job, struct md_drift_window *out,
