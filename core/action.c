@@ -15,6 +15,8 @@
 #define VERIFY_TRIES 3
 #define SETTLE_POLL_MS 2000
 #define SETTLE_POLLS 300 /* ten minutes of an endpoint updating */
+/* How long an outcome left "unknown" is looked at again by later starts. */
+#define RESETTLE_MAX_AGE_MS (24LL * 3600 * 1000)
 
 static const char *const kind_names[MD_ACTION_KIND_COUNT] = {
     [MD_ACTION_ALIAS_SET] = "alias-set",
@@ -211,7 +213,16 @@ static void verified_endpoint(md_deck *d, struct md_result *r)
     char reason[160];
     snprintf(reason, sizeof(reason), "%s", e->failure_reason);
     deck_endpoint_replace(d, a->plan.backend, e);
-    if (status_settling(status) || (!reached && a->verify_tries < VERIFY_TRIES)) {
+    if (status_settling(status) && a->write_timed_out) {
+        /*
+         * The backend already waited as long as it was told to (Azure's
+         * lro_timeout): waiting here too would hold the operator for minutes
+         * more. The outcome is unknown; a later start settles it.
+         */
+        snprintf(msg, sizeof(msg), "endpoint '%s' still %s, outcome unknown until a later "
+                 "start: %s", a->plan.endpoint, status, a->message);
+        finish(d, MD_ACTION_FAILED, "unknown", msg);
+    } else if (status_settling(status) || (!reached && a->verify_tries < VERIFY_TRIES)) {
         if (a->verify_tries >= SETTLE_POLLS) {
             snprintf(msg, sizeof(msg), "endpoint '%s' still %s after %d checks", a->plan.endpoint,
                      status, SETTLE_POLLS);
@@ -286,6 +297,7 @@ static void on_changed(struct md_result *r, void *ud)
         /* A write that timed out may still have landed: re-read before concluding. */
         if (r->status == MD_ERR_TIMEOUT || r->status == MD_ERR_NET) {
             snprintf(a->message, sizeof(a->message), "%s", msg);
+            a->write_timed_out = r->status == MD_ERR_TIMEOUT;
             verify(d);
         } else {
             finish(d, MD_ACTION_FAILED, "failed", msg);
@@ -350,6 +362,7 @@ md_status md_action_execute(md_deck *d, const struct md_plan *plan, const char *
     plan_copy(&a->plan, plan);
     a->verify_tries = 0;
     a->next_poll_mono = 0;
+    a->write_timed_out = false;
     /* Written before the request leaves, so a kill -9 leaves a trace to settle. */
     a->started_id = deck_audit(d, plan, "started", "unknown", "", 0);
     a->phase = MD_ACTION_RUNNING;
@@ -378,6 +391,7 @@ struct settle {
     md_deck *d;
     struct md_audit_entry e;
     struct md_plan plan;
+    bool had_finish; /* an earlier "finished" entry left the outcome unknown */
     struct settle *next;
 };
 
@@ -420,18 +434,35 @@ static void on_settled(struct md_result *r, void *ud)
         now = md_xstrdup(r->versions.v[0].version);
     else if (r->status == MD_OK && !action_is_alias(s->plan.kind) && r->endpoints.n == 1)
         now = endpoint_value(&s->plan, &r->endpoints.v[0]);
+    /* an endpoint still moving holds its old value: nothing is known yet, ask again next start */
+    bool moving = now && !action_is_alias(s->plan.kind) && !action_is_approval(s->plan.kind) &&
+                  status_settling(r->endpoints.v[0].status);
     const char *outcome = "unknown";
-    if (now && !strcmp(now, s->e.after))
+    if (!moving && now && !strcmp(now, s->e.after))
         outcome = "ok";
-    else if (now && !strcmp(now, s->e.before))
+    else if (!moving && now && !strcmp(now, s->e.before))
         outcome = "failed";
     char msg[256];
     snprintf(msg, sizeof(msg), "settled after restart: now %s", now ? now : "(unreadable)");
-    deck_audit(s->d, &s->plan, "finished", outcome, msg, s->e.id);
+    /* a second "unknown" would add nothing; the first one said so already */
+    if (moving || (s->had_finish && !strcmp(outcome, "unknown")))
+        md_log(MD_LOG_INFO, "audit entry %lld (%s) not settled yet: %s", (long long)s->e.id,
+               s->e.target, moving ? r->endpoints.v[0].status : "still unknown");
+    else
+        deck_audit(s->d, &s->plan, "finished", outcome, msg, s->e.id);
     free(now);
     md_result_release(r);
     settle_unlink(s->d, s);
     settle_free(s);
+}
+
+/* True when the loaded audit log has a "finished" entry for `id`: its outcome was unknown. */
+static bool audit_has_finish(const md_deck *d, int64_t id)
+{
+    for (size_t i = 0; i < d->n_audit; i++)
+        if (d->audit[i].ref_id == id && !strcmp(d->audit[i].phase, "finished"))
+            return true;
+    return false;
 }
 
 void md_action_settle_unfinished(md_deck *d)
@@ -445,8 +476,12 @@ void md_action_settle_unfinished(md_deck *d)
         enum md_action_kind k = action_kind_parse(v[i].action);
         if (bi < 0 || k == MD_ACTION_KIND_COUNT)
             continue;
+        bool had_finish = audit_has_finish(d, v[i].id);
+        if (had_finish && md_now_ms() - v[i].ts_ms > RESETTLE_MAX_AGE_MS)
+            continue;
         struct md_backend *be = d->backends[bi].be;
         struct settle *s = md_xcalloc(1, sizeof(*s));
+        s->had_finish = had_finish;
         s->d = d;
         s->e = v[i];
         memset(&v[i], 0, sizeof(v[i]));

@@ -195,6 +195,8 @@ md_status md_azure_auth_new(md_azure_auth **out, const struct md_azure_auth_conf
     a->insecure_tls = conf->insecure_tls;
     a->timeout_ms = conf->timeout_ms;
     a->tail = &a->waiters;
+    /* the authority has no user:password@ (refused above): safe to show with -v */
+    md_log(MD_LOG_INFO, "azure: Entra ID authority %s, audience %s", a->authority, a->audience);
     *out = a;
     return MD_OK;
 }

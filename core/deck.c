@@ -164,6 +164,7 @@ bool md_deck_backend_status(const md_deck *d, size_t bi, struct md_backend_statu
     st->stale = b->stale;
     st->version = b->version;
     st->via = b->via >= 0 ? d->backends[b->via].be->name : "";
+    st->ratelimit_remaining = azureml_ratelimit_remaining(b->be); /* -1 for other kinds */
     return true;
 }
 

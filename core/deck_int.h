@@ -130,6 +130,7 @@ struct action_slot {
     int64_t started_id; /* audit id of the "started" entry */
     unsigned verify_tries;
     int64_t next_poll_mono; /* when to re-read a settling endpoint; 0 = not waiting */
+    bool write_timed_out;   /* the backend gave up waiting for its own operation */
     struct settle *settles; /* re-reads after a restart, in flight */
 };
 

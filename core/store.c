@@ -153,7 +153,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     [ST_AUDIT_LIST] = "SELECT " AUDIT_COLS " FROM audit ORDER BY id DESC LIMIT ?1",
     [ST_AUDIT_UNSETTLED] = "SELECT " AUDIT_COLS " FROM audit a WHERE a.phase = 'started' "
-                           "AND NOT EXISTS (SELECT 1 FROM audit f WHERE f.ref_id = a.id) "
+                           "AND NOT EXISTS (SELECT 1 FROM audit f WHERE f.ref_id = a.id "
+                           "AND f.outcome <> 'unknown') "
                            "ORDER BY a.id DESC LIMIT ?1",
     [ST_PREF_SET] = "INSERT OR REPLACE INTO pref(key, value) VALUES(?1, ?2)",
     [ST_PREF_GET] = "SELECT value FROM pref WHERE key = ?1",

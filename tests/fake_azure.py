@@ -34,6 +34,8 @@ What it reproduces, and from which part of the spec (reference/azureml.md, secti
 - Scope (§2): the subscription, resource group and workspace must match; the workspace
   FORBIDDEN_WORKSPACE answers 403 AuthorizationFailed, others 404 ResourceNotFound /
   ResourceGroupNotFound (ARM ErrorResponse {"error": {"code", "message"}}, §10, DERIVED).
+  control(forbid=True) makes the configured workspace answer the same 403 from then on (a
+  role assignment removed while a console is open); forbid="text" sends that message.
 - Lists (§3, §4, §5, §6, §7, §9) are {"value": [...], "nextLink": "<absolute URL>"} pages of
   `page_size` items. nextLink of endpoints, deployments, models and jobs carries an opaque
   $skipToken; model versions use the fixture's own form (api-version=2025-07-01-preview&$skip=N).
@@ -70,7 +72,8 @@ What it reproduces, and from which part of the spec (reference/azureml.md, secti
 - The Azure-AsyncOperation URL (§8, S10) answers 200 {id, name, status, startTime, endTime,
   percentComplete, error}: "InProgress" for `lro_polls` polls, then "Succeeded". Endpoints whose
   name contains "fail" end "Failed" with an error; names containing "stuck" never end; the
-  control API can set any endpoint's outcome.
+  control API can set any endpoint's outcome, and finish_operations= ends the operations of
+  an endpoint still in flight at once (a stuck one finally done).
 - PATCH endpoint (§3 "rollback trap"): only tags and identity are applied, properties are
   ignored; 202 + Location + Retry-After.
 - Jobs (§6; Job/CommandJob/list.json, get.json), models and versions (§5;
@@ -81,7 +84,8 @@ What it reproduces, and from which part of the spec (reference/azureml.md, secti
 - Throttling (§10, S11): the control API makes the next N matching requests answer 429
   TooManyRequests with Retry-After; every reply carries x-ms-request-id,
   x-ms-correlation-request-id and x-ms-ratelimit-remaining-subscription-reads / -writes,
-  counting down from a configurable value.
+  counting down from a configurable value
+  (control(ratelimit_reads=N): a budget running low).
 - Every request is logged (method, path, query, whether it mutates) for the read-only tests:
   `fake.log` in process, GET /_fake/log over HTTP. The rule is exact: PUT, PATCH and DELETE
   mutate; a POST mutates unless it is getLogs by its full path shape
@@ -169,7 +173,8 @@ class FakeAzure:
     """The fake. `with FakeAzure() as fa:` starts it on 127.0.0.1 and a free port.
 
     Attributes for tests: url (ARM base and authority host), tenant, client_id, client_secret,
-    subscription, resource_group, workspace, log (list of dicts), token_requests (count)."""
+    subscription, resource_group, workspace, log (list of dicts), token_requests (count),
+    issued_tokens() (every access token it ever handed out, revoked ones included)."""
 
     def __init__(self, page_size=2, lro_polls=3, lro_retry_after=0, token_lifetime=3599,
                  ratelimit_reads=11999, host="127.0.0.1", port=0, mlflow_upstream=None):
@@ -187,6 +192,8 @@ class FakeAzure:
         self.log = []
         self.token_requests = 0
         self.tokens = {}  # token -> expiry (epoch seconds)
+        self.issued = []  # every token minted, kept when revoked: what must never leak
+        self.forbid = False  # True or a message: the workspace answers 403
         self.throttles = []  # [{"count", "retry_after", "match", "methods"}]
         self.outcomes = {}  # endpoint -> "Succeeded" | "Failed" | "Never"
         self.operations = {}  # id -> dict
@@ -494,15 +501,28 @@ class FakeAzure:
 
     def control(self, throttle=None, lro_polls=None, lro_retry_after=None, token_lifetime=None,
                 revoke_tokens=False, ratelimit_reads=None, outcome=None, page_size=None,
-                revoke_after=None, foreign_next_link=None, expire_on_mlflow=None):
+                revoke_after=None, foreign_next_link=None, expire_on_mlflow=None, forbid=None,
+                finish_operations=None):
         """throttle={"count": 1, "retry_after": 1, "match": "onlineEndpoints", "methods":
         ["GET"]}: the next `count` ARM requests whose path matches answer 429.
         outcome={"endpoint": "x", "outcome": "Succeeded"|"Failed"|"Never"}.
         revoke_after=N: every token issued so far stops working after N more ARM requests.
         foreign_next_link=True: nextLinks name another host.
         expire_on_mlflow=N: the next N requests to the workspace's MLflow find the token they
-        carry expired (it stays expired for ARM too), as when a token runs out in flight."""
+        carry expired (it stays expired for ARM too), as when a token runs out in flight.
+        forbid=True (or a message): every request on the workspace answers 403
+        AuthorizationFailed until forbid=False.
+        finish_operations={"endpoint": "x", "outcome": "Succeeded"|"Failed"}: the endpoint's
+        operations still InProgress end now, with that outcome."""
         with self.lock:
+            if forbid is not None:
+                self.forbid = forbid
+            if finish_operations:
+                for op in self.operations.values():
+                    if (op["endpoint"] == finish_operations["endpoint"]
+                            and op["status"] == "InProgress"):
+                        op["outcome"] = finish_operations["outcome"]
+                        self.finish_operation(op)
             if expire_on_mlflow is not None:
                 self.mlflow_expire = int(expire_on_mlflow)
             if revoke_after is not None:
@@ -532,7 +552,33 @@ class FakeAzure:
         with self.lock:
             tok = "eyJ0eXAiOiJKV1QifQ." + secrets.token_urlsafe(24)
             self.tokens[tok] = time.time() + (lifetime or self.token_lifetime)
+            self.issued.append(tok)
             return tok
+
+    def issued_tokens(self):
+        with self.lock:
+            return list(self.issued)
+
+    def finish_operation(self, op):
+        """End an operation with its outcome: the endpoint takes the new traffic or keeps
+        the old one."""
+        fa = self
+        e = fa.endpoints[op["endpoint"]]
+        if op["outcome"] == "Succeeded" and op["new"] is not None:
+            new = op["new"]
+            new["properties"]["provisioningState"] = "Succeeded"
+            new["systemData"]["lastModifiedAt"] = _iso(time.time())
+            new["systemData"]["lastModifiedBy"] = fa.client_id
+            new["systemData"]["lastModifiedByType"] = "Application"
+            fa.endpoints[op["endpoint"]] = new
+            op["status"] = "Succeeded"
+        elif op["outcome"] == "Failed":
+            e["properties"]["provisioningState"] = "Succeeded"  # the old traffic stays
+            op["status"] = "Failed"
+        else:
+            op["status"] = "Succeeded"
+        if op["status"] == "Succeeded" and op["new"] is None:
+            e["properties"]["provisioningState"] = "Succeeded"
 
     def state(self):
         with self.lock:
@@ -986,7 +1032,9 @@ class _Handler(BaseHTTPRequestHandler):
         if rg != fa.resource_group:
             return (*_arm_error(404, "ResourceGroupNotFound",
                                 f"Resource group '{rg}' could not be found."), hdrs)
-        if ws == FORBIDDEN_WORKSPACE:
+        if ws == FORBIDDEN_WORKSPACE or (fa.forbid and ws == fa.workspace):
+            if isinstance(fa.forbid, str) and ws == fa.workspace:
+                return (*_arm_error(403, "AuthorizationFailed", fa.forbid), hdrs)
             return (*_arm_error(403, "AuthorizationFailed",
                                 f"The client '{fa.client_id}' with object id '{OBJECT_ID}' does "
                                 f"not have authorization to perform action 'Microsoft."
@@ -1245,23 +1293,7 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, body, {"Retry-After": fa.lro_retry_after}
 
     def _finish(self, op):
-        fa = self.fake
-        e = fa.endpoints[op["endpoint"]]
-        if op["outcome"] == "Succeeded" and op["new"] is not None:
-            new = op["new"]
-            new["properties"]["provisioningState"] = "Succeeded"
-            new["systemData"]["lastModifiedAt"] = _iso(time.time())
-            new["systemData"]["lastModifiedBy"] = fa.client_id
-            new["systemData"]["lastModifiedByType"] = "Application"
-            fa.endpoints[op["endpoint"]] = new
-            op["status"] = "Succeeded"
-        elif op["outcome"] == "Failed":
-            e["properties"]["provisioningState"] = "Succeeded"  # the old traffic stays
-            op["status"] = "Failed"
-        else:
-            op["status"] = "Succeeded"
-        if op["status"] == "Succeeded" and op["new"] is None:
-            e["properties"]["provisioningState"] = "Succeeded"
+        self.fake.finish_operation(op)
 
 
 def main(argv=None):

@@ -212,7 +212,45 @@ enum md_theme_role ui_run_status_role(enum md_run_status st)
     }
 }
 
-/* Header: context, each backend with health glyph and age, spinner, READ-ONLY badge. */
+/* Below this many requests left in a platform's rate-limit budget, the header warns. */
+#define RATELIMIT_WARN 100
+
+/*
+ * What needs the operator's eye, after every backend so a long message does
+ * not push the next backend off the line: budgets running low, then errors,
+ * each named by its backend.
+ */
+static void header_notes(struct app *a, int x, int limit)
+{
+    WINDOW *w = a->header;
+    size_t nb = md_deck_backend_count(a->deck);
+    char buf[320];
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t bi = 0; bi < nb && x < limit - 4; bi++) {
+            struct md_backend_status st;
+            if (!md_deck_backend_status(a->deck, bi, &st))
+                continue;
+            enum md_theme_role role;
+            if (pass == 0 && st.ratelimit_remaining >= 0 &&
+                st.ratelimit_remaining < RATELIMIT_WARN) {
+                snprintf(buf, sizeof(buf), "%s: %ld %s left", st.name, st.ratelimit_remaining,
+                         strcmp(st.kind, "azureml") == 0 ? "ARM calls" : "calls");
+                role = MD_THEME_STATUS_WARN;
+            } else if (pass == 1 && st.health == MD_HEALTH_ERROR && st.error && *st.error) {
+                snprintf(buf, sizeof(buf), "%s: %s", st.name, st.error);
+                role = MD_THEME_ERROR;
+            } else {
+                continue;
+            }
+            char sep[8];
+            snprintf(sep, sizeof(sep), " %s ", text_glyph("\u2502", "|"));
+            x += text_put(w, 0, x, limit - x, sep, ui_attr(MD_THEME_HEADER), 0);
+            x += text_put(w, 0, x, limit - x, buf, ui_attr(role), 0);
+        }
+    }
+}
+
+/* Header: context, each backend with health glyph and age, spinner, notes, READ-ONLY badge. */
 static void draw_header(struct app *a)
 {
     WINDOW *w = a->header;
@@ -247,13 +285,6 @@ static void draw_header(struct app *a)
         bool stale = ui_backend_age(a, bi, age, sizeof(age));
         snprintf(buf, sizeof(buf), " %s", age);
         x += text_put(w, 0, x, cols - right - x, buf, stale ? ui_attr(MD_THEME_STALE) : ha, 0);
-        if (st.health == MD_HEALTH_ERROR && st.error && *st.error) {
-            int room = cols - right - x - 1;
-            if (room > 48 && bi + 1 < nb)
-                room = 48; /* leave room for the next backend */
-            snprintf(buf, sizeof(buf), " %s", st.error);
-            x += text_put(w, 0, x, room, buf, ui_attr(MD_THEME_ERROR), 0);
-        }
     }
     size_t pending = md_deck_pending(a->deck);
     if (pending && x < cols - right - 4) {
@@ -264,6 +295,7 @@ static void draw_header(struct app *a)
         snprintf(buf, sizeof(buf), " %s %s %zu", text_glyph("\u2502", "|"), g, pending);
         x += text_put(w, 0, x, cols - right - x, buf, ha, 0);
     }
+    header_notes(a, x, cols - right - 1);
     if (ro)
         text_put(w, 0, cols - right, right - 1, badge, ui_attr(MD_THEME_READ_ONLY), 0);
 }

@@ -332,6 +332,9 @@ static md_status az_create(struct md_backend **out, const struct md_backend_conf
         az_free(&az->base);
         return st;
     }
+    /* where it goes, for -v: no secret in any of these (locate() refuses user:password@) */
+    md_log(MD_LOG_INFO, "azureml '%s': Resource Manager %s, workspace %s, api-version %s",
+           az->base.name, az->arm, az->ws, az->api);
     *out = &az->base;
     return MD_OK;
 }

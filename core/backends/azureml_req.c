@@ -526,15 +526,24 @@ static bool handle(struct az_req *rq, const struct md_http_resp *resp)
             got_deployments(op, rq, resp, &e);
             return false;
         }
-        char *what = md_xasprintf("%s%s", op->what,
-                                  rq->purpose == AZ_P_T_POLL ? ": cannot read the operation's "
-                                  "status (it may still finish)"
-                                  : rq->purpose == AZ_P_T_LOC ? ": the operation failed" : "");
+        const char *step = rq->purpose == AZ_P_T_POLL ? ": cannot read the operation's status "
+                                                        "(it may still finish)"
+                           : rq->purpose == AZ_P_T_LOC ? ": the operation failed"
+                                                       : "";
+        /* said before ARM's own text, which is long enough to push it out of a 256-byte message */
+        char throttled[96] = "";
+        if (resp->code == 429) {
+            char times[24] = "";
+            char after[40] = "";
+            if (rq->purpose == AZ_P_T_PUT)
+                snprintf(times, sizeof(times), " %d times", op->put_tries);
+            if (resp->retry_after_s >= 0)
+                snprintf(after, sizeof(after), ", retry after %ld s", resp->retry_after_s);
+            snprintf(throttled, sizeof(throttled), ": throttled by Resource Manager%s%s", times,
+                     after);
+        }
+        char *what = md_xasprintf("%s%s%s", op->what, step, throttled);
         op->st = azureml_map_error(what, resp->code, resp->body, resp->body_len, rid, &op->err);
-        size_t n = strlen(op->err.msg);
-        if (resp->code == 429 && resp->retry_after_s >= 0 && n < sizeof(op->err.msg))
-            snprintf(op->err.msg + n, sizeof(op->err.msg) - n, "; throttled, retry after %ld s",
-                     resp->retry_after_s);
         free(what);
         return false;
     }

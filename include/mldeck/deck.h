@@ -90,6 +90,12 @@ struct md_backend_status {
     bool stale;          /* data is from the cache, or the last refresh failed */
     const char *version; /* server version when known, "" otherwise */
     const char *via;     /* added by the deck: the backend it was found through; "" otherwise */
+    /*
+     * Requests the platform says are left in its rate-limit budget (Azure ML:
+     * the lowest x-ms-ratelimit-remaining-* header of the last reply that had
+     * one); -1 when unknown or when the backend reports none.
+     */
+    long ratelimit_remaining;
 };
 size_t md_deck_backend_count(const md_deck *d);
 /* Fills *st with lent pointers; false when bi is out of range. */

@@ -98,7 +98,10 @@ md_status md_store_audit_append(md_store *s, struct md_audit_entry *e, struct md
 /* Newest first; *out malloc'd array, free with md_store_audit_free(). */
 md_status md_store_audit_list(md_store *s, size_t max, struct md_audit_entry **out, size_t *n,
                               struct md_err *err);
-/* "started" entries with no "finished" entry referring to them. */
+/*
+ * "started" entries whose outcome is not known: no "finished" entry refers
+ * to them, or only ones with outcome "unknown" (a write that timed out).
+ */
 md_status md_store_audit_unsettled(md_store *s, struct md_audit_entry **out, size_t *n,
                                    struct md_err *err);
 void md_store_audit_free(struct md_audit_entry *v, size_t n);
