@@ -156,7 +156,8 @@ size_t drift_marks_load(struct app *a, const char *target, struct drift_mark **o
     }
     free(acted);
     free(acted_traffic);
-    qsort(*out, n, sizeof(**out), cmp_mark);
+    if (n > 1) /* *out is NULL when nothing was found, and qsort's pointer must not be */
+        qsort(*out, n, sizeof(**out), cmp_mark);
     return n;
 }
 
