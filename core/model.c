@@ -333,3 +333,24 @@ enum md_run_status md_run_status_parse(const char *s)
     }
     return MD_RUN_UNKNOWN;
 }
+
+int md_model_version_cmp_desc(const void *pa, const void *pb)
+{
+    const char *a = ((const struct md_model_version *)pa)->version;
+    const char *b = ((const struct md_model_version *)pb)->version;
+    size_t la = strspn(a, "0123456789");
+    size_t lb = strspn(b, "0123456789");
+    bool na = la > 0 && a[la] == '\0';
+    bool nb = lb > 0 && b[lb] == '\0';
+    if (na != nb)
+        return na ? -1 : 1; /* numeric versions first */
+    if (na) {
+        while (*a == '0' && a[1] != '\0')
+            a++, la--;
+        while (*b == '0' && b[1] != '\0')
+            b++, lb--;
+        if (la != lb)
+            return la > lb ? -1 : 1; /* longer digit string = larger */
+    }
+    return -strcmp(a, b);
+}

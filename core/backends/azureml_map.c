@@ -376,27 +376,6 @@ static md_status map_version(const cJSON *o, struct md_model_version *v, struct 
     return st;
 }
 
-/* Version names are usually integers: compare them as numbers, else as text. */
-static int version_cmp_desc(const void *pa, const void *pb)
-{
-    const char *a = ((const struct md_model_version *)pa)->version;
-    const char *b = ((const struct md_model_version *)pb)->version;
-    size_t la = strspn(a, "0123456789");
-    size_t lb = strspn(b, "0123456789");
-    bool na = la > 0 && a[la] == '\0';
-    bool nb = lb > 0 && b[lb] == '\0';
-    if (na != nb)
-        return na ? -1 : 1;
-    if (na) {
-        while (*a == '0' && a[1] != '\0')
-            a++, la--;
-        while (*b == '0' && b[1] != '\0')
-            b++, lb--;
-        if (la != lb)
-            return la > lb ? -1 : 1;
-    }
-    return -strcmp(a, b);
-}
 
 /* ---- jobs as runs and experiments ---------------------------------------------------------- */
 
@@ -566,7 +545,8 @@ static md_status parse_list(enum md_result_kind kind, const cJSON *root, struct 
         }
     }
     if (st == MD_OK && out->versions.n > 1)
-        qsort(out->versions.v, out->versions.n, sizeof(*out->versions.v), version_cmp_desc);
+        qsort(out->versions.v, out->versions.n, sizeof(*out->versions.v),
+              md_model_version_cmp_desc);
     if (st == MD_OK && out->runs.n > 1)
         qsort(out->runs.v, out->runs.n, sizeof(*out->runs.v), run_cmp_newest);
     return st;

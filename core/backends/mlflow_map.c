@@ -244,30 +244,6 @@ static md_status map_version(const cJSON *o, struct md_model_version *v, struct 
     return jsonx_kvs(jsonx_array(o, "tags", NULL), MLFLOW_MAX_RECORD_ITEMS, &v->tags, err);
 }
 
-/*
- * Version strings are decimal numbers in MLflow; compare them as numbers
- * (longer digit string = larger), falling back to text for anything else.
- */
-static int version_cmp_desc(const void *pa, const void *pb)
-{
-    const char *a = ((const struct md_model_version *)pa)->version;
-    const char *b = ((const struct md_model_version *)pb)->version;
-    size_t la = strspn(a, "0123456789");
-    size_t lb = strspn(b, "0123456789");
-    bool na = la > 0 && a[la] == '\0';
-    bool nb = lb > 0 && b[lb] == '\0';
-    if (na != nb)
-        return na ? -1 : 1; /* numeric versions first */
-    if (na) {
-        while (*a == '0' && a[1] != '\0')
-            a++, la--;
-        while (*b == '0' && b[1] != '\0')
-            b++, lb--;
-        if (la != lb)
-            return la > lb ? -1 : 1;
-    }
-    return -strcmp(a, b);
-}
 
 /* By step, then timestamp, so a resampled series draws left to right. */
 static int point_cmp(const void *pa, const void *pb)
@@ -343,7 +319,8 @@ static md_status parse_versions(const cJSON *root, struct md_result *out, struct
             st = map_version(it, md_version_list_push(&out->versions), err);
     }
     if (st == MD_OK && out->versions.n > 1)
-        qsort(out->versions.v, out->versions.n, sizeof(*out->versions.v), version_cmp_desc);
+        qsort(out->versions.v, out->versions.n, sizeof(*out->versions.v),
+              md_model_version_cmp_desc);
     return st;
 }
 

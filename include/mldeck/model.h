@@ -255,6 +255,13 @@ struct md_endpoint_config *md_endpoint_config_list_push(struct md_endpoint_confi
 struct md_health_series *md_health_list_push(struct md_health_list *l);
 struct md_monitor *md_monitor_list_push(struct md_monitor_list *l);
 
+/*
+ * qsort order of struct md_model_version, newest first: version names that
+ * are decimal numbers compare as numbers (leading zeros ignored) and come
+ * before any other name; other names compare as text, descending.
+ */
+int md_model_version_cmp_desc(const void *pa, const void *pb);
+
 /* Move all entries of src to the end of dst; src is left empty. */
 void md_run_list_append(struct md_run_list *dst, struct md_run_list *src);
 
