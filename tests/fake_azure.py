@@ -2,7 +2,7 @@
 Microsoft Entra ID token endpoint, for the Azure ML backend's tests. Azure has no emulator.
 
 The resources are seeded from the official example payloads of the Azure REST API
-specifications (api-version 2025-12-01, ../shared/fixtures/azureml/2025-12-01, MIT licence,
+specifications (api-version 2025-12-01, vendored in tests/fixtures/azureml/2025-12-01, MIT licence,
 see its README): every resource the fake serves is a deep copy of the `responses["200"].body`
 of the matching example, with the generator's placeholders ("string", {"string": 1},
 "Creating", the 00000000-1111-... GUIDs) replaced by realistic values. Where no official example
@@ -140,13 +140,12 @@ _UPSTREAM = urllib.request.build_opener(urllib.request.ProxyHandler({})).open
 
 
 def fixtures_dir():
-    """The official examples: $MLDECK_AZUREML_FIXTURES, ../shared beside the checkout, or a
-    copy under tests/fixtures/azureml."""
+    """The official examples vendored under tests/fixtures/azureml (MIT, see its README), or
+    $MLDECK_AZUREML_FIXTURES when set."""
     cands = []
     if os.environ.get("MLDECK_AZUREML_FIXTURES"):
         cands.append(Path(os.environ["MLDECK_AZUREML_FIXTURES"]))
-    cands += [REPO.parent / "shared" / "fixtures" / "azureml" / API_VERSION,
-              REPO / "tests" / "fixtures" / "azureml" / API_VERSION]
+    cands += [REPO / "tests" / "fixtures" / "azureml" / API_VERSION]
     for c in cands:
         if (c / "Workspace" / "OnlineEndpoint" / "get.json").is_file():
             return c
