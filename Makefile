@@ -30,9 +30,11 @@ override CFLAGS += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SAN) -Iinclude -MMD -
 LDFLAGS  ?=
 override LDFLAGS += $(SAN) -pthread
 
-CORE_SRC := $(sort $(wildcard core/*.c core/backends/*.c))
+CORE_SRC := $(sort $(wildcard core/*/*.c core/backends/*/*.c))
+CLI_SRC  := $(sort $(wildcard cli/*.c))
 TUI_SRC  := $(sort $(wildcard tui/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(O)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(O)/%.o)
 TUI_OBJ  := $(TUI_SRC:%.c=$(O)/%.o)
 LIBCORE  := $(O)/libcore.a
 
@@ -61,19 +63,24 @@ help:
 
 $(O)/core/%.o: core/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS_CORE) -c -o $@ $<
+	$(CC) $(CFLAGS) -Icore $(PKG_CFLAGS_CORE) -c -o $@ $<
+
+# The headless command line sees only include/mldeck, like the console.
+$(O)/cli/%.o: cli/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(O)/tui/%.o: tui/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS_TUI) -c -o $@ $<
+	$(CC) $(CFLAGS) -Icli $(PKG_CFLAGS_TUI) -c -o $@ $<
 
 $(LIBCORE): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
 
-mldeck: $(TUI_OBJ) $(LIBCORE)
-	$(CC) -o $@ $(TUI_OBJ) $(LIBCORE) $(LDFLAGS) $(PKG_LIBS_TUI) $(PKG_LIBS_CORE) -lm
+mldeck: $(TUI_OBJ) $(CLI_OBJ) $(LIBCORE)
+	$(CC) -o $@ $(TUI_OBJ) $(CLI_OBJ) $(LIBCORE) $(LDFLAGS) $(PKG_LIBS_TUI) $(PKG_LIBS_CORE) -lm
 
 $(O)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(LIBCORE)
 	@mkdir -p $(dir $@)
@@ -164,8 +171,8 @@ check-headers:
 lint: check-layering check-headers
 	@bad=$$(grep -rnwE '(sprintf|vsprintf|strcpy|strcat|strncpy|gets|atoi|atol|atof|strtok|system)\s*\(' core tui | grep -v '^\S*:\s*/\?\*'); \
 	if [ -n "$$bad" ]; then echo "banned calls:"; echo "$$bad"; exit 1; fi
-	@bad=$$(grep -rnE -e '->(set_alias|delete_alias|update_endpoint|set_traffic)\s*\(' core tui | grep -v "^core/action.c:"); \
-	if [ -n "$$bad" ]; then echo "mutating backend slot called outside core/action.c:"; echo "$$bad"; exit 1; fi
+	@bad=$$(grep -rnE -e '->(set_alias|delete_alias|update_endpoint|set_traffic)\s*\(' core tui | grep -v "^core/action/action.c:"); \
+	if [ -n "$$bad" ]; then echo "mutating backend slot called outside core/action/action.c:"; echo "$$bad"; exit 1; fi
 	@bad=$$(grep -rnE '\b(w?refresh|COLOR_PAIR)\s*\(' tui | grep -vE '^tui/(ui|theme_curses)\.c:'); \
 	if [ -n "$$bad" ]; then echo "refresh/COLOR_PAIR outside ui.c/theme_curses.c:"; echo "$$bad"; exit 1; fi
 	@echo "lint ok"
@@ -178,4 +185,4 @@ install: mldeck
 clean:
 	rm -rf $(O) build-asan mldeck
 
--include $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TUI_OBJ:.o=.d)

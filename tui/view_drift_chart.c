@@ -97,7 +97,7 @@ size_t drift_marks_load(struct app *a, const char *target, struct drift_mark **o
     size_t n = 0, cap = 0;
     bool alias = strchr(target, '@') != NULL;
     char cfg[512], traffic[512];
-    /* The audit log's target names (core/deck_endpoints.c, tui/endpoint.c spell them alike). */
+    /* The audit log's target names (core/deck/deck_endpoints.c, tui/endpoint.c spell them alike). */
     snprintf(cfg, sizeof(cfg), alias ? "%s" : "endpoint:%s", target);
     snprintf(traffic, sizeof(traffic), "endpoint:%s#traffic", target);
     const char *arrow = text_glyph("\u2192", "->");

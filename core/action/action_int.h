@@ -1,11 +1,11 @@
 /*
- * action_int.h - shared between core/action.c (gate, execution,
- * verification, settling) and core/action_plan.c (building plans).
+ * action_int.h - shared between core/action/action.c (gate, execution,
+ * verification, settling) and core/action/action_plan.c (building plans).
  */
 #ifndef MLDECK_ACTION_INT_H
 #define MLDECK_ACTION_INT_H
 
-#include "deck_int.h"
+#include "deck/deck_int.h"
 
 /* The read-only gate; a refusal is audited. */
 md_status action_gate(md_deck *d, const struct md_plan *p, struct md_err *err);

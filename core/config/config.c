@@ -2,7 +2,7 @@
  * config.c - load the operator's configuration through the settings table.
  *
  * The YAML becomes a yamlx tree (positions on every node); walk_map() applies
- * each key through its row in core/config_table.c, so types, ranges, choices,
+ * each key through its row in core/config/config_table.c, so types, ranges, choices,
  * defaults and help live in one place. Then the environment, then cross-checks
  * (unique names, a backend per context, a known current context). The command
  * line is applied by the caller afterwards. Secret values never enter the
@@ -19,7 +19,7 @@
 #include <strings.h>
 
 #include "config_int.h"
-#include "yamlx_int.h"
+#include "base/yamlx_int.h"
 
 #define MAX_ROWS 64
 #define DEFAULT_TRACKING_URI "http://127.0.0.1:5000"

@@ -17,7 +17,7 @@
 #include "config_int.h"
 #include "mldeck/drift.h"
 #include "mldeck/s3.h"
-#include "yamlx_int.h"
+#include "base/yamlx_int.h"
 
 /* The field of setting s inside obj; the table's offsets are into the scope's struct. */
 static void *field(void *obj, const struct md_config_setting *s)

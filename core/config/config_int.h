@@ -1,7 +1,7 @@
 /*
- * config_int.h - the settings table shared by core/config.c (the loader and
- * the help text), core/config_table.c (the one place settings are declared)
- * and core/config_drift.c (the drift-job settings that need more than a type).
+ * config_int.h - the settings table shared by core/config/config.c (the loader and
+ * the help text), core/config/config_table.c (the one place settings are declared)
+ * and core/config/config_drift.c (the drift-job settings that need more than a type).
  *
  * Each row says where a setting lives (top level, a context, a backend), its
  * name in the file, how its text becomes a value, its default, its range or

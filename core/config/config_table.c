@@ -2,7 +2,7 @@
  * config_table.c - every configuration setting, declared once.
  *
  * To add a setting: add a field to the struct in include/mldeck/config.h and
- * a row here. The loader (core/config.c) parses, range-checks, applies the
+ * a row here. The loader (core/config/config.c) parses, range-checks, applies the
  * default and the environment, and --help-config lists it, from this row.
  * The help text is rendered here too, next to what it describes.
  */

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "yamlx_int.h"
+#include "base/yamlx_int.h"
 
 #define MAX_PALETTE 256
 

@@ -2,13 +2,13 @@
  * deck.c - opening and closing a deck, the backends it adds by itself (an
  * Azure ML workspace's MLflow), the event loop's entry points, the getters
  * front ends draw from, and the bookkeeping shared with the action layer:
- * alias history and the audit log. Fetching lives in core/deck_fetch.c,
- * endpoints, monitors and logs in core/deck_endpoints.c.
+ * alias history and the audit log. Fetching lives in core/deck/deck_fetch.c,
+ * endpoints, monitors and logs in core/deck/deck_endpoints.c.
  */
 #include "deck_int.h"
 
-#include "backends/azureml_int.h"
-#include "backends/mlflow_int.h"
+#include "backends/azureml/azureml_int.h"
+#include "backends/mlflow/mlflow_int.h"
 
 #include <pwd.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * deck_fetch.c - the deck's fetching half: front ends ask with
  * md_deck_want_*(), requests go out through the backends, replies land in
  * the snapshot, are cached in the store, and md_deck_run() reports what
- * changed. core/deck.c holds the lifecycle and the getters.
+ * changed. core/deck/deck.c holds the lifecycle and the getters.
  *
  * The snapshot survives failures: a failed refresh keeps the old lists and
  * only marks the backend with its error, so the console keeps working on

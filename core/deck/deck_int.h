@@ -1,6 +1,6 @@
 /*
- * deck_int.h - the deck's private state, shared by core/deck.c (fetching and
- * the snapshot) and core/action.c (mutations), which needs the backends, the
+ * deck_int.h - the deck's private state, shared by core/deck/deck.c (fetching and
+ * the snapshot) and core/action/action.c (mutations), which needs the backends, the
  * store and the action slot. Nothing outside core/ includes this.
  */
 #ifndef MLDECK_DECK_INT_H

@@ -1,5 +1,5 @@
 /*
- * drift_blob.c - the BLOB formats of the drift tables (core/store_drift.c):
+ * drift_blob.c - the BLOB formats of the drift tables (core/store/store_drift.c):
  * a frozen reference feature (drift_ref.artefact) and a window's feature as
  * the screen shows it (drift_feature.detail, schema v3). Bytes only, no SQL.
  *

@@ -1,5 +1,5 @@
 /*
- * drift_int.h - private to core/drift*.c, core/store_drift.c, their unit
+ * drift_int.h - private to core/drift*.c, core/store/store_drift.c, their unit
  * tests and fuzz targets.
  *
  * The pieces of a drift job and who owns them:

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonx_int.h"
+#include "base/jsonx_int.h"
 
 /* ---- JSON ------------------------------------------------------------------------------------ */
 

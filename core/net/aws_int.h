@@ -1,5 +1,5 @@
 /*
- * aws_int.h - what core/aws.c (resolution, processes) and core/aws_parse.c
+ * aws_int.h - what core/net/aws.c (resolution, processes) and core/net/aws_parse.c
  * (pure readers) share. Private to core/.
  */
 #ifndef MLDECK_AWS_INT_H

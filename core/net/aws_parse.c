@@ -13,7 +13,7 @@
 #include <ini.h>
 
 #include "aws_int.h"
-#include "jsonx_int.h"
+#include "base/jsonx_int.h"
 
 /* Overwrite, then free: secrets do not linger in freed memory. */
 void aws_free_secret(char *s)

@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "jsonx_int.h"
+#include "base/jsonx_int.h"
 
 extern char **environ;
 

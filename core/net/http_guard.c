@@ -1,5 +1,5 @@
 /*
- * http_guard.c - what the read-only guard of core/http.c counts as a read,
+ * http_guard.c - what the read-only guard of core/net/http.c counts as a read,
  * in one place to review: GET and HEAD; POSTs only on an allow-list of paths
  * that read (MLflow searches, token requests, Azure ML getLogs by its exact
  * ARM shape) and AWS JSON-protocol calls whose X-Amz-Target names a read.

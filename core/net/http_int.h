@@ -1,5 +1,5 @@
 /*
- * http_int.h - private to core/http.c (the engine) and core/http_guard.c
+ * http_int.h - private to core/net/http.c (the engine) and core/net/http_guard.c
  * (the read-only guard's rules and the URL/header helpers both use).
  */
 #ifndef MLDECK_HTTP_INT_H

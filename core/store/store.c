@@ -84,7 +84,7 @@ static const char migration_v2[] =
  * and the primary method as columns (for queries such as an endpoint's worst
  * drift), and the rest (histogram bins of both sides, categories, moments,
  * missing shares, per-metric severity) in a versioned BLOB written by
- * core/store_drift.c. Windows stored by v2 have no rows here: they are shown
+ * core/store/store_drift.c. Windows stored by v2 have no rows here: they are shown
  * from drift_result alone, without histograms.
  */
 static const char migration_v3[] =

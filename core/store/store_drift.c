@@ -1,16 +1,16 @@
 /*
  * store_drift.c - drift jobs in the state database (schemas v2 and v3, see
- * the migrations in core/store.c): frozen references, window summaries,
+ * the migrations in core/store/store.c): frozen references, window summaries,
  * results, each window's features as the screen shows them (read back by
  * md_drift_store_latest()), and the input files already processed. The
- * BLOB formats are in core/drift_blob.c.
+ * BLOB formats are in core/drift/drift_blob.c.
  *
  * Drift calls are few per run (one load, one save of a whole run), so these
  * statements are prepared per call rather than kept on the handle; the
  * per-row work of a save reuses one prepared statement inside a single
  * transaction, so a run is stored completely or not at all.
  */
-#include "drift_int.h"
+#include "drift/drift_int.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * store_int.h - private to core/store.c and its unit test.
+ * store_int.h - private to core/store/store.c and its unit test.
  *
  * The migration mechanism can only be exercised beyond v1 once a v2 exists;
  * this hook lets the test append throw-away migrations after the built-in
@@ -17,7 +17,7 @@ struct sqlite3;
 
 /*
  * The connection, for the modules that keep their own tables in the state
- * file (core/store_drift.c). Lent for the store's lifetime; statements made
+ * file (core/store/store_drift.c). Lent for the store's lifetime; statements made
  * on it must be finalised before md_store_free().
  */
 struct sqlite3 *md_store_db(md_store *s);

@@ -7,7 +7,7 @@
  * exactly once through the callback, from inside md_http_run(). A slot the
  * platform does not support is NULL, and the capability mask says so to the
  * views. Mutating slots (set_alias, delete_alias, ...) are called only from
- * core/action.c; `make lint` checks it.
+ * core/action/action.c; `make lint` checks it.
  */
 #ifndef MLDECK_BACKEND_H
 #define MLDECK_BACKEND_H
@@ -158,7 +158,7 @@ struct md_backend_ops {
     /* The platform's model monitors with their signals and thresholds (MD_RESULT_MONITORS). */
     uint64_t (*list_monitors)(struct md_backend *be, md_backend_cb cb, void *ud);
 
-    /* Mutations: only core/action.c calls these. Report MD_RESULT_NONE. */
+    /* Mutations: only core/action/action.c calls these. Report MD_RESULT_NONE. */
     uint64_t (*set_alias)(struct md_backend *be, const char *model, const char *alias,
                           const char *version, md_backend_cb cb, void *ud);
     uint64_t (*delete_alias)(struct md_backend *be, const char *model, const char *alias,

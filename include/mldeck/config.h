@@ -4,7 +4,7 @@
  *
  * The file is YAML ($XDG_CONFIG_HOME/mldeck/config.yaml, or --config),
  * read with libyaml. Every setting is declared once in the table in
- * core/config_table.c (name, type, default, range or choices, environment
+ * core/config/config_table.c (name, type, default, range or choices, environment
  * variable, help); the loader applies values through that table, so errors
  * name file:line:column from libyaml's marks. Unknown keys are errors too:
  * a typo in a safety setting such as read_only must not pass silently.
@@ -69,7 +69,7 @@ struct md_backend_conf {
      * Azure ML. Empty location fields fall back to AZURE_SUBSCRIPTION_ID,
      * AZURE_RESOURCE_GROUP and AZUREML_WORKSPACE, the tenant to
      * AZURE_TENANT_ID and the authority to AZURE_AUTHORITY_HOST, when the
-     * backend is created (see core/backends/azureml.c).
+     * backend is created (see core/backends/azureml/azureml.c).
      */
     char *subscription;
     char *resource_group;

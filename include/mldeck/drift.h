@@ -4,16 +4,16 @@
  * Capture files), per feature and per time window.
  *
  * Three layers, all without curses, usable headless and from a worker thread:
- *   1. statistics (core/drift.c): pure functions on arrays - PSI, KS with
+ *   1. statistics (core/drift/drift.c): pure functions on arrays - PSI, KS with
  *      p-value, Wasserstein-1, Jensen-Shannon, chi-squared, and helpers -
  *      checked against the known answers of shared/reference/drift.md §2;
- *   2. a drift job (core/drift_ref.c, core/drift_input.c): read the
+ *   2. a drift job (core/drift/drift_ref.c, core/drift/drift_input.c): read the
  *      reference once, freeze it (bin edges, shares, categories, sorted
  *      values or a bounded sketch, mean, std) into the store, then read only
  *      new current files, route their rows to time windows, and evaluate
  *      every window against the frozen reference with thresholds and
  *      verdicts;
- *   3. persistence (core/store_drift.c): frozen references, results by
+ *   3. persistence (core/store/store_drift.c): frozen references, results by
  *      window and the files already processed, in the state database.
  *
  * Conventions. Numbers: NAN means "not applicable" (an empty window, a
@@ -479,7 +479,7 @@ void md_drift_run_release(struct md_drift_run *r);
  */
 md_status md_drift_run_json(const struct md_drift_run *r, struct md_buf *out);
 
-/* ---- 3. persistence (core/store_drift.c) ---------------------------------------------------- */
+/* ---- 3. persistence (core/store/store_drift.c) ---------------------------------------------------- */
 
 /* One stored result: a feature's metric in one window. */
 struct md_drift_point {
@@ -550,7 +550,7 @@ md_status md_drift_store_worst(md_store *s, const char *job, struct md_drift_wor
  */
 md_status md_drift_store_forget(md_store *s, const char *job, struct md_err *err);
 
-/* ---- 4. a job on a worker thread (core/drift_worker.c) ------------------------------------ */
+/* ---- 4. a job on a worker thread (core/drift/drift_worker.c) ------------------------------------ */
 
 /*
  * One md_drift_run() on its own pthread, for a host event loop. The worker

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/azureml_int.h"
+#include "backends/azureml/azureml_int.h"
 #include "mldeck/export.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

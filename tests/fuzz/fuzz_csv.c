@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drift_int.h"
+#include "drift/drift_int.h"
 
 #ifndef FUZZ_FORMAT
 #define FUZZ_FORMAT MD_DRIFT_FORMAT_CSV

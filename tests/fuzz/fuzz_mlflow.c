@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "backends/mlflow_int.h"
+#include "backends/mlflow/mlflow_int.h"
 #include "mldeck/export.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "backends/sagemaker_int.h"
+#include "backends/sagemaker/sagemaker_int.h"
 #include "mldeck/aws.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for SageMaker Model Monitor's constraint_violations.json
- * reader (core/drift_platform.c). Built by `make fuzz` with
+ * reader (core/drift/drift_platform.c). Built by `make fuzz` with
  * -fsanitize=fuzzer,address,undefined.
  */
 #include <math.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drift_int.h"
+#include "drift/drift_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

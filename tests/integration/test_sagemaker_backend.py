@@ -38,7 +38,7 @@ REGION = "eu-west-1"
 SECRET = "mldeckSEEDsecretKEY0123456789abcdefghij"  # grepped for in every output
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 PKG_MODULES = ["libcurl", "libcjson", "yaml-0.1", "sqlite3", "inih"]
-SM_MAX_INFLIGHT = 8  # core/backends/sagemaker_req.h
+SM_MAX_INFLIGHT = 8  # core/backends/sagemaker/sagemaker_req.h
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
 

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/azureml_int.h"
+#include "backends/azureml/azureml_int.h"
 #include "mldeck/backend.h"
 #include "mldeck/http.h"
 

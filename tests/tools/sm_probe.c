@@ -1,7 +1,7 @@
 /*
  * sm_probe - drive the SageMaker backend headlessly, for the integration
  * tests (until `mldeck get endpoints --json` covers it). Test-only: it
- * calls the mutating slots directly, which only core/action.c may do in
+ * calls the mutating slots directly, which only core/action/action.c may do in
  * the product.
  *
  *   sm_probe [--url U] [--region R] [--profile P] [--read-only] [--log]

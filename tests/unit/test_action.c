@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/action.c: the read-only gate, typed confirmation, plans
+ * Unit tests for core/action/action.c: the read-only gate, typed confirmation, plans
  * from the store's alias history, and the audit trail when a write cannot be
  * confirmed. The backend points at a closed loopback port, so any request
  * that leaves would fail; the gate tests assert that none leaves at all.

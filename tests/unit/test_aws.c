@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/aws.c: the credential chain and its precedence, INI
+ * Unit tests for core/net/aws.c: the credential chain and its precedence, INI
  * parsing through libinih ([profile x] sections, comments, long tokens,
  * continuation lines), credential_process, the region order and endpoint
  * overrides. Each test runs with HOME in a fresh temporary directory and

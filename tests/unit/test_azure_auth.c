@@ -1,5 +1,5 @@
 /*
- * Unit tests for Azure tokens (core/azure_auth.c) against a loopback server
+ * Unit tests for Azure tokens (core/net/azure_auth.c) against a loopback server
  * in a thread that records each request and answers from a queue of canned
  * replies: client credentials, caching and refresh, AADSTS errors, the Azure
  * CLI (a fake `az` script on PATH), App Service and IMDS managed identity,

@@ -1,8 +1,8 @@
 /*
  * Unit tests for the Azure ML reply mapping and planning
- * (core/backends/azureml_map.c, azureml_plan.c): the official example
- * payloads of api-version 2025-12-01 (../shared/fixtures/azureml beside the
- * checkout, or $MLDECK_AZUREML_FIXTURES, or tests/fixtures/azureml), mapped
+ * (core/backends/azureml/azureml_map.c, azureml_plan.c): the official
+ * example payloads of api-version 2025-12-01 (vendored in
+ * tests/fixtures/azureml, or $MLDECK_AZUREML_FIXTURES), mapped
  * field by field, plus hand-written realistic cases (blue/green traffic,
  * mirror traffic, a CreateMonitor schedule, error bodies, bad input).
  */
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/azureml_int.h"
+#include "backends/azureml/azureml_int.h"
 
 /* ---- fixtures ------------------------------------------------------------------------------ */
 
@@ -51,15 +51,14 @@ static char *example_file(const char *rel, size_t *len)
     const char *env = getenv("MLDECK_AZUREML_FIXTURES");
     const char *root = getenv("MLDECK_SRCDIR");
     char path[1024];
-    const char *const dirs[] = {"../shared/fixtures/azureml/2025-12-01",
-                                "tests/fixtures/azureml/2025-12-01"};
+    const char *const dirs[] = {"tests/fixtures/azureml/2025-12-01"};
     if (env != NULL) {
         snprintf(path, sizeof(path), "%s/%s", env, rel);
         char *b = read_file(path, len);
         if (b != NULL)
             return b;
     }
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < MD_ARRAY_LEN(dirs); i++) {
         snprintf(path, sizeof(path), "%s%s%s/%s", root ? root : "", root ? "/" : "", dirs[i],
                  rel);
         char *b = read_file(path, len);

@@ -1,4 +1,4 @@
-/* Unit tests for core/config.c: the table-driven loader, its errors and precedence. */
+/* Unit tests for core/config/config.c: the table-driven loader, its errors and precedence. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /*
- * test_drift.c - the drift statistics (core/drift.c) against every bold
+ * test_drift.c - the drift statistics (core/drift/drift.c) against every bold
  * known answer of shared/reference/drift.md §2 (closed forms to 1e-9,
  * p-values to 1e-6), their invariants, edge cases, the radix sort and the
  * bounded sketch's error bound.
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drift_int.h"
+#include "drift/drift_int.h"
 #include "mldeck/drift.h"
 
 #define CLOSED 1e-9

@@ -1,5 +1,5 @@
 /*
- * test_drift_eval.c - how a window is judged (core/drift_eval.c through
+ * test_drift_eval.c - how a window is judged (core/drift/drift_eval.c through
  * md_drift_run): the warn tier between the warn and drift thresholds, for a
  * distance and for a p-value, and the method selection (md_drift_opts.methods)
  * that decides which metrics exist, vote and are reported.

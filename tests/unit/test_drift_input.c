@@ -27,10 +27,10 @@
 
 #include <sqlite3.h>
 
-#include "drift_int.h"
+#include "drift/drift_int.h"
 #include "mldeck/drift.h"
 #include "mldeck/store.h"
-#include "store_int.h"
+#include "store/store_int.h"
 
 #define near(a, b, tol) near_at((a), (b), (tol), #a, __LINE__)
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/drift_worker.c: a drift job on a thread, driven the way
+ * Unit tests for core/drift/drift_worker.c: a drift job on a thread, driven the way
  * the TUI drives it - poll the pipe, read progress, collect - plus a
  * cancelled run that stores nothing, and a configured job.
  * Fixtures are in tests/fixtures/drift/ (MLDECK_SRCDIR when not run from the root).

@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/export.c: exact JSON and TSV text for small lists,
+ * Unit tests for core/base/export.c: exact JSON and TSV text for small lists,
  * escaping, non-finite metric values, int64 times, the buffer cap.
  */
 #include <setjmp.h>
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "mldeck/export.h"
-#include "backends/mlflow_int.h"
+#include "backends/mlflow/mlflow_int.h"
 
 static struct md_kvs kvs1(const char *k, const char *v)
 {

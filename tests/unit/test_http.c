@@ -1,5 +1,5 @@
 /*
- * test_http.c - core/http.c against a scripted loopback HTTP/1.1 server.
+ * test_http.c - core/net/http.c against a scripted loopback HTTP/1.1 server.
  *
  * The server is a pthread polling a socket bound to 127.0.0.1 port 0. Each
  * test queues canned replies (raw bytes, optionally delayed), drives md_http

@@ -1,4 +1,4 @@
-/* Unit tests for core/md.c: errors, buffers, the control-character scrubber. */
+/* Unit tests for core/base/md.c: errors, buffers, the control-character scrubber. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

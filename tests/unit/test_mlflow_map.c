@@ -1,5 +1,5 @@
 /*
- * Unit tests for the MLflow reply mapping (core/backends/mlflow_map.c):
+ * Unit tests for the MLflow reply mapping (core/backends/mlflow/mlflow_map.c):
  * recorded replies of a real mlflow 3.17.2 server and hand-written edge
  * cases in tests/fixtures/mlflow/, mapped field by field.
  */
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/mlflow_int.h"
+#include "backends/mlflow/mlflow_int.h"
 
 /* Read a fixture; the tests run from the repository root (or MLDECK_SRCDIR). */
 static char *fixture(const char *name, size_t *len)

@@ -1,4 +1,4 @@
-/* Unit tests for core/model.c: list growth, moves, lookups, release, run status names. */
+/* Unit tests for core/base/model.c: list growth, moves, lookups, release, run status names. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "drift_int.h"
+#include "drift/drift_int.h"
 #include "mldeck/config.h"
 #include "mldeck/drift.h"
 #include "mldeck/s3.h"

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the SageMaker reply mapping (core/backends/sagemaker_map.c,
+ * Unit tests for the SageMaker reply mapping (core/backends/sagemaker/sagemaker_map.c,
  * _health.c, _jobs.c, _errors.c): bundles recorded from moto 5.2.5 through
  * the backend, and hand-written replies for what moto never shows
  * (Updating with a pending deployment, RollingBack with Baking variants,
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/sagemaker_int.h"
+#include "backends/sagemaker/sagemaker_int.h"
 
 /* Read a fixture; the tests run from the repository root (or MLDECK_SRCDIR). */
 static char *fixture(const char *name, size_t *len)

@@ -25,7 +25,7 @@
 #include <sqlite3.h>
 
 #include "mldeck/store.h"
-#include "store_int.h"
+#include "store/store_int.h"
 
 struct tmp {
     char dir[64];
@@ -454,7 +454,7 @@ static void test_history_previous_skips_repeats(void **state)
     assert_int_equal(file_int(t->db, "SELECT count(*) FROM history WHERE target = 'm@a'"), 3);
 }
 
-/* Builds an entry the way core/action.c would; usable in a forked child (no asserts). */
+/* Builds an entry the way core/action/action.c would; usable in a forked child (no asserts). */
 static md_status append_raw(md_store *s, const char *phase, int64_t ref_id, const char *msg,
                             int64_t *id, struct md_err *err)
 {

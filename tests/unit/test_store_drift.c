@@ -22,10 +22,10 @@
 
 #include <sqlite3.h>
 
-#include "drift_int.h"
+#include "drift/drift_int.h"
 #include "mldeck/drift.h"
 #include "mldeck/store.h"
-#include "store_int.h"
+#include "store/store_int.h"
 
 #define T0 1764576000LL /* 2025-12-01 08:00:00 UTC */
 

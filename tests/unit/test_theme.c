@@ -1,4 +1,4 @@
-/* Unit tests for core/theme.c: shipped themes, style strings, palettes, error positions. */
+/* Unit tests for core/config/theme.c: shipped themes, style strings, palettes, error positions. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

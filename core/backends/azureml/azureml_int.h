@@ -1,7 +1,7 @@
 /*
  * azureml_int.h - the Azure Machine Learning backend's private parts, shared
- * by core/backends/azureml.c (requests, paging, the traffic change and its
- * long-running operation) and core/backends/azureml_map.c (pure mapping of
+ * by core/backends/azureml/azureml.c (requests, paging, the traffic change and its
+ * long-running operation) and core/backends/azureml/azureml_map.c (pure mapping of
  * Resource Manager replies), and exposed to the unit tests, the fuzz target
  * and the rest of core/ (the deck). Nothing in azureml_map.c touches the
  * network.

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../jsonx_int.h"
+#include "base/jsonx_int.h"
 
 /* Longest piece of a server's error text quoted in a message. */
 #define ERR_TEXT_MAX 120

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../jsonx_int.h"
+#include "base/jsonx_int.h"
 
 /* Most deployments one endpoint may have in a plan (ARM allows far fewer). */
 #define MAX_DEPLOYMENTS 1000

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../jsonx_int.h"
+#include "base/jsonx_int.h"
 
 #define DEP_CONCURRENCY 4
 #define PUT_TRIES 3

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../jsonx_int.h"
+#include "base/jsonx_int.h"
 
 #define POLL_DEFAULT_MS 5000
 #define POLL_MIN_MS 250
@@ -214,7 +214,7 @@ void azureml_traffic_reply(struct az_op *op, enum az_purpose purpose, const char
 }
 
 /*
- * The entry point (the ops table's set_weights). Only core/action.c calls
+ * The entry point (the ops table's set_weights). Only core/action/action.c calls
  * it; the HTTP layer refuses the PUT in read-only mode whatever the caller.
  */
 uint64_t azureml_set_weights(struct md_backend *be, const char *endpoint,

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../jsonx_int.h"
+#include "base/jsonx_int.h"
 
 /* Lines asked for when the caller names no tail, and the most ever asked for or kept. */
 #define LOGS_DEFAULT_TAIL 200

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../jsonx_int.h"
+#include "base/jsonx_int.h"
 
 #define API "/api/2.0/mlflow/"
 
@@ -614,7 +614,7 @@ static uint64_t mlflow_get_alias(struct md_backend *be, const char *model, const
 }
 
 /*
- * Moving an alias is MLflow's rollback primitive. Only core/action.c calls
+ * Moving an alias is MLflow's rollback primitive. Only core/action/action.c calls
  * this; the HTTP layer refuses it in read-only mode whatever the caller.
  */
 static uint64_t mlflow_set_alias(struct md_backend *be, const char *model, const char *alias,

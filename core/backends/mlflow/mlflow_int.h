@@ -1,6 +1,6 @@
 /*
  * mlflow_int.h - the pure parts of the MLflow backend, shared by
- * core/backends/mlflow.c (requests) and core/backends/mlflow_map.c (reply
+ * core/backends/mlflow/mlflow.c (requests) and core/backends/mlflow/mlflow_map.c (reply
  * mapping), and exposed to the unit tests and the fuzz target. Nothing here
  * touches the network.
  */

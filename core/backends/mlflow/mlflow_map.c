@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../jsonx_int.h"
+#include "base/jsonx_int.h"
 
 /* Longest piece of a server's error text quoted in a message. */
 #define ERR_TEXT_MAX 160

@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../jsonx_int.h"
+#include "base/jsonx_int.h"
 
 /* CloudWatch takes at most 500 queries per GetMetricData. */
 #define SM_METRICS_MAX_QUERIES 500

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../jsonx_int.h"
+#include "base/jsonx_int.h"
 
 /* ---- variant names seen ------------------------------------------------------------------ */
 

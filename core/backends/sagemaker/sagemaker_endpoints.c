@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../jsonx_int.h"
+#include "base/jsonx_int.h"
 
 /* Newest configs of other names described to look for matching variant names. */
 #define CONFIG_SCAN_OTHERS 20

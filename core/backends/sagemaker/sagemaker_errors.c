@@ -12,7 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "../jsonx_int.h"
+#include "base/jsonx_int.h"
 
 /* Longest piece of a server's error text quoted in a message. */
 #define ERR_TEXT_MAX 160

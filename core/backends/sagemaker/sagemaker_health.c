@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../jsonx_int.h"
+#include "base/jsonx_int.h"
 
 static const char *const metric_names[MD_HEALTH_METRIC_COUNT] = {
     [MD_HEALTH_INVOCATIONS] = "Invocations",

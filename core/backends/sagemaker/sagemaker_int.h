@@ -1,6 +1,6 @@
 /*
  * sagemaker_int.h - the pure parts of the SageMaker backend, shared by
- * core/backends/sagemaker.c (requests) and core/backends/sagemaker_map.c
+ * core/backends/sagemaker/sagemaker.c (requests) and core/backends/sagemaker/sagemaker_map.c
  * (reply mapping), and exposed to the unit tests and the fuzz target.
  * Nothing here touches the network.
  *

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../jsonx_int.h"
+#include "base/jsonx_int.h"
 
 /* ---- training jobs ---------------------------------------------------------------------- */
 

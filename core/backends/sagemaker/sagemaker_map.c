@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../jsonx_int.h"
+#include "base/jsonx_int.h"
 #include "mldeck/aws.h"
 
 /* ---- small readers ---------------------------------------------------------------------- */

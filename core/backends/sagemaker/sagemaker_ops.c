@@ -7,7 +7,7 @@
  * reset: moto (and AWS for some members) treats an omitted member as
  * "clear it", so weights go out with every variant's instance count, and
  * an approval goes out with the package's current description and
- * metadata. Only core/action.c calls them; md_http refuses them in
+ * metadata. Only core/action/action.c calls them; md_http refuses them in
  * read-only mode whatever the caller.
  */
 #include "sagemaker_req.h"
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../jsonx_int.h"
+#include "base/jsonx_int.h"
 
 /* Pages of ListTrainingJobs for the experiment list (100 jobs each). */
 #define JOBS_MAX_PAGES 50
