@@ -99,8 +99,7 @@ static int backend_range(md_deck *d, const char *name, size_t *lo, size_t *hi)
         return CLI_OK;
     long bi = md_deck_backend_index(d, name);
     if (bi < 0) {
-        cli_err("no backend '%s' in context '%s'", name,
-                md_deck_context_name(d));
+        cli_err("no backend '%s' in context '%s'", name, md_deck_context_name(d));
         return CLI_USAGE;
     }
     *lo = (size_t)bi;
@@ -338,8 +337,7 @@ static int run_action(md_deck *d, const struct md_plan *plan, const char *typed)
     struct md_err err = MD_ERR_INIT;
     if (md_action_execute(d, plan, typed, &err)) {
         cli_err("%s", err.msg);
-        return err.code == MD_ERR_READ_ONLY || err.code == MD_ERR_REFUSED ? CLI_REFUSED
-                                                                          : CLI_ERROR;
+        return err.code == MD_ERR_READ_ONLY || err.code == MD_ERR_REFUSED ? CLI_REFUSED : CLI_ERROR;
     }
     struct md_action_state st;
     int64_t end = md_mono_ms() + WAIT_MS;
@@ -375,8 +373,8 @@ static int plan_rollback(md_deck *d, size_t lo, size_t hi, const char *kind, con
 {
     bool is_alias = !strcmp(kind, "alias");
     size_t bi = lo;
-    while (bi < hi && !(is_alias ? md_deck_model(d, bi, name) != NULL
-                                 : md_deck_endpoint(d, bi, name) != NULL))
+    while (bi < hi &&
+           !(is_alias ? md_deck_model(d, bi, name) != NULL : md_deck_endpoint(d, bi, name) != NULL))
         bi++;
     if (bi == hi) {
         cli_err("no %s '%s'", is_alias ? "model" : "endpoint", name);

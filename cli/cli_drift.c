@@ -29,17 +29,18 @@ struct list {
 /* The synopsis, on stderr; always CLI_USAGE. */
 static int usage(void)
 {
-    fputs("usage: mldeck drift --reference FILE|S3URI --current FILE|DIR|S3URI [--current ...]\n"
-          "         [--json] [--features a,b] [--categorical x,y] [--numeric x,y]\n"
-          "         [--prediction COL] [--time-column COL] [--window SECONDS]\n"
-          "         [--smoothing eps|add-one|none] [--threshold [FEATURE:]METHOD=[WARN,]DRIFT]...\n"
-          "         [--methods psi,w1,js,ks,chi2]\n"
-          "         [--no-yates] [--memory MB] [--format csv|jsonl|capture] [--capture-columns a,b]\n"
-          "         [--state FILE] [--job NAME] [--violations FILE|S3URI]\n"
-          "         [--aws-profile NAME] [--aws-region REGION] [--s3-endpoint-url URL]\n"
-          "methods: psi, w1, js (distances: alert above), ks, chi2 (p-values: alert below)\n"
-          "S3URI: s3://BUCKET/KEY, or s3://BUCKET/PREFIX/ for --current\n",
-          stderr);
+    fputs(
+        "usage: mldeck drift --reference FILE|S3URI --current FILE|DIR|S3URI [--current ...]\n"
+        "         [--json] [--features a,b] [--categorical x,y] [--numeric x,y]\n"
+        "         [--prediction COL] [--time-column COL] [--window SECONDS]\n"
+        "         [--smoothing eps|add-one|none] [--threshold [FEATURE:]METHOD=[WARN,]DRIFT]...\n"
+        "         [--methods psi,w1,js,ks,chi2]\n"
+        "         [--no-yates] [--memory MB] [--format csv|jsonl|capture] [--capture-columns a,b]\n"
+        "         [--state FILE] [--job NAME] [--violations FILE|S3URI]\n"
+        "         [--aws-profile NAME] [--aws-region REGION] [--s3-endpoint-url URL]\n"
+        "methods: psi, w1, js (distances: alert above), ks, chi2 (p-values: alert below)\n"
+        "S3URI: s3://BUCKET/KEY, or s3://BUCKET/PREFIX/ for --current\n",
+        stderr);
     return CLI_USAGE;
 }
 
@@ -100,12 +101,13 @@ static int parse(struct drift_cli *c, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        static const char *const valued[] = {
-            "--reference", "--current",   "--features", "--categorical", "--numeric",
-            "--prediction", "--time-column", "--window", "--smoothing", "--threshold",
-            "--memory",    "--format",    "--capture-columns", "--state", "--job",
-            "--violations", "--aws-profile", "--aws-region", "--s3-endpoint-url",
-            "--s3-part-size", "--methods"};
+        static const char *const valued[] = {"--reference",       "--current",      "--features",
+                                             "--categorical",     "--numeric",      "--prediction",
+                                             "--time-column",     "--window",       "--smoothing",
+                                             "--threshold",       "--memory",       "--format",
+                                             "--capture-columns", "--state",        "--job",
+                                             "--violations",      "--aws-profile",  "--aws-region",
+                                             "--s3-endpoint-url", "--s3-part-size", "--methods"};
         bool takes = false;
         for (size_t k = 0; k < MD_ARRAY_LEN(valued); k++)
             takes |= !strcmp(a, valued[k]);
@@ -209,8 +211,10 @@ static int parse(struct drift_cli *c, int argc, char **argv)
     for (size_t i = 0; i < c->numeric.n; i++) {
         for (size_t k = 0; k < c->categorical.n; k++) {
             if (!strcmp(c->numeric.v[i], c->categorical.v[k])) {
-                fprintf(stderr, "mldeck: drift: column '%s' is in both --categorical and "
-                                "--numeric\n", c->numeric.v[i]);
+                fprintf(stderr,
+                        "mldeck: drift: column '%s' is in both --categorical and "
+                        "--numeric\n",
+                        c->numeric.v[i]);
                 return CLI_USAGE;
             }
         }
@@ -301,14 +305,13 @@ static void print_window(const struct md_drift_window *w, const struct md_drift_
             /* A p-value method that does not vote (large samples) shows its tier in brackets. */
             const char *s = md_drift_status_name(mt->status);
             snprintf(st, sizeof(st), mt->votes ? "%s" : "(%s)", s);
-            printf("%-24s %-11s %-8s %12s %10s %-7s %10s %8s\n", name,
-                   md_drift_type_name(f->type),
+            printf("%-24s %-11s %-8s %12s %10s %-7s %10s %8s\n", name, md_drift_type_name(f->type),
                    md_drift_method_name((enum md_drift_method)m), val, thr, st, p, miss);
             any = true;
         }
         if (!any) /* a type no selected method applies to, or no type at all */
-            printf("%-24s %-11s %-8s %12s %10s %-7s %10s %8s\n", name,
-                   md_drift_type_name(f->type), "-", "n/a", "-", "n/a", "-", miss);
+            printf("%-24s %-11s %-8s %12s %10s %-7s %10s %8s\n", name, md_drift_type_name(f->type),
+                   "-", "n/a", "-", "n/a", "-", miss);
         free(name);
     }
     char share[32];
@@ -324,8 +327,8 @@ static void print_window(const struct md_drift_window *w, const struct md_drift_
         snprintf(when, sizeof(when), "window %s – %s UTC", a, b);
     printf("%zu of %zu features drifted (%s) · dataset drift: %s (rule ≥ %.0f %%) · %s · "
            "n_ref %s / n_cur %s\n",
-           w->n_drifted, w->n_tested, share, w->dataset_drift ? "YES" : "NO", 100 * r->rule,
-           when, na, nc);
+           w->n_drifted, w->n_tested, share, w->dataset_drift ? "YES" : "NO", 100 * r->rule, when,
+           na, nc);
 }
 
 /*

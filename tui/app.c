@@ -331,8 +331,8 @@ static void loop(struct app *a)
         /* The top view may wait on a worker too (drift runs off the screen thread). */
         struct view *top = ui_top(a);
         int vfd = top && top->ops->wait_fd ? top->ops->wait_fd(top) : -1;
-        struct md_pollfd fds[3] = {{STDIN_FILENO, POLLIN, 0}, {g_sigpipe[0], POLLIN, 0},
-                                   {vfd, POLLIN, 0}};
+        struct md_pollfd fds[3] = {
+            {STDIN_FILENO, POLLIN, 0}, {g_sigpipe[0], POLLIN, 0}, {vfd, POLLIN, 0}};
         md_deck_poll(a->deck, fds, vfd >= 0 ? 3 : 2, a->dirty || more_keys ? 0 : timeout);
         if (fds[1].revents & POLLIN)
             handle_signals(a);

@@ -13,7 +13,7 @@
 
 struct command {
     const char *name;
-    const char *arg;  /* argument shown in help, NULL for none */
+    const char *arg; /* argument shown in help, NULL for none */
     const char *help;
     unsigned (*run)(struct app *a, const char *arg);
 };

@@ -25,8 +25,9 @@ static bool status_is(const char *status, const char *const *words, size_t n)
 }
 
 static const char *const ok_words[] = {"InService", "Succeeded"};
-static const char *const moving_words[] = {"Creating", "Updating", "SystemUpdating", "RollingBack",
-                                           "Deleting", "Provisioning", "InProgress"};
+static const char *const moving_words[] = {"Creating",    "Updating", "SystemUpdating",
+                                           "RollingBack", "Deleting", "Provisioning",
+                                           "InProgress"};
 
 enum md_theme_role endpoint_status_role(const char *status)
 {
@@ -196,8 +197,8 @@ void endpoint_health_cell(const struct md_health_list *h, const char *deployment
 }
 
 /* Newest successful action on the endpoint (either target) in the audit log. */
-static bool audit_change(const md_deck *d, const char *backend, const char *endpoint,
-                         int64_t *when, char *who, size_t who_len)
+static bool audit_change(const md_deck *d, const char *backend, const char *endpoint, int64_t *when,
+                         char *who, size_t who_len)
 {
     const struct md_audit_entry *v;
     size_t n;

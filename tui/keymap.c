@@ -71,12 +71,18 @@ void km_key_name(int key, bool ascii, char *buf, size_t len)
         const char *utf8;
         const char *ascii;
     } names[] = {
-        {KM_FN(KEY_UP), "\u2191", "Up"},       {KM_FN(KEY_DOWN), "\u2193", "Down"},
-        {KM_FN(KEY_LEFT), "\u2190", "Left"},   {KM_FN(KEY_RIGHT), "\u2192", "Right"},
-        {KM_FN(KEY_PPAGE), "PgUp", "PgUp"},    {KM_FN(KEY_NPAGE), "PgDn", "PgDn"},
-        {KM_FN(KEY_HOME), "Home", "Home"},     {KM_FN(KEY_END), "End", "End"},
-        {KM_ENTER, "Enter", "Enter"},          {KM_ESC, "Esc", "Esc"},
-        {' ', "Space", "Space"},               {KM_TAB, "Tab", "Tab"},
+        {KM_FN(KEY_UP), "\u2191", "Up"},
+        {KM_FN(KEY_DOWN), "\u2193", "Down"},
+        {KM_FN(KEY_LEFT), "\u2190", "Left"},
+        {KM_FN(KEY_RIGHT), "\u2192", "Right"},
+        {KM_FN(KEY_PPAGE), "PgUp", "PgUp"},
+        {KM_FN(KEY_NPAGE), "PgDn", "PgDn"},
+        {KM_FN(KEY_HOME), "Home", "Home"},
+        {KM_FN(KEY_END), "End", "End"},
+        {KM_ENTER, "Enter", "Enter"},
+        {KM_ESC, "Esc", "Esc"},
+        {' ', "Space", "Space"},
+        {KM_TAB, "Tab", "Tab"},
         {KM_BACKSPACE, "Bksp", "Bksp"},
     };
     for (size_t i = 0; i < MD_ARRAY_LEN(names); i++) {

@@ -55,19 +55,19 @@ enum km_flags {
 };
 
 #define KM_FN(k) (0x1000000 | (k))
-#define KM_IS_FN(k) (((k) & 0x1000000) != 0)
-#define KM_CTRL(c) ((c) & 0x1f)
+#define KM_IS_FN(k) (((k)&0x1000000) != 0)
+#define KM_CTRL(c) ((c)&0x1f)
 #define KM_ESC 27
 #define KM_ENTER '\r'
 #define KM_TAB '\t'
 #define KM_BACKSPACE 0x7f
 
 struct km_entry {
-    int keys[3];           /* 0 ends the list early */
+    int keys[3]; /* 0 ends the list early */
     enum km_action action;
-    const char *label;     /* footer word; NULL keeps the entry out of the footer */
-    const char *help;      /* help screen sentence */
-    unsigned flags;        /* enum km_flags */
+    const char *label; /* footer word; NULL keeps the entry out of the footer */
+    const char *help;  /* help screen sentence */
+    unsigned flags;    /* enum km_flags */
 };
 
 struct km_table {

@@ -39,29 +39,30 @@ struct main_opts {
 
 static void usage(FILE *f)
 {
-    fputs("usage: mldeck [options]                      open the console\n"
-          "       mldeck [options] get KIND [--json]     experiments|runs|models|versions|endpoints|audit\n"
-          "       mldeck [options] rollback alias MODEL ALIAS [--to VERSION] [--yes]\n"
-          "       mldeck [options] rollback endpoint NAME [--to CONFIG] [--yes]\n"
-          "       mldeck [options] rollback traffic ENDPOINT [--set NAME=W,...] [--yes]\n"
-          "       mldeck [options] approve MODEL VERSION --status Approved|Rejected [--yes]\n"
-          "       mldeck [options] drift --reference FILE|S3URI --current FILE|DIR|S3URI [--violations FILE|S3URI] [--json]\n"
-          "\n"
-          "options:\n"
-          "  --config FILE     configuration (default $XDG_CONFIG_HOME/mldeck/config.yaml)\n"
-          "  --context NAME    context to open (default: current_context)\n"
-          "  --state FILE      state database (default $XDG_STATE_HOME/mldeck/state.db)\n"
-          "  --read-only       refuse every change; cannot be lifted while running\n"
-          "  --theme NAME      colour theme (default, mono, light, or a path)\n"
-          "  --no-color        monochrome (also when NO_COLOR is set)\n"
-          "  --ascii           ASCII drawing only\n"
-          "  --view NAME       first screen: overview, experiments, models, audit\n"
-          "  --log FILE        write the log to FILE; -v for more detail\n"
-          "  --max-frames N    quit after N frames (tests)\n"
-          "  --clock MS        fix the clock at MS since the epoch (tests)\n"
-          "  --help-config     describe every configuration setting\n"
-          "  --version\n",
-          f);
+    fputs(
+        "usage: mldeck [options]                      open the console\n"
+        "       mldeck [options] get KIND [--json]     experiments|runs|models|versions|endpoints|audit\n"
+        "       mldeck [options] rollback alias MODEL ALIAS [--to VERSION] [--yes]\n"
+        "       mldeck [options] rollback endpoint NAME [--to CONFIG] [--yes]\n"
+        "       mldeck [options] rollback traffic ENDPOINT [--set NAME=W,...] [--yes]\n"
+        "       mldeck [options] approve MODEL VERSION --status Approved|Rejected [--yes]\n"
+        "       mldeck [options] drift --reference FILE|S3URI --current FILE|DIR|S3URI [--violations FILE|S3URI] [--json]\n"
+        "\n"
+        "options:\n"
+        "  --config FILE     configuration (default $XDG_CONFIG_HOME/mldeck/config.yaml)\n"
+        "  --context NAME    context to open (default: current_context)\n"
+        "  --state FILE      state database (default $XDG_STATE_HOME/mldeck/state.db)\n"
+        "  --read-only       refuse every change; cannot be lifted while running\n"
+        "  --theme NAME      colour theme (default, mono, light, or a path)\n"
+        "  --no-color        monochrome (also when NO_COLOR is set)\n"
+        "  --ascii           ASCII drawing only\n"
+        "  --view NAME       first screen: overview, experiments, models, audit\n"
+        "  --log FILE        write the log to FILE; -v for more detail\n"
+        "  --max-frames N    quit after N frames (tests)\n"
+        "  --clock MS        fix the clock at MS since the epoch (tests)\n"
+        "  --help-config     describe every configuration setting\n"
+        "  --version\n",
+        f);
 }
 
 static FILE *log_file;
@@ -167,9 +168,10 @@ static int run_console(const struct main_opts *o, const struct md_config *cfg)
         return err.code == MD_ERR_CONFIG ? CLI_USAGE : CLI_ERROR;
     }
     const struct md_context *ctx = md_deck_context(deck);
-    const char *theme_name = o->theme ? o->theme : ctx->theme && *ctx->theme ? ctx->theme
-                                              : cfg->theme && *cfg->theme      ? cfg->theme
-                                                                               : "default";
+    const char *theme_name = o->theme                    ? o->theme
+                             : ctx->theme && *ctx->theme ? ctx->theme
+                             : cfg->theme && *cfg->theme ? cfg->theme
+                                                         : "default";
     struct md_theme theme;
     memset(&theme, 0, sizeof(theme));
     if (md_theme_load(&theme, theme_name, themes_dir(), &err)) {
@@ -232,9 +234,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "mldeck: cannot open log '%s'\n", o.log);
             return CLI_USAGE;
         }
-        md_log_set_sink(log_to_file, NULL, o.verbose > 1 ? MD_LOG_DEBUG
-                                           : o.verbose  ? MD_LOG_INFO
-                                                        : MD_LOG_WARN);
+        md_log_set_sink(log_to_file, NULL,
+                        o.verbose > 1 ? MD_LOG_DEBUG
+                        : o.verbose   ? MD_LOG_INFO
+                                      : MD_LOG_WARN);
     } else if (sub < argc && o.verbose) {
         md_log_set_sink(log_to_stderr, NULL, o.verbose > 1 ? MD_LOG_DEBUG : MD_LOG_INFO);
     }

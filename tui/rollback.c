@@ -79,14 +79,16 @@ unsigned rollback_endpoint(struct app *a, size_t bi, const char *endpoint)
     const struct md_endpoint *e = md_deck_endpoint(a->deck, bi, endpoint);
     bool config = e && e->config[0];
     bool configs_known = !config || md_deck_endpoint_configs(a->deck, bi, endpoint);
-    md_status st = config ? md_action_plan_endpoint_rollback(a->deck, bi, endpoint, NULL,
-                                                             &a->plan, &err)
-                          : md_action_plan_weights(a->deck, bi, endpoint, NULL, &a->plan, &err);
+    md_status st =
+        config ? md_action_plan_endpoint_rollback(a->deck, bi, endpoint, NULL, &a->plan, &err)
+               : md_action_plan_weights(a->deck, bi, endpoint, NULL, &a->plan, &err);
     if (st == MD_ERR_NOT_FOUND && !configs_known) {
         /* Nothing observed yet: the configs' creation times can tell, once read. */
         md_deck_want_endpoint_configs(a->deck, bi, endpoint);
-        ui_status(a, MD_THEME_DIM, "reading the configs of '%s' to find the previous one; "
-                  "press r again in a moment", endpoint);
+        ui_status(a, MD_THEME_DIM,
+                  "reading the configs of '%s' to find the previous one; "
+                  "press r again in a moment",
+                  endpoint);
         return REACT_HANDLED | REACT_REDRAW | REACT_FETCH;
     }
     if (st == MD_ERR_NOT_FOUND && e) {
@@ -102,8 +104,9 @@ unsigned rollback_endpoint(struct app *a, size_t bi, const char *endpoint)
     }
     a->have_plan = true;
     char title[256];
-    snprintf(title, sizeof(title), config ? "Roll back endpoint %s: config %s -> %s"
-                                          : "Roll back traffic of %s: %s -> %s",
+    snprintf(title, sizeof(title),
+             config ? "Roll back endpoint %s: config %s -> %s"
+                    : "Roll back traffic of %s: %s -> %s",
              endpoint, nz(a->plan.from), nz(a->plan.to));
     return open_dialog(a, title);
 }
@@ -144,8 +147,8 @@ unsigned rollback_weights_submit(struct app *a, const char *spec)
 {
     struct md_err err = MD_ERR_INIT;
     rollback_close(a);
-    md_status st = md_action_plan_weights(a->deck, a->prompt_bi, a->prompt_endpoint, spec,
-                                          &a->plan, &err);
+    md_status st =
+        md_action_plan_weights(a->deck, a->prompt_bi, a->prompt_endpoint, spec, &a->plan, &err);
     if (st != MD_OK) {
         refused(a, st, &err);
         return REACT_HANDLED | REACT_REDRAW;
@@ -185,8 +188,8 @@ unsigned rollback_undo(struct app *a)
     }
     a->have_plan = true;
     char title[256];
-    snprintf(title, sizeof(title), "Undo %s: %s -> %s", plan_target(&a->plan),
-             nz(a->plan.from), nz(a->plan.to));
+    snprintf(title, sizeof(title), "Undo %s: %s -> %s", plan_target(&a->plan), nz(a->plan.from),
+             nz(a->plan.to));
     return open_dialog(a, title);
 }
 

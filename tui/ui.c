@@ -289,7 +289,7 @@ static void draw_header(struct app *a)
     size_t pending = md_deck_pending(a->deck);
     if (pending && x < cols - right - 4) {
         static const char *const spin_utf8[] = {"\u280b", "\u2819", "\u2839", "\u2838", "\u283c",
-                                               "\u2834", "\u2826", "\u2827", "\u2807", "\u280f"};
+                                                "\u2834", "\u2826", "\u2827", "\u2807", "\u280f"};
         static const char *const spin_ascii[] = {"|", "/", "-", "\\"};
         const char *g = a->ascii ? spin_ascii[a->spin % 4] : spin_utf8[a->spin % 10];
         snprintf(buf, sizeof(buf), " %s %s %zu", text_glyph("\u2502", "|"), g, pending);

@@ -61,7 +61,7 @@ struct app {
     struct md_plan plan;
     bool have_plan;
     enum md_action_phase last_phase;
-    size_t prompt_bi;          /* the endpoint the weights line (CMDLINE_PROMPT) is for */
+    size_t prompt_bi; /* the endpoint the weights line (CMDLINE_PROMPT) is for */
     char prompt_endpoint[256];
 
     char pending_cmd[256]; /* a ':' jump waiting for its list to load; any key drops it */

@@ -35,10 +35,10 @@ struct view {
 };
 
 struct view_ops {
-    const char *name;             /* command name, "runs" */
-    const char *title;            /* help section title, "Runs of an experiment" */
-    const struct km_table *keys;  /* the view's own keys, or NULL */
-    bool table_nav;               /* also takes km_table_nav */
+    const char *name;                        /* command name, "runs" */
+    const char *title;                       /* help section title, "Runs of an experiment" */
+    const struct km_table *keys;             /* the view's own keys, or NULL */
+    bool table_nav;                          /* also takes km_table_nav */
     struct view *(*create)(struct app *app); /* NULL when the view needs arguments */
     void (*free)(struct view *v);
     void (*draw)(struct view *v, WINDOW *w);

@@ -20,8 +20,7 @@ struct audit {
 enum { COL_TIME, COL_WHO, COL_ACTION, COL_TARGET, COL_CHANGE, COL_PHASE, COL_OUTCOME, COL_MSG };
 
 static const struct km_entry audit_keys[] = {
-    {{'u'}, ACT_UNDO, "undo", "reverse the last action (type model name)",
-     KM_MUTATING},
+    {{'u'}, ACT_UNDO, "undo", "reverse the last action (type model name)", KM_MUTATING},
 };
 static const struct km_table audit_km = {"Audit", audit_keys, MD_ARRAY_LEN(audit_keys)};
 
@@ -44,8 +43,7 @@ static enum md_theme_role outcome_role(const char *outcome)
     return MD_THEME_DIM;
 }
 
-static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len,
-                 enum md_theme_role *role)
+static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len, enum md_theme_role *role)
 {
     const struct md_audit_entry *e = entry(ctx, row);
     if (!e)
@@ -68,8 +66,8 @@ static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len,
         break;
     case COL_CHANGE:
         if (*e->before || *e->after)
-            snprintf(buf, len, "%s %s %s", *e->before ? e->before : "-",
-                     text_glyph("\u2192", "->"), *e->after ? e->after : "-");
+            snprintf(buf, len, "%s %s %s", *e->before ? e->before : "-", text_glyph("\u2192", "->"),
+                     *e->after ? e->after : "-");
         break;
     case COL_PHASE:
         snprintf(buf, len, "%s", e->phase);

@@ -40,8 +40,7 @@ static const struct km_entry compare_keys[] = {
 };
 static const struct km_table compare_km = {"Compare", compare_keys, MD_ARRAY_LEN(compare_keys)};
 
-static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len,
-                 enum md_theme_role *role)
+static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len, enum md_theme_role *role)
 {
     struct compare *c = ctx;
     if (row >= c->n)
@@ -90,8 +89,9 @@ static void add(struct compare *c, bool section, const char *key, const char *a,
         c->cap = c->cap ? c->cap * 2 : 64;
         c->lines = md_xrealloc(c->lines, c->cap * sizeof(*c->lines));
     }
-    c->lines[c->n++] = (struct cmp_line){section, differs, md_xstrdup(key), md_xstrdup(a),
-                                         md_xstrdup(b), md_xstrdup(delta ? delta : "")};
+    c->lines[c->n++] =
+        (struct cmp_line){section,       differs,       md_xstrdup(key),
+                          md_xstrdup(a), md_xstrdup(b), md_xstrdup(delta ? delta : "")};
 }
 
 static void free_lines(struct compare *c)

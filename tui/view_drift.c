@@ -27,15 +27,15 @@
 #include "widget_chart.h"
 #include "widget_table.h"
 
-#define HIST_MAX 60  /* stored windows read per feature */
+#define HIST_MAX 60 /* stored windows read per feature */
 #define SPARK_CELLS 12
 
 struct job_result {
-    bool done;      /* the worker ran this job (or failed to start it) since the view opened */
+    bool done; /* the worker ran this job (or failed to start it) since the view opened */
     md_status st;
     char msg[256];
     struct md_drift_run run; /* the last run: counts, platform results; its windows when unstored */
-    bool fresh;     /* that run produced windows */
+    bool fresh;              /* that run produced windows */
     struct md_drift_window stored; /* the newest stored window */
     bool has_stored;
     int64_t stored_ms; /* when it was computed */
@@ -49,24 +49,35 @@ struct drift_view {
     md_drift_worker *worker;
     size_t running; /* job index of the worker; n_jobs when idle */
     struct md_drift_progress prog;
-    size_t job;     /* the job shown */
+    size_t job;                /* the job shown */
     struct drift_series *hist; /* per feature of the shown window */
     size_t n_hist;
     bool detail;
-    size_t feat;    /* data row shown in detail */
+    size_t feat;              /* data row shown in detail */
     struct drift_mark *marks; /* changes of the shown job's endpoint, loaded with the detail */
     size_t n_marks;
 };
 
-enum { COL_FEATURE, COL_METHOD, COL_SCORE, COL_THRESHOLD, COL_STATUS, COL_P, COL_MISSING,
-       COL_HISTORY };
+enum {
+    COL_FEATURE,
+    COL_METHOD,
+    COL_SCORE,
+    COL_THRESHOLD,
+    COL_STATUS,
+    COL_P,
+    COL_MISSING,
+    COL_HISTORY
+};
 
 static const struct km_entry drift_keys[] = {
     {{KM_ESC}, ACT_BACK, NULL, "leave the feature chart, or cancel the running job", 0},
     {{KM_TAB}, ACT_NEXT_METRIC, "job", "show the next drift job", 0},
     {{'R'}, ACT_REFRESH, "rerun", "run the context's drift jobs again (new files only)", 0},
-    {{KM_ENTER}, ACT_OPEN, "chart",
-     "the feature's score over time with its threshold, deployment markers and histogram", 0},
+    {{KM_ENTER},
+     ACT_OPEN,
+     "chart",
+     "the feature's score over time with its threshold, deployment markers and histogram",
+     0},
 };
 static const struct km_table drift_km = {"Drift", drift_keys, MD_ARRAY_LEN(drift_keys)};
 
@@ -141,7 +152,7 @@ const char *view_drift_method_label(enum md_drift_method m)
 {
     /* the core's labels carry σ, ₂ and χ: ASCII mode needs its own spelling */
     static const char *const ascii[MD_DRIFT_METHOD_COUNT] = {
-        [MD_DRIFT_PSI] = "PSI(dec)", [MD_DRIFT_W1] = "W1/sd", [MD_DRIFT_JS] = "JS2",
+        [MD_DRIFT_PSI] = "PSI(dec)", [MD_DRIFT_W1] = "W1/sd",  [MD_DRIFT_JS] = "JS2",
         [MD_DRIFT_KS] = "KS D",      [MD_DRIFT_CHI2] = "chi2",
     };
     if (text_ascii() && (unsigned)m < MD_DRIFT_METHOD_COUNT)
@@ -154,8 +165,7 @@ static bool is_p_method(enum md_drift_method m)
     return m == MD_DRIFT_KS || m == MD_DRIFT_CHI2;
 }
 
-static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len,
-                 enum md_theme_role *role)
+static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len, enum md_theme_role *role)
 {
     struct drift_view *d = ctx;
     const struct md_drift_feature *f = feature(d, row);
@@ -246,8 +256,10 @@ static void series_load(struct drift_view *d, const struct md_drift_window *w,
     struct md_err err = MD_ERR_INIT;
     bool by_p = is_p_method(f->primary); /* judged on p: charted on p, sparkline of the score */
     out->drift = f->m[f->primary].drift;
-    if (!s || md_drift_store_history(s, job_name(d, d->job), f->name, f->primary, HIST_MAX, &pts,
-                                     &n, &err) || n == 0) {
+    if (!s ||
+        md_drift_store_history(s, job_name(d, d->job), f->name, f->primary, HIST_MAX, &pts, &n,
+                               &err) ||
+        n == 0) {
         free(pts);
         out->v = md_xcalloc(1, sizeof(double));
         out->p = md_xcalloc(1, sizeof(double));
@@ -382,8 +394,8 @@ unsigned view_drift_on_fd(struct view *v)
     }
     size_t finished = d->running;
     struct job_result *r = &d->res[finished];
-    const struct md_drift_feature *open = d->detail && finished == d->job ? feature(d, d->feat)
-                                                                          : NULL;
+    const struct md_drift_feature *open =
+        d->detail && finished == d->job ? feature(d, d->feat) : NULL;
     char *keep = open ? md_xstrdup(open->name) : NULL; /* before its window is replaced */
     struct md_err err = MD_ERR_INIT;
     struct md_drift_run old = r->run; /* counts and platform results are replaced whatever */
@@ -487,12 +499,13 @@ static void draw_verdict(struct drift_view *d, WINDOW *w, int y, int width)
         else
             snprintf(share, sizeof(share), "%.0f%%", 100 * win->drift_share);
         const char *dot = text_glyph("\u00b7", "|");
-        snprintf(line, sizeof(line), "%s %zu of %zu features drifted (%s) %s dataset drift: %s "
+        snprintf(line, sizeof(line),
+                 "%s %zu of %zu features drifted (%s) %s dataset drift: %s "
                  "%s %s%s%s %s n_ref %s / n_cur %s",
                  view_drift_status_glyph(win->dataset_drift ? MD_DRIFT_STATUS_DRIFT
                                                             : MD_DRIFT_STATUS_OK),
-                 win->n_drifted, win->n_tested, share, dot, win->dataset_drift ? "YES" : "NO",
-                 dot, a, win->start_ms == win->end_ms ? "" : " - ",
+                 win->n_drifted, win->n_tested, share, dot, win->dataset_drift ? "YES" : "NO", dot,
+                 a, win->start_ms == win->end_ms ? "" : " - ",
                  win->start_ms == win->end_ms ? "" : b, dot, nr, nc);
         role = win->dataset_drift ? MD_THEME_DRIFT_HIGH : MD_THEME_DRIFT_LOW;
     } else if (r->done && !r->st) {
@@ -533,11 +546,15 @@ static void draw_source(struct drift_view *d, WINDOW *w, int y, int width)
         snprintf(line, sizeof(line), "updated from %zu new file%s (%zu already processed)",
                  r->run.files_read, r->run.files_read == 1 ? "" : "s", r->run.files_skipped);
     } else if (r->done && r->has_stored) {
-        snprintf(line, sizeof(line), "no new current data (%zu files already processed) %s "
-                 "stored results computed %s ago", r->run.files_skipped, dot, age);
+        snprintf(line, sizeof(line),
+                 "no new current data (%zu files already processed) %s "
+                 "stored results computed %s ago",
+                 r->run.files_skipped, dot, age);
     } else if (r->has_stored) {
-        snprintf(line, sizeof(line), "stored results computed %s ago %s waiting for the job "
-                 "before it", age, dot);
+        snprintf(line, sizeof(line),
+                 "stored results computed %s ago %s waiting for the job "
+                 "before it",
+                 age, dot);
     } else {
         return;
     }

@@ -19,8 +19,8 @@
 #include "view_drift_int.h"
 #include "widget_chart.h"
 
-#define OBSERVED_MAX 64                 /* observations read per endpoint and kind */
-#define EXPLAINED_MS (10 * 60 * 1000)   /* an observation this close to an action is that action */
+#define OBSERVED_MAX 64               /* observations read per endpoint and kind */
+#define EXPLAINED_MS (10 * 60 * 1000) /* an observation this close to an action is that action */
 #define LEGEND_MAX 4
 
 static bool is_p_method(enum md_drift_method m)
@@ -118,9 +118,8 @@ size_t drift_marks_load(struct app *a, const char *target, struct drift_mark **o
         char when[32];
         when_text(e->ts_ms, when, sizeof(when));
         struct drift_mark *m = mark_push(out, &n, &cap, e->ts_ms);
-        snprintf(m->text, sizeof(m->text), "%s %s %s %s %s %s by %s", when,
-                 action_label(e->action), alias ? "alias" : "endpoint", target, arrow, e->after,
-                 e->who[0] ? e->who : "?");
+        snprintf(m->text, sizeof(m->text), "%s %s %s %s %s %s by %s", when, action_label(e->action),
+                 alias ? "alias" : "endpoint", target, arrow, e->after, e->who[0] ? e->who : "?");
     }
     /* Changes seen on refresh: deployments made elsewhere (CI, the console, another operator). */
     size_t nb = md_deck_backend_count(a->deck);
@@ -136,8 +135,8 @@ size_t drift_marks_load(struct app *a, const char *target, struct drift_mark **o
                                                  OBSERVED_MAX, &h, &nh, NULL)
                          : MD_ERR_NOT_FOUND;
             else
-                rc = md_deck_endpoint_history(a->deck, bi, target, kind == 1, OBSERVED_MAX, &h,
-                                              &nh);
+                rc =
+                    md_deck_endpoint_history(a->deck, bi, target, kind == 1, OBSERVED_MAX, &h, &nh);
             if (rc)
                 continue;
             /* h[i] replaced h[i + 1]; the oldest entry is only when mldeck first looked. */
@@ -162,8 +161,8 @@ size_t drift_marks_load(struct app *a, const char *target, struct drift_mark **o
 }
 
 /* The x range: the windows, stretched to a marker up to half their span beyond either end. */
-static void x_range(const struct drift_series *s, const struct drift_mark *m, size_t n,
-                    int64_t *lo, int64_t *hi)
+static void x_range(const struct drift_series *s, const struct drift_mark *m, size_t n, int64_t *lo,
+                    int64_t *hi)
 {
     *lo = s->lo;
     *hi = s->hi;
@@ -213,8 +212,10 @@ static int draw_legend(WINDOW *w, int y, int rows, int width, const struct drift
         }
     }
     if (outside && used < rows) {
-        snprintf(line, sizeof(line), "%zu more change%s of '%s' outside the charted windows "
-                 "(:audit lists them)", outside, outside == 1 ? "" : "s", d->target);
+        snprintf(line, sizeof(line),
+                 "%zu more change%s of '%s' outside the charted windows "
+                 "(:audit lists them)",
+                 outside, outside == 1 ? "" : "s", d->target);
         text_put(w, y + used++, 0, width, line, ui_attr(MD_THEME_DIM), 0);
     }
     return used;

@@ -14,13 +14,13 @@
 
 /* A feature's primary metric over the stored windows, read once per result. */
 struct drift_series {
-    double *v;     /* values, oldest window first (the table's sparkline) */
-    double *p;     /* what the chart plots: p-values for KS and chi2 (judged on p), else v */
-    int64_t *t;    /* each window's middle, ms since the epoch */
+    double *v;  /* values, oldest window first (the table's sparkline) */
+    double *p;  /* what the chart plots: p-values for KS and chi2 (judged on p), else v */
+    int64_t *t; /* each window's middle, ms since the epoch */
     size_t n;
-    int64_t lo;    /* start of the oldest window */
-    int64_t hi;    /* end of the newest */
-    double drift;  /* threshold of the newest window */
+    int64_t lo;   /* start of the oldest window */
+    int64_t hi;   /* end of the newest */
+    double drift; /* threshold of the newest window */
 };
 
 /* A deployment, rollback or traffic change of the job's endpoint. */
@@ -40,9 +40,9 @@ size_t drift_marks_load(struct app *a, const char *target, struct drift_mark **o
 /* What the feature screen shows; everything is lent for the call. */
 struct drift_detail {
     const char *job;
-    const char *target;              /* the job's endpoint, "" when none */
+    const char *target; /* the job's endpoint, "" when none */
     const struct md_drift_feature *f;
-    const struct drift_series *s;    /* NULL: no history */
+    const struct drift_series *s; /* NULL: no history */
     const struct drift_mark *marks;
     size_t n_marks;
 };
@@ -56,7 +56,7 @@ void drift_detail_draw(const struct app *a, WINDOW *w, int h, int width,
  * it from row y. `target` is the job's endpoint ("" when none).
  */
 int drift_platform_rows(struct app *a, const struct md_drift_run *r, const char *target, int h);
-void drift_platform_draw(struct app *a, const struct md_drift_run *r, const char *target,
-                         WINDOW *w, int y, int rows, int width);
+void drift_platform_draw(struct app *a, const struct md_drift_run *r, const char *target, WINDOW *w,
+                         int y, int rows, int width);
 
 #endif

@@ -75,8 +75,10 @@ static void layout_sagemaker(struct layout *l, const struct md_drift_run *r)
     for (size_t i = 0; i < r->n_platform; i++)
         violated += r->platform[i].violated;
     const char *dot = text_glyph("\u00b7", "|");
-    snprintf(buf, sizeof(buf), "%s (platform) %s %zu violation%s %s not merged with the scores "
-             "above", r->platform[0].source, dot, violated, violated == 1 ? "" : "s", dot);
+    snprintf(buf, sizeof(buf),
+             "%s (platform) %s %zu violation%s %s not merged with the scores "
+             "above",
+             r->platform[0].source, dot, violated, violated == 1 ? "" : "s", dot);
     add_text(l, L_TITLE, buf);
     add(l, L_HEADER);
     for (size_t i = 0; i < r->n_platform; i++) {
@@ -116,10 +118,12 @@ static void layout_monitor(struct layout *l, const struct md_monitor *m)
 {
     char buf[384];
     const char *dot = text_glyph("\u00b7", "|");
-    snprintf(buf, sizeof(buf), "Azure ML monitor %s (platform) %s on %s %s %s %s %s %s "
-             "thresholds only: the values are in the monitor's runs", m->name, dot,
-             m->deployment[0] ? m->deployment : "?", dot, m->trigger[0] ? m->trigger : "no trigger",
-             dot, m->enabled ? "enabled" : "DISABLED", dot);
+    snprintf(buf, sizeof(buf),
+             "Azure ML monitor %s (platform) %s on %s %s %s %s %s %s "
+             "thresholds only: the values are in the monitor's runs",
+             m->name, dot, m->deployment[0] ? m->deployment : "?", dot,
+             m->trigger[0] ? m->trigger : "no trigger", dot, m->enabled ? "enabled" : "DISABLED",
+             dot);
     add_text(l, L_TITLE, buf);
     add(l, L_HEADER);
     for (size_t i = 0; i < m->n_signals; i++) {
@@ -160,8 +164,8 @@ int drift_platform_rows(struct app *a, const struct md_drift_run *r, const char 
     return want < cap ? want : cap;
 }
 
-void drift_platform_draw(struct app *a, const struct md_drift_run *r, const char *target,
-                         WINDOW *w, int y, int rows, int width)
+void drift_platform_draw(struct app *a, const struct md_drift_run *r, const char *target, WINDOW *w,
+                         int y, int rows, int width)
 {
     struct layout l;
     layout_build(&l, a, r, target);

@@ -47,25 +47,32 @@ struct endpoint_view {
 enum { COL_NAME, COL_MODEL, COL_VERSION, COL_ITYPE, COL_COUNT, COL_WEIGHT, COL_SHARE, COL_STATUS };
 
 static const struct km_entry endpoint_keys[] = {
-    {{'r'}, ACT_ROLLBACK, "rollback",
+    {{'r'},
+     ACT_ROLLBACK,
+     "rollback",
      "endpoint back to its previous config, or its traffic back to the previous weights "
      "(type endpoint name)",
      KM_MUTATING},
-    {{'w'}, ACT_WEIGHTS, "weights",
+    {{'w'},
+     ACT_WEIGHTS,
+     "weights",
      "shift traffic between deployments: edit NAME=WEIGHT,... (type endpoint name)",
      KM_MUTATING},
-    {{'u'}, ACT_UNDO, "undo", "reverse the last action (type model or endpoint name)",
-     KM_MUTATING},
-    {{'L'}, ACT_LOGS, "logs",
+    {{'u'}, ACT_UNDO, "undo", "reverse the last action (type model or endpoint name)", KM_MUTATING},
+    {{'L'},
+     ACT_LOGS,
+     "logs",
      "logs of the selected deployment, last 200 lines (again: fetch them anew); "
      "j/k, PgUp/PgDn, g/G scroll them",
      0},
-    {{'c'}, ACT_LOGS_CONTAINER, NULL,
-     "logs: switch between the inference server and the storage initializer", 0},
+    {{'c'},
+     ACT_LOGS_CONTAINER,
+     NULL,
+     "logs: switch between the inference server and the storage initializer",
+     0},
     {{KM_ESC}, ACT_BACK, NULL, "close the logs; else back to the previous screen", 0},
 };
-static const struct km_table endpoint_km = {"Endpoint", endpoint_keys,
-                                            MD_ARRAY_LEN(endpoint_keys)};
+static const struct km_table endpoint_km = {"Endpoint", endpoint_keys, MD_ARRAY_LEN(endpoint_keys)};
 
 static const struct md_endpoint *endpoint_of(const struct endpoint_view *v)
 {
@@ -81,8 +88,7 @@ static const struct md_deployment *row_deployment(const struct endpoint_view *v,
     return NULL;
 }
 
-static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len,
-                 enum md_theme_role *role)
+static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len, enum md_theme_role *role)
 {
     const struct endpoint_view *v = ctx;
     const struct md_deployment *d = row_deployment(v, row);
@@ -179,15 +185,14 @@ static void section(WINDOW *w, int y, int width, const char *title)
 }
 
 /* Lines 1-2: status, platform, config, last update; then a running action or the failure. */
-static void draw_header(struct endpoint_view *v, WINDOW *w, int width,
-                        const struct md_endpoint *e)
+static void draw_header(struct endpoint_view *v, WINDOW *w, int width, const struct md_endpoint *e)
 {
     struct md_backend_status bs;
     char buf[512];
     char t[32];
     endpoint_status_text(e->status, buf, sizeof(buf));
-    int x = 1 + text_put(w, 1, 1, width - 1, buf, ui_attr(endpoint_status_role(e->status)) | A_BOLD,
-                         0);
+    int x =
+        1 + text_put(w, 1, 1, width - 1, buf, ui_attr(endpoint_status_role(e->status)) | A_BOLD, 0);
     md_deck_backend_status(v->base.app->deck, v->bi, &bs);
     fmt_time(e->updated, t, sizeof(t));
     const char *mirror = md_kvs_get(&e->tags, "azureml.mirror_traffic");
@@ -198,9 +203,8 @@ static void draw_header(struct endpoint_view *v, WINDOW *w, int width,
     struct md_action_state as;
     md_action_state(v->base.app->deck, &as);
     if (as.phase == MD_ACTION_RUNNING || as.phase == MD_ACTION_VERIFYING) {
-        snprintf(buf, sizeof(buf), " %s %s", as.phase == MD_ACTION_RUNNING ? "running:"
-                                                                          : "verifying:",
-                 as.message);
+        snprintf(buf, sizeof(buf), " %s %s",
+                 as.phase == MD_ACTION_RUNNING ? "running:" : "verifying:", as.message);
         text_put(w, 2, 0, width, buf, ui_attr(MD_THEME_STATUS_WARN), 0);
     } else if (*e->failure_reason) {
         snprintf(buf, sizeof(buf), " failure: %s", e->failure_reason);
@@ -335,8 +339,8 @@ static void thresholds_text(const struct md_monitor_signal *s, char *buf, size_t
     for (size_t i = 0; i < s->n_thresholds && off < len; i++) {
         char num[32];
         fmt_double(s->thresholds[i].value, num, sizeof(num));
-        int n = snprintf(buf + off, len - off, "%s%s=%s", i ? ", " : "",
-                         s->thresholds[i].metric, isnan(s->thresholds[i].value) ? "-" : num);
+        int n = snprintf(buf + off, len - off, "%s%s=%s", i ? ", " : "", s->thresholds[i].metric,
+                         isnan(s->thresholds[i].value) ? "-" : num);
         if (n < 0)
             break;
         off += (size_t)n;
@@ -373,8 +377,7 @@ static int draw_monitors(struct endpoint_view *v, WINDOW *w, int y, int rows, in
                  *m->display_name ? " (" : "", m->display_name, *m->display_name ? ")" : "",
                  m->deployment, *m->model ? m->model : "-", *m->trigger ? m->trigger : "-",
                  m->enabled ? "enabled" : "DISABLED");
-        text_put(w, y++, 2, width - 2, buf, ui_attr(m->enabled ? MD_THEME_MARK : MD_THEME_DIM),
-                 0);
+        text_put(w, y++, 2, width - 2, buf, ui_attr(m->enabled ? MD_THEME_MARK : MD_THEME_DIM), 0);
         for (size_t j = 0; j < m->n_signals && y <= last; j++) {
             const struct md_monitor_signal *sg = &m->signals[j];
             char th[LOG_LINE_MAX];
@@ -429,17 +432,18 @@ static void draw_logs(struct endpoint_view *v, WINDOW *w, int y, int rows, int w
     if (lg.fetched_ms && localtime_r(&secs, &tm) && strftime(hms, sizeof(hms), "%H:%M:%S", &tm))
         snprintf(when, sizeof(when), "fetched %s %s ", hms, dot);
     char title[512];
-    snprintf(title, sizeof(title), "logs of %s %s %s %s last %d lines %s lines %zu-%zu of %zu %s "
-             "%sc container %s Esc close", v->logs_dep, dot,
-             md_log_container_str(v->logs_container), dot, LOGS_TAIL, dot, n ? first + 1 : 0,
-             first + (n < (size_t)shown ? n : (size_t)shown), n, dot, when, dot);
+    snprintf(title, sizeof(title),
+             "logs of %s %s %s %s last %d lines %s lines %zu-%zu of %zu %s "
+             "%sc container %s Esc close",
+             v->logs_dep, dot, md_log_container_str(v->logs_container), dot, LOGS_TAIL, dot,
+             n ? first + 1 : 0, first + (n < (size_t)shown ? n : (size_t)shown), n, dot, when, dot);
     section(w, y++, width, title);
     if (*lg.error)
         text_put(w, y++, 1, width - 1, lg.error, ui_attr(MD_THEME_ERROR), 0);
     if (n == 0) {
         if (!have || lg.loading || !*lg.error)
-            text_put(w, y, 2, width - 2, !have || lg.loading ? "loading logs..."
-                                                             : "the log is empty",
+            text_put(w, y, 2, width - 2,
+                     !have || lg.loading ? "loading logs..." : "the log is empty",
                      ui_attr(MD_THEME_DIM), 0);
         return;
     }
@@ -450,8 +454,7 @@ static void draw_logs(struct endpoint_view *v, WINDOW *w, int y, int rows, int w
     char line[LOG_LINE_MAX];
     for (int k = 0; k < shown && *p; k++) {
         size_t len = strcspn(p, "\n");
-        snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) ? len : sizeof(line) - 1),
-                 p);
+        snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) ? len : sizeof(line) - 1), p);
         text_put(w, y++, 1, width - 1, line, ui_attr(log_line_role(line)), 0);
         p += len + (p[len] == '\n');
     }
@@ -519,8 +522,7 @@ static void draw(struct view *view, WINDOW *w)
 /* (Re)fetch the logs the pane shows. */
 static unsigned logs_fetch(struct endpoint_view *v)
 {
-    md_deck_want_logs(v->base.app->deck, v->bi, v->name, v->logs_dep, v->logs_container,
-                      LOGS_TAIL);
+    md_deck_want_logs(v->base.app->deck, v->bi, v->name, v->logs_dep, v->logs_container, LOGS_TAIL);
     return REACT_HANDLED | REACT_REDRAW | REACT_FETCH;
 }
 
@@ -590,7 +592,8 @@ static unsigned key(struct view *view, enum km_action act)
         return logs_open(v);
     case ACT_LOGS_CONTAINER:
         if (!v->logs_dep) {
-            ui_status(view->app, MD_THEME_DIM, "c switches the container of the logs: open them "
+            ui_status(view->app, MD_THEME_DIM,
+                      "c switches the container of the logs: open them "
                       "with L");
             return REACT_HANDLED;
         }
@@ -619,8 +622,7 @@ static unsigned key(struct view *view, enum km_action act)
 static void on_change(struct view *view, unsigned mask)
 {
     struct endpoint_view *v = (struct endpoint_view *)view;
-    if (mask & (MD_CHANGED_ENDPOINTS | MD_CHANGED_BACKENDS | MD_CHANGED_ACTION |
-                MD_CHANGED_AUDIT))
+    if (mask & (MD_CHANGED_ENDPOINTS | MD_CHANGED_BACKENDS | MD_CHANGED_ACTION | MD_CHANGED_AUDIT))
         rebuild(v);
     if (mask & (MD_CHANGED_HEALTH | MD_CHANGED_CONFIGS | MD_CHANGED_MONITORS | MD_CHANGED_LOGS))
         view->dirty = true;

@@ -40,8 +40,7 @@ static const struct md_experiment *row_experiment(const struct experiments *e, s
     return l && e->rows[row].i < l->n ? &l->v[e->rows[row].i] : NULL;
 }
 
-static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len,
-                 enum md_theme_role *role)
+static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len, enum md_theme_role *role)
 {
     struct experiments *e = ctx;
     const struct md_experiment *x = row_experiment(e, row);

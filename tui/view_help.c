@@ -14,7 +14,7 @@
 #include "widget_table.h"
 
 const struct view_ops *const view_all[] = {
-    &view_overview_ops, &view_experiments_ops, &view_runs_ops,   &view_run_ops,
+    &view_overview_ops, &view_experiments_ops, &view_runs_ops,     &view_run_ops,
     &view_compare_ops,  &view_models_ops,      &view_versions_ops, &view_endpoint_ops,
     &view_audit_ops,    &view_drift_ops,       &view_help_ops,
 };
@@ -35,8 +35,7 @@ struct help {
     size_t cap;
 };
 
-static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len,
-                 enum md_theme_role *role)
+static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len, enum md_theme_role *role)
 {
     struct help *h = ctx;
     if (row >= h->n)
@@ -55,8 +54,7 @@ static enum md_theme_role row_role(void *ctx, size_t row)
 
 static const struct table_source source = {cell, NULL, row_role};
 
-static void add(struct help *h, bool section, const char *keys, const char *text,
-                const char *note)
+static void add(struct help *h, bool section, const char *keys, const char *text, const char *note)
 {
     if (h->n == h->cap) {
         h->cap = h->cap ? h->cap * 2 : 64;
@@ -79,8 +77,8 @@ static void add_table(struct help *h, const struct km_table *t, bool read_only)
                  e->help);
         add(h, false, keys, text,
             !(e->flags & KM_MUTATING) ? ""
-            : read_only             ? "off (read-only)"
-                                    : "changes platform");
+            : read_only               ? "off (read-only)"
+                                      : "changes platform");
     }
 }
 

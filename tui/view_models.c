@@ -38,8 +38,7 @@ static const struct md_registered_model *row_model(const struct models *m, size_
     return l && m->rows[row].i < l->n ? &l->v[m->rows[row].i] : NULL;
 }
 
-static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len,
-                 enum md_theme_role *role)
+static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len, enum md_theme_role *role)
 {
     struct models *m = ctx;
     const struct md_registered_model *x = row_model(m, row);
@@ -54,8 +53,8 @@ static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len,
         size_t off = 0;
         buf[0] = 0;
         for (size_t k = 0; k < x->n_aliases && off < len; k++) {
-            int n = snprintf(buf + off, len - off, "%s@%s=%s", k ? " " : "",
-                             x->aliases[k].alias, x->aliases[k].version);
+            int n = snprintf(buf + off, len - off, "%s@%s=%s", k ? " " : "", x->aliases[k].alias,
+                             x->aliases[k].version);
             if (n < 0)
                 break;
             off += (size_t)n;

@@ -29,12 +29,12 @@ enum ov_kind { ROW_ALIAS, ROW_ENDPOINT };
 struct ov_row {
     enum ov_kind kind;
     size_t bi;
-    char *name;    /* model or endpoint */
-    char *alias;   /* alias rows only */
-    char *version; /* alias rows only */
+    char *name;         /* model or endpoint */
+    char *alias;        /* alias rows only */
+    char *version;      /* alias rows only */
     int64_t changed_ms; /* 0: unknown */
     char who[64];
-    bool has_drift;     /* a drift job names this endpoint (or MODEL@ALIAS) and has a result */
+    bool has_drift; /* a drift job names this endpoint (or MODEL@ALIAS) and has a result */
     struct md_drift_worst drift; /* the worst feature over those jobs */
 };
 
@@ -45,7 +45,7 @@ struct overview {
     size_t n;
     char **asked; /* models whose versions were requested: once each (refresh re-asks) */
     size_t n_asked;
-    int col[16];  /* table column -> enum below: DRIFT is there only when a job watches */
+    int col[16]; /* table column -> enum below: DRIFT is there only when a job watches */
 };
 
 enum {
@@ -63,20 +63,25 @@ enum {
 };
 
 static const struct km_entry overview_keys[] = {
-    {{KM_ENTER}, ACT_OPEN, "open",
-     "open the selected model's versions, or the selected endpoint's deployments", 0},
-    {{'r'}, ACT_ROLLBACK, "rollback",
+    {{KM_ENTER},
+     ACT_OPEN,
+     "open",
+     "open the selected model's versions, or the selected endpoint's deployments",
+     0},
+    {{'r'},
+     ACT_ROLLBACK,
+     "rollback",
      "alias back to its previous version (type model name); endpoint back to its previous "
      "config or traffic (type endpoint name)",
      KM_MUTATING},
-    {{'w'}, ACT_WEIGHTS, "weights",
+    {{'w'},
+     ACT_WEIGHTS,
+     "weights",
      "shift the selected endpoint's traffic: edit NAME=WEIGHT,... (type endpoint name)",
      KM_MUTATING},
-    {{'u'}, ACT_UNDO, "undo", "reverse the last action (type model or endpoint name)",
-     KM_MUTATING},
+    {{'u'}, ACT_UNDO, "undo", "reverse the last action (type model or endpoint name)", KM_MUTATING},
 };
-static const struct km_table overview_km = {"Overview", overview_keys,
-                                            MD_ARRAY_LEN(overview_keys)};
+static const struct km_table overview_km = {"Overview", overview_keys, MD_ARRAY_LEN(overview_keys)};
 
 /* Status of a version when the versions of its model are loaded, else NULL. */
 static const char *version_status(const struct app *a, const struct ov_row *r)
@@ -160,8 +165,7 @@ static void drift_cell(const struct ov_row *r, char *buf, size_t len, enum md_th
     if (text_width(name) > room && room > 2) {
         while (name[0] && text_width(name) > room - 1)
             md_clip_utf8(name, strlen(name) - 1);
-        snprintf(name + strlen(name), sizeof(name) - strlen(name), "%s",
-                 text_glyph("\u2026", "~"));
+        snprintf(name + strlen(name), sizeof(name) - strlen(name), "%s", text_glyph("\u2026", "~"));
     }
     snprintf(buf, len, "%s %s %s", view_drift_status_glyph(x->status), name, v);
 }
@@ -262,8 +266,7 @@ static enum md_theme_role row_role(void *ctx, size_t row)
 {
     struct overview *o = ctx;
     struct md_backend_status st;
-    if (row < o->n && md_deck_backend_status(o->base.app->deck, o->rows[row].bi, &st) &&
-        st.stale)
+    if (row < o->n && md_deck_backend_status(o->base.app->deck, o->rows[row].bi, &st) && st.stale)
         return MD_THEME_STALE;
     return MD_THEME_NORMAL;
 }

@@ -43,8 +43,7 @@ static const struct km_entry run_keys[] = {
 };
 static const struct km_table run_km = {"Run", run_keys, MD_ARRAY_LEN(run_keys)};
 
-static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len,
-                 enum md_theme_role *role)
+static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len, enum md_theme_role *role)
 {
     struct run_view *r = ctx;
     if (row >= r->n)
@@ -105,9 +104,7 @@ static void add_info(struct run_view *r, const struct md_run *x)
     add(r, LINE_INFO, "start", t);
     fmt_time(x->end_time, t, sizeof(t));
     add(r, LINE_INFO, "end", t);
-    int64_t end = x->end_time > 0 ? x->end_time
-                  : x->status == MD_RUN_RUNNING ? md_now_ms()
-                                                : 0;
+    int64_t end = x->end_time > 0 ? x->end_time : x->status == MD_RUN_RUNNING ? md_now_ms() : 0;
     fmt_duration(end > 0 && x->start_time > 0 ? end - x->start_time : -1, t, sizeof(t));
     add(r, LINE_INFO, "duration", t);
 }
@@ -135,9 +132,8 @@ static void rebuild(struct run_view *r)
             if (strncmp(x->tags.v[i].key, "mlflow.", 7) == 0)
                 hidden++;
         char note[64];
-        snprintf(note, sizeof(note), r->system_tags ? "t hides mlflow.*"
-                                                    : "%zu mlflow.* hidden, t shows them",
-                 hidden);
+        snprintf(note, sizeof(note),
+                 r->system_tags ? "t hides mlflow.*" : "%zu mlflow.* hidden, t shows them", hidden);
         section(r, "tags", r->system_tags ? x->tags.n : x->tags.n - hidden, hidden ? note : "");
         for (size_t i = 0; i < x->tags.n; i++)
             if (r->system_tags || strncmp(x->tags.v[i].key, "mlflow.", 7) != 0)

@@ -38,7 +38,10 @@ enum { COL_MARK, COL_NAME, COL_STATUS, COL_USER, COL_START, COL_DURATION, COL_ME
 static const struct km_entry runs_keys[] = {
     {{KM_ENTER}, ACT_OPEN, "open", "open the selected run (params, metrics, tags, chart)", 0},
     {{' '}, ACT_MARK, "mark", "mark or unmark the selected run", 0},
-    {{'c'}, ACT_COMPARE, "compare", "compare the two marked runs (or a marked and the selected)",
+    {{'c'},
+     ACT_COMPARE,
+     "compare",
+     "compare the two marked runs (or a marked and the selected)",
      0},
     {{'m'}, ACT_METRIC_COLUMN, "metric", "add a metric column (cycles; then clears them)", 0},
 };
@@ -74,8 +77,7 @@ static int64_t duration_ms(const struct md_run *x)
     return x->status == MD_RUN_RUNNING ? md_now_ms() - x->start_time : -1;
 }
 
-static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len,
-                 enum md_theme_role *role)
+static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len, enum md_theme_role *role)
 {
     struct runs *r = ctx;
     const struct md_run *x = row_run(r, row);
@@ -335,7 +337,9 @@ static void draw(struct view *v, WINDOW *w)
         table_rebuild(&r->table, l ? l->n : 0); /* the list restarted under a new order */
     char title[256];
     snprintf(title, sizeof(title), "Runs of %s (%zu loaded%s)", r->exp_name, l ? l->n : 0,
-             rv.complete ? "" : rv.loading ? ", loading more" : ", more on scroll");
+             rv.complete  ? ""
+             : rv.loading ? ", loading more"
+                          : ", more on scroll");
     char empty[300];
     if (rv.error && *rv.error)
         snprintf(empty, sizeof(empty), "cannot load runs: %s", rv.error);
@@ -380,8 +384,8 @@ struct view *view_runs_new(struct app *app, size_t bi, const char *experiment_id
     r->base.app = app;
     r->bi = bi;
     r->exp_id = md_xstrdup(experiment_id);
-    r->exp_name = md_xstrdup0(experiment_name && *experiment_name ? experiment_name
-                                                                  : experiment_id);
+    r->exp_name =
+        md_xstrdup0(experiment_name && *experiment_name ? experiment_name : experiment_id);
     table_init(&r->table, &source, r);
     table_add_col(&r->table, "", 1, TABLE_NOSORT);
     table_add_col(&r->table, "NAME", 20, TABLE_FLEX);

@@ -24,17 +24,16 @@ enum { COL_VERSION, COL_STATUS, COL_STAGE, COL_ALIASES, COL_RUN, COL_CREATED, CO
 
 static const struct km_entry versions_keys[] = {
     {{KM_ENTER}, ACT_OPEN, "run", "open the run that produced the selected version", 0},
-    {{'r'}, ACT_ROLLBACK, "rollback",
-     "this version's alias back (type model name)",
-     KM_MUTATING},
+    {{'r'}, ACT_ROLLBACK, "rollback", "this version's alias back (type model name)", KM_MUTATING},
     {{'u'}, ACT_UNDO, "undo", "reverse the last action (type model name)", KM_MUTATING},
-    {{'a'}, ACT_APPROVE, "approve", "approve the selected version (SageMaker package)",
+    {{'a'},
+     ACT_APPROVE,
+     "approve",
+     "approve the selected version (SageMaker package)",
      KM_MUTATING},
-    {{'x'}, ACT_REJECT, "reject", "reject the selected version (SageMaker package)",
-     KM_MUTATING},
+    {{'x'}, ACT_REJECT, "reject", "reject the selected version (SageMaker package)", KM_MUTATING},
 };
-static const struct km_table versions_km = {"Versions", versions_keys,
-                                            MD_ARRAY_LEN(versions_keys)};
+static const struct km_table versions_km = {"Versions", versions_keys, MD_ARRAY_LEN(versions_keys)};
 
 static const struct md_model_version *row_version(const struct versions *v, size_t row)
 {
@@ -42,8 +41,7 @@ static const struct md_model_version *row_version(const struct versions *v, size
     return l && row < l->n ? &l->v[row] : NULL;
 }
 
-static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len,
-                 enum md_theme_role *role)
+static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len, enum md_theme_role *role)
 {
     struct versions *v = ctx;
     const struct md_model_version *x = row_version(v, row);

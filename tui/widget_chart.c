@@ -19,7 +19,7 @@ struct canvas {
     unsigned char *bits; /* one byte per cell: braille dot mask, or 1 for ASCII */
     int cw;              /* cells */
     int ch;
-    int dw;              /* dots */
+    int dw; /* dots */
     int dh;
     bool ascii;
 };
@@ -139,8 +139,8 @@ const char *chart_mark_glyph(void)
 }
 
 /* Threshold and markers go under the data, so the line stays readable where they cross. */
-static void draw_guides(WINDOW *w, int y, int px, int pw, int ph, double lo, double hi,
-                        int64_t s0, int64_t s1, const struct chart_opts *o)
+static void draw_guides(WINDOW *w, int y, int px, int pw, int ph, double lo, double hi, int64_t s0,
+                        int64_t s1, const struct chart_opts *o)
 {
     if (o->has_hline && isfinite(o->hline)) {
         int row = y + (int)lround((hi - o->hline) / (hi - lo) * (ph - 1));
@@ -252,8 +252,8 @@ void chart_draw_opts(WINDOW *w, int y, int x, int h, int width, const struct md_
     draw_labels(w, y, x, ph, width, lo, hi, s0, s1, o->time_axis && !by_index, axis);
 }
 
-void sparkline_draw(WINDOW *w, int y, int x, int width, const struct md_metric_point *pts,
-                    size_t n, attr_t a)
+void sparkline_draw(WINDOW *w, int y, int x, int width, const struct md_metric_point *pts, size_t n,
+                    attr_t a)
 {
     static const char *const ascii_levels = " .:-=+*#";
     double lo = 0;

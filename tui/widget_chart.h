@@ -23,9 +23,9 @@ void chart_draw(WINDOW *w, int y, int x, int h, int width, const struct md_metri
 
 /* What chart_draw_opts() adds to a plain chart; zero-initialise, then set what is wanted. */
 struct chart_opts {
-    bool time_axis;       /* steps are ms since the epoch: the x axis shows local times */
-    int64_t x_lo, x_hi;   /* the x range when x_lo < x_hi, else the first and last step */
-    bool has_hline;       /* a dashed line at `hline` (a threshold), kept inside the y range */
+    bool time_axis;     /* steps are ms since the epoch: the x axis shows local times */
+    int64_t x_lo, x_hi; /* the x range when x_lo < x_hi, else the first and last step */
+    bool has_hline;     /* a dashed line at `hline` (a threshold), kept inside the y range */
     double hline;
     const char *hline_label; /* drawn at the right end of that line; may be NULL */
     attr_t hline_attr;
@@ -43,8 +43,8 @@ void chart_draw_opts(WINDOW *w, int y, int x, int h, int width, const struct md_
 /* The glyph chart_draw_opts() tops a marker with, for legends: "▼" or "v". */
 const char *chart_mark_glyph(void);
 /* Values squeezed into `width` cells. */
-void sparkline_draw(WINDOW *w, int y, int x, int width, const struct md_metric_point *pts,
-                    size_t n, attr_t a);
+void sparkline_draw(WINDOW *w, int y, int x, int width, const struct md_metric_point *pts, size_t n,
+                    attr_t a);
 /*
  * The same sparkline as text for a table cell: at most `cells` cells of block
  * eighths (ASCII levels in ASCII mode) into buf. from_zero: the scale starts

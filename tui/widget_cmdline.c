@@ -126,8 +126,7 @@ static void del_char(struct cmdline *c)
     c->buf[c->len] = 0;
 }
 
-enum cmdline_result cmdline_key(struct cmdline *c, int key, cmdline_complete_fn complete,
-                                void *ud)
+enum cmdline_result cmdline_key(struct cmdline *c, int key, cmdline_complete_fn complete, void *ud)
 {
     if (key == KM_TAB && c->mode == CMDLINE_COMMAND)
         return complete_word(c, complete, ud);

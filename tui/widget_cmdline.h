@@ -36,7 +36,7 @@ struct cmdline {
     char stem[128];
     size_t tab_next;
     bool tabbing;
-    char hint[256]; /* candidates shown after a Tab */
+    char hint[256];   /* candidates shown after a Tab */
     char prompt[128]; /* CMDLINE_PROMPT: shown before the input */
 };
 
@@ -44,8 +44,7 @@ void cmdline_open(struct cmdline *c, enum cmdline_mode mode, const char *initial
 /* A CMDLINE_PROMPT line: `prompt` before the text, which starts as `initial`. */
 void cmdline_open_prompt(struct cmdline *c, const char *prompt, const char *initial);
 void cmdline_close(struct cmdline *c);
-enum cmdline_result cmdline_key(struct cmdline *c, int key, cmdline_complete_fn complete,
-                                void *ud);
+enum cmdline_result cmdline_key(struct cmdline *c, int key, cmdline_complete_fn complete, void *ud);
 /* The input line with its prompt, a block cursor and the completion hint. */
 void cmdline_draw(const struct cmdline *c, WINDOW *w, int y, int width);
 

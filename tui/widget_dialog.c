@@ -13,7 +13,6 @@
 #include "text.h"
 #include "theme_curses.h"
 
-
 void dialog_init(struct dialog *d, const char *title, const char *summary, const char *prompt,
                  const char *expect)
 {

@@ -19,7 +19,7 @@ struct dialog {
     char **lines;
     size_t n_lines;
     char *prompt;
-    char *expect;  /* what must be typed */
+    char *expect; /* what must be typed */
     char input[128];
     size_t len;
     bool mismatch; /* Enter was pressed with other text */

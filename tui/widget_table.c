@@ -341,8 +341,8 @@ void table_draw(struct table *t, WINDOW *w, int y, int x, int h, int width)
         size_t row = t->idx[t->top + i];
         int ry = y + 1 + (int)i;
         bool sel = t->top + i == t->sel;
-        enum md_theme_role rrole = t->src->row_role ? t->src->row_role(t->ctx, row)
-                                                     : MD_THEME_NORMAL;
+        enum md_theme_role rrole =
+            t->src->row_role ? t->src->row_role(t->ctx, row) : MD_THEME_NORMAL;
         attr_t rowa = ui_attr(sel ? MD_THEME_SELECTION : rrole);
         text_fill(w, ry, x, width, rowa);
         cx = x;

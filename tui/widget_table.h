@@ -16,9 +16,9 @@
 #include "mldeck/theme.h"
 
 enum table_col_flags {
-    TABLE_RIGHT = 1 << 0,  /* right-aligned (numbers) */
-    TABLE_FLEX = 1 << 1,   /* takes the width left over */
-    TABLE_NOSORT = 1 << 2, /* skipped by the sort keys */
+    TABLE_RIGHT = 1 << 0,    /* right-aligned (numbers) */
+    TABLE_FLEX = 1 << 1,     /* takes the width left over */
+    TABLE_NOSORT = 1 << 2,   /* skipped by the sort keys */
     TABLE_OPTIONAL = 1 << 3, /* hidden when the table is too narrow (rightmost first) */
 };
 
@@ -49,7 +49,7 @@ struct table {
     size_t n_data;
     size_t sel; /* position in idx */
     size_t top;
-    int page;   /* rows that fit, from the last draw */
+    int page;     /* rows that fit, from the last draw */
     int sort_col; /* -1: data order */
     bool sort_desc;
     char *filter; /* lower-case, NULL when none */

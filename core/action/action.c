@@ -165,8 +165,9 @@ static void verified_alias(md_deck *d, struct md_result *r)
     } else if (a->verify_tries < VERIFY_TRIES) {
         verify(d);
     } else if (now) {
-        snprintf(msg, sizeof(msg), "alias '%s' of '%s' points to version %s, not %s after the change",
-                 a->plan.alias, a->plan.model, now, a->plan.to);
+        snprintf(msg, sizeof(msg),
+                 "alias '%s' of '%s' points to version %s, not %s after the change", a->plan.alias,
+                 a->plan.model, now, a->plan.to);
         finish(d, MD_ACTION_FAILED, "failed", msg);
     } else {
         snprintf(msg, sizeof(msg), "cannot verify alias '%s' of '%s': %s", a->plan.alias,
@@ -177,8 +178,9 @@ static void verified_alias(md_deck *d, struct md_result *r)
 
 static bool status_settling(const char *st)
 {
-    static const char *const moving[] = {"Creating", "Updating", "SystemUpdating", "RollingBack",
-                                         "Deleting", "Provisioning", "InProgress"};
+    static const char *const moving[] = {"Creating",    "Updating", "SystemUpdating",
+                                         "RollingBack", "Deleting", "Provisioning",
+                                         "InProgress"};
     for (size_t i = 0; i < MD_ARRAY_LEN(moving); i++)
         if (!strcmp(st, moving[i]))
             return true;
@@ -200,8 +202,7 @@ static void verified_endpoint(md_deck *d, struct md_result *r)
             a->next_poll_mono = md_mono_ms() + SETTLE_POLL_MS;
             return;
         }
-        snprintf(msg, sizeof(msg), "cannot verify endpoint '%s': %s", a->plan.endpoint,
-                 r->err.msg);
+        snprintf(msg, sizeof(msg), "cannot verify endpoint '%s': %s", a->plan.endpoint, r->err.msg);
         finish(d, MD_ACTION_FAILED, "unknown", msg);
         return;
     }
@@ -219,8 +220,10 @@ static void verified_endpoint(md_deck *d, struct md_result *r)
          * lro_timeout): waiting here too would hold the operator for minutes
          * more. The outcome is unknown; a later start settles it.
          */
-        snprintf(msg, sizeof(msg), "endpoint '%s' still %s, outcome unknown until a later "
-                 "start: %s", a->plan.endpoint, status, a->message);
+        snprintf(msg, sizeof(msg),
+                 "endpoint '%s' still %s, outcome unknown until a later "
+                 "start: %s",
+                 a->plan.endpoint, status, a->message);
         finish(d, MD_ACTION_FAILED, "unknown", msg);
     } else if (status_settling(status) || (!reached && a->verify_tries < VERIFY_TRIES)) {
         if (a->verify_tries >= SETTLE_POLLS) {

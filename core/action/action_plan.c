@@ -102,7 +102,8 @@ static md_status plan_alias(md_deck *d, size_t bi, enum md_action_kind kind, con
     struct md_buf b;
     md_buf_init(&b, 4096);
     md_buf_addf(&b, "action   %s\n", md_action_kind_str(kind));
-    md_buf_addf(&b, "backend  %s (%s)\n", be->name, md_backend_kind_str(d->backends[bi].conf->kind));
+    md_buf_addf(&b, "backend  %s (%s)\n", be->name,
+                md_backend_kind_str(d->backends[bi].conf->kind));
     md_buf_addf(&b, "model    %s\n", model);
     md_buf_addf(&b, "alias    %s\n", alias);
     md_buf_adds(&b, "now      ");
@@ -117,9 +118,8 @@ fail:
     return st;
 }
 
-md_status md_action_plan_alias_rollback(md_deck *d, size_t bi, const char *model,
-                                        const char *alias, const char *to, struct md_plan *out,
-                                        struct md_err *err)
+md_status md_action_plan_alias_rollback(md_deck *d, size_t bi, const char *model, const char *alias,
+                                        const char *to, struct md_plan *out, struct md_err *err)
 {
     return plan_alias(d, bi, MD_ACTION_ALIAS_ROLLBACK, model, alias, to, out, err);
 }
@@ -182,8 +182,7 @@ static md_status plan_endpoint(md_deck *d, size_t bi, enum md_action_kind kind,
 }
 
 md_status md_action_plan_endpoint_rollback(md_deck *d, size_t bi, const char *endpoint,
-                                           const char *to, struct md_plan *out,
-                                           struct md_err *err)
+                                           const char *to, struct md_plan *out, struct md_err *err)
 {
     const struct md_endpoint *e = NULL;
     md_status st = plan_endpoint(d, bi, MD_ACTION_ENDPOINT_ROLLBACK, endpoint, false, out, &e, err);
@@ -221,7 +220,8 @@ md_status md_action_plan_endpoint_rollback(md_deck *d, size_t bi, const char *en
     struct md_buf b;
     md_buf_init(&b, 8192);
     md_buf_addf(&b, "action   %s\n", md_action_kind_str(out->kind));
-    md_buf_addf(&b, "backend  %s (%s)\n", be->name, md_backend_kind_str(d->backends[bi].conf->kind));
+    md_buf_addf(&b, "backend  %s (%s)\n", be->name,
+                md_backend_kind_str(d->backends[bi].conf->kind));
     md_buf_addf(&b, "endpoint %s (%s)\n", endpoint, e->status);
     md_buf_addf(&b, "now      config %s", out->from);
     describe_deployments(&b, e);
@@ -270,7 +270,8 @@ md_status md_action_plan_weights(md_deck *d, size_t bi, const char *endpoint, co
     struct md_buf b;
     md_buf_init(&b, 8192);
     md_buf_addf(&b, "action   %s\n", md_action_kind_str(out->kind));
-    md_buf_addf(&b, "backend  %s (%s)\n", be->name, md_backend_kind_str(d->backends[bi].conf->kind));
+    md_buf_addf(&b, "backend  %s (%s)\n", be->name,
+                md_backend_kind_str(d->backends[bi].conf->kind));
     md_buf_addf(&b, "endpoint %s (%s)\n", endpoint, e->status);
     md_buf_adds(&b, "deployments");
     describe_deployments(&b, e);
@@ -328,7 +329,8 @@ md_status md_action_plan_approval(md_deck *d, size_t bi, const char *model, cons
     struct md_buf b;
     md_buf_init(&b, 4096);
     md_buf_addf(&b, "action   %s\n", md_action_kind_str(out->kind));
-    md_buf_addf(&b, "backend  %s (%s)\n", be->name, md_backend_kind_str(d->backends[bi].conf->kind));
+    md_buf_addf(&b, "backend  %s (%s)\n", be->name,
+                md_backend_kind_str(d->backends[bi].conf->kind));
     md_buf_addf(&b, "model    %s\n", model);
     md_buf_adds(&b, "version  ");
     describe_version(&b, d, bi, model, version);
@@ -369,8 +371,8 @@ md_status md_action_plan_undo(md_deck *d, struct md_plan *out, struct md_err *er
             if (!at)
                 continue;
             char *model = md_xasprintf("%.*s", (int)(at - e->target), e->target);
-            st = plan_alias(d, (size_t)bi, MD_ACTION_ALIAS_UNDO, model, at + 1, e->before, out,
-                            err);
+            st =
+                plan_alias(d, (size_t)bi, MD_ACTION_ALIAS_UNDO, model, at + 1, e->before, out, err);
             free(model);
             return st;
         }
@@ -393,7 +395,8 @@ md_status md_action_plan_undo(md_deck *d, struct md_plan *out, struct md_err *er
         free(ep);
         return st;
     }
-    return md_err_set(err, MD_ERR_NOT_FOUND, "nothing to undo: no finished action in the audit log");
+    return md_err_set(err, MD_ERR_NOT_FOUND,
+                      "nothing to undo: no finished action in the audit log");
 }
 
 md_status action_parse_weights(const struct md_endpoint *e, const char *spec,

@@ -33,9 +33,10 @@ md_status md_backend_create(struct md_backend **out, const struct md_backend_con
     *out = NULL;
     const struct md_backend_ops *ops = md_backend_ops_for(conf->kind);
     if (ops == NULL || ops->create == NULL)
-        return md_err_set(err, MD_ERR_UNSUPPORTED, "cannot open backend '%s': type '%s' is not "
-                          "supported by this build", conf->name ? conf->name : "",
-                          md_backend_kind_str(conf->kind));
+        return md_err_set(err, MD_ERR_UNSUPPORTED,
+                          "cannot open backend '%s': type '%s' is not "
+                          "supported by this build",
+                          conf->name ? conf->name : "", md_backend_kind_str(conf->kind));
     md_status st = ops->create(out, conf, http, err);
     if (st != MD_OK)
         return st;

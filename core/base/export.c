@@ -488,7 +488,8 @@ md_status md_export_audit(struct md_buf *out, enum md_export_format f,
     struct writer w;
     w_init(&w, out);
     if (f == MD_EXPORT_TSV) {
-        w_puts(&w, "id\tts\twho\taction\tbackend\ttarget\tbefore\tafter\tphase\toutcome\tmessage\n");
+        w_puts(&w,
+               "id\tts\twho\taction\tbackend\ttarget\tbefore\tafter\tphase\toutcome\tmessage\n");
         for (size_t i = 0; i < n && w.st == MD_OK; i++) {
             const struct md_audit_entry *e = &v[i];
             w_int(&w, e->id);

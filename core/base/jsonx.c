@@ -23,8 +23,8 @@ md_status jsonx_parse(const char *body, size_t len, size_t max, cJSON **out, str
     if (max == 0)
         max = JSONX_MAX_BODY;
     if (len > max)
-        return md_err_set(err, MD_ERR_TOO_BIG, "reply of %zu bytes is over the %zu byte limit",
-                          len, max);
+        return md_err_set(err, MD_ERR_TOO_BIG, "reply of %zu bytes is over the %zu byte limit", len,
+                          max);
     if (body == NULL || len == 0)
         return md_err_set(err, MD_ERR_PARSE, "empty reply where JSON was expected");
 
@@ -191,8 +191,8 @@ md_status jsonx_kvs(const cJSON *arr, size_t max, struct md_kvs *out, struct md_
     if (n == 0)
         return MD_OK;
     if (n > max)
-        return md_err_set(err, MD_ERR_TOO_BIG, "%zu key/value pairs in one record (limit %zu)",
-                          n, max);
+        return md_err_set(err, MD_ERR_TOO_BIG, "%zu key/value pairs in one record (limit %zu)", n,
+                          max);
     out->v = md_xcalloc(n, sizeof(*out->v));
     for (const cJSON *it = arr->child; it != NULL; it = it->next) {
         const cJSON *k = jsonx_get(it, "key");

@@ -168,8 +168,8 @@ static md_status on_scalar(struct builder *b, const yaml_event_t *ev, struct md_
 static md_status on_start(struct builder *b, const yaml_event_t *ev, enum yamlx_kind kind,
                           struct md_err *err)
 {
-    const yaml_char_t *anchor = kind == YAMLX_MAP ? ev->data.mapping_start.anchor
-                                                  : ev->data.sequence_start.anchor;
+    const yaml_char_t *anchor =
+        kind == YAMLX_MAP ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
     if (b->depth >= YAMLX_MAX_DEPTH)
         return md_err_set(err, MD_ERR_TOO_BIG, "%s:%d:%d: nesting deeper than %d levels",
                           b->doc->name, mark_num(ev->start_mark.line),

@@ -33,11 +33,11 @@ enum yamlx_style { YAMLX_PLAIN = 0, YAMLX_SINGLE_QUOTED, YAMLX_DOUBLE_QUOTED, YA
 
 struct yamlx_node {
     enum yamlx_kind kind;
-    enum yamlx_style style; /* scalars only */
-    int line, col;          /* 1-based start */
-    int end_line, end_col;  /* 1-based, just past the end */
-    char *text;             /* scalars: the value, NUL-terminated, no embedded NUL */
-    size_t len;             /* strlen(text) */
+    enum yamlx_style style;   /* scalars only */
+    int line, col;            /* 1-based start */
+    int end_line, end_col;    /* 1-based, just past the end */
+    char *text;               /* scalars: the value, NUL-terminated, no embedded NUL */
+    size_t len;               /* strlen(text) */
     struct yamlx_node **kids; /* sequence items; mapping key, value, key, value ... */
     size_t n;                 /* entries in kids (twice the pairs for a mapping) */
     size_t alloc;

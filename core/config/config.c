@@ -164,8 +164,10 @@ static md_status convert(const struct md_config_setting *s, const char *text, bo
         return MD_OK;
     case MD_CONFIG_ENV_NAME:
         if (!valid_env_name(text)) { /* never quote it: it may be the secret itself */
-            snprintf(why, wsz, "expected the name of an environment variable for '%s' "
-                     "(the variable that holds the secret, not the secret)", s->name);
+            snprintf(why, wsz,
+                     "expected the name of an environment variable for '%s' "
+                     "(the variable that holds the secret, not the secret)",
+                     s->name);
             return MD_ERR_CONFIG;
         }
         set_string(obj, s, text);
@@ -183,8 +185,8 @@ static md_status convert(const struct md_config_setting *s, const char *text, bo
     case MD_CONFIG_LONG: {
         long v;
         if (md_parse_long(text, s->min, s->max, &v) != MD_OK) {
-            snprintf(why, wsz, "expected a whole number from %ld to %ld for '%s', got '%s'",
-                     s->min, s->max, s->name, yamlx_quote(q, sizeof(q), text));
+            snprintf(why, wsz, "expected a whole number from %ld to %ld for '%s', got '%s'", s->min,
+                     s->max, s->name, yamlx_quote(q, sizeof(q), text));
             return MD_ERR_CONFIG;
         }
         *(long *)field(obj, s) = v;
@@ -259,8 +261,8 @@ static void release_scope(enum md_config_scope scope, void *obj)
 /* Keys that hold a secret have no place in a file that gets copied around. */
 static const char *secret_hint(const char *key)
 {
-    static const char *const words[] = {"token",      "password",   "passwd",
-                                        "secret",     "api_key",    "apikey",
+    static const char *const words[] = {"token",      "password",    "passwd",
+                                        "secret",     "api_key",     "apikey",
                                         "access_key", "private_key", "credential"};
     char low[64];
     size_t n = strlen(key);
@@ -290,8 +292,7 @@ static md_status unknown_key(struct loader *ld, enum md_config_scope scope,
 }
 
 static md_status walk_map(struct loader *ld, enum md_config_scope scope,
-                          const struct yamlx_node *map, void *obj,
-                          const struct yamlx_node **seen);
+                          const struct yamlx_node *map, void *obj, const struct yamlx_node **seen);
 
 /* A mapping's "name" value, when it has a usable one, for messages. */
 static const struct yamlx_node *name_node(const struct yamlx_node *map)
@@ -413,8 +414,8 @@ static md_status walk_list(struct loader *ld, const struct md_config_setting *s,
         const struct yamlx_node *item = seq->kids[i];
         void *obj = items + i * size;
         if (item->kind != YAMLX_MAP) {
-            st = yamlx_fail(ld->err, ld->name, item, "expected a mapping for each %s, got %s",
-                            what, yamlx_kind_str(item));
+            st = yamlx_fail(ld->err, ld->name, item, "expected a mapping for each %s, got %s", what,
+                            yamlx_kind_str(item));
             break;
         }
         init_defaults(s->child, obj);
@@ -458,8 +459,8 @@ static md_status walk_names(struct loader *ld, const struct md_config_setting *s
         const struct yamlx_node *item = seq->kids[i];
         char *text = NULL;
         if (item->kind != YAMLX_SCALAR)
-            return yamlx_fail(ld->err, ld->name, item, "expected a name in '%s', got %s",
-                              s->name, yamlx_kind_str(item));
+            return yamlx_fail(ld->err, ld->name, item, "expected a name in '%s', got %s", s->name,
+                              yamlx_kind_str(item));
         /* convert() stores through .offset 0 of a one-pointer "struct": text. */
         if (convert(&one, item->text, false, &text, why, sizeof(why)) != MD_OK)
             return yamlx_fail(ld->err, ld->name, item, "%s", why);
@@ -470,8 +471,7 @@ static md_status walk_names(struct loader *ld, const struct md_config_setting *s
 
 /* Apply one mapping through the table; seen[] gets the key node of each row set. */
 static md_status walk_map(struct loader *ld, enum md_config_scope scope,
-                          const struct yamlx_node *map, void *obj,
-                          const struct yamlx_node **seen)
+                          const struct yamlx_node *map, void *obj, const struct yamlx_node **seen)
 {
     char q[YAMLX_QUOTE_SIZE];
     char why[200];
@@ -480,8 +480,10 @@ static md_status walk_map(struct loader *ld, enum md_config_scope scope,
     memset(seen, 0, MAX_ROWS * sizeof(*seen));
     ld->visited += yamlx_pairs(map);
     if (ld->visited > MAX_VISITED)
-        return md_err_set(ld->err, MD_ERR_TOO_BIG, "%s:%d:%d: more than %d settings once "
-                          "aliases are expanded", ld->name, map->line, map->col, MAX_VISITED);
+        return md_err_set(ld->err, MD_ERR_TOO_BIG,
+                          "%s:%d:%d: more than %d settings once "
+                          "aliases are expanded",
+                          ld->name, map->line, map->col, MAX_VISITED);
     for (size_t i = 0; i < yamlx_pairs(map); i++) {
         const struct yamlx_node *key = yamlx_key(map, i), *val = yamlx_value(map, i);
         if (key->kind != YAMLX_SCALAR)
@@ -529,8 +531,7 @@ static md_status walk_map(struct loader *ld, enum md_config_scope scope,
             continue;
         const struct yamlx_node *nm = name_node(map);
         if (strcmp(s->name, "name") == 0 || !nm)
-            return yamlx_fail(ld->err, ld->name, map, "%s has no '%s'", scope_noun[scope],
-                              s->name);
+            return yamlx_fail(ld->err, ld->name, map, "%s has no '%s'", scope_noun[scope], s->name);
         return yamlx_fail(ld->err, ld->name, map, "%s '%s' has no '%s'", scope_noun[scope],
                           yamlx_quote(q, sizeof(q), nm->text), s->name);
     }
@@ -584,7 +585,8 @@ static md_status env_default_context(struct loader *ld)
     if (!md_config_is_http_url(uri))
         return md_err_set(ld->err, MD_ERR_CONFIG,
                           "unsupported MLFLOW_TRACKING_URI '%s': mldeck needs an http:// or "
-                          "https:// tracking server", yamlx_quote(q, sizeof(q), uri));
+                          "https:// tracking server",
+                          yamlx_quote(q, sizeof(q), uri));
     if (ins && ins[0] && !yamlx_parse_bool(ins, true, &insecure))
         return md_err_set(ld->err, MD_ERR_CONFIG,
                           "MLFLOW_TRACKING_INSECURE_TLS: expected true or false, got '%s'",
@@ -709,8 +711,8 @@ md_status md_config_parse(struct md_config *cfg, const char *name, const char *t
     if (st)
         md_config_release(cfg);
     else
-        md_log(MD_LOG_DEBUG, "config: '%s', %zu contexts, current '%s'", cfg->path,
-               cfg->n_contexts, cfg->current_context);
+        md_log(MD_LOG_DEBUG, "config: '%s', %zu contexts, current '%s'", cfg->path, cfg->n_contexts,
+               cfg->current_context);
     return st;
 }
 
@@ -766,8 +768,7 @@ const struct md_context *md_config_context(const struct md_config *cfg, const ch
     return NULL;
 }
 
-const struct md_drift_job_conf *md_config_drift_job(const struct md_context *ctx,
-                                                    const char *name)
+const struct md_drift_job_conf *md_config_drift_job(const struct md_context *ctx, const char *name)
 {
     for (size_t i = 0; ctx && name && i < ctx->n_drift; i++)
         if (ctx->drift[i].name && strcmp(ctx->drift[i].name, name) == 0)

@@ -30,8 +30,8 @@ md_status md_config_drift_thresholds(const char *file, const struct md_config_se
 {
     if (map->kind != YAMLX_MAP)
         return yamlx_fail(err, file, map,
-                          "expected a mapping of METHOD: \"WARN,DRIFT\" for '%s', got %s",
-                          s->name, yamlx_kind_str(map));
+                          "expected a mapping of METHOD: \"WARN,DRIFT\" for '%s', got %s", s->name,
+                          yamlx_kind_str(map));
     char ***v = field(obj, s);
     size_t *n = (size_t *)(void *)((char *)obj + s->count_offset);
     *v = md_xcalloc(yamlx_pairs(map) ? yamlx_pairs(map) : 1, sizeof(**v));
@@ -76,10 +76,11 @@ md_status md_config_drift_methods(const char *file, const struct md_config_setti
                               yamlx_kind_str(item));
         if (md_drift_method_parse(item->text, &m) != MD_OK) {
             const char *sug = yamlx_suggest(item->text, names, MD_ARRAY_LEN(names));
-            return yamlx_fail(err, file, item, "unknown method '%s' in '%s'%s%s%s; expected "
-                              "psi, w1, js, ks or chi2", yamlx_quote(q, sizeof(q), item->text),
-                              s->name, sug ? " (did you mean '" : "", sug ? sug : "",
-                              sug ? "'?)" : "");
+            return yamlx_fail(err, file, item,
+                              "unknown method '%s' in '%s'%s%s%s; expected "
+                              "psi, w1, js, ks or chi2",
+                              yamlx_quote(q, sizeof(q), item->text), s->name,
+                              sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
         }
         if (mask & md_drift_method_bit(m))
             return yamlx_fail(err, file, item, "method '%s' twice in '%s'", item->text, s->name);
@@ -140,8 +141,9 @@ md_status md_config_drift_finish(const char *file, struct md_drift_job_conf *j,
         char *bucket = NULL, *k = NULL;
         struct md_err e = MD_ERR_INIT;
         if (i == 3 && v[0] && (!md_config_is_http_url(v) || md_config_url_has_userinfo(v)))
-            md_err_set(&e, MD_ERR_INVALID, "expected an http:// or https:// URL without "
-                                           "credentials");
+            md_err_set(&e, MD_ERR_INVALID,
+                       "expected an http:// or https:// URL without "
+                       "credentials");
         else if (i < 3 && md_s3_is_uri(v) && !md_s3_uri_parse(v, &bucket, &k, &e) && !*k && i != 1)
             md_err_set(&e, MD_ERR_INVALID, "no key after the bucket");
         free(bucket);

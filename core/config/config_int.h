@@ -22,19 +22,19 @@
 enum md_config_scope { MD_CONFIG_TOP = 0, MD_CONFIG_CONTEXT, MD_CONFIG_BACKEND, MD_CONFIG_DRIFT };
 
 enum md_config_type {
-    MD_CONFIG_STRING,   /* char *, any text */
-    MD_CONFIG_NAME,     /* char *, non-empty, no control characters */
-    MD_CONFIG_ENV_NAME, /* char *, an environment variable's name (never its value) */
-    MD_CONFIG_BOOL,     /* bool */
-    MD_CONFIG_LONG,     /* long in [min, max] */
-    MD_CONFIG_ENUM,     /* int index into choices (enum md_backend_kind) */
-    MD_CONFIG_SECONDS,  /* long seconds in [min, max]; "90", "90s", "5m", "1h" */
-    MD_CONFIG_MILLIS,   /* long milliseconds in [min, max]; "1500", "500ms", "15s", "2m" */
-    MD_CONFIG_LIST,     /* sequence of mappings of scope `child` (handled by the loader) */
-    MD_CONFIG_NAMES,    /* char ** + size_t at count_offset: a sequence of NAME values */
+    MD_CONFIG_STRING,     /* char *, any text */
+    MD_CONFIG_NAME,       /* char *, non-empty, no control characters */
+    MD_CONFIG_ENV_NAME,   /* char *, an environment variable's name (never its value) */
+    MD_CONFIG_BOOL,       /* bool */
+    MD_CONFIG_LONG,       /* long in [min, max] */
+    MD_CONFIG_ENUM,       /* int index into choices (enum md_backend_kind) */
+    MD_CONFIG_SECONDS,    /* long seconds in [min, max]; "90", "90s", "5m", "1h" */
+    MD_CONFIG_MILLIS,     /* long milliseconds in [min, max]; "1500", "500ms", "15s", "2m" */
+    MD_CONFIG_LIST,       /* sequence of mappings of scope `child` (handled by the loader) */
+    MD_CONFIG_NAMES,      /* char ** + size_t at count_offset: a sequence of NAME values */
     MD_CONFIG_THRESHOLDS, /* char ** + count: a mapping "[FEATURE:]METHOD": "[WARN,]DRIFT",
                              stored as md_drift_threshold_parse() specs */
-    MD_CONFIG_METHODS,  /* unsigned: a sequence of drift method names, as md_drift_method_bit()s */
+    MD_CONFIG_METHODS, /* unsigned: a sequence of drift method names, as md_drift_method_bit()s */
 };
 
 enum md_config_flags {

@@ -20,26 +20,29 @@
 #define MAX_PALETTE 256
 
 static const char *const role_names[MD_THEME_ROLE_COUNT] = {
-    "normal",      "title",       "header",       "footer",          "selection",
-    "selection_unfocused",        "column_header", "status_ok",      "status_warn",
-    "status_fail", "drift_low",   "drift_med",    "drift_high",      "dim",
-    "error",       "env_prod",    "stale",        "read_only",       "key_hint",
-    "key_disabled", "chart_1",    "chart_2",      "chart_3",         "mark",
+    "normal",        "title",        "header",
+    "footer",        "selection",    "selection_unfocused",
+    "column_header", "status_ok",    "status_warn",
+    "status_fail",   "drift_low",    "drift_med",
+    "drift_high",    "dim",          "error",
+    "env_prod",      "stale",        "read_only",
+    "key_hint",      "key_disabled", "chart_1",
+    "chart_2",       "chart_3",      "mark",
 };
 
 /* Indices 0-15 in the terminal's own palette, so terminal themes are respected. */
 static const char *const color_names[16] = {
-    "black",        "red",          "green",          "yellow",
-    "blue",         "magenta",      "cyan",           "white",
-    "bright_black", "bright_red",   "bright_green",   "bright_yellow",
-    "bright_blue",  "bright_magenta", "bright_cyan",  "bright_white",
+    "black",        "red",           "green",       "yellow",         "blue",
+    "magenta",      "cyan",          "white",       "bright_black",   "bright_red",
+    "bright_green", "bright_yellow", "bright_blue", "bright_magenta", "bright_cyan",
+    "bright_white",
 };
 
 static const char *const attr_names[] = {"bold", "underline", "reverse", "dim", "italic"};
 static const unsigned attr_bits[] = {MD_ATTR_BOLD, MD_ATTR_UNDERLINE, MD_ATTR_REVERSE, MD_ATTR_DIM,
                                      MD_ATTR_ITALIC};
-static const char *const style_keys[] = {"fg", "bg", "bold", "underline", "reverse", "dim",
-                                         "italic"};
+static const char *const style_keys[] = {"fg",      "bg",  "bold",  "underline",
+                                         "reverse", "dim", "italic"};
 
 /* Dark-ish default on the 16 ANSI colours, so the terminal's own scheme shows through. */
 static const char *const default_styles[MD_THEME_ROLE_COUNT] = {
@@ -185,8 +188,10 @@ static void color_why(char *why, size_t wsz, const char *s, size_t n, const char
     if (sug)
         snprintf(why, wsz, "unknown colour '%s' for '%s' (did you mean '%s'?)", q, what, sug);
     else
-        snprintf(why, wsz, "unknown colour '%s' for '%s': use a name such as red or bright_blue, "
-                 "0-255, #rrggbb or a palette name", q, what);
+        snprintf(why, wsz,
+                 "unknown colour '%s' for '%s': use a name such as red or bright_blue, "
+                 "0-255, #rrggbb or a palette name",
+                 q, what);
 }
 
 static int attr_index(const char *s, size_t n)
@@ -233,8 +238,8 @@ static bool style_from_string(struct md_style *st, const char *s, const struct p
         if (!fg && !bg && a < 0) {
             const char *sug = yamlx_suggest(word, style_keys, MD_ARRAY_LEN(style_keys));
             snprintf(f->why, sizeof(f->why), "unknown style item '%s'%s%s%s",
-                     yamlx_quote(q, sizeof(q), word), sug ? " (did you mean '" : "",
-                     sug ? sug : "", sug ? "'?)" : "");
+                     yamlx_quote(q, sizeof(q), word), sug ? " (did you mean '" : "", sug ? sug : "",
+                     sug ? "'?)" : "");
             return false;
         }
         if (seen & bit) {
@@ -372,8 +377,7 @@ static md_status need_scalar_key(struct tparse *p, const struct yamlx_node *key)
 }
 
 /* {fg: C, bg: C, bold: true, ...} */
-static md_status style_from_map(struct tparse *p, const struct yamlx_node *map,
-                                struct md_style *st)
+static md_status style_from_map(struct tparse *p, const struct yamlx_node *map, struct md_style *st)
 {
     const struct yamlx_node *seen[MD_ARRAY_LEN(style_keys)] = {0};
     char q[YAMLX_QUOTE_SIZE];
@@ -434,7 +438,8 @@ static md_status parse_palette(struct tparse *p, const struct yamlx_node *map)
             (name[0] >= '0' && name[0] <= '9'))
             return yamlx_fail(p->err, p->file, key,
                               "invalid palette name '%s': use up to 31 letters, digits, "
-                              "'_' and '-'", yamlx_quote(q, sizeof(q), name));
+                              "'_' and '-'",
+                              yamlx_quote(q, sizeof(q), name));
         if (parse_color(name, key->len, NULL, &c))
             return yamlx_fail(p->err, p->file, key, "palette name '%s' hides a built-in colour",
                               name);
@@ -522,8 +527,7 @@ static md_status parse_top(struct tparse *p, const struct yamlx_node *root)
         while (k < 3 && strcmp(key->text, keys[k]) != 0)
             k++;
         if (k == 3 && md_theme_role_parse(key->text) >= 0)
-            return yamlx_fail(p->err, p->file, key, "role '%s' belongs under 'roles:'",
-                              key->text);
+            return yamlx_fail(p->err, p->file, key, "role '%s' belongs under 'roles:'", key->text);
         if (k == 3) {
             const char *sug = yamlx_suggest(key->text, keys, 3);
             return yamlx_fail(p->err, p->file, key, "unknown key '%s' at top level%s%s%s",

@@ -182,8 +182,10 @@ static bool workspace_mlflow_add(md_deck *d, size_t bi, const char *url)
         return false;
     char *name = md_xasprintf("%s/mlflow", parent->be->name);
     if (md_deck_backend_index(d, name) >= 0) {
-        md_log(MD_LOG_WARN, "backend '%s' is configured: not opening the MLflow of workspace "
-               "'%s' under the same name", name, parent->be->name);
+        md_log(MD_LOG_WARN,
+               "backend '%s' is configured: not opening the MLflow of workspace "
+               "'%s' under the same name",
+               name, parent->be->name);
         free(name);
         parent->has_child = true;
         return false;

@@ -23,7 +23,7 @@ enum ep_what { EP_LIST, EP_HEALTH, EP_CONFIGS, EP_MONITORS, EP_LOGS };
 struct ep_req {
     md_deck *d;
     size_t bi;
-    char *endpoint; /* NULL for the list and the monitors */
+    char *endpoint;   /* NULL for the list and the monitors */
     char *deployment; /* logs */
     enum md_log_container container;
     enum ep_what what;

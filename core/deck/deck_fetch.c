@@ -22,10 +22,17 @@
 #define RUNS_MIN_PAGE 100
 #define RUNS_MAX_PAGE 1000
 #define RUNS_MAX_PAGES 1000 /* a repeating token must not loop forever */
-#define MAX_SLOTS 64 /* per kind and backend; the oldest is dropped beyond */
+#define MAX_SLOTS 64        /* per kind and backend; the oldest is dropped beyond */
 
-enum req_what { REQ_PROBE, REQ_EXPERIMENTS, REQ_MODELS, REQ_RUNS, REQ_RUN, REQ_HISTORY,
-                REQ_VERSIONS };
+enum req_what {
+    REQ_PROBE,
+    REQ_EXPERIMENTS,
+    REQ_MODELS,
+    REQ_RUNS,
+    REQ_RUN,
+    REQ_HISTORY,
+    REQ_VERSIONS
+};
 
 /* What an answer belongs to. Owned by the deck's list until the answer arrives. */
 struct req_ctx {

@@ -20,7 +20,7 @@ struct runs_slot {
     unsigned gen; /* bumped when the slot restarts; older replies are dropped */
     unsigned pages;
     bool restart; /* a refresh is replacing the rows shown */
-    size_t want; /* rows a view asked for; pages are fetched until reached */
+    size_t want;  /* rows a view asked for; pages are fetched until reached */
     char error[256];
 };
 
@@ -152,9 +152,9 @@ struct md_deck {
     struct md_audit_entry *audit;
     size_t n_audit;
     struct action_slot action;
-    struct req_ctx *reqs; /* requests in flight, freed with the deck if never answered */
+    struct req_ctx *reqs;   /* requests in flight, freed with the deck if never answered */
     struct ep_req *ep_reqs; /* the same for endpoint requests */
-    char who[128]; /* user@host for audit entries */
+    char who[128];          /* user@host for audit entries */
 };
 
 /* Probes, endpoints, lists and loaded slots of one backend, fetched again. */

@@ -263,8 +263,7 @@ void drift_acc_add(struct drift_acc *a, size_t feature, const struct drift_field
         a->valid++;
         return;
     }
-    if (a->type == MD_DRIFT_TYPE_UNKNOWN ||
-        (!a->forced && !fd->ref && acc_to_categorical(a, fd))) {
+    if (a->type == MD_DRIFT_TYPE_UNKNOWN || (!a->forced && !fd->ref && acc_to_categorical(a, fd))) {
         a->type = MD_DRIFT_CATEGORICAL;
         acc_add_text(a, fl);
         return;

@@ -28,8 +28,9 @@ static md_status put(struct md_buf *b, const void *p, size_t n)
 
 md_status drift_ref_feature_encode(const struct drift_ref_feature *f, struct md_buf *out)
 {
-    uint32_t head[6] = {BLOB_MAGIC, BLOB_ORDER, BLOB_VERSION, (uint32_t)f->type,
-                        (uint32_t)f->prediction, (uint32_t)f->n_edges};
+    uint32_t head[6] = {
+        BLOB_MAGIC,          BLOB_ORDER, BLOB_VERSION, (uint32_t)f->type, (uint32_t)f->prediction,
+        (uint32_t)f->n_edges};
     uint64_t counts[4] = {f->rows, f->valid, (uint64_t)f->nv, (uint64_t)(f->w != NULL)};
     double moments[5] = {f->mean, f->std, f->min, f->max, f->rank_err};
     md_status st = put(out, head, sizeof(head));
@@ -155,8 +156,9 @@ md_status drift_detail_encode(const struct md_drift_feature *f, struct md_buf *o
 {
     size_t n_bins = f->type == MD_DRIFT_NUMERIC ? f->n_edges + 1 : 0;
     uint32_t head[4] = {DETAIL_MAGIC, BLOB_ORDER, DETAIL_VERSION, MD_DRIFT_METHOD_COUNT};
-    uint64_t counts[7] = {f->rows_cur,       f->invalid_cur, f->n_unseen, (uint64_t)f->n_edges,
-                          (uint64_t)n_bins, (uint64_t)f->n_cats, (uint64_t)f->sketch};
+    uint64_t counts[7] = {f->rows_cur,          f->invalid_cur,   f->n_unseen,
+                          (uint64_t)f->n_edges, (uint64_t)n_bins, (uint64_t)f->n_cats,
+                          (uint64_t)f->sketch};
     double nums[7] = {f->missing_cur, f->missing_ref, f->mean_ref,  f->std_ref,
                       f->mean_cur,    f->std_cur,     f->rank_error};
     md_status st = put(out, head, sizeof(head));
@@ -207,10 +209,9 @@ bool drift_detail_decode(const void *p, size_t n, struct md_drift_feature *f)
     take(&c, head, sizeof(head));
     take(&c, counts, sizeof(counts));
     take(&c, nums, sizeof(nums));
-    if (c.bad || head[0] != DETAIL_MAGIC || head[1] != BLOB_ORDER ||
-        head[2] != DETAIL_VERSION || head[3] != MD_DRIFT_METHOD_COUNT ||
-        counts[3] > MD_DRIFT_MAX_EDGES || counts[4] > MD_DRIFT_MAX_BINS ||
-        counts[5] > MD_DRIFT_TOP_CATS + 1)
+    if (c.bad || head[0] != DETAIL_MAGIC || head[1] != BLOB_ORDER || head[2] != DETAIL_VERSION ||
+        head[3] != MD_DRIFT_METHOD_COUNT || counts[3] > MD_DRIFT_MAX_EDGES ||
+        counts[4] > MD_DRIFT_MAX_BINS || counts[5] > MD_DRIFT_TOP_CATS + 1)
         return false;
     double sev[MD_DRIFT_METHOD_COUNT];
     int32_t df[MD_DRIFT_METHOD_COUNT];

@@ -21,8 +21,8 @@ struct half {
     struct fields f;
     size_t *row_end;
     size_t rows, alloc;
-    char *text;   /* decoded or copied payload the CSV fields point into */
-    cJSON *json;  /* parsed payload the JSON fields point into */
+    char *text;  /* decoded or copied payload the CSV fields point into */
+    cJSON *json; /* parsed payload the JSON fields point into */
 };
 
 /* Close the current row of a capture half: fields up to now belong to it. */
@@ -177,8 +177,8 @@ static void capture_half(struct jctx *c, struct half *h, bool output, const cJSO
             md_drift_warnings_add(p->warn,
                                   "%s:%llu: CSV payload has %zu fields, %zu column names: "
                                   "naming them _c0.._c%zu (see --capture-columns)",
-                                  p->file, (unsigned long long)c->line, tmp.n,
-                                  p->n_capture_columns, tmp.n ? tmp.n - 1 : 0);
+                                  p->file, (unsigned long long)c->line, tmp.n, p->n_capture_columns,
+                                  tmp.n ? tmp.n - 1 : 0);
             p->capture_width_warned = 1;
         }
         for (size_t i = 0; i < tmp.n; i++) {

@@ -96,8 +96,8 @@ static void warn_bad_utf8(struct drift_parse *p, uint64_t line, const char *col)
 }
 
 /* One CSV data record (or the header) of a file. Returns non-zero to stop. */
-int drift_csv_record(struct drift_parse *p, struct fields *f, char *rec, size_t len,
-                     uint64_t line, int64_t *time_col)
+int drift_csv_record(struct drift_parse *p, struct fields *f, char *rec, size_t len, uint64_t line,
+                     int64_t *time_col)
 {
     bool too_many;
     size_t blank = 0;
@@ -113,10 +113,9 @@ int drift_csv_record(struct drift_parse *p, struct fields *f, char *rec, size_t 
     }
     if (p->cols.n == 0) {
         csv_header(p, f);
-        *time_col = p->time_column
-                        ? (int64_t)drift_strmap_find(&p->cols, p->time_column,
-                                                     strlen(p->time_column))
-                        : -1;
+        *time_col = p->time_column ? (int64_t)drift_strmap_find(&p->cols, p->time_column,
+                                                                strlen(p->time_column))
+                                   : -1;
         if (*time_col == (int64_t)DRIFT_NONE)
             *time_col = -1;
         return 0;

@@ -113,8 +113,7 @@ static void eval_numeric(const struct drift_ref_feature *rf, struct drift_acc *a
         md_drift_ks_w1(rf->v, rf->w, rf->nv, cv, cw, cn, &d, &w1);
         if (m[MD_DRIFT_KS].present) {
             m[MD_DRIFT_KS].value = d;
-            m[MD_DRIFT_KS].p_value = md_drift_ks_p(d, rf->valid, a->valid,
-                                                   &m[MD_DRIFT_KS].exact_p);
+            m[MD_DRIFT_KS].p_value = md_drift_ks_p(d, rf->valid, a->valid, &m[MD_DRIFT_KS].exact_p);
         }
         if (m[MD_DRIFT_W1].present)
             m[MD_DRIFT_W1].value = md_drift_w1_norm(w1, rf->std);
@@ -164,8 +163,8 @@ static void eval_categorical(const struct drift_ref_feature *rf, struct drift_ac
     size_t n = 0;
     for (size_t i = 0; i < rf->n_cats; i++) {
         uint32_t j = drift_strmap_find(&a->cats.map, rf->cats[i], strlen(rf->cats[i]));
-        rows[n++] = (struct catrow){rf->cats[i], rf->cat_counts[i],
-                                    j == DRIFT_NONE ? 0 : a->cats.count[j]};
+        rows[n++] =
+            (struct catrow){rf->cats[i], rf->cat_counts[i], j == DRIFT_NONE ? 0 : a->cats.count[j]};
         if (j != DRIFT_NONE)
             seen[j] = true;
     }
@@ -189,9 +188,8 @@ static void eval_categorical(const struct drift_ref_feature *rf, struct drift_ac
         if (m[MD_DRIFT_JS].present)
             m[MD_DRIFT_JS].value = md_drift_js(pa, pb, n, 2);
         if (m[MD_DRIFT_CHI2].present)
-            m[MD_DRIFT_CHI2].df = md_drift_chi2_contingency(ca, cb, n, !o->no_yates,
-                                                            &m[MD_DRIFT_CHI2].value,
-                                                            &m[MD_DRIFT_CHI2].p_value);
+            m[MD_DRIFT_CHI2].df = md_drift_chi2_contingency(
+                ca, cb, n, !o->no_yates, &m[MD_DRIFT_CHI2].value, &m[MD_DRIFT_CHI2].p_value);
         free(ca);
         free(cb);
         free(pa);

@@ -27,8 +27,8 @@ struct src {
     int fd; /* -1: the whole input is already in buf */
     char *buf;
     size_t cap, start, end;
-    size_t scan;  /* offset from start already scanned for the record end */
-    bool inq;     /* CSV scan state at `scan` */
+    size_t scan; /* offset from start already scanned for the record end */
+    bool inq;    /* CSV scan state at `scan` */
     bool eof;
     uint64_t line; /* line of the next record */
     uint64_t consumed;
@@ -204,8 +204,8 @@ static md_status parse_src(struct drift_parse *p, enum md_drift_format fmt, stru
             break;
         }
         if (r == REC_TOO_LONG) {
-            md_drift_warnings_add(p->warn, "%s:%llu: record longer than %zu MiB: skipped",
-                                  p->file, (unsigned long long)line, DRIFT_MAX_RECORD >> 20);
+            md_drift_warnings_add(p->warn, "%s:%llu: record longer than %zu MiB: skipped", p->file,
+                                  (unsigned long long)line, DRIFT_MAX_RECORD >> 20);
             p->bad++;
             s->line++;
             if (!src_skip_line(s))

@@ -40,10 +40,10 @@ int drift_cmp_double(const void *a, const void *b);
 struct drift_sketch {
     double *lvl[DRIFT_SKETCH_LEVELS]; /* level h items each stand for 2^h values */
     uint32_t len[DRIFT_SKETCH_LEVELS];
-    size_t levels;  /* levels in use */
-    uint64_t n;     /* values added */
-    double err;     /* absolute rank-error bound, in values */
-    unsigned flip;  /* alternates the kept half */
+    size_t levels; /* levels in use */
+    uint64_t n;    /* values added */
+    double err;    /* absolute rank-error bound, in values */
+    unsigned flip; /* alternates the kept half */
 };
 
 void drift_sketch_add(struct drift_sketch *s, double x);
@@ -97,20 +97,20 @@ typedef int (*drift_row_fn)(void *ud, const struct drift_row *row);
 
 /* One reader's state: where the bytes come from, its columns, and where rows go. */
 struct drift_parse {
-    const char *file;                 /* for messages */
+    const char *file; /* for messages */
     struct md_drift_warnings *warn;
     drift_row_fn row;
     void *ud;
-    struct drift_strmap cols;         /* column names in order of appearance */
-    const char *time_column;          /* CSV/JSONL: a field holding the row's time */
+    struct drift_strmap cols;           /* column names in order of appearance */
+    const char *time_column;            /* CSV/JSONL: a field holding the row's time */
     const char *const *capture_columns; /* names of Data Capture CSV input fields */
     size_t n_capture_columns;
-    const char *prediction;           /* name of a Data Capture output; NULL: "prediction" */
+    const char *prediction; /* name of a Data Capture output; NULL: "prediction" */
     const volatile int *cancel;
     void (*progress)(void *ud, uint64_t bytes);
     void *progress_ud;
-    uint64_t rows;                    /* rows delivered */
-    uint64_t bad;                     /* records skipped with a warning */
+    uint64_t rows; /* rows delivered */
+    uint64_t bad;  /* records skipped with a warning */
     unsigned capture_width_warned : 1;
     unsigned columns_warned : 1;
     unsigned no_ts_warned : 1;
@@ -149,8 +149,8 @@ bool drift_fields_push(struct fields *f, uint32_t col, const char *s, size_t len
 bool drift_ends_with(const char *s, const char *suffix);
 
 /* One CSV record, or the header (drift_csv.c, called by drift_input.c). Non-zero: stop. */
-int drift_csv_record(struct drift_parse *p, struct fields *f, char *rec, size_t len,
-                     uint64_t line, int64_t *time_col);
+int drift_csv_record(struct drift_parse *p, struct fields *f, char *rec, size_t len, uint64_t line,
+                     int64_t *time_col);
 /* Split a CSV record, unquoting in place (drift_csv.c; Data Capture CSV payloads too). */
 bool drift_csv_split(char *rec, size_t len, struct fields *out, bool *too_many);
 
@@ -220,8 +220,8 @@ struct drift_acc {
     bool forced;             /* type given by the operator: no inference */
     uint64_t valid;
     uint64_t invalid;
-    uint64_t last_row;       /* row stamp: a column repeated in one row counts once */
-    double *v;               /* exact mode: the values, unsorted */
+    uint64_t last_row; /* row stamp: a column repeated in one row counts once */
+    double *v;         /* exact mode: the values, unsorted */
     size_t nv;
     size_t av;
     struct drift_sketch *sk; /* bounded mode */
@@ -230,7 +230,7 @@ struct drift_acc {
     double min, max;
     uint64_t bins[MD_DRIFT_MAX_BINS]; /* bounded mode on the current side */
     struct drift_cats cats;
-    uint32_t warned;         /* wrong-type warnings given */
+    uint32_t warned; /* wrong-type warnings given */
 };
 
 /* The rows of one side or window: an accumulator per feature. */
@@ -254,11 +254,11 @@ struct drift_ref_feature {
     size_t n_edges;
     double edges[MD_DRIFT_MAX_EDGES];
     uint64_t bins[MD_DRIFT_MAX_BINS];
-    double *v;      /* sorted values (exact) or sketch items */
-    double *w;      /* NULL when exact, else the items' weights */
+    double *v; /* sorted values (exact) or sketch items */
+    double *w; /* NULL when exact, else the items' weights */
     size_t nv;
     double rank_err; /* sketch: rank error bound as a fraction of valid */
-    size_t n_cats;  /* categories sorted by name */
+    size_t n_cats;   /* categories sorted by name */
     char **cats;
     uint64_t *cat_counts;
     uint64_t cat_other;
@@ -301,8 +301,7 @@ void drift_ref_release(struct drift_ref *ref);
 /* Run fn(ctx, 0..n-1) on up to 8 threads (drift_ref.c; the evaluation uses it too). */
 void drift_par_for(size_t n, void (*fn)(void *ctx, size_t i), void *ctx);
 /* Bin counts of sorted values on `k` edges (drift_ref.c, drift_eval.c). */
-void drift_bins_of_sorted(const double *v, size_t n, const double *edges, size_t k,
-                          uint64_t *bins);
+void drift_bins_of_sorted(const double *v, size_t n, const double *edges, size_t k, uint64_t *bins);
 /* Mean and std (ddof 0) of a bounded accumulator from its shifted sums (drift_ref.c, eval). */
 void drift_moments_of_sketch(const struct drift_acc *a, double *mean, double *std);
 
@@ -368,7 +367,7 @@ void drift_s3_free(struct drift_s3 *s);
 struct drift_s3_obj {
     const char *path; /* "s3://BUCKET/KEY", the name it is remembered and reported under */
     int64_t size;
-    int64_t stamp;    /* drift_s3_stamp() of LastModified and ETag */
+    int64_t stamp; /* drift_s3_stamp() of LastModified and ETag */
     const char *etag;
 };
 typedef int (*drift_s3_obj_fn)(void *ud, const struct drift_s3_obj *obj);

@@ -25,9 +25,10 @@ void drift_json_field(struct jctx *c, const char *name, const cJSON *v)
     uint32_t col = drift_strmap_find(&c->p->cols, name, strlen(name));
     if (col == DRIFT_NONE && c->p->cols.n >= DRIFT_MAX_FIELDS) {
         if (!c->p->columns_warned)
-            md_drift_warnings_add(c->p->warn, "%s:%llu: more than %d columns: '%s' and later "
-                                  "new columns ignored", c->p->file,
-                                  (unsigned long long)c->line, DRIFT_MAX_FIELDS, name);
+            md_drift_warnings_add(c->p->warn,
+                                  "%s:%llu: more than %d columns: '%s' and later "
+                                  "new columns ignored",
+                                  c->p->file, (unsigned long long)c->line, DRIFT_MAX_FIELDS, name);
         c->p->columns_warned = 1;
         return;
     }

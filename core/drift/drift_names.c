@@ -42,8 +42,8 @@ md_status md_drift_smoothing_parse(const char *name, enum md_drift_smoothing *ou
 }
 
 static const char *const method_names[MD_DRIFT_METHOD_COUNT] = {"psi", "w1", "js", "ks", "chi2"};
-static const char *const method_labels[MD_DRIFT_METHOD_COUNT] = {"PSI(dec)", "W1/σ", "JS₂",
-                                                                  "KS D", "χ²"};
+static const char *const method_labels[MD_DRIFT_METHOD_COUNT] = {"PSI(dec)", "W1/σ", "JS₂", "KS D",
+                                                                 "χ²"};
 
 const char *md_drift_method_name(enum md_drift_method m)
 {
@@ -81,7 +81,7 @@ const char *md_drift_type_name(enum md_drift_type t)
 void md_drift_default_threshold(enum md_drift_method m, double *warn, double *drift)
 {
     static const double def[MD_DRIFT_METHOD_COUNT][2] = {
-        [MD_DRIFT_PSI] = {0.1, 0.25}, [MD_DRIFT_W1] = {0.05, 0.1}, [MD_DRIFT_JS] = {0.05, 0.1},
+        [MD_DRIFT_PSI] = {0.1, 0.25}, [MD_DRIFT_W1] = {0.05, 0.1},    [MD_DRIFT_JS] = {0.05, 0.1},
         [MD_DRIFT_KS] = {0.15, 0.05}, [MD_DRIFT_CHI2] = {0.15, 0.05},
     };
     bool ok = (unsigned)m < MD_DRIFT_METHOD_COUNT;

@@ -65,8 +65,8 @@ md_status drift_violations_parse(const char *json, size_t len,
     if (!root)
         return md_err_set(err, MD_ERR_PARSE, "not JSON");
     md_status st = MD_OK;
-    const cJSON *list = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "violations")
-                                             : NULL;
+    const cJSON *list =
+        cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "violations") : NULL;
     if (!cJSON_IsObject(root))
         st = md_err_set(err, MD_ERR_PARSE, "not a JSON object");
     else if (!cJSON_IsArray(list))
@@ -159,14 +159,14 @@ void drift_platform_load(const struct md_drift_opts *o, struct drift_s3 **s3,
     } else {
         st = read_local(o->violations, VIOLATIONS_MAX_BYTES, &b, &e);
         if (st)
-            out->platform_error = md_xasprintf("%s: cannot read '%s': %s", monitor_source, label,
-                                               e.msg);
+            out->platform_error =
+                md_xasprintf("%s: cannot read '%s': %s", monitor_source, label, e.msg);
     }
     if (!st) {
         st = drift_violations_parse(b.data, b.len, &out->platform, &out->n_platform, &e);
         if (st)
-            out->platform_error = md_xasprintf("%s: cannot parse '%s': %s", monitor_source,
-                                               label, e.msg);
+            out->platform_error =
+                md_xasprintf("%s: cannot parse '%s': %s", monitor_source, label, e.msg);
     }
     if (out->platform_error)
         md_sanitize(out->platform_error);

@@ -73,8 +73,7 @@ static size_t count_below(const double *v, size_t n, double x)
 }
 
 /* Bin counts of sorted values on `k` edges, from k binary searches. */
-void drift_bins_of_sorted(const double *v, size_t n, const double *edges, size_t k,
-                          uint64_t *bins)
+void drift_bins_of_sorted(const double *v, size_t n, const double *edges, size_t k, uint64_t *bins)
 {
     size_t prev = 0;
     for (size_t i = 0; i < k; i++) {

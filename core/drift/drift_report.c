@@ -137,9 +137,9 @@ static void jw_feature(struct jw *w, const struct md_drift_feature *f)
         jw_key(w, true, ukeys[i]);
         jw_u64(w, uvals[i]);
     }
-    const char *dkeys[] = {"missing", "missing_ref", "mean_ref", "std_ref", "mean_cur",
-                           "std_cur", "rank_error"};
-    const double dvals[] = {f->missing_cur, f->missing_ref, f->mean_ref, f->std_ref,
+    const char *dkeys[] = {"missing",  "missing_ref", "mean_ref",  "std_ref",
+                           "mean_cur", "std_cur",     "rank_error"};
+    const double dvals[] = {f->missing_cur, f->missing_ref, f->mean_ref,  f->std_ref,
                             f->mean_cur,    f->std_cur,     f->rank_error};
     for (size_t i = 0; i < 7; i++) {
         jw_key(w, true, dkeys[i]);

@@ -26,7 +26,7 @@
 
 /* An input to read: a local file, or an S3 object with what its listing said. */
 struct input {
-    char *path;   /* canonical local path, or "s3://BUCKET/KEY" */
+    char *path; /* canonical local path, or "s3://BUCKET/KEY" */
     bool s3;
     int64_t size; /* S3 only: from the listing */
     int64_t stamp;
@@ -139,7 +139,7 @@ struct cur_ctx {
     struct drift_budget budget;
     struct drift_feed feed;
     struct drift_file_rec *rec;
-    bool phase2;     /* re-reading an old file: only windows this run touched */
+    bool phase2; /* re-reading an old file: only windows this run touched */
     uint64_t no_ts;
     struct drift_strmap unknown;
 };
@@ -259,8 +259,9 @@ static md_status cur_read(struct cur_ctx *c, const char *label, const char *path
     c->feed.file = label;
     md_status st = drift_parse_file(&p, c->o->format, path, err);
     if (!st && c->no_ts && !c->phase2)
-        md_drift_warnings_add(w, "%s: %llu rows without a time skipped (windows need "
-                                 "eventMetadata.inferenceTime or a time column)",
+        md_drift_warnings_add(w,
+                              "%s: %llu rows without a time skipped (windows need "
+                              "eventMetadata.inferenceTime or a time column)",
                               label, (unsigned long long)c->no_ts);
     drift_parse_release(&p);
     c->p = NULL;
@@ -328,8 +329,9 @@ static md_status cur_files(const struct md_drift_opts *o, struct pathlist *todo,
                 st = drift_s3_list(*s3, o->current[i], s3_pick, &k, &out->warnings, err);
             if (!st && k.capped) {
                 char *u = md_xstrdup_clean(o->current[i]);
-                md_drift_warnings_add(&out->warnings, "%s: more than %d new objects: the rest "
-                                                      "is left for the next run",
+                md_drift_warnings_add(&out->warnings,
+                                      "%s: more than %d new objects: the rest "
+                                      "is left for the next run",
                                       u, MD_DRIFT_S3_MAX_NEW);
                 free(u);
             }
@@ -458,8 +460,8 @@ static md_status run_current(const struct md_drift_opts *o, const struct drift_r
         }
         r->path = md_xstrdup(in->path);
         r->size = in->s3 ? in->size : (int64_t)sb.st_size;
-        r->mtime_ns = in->s3 ? in->stamp
-                             : (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+        r->mtime_ns =
+            in->s3 ? in->stamp : (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
         nrecs++;
         out->files_read++;
     }

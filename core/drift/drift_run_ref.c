@@ -65,11 +65,10 @@ static void ref_map_columns(struct ref_ctx *c)
             if (k == c->set.n) {
                 c->set.acc = md_xrealloc(c->set.acc, (k + 1) * sizeof(*c->set.acc));
                 c->pred = md_xrealloc(c->pred, (k + 1) * sizeof(*c->pred));
-                enum md_drift_type t = in_list(o->categorical, o->n_categorical, name)
-                                           ? MD_DRIFT_CATEGORICAL
-                                       : in_list(o->numeric, o->n_numeric, name)
-                                           ? MD_DRIFT_NUMERIC
-                                           : MD_DRIFT_TYPE_UNKNOWN;
+                enum md_drift_type t =
+                    in_list(o->categorical, o->n_categorical, name) ? MD_DRIFT_CATEGORICAL
+                    : in_list(o->numeric, o->n_numeric, name)       ? MD_DRIFT_NUMERIC
+                                                                    : MD_DRIFT_TYPE_UNKNOWN;
                 drift_acc_init(&c->set.acc[k], t);
                 c->pred[k] = o->prediction && !strcmp(name, o->prediction);
                 c->set.n++;
@@ -159,8 +158,10 @@ md_status drift_ref_build(const struct md_drift_opts *o, struct drift_ref *ref,
     out->ms_ref_freeze = drift_clock_ms() - t1;
     if (second) {
         t1 = drift_clock_ms();
-        md_drift_warnings_add(w, "%s: more values than the memory budget (%zu MiB): KS and W1 "
-                                 "use a bounded sketch", o->reference, budget.cap >> 20);
+        md_drift_warnings_add(w,
+                              "%s: more values than the memory budget (%zu MiB): KS and W1 "
+                              "use a bounded sketch",
+                              o->reference, budget.cap >> 20);
         c.ref = ref;
         c.stamp = md_xcalloc(ref->n, sizeof(*c.stamp));
         pr.phase = "reference (second pass)";
@@ -174,9 +175,10 @@ md_status drift_ref_build(const struct md_drift_opts *o, struct drift_ref *ref,
             md_drift_warnings_add(w, "%s: column '%s' has no values: not tested", o->reference,
                                   f->name);
         else if (f->type == MD_DRIFT_NUMERIC && f->min == f->max)
-            md_drift_warnings_add(w, "%s: column '%s' is constant (%g): W1 is divided by the "
-                                     "0.001 floor, PSI has two bins", o->reference, f->name,
-                                  f->min);
+            md_drift_warnings_add(w,
+                                  "%s: column '%s' is constant (%g): W1 is divided by the "
+                                  "0.001 floor, PSI has two bins",
+                                  o->reference, f->name, f->min);
     }
     drift_set_release(&c.set);
     drift_strmap_release(&c.names);

@@ -26,7 +26,7 @@ struct drift_s3 {
     md_s3 *client;
     md_status open_st; /* creation error, repeated to later callers */
     char open_msg[256];
-    char *dir;         /* mkdtemp() directory, made by the first download */
+    char *dir; /* mkdtemp() directory, made by the first download */
     unsigned seq;
 };
 
@@ -34,8 +34,10 @@ md_status drift_s3_open(struct drift_s3 **s, const struct md_drift_opts *o, stru
 {
     if (!*s) {
         struct drift_s3 *n = md_xcalloc(1, sizeof(*n));
-        struct md_s3_opts so = {.profile = o->aws_profile, .region = o->aws_region,
-                                .endpoint_url = o->s3_endpoint_url, .part_size = o->s3_part_size,
+        struct md_s3_opts so = {.profile = o->aws_profile,
+                                .region = o->aws_region,
+                                .endpoint_url = o->s3_endpoint_url,
+                                .part_size = o->s3_part_size,
                                 .cancel = o->cancel};
         struct md_err e = MD_ERR_INIT;
         n->open_st = md_s3_new(&n->client, &so, &e);
@@ -153,8 +155,11 @@ md_status drift_s3_list(struct drift_s3 *s, const char *uri, drift_s3_obj_fn fn,
         return st;
     }
     size_t kn = strlen(key);
-    struct list_ctx c = {.bucket = bucket, .prefix = key, .folder = kn == 0 || key[kn - 1] == '/',
-                         .fn = fn, .ud = ud};
+    struct list_ctx c = {.bucket = bucket,
+                         .prefix = key,
+                         .folder = kn == 0 || key[kn - 1] == '/',
+                         .fn = fn,
+                         .ud = ud};
     md_status st = md_s3_list(s->client, bucket, key, 0, on_object, &c, NULL, err);
     if (!st && c.data == 0 && !c.stopped) {
         char *u = md_xstrdup_clean(uri);
@@ -198,8 +203,10 @@ md_status drift_s3_stat(struct drift_s3 *s, const char *uri, int64_t *size, int6
     struct md_s3_object f = {NULL, -1, 0, NULL};
     st = md_s3_list(s->client, bucket, key, 1, on_first, &f, NULL, err);
     if (!st && (!f.key || strcmp(f.key, key) || f.size < 0))
-        st = md_err_set(err, MD_ERR_NOT_FOUND, "cannot read %s: NoSuchKey: no object has this "
-                        "key", u);
+        st = md_err_set(err, MD_ERR_NOT_FOUND,
+                        "cannot read %s: NoSuchKey: no object has this "
+                        "key",
+                        u);
     if (!st) {
         *size = f.size;
         *stamp = drift_s3_stamp(f.mtime_ms, f.etag);
@@ -233,8 +240,10 @@ md_status drift_s3_fetch(struct drift_s3 *s, const char *uri, int64_t size, cons
         if (mkdtemp(tmpl)) { /* mode 0700: copies of the operator's data stay private */
             s->dir = tmpl;
         } else {
-            st = md_err_set(err, MD_ERR_IO, "cannot create a directory for S3 downloads in '%s': "
-                            "%s", tmp && *tmp == '/' ? tmp : "/tmp", strerror(errno));
+            st = md_err_set(err, MD_ERR_IO,
+                            "cannot create a directory for S3 downloads in '%s': "
+                            "%s",
+                            tmp && *tmp == '/' ? tmp : "/tmp", strerror(errno));
             free(tmpl);
         }
     }

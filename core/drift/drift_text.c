@@ -135,10 +135,10 @@ bool drift_is_missing_token(const char *s, size_t len)
     static const struct {
         const char *s;
         size_t len;
-    } tokens[] = {{"#N/A", 4},    {"#N/A N/A", 8}, {"#NA", 3},     {"-1.#IND", 7}, {"-1.#QNAN", 8},
-                  {"-NaN", 4},    {"-nan", 4},     {"1.#IND", 6},  {"1.#QNAN", 7}, {"<NA>", 4},
-                  {"N/A", 3},     {"NA", 2},       {"NULL", 4},    {"NaN", 3},     {"None", 4},
-                  {"n/a", 3},     {"nan", 3},      {"null", 4}};
+    } tokens[] = {{"#N/A", 4}, {"#N/A N/A", 8}, {"#NA", 3},    {"-1.#IND", 7}, {"-1.#QNAN", 8},
+                  {"-NaN", 4}, {"-nan", 4},     {"1.#IND", 6}, {"1.#QNAN", 7}, {"<NA>", 4},
+                  {"N/A", 3},  {"NA", 2},       {"NULL", 4},   {"NaN", 3},     {"None", 4},
+                  {"n/a", 3},  {"nan", 3},      {"null", 4}};
     size_t i = 0;
     while (i < len && is_blank(s[i]))
         i++;

@@ -139,8 +139,8 @@ static void opts_copy(struct md_drift_worker *w, const struct md_drift_opts *o)
     w->o.aws_profile = keep(w, o->aws_profile);
     w->o.aws_region = keep(w, o->aws_region);
     w->o.s3_endpoint_url = keep(w, o->s3_endpoint_url);
-    size_t total = o->n_current + o->n_features + o->n_categorical + o->n_numeric +
-                   o->n_capture_columns;
+    size_t total =
+        o->n_current + o->n_features + o->n_categorical + o->n_numeric + o->n_capture_columns;
     size_t used = 0;
     w->lists = md_xcalloc(total ? total : 1, sizeof(*w->lists));
     w->o.current = keep_list(w, o->current, o->n_current, &used);
@@ -223,8 +223,8 @@ md_status md_drift_worker_start_job(md_drift_worker **out, const struct md_drift
 {
     *out = NULL;
     struct md_drift_opts o = {0};
-    struct md_drift_threshold *thr = md_xcalloc(job->n_thresholds ? job->n_thresholds : 1,
-                                                sizeof(*thr));
+    struct md_drift_threshold *thr =
+        md_xcalloc(job->n_thresholds ? job->n_thresholds : 1, sizeof(*thr));
     for (size_t i = 0; i < job->n_thresholds; i++) {
         md_status st = md_drift_threshold_parse(job->thresholds[i], &thr[i], err);
         if (st) {
@@ -304,8 +304,7 @@ static void worker_join(struct md_drift_worker *w)
     }
 }
 
-md_status md_drift_worker_collect(md_drift_worker *w, struct md_drift_run *out,
-                                  struct md_err *err)
+md_status md_drift_worker_collect(md_drift_worker *w, struct md_drift_run *out, struct md_err *err)
 {
     memset(out, 0, sizeof(*out));
     if (w->collected)

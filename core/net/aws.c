@@ -260,8 +260,8 @@ static md_status run_process(const char *cmd, const char *who, struct md_buf *ou
         st = md_err_set(err, MD_ERR_AUTH, "credential_process of %s did not finish within %d s",
                         who, AWS_PROCESS_TIMEOUT_MS / 1000);
     else if (too_big)
-        st = md_err_set(err, MD_ERR_AUTH, "credential_process of %s wrote more than %zu bytes",
-                        who, AWS_MAX_FILE);
+        st = md_err_set(err, MD_ERR_AUTH, "credential_process of %s wrote more than %zu bytes", who,
+                        AWS_MAX_FILE);
     else if (w == pid && WIFSIGNALED(status))
         st = md_err_set(err, MD_ERR_AUTH, "credential_process of %s was killed by signal %d%s%s",
                         who, WTERMSIG(status), line[0] ? ": " : "", line);
@@ -297,7 +297,7 @@ static const char *const signing_names[MD_AWS_SERVICE_COUNT] = {"sagemaker", "mo
 static const char *const endpoint_vars[MD_AWS_SERVICE_COUNT] = {
     "AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ENDPOINT_URL_CLOUDWATCH", "AWS_ENDPOINT_URL_S3"};
 static const char *const host_prefixes[MD_AWS_SERVICE_COUNT] = {"api.sagemaker", "monitoring",
-                                                                 "s3"};
+                                                                "s3"};
 
 const char *md_aws_signing_name(enum md_aws_service s)
 {
@@ -397,7 +397,8 @@ static md_status env_creds(struct md_aws *a, struct md_err *err)
     if (id == NULL && secret == NULL)
         return MD_ERR_NOT_FOUND;
     if (id == NULL || secret == NULL)
-        return md_err_set(err, MD_ERR_AUTH, "cannot use the AWS_* environment credentials: %s "
+        return md_err_set(err, MD_ERR_AUTH,
+                          "cannot use the AWS_* environment credentials: %s "
                           "is set but %s is not",
                           id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
                           id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
@@ -405,12 +406,14 @@ static md_status env_creds(struct md_aws *a, struct md_err *err)
     if (tok == NULL)
         tok = env("AWS_SECURITY_TOKEN");
     if (!aws_secret_ok(id) || !aws_secret_ok(secret) || (tok != NULL && !aws_secret_ok(tok)))
-        return md_err_set(err, MD_ERR_AUTH, "cannot use the AWS_* environment credentials: "
+        return md_err_set(err, MD_ERR_AUTH,
+                          "cannot use the AWS_* environment credentials: "
                           "they hold blanks or control characters");
     int64_t exp = 0;
     const char *exp_s = env("AWS_CREDENTIAL_EXPIRATION");
     if (exp_s != NULL && md_aws_parse_time(exp_s, &exp) != MD_OK)
-        return md_err_set(err, MD_ERR_AUTH, "cannot use the AWS_* environment credentials: "
+        return md_err_set(err, MD_ERR_AUTH,
+                          "cannot use the AWS_* environment credentials: "
                           "AWS_CREDENTIAL_EXPIRATION is not an ISO 8601 time");
     a->creds.access_key_id = md_xstrdup(id);
     a->creds.secret_access_key = md_xstrdup(secret);
@@ -426,12 +429,16 @@ static md_status static_creds(struct md_aws *a, const struct md_aws_profile *p, 
                               enum md_aws_source src, const char *who, struct md_err *err)
 {
     if (!nonempty(p->secret_access_key))
-        return md_err_set(err, MD_ERR_AUTH, "cannot load credentials of %s: '%s' has "
-                          "aws_access_key_id but no aws_secret_access_key", who, path);
+        return md_err_set(err, MD_ERR_AUTH,
+                          "cannot load credentials of %s: '%s' has "
+                          "aws_access_key_id but no aws_secret_access_key",
+                          who, path);
     if (!aws_secret_ok(p->access_key_id) || !aws_secret_ok(p->secret_access_key) ||
         !aws_secret_ok(p->session_token))
-        return md_err_set(err, MD_ERR_AUTH, "cannot load credentials of %s: the keys in '%s' "
-                          "hold blanks or control characters", who, path);
+        return md_err_set(err, MD_ERR_AUTH,
+                          "cannot load credentials of %s: the keys in '%s' "
+                          "hold blanks or control characters",
+                          who, path);
     a->creds.access_key_id = md_xstrdup(p->access_key_id);
     a->creds.secret_access_key = md_xstrdup(p->secret_access_key);
     a->creds.session_token = md_xstrdup(p->session_token);
@@ -442,8 +449,7 @@ static md_status static_creds(struct md_aws *a, const struct md_aws_profile *p, 
 }
 
 /* Keys from the profile: credentials file, credential_process, config file. */
-static md_status profile_creds(struct md_aws *a, struct resolve *r, bool named,
-                               struct md_err *err)
+static md_status profile_creds(struct md_aws *a, struct resolve *r, bool named, struct md_err *err)
 {
     const char *bad = r->cred.unsupported != NULL ? r->cred.unsupported : r->conf.unsupported;
     if (bad != NULL) {
@@ -463,8 +469,8 @@ static md_status profile_creds(struct md_aws *a, struct resolve *r, bool named,
         if (st != MD_OK)
             return st;
         a->source = MD_AWS_SRC_PROCESS;
-        a->source_file = md_xstrdup(nonempty(r->cred.credential_process) ? r->cred_path
-                                                                          : r->conf_path);
+        a->source_file =
+            md_xstrdup(nonempty(r->cred.credential_process) ? r->cred_path : r->conf_path);
         a->credential_process = md_xstrdup(proc);
         return MD_OK;
     }
@@ -472,13 +478,19 @@ static md_status profile_creds(struct md_aws *a, struct resolve *r, bool named,
         return static_creds(a, &r->conf, r->conf_path, MD_AWS_SRC_CONFIG_FILE, r->who, err);
     if (!r->cred.found && !r->conf.found) {
         if (named)
-            return md_err_set(err, MD_ERR_CONFIG, "cannot load credentials of %s: no such "
-                              "profile in '%s' or '%s'", r->who, r->cred_path, r->conf_path);
-        return md_err_set(err, MD_ERR_AUTH, "no AWS credentials: set AWS_ACCESS_KEY_ID and "
-                          "AWS_SECRET_ACCESS_KEY, or configure %s in '%s'", r->who, r->cred_path);
+            return md_err_set(err, MD_ERR_CONFIG,
+                              "cannot load credentials of %s: no such "
+                              "profile in '%s' or '%s'",
+                              r->who, r->cred_path, r->conf_path);
+        return md_err_set(err, MD_ERR_AUTH,
+                          "no AWS credentials: set AWS_ACCESS_KEY_ID and "
+                          "AWS_SECRET_ACCESS_KEY, or configure %s in '%s'",
+                          r->who, r->cred_path);
     }
-    return md_err_set(err, MD_ERR_AUTH, "cannot load credentials of %s: no aws_access_key_id "
-                      "or credential_process in '%s' or '%s'", r->who, r->cred_path, r->conf_path);
+    return md_err_set(err, MD_ERR_AUTH,
+                      "cannot load credentials of %s: no aws_access_key_id "
+                      "or credential_process in '%s' or '%s'",
+                      r->who, r->cred_path, r->conf_path);
 }
 
 /* Region in the documented order; the error names every place looked at. */
@@ -501,13 +513,15 @@ static md_status pick_region(struct md_aws *a, struct resolve *r, struct md_err 
         from = r->conf_path;
     }
     if (v == NULL)
-        return md_err_set(err, MD_ERR_CONFIG, "no AWS region for %s: set 'region' in the mldeck "
-                          "configuration, AWS_REGION, or region in '%s'", r->who, r->conf_path);
+        return md_err_set(err, MD_ERR_CONFIG,
+                          "no AWS region for %s: set 'region' in the mldeck "
+                          "configuration, AWS_REGION, or region in '%s'",
+                          r->who, r->conf_path);
     if (!region_ok(v)) {
         char q[80];
         quote_name(q, sizeof(q), v);
-        return md_err_set(err, MD_ERR_CONFIG, "invalid AWS region '%s' for %s (from %s)", q,
-                          r->who, from);
+        return md_err_set(err, MD_ERR_CONFIG, "invalid AWS region '%s' for %s (from %s)", q, r->who,
+                          from);
     }
     a->region = md_xstrdup(v);
     return MD_OK;
@@ -539,7 +553,8 @@ static md_status pick_endpoints(struct md_aws *a, struct resolve *r, struct md_e
         a->endpoints[s] = endpoint_clean(v);
         a->endpoint_overridden = true;
         if (a->endpoints[s] == NULL)
-            return md_err_set(err, MD_ERR_CONFIG, "invalid %s endpoint URL for %s (from %s): "
+            return md_err_set(err, MD_ERR_CONFIG,
+                              "invalid %s endpoint URL for %s (from %s): "
                               "expected http:// or https:// without user name or password",
                               md_aws_signing_name((enum md_aws_service)s), r->who, from);
     }
@@ -613,8 +628,10 @@ md_status md_aws_refresh(struct md_aws *a, struct md_err *err)
     if (a->source != MD_AWS_SRC_PROCESS || !nonempty(a->credential_process)) {
         char when[40];
         aws_fmt_time(when, sizeof(when), a->creds.expires_ms);
-        return md_err_set(err, MD_ERR_AUTH, "credentials of %s expired at %s; renew them and "
-                          "restart", who, when);
+        return md_err_set(err, MD_ERR_AUTH,
+                          "credentials of %s expired at %s; renew them and "
+                          "restart",
+                          who, when);
     }
     struct md_aws_creds fresh;
     md_status st = process_creds(a->credential_process, who, &fresh, err);

@@ -91,8 +91,8 @@ md_status md_aws_parse_time(const char *s, int64_t *out_ms)
     int h = (*p == 'T' || *p == 't' || *p == ' ') ? (p++, digits(&p, 2)) : -1;
     int mi = *p == ':' ? (p++, digits(&p, 2)) : -1;
     int sec = *p == ':' ? (p++, digits(&p, 2)) : -1;
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
-        mi > 59 || sec < 0 || sec > 60)
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+        sec < 0 || sec > 60)
         return MD_ERR_INVALID;
     int64_t frac_ms = 0;
     if (*p == '.' || *p == ',') {
@@ -174,8 +174,8 @@ static const char *const prof_keys[PK_COUNT][2] = {
 
 /* Keys of profile kinds mldeck does not resolve itself (assume role, web identity, SSO). */
 static const char *const unsupported_keys[] = {
-    "role_arn", "credential_source", "web_identity_token_file", "sso_session",
-    "sso_start_url", "sso_account_id", "sso_role_name",
+    "role_arn",      "credential_source", "web_identity_token_file", "sso_session",
+    "sso_start_url", "sso_account_id",    "sso_role_name",
 };
 
 struct ini_ctx {
@@ -263,21 +263,21 @@ md_status md_aws_profile_parse(const char *text, size_t len, const char *name, b
     if (line != NULL)
         *line = 0;
     if (len > AWS_MAX_FILE)
-        return md_err_set(err, MD_ERR_TOO_BIG, "file of %zu bytes is over the %zu byte limit",
-                          len, AWS_MAX_FILE);
+        return md_err_set(err, MD_ERR_TOO_BIG, "file of %zu bytes is over the %zu byte limit", len,
+                          AWS_MAX_FILE);
     ini_setup();
     char *copy = md_xmalloc(len + 1);
     memcpy(copy, text, len);
     copy[len] = '\0';
-    struct ini_ctx c = {.name = name != NULL ? name : "default", .config_style = config_style,
-                        .out = out};
+    struct ini_ctx c = {
+        .name = name != NULL ? name : "default", .config_style = config_style, .out = out};
     int rc = ini_parse_string(copy, on_ini_pair, &c);
     explicit_bzero(copy, len);
     free(copy);
     free(c.prev_section);
     free(c.prev_key);
-    char **dst[PK_COUNT] = {&out->access_key_id, &out->secret_access_key, &out->session_token,
-                            &out->region, &out->credential_process, &out->endpoint_url};
+    char **dst[PK_COUNT] = {&out->access_key_id, &out->secret_access_key,  &out->session_token,
+                            &out->region,        &out->credential_process, &out->endpoint_url};
     for (int k = 0; k < PK_COUNT; k++)
         *dst[k] = c.vals[k] != NULL ? c.vals[k] : md_xstrdup("");
     if (rc != 0) {
@@ -345,4 +345,3 @@ md_status md_aws_process_output(const char *json, size_t len, int64_t now_ms,
     cJSON_Delete(root);
     return st;
 }
-

@@ -66,11 +66,11 @@ struct md_azure_auth {
     char *token;
     int64_t expires_ms;
     int64_t fresh_until_ms;
-    uint64_t serial; /* bumped for every token kept: names a token without holding it */
+    uint64_t serial;             /* bumped for every token kept: names a token without holding it */
     enum md_azure_source source; /* the one that worked; tried alone from then on */
 
     bool fetching;
-    uint64_t fetch_id; /* the request or deferral carrying the outcome */
+    uint64_t fetch_id;      /* the request or deferral carrying the outcome */
     struct waiter *waiters; /* FIFO */
     struct waiter **tail;
     md_status result_st; /* outcome carried by a deferral */
@@ -146,8 +146,8 @@ md_status md_azure_auth_new(md_azure_auth **out, const struct md_azure_auth_conf
                             md_http *http, struct md_err *err)
 {
     *out = NULL;
-    const char *authority = nonempty(conf->authority, env_or("AZURE_AUTHORITY_HOST",
-                                                             DEFAULT_AUTHORITY));
+    const char *authority =
+        nonempty(conf->authority, env_or("AZURE_AUTHORITY_HOST", DEFAULT_AUTHORITY));
     const char *tenant = nonempty(conf->tenant, env_or("AZURE_TENANT_ID", ""));
     const char *id_env = nonempty(conf->client_id_env, "AZURE_CLIENT_ID");
     const char *secret_env = nonempty(conf->client_secret_env, "AZURE_CLIENT_SECRET");
@@ -155,23 +155,29 @@ md_status md_azure_auth_new(md_azure_auth **out, const struct md_azure_auth_conf
     const char *secret = env_or(secret_env, NULL);
 
     /* a bare host name is what the SDKs accept too: assume https */
-    char *auth_url = is_http_url(authority) ? strip_slash_dup(authority)
-                                            : md_xasprintf("https://%s", authority);
+    char *auth_url =
+        is_http_url(authority) ? strip_slash_dup(authority) : md_xasprintf("https://%s", authority);
     size_t n = strlen(auth_url);
     while (n > 0 && auth_url[n - 1] == '/')
         auth_url[--n] = '\0';
     md_status st = MD_OK;
     if (strchr(auth_url, '@') != NULL || strchr(auth_url, '?') != NULL)
-        st = md_err_set(err, MD_ERR_CONFIG, "cannot use Azure authority '%.80s': expected a URL "
-                        "such as %s", authority, DEFAULT_AUTHORITY);
+        st = md_err_set(err, MD_ERR_CONFIG,
+                        "cannot use Azure authority '%.80s': expected a URL "
+                        "such as %s",
+                        authority, DEFAULT_AUTHORITY);
     else if (secret != NULL && !tenant[0])
-        st = md_err_set(err, MD_ERR_CONFIG, "%s is set but no tenant is: set AZURE_TENANT_ID or "
-                        "'tenant' in the config", secret_env);
+        st = md_err_set(err, MD_ERR_CONFIG,
+                        "%s is set but no tenant is: set AZURE_TENANT_ID or "
+                        "'tenant' in the config",
+                        secret_env);
     else if (secret != NULL && !client_id[0])
         st = md_err_set(err, MD_ERR_CONFIG, "%s is set but %s is not", secret_env, id_env);
     else if (tenant[0] && !valid_tenant(tenant))
-        st = md_err_set(err, MD_ERR_CONFIG, "cannot use Azure tenant '%.80s': expected a tenant "
-                        "id or domain name", tenant);
+        st = md_err_set(err, MD_ERR_CONFIG,
+                        "cannot use Azure tenant '%.80s': expected a tenant "
+                        "id or domain name",
+                        tenant);
     if (st != MD_OK) {
         free(auth_url);
         return st;
@@ -354,8 +360,8 @@ static md_status take_token_reply(md_azure_auth *a, const char *body, size_t len
 static md_status token_error(md_azure_auth *a, const struct md_http_resp *resp, const char *src,
                              struct md_err *err)
 {
-    md_status st = resp->code == 400 || resp->code == 401 || resp->code == 403 ? MD_ERR_AUTH
-                                                                                : MD_ERR_HTTP;
+    md_status st =
+        resp->code == 400 || resp->code == 401 || resp->code == 403 ? MD_ERR_AUTH : MD_ERR_HTTP;
     char *detail = NULL;
     cJSON *root = NULL;
     if (jsonx_parse(resp->body, resp->body_len, TOKEN_MAX_BODY, &root, NULL) == MD_OK) {
@@ -378,11 +384,11 @@ static md_status token_error(md_azure_auth *a, const struct md_http_resp *resp, 
         detail = first_line(resp->body, resp->body_len, 100);
     if (a->trying == MD_AZURE_SOURCE_SECRET)
         md_err_set_http(err, st, resp->code,
-                        "cannot get an Azure token for client '%.40s': HTTP %ld%s%s",
-                        a->client_id, resp->code, detail[0] ? " " : "", detail);
+                        "cannot get an Azure token for client '%.40s': HTTP %ld%s%s", a->client_id,
+                        resp->code, detail[0] ? " " : "", detail);
     else
-        md_err_set_http(err, st, resp->code, "cannot get an Azure token from %s: HTTP %ld%s%s",
-                        src, resp->code, detail[0] ? " " : "", detail);
+        md_err_set_http(err, st, resp->code, "cannot get an Azure token from %s: HTTP %ld%s%s", src,
+                        resp->code, detail[0] ? " " : "", detail);
     free(detail);
     return st;
 }
@@ -442,7 +448,8 @@ static uint64_t fetch_secret(md_azure_auth *a)
     char *scope_raw = md_xasprintf("%s/.default", a->audience);
     char *scope = md_http_escape(scope_raw);
     char *body = md_xasprintf("grant_type=client_credentials&client_id=%s&client_secret=%s"
-                              "&scope=%s", id, secret, scope);
+                              "&scope=%s",
+                              id, secret, scope);
     struct md_http_req req = {
         .method = MD_HTTP_POST,
         .url = url,
@@ -484,8 +491,8 @@ static uint64_t fetch_identity(md_azure_auth *a)
                            cid ? "&client_id=" : "", cid ? cid : "");
         hdr = md_xasprintf("X-IDENTITY-HEADER: %s", a->identity_header);
     } else {
-        url = md_xasprintf("%s" IMDS_PATH "?api-version=2018-02-01&resource=%s%s%s",
-                           a->imds_host, res, cid ? "&client_id=" : "", cid ? cid : "");
+        url = md_xasprintf("%s" IMDS_PATH "?api-version=2018-02-01&resource=%s%s%s", a->imds_host,
+                           res, cid ? "&client_id=" : "", cid ? cid : "");
         hdr = md_xstrdup("Metadata: true");
     }
     const char *headers[] = {hdr, NULL};
@@ -631,12 +638,16 @@ static md_status run_az(md_azure_auth *a, const char *az, struct md_err *err)
         ;
     md_status st = MD_OK;
     if (!finished) {
-        st = md_err_set(err, MD_ERR_TIMEOUT, "Azure CLI: 'az account get-access-token' did not "
-                        "answer within %d s", CLI_TIMEOUT_MS / 1000);
+        st = md_err_set(err, MD_ERR_TIMEOUT,
+                        "Azure CLI: 'az account get-access-token' did not "
+                        "answer within %d s",
+                        CLI_TIMEOUT_MS / 1000);
     } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         char *line = first_line(errb.data ? errb.data : "", errb.len, ERR_TEXT_MAX);
-        st = md_err_set(err, MD_ERR_AUTH, "Azure CLI: %s", line[0] ? line : "exited with an "
-                        "error (run 'az login')");
+        st = md_err_set(err, MD_ERR_AUTH, "Azure CLI: %s",
+                        line[0] ? line
+                                : "exited with an "
+                                  "error (run 'az login')");
         free(line);
     } else {
         cJSON *root = NULL;

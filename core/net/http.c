@@ -456,9 +456,9 @@ uint64_t md_http_submit(md_http *h, const struct md_http_req *req, md_http_done_
     const char *unsigned_why = sigv4_refusal(req);
     if (unsigned_why) {
         r->state = REQ_DONE;
-        r->resp.status = md_err_set(&r->resp.err, MD_ERR_UNSUPPORTED,
-                                    "cannot send %s request '%s': %s", method_name(req->method),
-                                    r->tag[0] ? r->tag : "untagged", unsigned_why);
+        r->resp.status =
+            md_err_set(&r->resp.err, MD_ERR_UNSUPPORTED, "cannot send %s request '%s': %s",
+                       method_name(req->method), r->tag[0] ? r->tag : "untagged", unsigned_why);
         md_log(MD_LOG_WARN, "http: refused signed %s (%s): %s", method_name(req->method), r->tag,
                unsigned_why);
         return 0;
@@ -469,11 +469,11 @@ uint64_t md_http_submit(md_http *h, const struct md_http_req *req, md_http_done_
             path = md_xstrdup("?");
         md_sanitize(path);
         r->state = REQ_DONE;
-        r->resp.status = md_err_set(&r->resp.err, MD_ERR_READ_ONLY,
-                                    "read-only mode: refused %s '%s'", method_name(req->method),
-                                    path);
-        md_log(MD_LOG_WARN, "http: read-only mode: refused %s '%s' (%s)",
-               method_name(req->method), path, r->tag);
+        r->resp.status =
+            md_err_set(&r->resp.err, MD_ERR_READ_ONLY, "read-only mode: refused %s '%s'",
+                       method_name(req->method), path);
+        md_log(MD_LOG_WARN, "http: read-only mode: refused %s '%s' (%s)", method_name(req->method),
+               path, r->tag);
         free(path);
         return 0;
     }
@@ -581,8 +581,8 @@ static void req_finish(md_http *h, struct http_req *r, CURLcode rc)
         md_log(MD_LOG_DEBUG, "http %s %s -> %ld in %lld ms, %d attempt(s) (%s)", m, r->safe_url,
                code, (long long)elapsed, r->attempts, r->tag);
     else /* errbuf has the detail (TLS verify reasons, OS errors) but not credentials */
-        md_log(MD_LOG_DEBUG, "http %s %s -> %s in %lld ms, %d attempt(s) (%s): %s", m,
-               r->safe_url, md_status_str(r->resp.status), (long long)elapsed, r->attempts, r->tag,
+        md_log(MD_LOG_DEBUG, "http %s %s -> %s in %lld ms, %d attempt(s) (%s): %s", m, r->safe_url,
+               md_status_str(r->resp.status), (long long)elapsed, r->attempts, r->tag,
                r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc));
 }
 
@@ -692,8 +692,8 @@ static int64_t next_due_ms(const md_http *h, int64_t cap)
 /* curl_waitfd has its own event bits; map poll(2) bits across in either direction. */
 static short map_events(short ev, bool to_curl)
 {
-    static const short bits[][2] = {{POLLIN, CURL_WAIT_POLLIN}, {POLLPRI, CURL_WAIT_POLLPRI},
-                                    {POLLOUT, CURL_WAIT_POLLOUT}};
+    static const short bits[][2] = {
+        {POLLIN, CURL_WAIT_POLLIN}, {POLLPRI, CURL_WAIT_POLLPRI}, {POLLOUT, CURL_WAIT_POLLOUT}};
     short out = 0;
     for (size_t i = 0; i < MD_ARRAY_LEN(bits); i++) {
         if (ev & bits[i][!to_curl])

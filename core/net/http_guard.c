@@ -32,9 +32,13 @@ static const char *const read_post_suffixes[] = {
  * non-empty name, the fixed ones compared as ARM routes them (any case).
  */
 static const char *const azureml_get_logs_shape[] = {
-    "subscriptions", NULL, "resourceGroups", NULL,
-    "providers", "Microsoft.MachineLearningServices",
-    "workspaces", NULL, "onlineEndpoints", NULL, "deployments", NULL, "getLogs"};
+    "subscriptions",   NULL,
+    "resourceGroups",  NULL,
+    "providers",       "Microsoft.MachineLearningServices",
+    "workspaces",      NULL,
+    "onlineEndpoints", NULL,
+    "deployments",     NULL,
+    "getLogs"};
 
 /* AWS JSON-protocol operations (after the last '.' of X-Amz-Target) that only read. */
 static const char *const read_amz_prefixes[] = {"List", "Describe", "Get", "Search", "BatchGet"};

@@ -35,7 +35,7 @@ struct md_s3 {
     md_http *h;
     struct md_aws aws;
     char *sigv4;
-    char *base;      /* endpoint URL, no trailing '/' */
+    char *base; /* endpoint URL, no trailing '/' */
     bool path_style;
     size_t part;
     const volatile int *cancel;
@@ -120,8 +120,8 @@ md_status md_s3_new(md_s3 **out, const struct md_s3_opts *o, struct md_err *err)
     *out = NULL;
     if (!o)
         o = &none;
-    struct md_aws_opts ao = {.profile = o->profile, .region = o->region,
-                             .endpoint_url = o->endpoint_url};
+    struct md_aws_opts ao = {
+        .profile = o->profile, .region = o->region, .endpoint_url = o->endpoint_url};
     struct md_aws aws;
     struct md_err aerr = MD_ERR_INIT;
     md_status st = md_aws_resolve(&aws, &ao, &aerr);
@@ -174,7 +174,7 @@ typedef md_status (*s3_sink_fn)(void *ud, const struct md_http_resp *r, struct m
 
 struct s3_call {
     bool done;
-    md_status st;       /* transport or sink status; MD_ERR_HTTP for a non-2xx reply */
+    md_status st; /* transport or sink status; MD_ERR_HTTP for a non-2xx reply */
     struct md_err err;
     long code;
     s3_sink_fn sink;
@@ -266,8 +266,8 @@ static md_status s3_get(md_s3 *s, const char *url, const char *const *extra, siz
         md_status st = http_status_of(c);
         char hint[96] = "";
         if (c->bucket_region[0] && strcmp(c->bucket_region, s->aws.region))
-            snprintf(hint, sizeof(hint), "; the bucket is in region %s, not %s",
-                     c->bucket_region, s->aws.region);
+            snprintf(hint, sizeof(hint), "; the bucket is in region %s, not %s", c->bucket_region,
+                     s->aws.region);
         if (c->s3code[0])
             return md_err_set_http(err, st, c->code, "cannot %s: %s: %s (HTTP %ld)%s", what,
                                    c->s3code, c->s3msg[0] ? c->s3msg : "(no message)", c->code,
@@ -352,11 +352,12 @@ md_status md_s3_list(md_s3 *s, const char *bucket, const char *prefix, uint64_t 
         }
         if (!st && !stop && page.truncated) {
             if (!page.next_token || !*page.next_token)
-                st = md_err_set(err, MD_ERR_PARSE, "cannot %s: a truncated page without "
-                                                   "NextContinuationToken", what);
-            else if (token && !strcmp(token, page.next_token))
-                st = md_err_set(err, MD_ERR_PARSE, "cannot %s: the listing does not advance",
+                st = md_err_set(err, MD_ERR_PARSE,
+                                "cannot %s: a truncated page without "
+                                "NextContinuationToken",
                                 what);
+            else if (token && !strcmp(token, page.next_token))
+                st = md_err_set(err, MD_ERR_PARSE, "cannot %s: the listing does not advance", what);
             free(token);
             token = page.next_token;
             page.next_token = NULL;
@@ -385,8 +386,8 @@ md_status md_s3_get(md_s3 *s, const char *bucket, const char *key, size_t max, s
     char *u = uri_text(bucket, key);
     char *what = md_xasprintf("read %s", u);
     struct s3_call c = {.sink = buf_sink, .sink_ud = out};
-    md_status st = s3_get(s, url, NULL, max ? max : s->part, S3_GET_TIMEOUT_MS, "s3 GetObject",
-                          &c, what, err);
+    md_status st =
+        s3_get(s, url, NULL, max ? max : s->part, S3_GET_TIMEOUT_MS, "s3 GetObject", &c, what, err);
     free(what);
     free(u);
     free(url);
@@ -396,9 +397,9 @@ md_status md_s3_get(md_s3 *s, const char *bucket, const char *key, size_t max, s
 /* A ranged part as it arrives: check where it starts, learn the total, write it out. */
 struct part {
     int fd;
-    uint64_t off;   /* where this part must start */
-    int64_t total;  /* object size, -1 until known */
-    bool ranged;    /* the reply was 206 */
+    uint64_t off;  /* where this part must start */
+    int64_t total; /* object size, -1 until known */
+    bool ranged;   /* the reply was 206 */
 };
 
 static md_status part_sink(void *ud, const struct md_http_resp *r, struct md_err *err)

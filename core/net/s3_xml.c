@@ -115,8 +115,8 @@ static md_status entity(struct xml_scan *x, struct md_err *err)
         const char *name;
         char c;
     } named[] = {{"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}};
-    const char *semi = memchr(x->p, ';', (size_t)(x->end - x->p) < 12 ? (size_t)(x->end - x->p)
-                                                                        : 12);
+    const char *semi =
+        memchr(x->p, ';', (size_t)(x->end - x->p) < 12 ? (size_t)(x->end - x->p) : 12);
     if (!semi)
         return md_err_set(err, MD_ERR_PARSE, "S3 reply: unterminated entity");
     const char *name = x->p + 1;
@@ -132,7 +132,7 @@ static md_status entity(struct xml_scan *x, struct md_err *err)
         unsigned long cp = 0;
         size_t digits = 0;
         for (; d < semi; d++, digits++) {
-            int v = *d >= '0' && *d <= '9'             ? *d - '0'
+            int v = *d >= '0' && *d <= '9'          ? *d - '0'
                     : hex && *d >= 'a' && *d <= 'f' ? *d - 'a' + 10
                     : hex && *d >= 'A' && *d <= 'F' ? *d - 'A' + 10
                                                     : -1;
@@ -162,8 +162,7 @@ static md_status tag_name(struct xml_scan *x, char *name, struct md_err *err)
         s = colon + 1;
     }
     if (n == 0 || n >= XML_MAX_NAME)
-        return md_err_set(err, MD_ERR_PARSE, "S3 reply: %s tag name",
-                          n ? "overlong" : "missing");
+        return md_err_set(err, MD_ERR_PARSE, "S3 reply: %s tag name", n ? "overlong" : "missing");
     memcpy(name, s, n);
     name[n] = '\0';
     return MD_OK;
@@ -300,8 +299,8 @@ struct err_ctx {
     char msg[256];
 };
 
-static md_status on_error_close(void *ud, const struct xml_path *path, const char *text,
-                                size_t len, struct md_err *err)
+static md_status on_error_close(void *ud, const struct xml_path *path, const char *text, size_t len,
+                                struct md_err *err)
 {
     (void)len;
     (void)err;
@@ -377,8 +376,8 @@ static bool parse_size(const char *s, int64_t *out)
 }
 
 /* One element of the page closed: a member of <Contents>, a <Contents>, or a page field. */
-static md_status on_list_close(void *ud, const struct xml_path *path, const char *text,
-                               size_t len, struct md_err *err)
+static md_status on_list_close(void *ud, const struct xml_path *path, const char *text, size_t len,
+                               struct md_err *err)
 {
     struct list_ctx *c = ud;
     const char *root = path->name[0];

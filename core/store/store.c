@@ -123,8 +123,8 @@ enum store_stmt {
     ST_COUNT
 };
 
-#define AUDIT_COLS                                                                             \
-    "id, ts_ms, who, action, backend, target, \"before\", \"after\", phase, outcome, message, " \
+#define AUDIT_COLS                                                                                 \
+    "id, ts_ms, who, action, backend, target, \"before\", \"after\", phase, outcome, message, "    \
     "ref_id"
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -419,8 +419,7 @@ static md_status store_migrate(md_store *s, int version, struct md_err *err)
             if (!st)
                 st = store_exec(s, "COMMIT", what, err);
             if (!st) {
-                md_log(MD_LOG_INFO, "state '%s': migrated to schema version %d", s->path,
-                       cur + 1);
+                md_log(MD_LOG_INFO, "state '%s': migrated to schema version %d", s->path, cur + 1);
                 continue;
             }
         }
@@ -458,9 +457,8 @@ md_status md_store_open(md_store **out, const char *path, struct md_err *err)
 
     md_store *s = md_xcalloc(1, sizeof(*s));
     s->path = md_xstrdup(path);
-    int rc = sqlite3_open_v2(path, &s->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (!s->db)
         md_die_oom();
     if (rc != SQLITE_OK) {
@@ -527,9 +525,8 @@ md_status md_store_commit(md_store *s, struct md_err *err)
     return st;
 }
 
-md_status md_store_snapshot_put(md_store *s, const char *backend, const char *key,
-                                const char *body, size_t len, int64_t fetched_ms,
-                                struct md_err *err)
+md_status md_store_snapshot_put(md_store *s, const char *backend, const char *key, const char *body,
+                                size_t len, int64_t fetched_ms, struct md_err *err)
 {
     sqlite3_stmt *st = s->st[ST_SNAP_PUT];
     bind_text(st, 1, backend);
@@ -566,8 +563,7 @@ md_status md_store_snapshot_get(md_store *s, const char *backend, const char *ke
         /* Sized by what a server once sent: fail softly rather than abort. */
         char *copy = malloc(n + 1);
         if (!copy) {
-            ret = md_err_set(err, MD_ERR_NOMEM, "cannot read snapshot '%s' (%zu bytes)", key,
-                             n);
+            ret = md_err_set(err, MD_ERR_NOMEM, "cannot read snapshot '%s' (%zu bytes)", key, n);
         } else {
             if (n)
                 memcpy(copy, p, n);
@@ -620,9 +616,8 @@ static void history_from_row(sqlite3_stmt *st, void *elem)
     h->value = column_dup(st, 1);
 }
 
-md_status md_store_history_list(md_store *s, const char *backend, const char *target,
-                                size_t max, struct md_history_entry **out, size_t *n,
-                                struct md_err *err)
+md_status md_store_history_list(md_store *s, const char *backend, const char *target, size_t max,
+                                struct md_history_entry **out, size_t *n, struct md_err *err)
 {
     sqlite3_stmt *st = s->st[ST_HIST_LIST];
     void *v = NULL;
@@ -690,8 +685,8 @@ static md_status store_audit_rows(md_store *s, enum store_stmt id, size_t max,
 {
     void *v = NULL;
     sqlite3_bind_int64(s->st[id], 1, store_limit(max));
-    md_status ret = store_rows(s, s->st[id], sizeof(struct md_audit_entry), audit_from_row, &v,
-                               n, "read the audit log", err);
+    md_status ret = store_rows(s, s->st[id], sizeof(struct md_audit_entry), audit_from_row, &v, n,
+                               "read the audit log", err);
     if (ret) {
         md_store_audit_free(v, *n);
         v = NULL;

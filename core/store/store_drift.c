@@ -107,8 +107,7 @@ md_status drift_store_ref_load(md_store *s, const char *job, const char *source,
         struct md_err derr = MD_ERR_INIT;
         if (drift_ref_feature_decode(sqlite3_column_blob(st, 2),
                                      (size_t)sqlite3_column_bytes(st, 2), f, &derr)) {
-            md_log(MD_LOG_WARN, "drift job '%s': %s: freezing the reference again", job,
-                   derr.msg);
+            md_log(MD_LOG_WARN, "drift job '%s': %s: freezing the reference again", job, derr.msg);
             ret = MD_ERR_NOT_FOUND;
             break;
         }
@@ -238,11 +237,11 @@ md_status drift_store_files_load(md_store *s, const char *job, struct drift_file
 
 /* The statements of one save, prepared once per run. */
 struct save_stmts {
-    sqlite3_stmt *window;   /* drift_window */
-    sqlite3_stmt *result;   /* drift_result */
-    sqlite3_stmt *clear;    /* drift_feature rows of one window */
+    sqlite3_stmt *window;        /* drift_window */
+    sqlite3_stmt *result;        /* drift_result */
+    sqlite3_stmt *clear;         /* drift_feature rows of one window */
     sqlite3_stmt *clear_results; /* drift_result rows of one window */
-    sqlite3_stmt *feature;  /* drift_feature */
+    sqlite3_stmt *feature;       /* drift_feature */
 };
 
 /* A window's features as the screen shows them; the window's old rows go first (a feature may
@@ -572,8 +571,7 @@ static md_status latest_features(md_store *s, const char *job, struct md_drift_w
         f->type = type_parse((const char *)sqlite3_column_text(st, 1));
         f->prediction = sqlite3_column_int(st, 2) != 0;
         const void *blob = sqlite3_column_blob(st, 3);
-        (*has_detail)[w->n - 1] =
-            drift_detail_decode(blob, (size_t)sqlite3_column_bytes(st, 3), f);
+        (*has_detail)[w->n - 1] = drift_detail_decode(blob, (size_t)sqlite3_column_bytes(st, 3), f);
         if (!(*has_detail)[w->n - 1])
             md_log(MD_LOG_WARN, "drift job '%s': stored result of '%s' unreadable: no histogram",
                    job, f->name);

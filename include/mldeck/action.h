@@ -25,9 +25,9 @@ enum md_action_kind {
     MD_ACTION_ALIAS_UNDO,
     MD_ACTION_ENDPOINT_ROLLBACK, /* point an endpoint at an earlier config */
     MD_ACTION_ENDPOINT_UNDO,
-    MD_ACTION_WEIGHTS_SET,       /* shift traffic between deployments */
+    MD_ACTION_WEIGHTS_SET, /* shift traffic between deployments */
     MD_ACTION_WEIGHTS_UNDO,
-    MD_ACTION_APPROVAL_SET,      /* approve / reject a model version (SageMaker package) */
+    MD_ACTION_APPROVAL_SET, /* approve / reject a model version (SageMaker package) */
     MD_ACTION_APPROVAL_UNDO,
     MD_ACTION_KIND_COUNT
 };
@@ -63,9 +63,8 @@ const char *md_action_kind_str(enum md_action_kind k);
  * MD_ERR_INVALID (`to` equals the current version, or is not a version of the
  * model when the versions are loaded), MD_ERR_UNSUPPORTED.
  */
-md_status md_action_plan_alias_rollback(md_deck *d, size_t bi, const char *model,
-                                        const char *alias, const char *to, struct md_plan *out,
-                                        struct md_err *err);
+md_status md_action_plan_alias_rollback(md_deck *d, size_t bi, const char *model, const char *alias,
+                                        const char *to, struct md_plan *out, struct md_err *err);
 /* Plan setting an alias to an explicit version (also the undo of a rollback). */
 md_status md_action_plan_alias_set(md_deck *d, size_t bi, const char *model, const char *alias,
                                    const char *to, struct md_plan *out, struct md_err *err);
@@ -76,8 +75,7 @@ md_status md_action_plan_alias_set(md_deck *d, size_t bi, const char *model, con
  * (inferred; the summary says which). Same errors as the alias plan.
  */
 md_status md_action_plan_endpoint_rollback(md_deck *d, size_t bi, const char *endpoint,
-                                           const char *to, struct md_plan *out,
-                                           struct md_err *err);
+                                           const char *to, struct md_plan *out, struct md_err *err);
 /*
  * Plan new traffic weights: `spec` "blue=100,green=0" names some or all
  * deployments (those not named keep their weight); NULL means back to the
@@ -111,8 +109,13 @@ md_status md_action_plan_undo(md_deck *d, struct md_plan *out, struct md_err *er
 md_status md_action_execute(md_deck *d, const struct md_plan *plan, const char *typed,
                             struct md_err *err);
 
-enum md_action_phase { MD_ACTION_IDLE = 0, MD_ACTION_RUNNING, MD_ACTION_VERIFYING,
-                       MD_ACTION_DONE, MD_ACTION_FAILED };
+enum md_action_phase {
+    MD_ACTION_IDLE = 0,
+    MD_ACTION_RUNNING,
+    MD_ACTION_VERIFYING,
+    MD_ACTION_DONE,
+    MD_ACTION_FAILED
+};
 struct md_action_state {
     enum md_action_phase phase;
     const char *message; /* lent until the next md_deck_run() */

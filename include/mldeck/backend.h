@@ -112,7 +112,7 @@ struct md_runs_query {
     const char *filter;   /* backend syntax, NULL for none */
     const char *order_by; /* e.g. "attributes.start_time DESC", NULL for default */
     const char *page_token;
-    size_t max_results;   /* 0: backend default page size */
+    size_t max_results; /* 0: backend default page size */
 };
 
 struct md_backend_ops {
@@ -142,8 +142,8 @@ struct md_backend_ops {
     uint64_t (*list_endpoints)(struct md_backend *be, md_backend_cb cb, void *ud);
     uint64_t (*get_endpoint)(struct md_backend *be, const char *name, md_backend_cb cb, void *ud);
     /* Configs an endpoint has used or may roll back to, newest first. */
-    uint64_t (*list_endpoint_configs)(struct md_backend *be, const char *endpoint,
-                                      md_backend_cb cb, void *ud);
+    uint64_t (*list_endpoint_configs)(struct md_backend *be, const char *endpoint, md_backend_cb cb,
+                                      void *ud);
     /* Health over the last `minutes`, one series per metric and deployment. */
     uint64_t (*get_health)(struct md_backend *be, const char *endpoint, int minutes,
                            md_backend_cb cb, void *ud);
@@ -170,8 +170,8 @@ struct md_backend_ops {
      * Set traffic weights. Every deployment of the endpoint is listed, so a
      * platform that resets omitted fields resets nothing.
      */
-    uint64_t (*set_weights)(struct md_backend *be, const char *endpoint,
-                            const struct md_weight *w, size_t n, md_backend_cb cb, void *ud);
+    uint64_t (*set_weights)(struct md_backend *be, const char *endpoint, const struct md_weight *w,
+                            size_t n, md_backend_cb cb, void *ud);
     /* Approve or reject a model version (SageMaker model package). */
     uint64_t (*set_approval)(struct md_backend *be, const char *model, const char *version,
                              const char *status, md_backend_cb cb, void *ud);

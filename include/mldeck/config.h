@@ -50,8 +50,12 @@
 
 #include "mldeck/md.h"
 
-enum md_backend_kind { MD_BACKEND_MLFLOW = 0, MD_BACKEND_SAGEMAKER, MD_BACKEND_AZUREML,
-                       MD_BACKEND_FIXTURE };
+enum md_backend_kind {
+    MD_BACKEND_MLFLOW = 0,
+    MD_BACKEND_SAGEMAKER,
+    MD_BACKEND_AZUREML,
+    MD_BACKEND_FIXTURE
+};
 
 struct md_backend_conf {
     char *name;
@@ -63,8 +67,8 @@ struct md_backend_conf {
     char *ca_path;      /* CA bundle, "" for the system one */
     bool insecure_tls;
     long timeout_ms;
-    char *region;   /* SageMaker; "" when unused */
-    char *profile;  /* SageMaker; "" when unused */
+    char *region;  /* SageMaker; "" when unused */
+    char *profile; /* SageMaker; "" when unused */
     /*
      * Azure ML. Empty location fields fall back to AZURE_SUBSCRIPTION_ID,
      * AZURE_RESOURCE_GROUP and AZUREML_WORKSPACE, the tenant to
@@ -96,7 +100,7 @@ struct md_drift_job_conf {
     size_t n_features;
     char **categorical; /* columns forced categorical */
     size_t n_categorical;
-    char **numeric;     /* columns forced numeric (never in categorical too: checked at load) */
+    char **numeric; /* columns forced numeric (never in categorical too: checked at load) */
     size_t n_numeric;
     /*
      * From the `methods` list: md_drift_method_bit() of each method named
@@ -182,7 +186,6 @@ md_status md_config_help(struct md_buf *out);
 const char *md_backend_kind_str(enum md_backend_kind k);
 
 /* The drift job called `name` in ctx; NULL when absent. Lent, lives as long as the config. */
-const struct md_drift_job_conf *md_config_drift_job(const struct md_context *ctx,
-                                                    const char *name);
+const struct md_drift_job_conf *md_config_drift_job(const struct md_context *ctx, const char *name);
 
 #endif

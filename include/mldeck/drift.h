@@ -235,16 +235,16 @@ md_status md_drift_threshold_parse(const char *spec, struct md_drift_threshold *
 
 /* One method's result for one feature in one window. */
 struct md_drift_metric {
-    bool present;      /* the method applies to this feature's type */
-    double value;      /* distance or statistic; NAN: n/a; PSI may be +inf unsmoothed */
-    double p_value;    /* KS, chi2; NAN otherwise */
-    double warn;       /* thresholds applied (on value, or on p_value for KS/chi2) */
+    bool present;   /* the method applies to this feature's type */
+    double value;   /* distance or statistic; NAN: n/a; PSI may be +inf unsmoothed */
+    double p_value; /* KS, chi2; NAN otherwise */
+    double warn;    /* thresholds applied (on value, or on p_value for KS/chi2) */
     double drift;
-    bool votes;        /* counts toward the feature's status (see md_drift_opts.p_vote_max) */
+    bool votes; /* counts toward the feature's status (see md_drift_opts.p_vote_max) */
     enum md_drift_status status;
-    double severity;   /* value / drift, or log10(p) / log10(drift); >= 1 at the drift tier */
-    int df;            /* chi2 degrees of freedom */
-    bool exact_p;      /* KS p from the exact lattice count */
+    double severity; /* value / drift, or log10(p) / log10(drift); >= 1 at the drift tier */
+    int df;          /* chi2 degrees of freedom */
+    bool exact_p;    /* KS p from the exact lattice count */
 };
 
 /* Largest number of categories a result keeps for the histogram overlay. */
@@ -253,21 +253,21 @@ struct md_drift_metric {
 struct md_drift_feature {
     char *name;
     enum md_drift_type type;
-    bool prediction;          /* the designated model-output column */
-    uint64_t n_ref;           /* usable reference values */
-    uint64_t n_cur;           /* usable current values */
-    uint64_t rows_cur;        /* current rows in the window */
-    uint64_t invalid_cur;     /* values of the wrong type (counted as missing) */
-    double missing_cur;       /* share of current rows without a usable value; NAN: no rows */
+    bool prediction;      /* the designated model-output column */
+    uint64_t n_ref;       /* usable reference values */
+    uint64_t n_cur;       /* usable current values */
+    uint64_t rows_cur;    /* current rows in the window */
+    uint64_t invalid_cur; /* values of the wrong type (counted as missing) */
+    double missing_cur;   /* share of current rows without a usable value; NAN: no rows */
     double missing_ref;
     double mean_ref, std_ref; /* std with ddof 0; NAN for categoricals */
     double mean_cur, std_cur;
     struct md_drift_metric m[MD_DRIFT_METHOD_COUNT];
-    enum md_drift_status status; /* worst status among voting metrics */
-    double severity;             /* largest severity among voting metrics */
+    enum md_drift_status status;  /* worst status among voting metrics */
+    double severity;              /* largest severity among voting metrics */
     enum md_drift_method primary; /* the metric to show on one line (the most severe voting one) */
-    bool sketch;      /* KS and W1 came from a bounded sketch on at least one side */
-    double rank_error; /* bound on the KS D error from the sketches (0 when exact) */
+    bool sketch;                  /* KS and W1 came from a bounded sketch on at least one side */
+    double rank_error;            /* bound on the KS D error from the sketches (0 when exact) */
     /* Histogram overlay. Numeric: n_edges edges, n_edges + 1 bins. */
     size_t n_edges;
     double edges[MD_DRIFT_MAX_EDGES];
@@ -292,8 +292,8 @@ struct md_drift_window {
     uint64_t rows_cur;
     struct md_drift_feature *f;
     size_t n;
-    size_t n_tested;  /* features with a status other than n/a */
-    size_t n_drifted; /* features at the drift tier */
+    size_t n_tested;    /* features with a status other than n/a */
+    size_t n_drifted;   /* features at the drift tier */
     double drift_share; /* n_drifted / n_tested; NAN when nothing was tested */
     bool dataset_drift; /* drift_share >= md_drift_opts.drift_share */
 };
@@ -304,7 +304,7 @@ struct md_drift_window {
  */
 #define MD_DRIFT_WARN_CAP 200
 struct md_drift_warnings {
-    char **msg;       /* at most MD_DRIFT_WARN_CAP; each malloc'd */
+    char **msg; /* at most MD_DRIFT_WARN_CAP; each malloc'd */
     size_t n;
     uint64_t dropped; /* warnings beyond the cap, counted only */
 };
@@ -344,8 +344,8 @@ enum md_drift_format {
 #define MD_DRIFT_S3_MAX_NEW 100000
 
 struct md_drift_opts {
-    const char *job;       /* store key; NULL: "default" */
-    const char *reference; /* file, or s3://BUCKET/KEY */
+    const char *job;            /* store key; NULL: "default" */
+    const char *reference;      /* file, or s3://BUCKET/KEY */
     const char *const *current; /* files, directories (read recursively, sorted), s3:// URIs */
     size_t n_current;
     const char *const *features; /* only these columns; NULL: every reference column */
@@ -354,12 +354,12 @@ struct md_drift_opts {
     size_t n_categorical;
     const char *const *numeric;
     size_t n_numeric;
-    const char *prediction;   /* model-output column; also names Data Capture outputs */
-    const char *time_column;  /* CSV/JSONL timestamp column (epoch s/ms or ISO-8601) */
+    const char *prediction;             /* model-output column; also names Data Capture outputs */
+    const char *time_column;            /* CSV/JSONL timestamp column (epoch s/ms or ISO-8601) */
     const char *const *capture_columns; /* names of Data Capture CSV input fields */
     size_t n_capture_columns;
-    enum md_drift_format format; /* of the current files; the reference is always AUTO */
-    int64_t window_ms;        /* > 0: windows [k w, (k+1) w) by row time; 0: one window */
+    enum md_drift_format format;       /* of the current files; the reference is always AUTO */
+    int64_t window_ms;                 /* > 0: windows [k w, (k+1) w) by row time; 0: one window */
     enum md_drift_smoothing smoothing; /* PSI; default (0) NONE - the CLI picks EPS */
     /*
      * The methods to compute, judge and report (md_drift_method_bit() of
@@ -368,23 +368,23 @@ struct md_drift_opts {
      * Bits beyond the known methods: MD_ERR_INVALID.
      */
     unsigned methods;
-    bool no_yates;            /* chi2 without Yates' correction at df 1 */
-    size_t budget;            /* bytes of raw values per side; 0: MD_DRIFT_DEFAULT_BUDGET */
+    bool no_yates; /* chi2 without Yates' correction at df 1 */
+    size_t budget; /* bytes of raw values per side; 0: MD_DRIFT_DEFAULT_BUDGET */
     const struct md_drift_threshold *thresholds; /* later entries win; feature-specific first */
     size_t n_thresholds;
-    double drift_share;       /* dataset verdict rule; 0: 0.5 */
-    uint64_t p_vote_max;      /* KS/chi2 vote only while n_ref n_cur / (n_ref + n_cur) <= this;
+    double drift_share;  /* dataset verdict rule; 0: 0.5 */
+    uint64_t p_vote_max; /* KS/chi2 vote only while n_ref n_cur / (n_ref + n_cur) <= this;
                                  0: 10000 (beyond, p-values flag negligible shifts) */
-    md_store *store;          /* NULL: nothing frozen, nothing remembered */
+    md_store *store;     /* NULL: nothing frozen, nothing remembered */
     /*
      * SageMaker Model Monitor's constraint_violations.json (s3://BUCKET/KEY or
      * a file), read after the run into md_drift_run.platform; NULL: none.
      */
     const char *violations;
-    const char *aws_profile;     /* S3 (see above); NULL: as md_aws_resolve() finds them */
+    const char *aws_profile; /* S3 (see above); NULL: as md_aws_resolve() finds them */
     const char *aws_region;
     const char *s3_endpoint_url;
-    size_t s3_part_size;         /* bytes per ranged GET; 0: MD_S3_PART_SIZE */
+    size_t s3_part_size;        /* bytes per ranged GET; 0: MD_S3_PART_SIZE */
     const volatile int *cancel; /* polled between rows: non-zero stops with MD_ERR_CANCELLED */
     /* Progress: `phase` is "reference" or "current"; bytes read so far of `total`. */
     void (*progress)(void *ud, const char *phase, uint64_t done, uint64_t total);
@@ -397,13 +397,13 @@ struct md_drift_opts {
  * mldeck's results and never merged into them. Strings are owned, never NULL.
  */
 struct md_drift_platform_item {
-    char *source;   /* "SageMaker Model Monitor", "Azure ML monitor NAME" */
-    char *feature;  /* feature name; "" for a dataset-level item */
-    char *check;    /* constraint_check_type ("data_type_check", ...) or signal metric */
-    char *detail;   /* the platform's description, cleaned of control characters */
-    double value;   /* the platform's measured value; NAN when it gives none */
+    char *source;     /* "SageMaker Model Monitor", "Azure ML monitor NAME" */
+    char *feature;    /* feature name; "" for a dataset-level item */
+    char *check;      /* constraint_check_type ("data_type_check", ...) or signal metric */
+    char *detail;     /* the platform's description, cleaned of control characters */
+    double value;     /* the platform's measured value; NAN when it gives none */
     double threshold; /* NAN when it gives none */
-    bool violated;  /* the platform reports a violation (not just a configured signal) */
+    bool violated;    /* the platform reports a violation (not just a configured signal) */
 };
 
 struct md_drift_run {
@@ -412,21 +412,21 @@ struct md_drift_run {
     struct md_drift_warnings warnings;
     uint64_t rows_ref;
     size_t n_ref_features;
-    bool ref_cached;       /* the frozen reference came from the store */
-    bool ref_sketch;       /* some reference column exceeded the budget: sketch */
+    bool ref_cached; /* the frozen reference came from the store */
+    bool ref_sketch; /* some reference column exceeded the budget: sketch */
     size_t files_read;
-    size_t files_skipped;  /* already processed (same path, size and mtime; S3: key, size, ETag
+    size_t files_skipped; /* already processed (same path, size and mtime; S3: key, size, ETag
                               and LastModified) */
-    size_t files_failed;   /* could not be read at all; not remembered */
+    size_t files_failed;  /* could not be read at all; not remembered */
     enum md_drift_smoothing smoothing;
-    unsigned methods;      /* the methods asked for (md_drift_opts.methods; 0 there: all) */
+    unsigned methods; /* the methods asked for (md_drift_opts.methods; 0 there: all) */
     bool yates;
-    double rule;           /* dataset verdict: drift_share >= rule */
+    double rule; /* dataset verdict: drift_share >= rule */
     /* Where the time went, in milliseconds (0 for a phase that did not run). */
-    double ms_ref_read;    /* parsing the reference (both passes when bounded) */
-    double ms_ref_freeze;  /* sorting it, deciles, bins, moments */
-    double ms_cur_read;    /* parsing current files */
-    double ms_eval;        /* sorting windows, KS/W1 merges, binned metrics */
+    double ms_ref_read;   /* parsing the reference (both passes when bounded) */
+    double ms_ref_freeze; /* sorting it, deciles, bins, moments */
+    double ms_cur_read;   /* parsing current files */
+    double ms_eval;       /* sorting windows, KS/W1 merges, binned metrics */
     /*
      * Platform results fetched with the run (md_drift_opts.violations); owned.
      * SageMaker Model Monitor items: source "SageMaker Model Monitor",
@@ -435,7 +435,8 @@ struct md_drift_run {
      */
     struct md_drift_platform_item *platform;
     size_t n_platform;
-    char *platform_error; /* why they could not be fetched; NULL when none was asked or all went well */
+    char *
+        platform_error; /* why they could not be fetched; NULL when none was asked or all went well */
 };
 
 /*
@@ -462,8 +463,7 @@ struct md_drift_run {
  * cannot be read, the S3 client's errors (MD_ERR_NOT_FOUND, MD_ERR_AUTH,
  * MD_ERR_NET, ...) with the s3:// URI in the message.
  */
-md_status md_drift_run(const struct md_drift_opts *o, struct md_drift_run *out,
-                       struct md_err *err);
+md_status md_drift_run(const struct md_drift_opts *o, struct md_drift_run *out, struct md_err *err);
 /* Free everything a run holds; the struct is zeroed. */
 void md_drift_run_release(struct md_drift_run *r);
 
@@ -521,19 +521,19 @@ void md_drift_window_release(struct md_drift_window *w);
 
 /* The worst feature of a job's newest stored window, for one line of an overview. */
 struct md_drift_worst {
-    int64_t start_ms;     /* the window, as in struct md_drift_window */
+    int64_t start_ms; /* the window, as in struct md_drift_window */
     int64_t end_ms;
-    int64_t computed_ms;  /* when it was evaluated */
-    char feature[128];    /* cut to fit; "" when no feature could be tested */
-    bool prediction;      /* the feature is the model's output column */
+    int64_t computed_ms;         /* when it was evaluated */
+    char feature[128];           /* cut to fit; "" when no feature could be tested */
+    bool prediction;             /* the feature is the model's output column */
     enum md_drift_method method; /* the feature's primary metric */
     enum md_drift_status status; /* NA when nothing was tested */
-    double value;         /* the primary metric's value (distance or statistic) */
-    double p_value;       /* KS and chi2; NAN otherwise */
-    double threshold;     /* the drift tier of the primary metric (a p-value for KS, chi2) */
-    double severity;      /* >= 1 at the drift tier */
-    size_t n_tested;      /* the window's features with a status */
-    size_t n_drifted;     /* ... at the drift tier */
+    double value;                /* the primary metric's value (distance or statistic) */
+    double p_value;              /* KS and chi2; NAN otherwise */
+    double threshold;            /* the drift tier of the primary metric (a p-value for KS, chi2) */
+    double severity;             /* >= 1 at the drift tier */
+    size_t n_tested;             /* the window's features with a status */
+    size_t n_drifted;            /* ... at the drift tier */
 };
 /*
  * The worst feature (highest status, then severity; the prediction is not
@@ -575,11 +575,11 @@ typedef struct md_drift_worker md_drift_worker;
 struct md_drift_job_conf; /* mldeck/config.h */
 
 struct md_drift_progress {
-    const char *phase;    /* "starting", "reference", "current", "done"; static text */
-    uint64_t done;        /* bytes of the phase read so far */
-    uint64_t total;       /* bytes of the phase in all */
-    double fraction;      /* rough share of the whole job in [0, 1] */
-    bool finished;        /* md_drift_worker_collect() will not block */
+    const char *phase; /* "starting", "reference", "current", "done"; static text */
+    uint64_t done;     /* bytes of the phase read so far */
+    uint64_t total;    /* bytes of the phase in all */
+    double fraction;   /* rough share of the whole job in [0, 1] */
+    bool finished;     /* md_drift_worker_collect() will not block */
 };
 
 /*
@@ -614,8 +614,7 @@ void md_drift_worker_cancel(md_drift_worker *w);
  * its message in err (MD_ERR_DB also when the state cannot be opened).
  * A second call gives MD_ERR_INVALID and an empty run.
  */
-md_status md_drift_worker_collect(md_drift_worker *w, struct md_drift_run *out,
-                                  struct md_err *err);
+md_status md_drift_worker_collect(md_drift_worker *w, struct md_drift_run *out, struct md_err *err);
 /* Cancel, wait for the thread, free an uncollected result. NULL is a no-op. */
 void md_drift_worker_free(md_drift_worker *w);
 

@@ -28,8 +28,14 @@
 
 typedef struct md_http md_http;
 
-enum md_http_method { MD_HTTP_GET = 0, MD_HTTP_HEAD, MD_HTTP_POST, MD_HTTP_PUT, MD_HTTP_PATCH,
-                      MD_HTTP_DELETE };
+enum md_http_method {
+    MD_HTTP_GET = 0,
+    MD_HTTP_HEAD,
+    MD_HTTP_POST,
+    MD_HTTP_PUT,
+    MD_HTTP_PATCH,
+    MD_HTTP_DELETE
+};
 
 enum md_http_auth { MD_HTTP_AUTH_NONE = 0, MD_HTTP_AUTH_BEARER, MD_HTTP_AUTH_BASIC };
 
@@ -42,7 +48,7 @@ struct md_http_req {
     const char *url;
     const char *body; /* NULL for none; sent with Content-Type below */
     size_t body_len;
-    const char *content_type;  /* default "application/json" when body is set */
+    const char *content_type;   /* default "application/json" when body is set */
     const char *const *headers; /* extra "Name: value" lines, NULL-terminated, or NULL */
     const char *amz_target;     /* X-Amz-Target value, or NULL */
     enum md_http_auth auth;
@@ -62,8 +68,8 @@ struct md_http_req {
     const char *aws_access_key;
     const char *aws_secret_key;
     const char *aws_session_token;
-    const char *ca_path;  /* CA bundle, or NULL */
-    bool insecure_tls;    /* skip peer and host verification */
+    const char *ca_path;     /* CA bundle, or NULL */
+    bool insecure_tls;       /* skip peer and host verification */
     long connect_timeout_ms; /* 0: 3000 */
     long timeout_ms;         /* 0: 15000 */
     int max_retries;         /* for reads; -1: default (2); 0: none */
@@ -82,12 +88,12 @@ struct md_http_req {
 struct md_http_resp {
     md_status status;
     struct md_err err;
-    long code;             /* HTTP status, 0 when none */
-    const char *body;      /* NUL-terminated; "" when empty */
+    long code;        /* HTTP status, 0 when none */
+    const char *body; /* NUL-terminated; "" when empty */
     size_t body_len;
     const char *content_type; /* "" when absent */
-    long retry_after_s;    /* Retry-After of the final reply, -1 when absent */
-    int attempts;          /* 1 + retries made */
+    long retry_after_s;       /* Retry-After of the final reply, -1 when absent */
+    int attempts;             /* 1 + retries made */
     int64_t elapsed_ms;
     /* Headers of the final reply as "name\0value\0" pairs: read with md_http_resp_header(). */
     const char *hdrs;

@@ -47,7 +47,13 @@ struct md_err {
     char msg[256];
 };
 
-#define MD_ERR_INIT {MD_OK, 0, {0}}
+#define MD_ERR_INIT                                                                                \
+    {                                                                                              \
+        MD_OK, 0,                                                                                  \
+        {                                                                                          \
+            0                                                                                      \
+        }                                                                                          \
+    }
 
 /* Static description of a status code; never NULL. */
 const char *md_status_str(md_status st);
@@ -56,8 +62,8 @@ const char *md_status_str(md_status st);
 md_status md_err_set(struct md_err *err, md_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* As md_err_set() and also records the HTTP status when the record was empty. */
-md_status md_err_set_http(struct md_err *err, md_status st, long http_status, const char *fmt,
-                          ...) __attribute__((format(printf, 4, 5)));
+md_status md_err_set_http(struct md_err *err, md_status st, long http_status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Reset to the empty state. */
 void md_err_clear(struct md_err *err);
 

@@ -158,8 +158,13 @@ struct md_endpoint_config {
 };
 
 /* One health metric of an endpoint (or one of its deployments) over time. */
-enum md_health_metric { MD_HEALTH_INVOCATIONS = 0, MD_HEALTH_4XX, MD_HEALTH_5XX,
-                        MD_HEALTH_LATENCY_US, MD_HEALTH_METRIC_COUNT };
+enum md_health_metric {
+    MD_HEALTH_INVOCATIONS = 0,
+    MD_HEALTH_4XX,
+    MD_HEALTH_5XX,
+    MD_HEALTH_LATENCY_US,
+    MD_HEALTH_METRIC_COUNT
+};
 struct md_health_series {
     char *endpoint;
     char *deployment; /* "" for the whole endpoint */

@@ -47,9 +47,8 @@ md_status md_store_commit(md_store *s, struct md_err *err);
  * fetched. Put replaces. Get returns a malloc'd copy in *body (free()) and
  * MD_ERR_NOT_FOUND when absent.
  */
-md_status md_store_snapshot_put(md_store *s, const char *backend, const char *key,
-                                const char *body, size_t len, int64_t fetched_ms,
-                                struct md_err *err);
+md_status md_store_snapshot_put(md_store *s, const char *backend, const char *key, const char *body,
+                                size_t len, int64_t fetched_ms, struct md_err *err);
 md_status md_store_snapshot_get(md_store *s, const char *backend, const char *key, char **body,
                                 size_t *len, int64_t *fetched_ms, struct md_err *err);
 
@@ -73,19 +72,18 @@ struct md_history_entry {
     char *value;
 };
 /* Newest first, at most `max`; *out malloc'd, free with md_store_history_free(). */
-md_status md_store_history_list(md_store *s, const char *backend, const char *target,
-                                size_t max, struct md_history_entry **out, size_t *n,
-                                struct md_err *err);
+md_status md_store_history_list(md_store *s, const char *backend, const char *target, size_t max,
+                                struct md_history_entry **out, size_t *n, struct md_err *err);
 void md_store_history_free(struct md_history_entry *v, size_t n);
 
 /* Audit entries. Append-only: there is no update or delete of a row. */
 struct md_audit_entry {
     int64_t id;
     int64_t ts_ms;
-    char *who;     /* user@host */
-    char *action;  /* "alias-rollback", "alias-set", ... */
+    char *who;    /* user@host */
+    char *action; /* "alias-rollback", "alias-set", ... */
     char *backend;
-    char *target;  /* "churn@champion" */
+    char *target; /* "churn@champion" */
     char *before;
     char *after;
     char *phase;   /* "started" or "finished" */

@@ -49,8 +49,13 @@ struct md_color {
     uint8_t r, g, b; /* MD_COLOR_RGB */
 };
 
-enum md_theme_attr { MD_ATTR_BOLD = 1 << 0, MD_ATTR_UNDERLINE = 1 << 1, MD_ATTR_REVERSE = 1 << 2,
-                     MD_ATTR_DIM = 1 << 3, MD_ATTR_ITALIC = 1 << 4 };
+enum md_theme_attr {
+    MD_ATTR_BOLD = 1 << 0,
+    MD_ATTR_UNDERLINE = 1 << 1,
+    MD_ATTR_REVERSE = 1 << 2,
+    MD_ATTR_DIM = 1 << 3,
+    MD_ATTR_ITALIC = 1 << 4
+};
 
 struct md_style {
     struct md_color fg;

@@ -45,8 +45,8 @@ static void plan(const char *ep, size_t ep_len, const char *deps, size_t deps_le
     char *to = NULL;
     bool same = false;
     struct md_err err = MD_ERR_INIT;
-    md_status st = azureml_plan_traffic(ep, ep_len, deps, deps_len, w, 2, &put, &from, &to,
-                                        &same, &err);
+    md_status st =
+        azureml_plan_traffic(ep, ep_len, deps, deps_len, w, 2, &put, &from, &to, &same, &err);
     if (st != MD_OK && (put || from || to))
         __builtin_trap();
     if (st == MD_OK && (!from || !to || (same == (put != NULL))))
@@ -59,9 +59,9 @@ static void plan(const char *ep, size_t ep_len, const char *deps, size_t deps_le
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const enum md_result_kind kinds[] = {
-        MD_RESULT_NONE,     MD_RESULT_EXPERIMENTS, MD_RESULT_RUNS,      MD_RESULT_RUN,
-        MD_RESULT_MODELS,   MD_RESULT_VERSIONS,    MD_RESULT_VERSION,   MD_RESULT_PROBE,
-        MD_RESULT_ENDPOINTS, MD_RESULT_ENDPOINT,    MD_RESULT_LOGS,      MD_RESULT_MONITORS,
+        MD_RESULT_NONE,      MD_RESULT_EXPERIMENTS, MD_RESULT_RUNS,    MD_RESULT_RUN,
+        MD_RESULT_MODELS,    MD_RESULT_VERSIONS,    MD_RESULT_VERSION, MD_RESULT_PROBE,
+        MD_RESULT_ENDPOINTS, MD_RESULT_ENDPOINT,    MD_RESULT_LOGS,    MD_RESULT_MONITORS,
     };
     const char *body = (const char *)data;
     for (size_t i = 0; i < MD_ARRAY_LEN(kinds); i++) {

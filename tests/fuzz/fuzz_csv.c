@@ -51,8 +51,7 @@ static int fuzz_row(void *ud, const struct drift_row *row)
         if (f->col >= z->set.n || z->set.acc[f->col].last_row == z->set.rows)
             continue;
         z->set.acc[f->col].last_row = z->set.rows;
-        drift_acc_add(&z->set.acc[f->col], f->col, f, z->p->cols.keys[f->col], row->line,
-                      &z->feed);
+        drift_acc_add(&z->set.acc[f->col], f->col, f, z->p->cols.keys[f->col], row->line, &z->feed);
     }
     return 0;
 }

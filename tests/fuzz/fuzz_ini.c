@@ -19,8 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             struct md_aws_profile p;
             struct md_err err = MD_ERR_INIT;
             int line = -1;
-            md_status st = md_aws_profile_parse((const char *)data, size, names[i], style != 0,
-                                                &p, &line, &err);
+            md_status st = md_aws_profile_parse((const char *)data, size, names[i], style != 0, &p,
+                                                &line, &err);
             if (st == MD_OK) {
                 if (p.access_key_id == NULL || p.secret_access_key == NULL ||
                     p.session_token == NULL || p.region == NULL || p.credential_process == NULL ||

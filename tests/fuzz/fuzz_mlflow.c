@@ -30,9 +30,9 @@ static void export_all(const struct md_result *r)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const enum md_result_kind kinds[] = {
-        MD_RESULT_NONE,     MD_RESULT_EXPERIMENTS, MD_RESULT_RUNS,    MD_RESULT_RUN,
-        MD_RESULT_MODELS,   MD_RESULT_VERSIONS,    MD_RESULT_VERSION, MD_RESULT_HISTORY,
-        MD_RESULT_PROBE,
+        MD_RESULT_NONE,    MD_RESULT_EXPERIMENTS, MD_RESULT_RUNS,
+        MD_RESULT_RUN,     MD_RESULT_MODELS,      MD_RESULT_VERSIONS,
+        MD_RESULT_VERSION, MD_RESULT_HISTORY,     MD_RESULT_PROBE,
     };
     const char *body = (const char *)data;
     for (size_t i = 0; i < MD_ARRAY_LEN(kinds); i++) {

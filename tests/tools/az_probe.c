@@ -327,10 +327,10 @@ static void run(struct md_backend *be, md_http *http, char *cmd)
 int main(int argc, char **argv)
 {
     struct md_backend_conf conf = {
-        .name = (char *)(uintptr_t)"azure",
+        .name = (char *)(uintptr_t) "azure",
         .kind = MD_BACKEND_AZUREML,
-        .url = (char *)(uintptr_t)"",
-        .api_version = (char *)(uintptr_t)"",
+        .url = (char *)(uintptr_t) "",
+        .api_version = (char *)(uintptr_t) "",
         .timeout_ms = 15000,
         .lro_timeout_s = 600,
     };

@@ -123,7 +123,7 @@ static void print_result(const struct md_result *r)
         for (size_t k = 0; k < h->n; k++) {
             cJSON_AddItemToArray(t, cJSON_CreateNumber((double)h->t[k]));
             cJSON_AddItemToArray(v, isfinite(h->v[k]) ? cJSON_CreateNumber(h->v[k])
-                                                       : cJSON_CreateNull());
+                                                      : cJSON_CreateNull());
         }
         print_json(o);
     }
@@ -233,8 +233,8 @@ static void on_endpoint_list(struct md_result *r, void *ud)
     if (r->status == MD_OK) {
         for (size_t i = 0; i < r->endpoints.n; i++) {
             pending_ops++;
-            g_be->ops->get_health(g_be, r->endpoints.v[i].name, g_minutes,
-                                  on_endpoints_for_health, NULL);
+            g_be->ops->get_health(g_be, r->endpoints.v[i].name, g_minutes, on_endpoints_for_health,
+                                  NULL);
         }
     }
     on_result(r, ud);

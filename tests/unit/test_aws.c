@@ -21,10 +21,21 @@
 static char home[256];
 
 static const char *const aws_vars[] = {
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION",
-    "AWS_DEFAULT_REGION", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ENDPOINT_URL_CLOUDWATCH", "AWS_ENDPOINT_URL_S3",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CONFIG_FILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_SAGEMAKER",
+    "AWS_ENDPOINT_URL_CLOUDWATCH",
+    "AWS_ENDPOINT_URL_S3",
     "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
 };
 
@@ -75,8 +86,8 @@ static int teardown(void **state)
     return 0;
 }
 
-static md_status resolve(struct md_aws *a, const char *profile, const char *region,
-                         const char *url, struct md_err *err)
+static md_status resolve(struct md_aws *a, const char *profile, const char *region, const char *url,
+                         struct md_err *err)
 {
     struct md_aws_opts o = {.profile = profile, .region = region, .endpoint_url = url};
     md_err_clear(err);
@@ -93,48 +104,46 @@ static md_status resolve_ok(struct md_aws *a, const char *profile, const char *r
     return st;
 }
 
-static const char creds_file[] =
-    "# shared credentials\n"
-    "[default]\n"
-    "aws_access_key_id = AKIADEFAULT\n"
-    "aws_secret_access_key = default-secret\n"
-    "\n"
-    "[prod]\n"
-    "; a comment\n"
-    "AWS_ACCESS_KEY_ID=AKIAPROD\n"
-    "aws_secret_access_key   =   prod-secret;not-a-comment\n"
-    "aws_session_token = prod-token\n"
-    "region = ap-south-1\n"
-    "\n"
-    "[profile prod]\n"
-    "aws_access_key_id = AKIAWRONG\n";
+static const char creds_file[] = "# shared credentials\n"
+                                 "[default]\n"
+                                 "aws_access_key_id = AKIADEFAULT\n"
+                                 "aws_secret_access_key = default-secret\n"
+                                 "\n"
+                                 "[prod]\n"
+                                 "; a comment\n"
+                                 "AWS_ACCESS_KEY_ID=AKIAPROD\n"
+                                 "aws_secret_access_key   =   prod-secret;not-a-comment\n"
+                                 "aws_session_token = prod-token\n"
+                                 "region = ap-south-1\n"
+                                 "\n"
+                                 "[profile prod]\n"
+                                 "aws_access_key_id = AKIAWRONG\n";
 
-static const char config_file[] =
-    "[default]\n"
-    "region = eu-west-1\n"
-    "\n"
-    "[profile prod]\n"
-    "region = us-east-2\n"
-    "s3 =\n"
-    "  endpoint_url = http://nested-block-not-the-profile\n"
-    "  max_concurrent_requests = 10\n"
-    "\n"
-    "[profile cfgonly]\n"
-    "aws_access_key_id = AKIACFG\n"
-    "aws_secret_access_key = cfg-secret\n"
-    "region = sa-east-1\n"
-    "endpoint_url = http://127.0.0.1:5555/\n"
-    "\n"
-    "[cfgonly]\n"
-    "region = eu-north-1\n"
-    "\n"
-    "[profile role]\n"
-    "role_arn = arn:aws:iam::1:role/x\n"
-    "source_profile = default\n"
-    "region = eu-west-1\n"
-    "\n"
-    "[sso-session corp]\n"
-    "sso_start_url = https://corp.awsapps.com/start\n";
+static const char config_file[] = "[default]\n"
+                                  "region = eu-west-1\n"
+                                  "\n"
+                                  "[profile prod]\n"
+                                  "region = us-east-2\n"
+                                  "s3 =\n"
+                                  "  endpoint_url = http://nested-block-not-the-profile\n"
+                                  "  max_concurrent_requests = 10\n"
+                                  "\n"
+                                  "[profile cfgonly]\n"
+                                  "aws_access_key_id = AKIACFG\n"
+                                  "aws_secret_access_key = cfg-secret\n"
+                                  "region = sa-east-1\n"
+                                  "endpoint_url = http://127.0.0.1:5555/\n"
+                                  "\n"
+                                  "[cfgonly]\n"
+                                  "region = eu-north-1\n"
+                                  "\n"
+                                  "[profile role]\n"
+                                  "role_arn = arn:aws:iam::1:role/x\n"
+                                  "source_profile = default\n"
+                                  "region = eu-west-1\n"
+                                  "\n"
+                                  "[sso-session corp]\n"
+                                  "sso_start_url = https://corp.awsapps.com/start\n";
 
 /* ---- the chain -------------------------------------------------------------------------- */
 
@@ -421,8 +430,7 @@ static void test_process_output(void **state)
     assert_true(c.expires_ms == 0);
     md_aws_creds_release(&c);
     static const char no_secret[] = "{\"Version\":1,\"AccessKeyId\":\"AK\"}";
-    assert_int_equal(md_aws_process_output(no_secret, strlen(no_secret), 0, &c, &err),
-                     MD_ERR_AUTH);
+    assert_int_equal(md_aws_process_output(no_secret, strlen(no_secret), 0, &c, &err), MD_ERR_AUTH);
     assert_non_null(strstr(err.msg, "SecretAccessKey"));
     assert_null(c.access_key_id);
     md_err_clear(&err);

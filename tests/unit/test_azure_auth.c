@@ -94,8 +94,8 @@ static void *srv_main(void *ud)
             snprintf(r->body, sizeof(r->body), "%s", end + 4);
         }
         const char *reply = s->served < s->n_replies ? s->replies[s->served++]
-                                                      : "HTTP/1.1 500 No\r\nContent-Length: 0\r\n"
-                                                        "Connection: close\r\n\r\n";
+                                                     : "HTTP/1.1 500 No\r\nContent-Length: 0\r\n"
+                                                       "Connection: close\r\n\r\n";
         pthread_mutex_unlock(&s->mu);
         ssize_t w = write(c, reply, strlen(reply));
         (void)w;
@@ -121,10 +121,16 @@ static int srv_setup(void **state)
     g_srv = s;
     *state = s;
     /* nothing from the outside world decides which source is used */
-    static const char *const vars[] = {"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET",
-                                       "AZURE_AUTHORITY_HOST", "IDENTITY_ENDPOINT",
-                                       "IDENTITY_HEADER", "AZURE_POD_IDENTITY_AUTHORITY_HOST",
-                                       "http_proxy", "HTTP_PROXY", "no_proxy"};
+    static const char *const vars[] = {"AZURE_TENANT_ID",
+                                       "AZURE_CLIENT_ID",
+                                       "AZURE_CLIENT_SECRET",
+                                       "AZURE_AUTHORITY_HOST",
+                                       "IDENTITY_ENDPOINT",
+                                       "IDENTITY_HEADER",
+                                       "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+                                       "http_proxy",
+                                       "HTTP_PROXY",
+                                       "no_proxy"};
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
         unsetenv(vars[i]);
     setenv("PATH", "/nonexistent", 1);
@@ -139,7 +145,8 @@ static int srv_teardown(void **state)
     s->stop = 1;
     pthread_mutex_unlock(&s->mu);
     int c = socket(AF_INET, SOCK_STREAM, 0); /* wake accept() */
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)s->port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     if (connect(c, (struct sockaddr *)&a, sizeof(a)) == 0)
         close(c);
@@ -248,7 +255,7 @@ static void test_client_secret(void **state)
     struct outcome o2 = {0};
     md_azure_auth_fetch(a, on_token, &o1);
     md_azure_auth_fetch(a, on_token, &o2); /* joins the fetch in flight */
-    assert_int_equal(o1.calls, 0);           /* never called from inside fetch */
+    assert_int_equal(o1.calls, 0);         /* never called from inside fetch */
     run_until(h, &o2, 1);
     assert_int_equal(o1.calls, 1);
     assert_int_equal(o1.st, MD_OK);
@@ -487,8 +494,9 @@ static void test_cli_fails_then_imds(void **state)
     md_azure_auth_free(a);
 
     /* and when IMDS does not answer either, every source is named */
-    srv_reply(s, "400 Bad Request", "{\"error\":\"invalid_request\",\"error_description\":"
-                                    "\"Identity not found\"}");
+    srv_reply(s, "400 Bad Request",
+              "{\"error\":\"invalid_request\",\"error_description\":"
+              "\"Identity not found\"}");
     assert_int_equal(md_http_new(&h, NULL), MD_OK);
     a = new_auth(h, NULL, NULL);
     struct outcome o2 = {0};
@@ -582,7 +590,7 @@ static void test_http_additions(void **state)
     assert_true(o.at - t0 >= 300); /* started no sooner than asked */
     assert_int_equal(o.code, 201);
     assert_string_equal(o.async_op, "http://127.0.0.1/op/1?api-version=2025-12-01");
-    assert_false(o.cookie);           /* never kept */
+    assert_false(o.cookie);              /* never kept */
     assert_string_equal(o.rid, "rid-1"); /* the first of repeated headers */
 
     /* a deferral reports on the next run, never from the call; cancellable */

@@ -59,8 +59,7 @@ static char *example_file(const char *rel, size_t *len)
             return b;
     }
     for (size_t i = 0; i < MD_ARRAY_LEN(dirs); i++) {
-        snprintf(path, sizeof(path), "%s%s%s/%s", root ? root : "", root ? "/" : "", dirs[i],
-                 rel);
+        snprintf(path, sizeof(path), "%s%s%s/%s", root ? root : "", root ? "/" : "", dirs[i], rel);
         char *b = read_file(path, len);
         if (b != NULL)
             return b;
@@ -76,9 +75,8 @@ static char *example_body(const char *rel, const char *status)
     char *file = example_file(rel, &len);
     cJSON *root = cJSON_ParseWithLength(file, len);
     assert_non_null(root);
-    cJSON *body = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "responses"),
-                                                          status),
-                                      "body");
+    cJSON *body = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(root, "responses"), status), "body");
     assert_non_null(body);
     char *text = cJSON_PrintUnformatted(body);
     cJSON_Delete(root);
@@ -367,8 +365,7 @@ static void test_monitors(void **state)
     assert_string_equal(m->signals[0].thresholds[1].metric, "JensenShannonDistance");
     assert_string_equal(m->signals[0].thresholds[1].data_type, "Categorical");
     assert_true(m->signals[0].thresholds[1].value == 0.1);
-    assert_string_equal(m->signals[1].thresholds[0].metric,
-                        "NormalizedDiscountedCumulativeGain");
+    assert_string_equal(m->signals[1].thresholds[0].metric, "NormalizedDiscountedCumulativeGain");
     assert_true(isnan(m->signals[2].thresholds[0].value));
     azureml_monitor_list_release(&l);
     assert_int_equal(azureml_parse_monitors("[]", 2, &l, &err), MD_ERR_PARSE);
@@ -445,7 +442,8 @@ static void test_logs(void **state)
         "unterminated \\u001b[\"}";
     char *text = NULL;
     assert_int_equal(azureml_parse_logs(hostile, strlen(hostile), 0, &text, &err), MD_OK);
-    assert_string_equal(text, "a INFO ok\ntitle gone\ntab here  c1 ?nel\nold mac\n\nunterminated \n");
+    assert_string_equal(text,
+                        "a INFO ok\ntitle gone\ntab here  c1 ?nel\nold mac\n\nunterminated \n");
     free(text);
     /* the last two lines only */
     assert_int_equal(azureml_parse_logs(hostile, strlen(hostile), 2, &text, &err), MD_OK);
@@ -491,7 +489,8 @@ static void test_times_and_refs(void **state)
 
     static const char *const refs[][3] = {
         {"/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/"
-         "workspaces/w/models/fraud-model/versions/7", "fraud-model", "7"},
+         "workspaces/w/models/fraud-model/versions/7",
+         "fraud-model", "7"},
         {"azureml:churn-model:3", "churn-model", "3"},
         {"azureml:churn-model@latest", "churn-model", "@latest"},
         {"azureml://registries/shared/models/llama/versions/2", "llama", "2"},
@@ -523,9 +522,9 @@ static void expect_error(long code, const char *body, const char *rid, md_status
                          const char *msg)
 {
     struct md_err err = MD_ERR_INIT;
-    assert_int_equal(azureml_map_error("cannot list endpoints of 'az'", code, body, strlen(body),
-                                       rid, &err),
-                     want);
+    assert_int_equal(
+        azureml_map_error("cannot list endpoints of 'az'", code, body, strlen(body), rid, &err),
+        want);
     assert_int_equal(err.code, want);
     assert_int_equal(err.http_status, code);
     assert_string_equal(err.msg, msg);
@@ -534,36 +533,40 @@ static void expect_error(long code, const char *body, const char *rid, md_status
 static void test_errors(void **state)
 {
     (void)state;
-    expect_error(404, "{\"error\":{\"code\":\"ResourceNotFound\",\"message\":\"The Resource "
-                      "'x' was not found.\"}}", "rid-1", MD_ERR_NOT_FOUND,
+    expect_error(404,
+                 "{\"error\":{\"code\":\"ResourceNotFound\",\"message\":\"The Resource "
+                 "'x' was not found.\"}}",
+                 "rid-1", MD_ERR_NOT_FOUND,
                  "cannot list endpoints of 'az': HTTP 404 ResourceNotFound: The Resource 'x' "
                  "was not found. (request id rid-1)");
-    expect_error(400, "{\"error\":{\"code\":\"MissingApiVersionParameter\",\"message\":\"The "
-                      "api-version query parameter (?api-version=) is required for all "
-                      "requests.\"}}", NULL, MD_ERR_CONFIG,
+    expect_error(400,
+                 "{\"error\":{\"code\":\"MissingApiVersionParameter\",\"message\":\"The "
+                 "api-version query parameter (?api-version=) is required for all "
+                 "requests.\"}}",
+                 NULL, MD_ERR_CONFIG,
                  "cannot list endpoints of 'az': HTTP 400 MissingApiVersionParameter: The "
                  "api-version query parameter (?api-version=) is required for all requests.");
-    expect_error(400, "{\"error\":{\"code\":\"InvalidApiVersionParameter\"}}", NULL,
-                 MD_ERR_CONFIG,
+    expect_error(400, "{\"error\":{\"code\":\"InvalidApiVersionParameter\"}}", NULL, MD_ERR_CONFIG,
                  "cannot list endpoints of 'az': HTTP 400 InvalidApiVersionParameter");
-    expect_error(403, "{\"error\":{\"code\":\"AuthorizationFailed\",\"message\":\"no\\u001b[31m"
-                      "\"}}", "", MD_ERR_AUTH,
+    expect_error(403,
+                 "{\"error\":{\"code\":\"AuthorizationFailed\",\"message\":\"no\\u001b[31m"
+                 "\"}}",
+                 "", MD_ERR_AUTH,
                  "cannot list endpoints of 'az': HTTP 403 AuthorizationFailed: no?[31m");
     expect_error(502, "<html>\r\n<h1>Bad Gateway</h1>", NULL, MD_ERR_HTTP,
                  "cannot list endpoints of 'az': HTTP 502 <html>");
-    expect_error(429, "{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"slow down\"}}",
-                 NULL, MD_ERR_HTTP,
-                 "cannot list endpoints of 'az': HTTP 429 TooManyRequests: slow down");
+    expect_error(429, "{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"slow down\"}}", NULL,
+                 MD_ERR_HTTP, "cannot list endpoints of 'az': HTTP 429 TooManyRequests: slow down");
     expect_error(500, "", NULL, MD_ERR_HTTP, "cannot list endpoints of 'az': HTTP 500");
 }
 
 static void test_bad_input(void **state)
 {
     (void)state;
-    static const char *const bodies[] = {"", "{", "[1,2]", "{\"value\": 3}", "\"x\"",
-                                         "{\"value\":[]} trailing", "nul"};
+    static const char *const bodies[] = {
+        "", "{", "[1,2]", "{\"value\": 3}", "\"x\"", "{\"value\":[]} trailing", "nul"};
     static const enum md_result_kind kinds[] = {MD_RESULT_ENDPOINTS, MD_RESULT_MODELS,
-                                                MD_RESULT_VERSIONS,  MD_RESULT_RUNS,
+                                                MD_RESULT_VERSIONS, MD_RESULT_RUNS,
                                                 MD_RESULT_EXPERIMENTS};
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
         for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
@@ -587,9 +590,9 @@ static void test_bad_input(void **state)
     assert_int_equal(r.endpoints.v[0].n_deployments, 3);
     assert_string_equal(r.next_token, "");
     md_result_release(&r);
-    assert_int_equal(parse_text("{\"value\":[{\"name\":\"ev\\u001b[2Jil\"}]}", MD_RESULT_MODELS,
-                                &r, &err),
-                     MD_OK);
+    assert_int_equal(
+        parse_text("{\"value\":[{\"name\":\"ev\\u001b[2Jil\"}]}", MD_RESULT_MODELS, &r, &err),
+        MD_OK);
     assert_string_equal(r.models.v[0].name, "ev?[2Jil");
     md_result_release(&r);
     assert_int_equal(parse_text("anything", MD_RESULT_NONE, &r, &err), MD_OK);
@@ -613,12 +616,12 @@ static const char blue_green_deps[] =
     "{\"name\":\"shadow\",\"properties\":{\"provisioningState\":\"Succeeded\"}},"
     "{\"name\":\"broken\",\"properties\":{\"provisioningState\":\"Failed\"}}]}";
 
-static md_status plan(const char *ep, const struct md_weight *w, size_t n, char **put,
-                      char **from, char **to, bool *same, struct md_err *err)
+static md_status plan(const char *ep, const struct md_weight *w, size_t n, char **put, char **from,
+                      char **to, bool *same, struct md_err *err)
 {
     md_err_clear(err);
-    return azureml_plan_traffic(ep, strlen(ep), blue_green_deps, strlen(blue_green_deps), w, n,
-                                put, from, to, same, err);
+    return azureml_plan_traffic(ep, strlen(ep), blue_green_deps, strlen(blue_green_deps), w, n, put,
+                                from, to, same, err);
 }
 
 static void test_plan_traffic(void **state)
@@ -789,14 +792,22 @@ static void test_ops_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_endpoint_examples), cmocka_unit_test(test_endpoint_with_deployments),
-        cmocka_unit_test(test_model_examples),    cmocka_unit_test(test_job_examples),
-        cmocka_unit_test(test_workspace_example), cmocka_unit_test(test_monitors),
-        cmocka_unit_test(test_times_and_refs),    cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_bad_input),         cmocka_unit_test(test_plan_traffic),
-        cmocka_unit_test(test_plan_refusals),     cmocka_unit_test(test_operation_status),
-        cmocka_unit_test(test_ops_table),         cmocka_unit_test(test_workspace_mlflow_scheme),
-        cmocka_unit_test(test_monitors_as_records), cmocka_unit_test(test_logs),
+        cmocka_unit_test(test_endpoint_examples),
+        cmocka_unit_test(test_endpoint_with_deployments),
+        cmocka_unit_test(test_model_examples),
+        cmocka_unit_test(test_job_examples),
+        cmocka_unit_test(test_workspace_example),
+        cmocka_unit_test(test_monitors),
+        cmocka_unit_test(test_times_and_refs),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_plan_traffic),
+        cmocka_unit_test(test_plan_refusals),
+        cmocka_unit_test(test_operation_status),
+        cmocka_unit_test(test_ops_table),
+        cmocka_unit_test(test_workspace_mlflow_scheme),
+        cmocka_unit_test(test_monitors_as_records),
+        cmocka_unit_test(test_logs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,10 +13,14 @@
 #include "mldeck/drift.h"
 
 static const char *const env_vars[] = {
-    "MLDECK_READ_ONLY",           "MLDECK_CONTEXT",
-    "MLDECK_THEME",               "MLFLOW_TRACKING_URI",
-    "MLFLOW_TRACKING_INSECURE_TLS", "MLFLOW_TRACKING_SERVER_CERT_PATH",
-    "XDG_CONFIG_HOME",            "XDG_STATE_HOME",
+    "MLDECK_READ_ONLY",
+    "MLDECK_CONTEXT",
+    "MLDECK_THEME",
+    "MLFLOW_TRACKING_URI",
+    "MLFLOW_TRACKING_INSECURE_TLS",
+    "MLFLOW_TRACKING_SERVER_CERT_PATH",
+    "XDG_CONFIG_HOME",
+    "XDG_STATE_HOME",
 };
 
 static char tmpdir[64];
@@ -64,33 +68,32 @@ static void expect_error(const char *yaml, const char *msg)
     md_config_release(&cfg);
 }
 
-static const char full_yaml[] =
-    "current_context: staging\n"
-    "read_only: false\n"
-    "theme: light\n"
-    "contexts:\n"
-    "  - name: prod\n"
-    "    read_only: true\n"
-    "    refresh: 30\n"
-    "    theme: prod-red\n"
-    "    backends:\n"
-    "      - name: tracking\n"
-    "        type: mlflow\n"
-    "        url: https://mlflow.example.com/\n"
-    "        token_env: PROD_MLFLOW_TOKEN\n"
-    "        timeout: 30s\n"
-    "      - name: sm\n"
-    "        type: sagemaker\n"
-    "        region: eu-west-1\n"
-    "        profile: prod\n"
-    "  - name: staging\n"
-    "    refresh: 5m\n"
-    "    backends:\n"
-    "      - name: local\n"
-    "        type: fixture\n"
-    "        url: tests/fixtures/mlflow\n"
-    "        timeout: 500ms\n"
-    "        ca_path: /etc/ssl/ca.pem\n";
+static const char full_yaml[] = "current_context: staging\n"
+                                "read_only: false\n"
+                                "theme: light\n"
+                                "contexts:\n"
+                                "  - name: prod\n"
+                                "    read_only: true\n"
+                                "    refresh: 30\n"
+                                "    theme: prod-red\n"
+                                "    backends:\n"
+                                "      - name: tracking\n"
+                                "        type: mlflow\n"
+                                "        url: https://mlflow.example.com/\n"
+                                "        token_env: PROD_MLFLOW_TOKEN\n"
+                                "        timeout: 30s\n"
+                                "      - name: sm\n"
+                                "        type: sagemaker\n"
+                                "        region: eu-west-1\n"
+                                "        profile: prod\n"
+                                "  - name: staging\n"
+                                "    refresh: 5m\n"
+                                "    backends:\n"
+                                "      - name: local\n"
+                                "        type: fixture\n"
+                                "        url: tests/fixtures/mlflow\n"
+                                "        timeout: 500ms\n"
+                                "        ca_path: /etc/ssl/ca.pem\n";
 
 static void test_full_file(void **state)
 {
@@ -327,9 +330,8 @@ static void test_syntax_error(void **state)
                  "cfg.yaml:3:4: did not find expected '-' indicator "
                  "(while parsing a block collection at 2:3)");
     expect_error("theme: a: b\n", "cfg.yaml:1:9: mapping values are not allowed in this context");
-    expect_error("a: 'unterminated\n",
-                 "cfg.yaml:2:1: found unexpected end of stream "
-                 "(while scanning a quoted scalar at 1:4)");
+    expect_error("a: 'unterminated\n", "cfg.yaml:2:1: found unexpected end of stream "
+                                       "(while scanning a quoted scalar at 1:4)");
     expect_error("theme: *nowhere\n", "cfg.yaml:1:8: unknown anchor 'nowhere'");
     expect_error("theme: a\n---\ntheme: b\n",
                  "cfg.yaml:2:1: more than one YAML document in the file");
@@ -429,8 +431,7 @@ static void test_names(void **state)
                  "cfg.yaml:5:16: duplicate backend name 't' (first at 4:16)");
     snprintf(yaml, sizeof(yaml), "contexts:\n  - read_only: true\n%s", bk);
     expect_error(yaml, "cfg.yaml:2:5: context has no 'name'");
-    expect_error("contexts:\n  - name: empty\n",
-                 "cfg.yaml:2:5: context 'empty' has no 'backends'");
+    expect_error("contexts:\n  - name: empty\n", "cfg.yaml:2:5: context 'empty' has no 'backends'");
     expect_error("contexts:\n  - name: empty\n    backends: []\n",
                  "cfg.yaml:2:5: context 'empty' has no backends");
     snprintf(yaml, sizeof(yaml), "current_context: prd\ncontexts:\n  - name: prod\n%s", bk);
@@ -579,7 +580,7 @@ static void test_drift_jobs(void **state)
     assert_string_equal(j->categorical[0], "plan");
     assert_string_equal(j->prediction, "score");
     assert_string_equal(j->time_column, "ts");
-    assert_int_equal(j->format, 3);    /* MD_DRIFT_FORMAT_CAPTURE */
+    assert_int_equal(j->format, 3); /* MD_DRIFT_FORMAT_CAPTURE */
     assert_int_equal(j->window_s, 3600);
     assert_int_equal(j->smoothing, 2); /* MD_DRIFT_SMOOTH_ADD_ONE */
     assert_int_equal(j->n_thresholds, 3);
@@ -607,8 +608,9 @@ static void test_drift_jobs(void **state)
     assert_null(md_config_drift_job(ctx, "nope"));
     md_config_release(&cfg);
     /* a context without drift jobs */
-    assert_int_equal(parse(&cfg, "contexts: [{name: a, backends: [{name: t, url: 'http://h'}]}]\n",
-                           &err), MD_OK);
+    assert_int_equal(
+        parse(&cfg, "contexts: [{name: a, backends: [{name: t, url: 'http://h'}]}]\n", &err),
+        MD_OK);
     assert_int_equal(cfg.contexts[0].n_drift, 0);
     assert_null(cfg.contexts[0].drift);
     md_config_release(&cfg);
@@ -631,33 +633,45 @@ static void test_drift_job_errors(void **state)
     snprintf(yaml, sizeof(yaml), "%s      - {name: j, reference: r, current: c, features: age}\n",
              head);
     expect_error(yaml, "cfg.yaml:5:55: expected a list of names for 'features', got a string");
-    snprintf(yaml, sizeof(yaml), "%s      - {name: j, reference: r, current: c, "
-                                 "categorical: [a, [b]]}\n", head);
+    snprintf(yaml, sizeof(yaml),
+             "%s      - {name: j, reference: r, current: c, "
+             "categorical: [a, [b]]}\n",
+             head);
     expect_error(yaml, "cfg.yaml:5:62: expected a name in 'categorical', got a sequence");
-    snprintf(yaml, sizeof(yaml), "%s      - {name: j, reference: r, current: c, "
-                                 "thresholds: {psy: '0.2'}}\n", head);
+    snprintf(yaml, sizeof(yaml),
+             "%s      - {name: j, reference: r, current: c, "
+             "thresholds: {psy: '0.2'}}\n",
+             head);
     expect_error(yaml, "cfg.yaml:5:58: bad threshold 'psy=0.2': unknown method 'psy' "
                        "(psi, w1, js, ks, chi2)");
-    snprintf(yaml, sizeof(yaml), "%s      - {name: j, reference: r, current: c, "
-                                 "thresholds: {psi: 'high'}}\n", head);
+    snprintf(yaml, sizeof(yaml),
+             "%s      - {name: j, reference: r, current: c, "
+             "thresholds: {psi: 'high'}}\n",
+             head);
     expect_error(yaml, "cfg.yaml:5:63: bad threshold 'psi=high': expected a number");
-    snprintf(yaml, sizeof(yaml), "%s      - {name: j, reference: r, current: c, "
-                                 "thresholds: [psi]}\n", head);
+    snprintf(yaml, sizeof(yaml),
+             "%s      - {name: j, reference: r, current: c, "
+             "thresholds: [psi]}\n",
+             head);
     expect_error(yaml, "cfg.yaml:5:57: expected a mapping of METHOD: \"WARN,DRIFT\" for "
                        "'thresholds', got a sequence");
     snprintf(yaml, sizeof(yaml), "%s      - {name: j, reference: r, current: c, window: 2y}\n",
              head);
     expect_error(yaml, "cfg.yaml:5:53: expected a duration for 'window' such as 10, 30s or 5m, "
                        "got '2y'");
-    snprintf(yaml, sizeof(yaml), "%s      - {name: j, reference: r, current: c}\n"
-                                 "      - {name: j, reference: r, current: c}\n", head);
+    snprintf(yaml, sizeof(yaml),
+             "%s      - {name: j, reference: r, current: c}\n"
+             "      - {name: j, reference: r, current: c}\n",
+             head);
     expect_error(yaml, "cfg.yaml:6:16: duplicate drift job name 'j' (first at 5:16)");
     snprintf(yaml, sizeof(yaml), "%s      - {name: j, reference: r, current: c, refrence: x}\n",
              head);
     expect_error(yaml, "cfg.yaml:5:45: unknown key 'refrence' in drift job "
                        "(did you mean 'reference'?)");
-    snprintf(yaml, sizeof(yaml), "%s      - {name: j, reference: r, current: c, "
-                                 "thresholds: {psi: '0.3,0.1'}}\n", head);
+    snprintf(yaml, sizeof(yaml),
+             "%s      - {name: j, reference: r, current: c, "
+             "thresholds: {psi: '0.3,0.1'}}\n",
+             head);
     expect_error(yaml, "cfg.yaml:5:63: bad threshold 'psi=0.3,0.1': the warn tier must come "
                        "before the drift tier");
 
@@ -700,8 +714,10 @@ static void test_drift_methods_and_numeric_errors(void **state)
     expect_error(yaml, "cfg.yaml:10:13: method 'js' twice in 'methods'");
     snprintf(yaml, sizeof(yaml), "%s        numeric: zip\n", head);
     expect_error(yaml, "cfg.yaml:8:18: expected a list of names for 'numeric', got a string");
-    snprintf(yaml, sizeof(yaml), "%s        categorical: [plan, zip]\n"
-                                 "        numeric: [age, zip]\n", head);
+    snprintf(yaml, sizeof(yaml),
+             "%s        categorical: [plan, zip]\n"
+             "        numeric: [age, zip]\n",
+             head);
     expect_error(yaml, "cfg.yaml:9:24: column 'zip' is both 'categorical' and 'numeric' in "
                        "drift job 'j'");
     snprintf(yaml, sizeof(yaml), "%s        numeric: [age]\n        numeric: [zip]\n", head);

@@ -27,8 +27,8 @@
 static void near_at(double got, double want, double tol, const char *what, const char *file,
                     int line)
 {
-    bool ok = (isinf(want) && got == want) || (isnan(want) && isnan(got)) ||
-              fabs(got - want) <= tol;
+    bool ok =
+        (isinf(want) && got == want) || (isnan(want) && isnan(got)) || fabs(got - want) <= tol;
     if (!ok)
         fail_msg("%s:%d: %s = %.17g, want %.17g (tol %g)", file, line, what, got, want, tol);
 }
@@ -514,8 +514,7 @@ static void test_gamma(void **state)
     }
     /* chi2 with 3 df: Q(1.5, x/2) = erfc(sqrt(x/2)) + sqrt(2x/pi) e^(-x/2) */
     for (double x = 0.1; x < 60; x *= 1.9)
-        near(md_drift_chi2_sf(x, 3), erfc(sqrt(x / 2)) + sqrt(2 * x / M_PI) * exp(-x / 2),
-             1e-13);
+        near(md_drift_chi2_sf(x, 3), erfc(sqrt(x / 2)) + sqrt(2 * x / M_PI) * exp(-x / 2), 1e-13);
     near(md_drift_gamma_q(3, 0), 1, 0);
     assert_true(isnan(md_drift_gamma_q(0, 1)));
     near(md_drift_chi2_sf(INFINITY, 4), 0, 0);

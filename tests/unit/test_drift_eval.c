@@ -72,8 +72,11 @@ static const char *currents[1];
 static struct md_drift_opts opts(unsigned methods)
 {
     currents[0] = cur_path;
-    struct md_drift_opts o = {.reference = ref_path, .current = currents, .n_current = 1,
-                              .smoothing = MD_DRIFT_SMOOTH_EPS, .methods = methods};
+    struct md_drift_opts o = {.reference = ref_path,
+                              .current = currents,
+                              .n_current = 1,
+                              .smoothing = MD_DRIFT_SMOOTH_EPS,
+                              .methods = methods};
     return o;
 }
 

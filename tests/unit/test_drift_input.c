@@ -158,9 +158,23 @@ static bool has_warning(const struct md_drift_warnings *w, const char *needle)
 static void test_numbers(void **state)
 {
     (void)state;
-    const char *ok[] = {"0", "-0", "1", "+2", "1.5", " 2.5 ", "1.", ".5", "1e5", "1E-5",
-                        "123456789012345678901234567890", "0.1", "3.14159265358979323846",
-                        "1e308", "4.9e-324", "9007199254740993", "-7.25e-3"};
+    const char *ok[] = {"0",
+                        "-0",
+                        "1",
+                        "+2",
+                        "1.5",
+                        " 2.5 ",
+                        "1.",
+                        ".5",
+                        "1e5",
+                        "1E-5",
+                        "123456789012345678901234567890",
+                        "0.1",
+                        "3.14159265358979323846",
+                        "1e308",
+                        "4.9e-324",
+                        "9007199254740993",
+                        "-7.25e-3"};
     for (size_t i = 0; i < MD_ARRAY_LEN(ok); i++) {
         double x;
         assert_true(drift_parse_number(ok[i], strlen(ok[i]), &x));
@@ -195,8 +209,8 @@ static void test_numbers(void **state)
 static void test_missing_tokens(void **state)
 {
     (void)state;
-    const char *yes[] = {"", "  ", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "<NA>",
-                         "#N/A", "-nan"};
+    const char *yes[] = {"",     "  ",   "NA",   "N/A",  "NaN",  "nan",
+                         "null", "NULL", "None", "<NA>", "#N/A", "-nan"};
     const char *no[] = {"0", "none", "n", "NAN ", "missing", "red"};
     for (size_t i = 0; i < MD_ARRAY_LEN(yes); i++)
         assert_true(drift_is_missing_token(yes[i], strlen(yes[i])));
@@ -252,7 +266,9 @@ static void test_base64_utf8(void **state)
     assert_false(drift_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
     assert_false(drift_utf8_valid("\xe2\x82", 2));         /* truncated */
     assert_false(drift_utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
-    assert_false(drift_utf8_valid("r\xe9" "d", 3));
+    assert_false(drift_utf8_valid("r\xe9"
+                                  "d",
+                                  3));
 }
 
 /* ---- readers --------------------------------------------------------------------------------- */
@@ -323,7 +339,8 @@ static void test_csv_header_and_bad_rows(void **state)
     free(rows);
     md_drift_warnings_release(&w);
 
-    const char *bad = "a,b\n1,r\xe9" "d\n2,ok\n";
+    const char *bad = "a,b\n1,r\xe9"
+                      "d\n2,ok\n";
     rows = parse_text(MD_DRIFT_FORMAT_CSV, bad, strlen(bad), &w, NULL, 0);
     assert_string_equal(rows, "2|a=1;\n3|a=2;b=ok;\n");
     assert_warning(&w, "t:2: column 'b': invalid UTF-8: value ignored");
@@ -349,7 +366,8 @@ static void test_jsonl(void **state)
                        "{\"x\": null, \"c\": true, \"tags\": [1, 2]}\n"
                        "not json\n"
                        "[1, 2]\n"
-                       "{\"c\": \"r\xe9" "\"}\n"
+                       "{\"c\": \"r\xe9"
+                       "\"}\n"
                        "{\"x\": \"2.5\"}";
     struct md_drift_warnings w = {0};
     char *rows = parse_text(MD_DRIFT_FORMAT_JSONL, text, strlen(text), &w, NULL, 0);
@@ -384,33 +402,30 @@ static void test_capture_encodings(void **state)
     size_t len;
     char *text = read_fixture("capture_csv.jsonl", &len);
     char *rows = parse_text(MD_DRIFT_FORMAT_CAPTURE, text, len, &w, CAPCOLS, 3);
-    assert_string_equal(rows,
-                        "1|@1764583500000|x1=1.5;x2=10.5;color=red;prediction=0.15;\n"
-                        "2|@1764585300250|x1=2.5;x2=11.5;color=blue;prediction=0.25;\n"
-                        "3|@1764587400000|x1=3.5;x2=12.5;color=purple;prediction=0.35;\n"
-                        "3|@1764587400000|x1=4.5;x2=13.5;color=red;prediction=0.45;\n");
+    assert_string_equal(rows, "1|@1764583500000|x1=1.5;x2=10.5;color=red;prediction=0.15;\n"
+                              "2|@1764585300250|x1=2.5;x2=11.5;color=blue;prediction=0.25;\n"
+                              "3|@1764587400000|x1=3.5;x2=12.5;color=purple;prediction=0.35;\n"
+                              "3|@1764587400000|x1=4.5;x2=13.5;color=red;prediction=0.45;\n");
     assert_int_equal(w.n, 0);
     free(rows);
     free(text);
 
     text = read_fixture("capture_json.jsonl", &len);
     rows = parse_text(MD_DRIFT_FORMAT_CAPTURE, text, len, &w, CAPCOLS, 3);
-    assert_string_equal(rows,
-                        "1|@1764583500000|x1=#1.5;x2=#10.5;color=red;prediction=#0.15;\n"
-                        "2|@1764583560000|x1=#2.5;x2=#11.5;color=blue;prediction=#0.25;\n"
-                        "3|@1764583620000|x1=#3.5;x2=#12.5;color=red;prediction=#0.35;\n"
-                        "3|@1764583620000|x1=#4.5;x2=#13.5;color=green;prediction=#0.45;\n");
+    assert_string_equal(rows, "1|@1764583500000|x1=#1.5;x2=#10.5;color=red;prediction=#0.15;\n"
+                              "2|@1764583560000|x1=#2.5;x2=#11.5;color=blue;prediction=#0.25;\n"
+                              "3|@1764583620000|x1=#3.5;x2=#12.5;color=red;prediction=#0.35;\n"
+                              "3|@1764583620000|x1=#4.5;x2=#13.5;color=green;prediction=#0.45;\n");
     assert_int_equal(w.n, 0);
     free(rows);
     free(text);
 
     text = read_fixture("capture_base64.jsonl", &len);
     rows = parse_text(MD_DRIFT_FORMAT_CAPTURE, text, len, &w, CAPCOLS, 3);
-    assert_string_equal(rows,
-                        "1|@1764583500000|x1=1.5;x2=10.5;color=red;prediction=0.15;\n"
-                        "2|@1764583560000|x1=#2.5;x2=#11.5;color=blue;prediction=0.25;\n"
-                        "3|@1764583620000|prediction=0.35;\n"
-                        "4|@1764583680000|x1=4.5;x2=13.5;color=red;\n");
+    assert_string_equal(rows, "1|@1764583500000|x1=1.5;x2=10.5;color=red;prediction=0.15;\n"
+                              "2|@1764583560000|x1=#2.5;x2=#11.5;color=blue;prediction=0.25;\n"
+                              "3|@1764583620000|prediction=0.35;\n"
+                              "4|@1764583680000|x1=4.5;x2=13.5;color=red;\n");
     assert_int_equal(w.n, 1);
     assert_warning(&w, "t:3: endpointInput: data is not valid BASE64");
     free(rows);
@@ -552,9 +567,9 @@ static void test_job_csv(void **state)
     assert_true(w->dataset_drift == (w->drift_share >= 0.5));
     /* severity order after the pinned prediction */
     for (size_t i = 2; i < w->n; i++) {
-        assert_true(w->f[i - 1].status > w->f[i].status ||
-                    (w->f[i - 1].status == w->f[i].status &&
-                     w->f[i - 1].severity >= w->f[i].severity));
+        assert_true(
+            w->f[i - 1].status > w->f[i].status ||
+            (w->f[i - 1].status == w->f[i].status && w->f[i - 1].severity >= w->f[i].severity));
     }
     md_drift_run_release(&r);
 }
@@ -571,7 +586,7 @@ static void test_job_missing_and_types(void **state)
     const struct md_drift_feature *pred = feature(w, "prediction");
     assert_int_equal(x1->invalid_cur, 1);
     near(x1->missing_cur, 0.25, 0);
-    near(x2->missing_cur, 0.5, 0); /* NaN and empty */
+    near(x2->missing_cur, 0.5, 0);    /* NaN and empty */
     near(pred->missing_cur, 0.25, 0); /* inf is missing */
     assert_warning(&r.warnings, "wrong_types.csv:3: column 'x1': 'abc' is not a number");
     md_drift_run_release(&r);

@@ -74,8 +74,11 @@ static void test_run_and_collect(void **state)
     char *ref = fix("ref_small.csv"), *cur = fix("small.jsonl");
     char *db = md_xasprintf("%s/state.db", tmpdir);
     const char *currents[] = {cur};
-    struct md_drift_opts o = {.job = "t1", .reference = ref, .current = currents,
-                              .n_current = 1, .smoothing = MD_DRIFT_SMOOTH_EPS,
+    struct md_drift_opts o = {.job = "t1",
+                              .reference = ref,
+                              .current = currents,
+                              .n_current = 1,
+                              .smoothing = MD_DRIFT_SMOOTH_EPS,
                               .prediction = "prediction"};
     md_drift_worker *w = NULL;
     struct md_err err = MD_ERR_INIT;
@@ -155,8 +158,7 @@ static void test_cancel(void **state)
     char *ref = big_csv();
     char *db = md_xasprintf("%s/cancel.db", tmpdir);
     const char *currents[] = {ref};
-    struct md_drift_opts o = {.job = "big", .reference = ref, .current = currents,
-                              .n_current = 1};
+    struct md_drift_opts o = {.job = "big", .reference = ref, .current = currents, .n_current = 1};
     md_drift_worker *w = NULL;
     struct md_err err = MD_ERR_INIT;
     assert_int_equal(md_drift_worker_start(&w, &o, db, &err), MD_OK);
@@ -260,8 +262,9 @@ static void run_configured(const char *yaml, const char *name, struct md_drift_r
     if (md_config_parse(&cfg, "cfg.yaml", yaml, strlen(yaml), &err))
         fail_msg("config: %s", err.msg);
     md_drift_worker *w = NULL;
-    assert_int_equal(md_drift_worker_start_job(&w, md_config_drift_job(&cfg.contexts[0], name),
-                                               NULL, &err), MD_OK);
+    assert_int_equal(
+        md_drift_worker_start_job(&w, md_config_drift_job(&cfg.contexts[0], name), NULL, &err),
+        MD_OK);
     md_config_release(&cfg);
     struct md_drift_progress p;
     int wakeups = 0;

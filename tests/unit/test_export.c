@@ -72,7 +72,9 @@ static void make_run(struct md_run *r)
     r->id = md_xstrdup("r1");
     r->name = md_xstrdup("tab\there\nnl");
     r->experiment_id = md_xstrdup("12");
-    r->user = md_xstrdup("b\xc3\xa9" "a \x01\x7f" "\xff");
+    r->user = md_xstrdup("b\xc3\xa9"
+                         "a \x01\x7f"
+                         "\xff");
     r->status = MD_RUN_KILLED;
     r->start_time = INT64_C(1700000000123);
     r->end_time = INT64_C(9007199254740993);
@@ -108,7 +110,8 @@ static void test_runs(void **state)
     assert_int_equal(md_export_runs(&b, MD_EXPORT_JSON, "sb", &l), MD_OK);
     assert_string_equal(b.data,
                         "[{\"backend\":\"sb\",\"id\":\"r1\",\"name\":\"tab\\there\\nnl\","
-                        "\"experiment_id\":\"12\",\"user\":\"b\xc3\xa9" "a \\u0001\x7f?\","
+                        "\"experiment_id\":\"12\",\"user\":\"b\xc3\xa9"
+                        "a \\u0001\x7f?\","
                         "\"status\":\"KILLED\",\"start_time\":1700000000123,"
                         "\"end_time\":9007199254740993,\"params\":{\"lr\":\"0.01\"},"
                         "\"metrics\":{\"a\":0.1,\"b\":1e-07,\"c\":3,\"d\":-2.5,"
@@ -121,7 +124,8 @@ static void test_runs(void **state)
     assert_int_equal(md_export_runs(&b, MD_EXPORT_TSV, "sb", &l), MD_OK);
     assert_string_equal(b.data,
                         "backend\tid\tname\texperiment_id\tuser\tstatus\tstart_time\tend_time\n"
-                        "sb\tr1\ttab here nl\t12\tb\xc3\xa9" "a ??\xff\tKILLED\t1700000000123"
+                        "sb\tr1\ttab here nl\t12\tb\xc3\xa9"
+                        "a ??\xff\tKILLED\t1700000000123"
                         "\t9007199254740993\n");
     md_buf_release(&b);
     md_run_list_release(&l);
@@ -296,7 +300,7 @@ static void test_escaping_is_valid_json(void **state)
     struct md_experiment_list l = {0};
     struct md_experiment *e = md_experiment_list_push(&l);
     e->id = md_xstrdup(raw);
-    e->name = md_xstrdup("\xed\xa0\x80"); /* a UTF-16 surrogate: not UTF-8 */
+    e->name = md_xstrdup("\xed\xa0\x80");          /* a UTF-16 surrogate: not UTF-8 */
     e->lifecycle = md_xstrdup("\xf0\x9f\x98\x80"); /* U+1F600 stays */
     struct md_buf b;
     md_buf_init(&b, 0);
@@ -321,9 +325,12 @@ static void test_escaping_is_valid_json(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_experiments),     cmocka_unit_test(test_runs),
-        cmocka_unit_test(test_runs_from_reply), cmocka_unit_test(test_models_versions),
-        cmocka_unit_test(test_audit),           cmocka_unit_test(test_cap_rolls_back),
+        cmocka_unit_test(test_experiments),
+        cmocka_unit_test(test_runs),
+        cmocka_unit_test(test_runs_from_reply),
+        cmocka_unit_test(test_models_versions),
+        cmocka_unit_test(test_audit),
+        cmocka_unit_test(test_cap_rolls_back),
         cmocka_unit_test(test_escaping_is_valid_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -330,8 +330,8 @@ static int teardown(void **state)
 }
 
 /* A request to base + path with everything else defaulted. */
-static struct md_http_req req_at(struct fx *f, enum md_http_method m, const char *path,
-                                 char *url, size_t n)
+static struct md_http_req req_at(struct fx *f, enum md_http_method m, const char *path, char *url,
+                                 size_t n)
 {
     snprintf(url, n, "%s%s", f->base, path);
     return (struct md_http_req){.method = m, .url = url, .max_retries = -1, .tag = "test"};
@@ -386,8 +386,8 @@ static void test_post_json(void **state)
     char url[256];
     const char *body = "{\"experiment_ids\":[\"1\"],\"max_results\":50}";
     srv_reply(f->srv, 0, "200 OK", "Content-Type: application/json\r\n", "{}");
-    struct md_http_req rq = req_at(f, MD_HTTP_POST, "/api/2.0/mlflow/runs/search", url,
-                                   sizeof(url));
+    struct md_http_req rq =
+        req_at(f, MD_HTTP_POST, "/api/2.0/mlflow/runs/search", url, sizeof(url));
     rq.body = body;
     rq.body_len = strlen(body);
     struct got g = {0};
@@ -411,8 +411,8 @@ static void test_methods(void **state)
     struct got g[3] = {{0}};
     for (int i = 0; i < 3; i++)
         srv_reply(f->srv, 0, "200 OK", NULL, "");
-    struct md_http_req rq = req_at(f, MD_HTTP_DELETE, "/api/2.0/mlflow/registered-models/alias",
-                                   url, sizeof(url));
+    struct md_http_req rq =
+        req_at(f, MD_HTTP_DELETE, "/api/2.0/mlflow/registered-models/alias", url, sizeof(url));
     rq.body = body;
     rq.body_len = strlen(body);
     md_http_submit(f->h, &rq, on_done, &g[0]);
@@ -440,8 +440,8 @@ static void test_retry_503(void **state)
     char url[256];
     srv_reply(f->srv, 0, "503 Service Unavailable", NULL, "busy");
     srv_reply(f->srv, 0, "200 OK", "Content-Type: application/json\r\n", "{\"ok\":1}");
-    struct md_http_req rq = req_at(f, MD_HTTP_GET, "/api/2.0/mlflow/runs/get?run_id=a", url,
-                                   sizeof(url));
+    struct md_http_req rq =
+        req_at(f, MD_HTTP_GET, "/api/2.0/mlflow/runs/get?run_id=a", url, sizeof(url));
     struct got g = {0};
     md_http_submit(f->h, &rq, on_done, &g);
     run_all(f);
@@ -461,8 +461,8 @@ static void test_retry_after(void **state)
     char url[256];
     srv_reply(f->srv, 0, "429 Too Many Requests", "Retry-After: 1\r\n", "{}");
     srv_reply(f->srv, 0, "200 OK", NULL, "{}");
-    struct md_http_req rq = req_at(f, MD_HTTP_POST, "/api/2.0/mlflow/experiments/search", url,
-                                   sizeof(url));
+    struct md_http_req rq =
+        req_at(f, MD_HTTP_POST, "/api/2.0/mlflow/experiments/search", url, sizeof(url));
     rq.body = "{}";
     rq.body_len = 2;
     struct got g = {0};
@@ -504,8 +504,8 @@ static void test_write_not_retried(void **state)
     char url[256];
     srv_reply(f->srv, 0, "503 Service Unavailable", NULL, "busy");
     srv_reply(f->srv, 0, "200 OK", NULL, "{}");
-    struct md_http_req rq = req_at(f, MD_HTTP_POST, "/api/2.0/mlflow/registered-models/alias", url,
-                                   sizeof(url));
+    struct md_http_req rq =
+        req_at(f, MD_HTTP_POST, "/api/2.0/mlflow/registered-models/alias", url, sizeof(url));
     rq.body = "{}";
     rq.body_len = 2;
     struct got g = {0};
@@ -526,9 +526,8 @@ static void test_read_only(void **state)
     assert_true(md_http_read_only(f->h));
     struct got g[4] = {{0}};
 
-    struct md_http_req rq = req_at(f, MD_HTTP_POST,
-                                   "/api/2.0/mlflow/registered-models/alias?x=secret", url,
-                                   sizeof(url));
+    struct md_http_req rq = req_at(
+        f, MD_HTTP_POST, "/api/2.0/mlflow/registered-models/alias?x=secret", url, sizeof(url));
     rq.body = "{}";
     rq.body_len = 2;
     assert_int_equal(md_http_submit(f->h, &rq, on_done, &g[0]), 0);
@@ -613,8 +612,8 @@ static void test_is_read(void **state)
         {MD_HTTP_POST, "https://x.amazonaws.com/", "Svc.SearchThings", true},
         {MD_HTTP_POST, "https://api.sagemaker.us-east-1.amazonaws.com/",
          "SageMaker.UpdateEndpointWeightsAndCapacities", false},
-        {MD_HTTP_POST, "https://api.sagemaker.us-east-1.amazonaws.com/",
-         "SageMaker.DeleteEndpoint", false},
+        {MD_HTTP_POST, "https://api.sagemaker.us-east-1.amazonaws.com/", "SageMaker.DeleteEndpoint",
+         false},
         {MD_HTTP_POST, "https://x.amazonaws.com/", NULL, false},
         {MD_HTTP_POST, "https://x.amazonaws.com/other", "SageMaker.DescribeEndpoint", false},
         {MD_HTTP_POST, "http://h/api/2.0/mlflow/registered-models/alias", NULL, false},
@@ -629,11 +628,14 @@ static void test_is_read(void **state)
         {MD_HTTP_PATCH, "http://h/api/2.0/mlflow/logged-models/m-1", NULL, false},
         {MD_HTTP_DELETE, "http://h/api/2.0/mlflow/registered-models/alias", NULL, false},
         /* Azure ML's getLogs: a POST that reads, let through by its whole path shape only */
-        {MD_HTTP_POST, AZ_W "/onlineEndpoints/e/deployments/d/getLogs?api-version=2025-12-01",
+        {MD_HTTP_POST, AZ_W "/onlineEndpoints/e/deployments/d/getLogs?api-version=2025-12-01", NULL,
+         true},
+        {MD_HTTP_POST,
+         "http://127.0.0.1:8080/arm" AZ_W_PATH "/onlineEndpoints/e/deployments/"
+         "blue/getLogs",
          NULL, true},
-        {MD_HTTP_POST, "http://127.0.0.1:8080/arm" AZ_W_PATH "/onlineEndpoints/e/deployments/"
-         "blue/getLogs", NULL, true},
-        {MD_HTTP_POST, "https://management.azure.com/SUBSCRIPTIONS/s/resourcegroups/g/providers/"
+        {MD_HTTP_POST,
+         "https://management.azure.com/SUBSCRIPTIONS/s/resourcegroups/g/providers/"
          "microsoft.machinelearningservices/workspaces/w/onlineendpoints/e/deployments/d/getlogs",
          NULL, true},
         {MD_HTTP_PUT, AZ_W "/onlineEndpoints/e/deployments/d/getLogs", NULL, false},
@@ -654,8 +656,8 @@ static void test_is_read(void **state)
         {MD_HTTP_POST, AZ_W "/onlineEndpoints/e/deployments/d/x/../getLogs", NULL, true},
         {MD_HTTP_POST, AZ_W "/onlineEndpoints/e/deployments/d/getLogs/../../../../jobs/j/cancel",
          NULL, false},
-        {MD_HTTP_POST, "https://management.azure.com/onlineEndpoints/e/deployments/d/getLogs",
-         NULL, false},
+        {MD_HTTP_POST, "https://management.azure.com/onlineEndpoints/e/deployments/d/getLogs", NULL,
+         false},
         {MD_HTTP_POST, "https://h/getLogs", NULL, false},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -729,8 +731,8 @@ static void test_conn_refused(void **state)
     assert_int_equal(g.code, 0);
     assert_int_equal(g.attempts, 1);
     char want[128];
-    snprintf(want, sizeof(want), "cannot reach 'http://127.0.0.1:%d/api/2.0/mlflow/runs/get': ",
-             port);
+    snprintf(want, sizeof(want),
+             "cannot reach 'http://127.0.0.1:%d/api/2.0/mlflow/runs/get': ", port);
     assert_non_null(strstr(g.msg, want));
     assert_non_null(strstr(g.msg, "connect"));
     assert_null(strstr(g.msg, "hunter2"));
@@ -770,8 +772,8 @@ static void test_bearer(void **state)
     char url[256];
     srv_reply(f->srv, 0, "401 Unauthorized", "Content-Type: application/json\r\n",
               "{\"error_code\":\"UNAUTHENTICATED\"}");
-    struct md_http_req rq = req_at(f, MD_HTTP_GET, "/api/2.0/mlflow/experiments/get", url,
-                                   sizeof(url));
+    struct md_http_req rq =
+        req_at(f, MD_HTTP_GET, "/api/2.0/mlflow/experiments/get", url, sizeof(url));
     rq.auth = MD_HTTP_AUTH_BEARER;
     rq.token = "tok-SEKRIT-0123456789";
     struct got g = {0};
@@ -791,8 +793,8 @@ static void test_basic_auth(void **state)
     struct fx *f = *state;
     char url[256];
     srv_reply(f->srv, 0, "200 OK", NULL, "{}");
-    struct md_http_req rq = req_at(f, MD_HTTP_GET, "/api/2.0/mlflow/experiments/get", url,
-                                   sizeof(url));
+    struct md_http_req rq =
+        req_at(f, MD_HTTP_GET, "/api/2.0/mlflow/experiments/get", url, sizeof(url));
     rq.auth = MD_HTTP_AUTH_BASIC;
     rq.user = "alice";
     rq.password = "pw";

@@ -20,8 +20,8 @@ static char *fixture(const char *name, size_t *len)
 {
     const char *root = getenv("MLDECK_SRCDIR");
     char path[512];
-    snprintf(path, sizeof(path), "%s%stests/fixtures/mlflow/%s", root ? root : "",
-             root ? "/" : "", name);
+    snprintf(path, sizeof(path), "%s%stests/fixtures/mlflow/%s", root ? root : "", root ? "/" : "",
+             name);
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         fail_msg("cannot open fixture %s", path);
@@ -346,8 +346,7 @@ static void test_nonfinite(void **state)
     assert_int_equal(run->n_metrics, 6);
     assert_true(isnan(md_run_metric(run, "nan")->value));
     assert_true(isinf(md_run_metric(run, "inf")->value) && md_run_metric(run, "inf")->value > 0);
-    assert_true(isinf(md_run_metric(run, "ninf")->value) &&
-                md_run_metric(run, "ninf")->value < 0);
+    assert_true(isinf(md_run_metric(run, "ninf")->value) && md_run_metric(run, "ninf")->value < 0);
     const struct md_metric *m = md_run_metric(run, "str");
     assert_true(m->value == 2.5 && m->timestamp == INT64_C(1700000000001) && m->step == 3);
     m = md_run_metric(run, "big");
@@ -454,8 +453,7 @@ static void test_too_big(void **state)
     struct md_result r;
     memset(&r, 0, sizeof(r));
     struct md_err err = MD_ERR_INIT;
-    assert_int_equal(mlflow_parse(MD_RESULT_EXPERIMENTS, b.data, b.len, &r, &err),
-                     MD_ERR_TOO_BIG);
+    assert_int_equal(mlflow_parse(MD_RESULT_EXPERIMENTS, b.data, b.len, &r, &err), MD_ERR_TOO_BIG);
     assert_string_equal(err.msg, "50001 entries in 'experiments' (limit 50000)");
     assert_int_equal(r.experiments.n, 0);
     md_result_release(&r);
@@ -468,9 +466,9 @@ static void test_errors(void **state)
     size_t len;
     struct md_err err = MD_ERR_INIT;
     char *body = fixture("error_403.json", &len);
-    assert_int_equal(mlflow_map_error("cannot list runs of experiment '12'", 403, body, len, false,
-                                      &err),
-                     MD_ERR_AUTH);
+    assert_int_equal(
+        mlflow_map_error("cannot list runs of experiment '12'", 403, body, len, false, &err),
+        MD_ERR_AUTH);
     assert_string_equal(err.msg, "cannot list runs of experiment '12': HTTP 403 PERMISSION_DENIED: "
                                  "User bob does not have READ on experiment 12");
     assert_int_equal(err.http_status, 403);
@@ -486,9 +484,9 @@ static void test_errors(void **state)
 
     md_err_clear(&err);
     body = fixture("error_400_alias.json", &len);
-    assert_int_equal(mlflow_map_error("cannot get alias 'nope' of model 'churn'", 400, body, len,
-                                      true, &err),
-                     MD_ERR_NOT_FOUND);
+    assert_int_equal(
+        mlflow_map_error("cannot get alias 'nope' of model 'churn'", 400, body, len, true, &err),
+        MD_ERR_NOT_FOUND);
     assert_string_equal(err.msg, "cannot get alias 'nope' of model 'churn': HTTP 400 "
                                  "INVALID_PARAMETER_VALUE: Registered model alias nope not found.");
     md_err_clear(&err);
@@ -498,9 +496,9 @@ static void test_errors(void **state)
 
     md_err_clear(&err);
     body = fixture("error_502.html", &len);
-    assert_int_equal(mlflow_map_error("cannot list experiments of 'sandbox'", 502, body, len, false,
-                                      &err),
-                     MD_ERR_HTTP);
+    assert_int_equal(
+        mlflow_map_error("cannot list experiments of 'sandbox'", 502, body, len, false, &err),
+        MD_ERR_HTTP);
     assert_string_equal(err.msg, "cannot list experiments of 'sandbox': HTTP 502: <html>");
     assert_int_equal(err.http_status, 502);
     free(body);
@@ -508,8 +506,8 @@ static void test_errors(void **state)
     md_err_clear(&err);
     body = fixture("error_403_text.txt", &len);
     assert_int_equal(mlflow_map_error("w", 403, body, len, false, &err), MD_ERR_AUTH);
-    assert_string_equal(err.msg,
-                        "w: HTTP 403: Invalid Host header - possible DNS rebinding attack detected");
+    assert_string_equal(
+        err.msg, "w: HTTP 403: Invalid Host header - possible DNS rebinding attack detected");
     free(body);
 
     md_err_clear(&err);
@@ -569,13 +567,13 @@ static void test_ops_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_experiments),   cmocka_unit_test(test_runs),
-        cmocka_unit_test(test_history),       cmocka_unit_test(test_models),
-        cmocka_unit_test(test_versions),      cmocka_unit_test(test_probe),
-        cmocka_unit_test(test_empty),         cmocka_unit_test(test_control_chars),
-        cmocka_unit_test(test_nonfinite),     cmocka_unit_test(test_missing_fields),
-        cmocka_unit_test(test_wrong_types),   cmocka_unit_test(test_too_big),
-        cmocka_unit_test(test_errors),        cmocka_unit_test(test_versions_filter),
+        cmocka_unit_test(test_experiments), cmocka_unit_test(test_runs),
+        cmocka_unit_test(test_history),     cmocka_unit_test(test_models),
+        cmocka_unit_test(test_versions),    cmocka_unit_test(test_probe),
+        cmocka_unit_test(test_empty),       cmocka_unit_test(test_control_chars),
+        cmocka_unit_test(test_nonfinite),   cmocka_unit_test(test_missing_fields),
+        cmocka_unit_test(test_wrong_types), cmocka_unit_test(test_too_big),
+        cmocka_unit_test(test_errors),      cmocka_unit_test(test_versions_filter),
         cmocka_unit_test(test_ops_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -203,8 +203,7 @@ static void test_list_malformed(void **state)
          "bad <IsTruncated>"},
         {"<ListBucketResult><Contents><Key>a&nbsp;b</Key></Contents></ListBucketResult>",
          "unknown entity"},
-        {"<ListBucketResult><Contents><Key>a&amp b</Key></Contents></ListBucketResult>",
-         "entity"},
+        {"<ListBucketResult><Contents><Key>a&amp b</Key></Contents></ListBucketResult>", "entity"},
         {"<ListBucketResult><Contents><Key>&#0;</Key></Contents></ListBucketResult>",
          "character reference"},
         {"<ListBucketResult><Contents><Key>&#xD800;</Key></Contents></ListBucketResult>",
@@ -303,7 +302,7 @@ static void test_uri_parse(void **state)
     assert_string_equal(k, "");
     free(b);
     free(k);
-    static const char *const bad[] = {"s3:/cap/x", "S3://cap/x", "s3://", "s3:///key",
+    static const char *const bad[] = {"s3:/cap/x",   "S3://cap/x",  "s3://",      "s3:///key",
                                       "s3://ca?p/x", "s3://ca p/x", "s3://c@p/x", "/tmp/x"};
     for (size_t i = 0; i < MD_ARRAY_LEN(bad); i++) {
         md_err_clear(&err);
@@ -323,8 +322,8 @@ static void test_stamp(void **state)
     int64_t ms = 1764583500000LL;
     int64_t a = drift_s3_stamp(ms, "\"abc\"");
     int64_t b = drift_s3_stamp(ms, "\"abd\"");
-    assert_true(a != b);                       /* a rewrite with another ETag is new */
-    assert_int_equal(a / 1000000, ms);         /* the time stays readable */
+    assert_true(a != b);               /* a rewrite with another ETag is new */
+    assert_int_equal(a / 1000000, ms); /* the time stays readable */
     assert_int_equal(b / 1000000, ms);
     assert_int_equal(a, drift_s3_stamp(ms, "\"abc\"")); /* stable */
     assert_true(drift_s3_stamp(ms + 1, "\"abc\"") != a);
@@ -429,8 +428,8 @@ static void test_run_carries_violations(void **state)
     char *cur = md_xasprintf("%ssmall.jsonl", fixdir);
     char *viol = write_tmp("constraint_violations.json", violations_json);
     const char *currents[] = {cur};
-    struct md_drift_opts o = {.reference = ref, .current = currents, .n_current = 1,
-                              .violations = viol};
+    struct md_drift_opts o = {
+        .reference = ref, .current = currents, .n_current = 1, .violations = viol};
     struct md_drift_run run;
     struct md_err err = MD_ERR_INIT;
     assert_int_equal(md_drift_run(&o, &run, &err), MD_OK);
@@ -559,8 +558,9 @@ static void test_config_checks_s3_keys(void **state)
         free(yaml);
     }
     /* a bucket alone is a fine current input (every data object in it) */
-    const char *ok = "contexts:\n  - name: a\n    backends: [{name: t, url: 'http://h'}]\n"
-                     "    drift:\n      - {name: j, reference: 's3://b/r.csv', current: 's3://b'}\n";
+    const char *ok =
+        "contexts:\n  - name: a\n    backends: [{name: t, url: 'http://h'}]\n"
+        "    drift:\n      - {name: j, reference: 's3://b/r.csv', current: 's3://b'}\n";
     struct md_config cfg;
     struct md_err err = MD_ERR_INIT;
     assert_int_equal(md_config_parse(&cfg, "cfg.yaml", ok, strlen(ok), &err), MD_OK);
@@ -572,10 +572,10 @@ static void test_config_checks_s3_keys(void **state)
 /* An environment with keys and a region only (no profile files), for the client. */
 static void aws_env(bool keys)
 {
-    static const char *const vars[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                                       "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE",
-                                       "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL",
-                                       "AWS_ENDPOINT_URL_S3", "AWS_DEFAULT_REGION"};
+    static const char *const vars[] = {
+        "AWS_ACCESS_KEY_ID",  "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN", "AWS_PROFILE",           "AWS_DEFAULT_PROFILE",
+        "AWS_ENDPOINT_URL",   "AWS_ENDPOINT_URL_S3",   "AWS_DEFAULT_REGION"};
     for (size_t i = 0; i < MD_ARRAY_LEN(vars); i++)
         unsetenv(vars[i]);
     char *none = md_xasprintf("%s/none", tmpdir);
@@ -610,7 +610,9 @@ static void test_client_errors(void **state)
     /* a drift job with an S3 input and no credentials fails, naming the cause */
     char *ref = md_xasprintf("%sref_small.csv", fixdir);
     const char *currents[] = {"s3://cap/ep/"};
-    struct md_drift_opts o = {.reference = ref, .current = currents, .n_current = 1,
+    struct md_drift_opts o = {.reference = ref,
+                              .current = currents,
+                              .n_current = 1,
                               .s3_endpoint_url = "http://127.0.0.1:9"};
     struct md_drift_run run;
     md_err_clear(&err);
@@ -649,8 +651,8 @@ static void test_client_errors(void **state)
     md_err_clear(&err);
     assert_int_equal(md_drift_run(&o, &run, &err), MD_OK);
     assert_non_null(run.platform_error);
-    assert_non_null(strstr(run.platform_error,
-                           "cannot read s3://mon/ep/constraint_violations.json: "));
+    assert_non_null(
+        strstr(run.platform_error, "cannot read s3://mon/ep/constraint_violations.json: "));
     md_drift_run_release(&run);
     free((void *)(uintptr_t)local[0]);
     free(ref);
@@ -691,8 +693,8 @@ static void test_configured_job_s3_settings(void **state)
 
     /* without the job's region there is none at all: the resolver says so */
     const char *cur[] = {"s3://cap/ep/"};
-    struct md_drift_opts o = {.reference = ref, .current = cur, .n_current = 1,
-                              .s3_endpoint_url = "http://127.0.0.1:9"};
+    struct md_drift_opts o = {
+        .reference = ref, .current = cur, .n_current = 1, .s3_endpoint_url = "http://127.0.0.1:9"};
     md_err_clear(&err);
     assert_int_equal(md_drift_run(&o, &run, &err), MD_ERR_CONFIG);
     assert_non_null(strstr(err.msg, "cannot use S3: "));

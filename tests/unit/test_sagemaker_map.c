@@ -456,8 +456,8 @@ static md_status map_fixture_error(const char *name, long code, struct md_err *e
     size_t len = 0;
     char *body = fixture(name, &len);
     md_err_clear(err);
-    md_status st = sm_map_error("cannot describe endpoint 'x' (DescribeEndpoint)", code, body,
-                                len, "profile 'prod'", err);
+    md_status st = sm_map_error("cannot describe endpoint 'x' (DescribeEndpoint)", code, body, len,
+                                "profile 'prod'", err);
     free(body);
     assert_int_equal(err->code, st);
     assert_int_equal(err->http_status, code);
@@ -518,9 +518,9 @@ static void test_bad_input(void **state)
 {
     (void)state;
     static const enum md_result_kind kinds[] = {
-        MD_RESULT_ENDPOINTS, MD_RESULT_ENDPOINT, MD_RESULT_ENDPOINT_CONFIGS, MD_RESULT_HEALTH,
-        MD_RESULT_EXPERIMENTS, MD_RESULT_RUNS, MD_RESULT_RUN, MD_RESULT_MODELS,
-        MD_RESULT_VERSIONS,
+        MD_RESULT_ENDPOINTS, MD_RESULT_ENDPOINT,    MD_RESULT_ENDPOINT_CONFIGS,
+        MD_RESULT_HEALTH,    MD_RESULT_EXPERIMENTS, MD_RESULT_RUNS,
+        MD_RESULT_RUN,       MD_RESULT_MODELS,      MD_RESULT_VERSIONS,
     };
     struct md_result r;
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {

@@ -384,17 +384,16 @@ static void test_history(void **state)
     struct md_history_entry *h = NULL;
     size_t n = 99;
 
-    assert_int_equal(md_store_history_previous(s, "sb", "m@champion", &v, &err),
-                     MD_ERR_NOT_FOUND);
+    assert_int_equal(md_store_history_previous(s, "sb", "m@champion", &v, &err), MD_ERR_NOT_FOUND);
     assert_int_equal(md_store_history_list(s, "sb", "m@champion", 10, &h, &n, &err), MD_OK);
     assert_int_equal(n, 0);
     md_store_history_free(h, n);
 
     const char *seq[] = {"1", "1", "2", "2", "2", "3"};
     for (size_t i = 0; i < MD_ARRAY_LEN(seq); i++)
-        assert_int_equal(md_store_history_observe(s, "sb", "m@champion", seq[i],
-                                                  1000 + (int64_t)i, &err),
-                         MD_OK);
+        assert_int_equal(
+            md_store_history_observe(s, "sb", "m@champion", seq[i], 1000 + (int64_t)i, &err),
+            MD_OK);
     assert_int_equal(md_store_history_observe(s, "other", "m@champion", "42", 5, &err), MD_OK);
 
     assert_int_equal(md_store_history_list(s, "sb", "m@champion", 10, &h, &n, &err), MD_OK);
@@ -816,8 +815,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_errors, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_reopen_idempotent, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_migrations_order, setup_tmp, teardown_tmp),
-        cmocka_unit_test_setup_teardown(test_migration_failure_rolls_back, setup_tmp,
-                                        teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_migration_failure_rolls_back, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_newer_refused, setup_tmp, teardown_tmp),
         cmocka_unit_test(test_snapshot),
         cmocka_unit_test(test_history),

@@ -224,9 +224,9 @@ static void test_worst(void **state)
     const struct md_drift_window *w = &r.w[1];
     const struct md_drift_feature *best = NULL;
     for (size_t i = 0; i < w->n; i++)
-        if (!w->f[i].prediction && (!best || w->f[i].status > best->status ||
-                                    (w->f[i].status == best->status &&
-                                     w->f[i].severity > best->severity)))
+        if (!w->f[i].prediction &&
+            (!best || w->f[i].status > best->status ||
+             (w->f[i].status == best->status && w->f[i].severity > best->severity)))
             best = &w->f[i];
     assert_non_null(best);
     assert_int_equal(best->status, MD_DRIFT_STATUS_DRIFT);
@@ -265,9 +265,9 @@ static void test_migration_from_v2(void **state)
     char *path = md_xasprintf("%s/v2.db", tmpdir);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "DROP TABLE drift_feature; PRAGMA user_version = 2", NULL,
-                                  NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db, "DROP TABLE drift_feature; PRAGMA user_version = 2", NULL, NULL, NULL),
+        SQLITE_OK);
     sqlite3_close(db);
 
     s = open_store("v2.db");

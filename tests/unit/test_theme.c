@@ -295,9 +295,8 @@ static void test_error_positions_exact(void **state)
                  "t.yaml:1:1: unknown key 'role' at top level (did you mean 'roles'?)");
     expect_error("- a\n", "t.yaml:1:1: expected a mapping at top level, got a sequence");
     expect_error("roles: [a]\n", "t.yaml:1:8: expected a mapping for 'roles', got a sequence");
-    expect_error("roles:\n  title: 'unterminated\n",
-                 "t.yaml:3:1: found unexpected end of stream "
-                 "(while scanning a quoted scalar at 2:10)");
+    expect_error("roles:\n  title: 'unterminated\n", "t.yaml:3:1: found unexpected end of stream "
+                                                     "(while scanning a quoted scalar at 2:10)");
 }
 
 static void write_file(const char *path, const char *text)
@@ -349,8 +348,7 @@ static void test_load_search_order(void **state)
     /* a file that exists but is wrong is an error, not a fallback */
     assert_int_equal(md_theme_load(&t, "bad", themes_dir, &err), MD_ERR_CONFIG);
     char want[300];
-    snprintf(want, sizeof(want),
-             "%s:2:3: unknown role 'titel' (did you mean 'title'?)", path);
+    snprintf(want, sizeof(want), "%s:2:3: unknown role 'titel' (did you mean 'title'?)", path);
     assert_string_equal(err.msg, want);
     assert_null(t.name);
 

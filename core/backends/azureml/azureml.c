@@ -28,8 +28,8 @@
 
 /* ---- reads ----------------------------------------------------------------------------- */
 
-static struct az_op *op_for(struct md_backend *be, enum az_op_type type,
-                            enum md_result_kind kind, md_backend_cb cb, void *ud, char *what)
+static struct az_op *op_for(struct md_backend *be, enum az_op_type type, enum md_result_kind kind,
+                            md_backend_cb cb, void *ud, char *what)
 {
     return azureml_op_new((struct azureml *)be, type, kind, cb, ud, what);
 }
@@ -72,8 +72,8 @@ static uint64_t az_list_experiments(struct md_backend *be, const char *page_toke
     return jobs(be, MD_RESULT_EXPERIMENTS, NULL, cb, ud);
 }
 
-static uint64_t az_list_runs(struct md_backend *be, const struct md_runs_query *q,
-                             md_backend_cb cb, void *ud)
+static uint64_t az_list_runs(struct md_backend *be, const struct md_runs_query *q, md_backend_cb cb,
+                             void *ud)
 {
     const char *x = q != NULL && q->experiment_id != NULL ? q->experiment_id : "";
     return jobs(be, MD_RESULT_RUNS, x, cb, ud);
@@ -83,8 +83,8 @@ static uint64_t az_get_run(struct md_backend *be, const char *run_id, md_backend
 {
     struct azureml *az = (struct azureml *)be;
     char *who = azureml_subject(run_id);
-    struct az_op *op = op_for(be, AZ_OP_ONE, MD_RESULT_RUN, cb, ud,
-                              md_xasprintf("cannot get run '%s'", who));
+    struct az_op *op =
+        op_for(be, AZ_OP_ONE, MD_RESULT_RUN, cb, ud, md_xasprintf("cannot get run '%s'", who));
     free(who);
     if (run_id == NULL || !run_id[0])
         return azureml_op_fail_later(op, MD_ERR_INVALID, "no run id");
@@ -105,7 +105,8 @@ static uint64_t page(struct az_op *op, const char *page_token, const char *path)
     struct azureml *az = op->az;
     if (page_token != NULL && page_token[0]) {
         if (!azureml_on_origin(az, page_token))
-            return azureml_op_fail_later(op, MD_ERR_INVALID, "the page token is not a nextLink "
+            return azureml_op_fail_later(op, MD_ERR_INVALID,
+                                         "the page token is not a nextLink "
                                          "of this Resource Manager endpoint");
         return azureml_send(op, AZ_P_ONE, MD_HTTP_GET, md_xstrdup(page_token), NULL, 0, 0);
     }
@@ -150,12 +151,11 @@ static uint64_t az_list_endpoints(struct md_backend *be, md_backend_cb cb, void 
     struct az_op *op = op_for(be, AZ_OP_ENDPOINTS, MD_RESULT_ENDPOINTS, cb, ud,
                               md_xasprintf("cannot list endpoints of '%s'", who));
     free(who);
-    return azureml_send(op, AZ_P_EP_PAGE, MD_HTTP_GET, azureml_ws_url(az, "/onlineEndpoints"),
-                        NULL, 0, 0);
+    return azureml_send(op, AZ_P_EP_PAGE, MD_HTTP_GET, azureml_ws_url(az, "/onlineEndpoints"), NULL,
+                        0, 0);
 }
 
-static uint64_t az_get_endpoint(struct md_backend *be, const char *name, md_backend_cb cb,
-                                void *ud)
+static uint64_t az_get_endpoint(struct md_backend *be, const char *name, md_backend_cb cb, void *ud)
 {
     struct azureml *az = (struct azureml *)be;
     char *who = azureml_subject(name);
@@ -167,8 +167,7 @@ static uint64_t az_get_endpoint(struct md_backend *be, const char *name, md_back
         return azureml_op_fail_later(op, MD_ERR_INVALID, "no endpoint named");
     char *e = esc(name);
     char *path = md_xasprintf("/onlineEndpoints/%s", e);
-    uint64_t id = azureml_send(op, AZ_P_EP_ONE, MD_HTTP_GET, azureml_ws_url(az, path), NULL, 0,
-                               0);
+    uint64_t id = azureml_send(op, AZ_P_EP_ONE, MD_HTTP_GET, azureml_ws_url(az, path), NULL, 0, 0);
     free(path);
     free(e);
     return id;
@@ -232,34 +231,45 @@ static md_status locate(struct azureml *az, const struct md_backend_conf *conf, 
     if (base == NULL)
         base = AZUREML_DEFAULT_ARM;
     if (strncasecmp(base, "http://", 7) != 0 && strncasecmp(base, "https://", 8) != 0)
-        return md_err_set(err, MD_ERR_CONFIG, "cannot open Azure ML backend '%s': '%.80s' is not "
-                          "an http(s) URL", who, base);
+        return md_err_set(err, MD_ERR_CONFIG,
+                          "cannot open Azure ML backend '%s': '%.80s' is not "
+                          "an http(s) URL",
+                          who, base);
     if (sub == NULL || rg == NULL || ws == NULL)
-        return md_err_set(err, MD_ERR_CONFIG, "cannot open Azure ML backend '%s': no %s (set "
-                          "'%s' in the config or %s)", who,
-                          sub == NULL ? "subscription" : rg == NULL ? "resource group"
-                                                                    : "workspace",
-                          sub == NULL ? "subscription" : rg == NULL ? "resource_group"
-                                                                    : "workspace",
-                          sub == NULL ? "AZURE_SUBSCRIPTION_ID"
+        return md_err_set(err, MD_ERR_CONFIG,
+                          "cannot open Azure ML backend '%s': no %s (set "
+                          "'%s' in the config or %s)",
+                          who,
+                          sub == NULL  ? "subscription"
+                          : rg == NULL ? "resource group"
+                                       : "workspace",
+                          sub == NULL  ? "subscription"
+                          : rg == NULL ? "resource_group"
+                                       : "workspace",
+                          sub == NULL  ? "AZURE_SUBSCRIPTION_ID"
                           : rg == NULL ? "AZURE_RESOURCE_GROUP"
                                        : "AZUREML_WORKSPACE");
     if (!valid_api_version(api))
-        return md_err_set(err, MD_ERR_CONFIG, "cannot open Azure ML backend '%s': '%.40s' is not "
-                          "an api-version such as %s", who, api, AZUREML_DEFAULT_API_VERSION);
+        return md_err_set(err, MD_ERR_CONFIG,
+                          "cannot open Azure ML backend '%s': '%.40s' is not "
+                          "an api-version such as %s",
+                          who, api, AZUREML_DEFAULT_API_VERSION);
     az->arm = md_xstrdup(base);
     size_t n = strlen(az->arm);
     while (n > 0 && az->arm[n - 1] == '/')
         az->arm[--n] = '\0';
     az->origin = origin_of(az->arm);
     if (az->origin == NULL || strchr(az->origin, '@') != NULL)
-        return md_err_set(err, MD_ERR_CONFIG, "cannot open Azure ML backend '%s': '%.80s' has "
-                          "no usable host", who, base);
+        return md_err_set(err, MD_ERR_CONFIG,
+                          "cannot open Azure ML backend '%s': '%.80s' has "
+                          "no usable host",
+                          who, base);
     char *es = esc(sub);
     char *er = esc(rg);
     char *ew = esc(ws);
     az->ws = md_xasprintf("/subscriptions/%s/resourceGroups/%s/providers/"
-                          "Microsoft.MachineLearningServices/workspaces/%s", es, er, ew);
+                          "Microsoft.MachineLearningServices/workspaces/%s",
+                          es, er, ew);
     az->api = esc(api);
     free(es);
     free(er);
@@ -303,8 +313,10 @@ static md_status az_create(struct md_backend **out, const struct md_backend_conf
     md_status st = locate(az, conf, who, err);
     bool has_ca = conf->ca_path != NULL && conf->ca_path[0];
     if (st == MD_OK && conf->insecure_tls && has_ca)
-        st = md_err_set(err, MD_ERR_CONFIG, "cannot open Azure ML backend '%s': insecure TLS and "
-                        "a CA bundle exclude each other", who);
+        st = md_err_set(err, MD_ERR_CONFIG,
+                        "cannot open Azure ML backend '%s': insecure TLS and "
+                        "a CA bundle exclude each other",
+                        who);
     if (st == MD_OK) {
         az->ca_path = has_ca ? md_xstrdup(conf->ca_path) : NULL;
         az->insecure_tls = conf->insecure_tls;

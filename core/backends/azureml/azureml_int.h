@@ -235,23 +235,29 @@ struct azureml {
     long ratelimit_logged;
 };
 
-enum az_op_type { AZ_OP_ONE, AZ_OP_ENDPOINTS, AZ_OP_ENDPOINT, AZ_OP_JOBS, AZ_OP_TRAFFIC,
-                  AZ_OP_SCHEDULES };
+enum az_op_type {
+    AZ_OP_ONE,
+    AZ_OP_ENDPOINTS,
+    AZ_OP_ENDPOINT,
+    AZ_OP_JOBS,
+    AZ_OP_TRAFFIC,
+    AZ_OP_SCHEDULES
+};
 
 /* What one request is for; the reply is handled accordingly. */
 enum az_purpose {
-    AZ_P_ONE,      /* a single GET parsed as the operation's kind */
-    AZ_P_FAIL,     /* no request: reports a failure found before any */
-    AZ_P_EP_PAGE,  /* a page of endpoints */
-    AZ_P_EP_ONE,   /* one endpoint (get_endpoint, and a traffic change's first read) */
-    AZ_P_DEP_PAGE, /* a page of one endpoint's deployments */
-    AZ_P_JOB_PAGE, /* a page of jobs */
-    AZ_P_T_PUT,    /* the traffic change itself */
-    AZ_P_T_POLL,   /* Azure-AsyncOperation status */
-    AZ_P_T_LOC,    /* Location (202 while running) */
-    AZ_P_T_STATE,  /* the endpoint's provisioningState, when no status URL came back */
-    AZ_P_T_VERIFY, /* the endpoint after the operation */
-    AZ_P_LOGS,     /* getLogs of a deployment (a POST that reads) */
+    AZ_P_ONE,        /* a single GET parsed as the operation's kind */
+    AZ_P_FAIL,       /* no request: reports a failure found before any */
+    AZ_P_EP_PAGE,    /* a page of endpoints */
+    AZ_P_EP_ONE,     /* one endpoint (get_endpoint, and a traffic change's first read) */
+    AZ_P_DEP_PAGE,   /* a page of one endpoint's deployments */
+    AZ_P_JOB_PAGE,   /* a page of jobs */
+    AZ_P_T_PUT,      /* the traffic change itself */
+    AZ_P_T_POLL,     /* Azure-AsyncOperation status */
+    AZ_P_T_LOC,      /* Location (202 while running) */
+    AZ_P_T_STATE,    /* the endpoint's provisioningState, when no status URL came back */
+    AZ_P_T_VERIFY,   /* the endpoint after the operation */
+    AZ_P_LOGS,       /* getLogs of a deployment (a POST that reads) */
     AZ_P_SCHED_PAGE, /* a page of schedules */
 };
 
@@ -273,9 +279,9 @@ struct az_op {
     uint64_t first_id;
     md_status st;
     struct md_err err;
-    struct md_result res;  /* single-reply kinds */
-    struct cJSON *items;   /* endpoints, jobs, or the traffic change's deployments */
-    size_t next_ep;        /* endpoints whose deployments are not asked for yet */
+    struct md_result res; /* single-reply kinds */
+    struct cJSON *items;  /* endpoints, jobs, or the traffic change's deployments */
+    size_t next_ep;       /* endpoints whose deployments are not asked for yet */
     int dep_inflight;
     int pages;
     /* traffic change */
@@ -315,8 +321,8 @@ uint64_t azureml_get_logs(struct md_backend *be, const char *endpoint, const cha
 uint64_t azureml_list_monitors(struct md_backend *be, md_backend_cb cb, void *ud);
 
 /* The traffic change (azureml_traffic.c), driven by the engine's replies. */
-uint64_t azureml_set_weights(struct md_backend *be, const char *endpoint,
-                             const struct md_weight *w, size_t n, md_backend_cb cb, void *ud);
+uint64_t azureml_set_weights(struct md_backend *be, const char *endpoint, const struct md_weight *w,
+                             size_t n, md_backend_cb cb, void *ud);
 /* Every deployment of the endpoint is in op->items: plan the change and PUT it. */
 void azureml_traffic_plan(struct az_op *op);
 /* A 2xx reply of the PUT, a status poll, or the re-read of the endpoint. */

@@ -60,8 +60,8 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 int64_t azureml_time_ms(const char *s)
 {
     int y, mo, d, h = 0, mi = 0, sec = 0;
-    if (s == NULL || strlen(s) < 10 || !digits(s, 4, &y) || s[4] != '-' ||
-        !digits(s + 5, 2, &mo) || s[7] != '-' || !digits(s + 8, 2, &d))
+    if (s == NULL || strlen(s) < 10 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
+        s[7] != '-' || !digits(s + 8, 2, &d))
         return 0;
     if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31)
         return 0;
@@ -98,8 +98,8 @@ int64_t azureml_time_ms(const char *s)
             return 0;
         off = (int64_t)(oh * 60 + om) * 60000 * (*p == '-' ? -1 : 1);
     }
-    int64_t t = days_from_civil(y, mo, d) * 86400000 + (int64_t)h * 3600000 +
-                (int64_t)mi * 60000 + (int64_t)sec * 1000 + ms - off;
+    int64_t t = days_from_civil(y, mo, d) * 86400000 + (int64_t)h * 3600000 + (int64_t)mi * 60000 +
+                (int64_t)sec * 1000 + ms - off;
     return t > 0 ? t : 0;
 }
 
@@ -210,12 +210,12 @@ enum md_run_status azureml_job_status(const char *s)
         const char *text;
         enum md_run_status st;
     } map[] = {
-        {"Completed", MD_RUN_FINISHED}, {"Failed", MD_RUN_FAILED},
-        {"NotResponding", MD_RUN_FAILED}, {"Canceled", MD_RUN_KILLED},
-        {"NotStarted", MD_RUN_SCHEDULED}, {"Queued", MD_RUN_SCHEDULED},
-        {"Scheduled", MD_RUN_SCHEDULED}, {"Provisioning", MD_RUN_SCHEDULED},
-        {"Preparing", MD_RUN_SCHEDULED}, {"Starting", MD_RUN_SCHEDULED},
-        {"Running", MD_RUN_RUNNING}, {"Finalizing", MD_RUN_RUNNING},
+        {"Completed", MD_RUN_FINISHED},      {"Failed", MD_RUN_FAILED},
+        {"NotResponding", MD_RUN_FAILED},    {"Canceled", MD_RUN_KILLED},
+        {"NotStarted", MD_RUN_SCHEDULED},    {"Queued", MD_RUN_SCHEDULED},
+        {"Scheduled", MD_RUN_SCHEDULED},     {"Provisioning", MD_RUN_SCHEDULED},
+        {"Preparing", MD_RUN_SCHEDULED},     {"Starting", MD_RUN_SCHEDULED},
+        {"Running", MD_RUN_RUNNING},         {"Finalizing", MD_RUN_RUNNING},
         {"CancelRequested", MD_RUN_RUNNING}, {"Paused", MD_RUN_RUNNING},
     };
     for (size_t i = 0; s != NULL && i < MD_ARRAY_LEN(map); i++) {
@@ -376,7 +376,6 @@ static md_status map_version(const cJSON *o, struct md_model_version *v, struct 
     return st;
 }
 
-
 /* ---- jobs as runs and experiments ---------------------------------------------------------- */
 
 static const char *experiment_of(const cJSON *job)
@@ -427,8 +426,8 @@ static md_status map_run(const cJSON *o, struct md_run *r, struct md_err *err)
     r->status = azureml_job_status(status);
     r->start_time = sys_time(o, "createdAt");
     /* ARM has no end time: a finished job was last modified when it ended */
-    bool ended = r->status == MD_RUN_FINISHED || r->status == MD_RUN_FAILED ||
-                 r->status == MD_RUN_KILLED;
+    bool ended =
+        r->status == MD_RUN_FINISHED || r->status == MD_RUN_FAILED || r->status == MD_RUN_KILLED;
     r->end_time = ended ? sys_time(o, "lastModifiedAt") : 0;
     md_status st = kv_from_object(jsonx_get(p, "tags"), &r->tags, err);
     if (st != MD_OK)
@@ -565,8 +564,8 @@ static md_status parse_one(enum md_result_kind kind, const cJSON *root, struct m
     default: { /* MD_RESULT_PROBE: a workspace */
         char *name = jsonx_str(root, "name");
         char *loc = jsonx_str(root, "location");
-        out->server_version = md_xasprintf("%s%s%s%s", name, loc[0] ? " (" : "", loc,
-                                           loc[0] ? ")" : "");
+        out->server_version =
+            md_xasprintf("%s%s%s%s", name, loc[0] ? " (" : "", loc, loc[0] ? ")" : "");
         md_clip_utf8(out->server_version, 63);
         free(name);
         free(loc);
@@ -672,8 +671,8 @@ md_status azureml_map_error(const char *what, long code, const char *body, size_
         text = dup_clean_n(body + i, j - i);
         md_clip_utf8(text, ERR_TEXT_MAX);
     }
-    md_err_set_http(err, st, code, "%s: HTTP %ld%s%s%s%s%s", what, code, text[0] ? " " : "",
-                    text, rid ? " (request id " : "", rid ? rid : "", rid ? ")" : "");
+    md_err_set_http(err, st, code, "%s: HTTP %ld%s%s%s%s%s", what, code, text[0] ? " " : "", text,
+                    rid ? " (request id " : "", rid ? rid : "", rid ? ")" : "");
     free(text);
     free(rid);
     return st;
@@ -700,8 +699,8 @@ md_status azureml_operation_status(const char *body, size_t len, char **status, 
     md_clip_utf8(code, 48);
     md_clip_utf8(msg, ERR_TEXT_MAX);
     bool bad = strcasecmp(*status, "Failed") == 0 || strcasecmp(*status, "Canceled") == 0;
-    *detail = bad ? md_xasprintf("%s%s%s", code, code[0] && msg[0] ? ": " : "", msg)
-                  : md_xstrdup("");
+    *detail =
+        bad ? md_xasprintf("%s%s%s", code, code[0] && msg[0] ? ": " : "", msg) : md_xstrdup("");
     free(code);
     free(msg);
     cJSON_Delete(root);

@@ -112,34 +112,41 @@ static md_status check_weights(struct dep_info *d, size_t n, const char *ep,
             i++;
         if (i == n) {
             list_names(d, n, names, sizeof(names));
-            return md_err_set(err, MD_ERR_INVALID, "no deployment '%.64s' on endpoint '%s' (it "
-                              "has: %s)", name, ep, names);
+            return md_err_set(err, MD_ERR_INVALID,
+                              "no deployment '%.64s' on endpoint '%s' (it "
+                              "has: %s)",
+                              name, ep, names);
         }
         if (d[i].named)
             return md_err_set(err, MD_ERR_INVALID, "deployment '%s' is given a weight twice",
                               d[i].name);
         if (!isfinite(v) || v < 0 || v > 100 || v != floor(v))
-            return md_err_set(err, MD_ERR_INVALID, "weight %g for '%s' is not a whole percentage "
-                              "from 0 to 100", isfinite(v) ? v : 0.0, d[i].name);
+            return md_err_set(err, MD_ERR_INVALID,
+                              "weight %g for '%s' is not a whole percentage "
+                              "from 0 to 100",
+                              isfinite(v) ? v : 0.0, d[i].name);
         if (v > 0 && strcasecmp(d[i].state, "Succeeded") != 0)
-            return md_err_set(err, MD_ERR_INVALID, "deployment '%s' is %s: only a Succeeded "
-                              "deployment can take traffic", d[i].name,
-                              d[i].state[0] ? d[i].state : "in an unknown state");
+            return md_err_set(err, MD_ERR_INVALID,
+                              "deployment '%s' is %s: only a Succeeded "
+                              "deployment can take traffic",
+                              d[i].name, d[i].state[0] ? d[i].state : "in an unknown state");
         d[i].named = true;
         d[i].new_w = v;
         sum += v;
     }
     if (sum != 100)
-        return md_err_set(err, MD_ERR_INVALID, "the weights for endpoint '%s' add up to %g, not "
-                          "100", ep, sum);
+        return md_err_set(err, MD_ERR_INVALID,
+                          "the weights for endpoint '%s' add up to %g, not "
+                          "100",
+                          ep, sum);
     return MD_OK;
 }
 
 /* The GET body made fit to PUT back: ARM's computed members removed. */
 static void strip_read_only(cJSON *root)
 {
-    static const char *const top[] = {"id", "name", "type", "systemData",
-                                      AZUREML_DEPLOYMENTS_KEY, AZUREML_ERROR_KEY};
+    static const char *const top[] = {
+        "id", "name", "type", "systemData", AZUREML_DEPLOYMENTS_KEY, AZUREML_ERROR_KEY};
     static const char *const props[] = {"provisioningState", "scoringUri", "swaggerUri"};
     static const char *const ident[] = {"principalId", "tenantId"};
     for (size_t i = 0; i < MD_ARRAY_LEN(top); i++)
@@ -212,8 +219,10 @@ md_status azureml_plan_traffic(const char *endpoint, size_t endpoint_len, const 
     d = md_xcalloc(MAX_DEPLOYMENTS, sizeof(*d));
     size_t nd = collect(deps, jsonx_get(props, "traffic"), d);
     if (state != NULL && !azureml_operation_done(state))
-        st = md_err_set(err, MD_ERR_INVALID, "endpoint '%s' is %.40s: wait for its running "
-                        "operation to finish", ep, state);
+        st = md_err_set(err, MD_ERR_INVALID,
+                        "endpoint '%s' is %.40s: wait for its running "
+                        "operation to finish",
+                        ep, state);
     else if (nd == SIZE_MAX)
         st = md_err_set(err, MD_ERR_TOO_BIG, "endpoint '%s' has more than %d deployments", ep,
                         MAX_DEPLOYMENTS);

@@ -121,8 +121,8 @@ md_status azureml_op_fail(struct az_op *op, md_status st, const char *fmt, ...)
     return st;
 }
 
-static struct az_req *req_new(struct az_op *op, enum az_purpose purpose,
-                              enum md_http_method method, char *url, char *body)
+static struct az_req *req_new(struct az_op *op, enum az_purpose purpose, enum md_http_method method,
+                              char *url, char *body)
 {
     struct az_req *rq = md_xcalloc(1, sizeof(*rq));
     rq->op = op;
@@ -162,10 +162,19 @@ static void req_unlink(struct az_req *rq)
     rq->prev = rq->next = NULL;
 }
 
-static const char *const purpose_tags[] = {
-    "azureml get", "azureml", "azureml endpoints", "azureml endpoint", "azureml deployments",
-    "azureml jobs", "azureml put endpoint", "azureml operation status", "azureml operation result",
-    "azureml endpoint state", "azureml verify endpoint", "azureml logs", "azureml schedules"};
+static const char *const purpose_tags[] = {"azureml get",
+                                           "azureml",
+                                           "azureml endpoints",
+                                           "azureml endpoint",
+                                           "azureml deployments",
+                                           "azureml jobs",
+                                           "azureml put endpoint",
+                                           "azureml operation status",
+                                           "azureml operation result",
+                                           "azureml endpoint state",
+                                           "azureml verify endpoint",
+                                           "azureml logs",
+                                           "azureml schedules"};
 
 static void submit(struct az_req *rq, const char *token)
 {
@@ -330,8 +339,10 @@ static const char *note_headers(struct azureml *az, const struct md_http_resp *r
     if (low >= 0) {
         az->ratelimit = low;
         if (low < RATELIMIT_LOW && (az->ratelimit_logged < 0 || low + 10 <= az->ratelimit_logged)) {
-            md_log(MD_LOG_WARN, "azureml '%s': Resource Manager budget running low: %ld requests "
-                   "left (%s)", az->base.name, low, which);
+            md_log(MD_LOG_WARN,
+                   "azureml '%s': Resource Manager budget running low: %ld requests "
+                   "left (%s)",
+                   az->base.name, low, which);
             az->ratelimit_logged = low;
         } else if (low >= RATELIMIT_LOW) {
             az->ratelimit_logged = -1;
@@ -517,8 +528,8 @@ static bool handle(struct az_req *rq, const struct md_http_resp *resp)
     if (resp->code < 200 || resp->code > 299) {
         struct md_err e = MD_ERR_INIT;
         if (rq->purpose == AZ_P_DEP_PAGE && op->type != AZ_OP_TRAFFIC) {
-            char *who = azureml_subject(jsonx_str_raw(cJSON_GetArrayItem(op->items, (int)rq->index),
-                                              "name"));
+            char *who = azureml_subject(
+                jsonx_str_raw(cJSON_GetArrayItem(op->items, (int)rq->index), "name"));
             char *what = md_xasprintf("cannot list deployments of endpoint '%s'", who);
             azureml_map_error(what, resp->code, resp->body, resp->body_len, rid, &e);
             free(what);
@@ -526,8 +537,8 @@ static bool handle(struct az_req *rq, const struct md_http_resp *resp)
             got_deployments(op, rq, resp, &e);
             return false;
         }
-        const char *step = rq->purpose == AZ_P_T_POLL ? ": cannot read the operation's status "
-                                                        "(it may still finish)"
+        const char *step = rq->purpose == AZ_P_T_POLL  ? ": cannot read the operation's status "
+                                                         "(it may still finish)"
                            : rq->purpose == AZ_P_T_LOC ? ": the operation failed"
                                                        : "";
         /* said before ARM's own text, which is long enough to push it out of a 256-byte message */
@@ -575,8 +586,8 @@ static bool handle(struct az_req *rq, const struct md_http_resp *resp)
     case AZ_P_JOB_PAGE:
     case AZ_P_SCHED_PAGE: {
         char *next = NULL;
-        if (take_page(op, resp, op->items, op->kind == MD_RESULT_RUNS ? op->arg : NULL,
-                      &next) == MD_OK)
+        if (take_page(op, resp, op->items, op->kind == MD_RESULT_RUNS ? op->arg : NULL, &next) ==
+            MD_OK)
             follow(op, next, rq->purpose, 0);
         break;
     }

@@ -57,9 +57,8 @@ void azureml_traffic_plan(struct az_op *op)
     char *from = NULL;
     bool unchanged = false;
     struct md_err perr = MD_ERR_INIT;
-    md_status st = azureml_plan_traffic(op->ep_body, strlen(op->ep_body), deps, strlen(deps),
-                                        op->w, op->nw, &put, &from, &op->plan_to, &unchanged,
-                                        &perr);
+    md_status st = azureml_plan_traffic(op->ep_body, strlen(op->ep_body), deps, strlen(deps), op->w,
+                                        op->nw, &put, &from, &op->plan_to, &unchanged, &perr);
     cJSON_free(deps);
     /* the names of the plan, in its order: the live map is read back over them */
     struct md_buf names;
@@ -74,8 +73,10 @@ void azureml_traffic_plan(struct az_op *op)
     if (st != MD_OK)
         azureml_op_fail(op, st, "%s: %s", op->what, perr.msg);
     else if (unchanged)
-        md_log(MD_LOG_INFO, "azureml '%s': traffic of endpoint '%s' already is %s; nothing "
-               "sent", op->az->base.name, op->who, from);
+        md_log(MD_LOG_INFO,
+               "azureml '%s': traffic of endpoint '%s' already is %s; nothing "
+               "sent",
+               op->az->base.name, op->who, from);
     else
         traffic_put(op, put); /* takes put */
     free(from);
@@ -92,9 +93,11 @@ static void schedule(struct az_op *op, enum az_purpose p, const char *url,
     int64_t now = md_mono_ms();
     if (op->polls >= MAX_POLLS || now + delay > op->deadline) {
         long waited = (long)((now - (op->deadline - op->az->lro_timeout_ms)) / 1000);
-        azureml_op_fail(op, MD_ERR_TIMEOUT, "%s: still %s after %ld s and %d polls; it may yet "
-                        "finish: refresh to see the live traffic", op->what,
-                        op->last_status[0] ? op->last_status : "running", waited, op->polls);
+        azureml_op_fail(op, MD_ERR_TIMEOUT,
+                        "%s: still %s after %ld s and %d polls; it may yet "
+                        "finish: refresh to see the live traffic",
+                        op->what, op->last_status[0] ? op->last_status : "running", waited,
+                        op->polls);
         return;
     }
     op->polls++;
@@ -128,8 +131,8 @@ static void traffic_verify(struct az_op *op, const struct md_http_resp *resp)
         azureml_op_fail(op, MD_ERR_INVALID, "%s: traffic is %s after the operation, expected %s",
                         op->what, live, op->plan_to);
     else
-        md_log(MD_LOG_INFO, "azureml '%s': traffic of endpoint '%s' now is %s",
-               op->az->base.name, op->who, live);
+        md_log(MD_LOG_INFO, "azureml '%s': traffic of endpoint '%s' now is %s", op->az->base.name,
+               op->who, live);
     free(live);
 }
 
@@ -157,8 +160,8 @@ static void traffic_status(struct az_op *op, enum az_purpose purpose, const char
         if (!azureml_operation_done(status))
             schedule(op, purpose, url, resp);
         else if (strcasecmp(status, "Canceled") == 0)
-            azureml_op_fail(op, MD_ERR_CANCELLED, "%s: the operation was canceled%s%s",
-                            op->what, detail[0] ? ": " : "", detail);
+            azureml_op_fail(op, MD_ERR_CANCELLED, "%s: the operation was canceled%s%s", op->what,
+                            detail[0] ? ": " : "", detail);
         else if (strcasecmp(status, "Failed") == 0)
             azureml_op_fail(op, MD_ERR_HTTP, "%s: the operation ended Failed: %s", op->what,
                             detail[0] ? detail : "no reason given");
@@ -183,13 +186,16 @@ static void traffic_wait(struct az_op *op, const struct md_http_resp *resp)
     snprintf(az->last_rid, sizeof(az->last_rid), "%s", rid != NULL ? rid : "");
     md_sanitize(az->last_async);
     md_sanitize(az->last_rid);
-    md_log(MD_LOG_INFO, "azureml '%s': traffic of endpoint '%s' to %s accepted (HTTP %ld, "
-           "request id %s), %s", az->base.name, op->who, op->plan_to, resp->code,
-           az->last_rid[0] ? az->last_rid : "none",
+    md_log(MD_LOG_INFO,
+           "azureml '%s': traffic of endpoint '%s' to %s accepted (HTTP %ld, "
+           "request id %s), %s",
+           az->base.name, op->who, op->plan_to, resp->code, az->last_rid[0] ? az->last_rid : "none",
            url ? "polling its operation" : "watching the endpoint's state");
     if (url != NULL && !azureml_on_origin(az, url)) {
-        azureml_op_fail(op, MD_ERR_INVALID, "%s: the operation status URL does not point to "
-                        "%s; refresh to see the live traffic", op->what, az->origin);
+        azureml_op_fail(op, MD_ERR_INVALID,
+                        "%s: the operation status URL does not point to "
+                        "%s; refresh to see the live traffic",
+                        op->what, az->origin);
         return;
     }
     if (url != NULL) {
@@ -217,8 +223,8 @@ void azureml_traffic_reply(struct az_op *op, enum az_purpose purpose, const char
  * The entry point (the ops table's set_weights). Only core/action/action.c calls
  * it; the HTTP layer refuses the PUT in read-only mode whatever the caller.
  */
-uint64_t azureml_set_weights(struct md_backend *be, const char *endpoint,
-                             const struct md_weight *w, size_t n, md_backend_cb cb, void *ud)
+uint64_t azureml_set_weights(struct md_backend *be, const char *endpoint, const struct md_weight *w,
+                             size_t n, md_backend_cb cb, void *ud)
 {
     struct azureml *az = (struct azureml *)be;
     char *who = azureml_subject(endpoint);

@@ -40,8 +40,8 @@ uint64_t azureml_get_logs(struct md_backend *be, const char *endpoint, const cha
     char *who_e = azureml_subject(endpoint);
     struct az_op *op = azureml_op_new(az, AZ_OP_ONE, MD_RESULT_LOGS, cb, ud,
                                       md_xasprintf("cannot get the %s logs of deployment '%s' of "
-                                                   "endpoint '%s'", md_log_container_str(container),
-                                                   who_d, who_e));
+                                                   "endpoint '%s'",
+                                                   md_log_container_str(container), who_d, who_e));
     free(who_d);
     free(who_e);
     if (!usable_name(endpoint) || !usable_name(deployment))

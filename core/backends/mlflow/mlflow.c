@@ -78,10 +78,10 @@ struct mlflow_req {
     unsigned flags;
     md_backend_cb cb;
     void *ud;
-    char *what;  /* "cannot list runs of experiment '12'": message prefix */
-    char *arg1;  /* history: run id; versions: model; models: page token */
-    char *arg2;  /* history: metric key */
-    size_t max;  /* models: page size, for the retry without filter */
+    char *what; /* "cannot list runs of experiment '12'": message prefix */
+    char *arg1; /* history: run id; versions: model; models: page token */
+    char *arg2; /* history: metric key */
+    size_t max; /* models: page size, for the retry without filter */
     /* what was sent, kept while it may go out again (after a token fetch, or a 401) */
     enum md_http_method method;
     char *path;
@@ -303,8 +303,10 @@ static void on_reply(const struct md_http_resp *resp, void *ud)
     }
     /* Azure ML and older servers refuse "!=" on tags: search again unfiltered */
     if (resp->status == MD_OK && resp->code == 400 && (rq->flags & REQ_PROMPT_FILTER)) {
-        md_log(MD_LOG_INFO, "mlflow '%s': models search refused the prompt filter; "
-               "filtering locally", rq->ml->base.name);
+        md_log(MD_LOG_INFO,
+               "mlflow '%s': models search refused the prompt filter; "
+               "filtering locally",
+               rq->ml->base.name);
         rq->flags &= ~(unsigned)REQ_PROMPT_FILTER;
         models_submit(rq);
         return;
@@ -318,8 +320,7 @@ static void on_reply(const struct md_http_resp *resp, void *ud)
     if (resp->status != MD_OK) {
         st = resp->status;
         md_err_set_http(&res.err, st, resp->err.http_status ? resp->err.http_status : resp->code,
-                        "%s: %s", rq->what,
-                        resp->err.msg[0] ? resp->err.msg : md_status_str(st));
+                        "%s: %s", rq->what, resp->err.msg[0] ? resp->err.msg : md_status_str(st));
     } else if (!ok_reply) {
         st = mlflow_map_error(rq->what, resp->code, resp->body, resp->body_len,
                               (rq->flags & REQ_ALIAS_LOOKUP) != 0, &res.err);
@@ -431,7 +432,7 @@ static uint64_t mlflow_list_experiments(struct md_backend *be, const char *page_
     size_t n = page_size(max, EXPERIMENTS_DEFAULT, EXPERIMENTS_MAX);
     char *tok = page_token != NULL && page_token[0] ? esc(page_token) : NULL;
     char *path = md_xasprintf(API "experiments/search?max_results=%zu"
-                              "&order_by=last_update_time%%20DESC%s%s",
+                                  "&order_by=last_update_time%%20DESC%s%s",
                               n, tok ? "&page_token=" : "", tok ? tok : "");
     uint64_t id = req_submit(rq, MD_HTTP_GET, path, NULL, 0, 0, "mlflow experiments/search");
     free(path);
@@ -505,9 +506,9 @@ static uint64_t mlflow_get_metric_history(struct md_backend *be, const char *run
     struct mlflow *ml = (struct mlflow *)be;
     char *who_key = subject(key);
     char *who_run = subject(run_id);
-    struct mlflow_req *rq = req_new(
-        ml, MD_RESULT_HISTORY, cb, ud,
-        md_xasprintf("cannot get history of metric '%s' of run '%s'", who_key, who_run));
+    struct mlflow_req *rq =
+        req_new(ml, MD_RESULT_HISTORY, cb, ud,
+                md_xasprintf("cannot get history of metric '%s' of run '%s'", who_key, who_run));
     free(who_key);
     free(who_run);
     rq->arg1 = md_xstrdup0(run_id);
@@ -517,9 +518,10 @@ static uint64_t mlflow_get_metric_history(struct md_backend *be, const char *run
     char *er = esc(run_id);
     char *ek = esc(key);
     char *path = md_xasprintf(API "metrics/get-history-bulk-interval?run_ids=%s&metric_key=%s"
-                              "&max_results=%zu", er, ek, n);
-    uint64_t id = req_submit(rq, MD_HTTP_GET, path, NULL, 0, 0,
-                             "mlflow metrics/get-history-bulk-interval");
+                                  "&max_results=%zu",
+                              er, ek, n);
+    uint64_t id =
+        req_submit(rq, MD_HTTP_GET, path, NULL, 0, 0, "mlflow metrics/get-history-bulk-interval");
     free(path);
     free(er);
     free(ek);
@@ -563,8 +565,7 @@ static uint64_t mlflow_list_models(struct md_backend *be, const char *page_token
  * them from the registered model.
  */
 static uint64_t mlflow_list_versions(struct md_backend *be, const char *model,
-                                     const char *page_token, size_t max, md_backend_cb cb,
-                                     void *ud)
+                                     const char *page_token, size_t max, md_backend_cb cb, void *ud)
 {
     struct mlflow *ml = (struct mlflow *)be;
     char *who = subject(model);
@@ -635,8 +636,8 @@ static uint64_t mlflow_set_alias(struct md_backend *be, const char *model, const
     obj_str(o, "alias", alias);
     obj_str(o, "version", version);
     char *body = print_body(o);
-    uint64_t id = req_submit(rq, MD_HTTP_POST, API "registered-models/alias", body, 0, 0,
-                             "mlflow set alias");
+    uint64_t id =
+        req_submit(rq, MD_HTTP_POST, API "registered-models/alias", body, 0, 0, "mlflow set alias");
     cJSON_free(body);
     return id;
 }
@@ -714,7 +715,8 @@ static md_status mlflow_create(struct md_backend **out, const struct md_backend_
     if (st == MD_OK && conf->insecure_tls && conf->ca_path != NULL && conf->ca_path[0] != '\0')
         st = md_err_set(err, MD_ERR_CONFIG,
                         "cannot open MLflow backend '%s': insecure TLS and a CA bundle exclude "
-                        "each other", name);
+                        "each other",
+                        name);
     free(name);
     if (st != MD_OK) {
         free(url);
@@ -738,8 +740,8 @@ static md_status mlflow_create(struct md_backend **out, const struct md_backend_
         ml->auth = MD_HTTP_AUTH_BEARER;
         ml->token = md_xstrdup(token);
     }
-    ml->ca_path = conf->ca_path != NULL && conf->ca_path[0] != '\0' ? md_xstrdup(conf->ca_path)
-                                                                     : NULL;
+    ml->ca_path =
+        conf->ca_path != NULL && conf->ca_path[0] != '\0' ? md_xstrdup(conf->ca_path) : NULL;
     ml->insecure_tls = conf->insecure_tls;
     ml->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 0;
     *out = &ml->base;

@@ -39,8 +39,8 @@ static md_status record_list(const cJSON *obj, const char *key, const cJSON **ar
     *arr = jsonx_array(obj, key, NULL);
     size_t n = jsonx_count(*arr);
     if (n > MLFLOW_MAX_RECORD_ITEMS)
-        return md_err_set(err, MD_ERR_TOO_BIG, "%zu entries in '%s' of one record (limit %d)",
-                          n, key, MLFLOW_MAX_RECORD_ITEMS);
+        return md_err_set(err, MD_ERR_TOO_BIG, "%zu entries in '%s' of one record (limit %d)", n,
+                          key, MLFLOW_MAX_RECORD_ITEMS);
     return MD_OK;
 }
 
@@ -116,8 +116,8 @@ static md_status map_inputs(const cJSON *arr, struct md_run *r)
         d->digest = jsonx_str(ds, "digest");
         d->source_type = jsonx_str(ds, "source_type");
         d->source = dataset_source(jsonx_str_raw(ds, "source"));
-        d->context = md_xstrdup_clean(
-            jsonx_kv_find(jsonx_array(it, "tags", NULL), "mlflow.data.context"));
+        d->context =
+            md_xstrdup_clean(jsonx_kv_find(jsonx_array(it, "tags", NULL), "mlflow.data.context"));
     }
     return MD_OK;
 }
@@ -243,7 +243,6 @@ static md_status map_version(const cJSON *o, struct md_model_version *v, struct 
     }
     return jsonx_kvs(jsonx_array(o, "tags", NULL), MLFLOW_MAX_RECORD_ITEMS, &v->tags, err);
 }
-
 
 /* By step, then timestamp, so a resampled series draws left to right. */
 static int point_cmp(const void *pa, const void *pb)
@@ -442,8 +441,7 @@ md_status mlflow_parse(enum md_result_kind kind, const char *body, size_t len,
         }
     }
     free(out->next_token);
-    out->next_token = st == MD_OK ? md_xstrdup_clean(jsonx_str_raw(root, "next_page_token"))
-                                  : NULL;
+    out->next_token = st == MD_OK ? md_xstrdup_clean(jsonx_str_raw(root, "next_page_token")) : NULL;
     cJSON_Delete(root);
     if (st != MD_OK)
         md_result_drop_records(out);

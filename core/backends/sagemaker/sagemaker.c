@@ -122,10 +122,9 @@ static void call_submit(struct sm_backend *sm, struct sm_call *c)
             keys = false;
         }
     }
-    char *target = md_xasprintf("%s.%s",
-                                c->svc == MD_AWS_CLOUDWATCH ? "GraniteServiceVersion20100801"
-                                                            : "SageMaker",
-                                c->op_name);
+    char *target = md_xasprintf(
+        "%s.%s", c->svc == MD_AWS_CLOUDWATCH ? "GraniteServiceVersion20100801" : "SageMaker",
+        c->op_name);
     char *url = md_xasprintf("%s/", aws->endpoints[c->svc]);
     char *tag = c->no_keys ? md_xstrdup("sagemaker: report of a failed operation, never sent")
                            : md_xasprintf("sagemaker %s", c->op_name);
@@ -136,7 +135,7 @@ static void call_submit(struct sm_backend *sm, struct sm_call *c)
         .body = c->body,
         .body_len = strlen(c->body),
         .content_type = c->svc == MD_AWS_CLOUDWATCH ? "application/x-amz-json-1.0"
-                                                   : "application/x-amz-json-1.1",
+                                                    : "application/x-amz-json-1.1",
         .amz_target = target,
         .aws_sigv4 = sm->sigv4[c->svc],
         .aws_access_key = keys ? aws->creds.access_key_id : NULL,
@@ -235,8 +234,8 @@ static void op_unlink(struct sm_op *op)
     op->prev = op->next = NULL;
 }
 
-struct sm_op *sm_op_new(struct sm_backend *sm, enum md_result_kind kind, md_backend_cb cb,
-                        void *ud, char *what)
+struct sm_op *sm_op_new(struct sm_backend *sm, enum md_result_kind kind, md_backend_cb cb, void *ud,
+                        char *what)
 {
     struct sm_op *op = md_xcalloc(1, sizeof(*op));
     op->sm = sm;
@@ -353,8 +352,7 @@ void sm_op_start(struct sm_op *op)
 }
 
 /* The error of one call as a status and message; `what` names the call. */
-static md_status call_error(struct sm_call *c, const struct md_http_resp *resp,
-                            struct md_err *err)
+static md_status call_error(struct sm_call *c, const struct md_http_resp *resp, struct md_err *err)
 {
     struct sm_op *op = c->op;
     /* name the call's subject unless the operation's message already does */
@@ -387,8 +385,7 @@ static md_status shared_error(struct sm_call *c, const struct md_http_resp *resp
         if (st == MD_OK && !cJSON_IsObject(*reply))
             st = md_err_set(&perr, MD_ERR_PARSE, "reply is not a JSON object");
         if (st != MD_OK)
-            md_err_set_http(err, st, resp->code, "%s (%s): %s", c->op->what, c->op_name,
-                            perr.msg);
+            md_err_set_http(err, st, resp->code, "%s (%s): %s", c->op->what, c->op_name, perr.msg);
         return st;
     }
     return call_error(c, resp, err);
@@ -409,8 +406,11 @@ static void on_shared_reply(struct sm_call *c, const struct md_http_resp *resp)
     struct sm_call *next = NULL;
     if (tok != NULL && tok[0] != '\0') {
         next = md_xcalloc(1, sizeof(*next));
-        *next = (struct sm_call){.op = c->op, .svc = c->svc, .op_name = c->op_name,
-                                 .role = c->role, .subject = md_xstrdup("")};
+        *next = (struct sm_call){.op = c->op,
+                                 .svc = c->svc,
+                                 .op_name = c->op_name,
+                                 .role = c->role,
+                                 .subject = md_xstrdup("")};
         next->req = cJSON_Duplicate(c->req, true);
         if (next->req == NULL)
             md_die_oom();
@@ -474,8 +474,11 @@ void sm_metrics_add(struct sm_op *op, cJSON *queries, double start, double end)
     }
     if (b == NULL) {
         b = md_xcalloc(1, sizeof(*b));
-        *b = (struct sm_call){.op = op, .svc = MD_AWS_CLOUDWATCH, .op_name = "GetMetricData",
-                              .role = SM_ROLE_METRICS, .subject = md_xstrdup("")};
+        *b = (struct sm_call){.op = op,
+                              .svc = MD_AWS_CLOUDWATCH,
+                              .op_name = "GetMetricData",
+                              .role = SM_ROLE_METRICS,
+                              .subject = md_xstrdup("")};
         b->req = sm_obj();
         sm_num(b->req, "StartTime", start);
         sm_num(b->req, "EndTime", end);
@@ -682,14 +685,16 @@ static md_status sm_create(struct md_backend **out, const struct md_backend_conf
     char *name = sm_subject(conf->name);
     const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
     if (cv->version_num < SM_MIN_CURL) {
-        md_status st = md_err_set(err, MD_ERR_UNSUPPORTED, "cannot open SageMaker backend '%s': "
+        md_status st = md_err_set(err, MD_ERR_UNSUPPORTED,
+                                  "cannot open SageMaker backend '%s': "
                                   "libcurl %s signs AWS requests incompletely; 7.86.0 or newer "
-                                  "is required", name, cv->version);
+                                  "is required",
+                                  name, cv->version);
         free(name);
         return st;
     }
-    struct md_aws_opts opts = {.profile = conf->profile, .region = conf->region,
-                               .endpoint_url = conf->url};
+    struct md_aws_opts opts = {
+        .profile = conf->profile, .region = conf->region, .endpoint_url = conf->url};
     struct md_aws aws;
     struct md_err aerr = MD_ERR_INIT;
     md_status st = md_aws_resolve(&aws, &opts, &aerr);
@@ -700,8 +705,10 @@ static md_status sm_create(struct md_backend **out, const struct md_backend_conf
     }
     if (conf->insecure_tls && conf->ca_path != NULL && conf->ca_path[0] != '\0') {
         md_aws_release(&aws);
-        st = md_err_set(err, MD_ERR_CONFIG, "cannot open SageMaker backend '%s': insecure TLS "
-                        "and a CA bundle exclude each other", name);
+        st = md_err_set(err, MD_ERR_CONFIG,
+                        "cannot open SageMaker backend '%s': insecure TLS "
+                        "and a CA bundle exclude each other",
+                        name);
         free(name);
         return st;
     }
@@ -715,12 +722,12 @@ static md_status sm_create(struct md_backend **out, const struct md_backend_conf
         sm->sigv4[s] = md_aws_sigv4_param(&sm->aws, (enum md_aws_service)s);
     char who[128];
     sm->who = md_xstrdup(md_aws_who(&sm->aws, who, sizeof(who)));
-    sm->ca_path = conf->ca_path != NULL && conf->ca_path[0] != '\0' ? md_xstrdup(conf->ca_path)
-                                                                     : NULL;
+    sm->ca_path =
+        conf->ca_path != NULL && conf->ca_path[0] != '\0' ? md_xstrdup(conf->ca_path) : NULL;
     sm->insecure_tls = conf->insecure_tls;
     sm->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 0;
-    md_log(MD_LOG_INFO, "sagemaker '%s': region %s, %s, endpoint %s", sm->base.name,
-           sm->aws.region, sm->who, sm->aws.endpoints[MD_AWS_SAGEMAKER]);
+    md_log(MD_LOG_INFO, "sagemaker '%s': region %s, %s, endpoint %s", sm->base.name, sm->aws.region,
+           sm->who, sm->aws.endpoints[MD_AWS_SAGEMAKER]);
     *out = &sm->base;
     return MD_OK;
 }

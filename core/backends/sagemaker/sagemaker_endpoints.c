@@ -132,8 +132,7 @@ static void partial(struct sm_op *op, md_status st, const struct md_err *err)
 }
 
 /* Keep a describe reply for later operations (not one that came from the cache). */
-static void remember(struct sm_op *op, const struct sm_call *c, const char *kind,
-                     const cJSON *obj)
+static void remember(struct sm_op *op, const struct sm_call *c, const char *kind, const cJSON *obj)
 {
     if (c->cached)
         return;
@@ -169,8 +168,8 @@ static void on_config_or_model(struct sm_op *op, struct sm_call *c, md_status st
                 pc = jsonx_array(m, "Containers", NULL) ? jsonx_array(m, "Containers", NULL)->child
                                                         : NULL;
             if (jsonx_str_raw(pc, "Image") == NULL)
-                describe_once(op, "p", "DescribeModelPackage", SM_ROLE_PACKAGE,
-                              "ModelPackageName", jsonx_str_raw(pc, "ModelPackageName"));
+                describe_once(op, "p", "DescribeModelPackage", SM_ROLE_PACKAGE, "ModelPackageName",
+                              jsonx_str_raw(pc, "ModelPackageName"));
         } else if (st == MD_ERR_NOT_FOUND) {
             /* a rollback onto this config would fail: say so on the variant */
             cJSON *m = sm_obj();
@@ -196,9 +195,9 @@ static void take_endpoint(struct sm_op *op, const cJSON *reply)
     sm_push(sm_arr(op->bundle, "Endpoints"), dup(reply));
     describe_once(op, "c", "DescribeEndpointConfig", SM_ROLE_CONFIG, "EndpointConfigName",
                   jsonx_str_raw(reply, "EndpointConfigName"));
-    describe_once(op, "c", "DescribeEndpointConfig", SM_ROLE_CONFIG, "EndpointConfigName",
-                  jsonx_str_raw(jsonx_get(reply, "PendingDeploymentSummary"),
-                                "EndpointConfigName"));
+    describe_once(
+        op, "c", "DescribeEndpointConfig", SM_ROLE_CONFIG, "EndpointConfigName",
+        jsonx_str_raw(jsonx_get(reply, "PendingDeploymentSummary"), "EndpointConfigName"));
 }
 
 /* ---- probe ------------------------------------------------------------------------------ */
@@ -208,9 +207,9 @@ uint64_t sm_probe(struct md_backend *be, md_backend_cb cb, void *ud)
 {
     struct sm_backend *sm = (struct sm_backend *)be;
     char *who = sm_subject(be->name);
-    struct sm_op *op = sm_op_new(sm, MD_RESULT_PROBE, cb, ud,
-                                 md_xasprintf("cannot reach SageMaker in %s for '%s'",
-                                              sm->aws.region, who));
+    struct sm_op *op =
+        sm_op_new(sm, MD_RESULT_PROBE, cb, ud,
+                  md_xasprintf("cannot reach SageMaker in %s for '%s'", sm->aws.region, who));
     free(who);
     cJSON *body = sm_obj();
     sm_num(body, "MaxResults", 1);
@@ -263,8 +262,10 @@ static void endpoints_done(struct sm_op *op)
         return;
     }
     if (op->failed > 0)
-        md_log(MD_LOG_WARN, "sagemaker '%s': %zu describe call(s) failed, showing what is "
-               "known: %s", op->sm->base.name, op->failed, op->part_err.msg);
+        md_log(MD_LOG_WARN,
+               "sagemaker '%s': %zu describe call(s) failed, showing what is "
+               "known: %s",
+               op->sm->base.name, op->failed, op->part_err.msg);
     cJSON *sums = cJSON_GetObjectItemCaseSensitive(op->bundle, "Summaries");
     cJSON *it = sums != NULL ? sums->child : NULL;
     while (it != NULL) {
@@ -300,9 +301,9 @@ uint64_t sm_list_endpoints(struct md_backend *be, md_backend_cb cb, void *ud)
 {
     struct sm_backend *sm = (struct sm_backend *)be;
     char *who = sm_subject(be->name);
-    struct sm_op *op = sm_op_new(sm, MD_RESULT_ENDPOINTS, cb, ud,
-                                 md_xasprintf("cannot list endpoints of '%s' in %s", who,
-                                              sm->aws.region));
+    struct sm_op *op =
+        sm_op_new(sm, MD_RESULT_ENDPOINTS, cb, ud,
+                  md_xasprintf("cannot list endpoints of '%s' in %s", who, sm->aws.region));
     free(who);
     op->on_reply = endpoints_on_reply;
     op->on_done = endpoints_listed;
@@ -310,8 +311,8 @@ uint64_t sm_list_endpoints(struct md_backend *be, md_backend_cb cb, void *ud)
     sm_num(req, "MaxResults", 100);
     sm_str(req, "SortBy", "Name");
     sm_str(req, "SortOrder", "Ascending");
-    sm_list_start(op, MD_AWS_SAGEMAKER, "ListEndpoints", req, "Endpoints", SIZE_MAX,
-                  LIST_MAX_PAGES, NULL);
+    sm_list_start(op, MD_AWS_SAGEMAKER, "ListEndpoints", req, "Endpoints", SIZE_MAX, LIST_MAX_PAGES,
+                  NULL);
     sm_op_start(op);
     return op->id;
 }
@@ -382,8 +383,8 @@ static void configs_on_reply(struct sm_op *op, struct sm_call *c, md_status st,
         cJSON *names = sm_arr(op->bundle, "EndpointVariants");
         const cJSON *pvs = jsonx_array(reply, "ProductionVariants", NULL);
         for (const cJSON *pv = pvs != NULL ? pvs->child : NULL; pv != NULL; pv = pv->next) {
-            cJSON *s = cJSON_CreateString(jsonx_str_raw(pv, "VariantName") ?
-                                          jsonx_str_raw(pv, "VariantName") : "");
+            cJSON *s = cJSON_CreateString(
+                jsonx_str_raw(pv, "VariantName") ? jsonx_str_raw(pv, "VariantName") : "");
             if (s == NULL)
                 md_die_oom();
             sm_push(names, s);
@@ -577,8 +578,8 @@ static void health_query(struct sm_op *op)
     sm_metrics_add(op, qs, (double)start, (double)end);
 }
 
-uint64_t sm_get_health(struct md_backend *be, const char *endpoint, int minutes,
-                       md_backend_cb cb, void *ud)
+uint64_t sm_get_health(struct md_backend *be, const char *endpoint, int minutes, md_backend_cb cb,
+                       void *ud)
 {
     struct sm_backend *sm = (struct sm_backend *)be;
     char *who = sm_subject(endpoint);

@@ -20,10 +20,19 @@
 /* ---- errors ----------------------------------------------------------------------------- */
 
 static const char *const throttling_codes[] = {
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-    "TooManyRequestsException", "ProvisionedThroughputExceededException",
-    "TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
-    "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
     "EC2ThrottledException",
 };
 
@@ -124,18 +133,17 @@ static void error_parts(const char *body, size_t len, char **code, char **msg, b
  * (renew, fix the key, fix the clock); not-found is SageMaker's own 400
  * ValidationException; throttling is 400 too, so it is recognised by code.
  */
-md_status sm_map_error(const char *what, long code, const char *body, size_t len,
-                       const char *who, struct md_err *err)
+md_status sm_map_error(const char *what, long code, const char *body, size_t len, const char *who,
+                       struct md_err *err)
 {
     static const char *const expired[] = {"ExpiredToken", "ExpiredTokenException",
                                           "TokenRefreshRequired", "RequestExpired"};
-    static const char *const unknown_key[] = {"InvalidClientTokenId",
-                                              "UnrecognizedClientException", "InvalidAccessKeyId",
-                                              "AuthFailure"};
+    static const char *const unknown_key[] = {"InvalidClientTokenId", "UnrecognizedClientException",
+                                              "InvalidAccessKeyId", "AuthFailure"};
     static const char *const bad_sig[] = {"SignatureDoesNotMatch", "InvalidSignatureException",
                                           "IncompleteSignature", "MissingAuthenticationToken"};
-    static const char *const denied[] = {"AccessDenied", "AccessDeniedException",
-                                         "NotAuthorized", "UnauthorizedOperation"};
+    static const char *const denied[] = {"AccessDenied", "AccessDeniedException", "NotAuthorized",
+                                         "UnauthorizedOperation"};
     static const char *const not_found[] = {"ResourceNotFound", "ResourceNotFoundException",
                                             "NoSuchEntity", "NotFoundException"};
     char *ec = NULL;
@@ -170,8 +178,10 @@ md_status sm_map_error(const char *what, long code, const char *body, size_t len
         snprintf(hint, sizeof(hint), "the access key (or session token) of %s is not valid", w);
     } else if (code_in(c, bad_sig, MD_ARRAY_LEN(bad_sig))) {
         st = MD_ERR_AUTH;
-        snprintf(hint, sizeof(hint), "signature rejected for %s: wrong secret key, or a clock "
-                 "off by minutes (local time %s UTC)", w, utc);
+        snprintf(hint, sizeof(hint),
+                 "signature rejected for %s: wrong secret key, or a clock "
+                 "off by minutes (local time %s UTC)",
+                 w, utc);
     } else if (code_in(c, denied, MD_ARRAY_LEN(denied))) {
         st = MD_ERR_AUTH;
         snprintf(hint, sizeof(hint), "access denied for %s", w);

@@ -247,4 +247,3 @@ md_status sm_parse_health(const cJSON *root, struct md_result *out, struct md_er
     add_aggregates(l, endpoint);
     return MD_OK;
 }
-

@@ -64,8 +64,8 @@ md_status sm_parse(enum md_result_kind kind, const char *body, size_t len, struc
  * ValidationException "Could not find ..."; MD_ERR_HTTP otherwise
  * (throttling says so). Returns the status, recorded in err.
  */
-md_status sm_map_error(const char *what, long code, const char *body, size_t len,
-                       const char *who, struct md_err *err);
+md_status sm_map_error(const char *what, long code, const char *body, size_t len, const char *who,
+                       struct md_err *err);
 
 /* True when `code` (an AWS error code) is one of botocore's throttling codes. */
 bool sm_is_throttling(const char *code);
@@ -112,8 +112,7 @@ int sm_kv_cmp(const void *a, const void *b);
 
 /* The per-kind mappers sm_parse() dispatches to; `root` is a JSON object. */
 md_status sm_parse_health(const struct cJSON *root, struct md_result *out, struct md_err *err);
-md_status sm_parse_experiments(const struct cJSON *root, struct md_result *out,
-                               struct md_err *err);
+md_status sm_parse_experiments(const struct cJSON *root, struct md_result *out, struct md_err *err);
 md_status sm_parse_runs(const struct cJSON *root, struct md_result *out, struct md_err *err);
 md_status sm_parse_run(const struct cJSON *root, struct md_result *out, struct md_err *err);
 md_status sm_parse_models(const struct cJSON *root, struct md_result *out, struct md_err *err);

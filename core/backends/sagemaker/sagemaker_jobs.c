@@ -315,4 +315,3 @@ md_status sm_parse_versions(const cJSON *root, struct md_result *out, struct md_
         qsort(out->versions.v, out->versions.n, sizeof(*out->versions.v), version_cmp);
     return st;
 }
-

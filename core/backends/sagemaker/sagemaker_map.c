@@ -41,7 +41,7 @@ int64_t sm_ts_ms(const cJSON *obj, const char *key)
 
 /* A member that should be a list: NULL when absent, error when not an array or too long. */
 md_status sm_list_member(const cJSON *root, const char *key, size_t cap, const cJSON **arr,
-                             struct md_err *err)
+                         struct md_err *err)
 {
     bool bad = false;
     *arr = jsonx_array(root, key, &bad);
@@ -198,8 +198,9 @@ static void map_config_variant(const cJSON *pv, const cJSON *refs, struct md_dep
     d->version = md_xstrdup_clean(ver);
     free(ver);
     const char *it = jsonx_str_raw(pv, "InstanceType");
-    d->instance_type = md_xstrdup_clean(it != NULL ? it
-                                        : jsonx_get(pv, "ServerlessConfig") ? "serverless" : "");
+    d->instance_type = md_xstrdup_clean(it != NULL                          ? it
+                                        : jsonx_get(pv, "ServerlessConfig") ? "serverless"
+                                                                            : "");
     /* sagemaker_endpoints.c marks models DescribeModel could not find */
     bool missing = cJSON_IsTrue(jsonx_get(model, "MldeckMissing"));
     d->status = md_xstrdup(missing ? "model missing" : "");
@@ -345,7 +346,10 @@ static void deployment_tags(const cJSON *desc, struct md_kvs *tags)
     if (cJSON_IsObject(dc) && dc->child != NULL) { /* moto sends {} */
         const char *st = jsonx_str_raw(dc, "CaptureStatus");
         bool on = cJSON_IsTrue(jsonx_get(dc, "EnableCapture"));
-        char *v = md_xasprintf("%s %g%%", st != NULL ? st : on ? "Enabled" : "Disabled",
+        char *v = md_xasprintf("%s %g%%",
+                               st != NULL ? st
+                               : on       ? "Enabled"
+                                          : "Disabled",
                                jsonx_double(dc, "CurrentSamplingPercentage", 0));
         sm_kv_add(tags, "sagemaker.data_capture", v);
         free(v);
@@ -431,8 +435,8 @@ static md_status parse_endpoints(const cJSON *root, bool one, struct md_result *
         for (const cJSON *d = descs != NULL ? descs->child : NULL; st == MD_OK && d != NULL;
              d = d->next) {
             if (cJSON_IsObject(d))
-                st = map_endpoint(d, NULL, configs, root,
-                                  md_endpoint_list_push(&out->endpoints), err);
+                st = map_endpoint(d, NULL, configs, root, md_endpoint_list_push(&out->endpoints),
+                                  err);
         }
     }
     if (st == MD_OK && one && out->endpoints.n == 0)
@@ -546,4 +550,3 @@ md_status sm_parse(enum md_result_kind kind, const char *body, size_t len, struc
     out->status = st;
     return st;
 }
-

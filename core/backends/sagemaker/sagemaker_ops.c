@@ -85,8 +85,8 @@ uint64_t sm_list_experiments(struct md_backend *be, const char *page_token, size
     sm_num(req, "MaxResults", 100);
     sm_str(req, "SortBy", "CreationTime");
     sm_str(req, "SortOrder", "Descending");
-    sm_list_start(op, MD_AWS_SAGEMAKER, "ListTrainingJobs", req, "TrainingJobSummaries",
-                  SIZE_MAX, JOBS_MAX_PAGES, NULL);
+    sm_list_start(op, MD_AWS_SAGEMAKER, "ListTrainingJobs", req, "TrainingJobSummaries", SIZE_MAX,
+                  JOBS_MAX_PAGES, NULL);
     sm_op_start(op);
     return op->id;
 }
@@ -198,8 +198,8 @@ uint64_t sm_get_run(struct md_backend *be, const char *run_id, md_backend_cb cb,
 
 /* ---- model registry --------------------------------------------------------------------- */
 
-uint64_t sm_list_models(struct md_backend *be, const char *page_token, size_t max,
-                        md_backend_cb cb, void *ud)
+uint64_t sm_list_models(struct md_backend *be, const char *page_token, size_t max, md_backend_cb cb,
+                        void *ud)
 {
     struct sm_backend *sm = (struct sm_backend *)be;
     char *who = sm_subject(be->name);
@@ -234,14 +234,14 @@ uint64_t sm_list_versions(struct md_backend *be, const char *model, const char *
 {
     struct sm_backend *sm = (struct sm_backend *)be;
     char *who = sm_subject(model);
-    struct sm_op *op = sm_op_new(sm, MD_RESULT_VERSIONS, cb, ud,
-                                 md_xasprintf("cannot list versions of model package group '%s'",
-                                              who));
+    struct sm_op *op =
+        sm_op_new(sm, MD_RESULT_VERSIONS, cb, ud,
+                  md_xasprintf("cannot list versions of model package group '%s'", who));
     free(who);
     op->on_reply = list_on_reply;
     sm_list_start(op, MD_AWS_SAGEMAKER, "ListModelPackages", packages_req(model),
-                  "ModelPackageSummaryList", max > 0 ? max : REGISTRY_DEFAULT,
-                  REGISTRY_MAX_PAGES, page_token);
+                  "ModelPackageSummaryList", max > 0 ? max : REGISTRY_DEFAULT, REGISTRY_MAX_PAGES,
+                  page_token);
     sm_op_start(op);
     return op->id;
 }
@@ -258,9 +258,9 @@ uint64_t sm_update_endpoint(struct md_backend *be, const char *endpoint, const c
     struct sm_backend *sm = (struct sm_backend *)be;
     char *who_e = sm_subject(endpoint);
     char *who_c = sm_subject(config);
-    struct sm_op *op = sm_op_new(sm, MD_RESULT_NONE, cb, ud,
-                                 md_xasprintf("cannot update endpoint '%s' to config '%s'", who_e,
-                                              who_c));
+    struct sm_op *op =
+        sm_op_new(sm, MD_RESULT_NONE, cb, ud,
+                  md_xasprintf("cannot update endpoint '%s' to config '%s'", who_e, who_c));
     free(who_e);
     free(who_c);
     cJSON *body = sm_obj();
@@ -300,8 +300,7 @@ static void weights_on_reply(struct sm_op *op, struct sm_call *c, md_status st,
     for (size_t i = 0; i < op->nw; i++) {
         if (sm_find_by(pvs, "VariantName", op->w_names[i]) == NULL) {
             char *v = sm_subject(op->w_names[i]);
-            sm_op_fail(op, MD_ERR_INVALID, 0, "%s: the endpoint has no variant '%s'", op->what,
-                       v);
+            sm_op_fail(op, MD_ERR_INVALID, 0, "%s: the endpoint has no variant '%s'", op->what, v);
             free(v);
             return;
         }
@@ -330,8 +329,10 @@ static void weights_on_reply(struct sm_op *op, struct sm_call *c, md_status st,
     }
     if (!(total > 0)) {
         cJSON_Delete(body);
-        sm_op_fail(op, MD_ERR_INVALID, 0, "%s: every weight would be 0, so no variant would "
-                   "serve traffic", op->what);
+        sm_op_fail(op, MD_ERR_INVALID, 0,
+                   "%s: every weight would be 0, so no variant would "
+                   "serve traffic",
+                   op->what);
         return;
     }
     sm_enqueue(op, MD_AWS_SAGEMAKER, "UpdateEndpointWeightsAndCapacities", SM_ROLE_MUTATE, body,
@@ -413,9 +414,9 @@ static void approval_on_reply(struct sm_op *op, struct sm_call *c, md_status st,
     if (c->role != SM_ROLE_PACKAGE)
         return;
     cJSON *body = sm_obj();
-    sm_str(body, "ModelPackageArn", jsonx_str_raw(reply, "ModelPackageArn") != NULL
-                                        ? jsonx_str_raw(reply, "ModelPackageArn")
-                                        : c->subject);
+    sm_str(body, "ModelPackageArn",
+           jsonx_str_raw(reply, "ModelPackageArn") != NULL ? jsonx_str_raw(reply, "ModelPackageArn")
+                                                           : c->subject);
     sm_str(body, "ModelApprovalStatus", op->arg3);
     const char *desc = jsonx_str_raw(reply, "ApprovalDescription");
     if (desc != NULL)
@@ -437,7 +438,8 @@ uint64_t sm_set_approval(struct md_backend *be, const char *model, const char *v
     char *who_v = sm_subject(version);
     struct sm_op *op = sm_op_new(sm, MD_RESULT_NONE, cb, ud,
                                  md_xasprintf("cannot set approval of version '%s' of model "
-                                              "package group '%s'", who_v, who_m));
+                                              "package group '%s'",
+                                              who_v, who_m));
     free(who_m);
     free(who_v);
     op->arg1 = md_xstrdup0(model);
@@ -448,8 +450,10 @@ uint64_t sm_set_approval(struct md_backend *be, const char *model, const char *v
         known = known || strcmp(op->arg3, statuses[i]) == 0;
     if (!known) {
         char *s = sm_subject(status);
-        sm_op_fail_later(op, MD_ERR_INVALID, "%s: '%s' is not Approved, Rejected or "
-                         "PendingManualApproval", op->what, s);
+        sm_op_fail_later(op, MD_ERR_INVALID,
+                         "%s: '%s' is not Approved, Rejected or "
+                         "PendingManualApproval",
+                         op->what, s);
         free(s);
         return op->id;
     }

@@ -118,12 +118,12 @@ struct sm_op {
     enum md_result_kind kind;
     md_backend_cb cb;
     void *ud;
-    char *what; /* "cannot list endpoints of 'aws'": message prefix */
+    char *what;     /* "cannot list endpoints of 'aws'": message prefix */
     size_t pending; /* calls queued or flying */
     md_status st;   /* first error; later replies are ignored */
     struct md_err err;
-    void (*on_reply)(struct sm_op *op, struct sm_call *c, md_status st,
-                     const struct md_err *err, const cJSON *reply);
+    void (*on_reply)(struct sm_op *op, struct sm_call *c, md_status st, const struct md_err *err,
+                     const cJSON *reply);
     void (*on_done)(struct sm_op *op);
     cJSON *bundle;    /* what sm_parse() maps at the end */
     char *raw;        /* MD_RESULT_NONE: the mutation's reply */
@@ -138,14 +138,14 @@ struct sm_op {
     char **w_names; /* set_weights: the requested weights, copied */
     double *w_values;
     size_t nw;
-    size_t ok;     /* describes that succeeded / failed (partial results) */
+    size_t ok; /* describes that succeeded / failed (partial results) */
     size_t failed;
     struct md_err part_err; /* first error of a describe the result can do without */
 };
 
 /* A new operation (linked to the backend); `what` is taken over. */
-struct sm_op *sm_op_new(struct sm_backend *sm, enum md_result_kind kind, md_backend_cb cb,
-                        void *ud, char *what);
+struct sm_op *sm_op_new(struct sm_backend *sm, enum md_result_kind kind, md_backend_cb cb, void *ud,
+                        char *what);
 /* Send what the operation enqueued. With nothing enqueued, it fails (reported later). */
 void sm_op_start(struct sm_op *op);
 /* Record the operation's first error and drop its queued calls. */
@@ -209,16 +209,16 @@ uint64_t sm_list_endpoints(struct md_backend *be, md_backend_cb cb, void *ud);
 uint64_t sm_get_endpoint(struct md_backend *be, const char *name, md_backend_cb cb, void *ud);
 uint64_t sm_list_endpoint_configs(struct md_backend *be, const char *endpoint, md_backend_cb cb,
                                   void *ud);
-uint64_t sm_get_health(struct md_backend *be, const char *endpoint, int minutes,
-                       md_backend_cb cb, void *ud);
+uint64_t sm_get_health(struct md_backend *be, const char *endpoint, int minutes, md_backend_cb cb,
+                       void *ud);
 /* sagemaker_ops.c: */
 uint64_t sm_list_experiments(struct md_backend *be, const char *page_token, size_t max,
                              md_backend_cb cb, void *ud);
 uint64_t sm_list_runs(struct md_backend *be, const struct md_runs_query *q, md_backend_cb cb,
                       void *ud);
 uint64_t sm_get_run(struct md_backend *be, const char *run_id, md_backend_cb cb, void *ud);
-uint64_t sm_list_models(struct md_backend *be, const char *page_token, size_t max,
-                        md_backend_cb cb, void *ud);
+uint64_t sm_list_models(struct md_backend *be, const char *page_token, size_t max, md_backend_cb cb,
+                        void *ud);
 uint64_t sm_list_versions(struct md_backend *be, const char *model, const char *page_token,
                           size_t max, md_backend_cb cb, void *ud);
 uint64_t sm_update_endpoint(struct md_backend *be, const char *endpoint, const char *config,
