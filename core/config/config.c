@@ -738,6 +738,14 @@ md_status md_config_load(struct md_config *cfg, const char *path, struct md_err 
     return st;
 }
 
+void md_backend_conf_release(struct md_backend_conf *b)
+{
+    if (b == NULL)
+        return;
+    release_scope(MD_CONFIG_BACKEND, b);
+    memset(b, 0, sizeof(*b));
+}
+
 void md_config_release(struct md_config *cfg)
 {
     for (size_t i = 0; i < cfg->n_contexts; i++) {

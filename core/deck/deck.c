@@ -1,14 +1,11 @@
 /*
- * deck.c - opening and closing a deck, the backends it adds by itself (an
- * Azure ML workspace's MLflow), the event loop's entry points, the getters
+ * deck.c - opening and closing a deck, the backends it adds by itself (one
+ * found through another: an Azure ML workspace's MLflow), the event loop's entry points, the getters
  * front ends draw from, and the bookkeeping shared with the action layer:
  * alias history and the audit log. Fetching lives in core/deck/deck_fetch.c,
  * endpoints, monitors and logs in core/deck/deck_endpoints.c.
  */
 #include "deck_int.h"
-
-#include "backends/azureml/azureml_int.h"
-#include "backends/mlflow/mlflow_int.h"
 
 #include <pwd.h>
 #include <stdio.h>
@@ -17,10 +14,14 @@
 #include <unistd.h>
 
 #define AUDIT_SHOWN 500
-/* Store key, under the Azure backend's name, of its workspace's MLflow URL (no secret). */
-#define WORKSPACE_MLFLOW_KEY "workspace:mlflow-uri"
+/*
+ * Store key, under a backend's name, of the URL of the backend found through
+ * it (an Azure workspace's MLflow; no secret). The name is kept from when
+ * only Azure ML did this, so existing state files keep working.
+ */
+#define LINKED_URL_KEY "workspace:mlflow-uri"
 
-static void workspace_mlflow_cached(md_deck *d, size_t bi);
+static void linked_cached(md_deck *d, size_t bi);
 
 /* user@host, for audit entries: from the account, not from anything a server said. */
 static void who_init(md_deck *d)
@@ -61,10 +62,12 @@ md_status md_deck_new(md_deck **out, const struct md_deck_opts *opts, struct md_
     if (st)
         goto fail;
 
-    /* room for one workspace MLflow per Azure backend: the array never moves */
+    /* room for one backend found through each that can name one: the array never moves */
     d->cap_backends = ctx->n_backends;
-    for (size_t i = 0; i < ctx->n_backends; i++)
-        d->cap_backends += ctx->backends[i].kind == MD_BACKEND_AZUREML;
+    for (size_t i = 0; i < ctx->n_backends; i++) {
+        const struct md_backend_ops *ops = md_backend_ops_for(ctx->backends[i].kind);
+        d->cap_backends += ops && ops->linked;
+    }
     d->backends = md_xcalloc(d->cap_backends ? d->cap_backends : 1, sizeof(*d->backends));
     for (size_t i = 0; i < ctx->n_backends; i++) {
         struct deck_backend *b = &d->backends[i];
@@ -80,7 +83,7 @@ md_status md_deck_new(md_deck **out, const struct md_deck_opts *opts, struct md_
         }
     }
     for (size_t i = 0; !opts->no_cache && i < ctx->n_backends; i++)
-        workspace_mlflow_cached(d, i);
+        linked_cached(d, i);
     deck_reload_audit(d);
     *out = d;
     return MD_OK;
@@ -104,9 +107,7 @@ void md_deck_free(md_deck *d)
         deck_endpoints_release(b);
         md_backend_free(b->be);
         if (b->own_conf) {
-            free(b->own_conf->name);
-            free(b->own_conf->url);
-            free(b->own_conf->ca_path);
+            md_backend_conf_release(b->own_conf);
             free(b->own_conf);
         }
     }
@@ -164,51 +165,40 @@ bool md_deck_backend_status(const md_deck *d, size_t bi, struct md_backend_statu
     st->stale = b->stale;
     st->version = b->version;
     st->via = b->via >= 0 ? d->backends[b->via].be->name : "";
-    st->ratelimit_remaining = azureml_ratelimit_remaining(b->be); /* -1 for other kinds */
+    st->ratelimit_remaining = b->be->ops->budget ? b->be->ops->budget(b->be) : -1;
     return true;
 }
 
-/* --- the workspace MLflow of an Azure ML backend ---------------------------------------------- */
+/* --- backends found through others (an Azure ML workspace's MLflow) ------------------------- */
 
 /*
- * Open an MLflow backend "<azure>/mlflow" on `url` with the Azure backend's
- * token provider, after the configured ones. TLS settings and time-out are
- * the Azure backend's; read-only comes with the deck's shared md_http.
+ * Open the backend `conf` describes (taken over) after the configured ones,
+ * as found through backend bi. Read-only comes with the deck's shared md_http.
  */
-static bool workspace_mlflow_add(md_deck *d, size_t bi, const char *url)
+static bool linked_add(md_deck *d, size_t bi, struct md_backend_conf *conf)
 {
     struct deck_backend *parent = &d->backends[bi];
-    if (parent->has_child || d->n_backends >= d->cap_backends)
-        return false;
-    char *name = md_xasprintf("%s/mlflow", parent->be->name);
-    if (md_deck_backend_index(d, name) >= 0) {
-        md_log(MD_LOG_WARN,
-               "backend '%s' is configured: not opening the MLflow of workspace "
-               "'%s' under the same name",
-               name, parent->be->name);
-        free(name);
+    if (parent->has_child || d->n_backends >= d->cap_backends ||
+        md_deck_backend_index(d, conf->name) >= 0) {
+        if (md_deck_backend_index(d, conf->name) >= 0)
+            md_log(MD_LOG_WARN,
+                   "backend '%s' is configured: not opening the one found through '%s' "
+                   "under the same name",
+                   conf->name, parent->be->name);
         parent->has_child = true;
+        md_backend_conf_release(conf);
+        free(conf);
         return false;
     }
-    struct md_backend_conf *conf = md_xcalloc(1, sizeof(*conf));
-    conf->name = name;
-    conf->kind = MD_BACKEND_MLFLOW;
-    conf->url = md_xstrdup(url);
-    conf->ca_path = md_xstrdup0(parent->conf->ca_path);
-    conf->insecure_tls = parent->conf->insecure_tls;
-    conf->timeout_ms = parent->conf->timeout_ms;
     struct md_backend *be = NULL;
     struct md_err err = MD_ERR_INIT;
     if (md_backend_create(&be, conf, d->http, &err) != MD_OK) {
         md_log(MD_LOG_WARN, "%s", err.msg);
-        free(conf->name);
-        free(conf->url);
-        free(conf->ca_path);
+        md_backend_conf_release(conf);
         free(conf);
-        parent->has_child = true; /* the same URL would fail the same way */
+        parent->has_child = true; /* the same configuration would fail the same way */
         return false;
     }
-    mlflow_use_azure_auth(be, azureml_auth(parent->be));
     struct deck_backend *b = &d->backends[d->n_backends++];
     memset(b, 0, sizeof(*b));
     b->be = be;
@@ -216,42 +206,60 @@ static bool workspace_mlflow_add(md_deck *d, size_t bi, const char *url)
     b->own_conf = conf;
     b->via = (long)bi;
     parent->has_child = true;
-    md_log(MD_LOG_INFO, "%s: the workspace's MLflow is backend '%s'", parent->be->name, name);
+    md_log(MD_LOG_INFO, "%s: found backend '%s'", parent->be->name, conf->name);
     deck_changed(d, MD_CHANGED_BACKENDS | MD_CHANGED_EXPERIMENTS | MD_CHANGED_MODELS);
     return true;
 }
 
+/*
+ * The configuration backend bi names for a backend found through it, or
+ * NULL; `cached` is what its probe found at an earlier start.
+ */
+static struct md_backend_conf *linked_conf(md_deck *d, size_t bi, const char *cached)
+{
+    struct md_backend *be = d->backends[bi].be;
+    if (!be->ops->linked)
+        return NULL;
+    struct md_backend_conf *conf = md_xcalloc(1, sizeof(*conf));
+    if (!be->ops->linked(be, cached, conf)) {
+        md_backend_conf_release(conf);
+        free(conf);
+        return NULL;
+    }
+    return conf;
+}
+
 /* At open: the URL a probe found last time, so the lists show before any answer. */
-static void workspace_mlflow_cached(md_deck *d, size_t bi)
+static void linked_cached(md_deck *d, size_t bi)
 {
     struct deck_backend *b = &d->backends[bi];
     char *body = NULL;
     size_t len = 0;
     int64_t at = 0;
-    if (b->conf->kind != MD_BACKEND_AZUREML || !d->store ||
-        md_store_snapshot_get(d->store, b->be->name, WORKSPACE_MLFLOW_KEY, &body, &len, &at, NULL))
+    if (!b->be->ops->linked || !d->store ||
+        md_store_snapshot_get(d->store, b->be->name, LINKED_URL_KEY, &body, &len, &at, NULL))
         return;
-    char *url = md_xmalloc(len + 1);
-    memcpy(url, body, len);
-    url[len] = '\0';
+    struct md_backend_conf *conf = strlen(body) == len ? linked_conf(d, bi, body) : NULL;
     free(body);
-    if (strlen(url) == len && workspace_mlflow_add(d, bi, url))
+    if (conf && linked_add(d, bi, conf))
         deck_cache_load_lists(d, d->n_backends - 1);
-    free(url);
 }
 
-void deck_workspace_probed(md_deck *d, size_t bi)
+void deck_backend_probed(md_deck *d, size_t bi)
 {
     struct deck_backend *b = &d->backends[bi];
-    const char *url = azureml_mlflow_tracking_uri(b->be);
-    if (!url || !*url)
+    struct md_backend_conf *conf = linked_conf(d, bi, NULL);
+    if (!conf)
         return;
-    if (d->store && md_store_snapshot_put(d->store, b->be->name, WORKSPACE_MLFLOW_KEY, url,
-                                          strlen(url), md_now_ms(), NULL))
-        md_log(MD_LOG_WARN, "%s: cannot remember the workspace's MLflow URL", b->be->name);
-    if (b->has_child)
-        return; /* a changed URL takes effect at the next start */
-    if (workspace_mlflow_add(d, bi, url))
+    if (d->store && md_store_snapshot_put(d->store, b->be->name, LINKED_URL_KEY, conf->url,
+                                          strlen(conf->url), md_now_ms(), NULL))
+        md_log(MD_LOG_WARN, "%s: cannot remember the URL of '%s'", b->be->name, conf->name);
+    if (b->has_child) { /* a changed URL takes effect at the next start */
+        md_backend_conf_release(conf);
+        free(conf);
+        return;
+    }
+    if (linked_add(d, bi, conf))
         deck_refresh_backend(d, d->n_backends - 1);
 }
 

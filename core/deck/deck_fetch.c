@@ -599,8 +599,8 @@ static void on_result(struct md_result *r, void *ud)
     case REQ_PROBE:
         if (r->status == MD_OK && r->server_version)
             snprintf(b->version, sizeof(b->version), "%s", r->server_version);
-        if (r->status == MD_OK && b->conf->kind == MD_BACKEND_AZUREML)
-            deck_workspace_probed(d, c->bi);
+        if (r->status == MD_OK)
+            deck_backend_probed(d, c->bi);
         break;
     case REQ_EXPERIMENTS:
         if (c->gen == b->exp_fetch.gen) {

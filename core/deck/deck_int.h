@@ -160,10 +160,10 @@ struct md_deck {
 /* Probes, endpoints, lists and loaded slots of one backend, fetched again. */
 void deck_refresh_backend(md_deck *d, size_t bi);
 /*
- * Backend bi (Azure ML) answered its probe: open its workspace's MLflow as a
- * backend of the deck when the workspace names one, and fetch its lists.
+ * Backend bi answered its probe: open the backend it names (an Azure ML
+ * workspace's MLflow, the ops table's linked slot) and fetch its lists.
  */
-void deck_workspace_probed(md_deck *d, size_t bi);
+void deck_backend_probed(md_deck *d, size_t bi);
 /* Load the cached experiments and models of backend bi (at open). */
 void deck_cache_load_lists(md_deck *d, size_t bi);
 /* Free a backend's lists and slots; free unanswered request contexts. */

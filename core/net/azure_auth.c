@@ -728,3 +728,42 @@ uint64_t md_azure_auth_fetch(md_azure_auth *a, md_azure_auth_fn cb, void *ud)
         a->fetch_id = start(a, a->source);
     return a->fetch_id;
 }
+
+/* ---- as a credential source (mldeck/cred.h) ------------------------------------------------ */
+
+static bool cred_ready(void *impl)
+{
+    return md_azure_auth_token(impl) != NULL;
+}
+
+static const char *cred_token(void *impl)
+{
+    return md_azure_auth_token(impl);
+}
+
+static uint64_t cred_fetch(void *impl, md_cred_fn cb, void *ud)
+{
+    return md_azure_auth_fetch(impl, cb, ud);
+}
+
+static uint64_t cred_serial(const void *impl)
+{
+    return md_azure_auth_serial(impl);
+}
+
+static void cred_refused(void *impl, uint64_t serial)
+{
+    md_azure_auth_refused(impl, serial);
+}
+
+void md_azure_auth_cred(md_azure_auth *a, struct md_cred_source *out)
+{
+    *out = (struct md_cred_source){
+        .impl = a,
+        .ready = cred_ready,
+        .token = cred_token,
+        .fetch = cred_fetch,
+        .serial = cred_serial,
+        .refused = cred_refused,
+    };
+}

@@ -30,6 +30,7 @@
 #ifndef MLDECK_AZURE_AUTH_H
 #define MLDECK_AZURE_AUTH_H
 
+#include "mldeck/cred.h"
 #include "mldeck/http.h"
 
 typedef struct md_azure_auth md_azure_auth;
@@ -85,7 +86,7 @@ const char *md_azure_auth_token(md_azure_auth *a);
  * the AADSTS code and the first line of its description), MD_ERR_NET /
  * MD_ERR_TIMEOUT, MD_ERR_PARSE, MD_ERR_NOT_FOUND (no source configured).
  */
-typedef void (*md_azure_auth_fn)(md_status st, const struct md_err *err, void *ud);
+typedef md_cred_fn md_azure_auth_fn;
 
 /*
  * Get a fresh token and call `cb` once, from inside md_http_run(). Fetches
@@ -118,5 +119,11 @@ const char *md_azure_source_str(enum md_azure_source s);
 
 /* Expiry of the cached token, epoch ms; 0 when there is none. */
 int64_t md_azure_auth_expires_ms(const md_azure_auth *a);
+
+/*
+ * The provider as a credential source (mldeck/cred.h) that other clients
+ * can be given: *out lends `a`, which must outlive them.
+ */
+void md_azure_auth_cred(md_azure_auth *a, struct md_cred_source *out);
 
 #endif

@@ -176,6 +176,24 @@ struct md_backend_ops {
     uint64_t (*set_approval)(struct md_backend *be, const char *model, const char *version,
                              const char *status, md_backend_cb cb, void *ud);
 
+    /*
+     * A backend this one found (an Azure ML workspace names its MLflow
+     * tracking server): its URL comes from this instance's last successful
+     * probe, else from `cached` (the URL such a probe gave at an earlier
+     * start, as conf->url was then; NULL when none). Fills *out, zeroed by
+     * the caller, with the backend's configuration - strings owned by *out
+     * (md_backend_conf_release()), `bearer` lent by this instance for its
+     * life - and returns true; false when there is none (yet). The deck
+     * opens such a backend beside the configured ones.
+     */
+    bool (*linked)(struct md_backend *be, const char *cached, struct md_backend_conf *out);
+    /*
+     * Requests the platform says are left in its rate-limit budget, from
+     * the last reply that said so (Azure ML: the lowest
+     * x-ms-ratelimit-remaining-* header); -1 when unknown.
+     */
+    long (*budget)(const struct md_backend *be);
+
     /* Turn a cached reply body back into a result of `kind` (no network). */
     md_status (*parse)(enum md_result_kind kind, const char *body, size_t len,
                        struct md_result *out, struct md_err *err);

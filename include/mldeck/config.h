@@ -50,6 +50,8 @@
 
 #include "mldeck/md.h"
 
+struct md_cred_source;
+
 enum md_backend_kind {
     MD_BACKEND_MLFLOW = 0,
     MD_BACKEND_SAGEMAKER,
@@ -84,7 +86,17 @@ struct md_backend_conf {
     char *client_secret_env; /* variable holding its secret */
     char *authority;         /* Entra ID host URL; "" for the default */
     long lro_timeout_s;      /* how long a long-running operation is polled */
+    /*
+     * Never from a file: a backend found through another (an Azure ML
+     * workspace's MLflow) sends the credential of the one it was found
+     * through, lent by it for the instance's life (mldeck/cred.h). NULL:
+     * the backend's own credentials.
+     */
+    const struct md_cred_source *bearer;
 };
+
+/* Free the strings of one backend's configuration and zero it (for one built in code). */
+void md_backend_conf_release(struct md_backend_conf *b);
 
 /*
  * A drift job of a context (see mldeck/drift.h, struct md_drift_opts, which

@@ -13,8 +13,8 @@
  *  - model containers and versions -> registered models and versions;
  *  - jobs -> runs, grouped by experiment name into experiments; metrics and
  *    metric history live in the workspace's MLflow server (its tracking URI
- *    is azureml_mlflow_tracking_uri() after a probe; the deck opens an
- *    MLflow backend on it that borrows this instance's token provider);
+ *    is known after a probe, and the `linked` slot hands the deck an MLflow
+ *    backend's configuration on it that borrows this instance's token);
  *  - deployment logs and CreateMonitor schedules (azureml_watch.c).
  * Every list is followed through all its pages except models and versions,
  * which page through next_token like MLflow's.
@@ -335,6 +335,8 @@ static md_status az_create(struct md_backend **out, const struct md_backend_conf
         };
         struct md_err aerr = MD_ERR_INIT;
         st = md_azure_auth_new(&az->auth, &ac, http, &aerr);
+        if (st == MD_OK)
+            md_azure_auth_cred(az->auth, &az->cred);
         if (st != MD_OK)
             md_err_set(err, st, "cannot open Azure ML backend '%s': %s", who, aerr.msg);
         free(aud);
@@ -384,6 +386,27 @@ long azureml_ratelimit_remaining(const struct md_backend *be)
     return az != NULL ? az->ratelimit : -1;
 }
 
+/*
+ * The workspace's MLflow, once a probe named it: an MLflow backend
+ * "<name>/mlflow" with this backend's TLS settings and time-out, sending
+ * this backend's token (the deck opens it; read-only comes with md_http).
+ */
+static bool az_linked(struct md_backend *be, const char *cached, struct md_backend_conf *out)
+{
+    struct azureml *az = (struct azureml *)be;
+    const char *url = az->mlflow_uri != NULL && az->mlflow_uri[0] ? az->mlflow_uri : cached;
+    if (url == NULL || !url[0])
+        return false;
+    out->name = md_xasprintf("%s/mlflow", be->name);
+    out->kind = MD_BACKEND_MLFLOW;
+    out->url = md_xstrdup(url);
+    out->ca_path = md_xstrdup0(az->ca_path);
+    out->insecure_tls = az->insecure_tls;
+    out->timeout_ms = az->timeout_ms;
+    out->bearer = &az->cred;
+    return true;
+}
+
 const struct md_backend_ops md_azureml_ops = {
     .name = "azureml",
     .caps = MD_CAP_ENDPOINTS | MD_CAP_SET_WEIGHTS | MD_CAP_MODELS | MD_CAP_EXPERIMENTS |
@@ -401,5 +424,7 @@ const struct md_backend_ops md_azureml_ops = {
     .get_logs = azureml_get_logs,
     .list_monitors = azureml_list_monitors,
     .set_weights = azureml_set_weights,
+    .linked = az_linked,
+    .budget = azureml_ratelimit_remaining,
     .parse = azureml_parse,
 };

@@ -192,11 +192,11 @@ md_status azureml_parse_monitors(const char *body, size_t len, struct azureml_mo
 void azureml_monitor_list_release(struct azureml_monitor_list *l);
 
 /*
- * For the rest of core/ (an Azure backend instance only; NULL or -1 for any
- * other). Pointers are lent until the next call on the instance.
+ * For the test tools (an Azure backend instance only; NULL or -1 for any
+ * other; the deck reads the same through the ops table's linked and budget
+ * slots). Pointers are lent until the next call on the instance.
  *  - the workspace's MLflow tracking URI as an https:// URL, known after the
- *    first successful probe; an MLflow backend on it takes the same bearer
- *    token (azureml_auth());
+ *    first successful probe;
  *  - the token provider, so another client can send the same token;
  *  - the Azure-AsyncOperation URL and x-ms-request-id of the last traffic
  *    change, for the audit log ("" before one);
@@ -226,8 +226,9 @@ struct azureml {
     long timeout_ms;
     long lro_timeout_ms;
     md_azure_auth *auth;
-    bool token_wait;        /* a token fetch is in flight for waiting requests */
-    struct az_req *pending; /* submitted, or waiting for a token */
+    struct md_cred_source cred; /* auth, lent to the workspace's MLflow */
+    bool token_wait;            /* a token fetch is in flight for waiting requests */
+    struct az_req *pending;     /* submitted, or waiting for a token */
     char *mlflow_uri;
     char last_async[1024];
     char last_rid[96];

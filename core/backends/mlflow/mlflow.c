@@ -11,12 +11,14 @@
  * logged, and wiped when the instance is freed.
  *
  * An Azure ML workspace's tracking server takes the workspace's Azure token
- * instead (mlflow_use_azure_auth()): it is asked of the provider for every
+ * instead (conf->bearer, lent by the Azure backend): it is asked of the source for every
  * request and never kept here; requests wait for a fetch when there is no
  * fresh one, and a 401 makes the provider forget the token that was refused
  * and sends the request once more with a new one.
  */
 #include "mlflow_int.h"
+
+#include "mldeck/cred.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,10 +59,10 @@ struct mlflow {
     char *ca_path; /* NULL for the system bundle */
     bool insecure_tls;
     long timeout_ms;
-    md_azure_auth *azure;       /* borrowed token provider (an Azure ML workspace), or NULL */
-    bool token_wait;            /* a token fetch is in flight for waiting requests */
-    uint64_t token_fetch;       /* its id: what a waiting request's call returns */
-    struct mlflow_req *pending; /* doubly linked, newest first */
+    const struct md_cred_source *bearer; /* lent bearer source (an Azure ML workspace), or NULL */
+    bool token_wait;                     /* a token fetch is in flight for waiting requests */
+    uint64_t token_fetch;                /* its id: what a waiting request's call returns */
+    struct mlflow_req *pending;          /* doubly linked, newest first */
 };
 
 enum req_flags {
@@ -173,8 +175,8 @@ static void req_send_now(struct mlflow_req *rq, const char *token)
         .body_len = rq->body != NULL ? strlen(rq->body) : 0,
         .content_type = rq->body != NULL ? "application/json" : NULL,
         .headers = headers,
-        .auth = ml->azure != NULL ? MD_HTTP_AUTH_BEARER : ml->auth,
-        .token = ml->azure != NULL ? token : ml->token,
+        .auth = ml->bearer != NULL ? MD_HTTP_AUTH_BEARER : ml->auth,
+        .token = ml->bearer != NULL ? token : ml->token,
         .user = ml->user,
         .password = ml->password,
         .ca_path = ml->ca_path,
@@ -185,8 +187,8 @@ static void req_send_now(struct mlflow_req *rq, const char *token)
         .tag = rq->tag,
     };
     rq->waiting = false;
-    if (ml->azure != NULL)
-        rq->serial = md_azure_auth_serial(ml->azure);
+    if (ml->bearer != NULL)
+        rq->serial = ml->bearer->serial(ml->bearer->impl);
     rq->id = md_http_submit(ml->base.http, &req, on_reply, rq);
     free(url);
 }
@@ -203,15 +205,15 @@ static uint64_t req_go(struct mlflow_req *rq)
 {
     struct mlflow *ml = rq->ml;
     req_link(rq);
-    const char *token = ml->azure != NULL ? md_azure_auth_token(ml->azure) : NULL;
-    if (ml->azure == NULL || token != NULL) {
+    const char *token = ml->bearer != NULL ? ml->bearer->token(ml->bearer->impl) : NULL;
+    if (ml->bearer == NULL || token != NULL) {
         req_send_now(rq, token);
         return rq->id;
     }
     rq->waiting = true;
     if (!ml->token_wait) {
         ml->token_wait = true;
-        ml->token_fetch = md_azure_auth_fetch(ml->azure, on_token, ml);
+        ml->token_fetch = ml->bearer->fetch(ml->bearer->impl, on_token, ml);
     }
     rq->id = ml->token_fetch;
     return rq->id;
@@ -294,9 +296,9 @@ static void on_reply(const struct md_http_resp *resp, void *ud)
 
     bool ok_reply = resp->status == MD_OK && resp->code >= 200 && resp->code <= 299;
     struct mlflow *ml = rq->ml;
-    if (resp->status == MD_OK && resp->code == 401 && ml->azure != NULL && !rq->auth_retried) {
+    if (resp->status == MD_OK && resp->code == 401 && ml->bearer != NULL && !rq->auth_retried) {
         md_log(MD_LOG_INFO, "mlflow '%s': token refused, getting a new one", ml->base.name);
-        md_azure_auth_refused(ml->azure, rq->serial);
+        ml->bearer->refused(ml->bearer->impl, rq->serial);
         rq->auth_retried = true;
         req_go(rq);
         return;
@@ -375,7 +377,7 @@ static void on_token(md_status st, const struct md_err *err, void *ud)
 {
     struct mlflow *ml = ud;
     ml->token_wait = false;
-    const char *token = st == MD_OK ? md_azure_auth_token(ml->azure) : NULL;
+    const char *token = st == MD_OK ? ml->bearer->token(ml->bearer->impl) : NULL;
     struct mlflow_req *ready = NULL;
     for (struct mlflow_req *rq = ml->pending, *next; rq != NULL; rq = next) {
         next = rq->next;
@@ -744,16 +746,9 @@ static md_status mlflow_create(struct md_backend **out, const struct md_backend_
         conf->ca_path != NULL && conf->ca_path[0] != '\0' ? md_xstrdup(conf->ca_path) : NULL;
     ml->insecure_tls = conf->insecure_tls;
     ml->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 0;
+    ml->bearer = conf->bearer != NULL && conf->bearer->token != NULL ? conf->bearer : NULL;
     *out = &ml->base;
     return MD_OK;
-}
-
-void mlflow_use_azure_auth(struct md_backend *be, md_azure_auth *auth)
-{
-    if (be == NULL || be->ops != &md_mlflow_ops)
-        return;
-    struct mlflow *ml = (struct mlflow *)be;
-    ml->azure = auth;
 }
 
 /* Free a secret after overwriting it, so it does not linger in freed memory. */

@@ -7,7 +7,6 @@
 #ifndef MLDECK_MLFLOW_INT_H
 #define MLDECK_MLFLOW_INT_H
 
-#include "mldeck/azure_auth.h"
 #include "mldeck/backend.h"
 
 /* Most records one page may hold; a bigger reply is refused (MD_ERR_TOO_BIG). */
@@ -56,15 +55,5 @@ md_status mlflow_map_error(const char *what, long code, const char *body, size_t
  * equals the name.
  */
 char *mlflow_versions_filter(const char *model, bool *exact);
-
-/*
- * Take the bearer token of every request from an Azure token provider (an
- * Azure ML workspace's tracking server), instead of the configured
- * credentials: asked for per request, fetched when missing or near expiry,
- * refreshed once after a 401, never kept by the backend. `auth` is borrowed
- * and must outlive the instance's requests (free the md_http first, as
- * always). Ignored for an instance that is not MLflow's.
- */
-void mlflow_use_azure_auth(struct md_backend *be, md_azure_auth *auth);
 
 #endif
