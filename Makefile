@@ -44,21 +44,20 @@ UNIT_HELPERS := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
 
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all help deps venv run test unit asan valgrind fuzz bench check-layering check-headers \
-        lint install clean
+.PHONY: all help deps venv run test unit asan valgrind fuzz bench lint install clean
 
 all: mldeck
 
 help:
 	@echo "make            build ./mldeck"
 	@echo "make run        install what is missing, start the local sandbox, open mldeck on it"
-	@echo "make test       every test tier (unit, integration, terminal); ends 'N passed, N failed'"
+	@echo "make test       lint, then every test tier (unit, integration, terminal); ends 'N passed, N failed'"
 	@echo "make deps       Debian -dev packages (apt-get) and the test virtualenv $(VENV)"
 	@echo "make bench      benchmarks against the MLflow Python client and raw curl"
 	@echo "make asan       the test suite under AddressSanitizer + UBSan"
 	@echo "make valgrind   unit tests and headless runs under valgrind"
 	@echo "make fuzz       run every libFuzzer target for FUZZ_SECONDS (default 30)"
-	@echo "make lint       layering, banned calls, mutation call sites, header self-containment"
+	@echo "make lint       include allow-list, banned calls, mutation call sites, headers, clang-format"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
 $(O)/core/%.o: core/%.c
@@ -92,7 +91,7 @@ unit: $(UNIT_BIN)
 # --- set-up -------------------------------------------------------------------------------
 
 DEB_PKGS := build-essential pkg-config libncurses-dev libcurl4-openssl-dev libcjson-dev \
-            libyaml-dev libsqlite3-dev libcmocka-dev libinih-dev tmux python3-venv clang valgrind \
+            libyaml-dev libsqlite3-dev libcmocka-dev libinih-dev tmux python3-venv clang clang-format valgrind \
             curl
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -120,7 +119,7 @@ $(VENV)/.stamp: tests/requirements.txt
 run: deps mldeck
 	@tests/sandbox/run.sh
 
-test: deps mldeck unit
+test: deps lint mldeck unit
 	@tests/run_all.sh
 
 bench: deps mldeck
@@ -156,26 +155,10 @@ fuzz:
 
 # --- checks ------------------------------------------------------------------------------------
 
-check-layering:
-	@bad=$$(grep -rnE '#\s*include\s*[<"](n?curses|ncursesw/|panel\.h|menu\.h|form\.h|term\.h)' core include; \
-	        grep -rnE '#\s*include\s*[<"](curl/|cjson/|cJSON|sqlite3|yaml\.h)' tui); \
-	if [ -n "$$bad" ]; then echo "layering violated:"; echo "$$bad"; exit 1; fi; \
-	echo "layering ok"
-
-check-headers:
-	@mkdir -p $(O)/hdr; for h in include/mldeck/*.h; do \
-	    echo "#include \"mldeck/$$(basename $$h)\"" > $(O)/hdr/one.c; \
-	    $(CC) -std=c11 $(WARN) -Werror -Iinclude -fsyntax-only $(O)/hdr/one.c || exit 1; \
-	done; echo "headers ok"
-
-lint: check-layering check-headers
-	@bad=$$(grep -rnwE '(sprintf|vsprintf|strcpy|strcat|strncpy|gets|atoi|atol|atof|strtok|system)\s*\(' core tui | grep -v '^\S*:\s*/\?\*'); \
-	if [ -n "$$bad" ]; then echo "banned calls:"; echo "$$bad"; exit 1; fi
-	@bad=$$(grep -rnE -e '->(set_alias|delete_alias|update_endpoint|set_traffic)\s*\(' core tui | grep -v "^core/action/action.c:"); \
-	if [ -n "$$bad" ]; then echo "mutating backend slot called outside core/action/action.c:"; echo "$$bad"; exit 1; fi
-	@bad=$$(grep -rnE '\b(w?refresh|COLOR_PAIR)\s*\(' tui | grep -vE '^tui/(ui|theme_curses)\.c:'); \
-	if [ -n "$$bad" ]; then echo "refresh/COLOR_PAIR outside ui.c/theme_curses.c:"; echo "$$bad"; exit 1; fi
-	@echo "lint ok"
+# Includes as an allow-list, banned calls, the one caller of mutating slots, the one frame
+# path, self-contained public headers, clang-format: tests/lint.sh says which file breaks what.
+lint:
+	@tests/lint.sh
 
 install: mldeck
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mldeck/themes
