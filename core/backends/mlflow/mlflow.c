@@ -3,10 +3,10 @@
  * (/api/2.0/mlflow/...), submits them on the shared md_http, and turns each
  * reply into one struct md_result through mlflow_parse() (mlflow_map.c).
  *
- * Every operation allocates a request context that lives until its HTTP
- * callback has run; the backend keeps the pending ones on a list so that
- * freeing the backend frees those whose transfers were dropped. Free the
- * md_http (or let every request finish) before the backend. Secrets are
+ * Requests go out on the backends' one engine (backends/op.h), which owns
+ * what is in flight, so freeing the backend frees the requests whose
+ * transfers were dropped. Free the md_http (or let every request finish)
+ * before the backend. Secrets are
  * copied into the instance at creation, handed to md_http per request, never
  * logged, and wiped when the instance is freed.
  *
@@ -19,6 +19,8 @@
 #include "mlflow_int.h"
 
 #include "mldeck/cred.h"
+
+#include "backends/op.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,11 +49,10 @@
 #define RUNS_BIG_PAGE 1000
 #define BIG_PAGE_TIMEOUT_MS 60000L
 
-struct mlflow_req;
-
 struct mlflow {
     struct md_backend base; /* first: the instance is handed out as a struct md_backend */
-    char *url;              /* base URL, no trailing '/' */
+    struct op_engine eng;
+    char *url; /* base URL, no trailing '/' */
     enum md_http_auth auth;
     char *token;
     char *user;
@@ -60,9 +61,6 @@ struct mlflow {
     bool insecure_tls;
     long timeout_ms;
     const struct md_cred_source *bearer; /* lent bearer source (an Azure ML workspace), or NULL */
-    bool token_wait;                     /* a token fetch is in flight for waiting requests */
-    uint64_t token_fetch;                /* its id: what a waiting request's call returns */
-    struct mlflow_req *pending;          /* doubly linked, newest first */
 };
 
 enum req_flags {
@@ -71,171 +69,88 @@ enum req_flags {
     REQ_EXACT_MODEL = 1 << 2,   /* versions search by pattern: keep only `model` */
 };
 
-struct mlflow_req {
-    struct mlflow_req *prev;
-    struct mlflow_req *next;
-    struct mlflow *ml;
-    uint64_t id;
-    enum md_result_kind kind;
+/* An operation of this backend: one request, sent again without the prompt filter if refused. */
+struct ml_op {
+    struct op base;
     unsigned flags;
-    md_backend_cb cb;
-    void *ud;
-    char *what; /* "cannot list runs of experiment '12'": message prefix */
     char *arg1; /* history: run id; versions: model; models: page token */
     char *arg2; /* history: metric key */
     size_t max; /* models: page size, for the retry without filter */
-    /* what was sent, kept while it may go out again (after a token fetch, or a 401) */
-    enum md_http_method method;
-    char *path;
-    char *body;
-    size_t max_body;
-    long timeout_ms;
-    const char *tag;
-    bool waiting;      /* queued behind the provider's token fetch */
-    bool auth_retried; /* a 401 was answered with a new token once already */
-    uint64_t serial;   /* the provider's name for the token sent */
 };
 
-static void on_reply(const struct md_http_resp *resp, void *ud);
-
-/* A caller-supplied name made fit to quote in a message: cleaned, at most ~64 bytes. */
 static char *subject(const char *s)
 {
-    char *c = md_xstrdup_clean(s);
-    size_t n = strlen(c);
-    if (n > 64) {
-        n = 64;
-        while (n > 0 && ((unsigned char)c[n] & 0xC0) == 0x80)
-            n--;
-        c[n] = '\0';
-    }
-    return c;
+    return op_subject(s);
 }
 
-/*
- * A request context. `what` (taken over) is the first half of every error
- * message this request can produce, written when the subject is known.
- */
-static struct mlflow_req *req_new(struct mlflow *ml, enum md_result_kind kind, md_backend_cb cb,
-                                  void *ud, char *what)
+static void ml_op_release(struct op *o)
 {
-    struct mlflow_req *rq = md_xcalloc(1, sizeof(*rq));
-    rq->ml = ml;
-    rq->kind = kind;
-    rq->cb = cb;
-    rq->ud = ud;
-    rq->what = what;
+    struct ml_op *rq = (struct ml_op *)o;
+    free(rq->arg1);
+    free(rq->arg2);
+}
+
+static void fixup(struct op *o, struct md_result *res);
+static void on_reply(struct op *o, struct op_call *c, md_status st, const struct md_err *err,
+                     const struct md_http_resp *resp);
+
+/* An operation; `what` (taken over) is the first half of every message it can produce. */
+static struct ml_op *req_new(struct mlflow *ml, enum md_result_kind kind, md_backend_cb cb,
+                             void *ud, char *what)
+{
+    struct ml_op *rq = (struct ml_op *)op_new(&ml->eng, sizeof(struct ml_op), kind, cb, ud, what);
+    rq->base.release = ml_op_release;
+    rq->base.fixup = fixup;
+    rq->base.on_reply = on_reply;
     return rq;
 }
 
-/* Contexts are freed by on_reply() or by mlflow_free(), never by the caller. */
-static void req_free(struct mlflow_req *rq)
-{
-    free(rq->path);
-    free(rq->body);
-    free(rq->what);
-    free(rq->arg1);
-    free(rq->arg2);
-    free(rq);
-}
-
-/* Newest first; the list only matters at mlflow_free(), so order is free. */
-static void req_link(struct mlflow_req *rq)
-{
-    struct mlflow *ml = rq->ml;
-    rq->prev = NULL;
-    rq->next = ml->pending;
-    if (ml->pending != NULL)
-        ml->pending->prev = rq;
-    ml->pending = rq;
-}
-
-/* O(1) removal: replies arrive in any order. */
-static void req_unlink(struct mlflow_req *rq)
-{
-    if (rq->prev != NULL)
-        rq->prev->next = rq->next;
-    else
-        rq->ml->pending = rq->next;
-    if (rq->next != NULL)
-        rq->next->prev = rq->prev;
-    rq->prev = rq->next = NULL;
-}
-
-/* Hand the request to md_http with `token` (NULL: the instance's own credentials). */
-static void req_send_now(struct mlflow_req *rq, const char *token)
-{
-    struct mlflow *ml = rq->ml;
-    static const char *const headers[] = {"Accept: application/json", NULL};
-    char *url = md_xasprintf("%s%s", ml->url, rq->path);
-    struct md_http_req req = {
-        .method = rq->method,
-        .url = url,
-        .body = rq->body,
-        .body_len = rq->body != NULL ? strlen(rq->body) : 0,
-        .content_type = rq->body != NULL ? "application/json" : NULL,
-        .headers = headers,
-        .auth = ml->bearer != NULL ? MD_HTTP_AUTH_BEARER : ml->auth,
-        .token = ml->bearer != NULL ? token : ml->token,
-        .user = ml->user,
-        .password = ml->password,
-        .ca_path = ml->ca_path,
-        .insecure_tls = ml->insecure_tls,
-        .timeout_ms = rq->timeout_ms > 0 ? rq->timeout_ms : ml->timeout_ms,
-        .max_retries = -1,
-        .max_body = rq->max_body,
-        .tag = rq->tag,
-    };
-    rq->waiting = false;
-    if (ml->bearer != NULL)
-        rq->serial = ml->bearer->serial(ml->bearer->impl);
-    rq->id = md_http_submit(ml->base.http, &req, on_reply, rq);
-    free(url);
-}
-
-static void on_token(md_status st, const struct md_err *err, void *ud);
-
-/*
- * Send now, or (Azure token, none fresh) queue behind the provider's one
- * fetch. The context is linked before: md_http reports every outcome,
- * refusals included, through on_reply() later, and a failed token fetch
- * reports through on_token(), also from inside md_http_run().
- */
-static uint64_t req_go(struct mlflow_req *rq)
-{
-    struct mlflow *ml = rq->ml;
-    req_link(rq);
-    const char *token = ml->bearer != NULL ? ml->bearer->token(ml->bearer->impl) : NULL;
-    if (ml->bearer == NULL || token != NULL) {
-        req_send_now(rq, token);
-        return rq->id;
-    }
-    rq->waiting = true;
-    if (!ml->token_wait) {
-        ml->token_wait = true;
-        ml->token_fetch = ml->bearer->fetch(ml->bearer->impl, on_token, ml);
-    }
-    rq->id = ml->token_fetch;
-    return rq->id;
-}
-
-/*
- * Submit `method` on base URL + `path` (which includes the query) with an
- * optional JSON body; the request is kept whole for a second sending.
- */
-static uint64_t req_submit(struct mlflow_req *rq, enum md_http_method method, const char *path,
+/* Send `method` on base URL + `path` (which includes the query) with an optional JSON body. */
+static uint64_t req_submit(struct ml_op *rq, enum md_http_method method, const char *path,
                            const char *body, size_t max_body, long timeout_ms, const char *tag)
 {
-    free(rq->path);
-    free(rq->body);
-    rq->method = method;
-    rq->path = md_xstrdup(path);
-    rq->body = body != NULL ? md_xstrdup(body) : NULL;
-    rq->max_body = max_body;
-    rq->timeout_ms = timeout_ms;
-    rq->tag = tag;
-    return req_go(rq);
+    struct mlflow *ml = (struct mlflow *)rq->base.eng->be;
+    struct op_call *c = op_call(&rq->base, (int)rq->flags, method,
+                                md_xasprintf("%s%s", ml->url, path), md_xstrdup0(body));
+    if (body == NULL) {
+        free(c->body);
+        c->body = NULL;
+    }
+    c->max_body = max_body;
+    c->timeout_ms = timeout_ms;
+    c->tag = tag;
+    return op_go(&rq->base);
 }
+
+/* Headers, credentials and TLS of every request: the bearer source's token when there is one. */
+static void prepare(struct op_engine *e, struct op_call *c, struct md_http_req *req)
+{
+    (void)c;
+    static const char *const headers[] = {"Accept: application/json", NULL};
+    struct mlflow *ml = (struct mlflow *)e->be;
+    req->headers = headers;
+    req->auth = ml->bearer != NULL ? MD_HTTP_AUTH_BEARER : ml->auth;
+    req->token = ml->bearer != NULL ? ml->bearer->token(ml->bearer->impl) : ml->token;
+    req->user = ml->user;
+    req->password = ml->password;
+    req->ca_path = ml->ca_path;
+    req->insecure_tls = ml->insecure_tls;
+    if (req->timeout_ms <= 0)
+        req->timeout_ms = ml->timeout_ms;
+}
+
+static md_status map_error(struct op_call *c, const char *what, const struct md_http_resp *resp,
+                           struct md_err *err)
+{
+    return mlflow_map_error(what, resp->code, resp->body, resp->body_len,
+                            (c->role & REQ_ALIAS_LOOKUP) != 0, err);
+}
+
+static const struct op_platform platform = {
+    .prepare = prepare,
+    .map_error = map_error,
+    .stale_credential = "the new Azure token had already expired (check the clock)",
+};
 
 /* md_http_escape() that treats NULL as "" and never returns NULL. */
 static char *esc(const char *s)
@@ -281,131 +196,49 @@ static void obj_str(cJSON *o, const char *key, const char *value)
 
 /* ---- the reply path ------------------------------------------------------------------- */
 
-static uint64_t models_submit(struct mlflow_req *rq);
+static uint64_t models_submit(struct ml_op *rq);
 
-/*
- * One finished request: map it into a result, hand it to the callback, free
- * the context. The result lives on this stack frame; released again after
- * the callback (a no-op when the callback released it), so nothing leaks
- * whatever the callback does.
- */
-static void on_reply(const struct md_http_resp *resp, void *ud)
+/* Azure ML and older servers refuse "!=" on tags: search again unfiltered. */
+static void on_reply(struct op *o, struct op_call *c, md_status st, const struct md_err *err,
+                     const struct md_http_resp *resp)
 {
-    struct mlflow_req *rq = ud;
-    req_unlink(rq);
-
-    bool ok_reply = resp->status == MD_OK && resp->code >= 200 && resp->code <= 299;
-    struct mlflow *ml = rq->ml;
-    if (resp->status == MD_OK && resp->code == 401 && ml->bearer != NULL && !rq->auth_retried) {
-        md_log(MD_LOG_INFO, "mlflow '%s': token refused, getting a new one", ml->base.name);
-        ml->bearer->refused(ml->bearer->impl, rq->serial);
-        rq->auth_retried = true;
-        req_go(rq);
-        return;
-    }
-    /* Azure ML and older servers refuse "!=" on tags: search again unfiltered */
-    if (resp->status == MD_OK && resp->code == 400 && (rq->flags & REQ_PROMPT_FILTER)) {
+    struct ml_op *rq = (struct ml_op *)o;
+    if (st != MD_OK && resp->status == MD_OK && resp->code == 400 &&
+        (c->role & REQ_PROMPT_FILTER)) {
         md_log(MD_LOG_INFO,
                "mlflow '%s': models search refused the prompt filter; "
                "filtering locally",
-               rq->ml->base.name);
+               o->eng->be->name);
         rq->flags &= ~(unsigned)REQ_PROMPT_FILTER;
         models_submit(rq);
         return;
     }
-
-    struct md_result res;
-    memset(&res, 0, sizeof(res));
-    res.kind = rq->kind;
-    res.fetched_ms = md_now_ms();
-    md_status st;
-    if (resp->status != MD_OK) {
-        st = resp->status;
-        md_err_set_http(&res.err, st, resp->err.http_status ? resp->err.http_status : resp->code,
-                        "%s: %s", rq->what, resp->err.msg[0] ? resp->err.msg : md_status_str(st));
-    } else if (!ok_reply) {
-        st = mlflow_map_error(rq->what, resp->code, resp->body, resp->body_len,
-                              (rq->flags & REQ_ALIAS_LOOKUP) != 0, &res.err);
-    } else {
-        struct md_err perr = MD_ERR_INIT;
-        st = mlflow_parse(rq->kind, resp->body, resp->body_len, &res, &perr);
-        if (st != MD_OK)
-            md_err_set_http(&res.err, st, resp->code, "%s: %s", rq->what, perr.msg);
-    }
-
-    if (st == MD_OK) {
-        res.raw = md_xmalloc(resp->body_len + 1);
-        memcpy(res.raw, resp->body, resp->body_len);
-        res.raw[resp->body_len] = '\0';
-        res.raw_len = resp->body_len;
-        if (rq->kind == MD_RESULT_HISTORY && res.history.run_id[0] == '\0') {
-            /* no points: still say which series this is */
-            free(res.history.run_id);
-            free(res.history.key);
-            res.history.run_id = md_xstrdup_clean(rq->arg1);
-            res.history.key = md_xstrdup_clean(rq->arg2);
-        }
-        if ((rq->flags & REQ_EXACT_MODEL) && rq->arg1 != NULL) {
-            /* a LIKE pattern matched a superset: keep the model asked for */
-            struct md_version_list *l = &res.versions;
-            size_t k = 0;
-            for (size_t i = 0; i < l->n; i++) {
-                if (strcmp(l->v[i].model, rq->arg1) == 0)
-                    l->v[k++] = l->v[i];
-                else
-                    md_model_version_release(&l->v[i]);
-            }
-            l->n = k;
-        }
-    } else {
-        md_result_drop_records(&res);
-    }
-    if (res.next_token == NULL)
-        res.next_token = md_xstrdup("");
-    res.status = st;
-
-    md_backend_cb cb = rq->cb;
-    void *cb_ud = rq->ud;
-    req_free(rq);
-    if (cb != NULL)
-        cb(&res, cb_ud);
-    md_result_release(&res);
+    if (!op_failed_by(o, st, err))
+        op_keep_body(o, resp);
 }
 
-/* The provider's fetch ended: every waiting request goes out, or fails with its error. */
-static void on_token(md_status st, const struct md_err *err, void *ud)
+/* What the reply alone does not say: the series asked for, the exact model asked for. */
+static void fixup(struct op *o, struct md_result *res)
 {
-    struct mlflow *ml = ud;
-    ml->token_wait = false;
-    const char *token = st == MD_OK ? ml->bearer->token(ml->bearer->impl) : NULL;
-    struct mlflow_req *ready = NULL;
-    for (struct mlflow_req *rq = ml->pending, *next; rq != NULL; rq = next) {
-        next = rq->next;
-        if (!rq->waiting)
-            continue;
-        req_unlink(rq);
-        rq->next = ready;
-        ready = rq;
+    struct ml_op *rq = (struct ml_op *)o;
+    if (o->kind == MD_RESULT_HISTORY && res->history.run_id[0] == '\0') {
+        /* no points: still say which series this is */
+        free(res->history.run_id);
+        free(res->history.key);
+        res->history.run_id = md_xstrdup_clean(rq->arg1);
+        res->history.key = md_xstrdup_clean(rq->arg2);
     }
-    while (ready != NULL) {
-        struct mlflow_req *rq = ready;
-        ready = rq->next;
-        req_link(rq);
-        if (token != NULL) {
-            req_send_now(rq, token);
-            continue;
+    if ((rq->flags & REQ_EXACT_MODEL) && rq->arg1 != NULL) {
+        /* a LIKE pattern matched a superset: keep the model asked for */
+        struct md_version_list *l = &res->versions;
+        size_t k = 0;
+        for (size_t i = 0; i < l->n; i++) {
+            if (strcmp(l->v[i].model, rq->arg1) == 0)
+                l->v[k++] = l->v[i];
+            else
+                md_model_version_release(&l->v[i]);
         }
-        /* reported like any failed transfer: the same message path, once */
-        struct md_http_resp fail;
-        memset(&fail, 0, sizeof(fail));
-        fail.status = st != MD_OK ? st : MD_ERR_AUTH;
-        if (err != NULL && err->msg[0])
-            fail.err = *err;
-        else
-            snprintf(fail.err.msg, sizeof(fail.err.msg), "%s",
-                     "the new Azure token had already expired (check the clock)");
-        fail.err.code = fail.status;
-        on_reply(&fail, rq);
+        l->n = k;
     }
 }
 
@@ -416,7 +249,7 @@ static uint64_t mlflow_probe(struct md_backend *be, md_backend_cb cb, void *ud)
 {
     struct mlflow *ml = (struct mlflow *)be;
     char *who = subject(be->name);
-    struct mlflow_req *rq =
+    struct ml_op *rq =
         req_new(ml, MD_RESULT_PROBE, cb, ud, md_xasprintf("cannot reach MLflow server '%s'", who));
     free(who);
     return req_submit(rq, MD_HTTP_GET, "/version", NULL, 0, 0, "mlflow version");
@@ -427,8 +260,8 @@ static uint64_t mlflow_list_experiments(struct md_backend *be, const char *page_
 {
     struct mlflow *ml = (struct mlflow *)be;
     char *who = subject(be->name);
-    struct mlflow_req *rq = req_new(ml, MD_RESULT_EXPERIMENTS, cb, ud,
-                                    md_xasprintf("cannot list experiments of '%s'", who));
+    struct ml_op *rq = req_new(ml, MD_RESULT_EXPERIMENTS, cb, ud,
+                               md_xasprintf("cannot list experiments of '%s'", who));
     free(who);
     /* max_results is mandatory here: the server answers 400 without it */
     size_t n = page_size(max, EXPERIMENTS_DEFAULT, EXPERIMENTS_MAX);
@@ -453,8 +286,8 @@ static uint64_t mlflow_list_runs(struct md_backend *be, const struct md_runs_que
     struct mlflow *ml = (struct mlflow *)be;
     const char *exp = q != NULL && q->experiment_id != NULL ? q->experiment_id : "";
     char *who = subject(exp);
-    struct mlflow_req *rq = req_new(ml, MD_RESULT_RUNS, cb, ud,
-                                    md_xasprintf("cannot list runs of experiment '%s'", who));
+    struct ml_op *rq = req_new(ml, MD_RESULT_RUNS, cb, ud,
+                               md_xasprintf("cannot list runs of experiment '%s'", who));
     free(who);
 
     size_t n = page_size(q != NULL ? q->max_results : 0, RUNS_DEFAULT, RUNS_MAX);
@@ -490,8 +323,7 @@ static uint64_t mlflow_get_run(struct md_backend *be, const char *run_id, md_bac
 {
     struct mlflow *ml = (struct mlflow *)be;
     char *who = subject(run_id);
-    struct mlflow_req *rq =
-        req_new(ml, MD_RESULT_RUN, cb, ud, md_xasprintf("cannot get run '%s'", who));
+    struct ml_op *rq = req_new(ml, MD_RESULT_RUN, cb, ud, md_xasprintf("cannot get run '%s'", who));
     free(who);
     char *e = esc(run_id);
     char *path = md_xasprintf(API "runs/get?run_id=%s", e);
@@ -508,7 +340,7 @@ static uint64_t mlflow_get_metric_history(struct md_backend *be, const char *run
     struct mlflow *ml = (struct mlflow *)be;
     char *who_key = subject(key);
     char *who_run = subject(run_id);
-    struct mlflow_req *rq =
+    struct ml_op *rq =
         req_new(ml, MD_RESULT_HISTORY, cb, ud,
                 md_xasprintf("cannot get history of metric '%s' of run '%s'", who_key, who_run));
     free(who_key);
@@ -531,7 +363,7 @@ static uint64_t mlflow_get_metric_history(struct md_backend *be, const char *run
 }
 
 /* (Re)submit a models search from the context: page token in arg1, size in max. */
-static uint64_t models_submit(struct mlflow_req *rq)
+static uint64_t models_submit(struct ml_op *rq)
 {
     char *tok = rq->arg1 != NULL && rq->arg1[0] ? esc(rq->arg1) : NULL;
     char *filter = NULL;
@@ -553,8 +385,8 @@ static uint64_t mlflow_list_models(struct md_backend *be, const char *page_token
 {
     struct mlflow *ml = (struct mlflow *)be;
     char *who = subject(be->name);
-    struct mlflow_req *rq = req_new(ml, MD_RESULT_MODELS, cb, ud,
-                                    md_xasprintf("cannot list registered models of '%s'", who));
+    struct ml_op *rq = req_new(ml, MD_RESULT_MODELS, cb, ud,
+                               md_xasprintf("cannot list registered models of '%s'", who));
     free(who);
     rq->flags = REQ_PROMPT_FILTER;
     rq->arg1 = md_xstrdup0(page_token);
@@ -571,8 +403,8 @@ static uint64_t mlflow_list_versions(struct md_backend *be, const char *model,
 {
     struct mlflow *ml = (struct mlflow *)be;
     char *who = subject(model);
-    struct mlflow_req *rq = req_new(ml, MD_RESULT_VERSIONS, cb, ud,
-                                    md_xasprintf("cannot list versions of model '%s'", who));
+    struct ml_op *rq = req_new(ml, MD_RESULT_VERSIONS, cb, ud,
+                               md_xasprintf("cannot list versions of model '%s'", who));
     free(who);
     bool exact = false;
     char *filter = mlflow_versions_filter(model, &exact);
@@ -600,9 +432,8 @@ static uint64_t mlflow_get_alias(struct md_backend *be, const char *model, const
     struct mlflow *ml = (struct mlflow *)be;
     char *who_a = subject(alias);
     char *who_m = subject(model);
-    struct mlflow_req *rq =
-        req_new(ml, MD_RESULT_VERSION, cb, ud,
-                md_xasprintf("cannot get alias '%s' of model '%s'", who_a, who_m));
+    struct ml_op *rq = req_new(ml, MD_RESULT_VERSION, cb, ud,
+                               md_xasprintf("cannot get alias '%s' of model '%s'", who_a, who_m));
     free(who_a);
     free(who_m);
     rq->flags = REQ_ALIAS_LOOKUP;
@@ -627,7 +458,7 @@ static uint64_t mlflow_set_alias(struct md_backend *be, const char *model, const
     char *who_a = subject(alias);
     char *who_m = subject(model);
     char *who_v = subject(version);
-    struct mlflow_req *rq = req_new(
+    struct ml_op *rq = req_new(
         ml, MD_RESULT_NONE, cb, ud,
         md_xasprintf("cannot set alias '%s' of model '%s' to version '%s'", who_a, who_m, who_v));
     free(who_a);
@@ -650,7 +481,7 @@ static uint64_t mlflow_delete_alias(struct md_backend *be, const char *model, co
     struct mlflow *ml = (struct mlflow *)be;
     char *who_a = subject(alias);
     char *who_m = subject(model);
-    struct mlflow_req *rq =
+    struct ml_op *rq =
         req_new(ml, MD_RESULT_NONE, cb, ud,
                 md_xasprintf("cannot delete alias '%s' of model '%s'", who_a, who_m));
     free(who_a);
@@ -747,6 +578,7 @@ static md_status mlflow_create(struct md_backend **out, const struct md_backend_
     ml->insecure_tls = conf->insecure_tls;
     ml->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 0;
     ml->bearer = conf->bearer != NULL && conf->bearer->token != NULL ? conf->bearer : NULL;
+    op_engine_init(&ml->eng, &ml->base, &platform, ml->bearer, 0);
     *out = &ml->base;
     return MD_OK;
 }
@@ -771,11 +603,7 @@ static void mlflow_free(struct md_backend *be)
      * deck frees the md_http first (which cancels without calling back), then
      * the backends, so the engine may be gone here and is not touched.
      */
-    while (ml->pending != NULL) {
-        struct mlflow_req *rq = ml->pending;
-        req_unlink(rq);
-        req_free(rq);
-    }
+    op_engine_release(&ml->eng);
     free_secret(ml->token);
     free_secret(ml->user);
     free_secret(ml->password);

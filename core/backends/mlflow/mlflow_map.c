@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/op.h"
 #include "base/jsonx_int.h"
 
 /* Longest piece of a server's error text quoted in a message. */
@@ -455,56 +456,42 @@ md_status mlflow_parse(enum md_result_kind kind, const char *body, size_t len,
  * is cleaned and clipped at a UTF-8 boundary, so a message never carries
  * escape sequences or half a character to the terminal.
  */
+/* MLflow's JSON errors: {"error_code": "...", "message": "..."}. */
+static void error_fields(const cJSON *root, const char **code, const char **message)
+{
+    *code = jsonx_str_raw(root, "error_code");
+    *message = jsonx_str_raw(root, "message");
+}
+
+static md_status classify(const void *ctx, long http, const char *code, const char *message,
+                          bool html, md_status st, char *hint, size_t hint_len)
+{
+    (void)html;
+    (void)hint;
+    (void)hint_len;
+    bool alias_lookup = *(const bool *)ctx;
+    if (strcmp(code, "RESOURCE_DOES_NOT_EXIST") == 0)
+        return MD_ERR_NOT_FOUND;
+    /* MLflow answers an unknown alias with 400, not 404 */
+    if (alias_lookup && http == 400 && strcmp(code, "INVALID_PARAMETER_VALUE") == 0 &&
+        strstr(message, "not found") != NULL)
+        return MD_ERR_NOT_FOUND;
+    return st;
+}
+
 md_status mlflow_map_error(const char *what, long code, const char *body, size_t len,
                            bool alias_lookup, struct md_err *err)
 {
-    md_status st = MD_ERR_HTTP;
-    if (code == 401 || code == 403)
-        st = MD_ERR_AUTH;
-    else if (code == 404)
-        st = MD_ERR_NOT_FOUND;
-
-    size_t i = 0;
-    while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
-        i++;
-    cJSON *root = NULL;
-    if (i < len && body[i] == '{' && jsonx_parse(body, len, 1024 * 1024, &root, NULL) == MD_OK) {
-        const char *ec = jsonx_str_raw(root, "error_code");
-        const char *m = jsonx_str_raw(root, "message");
-        if (ec != NULL || m != NULL) {
-            char *ecc = md_xstrdup_clean(ec);
-            char *mc = md_xstrdup_clean(m);
-            md_clip_utf8(ecc, 40);
-            md_clip_utf8(mc, ERR_TEXT_MAX);
-            if (ec != NULL && strcmp(ec, "RESOURCE_DOES_NOT_EXIST") == 0)
-                st = MD_ERR_NOT_FOUND;
-            /* MLflow answers an unknown alias with 400, not 404 */
-            if (alias_lookup && code == 400 && ec != NULL &&
-                strcmp(ec, "INVALID_PARAMETER_VALUE") == 0 && m != NULL &&
-                strstr(m, "not found") != NULL)
-                st = MD_ERR_NOT_FOUND;
-            md_err_set_http(err, st, code, "%s: HTTP %ld%s%s%s%s", what, code, ecc[0] ? " " : "",
-                            ecc, mc[0] ? ": " : "", mc);
-            free(ecc);
-            free(mc);
-            cJSON_Delete(root);
-            return st;
-        }
-    }
-    cJSON_Delete(root);
-
-    /* text or HTML: quote the first non-blank line */
-    size_t j = i;
-    while (j < len && body[j] != '\r' && body[j] != '\n' && body[j] != '\0' && j - i < 4 * 120)
-        j++;
-    char *line = md_xmalloc(j - i + 1);
-    memcpy(line, body + i, j - i);
-    line[j - i] = '\0';
-    md_sanitize(line);
-    md_clip_utf8(line, 120);
-    md_err_set_http(err, st, code, "%s: HTTP %ld%s%s", what, code, line[0] ? ": " : "", line);
-    free(line);
-    return st;
+    const struct op_error_rules rules = {
+        .fields = error_fields,
+        .classify = classify,
+        .ctx = &alias_lookup,
+        .code_max = 40,
+        .text_max = ERR_TEXT_MAX,
+        .line_max = 120,
+        .sep = ": ",
+    };
+    return op_map_error(&rules, what, code, body, len, err);
 }
 
 /* ---- request helpers -------------------------------------------------------------------- */
