@@ -377,35 +377,38 @@ static void on_gate(md_status st, const struct md_err *err, void *ud)
         pump(e);
         return;
     }
-    const char *why = st != MD_OK && err != NULL && err->msg[0] ? err->msg
-                      : e->pf->stale_credential != NULL         ? e->pf->stale_credential
-                                                                : "the new credential had already "
-                                                                  "expired (check the clock)";
-    md_status code = st != MD_OK ? st : MD_ERR_AUTH;
-    long http = st != MD_OK && err != NULL ? err->http_status : 0;
-    /* each waiting operation fails once; settling may start new ones, so take the list first */
-    struct op_call *list = e->waiting;
-    e->waiting = e->waiting_tail = NULL;
-    struct op **ops = NULL;
+    /* each waiting call is answered like a failed transfer: one message path for every outcome */
+    struct md_http_resp fail;
+    memset(&fail, 0, sizeof(fail));
+    fail.status = st != MD_OK ? st : MD_ERR_AUTH;
+    fail.body = "";
+    fail.content_type = "";
+    fail.retry_after_s = -1;
+    if (st != MD_OK && err != NULL && err->msg[0]) {
+        fail.err = *err;
+    } else {
+        const char *why = e->pf->stale_credential != NULL ? e->pf->stale_credential
+                                                          : "the new credential had already "
+                                                            "expired (check the clock)";
+        snprintf(fail.err.msg, sizeof(fail.err.msg), "%s", why);
+    }
+    fail.err.code = fail.status;
+    /* as if they had been sent; answered after, since answers may queue new calls */
     size_t n = 0;
-    while (list != NULL) {
-        struct op_call *c = list;
-        list = c->next;
-        struct op *op = c->op;
-        call_free(c);
-        op->pending--;
-        op_fail(op, code, http, "%s: %s", op->what, why); /* the first failure stays */
-        bool listed = false;
-        for (size_t i = 0; i < n && !listed; i++)
-            listed = ops[i] == op;
-        if (!listed) {
-            ops = md_xrealloc(ops, (n + 1) * sizeof(*ops));
-            ops[n++] = op;
-        }
+    for (struct op_call *c = e->waiting; c != NULL; c = c->next)
+        n++;
+    struct op_call **v = md_xcalloc(n ? n : 1, sizeof(*v));
+    for (size_t i = 0; i < n; i++) {
+        struct op_call *c = e->waiting;
+        detach(e, c);
+        c->where = OP_CALL_FLYING;
+        push_back(&e->flying, NULL, c);
+        e->inflight++;
+        v[i] = c;
     }
     for (size_t i = 0; i < n; i++)
-        settle(ops[i]);
-    free(ops);
+        on_http(&fail, v[i]);
+    free(v);
     pump(e);
 }
 

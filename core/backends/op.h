@@ -9,7 +9,9 @@
  *    a refresh of hundreds of endpoints stays under the platform's limits;
  *  - behind one fetch of the engine's credential (the gate, mldeck/cred.h)
  *    when it is not fresh: every waiting call goes out when it arrives, or
- *    fails with its error; a 401 makes the gate forget the credential that
+ *    is answered like a failed transfer carrying the fetch's error (so its
+ *    operation's on_reply sees it as any other failure); a 401 makes the
+ *    gate forget the credential that
  *    was refused and sends the call once more;
  *  - and their replies go to the operation's on_reply, with non-2xx replies
  *    and transport failures already turned into a status and a message by
@@ -90,6 +92,7 @@ struct op_call {
     int service;      /* platform's: an AWS service */
     const char *name; /* static: "DescribeEndpoint", for messages and X-Amz-Target */
     char *subject;    /* the name the call is about, "" for none */
+    unsigned flags;   /* platform's own bits */
     /* the request, kept whole so it can go out again */
     enum md_http_method method;
     char *url;
@@ -189,8 +192,8 @@ char *op_subject(const char *s);
  * when it is XML, else its first line; every piece is cleaned and clipped.
  */
 struct op_error_rules {
-    /* Code and message of a JSON error body (lent from root), NULL when absent. */
-    void (*fields)(const cJSON *root, const char **code, const char **message);
+    /* Code and message of a JSON error body as new strings, NULL when absent. */
+    void (*fields)(const cJSON *root, char **code, char **message);
     /*
      * Optional: the status for this code and message (given st as the HTTP
      * code made it), and a hint said before the server's text ("" none).

@@ -49,11 +49,7 @@ static void parts(const struct op_error_rules *r, const char *body, size_t len, 
         i++;
     cJSON *root = NULL;
     if (i < len && body[i] == '{' && jsonx_parse(body, len, JSON_MAX, &root, NULL) == MD_OK) {
-        const char *c = NULL;
-        const char *m = NULL;
-        r->fields(root, &c, &m);
-        *code = c != NULL ? md_xstrdup(c) : NULL;
-        *msg = m != NULL ? md_xstrdup(m) : NULL;
+        r->fields(root, code, msg);
         cJSON_Delete(root);
         root = NULL;
         if (*code != NULL || *msg != NULL)

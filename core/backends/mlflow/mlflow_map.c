@@ -457,10 +457,12 @@ md_status mlflow_parse(enum md_result_kind kind, const char *body, size_t len,
  * escape sequences or half a character to the terminal.
  */
 /* MLflow's JSON errors: {"error_code": "...", "message": "..."}. */
-static void error_fields(const cJSON *root, const char **code, const char **message)
+static void error_fields(const cJSON *root, char **code, char **message)
 {
-    *code = jsonx_str_raw(root, "error_code");
-    *message = jsonx_str_raw(root, "message");
+    const char *c = jsonx_str_raw(root, "error_code");
+    const char *m = jsonx_str_raw(root, "message");
+    *code = c != NULL ? md_xstrdup(c) : NULL;
+    *message = m != NULL ? md_xstrdup(m) : NULL;
 }
 
 static md_status classify(const void *ctx, long http, const char *code, const char *message,

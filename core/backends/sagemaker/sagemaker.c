@@ -4,17 +4,18 @@
  * (JSON 1.0), signed by libcurl's CURLOPT_AWS_SIGV4 through md_http.
  *
  * One backend operation (list endpoints, get health, ...) usually needs
- * several calls. An operation (struct sm_op) owns its calls (struct
- * sm_call); the calls of every operation wait on one queue per backend and
- * at most SM_MAX_INFLIGHT are on the wire at once, which bounds the load a
- * refresh of hundreds of endpoints puts on the account's API rate limits.
+ * several calls. Operations and calls run on the backends' one engine
+ * (backends/op.h): at most SM_MAX_INFLIGHT calls are on the wire at once,
+ * which bounds the load a refresh of hundreds of endpoints puts on the
+ * account's API rate limits, and expiring keys are renewed once for every
+ * call waiting (the engine's gate).
  * Replies are collected into a JSON bundle (sagemaker_int.h) that
  * sm_parse() maps in one pass, so the live path, the cached snapshot and
  * the fuzz target share one mapper. The callback runs exactly once per
  * operation, always from inside md_http_run().
  *
- * This file has the machinery (queue, operations, shared GetMetricData
- * calls, paged lists) and the lifecycle; the operations themselves are in
+ * This file has the platform's hooks, the operations' glue, shared
+ * GetMetricData calls, paged lists and the lifecycle; the operations themselves are in
  * sagemaker_endpoints.c and sagemaker_ops.c, what is kept between them in
  * sagemaker_cache.c, and the reply mapping in sagemaker_map.c and friends.
  *
@@ -40,219 +41,124 @@
 /* libcurl signs every header (X-Amz-Target, the session token) only since 7.86.0. */
 #define SM_MIN_CURL 0x075600
 
-/* ---- the call queue ------------------------------------------------------------------- */
-
-static void on_call_reply(const struct md_http_resp *resp, void *ud);
-
-/* FIFO append: calls go out in the order operations asked for them. */
-static void call_link(struct sm_call **head, struct sm_call **tail, struct sm_call *c)
-{
-    c->prev = *tail;
-    c->next = NULL;
-    if (*tail != NULL)
-        (*tail)->next = c;
-    else
-        *head = c;
-    *tail = c;
-}
-
-/* O(1) removal: replies come back in any order. */
-static void call_unlink(struct sm_call **head, struct sm_call **tail, struct sm_call *c)
-{
-    if (c->prev != NULL)
-        c->prev->next = c->next;
-    else
-        *head = c->next;
-    if (c->next != NULL)
-        c->next->prev = c->prev;
-    else
-        *tail = c->prev;
-    c->prev = c->next = NULL;
-}
-
-/* A call owns its body and subject; a shared call also its member list (not the members). */
-static void call_free(struct sm_call *c)
-{
-    cJSON_Delete(c->req);
-    free(c->members);
-    free(c->body);
-    free(c->subject);
-    free(c);
-}
-
-void sm_enqueue(struct sm_op *op, enum md_aws_service svc, const char *op_name, int role,
-                cJSON *body, const char *subject)
-{
-    struct sm_backend *sm = op->sm;
-    struct sm_call *c = md_xcalloc(1, sizeof(*c));
-    c->op = op;
-    c->svc = svc;
-    c->op_name = op_name;
-    c->role = role;
-    c->body = cJSON_PrintUnformatted(body);
-    cJSON_Delete(body);
-    if (c->body == NULL)
-        md_die_oom();
-    c->subject = md_xstrdup0(subject);
-    op->pending++;
-    call_link(&sm->queue, &sm->queue_tail, c);
-}
+/* ---- the platform's hooks ------------------------------------------------------------- */
 
 /*
- * Put one call on the wire. Keys about to expire are renewed first
- * (credential_process); when that fails the call goes out without keys,
- * which md_http refuses and reports through on_call_reply() like any
- * other outcome, carrying the renewal error.
+ * Every call is an AWS JSON POST to the service's endpoint, signed by
+ * libcurl. Exact content types: moto answers "; charset=..." on CloudWatch
+ * with CBOR and a 500.
  */
-static void call_submit(struct sm_backend *sm, struct sm_call *c)
+static void batch_prepare(struct op_call *c);
+
+static void prepare(struct op_engine *e, struct op_call *c, struct md_http_req *req)
 {
-    struct md_aws *aws = &sm->aws;
-    if (c->req != NULL) { /* a shared call closes when it leaves the queue */
-        c->body = cJSON_PrintUnformatted(c->req);
-        if (c->body == NULL)
-            md_die_oom();
-        if (sm->open_batch == c)
-            sm->open_batch = NULL;
+    struct sm_backend *sm = (struct sm_backend *)e->be;
+    if (c->role == SM_ROLE_METRICS && c->body == NULL) {
+        batch_prepare(c);
+        req->body = c->body;
+        req->body_len = strlen(c->body);
     }
-    bool keys = !c->no_keys;
-    if (keys && md_aws_expiring(aws, md_now_ms(), SM_REFRESH_MARGIN_MS)) {
-        struct md_err rerr = MD_ERR_INIT;
-        if (md_aws_refresh(aws, &rerr) != MD_OK) {
-            sm_op_fail(c->op, rerr.code, 0, "%s", rerr.msg);
-            keys = false;
-        }
-    }
-    char *target = md_xasprintf(
-        "%s.%s", c->svc == MD_AWS_CLOUDWATCH ? "GraniteServiceVersion20100801" : "SageMaker",
-        c->op_name);
-    char *url = md_xasprintf("%s/", aws->endpoints[c->svc]);
-    char *tag = c->no_keys ? md_xstrdup("sagemaker: report of a failed operation, never sent")
-                           : md_xasprintf("sagemaker %s", c->op_name);
-    /* exact types: moto answers "; charset=..." on CloudWatch with CBOR and a 500 */
-    struct md_http_req req = {
-        .method = MD_HTTP_POST,
-        .url = url,
-        .body = c->body,
-        .body_len = strlen(c->body),
-        .content_type = c->svc == MD_AWS_CLOUDWATCH ? "application/x-amz-json-1.0"
-                                                    : "application/x-amz-json-1.1",
-        .amz_target = target,
-        .aws_sigv4 = sm->sigv4[c->svc],
-        .aws_access_key = keys ? aws->creds.access_key_id : NULL,
-        .aws_secret_key = keys ? aws->creds.secret_access_key : NULL,
-        .aws_session_token = keys ? aws->creds.session_token : NULL,
-        .ca_path = sm->ca_path,
-        .insecure_tls = sm->insecure_tls,
-        .timeout_ms = sm->timeout_ms,
-        .max_retries = -1,
-        .tag = tag,
-    };
-    c->in_flight = true;
-    sm->inflight++;
-    call_link(&sm->flying, &sm->flying_tail, c);
-    c->http_id = md_http_submit(sm->base.http, &req, on_call_reply, c);
-    free(tag);
-    free(url);
-    free(target);
+    enum md_aws_service svc = (enum md_aws_service)c->service;
+    snprintf(sm->target, sizeof(sm->target), "%s.%s",
+             svc == MD_AWS_CLOUDWATCH ? "GraniteServiceVersion20100801" : "SageMaker", c->name);
+    snprintf(sm->tag, sizeof(sm->tag), "sagemaker %s", c->name);
+    req->content_type =
+        svc == MD_AWS_CLOUDWATCH ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1";
+    req->amz_target = sm->target;
+    req->tag = sm->tag;
+    req->aws_sigv4 = sm->sigv4[svc];
+    req->aws_access_key = sm->aws.creds.access_key_id;
+    req->aws_secret_key = sm->aws.creds.secret_access_key;
+    req->aws_session_token = sm->aws.creds.session_token;
+    req->ca_path = sm->ca_path;
+    req->insecure_tls = sm->insecure_tls;
+    if (req->timeout_ms <= 0)
+        req->timeout_ms = sm->timeout_ms;
 }
 
-/* Move queued calls onto the wire while there is room. */
-static void pump(struct sm_backend *sm)
+/* Name the call's subject unless the operation's message already does. */
+static char *label(struct op_call *c)
 {
-    while (sm->queue != NULL && sm->inflight < SM_MAX_INFLIGHT) {
-        struct sm_call *c = sm->queue;
-        call_unlink(&sm->queue, &sm->queue_tail, c);
-        call_submit(sm, c);
-    }
+    const char *what = c->op->what;
+    char *quoted = md_xasprintf("'%s'", c->subject);
+    bool named = c->subject[0] == '\0' || strstr(what, quoted) != NULL;
+    free(quoted);
+    if (named)
+        return md_xasprintf("%s (%s)", what, c->name);
+    char *subj = sm_subject(c->subject);
+    char *l = md_xasprintf("%s (%s '%s')", what, c->name, subj);
+    free(subj);
+    return l;
 }
 
-/* Drop the queued calls of a failed operation: their answers could not change its outcome. */
-static void drop_queued(struct sm_op *op)
+static md_status map_error(struct op_call *c, const char *what, const struct md_http_resp *resp,
+                           struct md_err *err)
 {
-    struct sm_backend *sm = op->sm;
-    struct sm_call *c = sm->queue;
-    while (c != NULL) {
-        struct sm_call *next = c->next;
-        if (c->op == op && c->n_members == 0) { /* shared calls serve other operations too */
-            call_unlink(&sm->queue, &sm->queue_tail, c);
-            call_free(c);
-            op->pending--;
-        }
-        c = next;
-    }
+    struct sm_backend *sm = (struct sm_backend *)c->op->eng->be;
+    return sm_map_error(what, resp->code, resp->body, resp->body_len, sm->who, err);
 }
 
-void sm_op_fail(struct sm_op *op, md_status st, long http, const char *fmt, ...)
+static const struct op_platform platform = {
+    .prepare = prepare,
+    .map_error = map_error,
+    .label = label,
+    .stale_credential = "the renewed AWS keys had already expired (check the clock)",
+};
+
+/*
+ * The gate: keys about to expire are renewed (credential_process) before a
+ * call leaves, once for every call waiting; static keys never expire.
+ */
+static bool keys_ready(void *impl)
 {
-    if (op->st != MD_OK)
-        return;
-    char msg[sizeof(op->err.msg)];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    op->st = st;
-    md_err_set_http(&op->err, st, http, "%s", msg);
-    drop_queued(op);
+    struct sm_backend *sm = impl;
+    return !md_aws_expiring(&sm->aws, md_now_ms(), SM_REFRESH_MARGIN_MS);
 }
 
-void sm_op_fail_later(struct sm_op *op, md_status st, const char *fmt, ...)
+struct keys_fetch {
+    md_cred_fn cb;
+    void *ud;
+    md_status st;
+    struct md_err err;
+};
+
+static void keys_fetched(const struct md_http_resp *resp, void *ud)
 {
-    char msg[sizeof(op->err.msg)];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    sm_op_fail(op, st, 0, "%s", msg);
-    /* a call without keys is refused by md_http and reported from md_http_run() */
-    sm_enqueue(op, MD_AWS_SAGEMAKER, "ListEndpoints", SM_ROLE_NONE, sm_obj(), NULL);
-    op->sm->queue_tail->no_keys = true;
-    pump(op->sm);
+    (void)resp;
+    struct keys_fetch *f = ud;
+    f->cb(f->st, &f->err, f->ud);
+    free(f);
+}
+
+static uint64_t keys_fetch(void *impl, md_cred_fn cb, void *ud)
+{
+    struct sm_backend *sm = impl;
+    struct keys_fetch *f = md_xcalloc(1, sizeof(*f));
+    f->cb = cb;
+    f->ud = ud;
+    f->st = md_aws_refresh(&sm->aws, &f->err);
+    if (f->st == MD_OK)
+        sm->keys_serial++;
+    return md_http_defer(sm->base.http, keys_fetched, f);
+}
+
+static uint64_t keys_serial(const void *impl)
+{
+    const struct sm_backend *sm = impl;
+    return sm->keys_serial;
 }
 
 /* ---- operations ------------------------------------------------------------------------- */
 
-/* Unfinished operations are listed only so that sm_free() can free them. */
-static void op_link(struct sm_op *op)
-{
-    struct sm_backend *sm = op->sm;
-    op->prev = NULL;
-    op->next = sm->ops;
-    if (sm->ops != NULL)
-        sm->ops->prev = op;
-    sm->ops = op;
-}
+static void sm_on_reply(struct op *o, struct op_call *c, md_status st, const struct md_err *err,
+                        const struct md_http_resp *resp);
+static void sm_stage(struct op *o);
+static void sm_fixup(struct op *o, struct md_result *res);
 
-static void op_unlink(struct sm_op *op)
+/* Everything an operation owns beside struct op. */
+static void sm_op_release(struct op *o)
 {
-    if (op->prev != NULL)
-        op->prev->next = op->next;
-    else
-        op->sm->ops = op->next;
-    if (op->next != NULL)
-        op->next->prev = op->prev;
-    op->prev = op->next = NULL;
-}
-
-struct sm_op *sm_op_new(struct sm_backend *sm, enum md_result_kind kind, md_backend_cb cb, void *ud,
-                        char *what)
-{
-    struct sm_op *op = md_xcalloc(1, sizeof(*op));
-    op->sm = sm;
-    op->kind = kind;
-    op->cb = cb;
-    op->ud = ud;
-    op->what = what;
-    op->id = ++sm->next_op_id;
-    op->bundle = sm_obj();
-    op_link(op);
-    return op;
-}
-
-/* Everything an operation owns; its calls are gone by the time it is freed. */
-static void op_free(struct sm_op *op)
-{
-    free(op->what);
+    struct sm_op *op = (struct sm_op *)o;
     free(op->arg1);
     free(op->arg2);
     free(op->arg3);
@@ -267,168 +173,225 @@ static void op_free(struct sm_op *op)
     free(op->raw);
     cJSON_Delete(op->bundle);
     cJSON_Delete(op->list.req);
-    free(op);
 }
 
-/*
- * Report an operation: map its bundle (or take its mutation reply), hand
- * the result to the callback, free everything. The result lives on this
- * frame and is released after the callback, which may have moved lists out.
- */
-static void op_finish(struct sm_op *op)
+struct sm_op *sm_op_new(struct sm_backend *sm, enum md_result_kind kind, md_backend_cb cb, void *ud,
+                        char *what)
 {
-    struct md_result res;
-    memset(&res, 0, sizeof(res));
-    md_status st = op->st;
-    struct md_err err = op->err;
-    if (st == MD_OK && op->kind == MD_RESULT_PROBE) {
-        res.server_version = md_xasprintf("SageMaker %s", op->sm->aws.region);
-    } else if (st == MD_OK && op->kind != MD_RESULT_NONE) {
-        if (op->next_token != NULL && op->next_token[0] != '\0')
-            sm_str(op->bundle, "NextToken", op->next_token);
-        char *text = cJSON_PrintUnformatted(op->bundle);
-        if (text == NULL)
-            md_die_oom();
-        size_t len = strlen(text);
-        struct md_err perr = MD_ERR_INIT;
-        st = sm_parse(op->kind, text, len, &res, &perr);
-        if (st == MD_OK) {
-            res.raw = md_xmalloc(len + 1);
-            memcpy(res.raw, text, len + 1);
-            res.raw_len = len;
-        } else {
-            md_err_set(&err, st, "%s: %s", op->what, perr.msg);
-        }
-        cJSON_free(text);
-    } else if (st == MD_OK && op->raw != NULL) {
-        res.raw_len = strlen(op->raw);
-        res.raw = op->raw;
-        op->raw = NULL;
-    }
-    if (st != MD_OK) {
-        md_result_release(&res); /* a failed result holds no records */
-        res.err = err;
-    }
-    res.kind = op->kind;
-    res.fetched_ms = md_now_ms();
-    if (res.next_token == NULL)
-        res.next_token = md_xstrdup("");
-    res.status = st;
-    md_backend_cb cb = op->cb;
-    void *ud = op->ud;
-    op_unlink(op);
-    op_free(op);
-    if (cb != NULL)
-        cb(&res, ud);
-    md_result_release(&res);
+    struct sm_op *op = (struct sm_op *)op_new(&sm->eng, sizeof(struct sm_op), kind, cb, ud, what);
+    op->sm = sm;
+    op->bundle = sm_obj();
+    op->base.on_reply = sm_on_reply;
+    op->base.on_done = sm_stage;
+    op->base.fixup = sm_fixup;
+    op->base.release = sm_op_release;
+    return op;
 }
 
-/*
- * Nothing of the operation is on the wire or the queue: run its next
- * stage (which may enqueue more, or set a further stage), else report it.
- */
-static void op_settle(struct sm_op *op)
+void sm_enqueue(struct sm_op *op, enum md_aws_service svc, const char *op_name, int role,
+                cJSON *body, const char *subject)
 {
-    while (op->st == MD_OK && op->on_done != NULL && op->pending == 0) {
-        void (*next)(struct sm_op *) = op->on_done;
-        op->on_done = NULL;
-        next(op);
-    }
-    if (op->pending > 0) {
-        pump(op->sm);
-        return;
-    }
-    op_finish(op);
+    char *text = cJSON_PrintUnformatted(body);
+    cJSON_Delete(body);
+    if (text == NULL)
+        md_die_oom();
+    struct op_call *c = op_call(&op->base, role, MD_HTTP_POST,
+                                md_xasprintf("%s/", op->sm->aws.endpoints[svc]), text);
+    c->service = (int)svc;
+    c->name = op_name;
+    free(c->subject);
+    c->subject = md_xstrdup0(subject);
+}
+
+void sm_op_fail(struct sm_op *op, md_status st, long http, const char *fmt, ...)
+{
+    char msg[sizeof(op->base.err.msg)];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    op_fail(&op->base, st, http, "%s", msg);
+}
+
+void sm_op_fail_later(struct sm_op *op, md_status st, const char *fmt, ...)
+{
+    char msg[sizeof(op->base.err.msg)];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    op_fail(&op->base, st, 0, "%s", msg);
+    op_go(&op->base);
 }
 
 void sm_op_start(struct sm_op *op)
 {
-    if (op->pending == 0) {
-        /* nothing to send: still report from md_http_run(), never from here */
-        sm_op_fail_later(op, MD_ERR_INVALID, "%s: nothing to do", op->what);
+    if (op->base.pending == 0 && op->base.st == MD_OK)
+        op_fail(&op->base, MD_ERR_INVALID, 0, "%s: nothing to do", op->base.what);
+    op_go(&op->base);
+}
+
+static void bundle_doc(struct sm_op *op);
+
+/*
+ * The engine's stage hook runs the operation's own stage, and stays armed
+ * while there is another or calls are pending; the last run turns the
+ * bundle into the document to report.
+ */
+static void sm_stage(struct op *o)
+{
+    struct sm_op *op = (struct sm_op *)o;
+    void (*next)(struct sm_op *) = op->on_done;
+    op->on_done = NULL;
+    if (next != NULL)
+        next(op);
+    if (op->on_done != NULL || o->pending > 0) {
+        o->on_done = sm_stage;
         return;
     }
-    pump(op->sm);
-}
-
-/* The error of one call as a status and message; `what` names the call. */
-static md_status call_error(struct sm_call *c, const struct md_http_resp *resp, struct md_err *err)
-{
-    struct sm_op *op = c->op;
-    /* name the call's subject unless the operation's message already does */
-    char *quoted = md_xasprintf("'%s'", c->subject);
-    bool named = c->subject[0] == '\0' || strstr(op->what, quoted) != NULL;
-    char *subj = sm_subject(c->subject);
-    char *what = named ? md_xasprintf("%s (%s)", op->what, c->op_name)
-                       : md_xasprintf("%s (%s '%s')", op->what, c->op_name, subj);
-    free(subj);
-    free(quoted);
-    md_status st;
-    if (resp->status != MD_OK) {
-        st = resp->status;
-        md_err_set_http(err, st, resp->err.http_status, "%s: %s", what,
-                        resp->err.msg[0] ? resp->err.msg : md_status_str(st));
-    } else {
-        st = sm_map_error(what, resp->code, resp->body, resp->body_len, op->sm->who, err);
-    }
-    free(what);
-    return st;
-}
-
-/* The first member's message prefix names a shared call in its errors. */
-static md_status shared_error(struct sm_call *c, const struct md_http_resp *resp, cJSON **reply,
-                              struct md_err *err)
-{
-    if (resp->status == MD_OK && resp->code >= 200 && resp->code <= 299) {
-        struct md_err perr = MD_ERR_INIT;
-        md_status st = jsonx_parse(resp->body, resp->body_len, 0, reply, &perr);
-        if (st == MD_OK && !cJSON_IsObject(*reply))
-            st = md_err_set(&perr, MD_ERR_PARSE, "reply is not a JSON object");
-        if (st != MD_OK)
-            md_err_set_http(err, st, resp->code, "%s (%s): %s", c->op->what, c->op_name, perr.msg);
-        return st;
-    }
-    return call_error(c, resp, err);
+    if (o->st == MD_OK)
+        bundle_doc(op);
 }
 
 /*
- * A shared GetMetricData answered: each member gets the results of its own
- * queries (ids "q<op id>_..."); a next page is asked for all of them at
- * once; then the members with nothing left pending move on.
+ * One reply of one call: as a JSON object to the operation's handler. A
+ * mutation's reply is the result's raw, and the variants it changed are
+ * forgotten.
  */
-static void on_shared_reply(struct sm_call *c, const struct md_http_resp *resp)
+static void sm_on_reply(struct op *o, struct op_call *c, md_status st, const struct md_err *err,
+                        const struct md_http_resp *resp)
 {
-    struct sm_backend *sm = c->op->sm;
+    struct sm_op *op = (struct sm_op *)o;
+    struct md_err perr = MD_ERR_INIT;
     cJSON *reply = NULL;
-    struct md_err err = MD_ERR_INIT;
-    md_status st = shared_error(c, resp, &reply, &err);
+    if (st == MD_OK) {
+        struct md_err jerr = MD_ERR_INIT;
+        st = op_reply_object(resp, &reply, &jerr);
+        if (st != MD_OK)
+            md_err_set_http(&perr, st, resp->code, "%s (%s): %s", o->what, c->name, jerr.msg);
+        err = &perr;
+    }
+    if (st == MD_OK && c->role == SM_ROLE_MUTATE) {
+        free(op->raw);
+        op->raw = md_xstrdup(resp->body);
+        sm_variants_forget(op->sm, c->subject); /* its variants may have changed */
+    }
+    if (op->on_reply != NULL)
+        op->on_reply(op, c, st, err, reply);
+    else if (st != MD_OK)
+        op_fail_err(o, err);
+    cJSON_Delete(reply);
+}
+
+/*
+ * Before the report: the bundle becomes the document sm_parse() maps (the
+ * engine parses it and caches it as raw); a probe says where it went; a
+ * mutation hands over its reply.
+ */
+static void bundle_doc(struct sm_op *op)
+{
+    if (op->base.kind == MD_RESULT_PROBE || op->base.kind == MD_RESULT_NONE)
+        return;
+    if (op->next_token != NULL && op->next_token[0] != '\0')
+        sm_str(op->bundle, "NextToken", op->next_token);
+    char *text = cJSON_PrintUnformatted(op->bundle);
+    if (text == NULL)
+        md_die_oom();
+    op_set_doc(&op->base, md_xstrdup(text));
+    cJSON_free(text);
+}
+
+static void sm_fixup(struct op *o, struct md_result *res)
+{
+    struct sm_op *op = (struct sm_op *)o;
+    if (o->kind == MD_RESULT_PROBE) {
+        res->server_version = md_xasprintf("SageMaker %s", op->sm->aws.region);
+    } else if (o->kind == MD_RESULT_NONE && op->raw != NULL) {
+        res->raw_len = strlen(op->raw);
+        res->raw = op->raw;
+        op->raw = NULL;
+    }
+}
+
+/* ---- shared GetMetricData calls -------------------------------------------------------------- */
+
+/*
+ * One GetMetricData serves the queries of several health operations: a
+ * batch is an operation of its own that owns the call, and each member
+ * holds itself pending until the batch has answered it (its results only,
+ * ids "q<op id>_..."); a next page is asked for all members at once.
+ */
+struct sm_batch {
+    struct sm_op op; /* first: a batch is an operation with no callback */
+    cJSON *req;
+    struct sm_op **members;
+    size_t n_members;
+    bool closed; /* its call left the queue: no more members */
+};
+
+static void batch_release(struct op *o)
+{
+    struct sm_batch *b = (struct sm_batch *)o;
+    if (b->op.sm->open_batch == b)
+        b->op.sm->open_batch = NULL;
+    cJSON_Delete(b->req);
+    free(b->members);
+    sm_op_release(o);
+}
+
+static void batch_on_reply(struct sm_op *bop, struct op_call *c, md_status st,
+                           const struct md_err *err, const cJSON *reply);
+
+static struct sm_batch *batch_new(struct sm_backend *sm, const char *what, cJSON *req)
+{
+    struct sm_batch *b = (struct sm_batch *)op_new(&sm->eng, sizeof(struct sm_batch),
+                                                   MD_RESULT_NONE, NULL, NULL, md_xstrdup(what));
+    b->op.sm = sm;
+    b->op.bundle = sm_obj();
+    b->op.base.on_reply = sm_on_reply;
+    b->op.base.release = batch_release;
+    b->op.on_reply = batch_on_reply;
+    b->req = req;
+    return b;
+}
+
+/* The batch's call: its body is printed when it leaves, so later members still ride along. */
+static void batch_send(struct sm_batch *b)
+{
+    struct op_call *c =
+        op_call(&b->op.base, SM_ROLE_METRICS, MD_HTTP_POST,
+                md_xasprintf("%s/", b->op.sm->aws.endpoints[MD_AWS_CLOUDWATCH]), NULL);
+    c->service = MD_AWS_CLOUDWATCH;
+    c->name = "GetMetricData";
+    /* not pumped here: the member that asked moves the queue once its queries are in */
+}
+
+static void batch_on_reply(struct sm_op *bop, struct op_call *c, md_status st,
+                           const struct md_err *err, const cJSON *reply)
+{
+    struct sm_batch *b = (struct sm_batch *)bop;
     const char *tok = st == MD_OK ? jsonx_str_raw(reply, "NextToken") : NULL;
-    struct sm_call *next = NULL;
+    struct sm_batch *next = NULL;
     if (tok != NULL && tok[0] != '\0') {
-        next = md_xcalloc(1, sizeof(*next));
-        *next = (struct sm_call){.op = c->op,
-                                 .svc = c->svc,
-                                 .op_name = c->op_name,
-                                 .role = c->role,
-                                 .subject = md_xstrdup("")};
-        next->req = cJSON_Duplicate(c->req, true);
-        if (next->req == NULL)
+        cJSON *req = cJSON_Duplicate(b->req, true);
+        if (req == NULL)
             md_die_oom();
-        sm_str(next->req, "NextToken", tok);
-        next->members = md_xcalloc(c->n_members, sizeof(*next->members));
+        sm_str(req, "NextToken", tok);
+        next = batch_new(b->op.sm, bop->base.what, req);
+        next->closed = true;
+        next->members = md_xcalloc(b->n_members ? b->n_members : 1, sizeof(*next->members));
     }
     const cJSON *all = jsonx_array(reply, "MetricDataResults", NULL);
-    for (size_t i = 0; i < c->n_members; i++) {
-        struct sm_op *op = c->members[i];
-        op->pending--;
-        if (op->st != MD_OK)
+    for (size_t i = 0; i < b->n_members; i++) {
+        struct sm_op *op = b->members[i];
+        if (op->base.st != MD_OK)
             continue;
         if (st != MD_OK) {
-            op->on_reply(op, c, st, &err, NULL);
+            op->on_reply(op, c, st, err, NULL);
             continue;
         }
         char prefix[32];
-        int plen = snprintf(prefix, sizeof(prefix), "q%llu_", (unsigned long long)op->id);
+        int plen = snprintf(prefix, sizeof(prefix), "q%llu_", (unsigned long long)op->base.id);
         cJSON *mine = sm_obj();
         cJSON *list = sm_arr(mine, "MetricDataResults");
         for (const cJSON *r = all != NULL ? all->child : NULL; r != NULL; r = r->next) {
@@ -440,52 +403,56 @@ static void on_shared_reply(struct sm_call *c, const struct md_http_resp *resp)
                 sm_push(list, copy);
             }
         }
-        op->on_reply(op, c, MD_OK, &err, mine);
+        op->on_reply(op, c, MD_OK, err, mine);
         cJSON_Delete(mine);
-        if (next != NULL && op->st == MD_OK) {
+        if (next != NULL && op->base.st == MD_OK) {
             next->members[next->n_members++] = op;
-            op->pending++;
+            op_hold(&op->base);
         }
     }
-    cJSON_Delete(reply);
-    if (next != NULL && next->n_members > 0) {
-        next->op = next->members[0];
-        call_link(&sm->queue, &sm->queue_tail, next);
-    } else if (next != NULL) {
-        call_free(next);
-    }
-    for (size_t i = 0; i < c->n_members; i++) {
-        if (c->members[i]->pending == 0)
-            op_settle(c->members[i]);
-    }
+    if (next != NULL && next->n_members > 0)
+        batch_send(next);
+    else if (next != NULL)
+        op_go(&next->op.base); /* nothing to ask: it reports (to no one) and goes */
+    /* the members this page answered move on; the batch itself reports when this returns */
+    for (size_t i = 0; i < b->n_members; i++)
+        op_unhold(&b->members[i]->base);
+    b->n_members = 0;
+}
+
+/* The batch's call leaves the queue: close it and print what its members asked. */
+static void batch_prepare(struct op_call *c)
+{
+    struct sm_batch *b = (struct sm_batch *)c->op;
+    b->closed = true;
+    if (b->op.sm->open_batch == b)
+        b->op.sm->open_batch = NULL;
+    c->body = cJSON_PrintUnformatted(b->req);
+    if (c->body == NULL)
+        md_die_oom();
 }
 
 void sm_metrics_add(struct sm_op *op, cJSON *queries, double start, double end)
 {
     struct sm_backend *sm = op->sm;
-    struct sm_call *b = sm->open_batch;
+    struct sm_batch *b = sm->open_batch;
     size_t n = jsonx_count(queries);
     if (b != NULL) {
         const cJSON *have = jsonx_get(b->req, "MetricDataQueries");
         bool same = jsonx_double(b->req, "StartTime", 0) == start &&
                     jsonx_double(b->req, "EndTime", 0) == end;
-        if (!same || jsonx_count(have) + n > SM_METRICS_MAX_QUERIES)
+        if (b->closed || !same || jsonx_count(have) + n > SM_METRICS_MAX_QUERIES)
             b = NULL;
     }
     if (b == NULL) {
-        b = md_xcalloc(1, sizeof(*b));
-        *b = (struct sm_call){.op = op,
-                              .svc = MD_AWS_CLOUDWATCH,
-                              .op_name = "GetMetricData",
-                              .role = SM_ROLE_METRICS,
-                              .subject = md_xstrdup("")};
-        b->req = sm_obj();
-        sm_num(b->req, "StartTime", start);
-        sm_num(b->req, "EndTime", end);
-        sm_str(b->req, "ScanBy", "TimestampAscending");
-        sm_arr(b->req, "MetricDataQueries");
-        call_link(&sm->queue, &sm->queue_tail, b);
+        cJSON *req = sm_obj();
+        sm_num(req, "StartTime", start);
+        sm_num(req, "EndTime", end);
+        sm_str(req, "ScanBy", "TimestampAscending");
+        sm_arr(req, "MetricDataQueries");
+        b = batch_new(sm, op->base.what, req);
         sm->open_batch = b;
+        batch_send(b);
     }
     cJSON *dst = sm_arr(b->req, "MetricDataQueries");
     while (queries->child != NULL)
@@ -493,92 +460,10 @@ void sm_metrics_add(struct sm_op *op, cJSON *queries, double start, double end)
     cJSON_Delete(queries);
     b->members = md_xrealloc(b->members, (b->n_members + 1) * sizeof(*b->members));
     b->members[b->n_members++] = op;
-    op->pending++;
-}
-
-/* One finished call: map its outcome, let the operation use it, then move the queue on. */
-static void on_call_reply(const struct md_http_resp *resp, void *ud)
-{
-    struct sm_call *c = ud;
-    struct sm_op *op = c->op;
-    struct sm_backend *sm = op->sm;
-    call_unlink(&sm->flying, &sm->flying_tail, c);
-    sm->inflight--;
-    if (c->n_members > 0) {
-        on_shared_reply(c, resp);
-        call_free(c);
-        pump(sm);
-        return;
-    }
-    op->pending--;
-    if (op->st == MD_OK) {
-        struct md_err err = MD_ERR_INIT;
-        cJSON *reply = NULL;
-        md_status st;
-        if (resp->status == MD_OK && resp->code >= 200 && resp->code <= 299) {
-            struct md_err perr = MD_ERR_INIT;
-            st = jsonx_parse(resp->body, resp->body_len, 0, &reply, &perr);
-            if (st == MD_OK && !cJSON_IsObject(reply))
-                st = md_err_set(&perr, MD_ERR_PARSE, "reply is not a JSON object");
-            if (st != MD_OK)
-                md_err_set_http(&err, st, resp->code, "%s (%s): %s", op->what, c->op_name,
-                                perr.msg);
-        } else {
-            st = call_error(c, resp, &err);
-        }
-        if (st == MD_OK && c->role == SM_ROLE_MUTATE) {
-            op->raw = md_xstrdup(resp->body);
-            sm_variants_forget(sm, c->subject); /* its variants may have changed */
-        }
-        if (op->on_reply != NULL)
-            op->on_reply(op, c, st, &err, reply);
-        else if (st != MD_OK)
-            sm_op_fail(op, st, err.http_status, "%s", err.msg);
-        cJSON_Delete(reply);
-    }
-    call_free(c);
-    if (op->pending == 0)
-        op_settle(op);
-    pump(sm);
+    op_hold(&op->base);
 }
 
 /* ---- helpers for the operations --------------------------------------------------------- */
-
-cJSON *sm_obj(void)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (o == NULL)
-        md_die_oom();
-    return o;
-}
-
-cJSON *sm_arr(cJSON *obj, const char *key)
-{
-    cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (a == NULL && (a = cJSON_AddArrayToObject(obj, key)) == NULL)
-        md_die_oom();
-    return a;
-}
-
-void sm_str(cJSON *obj, const char *key, const char *value)
-{
-    cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
-    if (cJSON_AddStringToObject(obj, key, value != NULL ? value : "") == NULL)
-        md_die_oom();
-}
-
-void sm_num(cJSON *obj, const char *key, double value)
-{
-    cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
-    if (cJSON_AddNumberToObject(obj, key, value) == NULL)
-        md_die_oom();
-}
-
-void sm_push(cJSON *arr, cJSON *item)
-{
-    if (!cJSON_AddItemToArray(arr, item))
-        md_die_oom();
-}
 
 /* A linear set: an operation asks for at most a few thousand names. */
 bool sm_seen(struct sm_op *op, const char *name)
@@ -726,6 +611,9 @@ static md_status sm_create(struct md_backend **out, const struct md_backend_conf
         conf->ca_path != NULL && conf->ca_path[0] != '\0' ? md_xstrdup(conf->ca_path) : NULL;
     sm->insecure_tls = conf->insecure_tls;
     sm->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 0;
+    sm->keys = (struct md_cred_source){
+        .impl = sm, .ready = keys_ready, .fetch = keys_fetch, .serial = keys_serial};
+    op_engine_init(&sm->eng, &sm->base, &platform, &sm->keys, SM_MAX_INFLIGHT);
     md_log(MD_LOG_INFO, "sagemaker '%s': region %s, %s, endpoint %s", sm->base.name, sm->aws.region,
            sm->who, sm->aws.endpoints[MD_AWS_SAGEMAKER]);
     *out = &sm->base;
@@ -733,29 +621,15 @@ static md_status sm_create(struct md_backend **out, const struct md_backend_conf
 }
 
 /*
- * The owner frees md_http first (cancelling without callbacks), so calls
- * still queued or flying belong to dropped transfers: free them here.
+ * The owner frees md_http first (cancelling without callbacks), so what
+ * the engine still holds belongs to dropped transfers: it frees that.
  */
 static void sm_free(struct md_backend *be)
 {
     if (be == NULL)
         return;
     struct sm_backend *sm = (struct sm_backend *)be;
-    while (sm->queue != NULL) {
-        struct sm_call *c = sm->queue;
-        call_unlink(&sm->queue, &sm->queue_tail, c);
-        call_free(c);
-    }
-    while (sm->flying != NULL) {
-        struct sm_call *c = sm->flying;
-        call_unlink(&sm->flying, &sm->flying_tail, c);
-        call_free(c);
-    }
-    while (sm->ops != NULL) {
-        struct sm_op *op = sm->ops;
-        op_unlink(op);
-        op_free(op);
-    }
+    op_engine_release(&sm->eng);
     sm_caches_release(sm);
     md_aws_release(&sm->aws);
     for (int s = 0; s < MD_AWS_SERVICE_COUNT; s++)

@@ -60,7 +60,8 @@ static void describe_once(struct sm_op *op, const char *kind, const char *op_nam
     if (seen)
         return;
     if (hit != NULL) {
-        struct sm_call fake = {.op = op, .op_name = op_name, .role = role, .cached = true};
+        struct op_call fake = {
+            .op = &op->base, .name = op_name, .role = role, .flags = SM_CALL_CACHED};
         struct md_err none = MD_ERR_INIT;
         fake.subject = md_xstrdup(name);
         op->on_reply(op, &fake, MD_OK, &none, hit);
@@ -132,9 +133,9 @@ static void partial(struct sm_op *op, md_status st, const struct md_err *err)
 }
 
 /* Keep a describe reply for later operations (not one that came from the cache). */
-static void remember(struct sm_op *op, const struct sm_call *c, const char *kind, const cJSON *obj)
+static void remember(struct sm_op *op, const struct op_call *c, const char *kind, const cJSON *obj)
 {
-    if (c->cached)
+    if (c->flags & SM_CALL_CACHED)
         return;
     char *key = md_xasprintf("%s:%s", kind, c->subject);
     sm_dcache_put(op->sm, key, obj);
@@ -142,7 +143,7 @@ static void remember(struct sm_op *op, const struct sm_call *c, const char *kind
 }
 
 /* Models and configs, shared by every endpoint read. */
-static void on_config_or_model(struct sm_op *op, struct sm_call *c, md_status st,
+static void on_config_or_model(struct sm_op *op, struct op_call *c, md_status st,
                                const struct md_err *err, const cJSON *reply)
 {
     if (c->role == SM_ROLE_CONFIG) {
@@ -215,7 +216,7 @@ uint64_t sm_probe(struct md_backend *be, md_backend_cb cb, void *ud)
     sm_num(body, "MaxResults", 1);
     sm_enqueue(op, MD_AWS_SAGEMAKER, "ListEndpoints", SM_ROLE_NONE, body, NULL);
     sm_op_start(op);
-    return op->id;
+    return op->base.id;
 }
 
 /* ---- list and get endpoints ------------------------------------------------------------- */
@@ -224,7 +225,7 @@ uint64_t sm_probe(struct md_backend *be, md_backend_cb cb, void *ud)
  * A list stays useful when some describes fail (summary-only rows); a get
  * of one endpoint does not, so there every error is the operation's.
  */
-static void endpoints_on_reply(struct sm_op *op, struct sm_call *c, md_status st,
+static void endpoints_on_reply(struct sm_op *op, struct op_call *c, md_status st,
                                const struct md_err *err, const cJSON *reply)
 {
     switch (c->role) {
@@ -237,7 +238,7 @@ static void endpoints_on_reply(struct sm_op *op, struct sm_call *c, md_status st
     case SM_ROLE_ENDPOINT:
         if (st == MD_OK)
             take_endpoint(op, reply);
-        else if (op->kind == MD_RESULT_ENDPOINT)
+        else if (op->base.kind == MD_RESULT_ENDPOINT)
             sm_op_fail(op, st, err->http_status, "%s", err->msg);
         else if (st == MD_ERR_NOT_FOUND) /* deleted since the list: drop it */
             sm_seen(op, c->subject);
@@ -314,7 +315,7 @@ uint64_t sm_list_endpoints(struct md_backend *be, md_backend_cb cb, void *ud)
     sm_list_start(op, MD_AWS_SAGEMAKER, "ListEndpoints", req, "Endpoints", SIZE_MAX, LIST_MAX_PAGES,
                   NULL);
     sm_op_start(op);
-    return op->id;
+    return op->base.id;
 }
 
 uint64_t sm_get_endpoint(struct md_backend *be, const char *name, md_backend_cb cb, void *ud)
@@ -329,7 +330,7 @@ uint64_t sm_get_endpoint(struct md_backend *be, const char *name, md_backend_cb 
     sm_str(body, "EndpointName", name);
     sm_enqueue(op, MD_AWS_SAGEMAKER, "DescribeEndpoint", SM_ROLE_ENDPOINT, body, name);
     sm_op_start(op);
-    return op->id;
+    return op->base.id;
 }
 
 /* ---- configs an endpoint may roll back to ----------------------------------------------- */
@@ -365,7 +366,7 @@ static bool same_variants(const struct sm_op *op, const cJSON *config)
 }
 
 /* The endpoint first (current config, variant names), then the listing, then describes. */
-static void configs_on_reply(struct sm_op *op, struct sm_call *c, md_status st,
+static void configs_on_reply(struct sm_op *op, struct op_call *c, md_status st,
                              const struct md_err *err, const cJSON *reply)
 {
     if (c->role == SM_ROLE_LIST) {
@@ -472,13 +473,13 @@ uint64_t sm_list_endpoint_configs(struct md_backend *be, const char *endpoint, m
     sm_str(body, "EndpointName", endpoint);
     sm_enqueue(op, MD_AWS_SAGEMAKER, "DescribeEndpoint", SM_ROLE_ENDPOINT, body, endpoint);
     sm_op_start(op);
-    return op->id;
+    return op->base.id;
 }
 
 /* ---- health ----------------------------------------------------------------------------- */
 
 /* Variant names decide which series to ask for; the replies are mapped at the end. */
-static void health_on_reply(struct sm_op *op, struct sm_call *c, md_status st,
+static void health_on_reply(struct sm_op *op, struct op_call *c, md_status st,
                             const struct md_err *err, const cJSON *reply)
 {
     if (st != MD_OK) {
@@ -533,7 +534,7 @@ static void health_query(struct sm_op *op)
             continue;
         for (int m = 0; m < MD_HEALTH_METRIC_COUNT; m++, n++) {
             char id[48]; /* unique across the operations sharing one call */
-            snprintf(id, sizeof(id), "q%llu_%d", (unsigned long long)op->id, n);
+            snprintf(id, sizeof(id), "q%llu_%d", (unsigned long long)op->base.id, n);
             const char *metric = sm_health_metric_name((enum md_health_metric)m);
             cJSON *q = sm_obj();
             sm_str(q, "Id", id);
@@ -596,12 +597,12 @@ uint64_t sm_get_health(struct md_backend *be, const char *endpoint, int minutes,
             md_die_oom();
         health_query(op);
         sm_op_start(op);
-        return op->id;
+        return op->base.id;
     }
     op->on_done = health_query;
     cJSON *body = sm_obj();
     sm_str(body, "EndpointName", endpoint);
     sm_enqueue(op, MD_AWS_SAGEMAKER, "DescribeEndpoint", SM_ROLE_ENDPOINT, body, endpoint);
     sm_op_start(op);
-    return op->id;
+    return op->base.id;
 }

@@ -110,6 +110,13 @@ void sm_kv_add_num(struct md_kvs *kv, const char *key, double v);
 /* qsort comparator of struct md_kv by key. */
 int sm_kv_cmp(const void *a, const void *b);
 
+/* cJSON builders that abort on OOM like the x-allocators; set replaces. */
+struct cJSON *sm_obj(void);
+struct cJSON *sm_arr(struct cJSON *obj, const char *key); /* existing or new array member */
+void sm_str(struct cJSON *obj, const char *key, const char *value);
+void sm_num(struct cJSON *obj, const char *key, double value);
+void sm_push(struct cJSON *arr, struct cJSON *item);
+
 /* The per-kind mappers sm_parse() dispatches to; `root` is a JSON object. */
 md_status sm_parse_health(const struct cJSON *root, struct md_result *out, struct md_err *err);
 md_status sm_parse_experiments(const struct cJSON *root, struct md_result *out, struct md_err *err);

@@ -46,7 +46,7 @@ static cJSON *without_env(const cJSON *reply)
 }
 
 /* The usual reply handler: pages feed the list, other replies only fail the operation. */
-static void list_on_reply(struct sm_op *op, struct sm_call *c, md_status st,
+static void list_on_reply(struct sm_op *op, struct op_call *c, md_status st,
                           const struct md_err *err, const cJSON *reply)
 {
     if (st != MD_OK)
@@ -88,7 +88,7 @@ uint64_t sm_list_experiments(struct md_backend *be, const char *page_token, size
     sm_list_start(op, MD_AWS_SAGEMAKER, "ListTrainingJobs", req, "TrainingJobSummaries", SIZE_MAX,
                   JOBS_MAX_PAGES, NULL);
     sm_op_start(op);
-    return op->id;
+    return op->base.id;
 }
 
 /* NameContains matches "churn" in "churn-xgb-..." too: keep the exact stem only. */
@@ -101,7 +101,7 @@ static bool keep_stem(struct sm_op *op, const cJSON *item)
 }
 
 /* A job deleted between list and describe is skipped; other failures leave a summary row. */
-static void runs_on_reply(struct sm_op *op, struct sm_call *c, md_status st,
+static void runs_on_reply(struct sm_op *op, struct op_call *c, md_status st,
                           const struct md_err *err, const cJSON *reply)
 {
     if (c->role == SM_ROLE_LIST) {
@@ -165,11 +165,11 @@ uint64_t sm_list_runs(struct md_backend *be, const struct md_runs_query *q, md_b
                   want > RUNS_MAX ? RUNS_MAX : want, RUNS_MAX_PAGES,
                   q != NULL ? q->page_token : NULL);
     sm_op_start(op);
-    return op->id;
+    return op->base.id;
 }
 
 /* One job: its describe reply is the whole bundle. */
-static void run_on_reply(struct sm_op *op, struct sm_call *c, md_status st,
+static void run_on_reply(struct sm_op *op, struct op_call *c, md_status st,
                          const struct md_err *err, const cJSON *reply)
 {
     (void)c;
@@ -193,7 +193,7 @@ uint64_t sm_get_run(struct md_backend *be, const char *run_id, md_backend_cb cb,
     sm_str(body, "TrainingJobName", run_id);
     sm_enqueue(op, MD_AWS_SAGEMAKER, "DescribeTrainingJob", SM_ROLE_JOB, body, run_id);
     sm_op_start(op);
-    return op->id;
+    return op->base.id;
 }
 
 /* ---- model registry --------------------------------------------------------------------- */
@@ -215,7 +215,7 @@ uint64_t sm_list_models(struct md_backend *be, const char *page_token, size_t ma
                   "ModelPackageGroupSummaryList", max > 0 ? max : REGISTRY_DEFAULT,
                   REGISTRY_MAX_PAGES, page_token);
     sm_op_start(op);
-    return op->id;
+    return op->base.id;
 }
 
 /* ListModelPackages of one group (naming the group lists its versioned packages). */
@@ -243,7 +243,7 @@ uint64_t sm_list_versions(struct md_backend *be, const char *model, const char *
                   "ModelPackageSummaryList", max > 0 ? max : REGISTRY_DEFAULT, REGISTRY_MAX_PAGES,
                   page_token);
     sm_op_start(op);
-    return op->id;
+    return op->base.id;
 }
 
 /* ---- mutations -------------------------------------------------------------------------- */
@@ -270,7 +270,7 @@ uint64_t sm_update_endpoint(struct md_backend *be, const char *endpoint, const c
         md_die_oom();
     sm_enqueue(op, MD_AWS_SAGEMAKER, "UpdateEndpoint", SM_ROLE_MUTATE, body, endpoint);
     sm_op_start(op);
-    return op->id;
+    return op->base.id;
 }
 
 /* The requested weight of a variant; NAN when the caller did not name it. */
@@ -288,7 +288,7 @@ static double wanted(const struct sm_op *op, const char *variant)
  * one, or its current desired weight) and its desired instance count, so
  * nothing the caller did not mean to change is reset.
  */
-static void weights_on_reply(struct sm_op *op, struct sm_call *c, md_status st,
+static void weights_on_reply(struct sm_op *op, struct op_call *c, md_status st,
                              const struct md_err *err, const cJSON *reply)
 {
     if (st != MD_OK || c->role != SM_ROLE_ENDPOINT) {
@@ -300,7 +300,8 @@ static void weights_on_reply(struct sm_op *op, struct sm_call *c, md_status st,
     for (size_t i = 0; i < op->nw; i++) {
         if (sm_find_by(pvs, "VariantName", op->w_names[i]) == NULL) {
             char *v = sm_subject(op->w_names[i]);
-            sm_op_fail(op, MD_ERR_INVALID, 0, "%s: the endpoint has no variant '%s'", op->what, v);
+            sm_op_fail(op, MD_ERR_INVALID, 0, "%s: the endpoint has no variant '%s'", op->base.what,
+                       v);
             free(v);
             return;
         }
@@ -332,7 +333,7 @@ static void weights_on_reply(struct sm_op *op, struct sm_call *c, md_status st,
         sm_op_fail(op, MD_ERR_INVALID, 0,
                    "%s: every weight would be 0, so no variant would "
                    "serve traffic",
-                   op->what);
+                   op->base.what);
         return;
     }
     sm_enqueue(op, MD_AWS_SAGEMAKER, "UpdateEndpointWeightsAndCapacities", SM_ROLE_MUTATE, body,
@@ -357,19 +358,19 @@ uint64_t sm_set_weights(struct md_backend *be, const char *endpoint, const struc
         op->w_values[op->nw++] = w[i].weight;
         if (!isfinite(w[i].weight) || w[i].weight < 0) {
             sm_op_fail_later(op, MD_ERR_INVALID, "%s: weight of '%s' is not a number >= 0",
-                             op->what, op->w_names[i]);
-            return op->id;
+                             op->base.what, op->w_names[i]);
+            return op->base.id;
         }
     }
     if (n == 0) {
-        sm_op_fail_later(op, MD_ERR_INVALID, "%s: no weights given", op->what);
-        return op->id;
+        sm_op_fail_later(op, MD_ERR_INVALID, "%s: no weights given", op->base.what);
+        return op->base.id;
     }
     cJSON *body = sm_obj();
     sm_str(body, "EndpointName", endpoint);
     sm_enqueue(op, MD_AWS_SAGEMAKER, "DescribeEndpoint", SM_ROLE_ENDPOINT, body, endpoint);
     sm_op_start(op);
-    return op->id;
+    return op->base.id;
 }
 
 /* The version asked for (ModelPackageVersion is a number in the reply). */
@@ -390,7 +391,7 @@ static void approval_found(struct sm_op *op)
         char *g = sm_subject(op->arg1);
         char *v = sm_subject(op->arg2);
         sm_op_fail(op, MD_ERR_NOT_FOUND, 0, "%s: model package group '%s' has no version '%s'",
-                   op->what, g, v);
+                   op->base.what, g, v);
         free(g);
         free(v);
         return;
@@ -404,7 +405,7 @@ static void approval_found(struct sm_op *op)
  * The package as it is now: repeat its description and metadata in the
  * update, which moto (unlike AWS) would otherwise clear.
  */
-static void approval_on_reply(struct sm_op *op, struct sm_call *c, md_status st,
+static void approval_on_reply(struct sm_op *op, struct op_call *c, md_status st,
                               const struct md_err *err, const cJSON *reply)
 {
     if (st != MD_OK || c->role == SM_ROLE_LIST) {
@@ -453,9 +454,9 @@ uint64_t sm_set_approval(struct md_backend *be, const char *model, const char *v
         sm_op_fail_later(op, MD_ERR_INVALID,
                          "%s: '%s' is not Approved, Rejected or "
                          "PendingManualApproval",
-                         op->what, s);
+                         op->base.what, s);
         free(s);
-        return op->id;
+        return op->base.id;
     }
     op->on_reply = approval_on_reply;
     op->on_done = approval_found;
@@ -463,5 +464,5 @@ uint64_t sm_set_approval(struct md_backend *be, const char *model, const char *v
     sm_list_start(op, MD_AWS_SAGEMAKER, "ListModelPackages", packages_req(model),
                   "ModelPackageSummaryList", 1, REGISTRY_MAX_PAGES * 5, NULL);
     sm_op_start(op);
-    return op->id;
+    return op->base.id;
 }

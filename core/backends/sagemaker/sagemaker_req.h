@@ -1,15 +1,19 @@
 /*
- * sagemaker_req.h - the request machinery of the SageMaker backend, shared
- * by sagemaker.c (queue, lifecycle), sagemaker_cache.c (what is kept
- * between operations), sagemaker_endpoints.c (endpoint reads) and
+ * sagemaker_req.h - the SageMaker backend's operations on the one request
+ * engine (backends/op.h), shared by sagemaker.c (platform hooks, shared
+ * GetMetricData calls, paged lists, lifecycle), sagemaker_cache.c (what is
+ * kept between operations), sagemaker_endpoints.c (endpoint reads) and
  * sagemaker_ops.c (training jobs, registry, mutations). Private to
  * core/backends/.
  *
- * An operation (sm_op) is what a vtable slot starts; it owns calls
- * (sm_call: one AWS request each) that wait on the backend's queue. Each
- * reply goes to op->on_reply; when no call of the operation is left,
- * op->on_done (if set) may enqueue the next stage, else the operation is
- * reported through its callback, exactly once, and freed.
+ * An operation (sm_op, a struct op first) is what a vtable slot starts; its
+ * calls (struct op_call: one AWS request each, with the AWS service in
+ * `service`, the operation name in `name` and the name it is about in
+ * `subject`) wait on the backend's engine, at most SM_MAX_INFLIGHT on the
+ * wire, behind one renewal of expiring keys. Each reply goes to the
+ * operation's on_reply as a JSON object; when no call is left, its on_done
+ * (if set) may enqueue the next stage, else the bundle the replies were
+ * collected into is mapped by sm_parse() and reported, exactly once.
  */
 #ifndef MLDECK_SAGEMAKER_REQ_H
 #define MLDECK_SAGEMAKER_REQ_H
@@ -17,6 +21,7 @@
 #include <cJSON.h>
 #include <stdarg.h>
 
+#include "backends/op.h"
 #include "mldeck/aws.h"
 #include "sagemaker_int.h"
 
@@ -36,30 +41,12 @@ enum sm_role {
     SM_ROLE_MUTATE,   /* the change itself: its reply body becomes the result's raw */
 };
 
-struct sm_op;
-
-struct sm_call {
-    struct sm_call *prev; /* on the backend's queue, then on its in-flight list */
-    struct sm_call *next;
-    struct sm_op *op;
-    enum md_aws_service svc;
-    const char *op_name; /* "DescribeEndpoint": static */
-    int role;
-    char *body;
-    char *subject; /* the name the call is about, "" for none */
-    uint64_t http_id;
-    bool in_flight;
-    bool no_keys; /* sent unsigned on purpose: md_http refuses it (a deferred report) */
-    bool cached;  /* not sent: a describe answered from the backend's cache */
-    /*
-     * A shared GetMetricData: the queries of several health operations in
-     * one call (`req` grows until the call is sent). `op` is the first
-     * member, for messages; every member counts the call as pending.
-     */
-    cJSON *req;
-    struct sm_op **members;
-    size_t n_members;
+/* op_call.flags of this backend. */
+enum sm_call_flags {
+    SM_CALL_CACHED = 1 << 0, /* not sent: a describe answered from the backend's cache */
 };
+
+struct sm_op;
 
 /* Variant names of an endpoint as last described: lets a health query skip a describe. */
 struct sm_variants {
@@ -75,26 +62,26 @@ struct sm_cached {
     int64_t at_ms;
 };
 
+struct sm_batch;
+
 struct sm_backend {
     struct md_backend base; /* first: handed out as a struct md_backend */
+    struct op_engine eng;
+    struct md_cred_source keys; /* the gate: renews expiring keys before a call leaves */
     struct md_aws aws;
     char *sigv4[MD_AWS_SERVICE_COUNT]; /* "aws:amz:REGION:SERVICE" */
     char *who;                         /* "profile 'x'": whose keys, for messages */
     char *ca_path;
     bool insecure_tls;
     long timeout_ms;
-    struct sm_call *queue; /* waiting, FIFO */
-    struct sm_call *queue_tail;
-    struct sm_call *flying; /* submitted, callback pending */
-    struct sm_call *flying_tail;
-    size_t inflight;
-    struct sm_op *ops; /* unfinished operations */
-    uint64_t next_op_id;
+    uint64_t keys_serial;
+    char target[96]; /* X-Amz-Target and log tag of the call being sent (prepare) */
+    char tag[96];
     struct sm_variants *vcache; /* oldest first */
     size_t n_vcache;
     struct sm_cached *dcache; /* sorted by key */
     size_t n_dcache;
-    struct sm_call *open_batch; /* a shared GetMetricData still on the queue, or NULL */
+    struct sm_batch *open_batch; /* a shared GetMetricData still on the queue, or NULL */
 };
 
 /* A paged list in progress (one per operation at a time). */
@@ -110,24 +97,17 @@ struct sm_list {
     bool (*keep)(struct sm_op *op, const cJSON *item); /* NULL: keep all */
 };
 
+typedef void (*sm_reply_fn)(struct sm_op *op, struct op_call *c, md_status st,
+                            const struct md_err *err, const cJSON *reply);
+
 struct sm_op {
-    struct sm_op *prev;
-    struct sm_op *next;
+    struct op base; /* first */
     struct sm_backend *sm;
-    uint64_t id;
-    enum md_result_kind kind;
-    md_backend_cb cb;
-    void *ud;
-    char *what;     /* "cannot list endpoints of 'aws'": message prefix */
-    size_t pending; /* calls queued or flying */
-    md_status st;   /* first error; later replies are ignored */
-    struct md_err err;
-    void (*on_reply)(struct sm_op *op, struct sm_call *c, md_status st, const struct md_err *err,
-                     const cJSON *reply);
-    void (*on_done)(struct sm_op *op);
-    cJSON *bundle;    /* what sm_parse() maps at the end */
-    char *raw;        /* MD_RESULT_NONE: the mutation's reply */
-    char *next_token; /* of the last list page, "" when it was the last */
+    sm_reply_fn on_reply;              /* NULL: a failure fails the operation */
+    void (*on_done)(struct sm_op *op); /* the next stage, or NULL */
+    cJSON *bundle;                     /* what sm_parse() maps at the end */
+    char *raw;                         /* MD_RESULT_NONE: the mutation's reply */
+    char *next_token;                  /* of the last list page, "" when it was the last */
     struct sm_list list;
     char **seen; /* names already asked for (configs, models) */
     size_t n_seen;
@@ -148,10 +128,10 @@ struct sm_op *sm_op_new(struct sm_backend *sm, enum md_result_kind kind, md_back
                         char *what);
 /* Send what the operation enqueued. With nothing enqueued, it fails (reported later). */
 void sm_op_start(struct sm_op *op);
-/* Record the operation's first error and drop its queued calls. */
+/* Record the operation's first error and drop its queued calls (op_fail()). */
 void sm_op_fail(struct sm_op *op, md_status st, long http, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* Fail now, report from md_http_run() (a refused call carries the report). */
+/* Fail now, report from md_http_run(). */
 void sm_op_fail_later(struct sm_op *op, md_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Queue a call; `body` is taken over (printed and deleted). */
@@ -164,12 +144,6 @@ void sm_list_start(struct sm_op *op, enum md_aws_service svc, const char *op_nam
 /* Take a page (call from on_reply for SM_ROLE_LIST); may enqueue the next one. */
 void sm_list_page(struct sm_op *op, const cJSON *reply);
 
-/* cJSON builders that abort on OOM like the x-allocators; set replaces. */
-cJSON *sm_obj(void);
-cJSON *sm_arr(cJSON *obj, const char *key); /* existing or new array member */
-void sm_str(cJSON *obj, const char *key, const char *value);
-void sm_num(cJSON *obj, const char *key, double value);
-void sm_push(cJSON *arr, cJSON *item);
 /* True when `name` was already asked for by this operation; records it otherwise. */
 bool sm_seen(struct sm_op *op, const char *name);
 /* True when `name` was recorded by sm_seen(); records nothing. */
