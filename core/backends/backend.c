@@ -53,31 +53,8 @@ void md_backend_free(struct md_backend *be)
     be->ops->free(be);
 }
 
-/*
- * Zeroes the record, so a backend may release a result again after its
- * callback has released (or moved out of) it.
- */
-void md_result_release(struct md_result *r)
-{
-    if (r == NULL)
-        return;
-    free(r->next_token);
-    free(r->raw);
-    free(r->server_version);
-    md_experiment_list_release(&r->experiments);
-    md_run_list_release(&r->runs);
-    md_model_list_release(&r->models);
-    md_version_list_release(&r->versions);
-    md_metric_series_release(&r->history);
-    md_endpoint_list_release(&r->endpoints);
-    md_endpoint_config_list_release(&r->configs);
-    md_health_list_release(&r->health);
-    free(r->text);
-    md_monitor_list_release(&r->monitors);
-    memset(r, 0, sizeof(*r));
-}
-
-void md_result_drop_records(struct md_result *r)
+/* Every record a result may hold, freed; kind, status and err stay. */
+static void free_records(struct md_result *r)
 {
     md_experiment_list_release(&r->experiments);
     md_run_list_release(&r->runs);
@@ -96,6 +73,24 @@ void md_result_drop_records(struct md_result *r)
     r->raw = NULL;
     r->raw_len = 0;
     free(r->next_token);
+    r->next_token = NULL;
+}
+
+/*
+ * Zeroes the record, so a backend may release a result again after its
+ * callback has released (or moved out of) it.
+ */
+void md_result_release(struct md_result *r)
+{
+    if (r == NULL)
+        return;
+    free_records(r);
+    memset(r, 0, sizeof(*r));
+}
+
+void md_result_drop_records(struct md_result *r)
+{
+    free_records(r);
     r->next_token = md_xstrdup("");
 }
 

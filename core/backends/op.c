@@ -529,3 +529,29 @@ char *op_subject(const char *s)
     md_clip_utf8(c, 64);
     return c;
 }
+
+char *op_what(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    struct md_buf b;
+    md_buf_init(&b, 0);
+    for (const char *p = fmt; *p != '\0'; p++) {
+        if (p[0] == '%' && p[1] == 's') {
+            char *c = op_subject(va_arg(ap, const char *));
+            md_buf_add(&b, c, strlen(c));
+            free(c);
+            p++;
+        } else if (p[0] == '%' && p[1] == '%') {
+            md_buf_add(&b, "%", 1);
+            p++;
+        } else if (p[0] == '%') {
+            MD_BUG("op_what takes only %%s, not '%s'", fmt);
+        } else {
+            md_buf_add(&b, p, 1);
+        }
+    }
+    va_end(ap);
+    char *out = md_buf_detach(&b, NULL);
+    return out != NULL ? out : md_xstrdup("");
+}

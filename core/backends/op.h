@@ -181,6 +181,12 @@ bool op_failed_by(struct op *op, md_status st, const struct md_err *err);
 md_status op_reply_object(const struct md_http_resp *resp, cJSON **out, struct md_err *err);
 /* A caller-supplied name fit to quote in a message: cleaned, at most ~64 bytes (free()). */
 char *op_subject(const char *s);
+/*
+ * An operation's `what` (free()): `fmt` with each %s replaced by its
+ * argument made fit to quote (op_subject(); NULL reads ""). Only %s and %%
+ * may appear: every argument is a caller's or a server's name.
+ */
+char *op_what(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * The one skeleton of a non-2xx reply's message: "<what>: HTTP <code>

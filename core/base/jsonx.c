@@ -221,3 +221,16 @@ const char *jsonx_kv_find(const cJSON *arr, const char *key)
     }
     return NULL;
 }
+
+md_status jsonx_list(const cJSON *root, const char *key, size_t cap, const cJSON **arr,
+                     struct md_err *err)
+{
+    bool bad = false;
+    *arr = jsonx_array(root, key, &bad);
+    if (bad)
+        return md_err_set(err, MD_ERR_PARSE, "'%s' in the reply is not a list", key);
+    size_t n = jsonx_count(*arr);
+    if (n > cap)
+        return md_err_set(err, MD_ERR_TOO_BIG, "%zu entries in '%s' (limit %zu)", n, key, cap);
+    return MD_OK;
+}

@@ -88,4 +88,12 @@ md_status jsonx_kvs(const cJSON *arr, size_t max, struct md_kvs *out, struct md_
 /* The value of the entry whose "key" is `key` in such an array; lent, NULL when absent. */
 const char *jsonx_kv_find(const cJSON *arr, const char *key);
 
+/*
+ * A member that should be a list of at most `cap` items: *arr is the array,
+ * NULL when the member is absent (an empty list). MD_ERR_PARSE when it is
+ * not an array, MD_ERR_TOO_BIG when it is longer than cap.
+ */
+md_status jsonx_list(const cJSON *root, const char *key, size_t cap, const cJSON **arr,
+                     struct md_err *err);
+
 #endif

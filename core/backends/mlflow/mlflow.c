@@ -248,10 +248,8 @@ static void fixup(struct op *o, struct md_result *res)
 static uint64_t mlflow_probe(struct md_backend *be, md_backend_cb cb, void *ud)
 {
     struct mlflow *ml = (struct mlflow *)be;
-    char *who = subject(be->name);
     struct ml_op *rq =
-        req_new(ml, MD_RESULT_PROBE, cb, ud, md_xasprintf("cannot reach MLflow server '%s'", who));
-    free(who);
+        req_new(ml, MD_RESULT_PROBE, cb, ud, op_what("cannot reach MLflow server '%s'", be->name));
     return req_submit(rq, MD_HTTP_GET, "/version", NULL, 0, 0, "mlflow version");
 }
 
@@ -259,10 +257,8 @@ static uint64_t mlflow_list_experiments(struct md_backend *be, const char *page_
                                         md_backend_cb cb, void *ud)
 {
     struct mlflow *ml = (struct mlflow *)be;
-    char *who = subject(be->name);
     struct ml_op *rq = req_new(ml, MD_RESULT_EXPERIMENTS, cb, ud,
-                               md_xasprintf("cannot list experiments of '%s'", who));
-    free(who);
+                               op_what("cannot list experiments of '%s'", be->name));
     /* max_results is mandatory here: the server answers 400 without it */
     size_t n = page_size(max, EXPERIMENTS_DEFAULT, EXPERIMENTS_MAX);
     char *tok = page_token != NULL && page_token[0] ? esc(page_token) : NULL;
@@ -285,11 +281,8 @@ static uint64_t mlflow_list_runs(struct md_backend *be, const struct md_runs_que
 {
     struct mlflow *ml = (struct mlflow *)be;
     const char *exp = q != NULL && q->experiment_id != NULL ? q->experiment_id : "";
-    char *who = subject(exp);
-    struct ml_op *rq = req_new(ml, MD_RESULT_RUNS, cb, ud,
-                               md_xasprintf("cannot list runs of experiment '%s'", who));
-    free(who);
-
+    struct ml_op *rq =
+        req_new(ml, MD_RESULT_RUNS, cb, ud, op_what("cannot list runs of experiment '%s'", exp));
     size_t n = page_size(q != NULL ? q->max_results : 0, RUNS_DEFAULT, RUNS_MAX);
     cJSON *o = obj_new();
     cJSON *ids = cJSON_AddArrayToObject(o, "experiment_ids");
@@ -322,9 +315,7 @@ static uint64_t mlflow_get_run(struct md_backend *be, const char *run_id, md_bac
                                void *ud)
 {
     struct mlflow *ml = (struct mlflow *)be;
-    char *who = subject(run_id);
-    struct ml_op *rq = req_new(ml, MD_RESULT_RUN, cb, ud, md_xasprintf("cannot get run '%s'", who));
-    free(who);
+    struct ml_op *rq = req_new(ml, MD_RESULT_RUN, cb, ud, op_what("cannot get run '%s'", run_id));
     char *e = esc(run_id);
     char *path = md_xasprintf(API "runs/get?run_id=%s", e);
     uint64_t id = req_submit(rq, MD_HTTP_GET, path, NULL, 0, 0, "mlflow runs/get");
@@ -338,13 +329,9 @@ static uint64_t mlflow_get_metric_history(struct md_backend *be, const char *run
                                           void *ud)
 {
     struct mlflow *ml = (struct mlflow *)be;
-    char *who_key = subject(key);
-    char *who_run = subject(run_id);
     struct ml_op *rq =
         req_new(ml, MD_RESULT_HISTORY, cb, ud,
-                md_xasprintf("cannot get history of metric '%s' of run '%s'", who_key, who_run));
-    free(who_key);
-    free(who_run);
+                op_what("cannot get history of metric '%s' of run '%s'", key, run_id));
     rq->arg1 = md_xstrdup0(run_id);
     rq->arg2 = md_xstrdup0(key);
     /* the bulk-interval route downsamples on the server: cheap sparklines */
@@ -384,10 +371,8 @@ static uint64_t mlflow_list_models(struct md_backend *be, const char *page_token
                                    md_backend_cb cb, void *ud)
 {
     struct mlflow *ml = (struct mlflow *)be;
-    char *who = subject(be->name);
     struct ml_op *rq = req_new(ml, MD_RESULT_MODELS, cb, ud,
-                               md_xasprintf("cannot list registered models of '%s'", who));
-    free(who);
+                               op_what("cannot list registered models of '%s'", be->name));
     rq->flags = REQ_PROMPT_FILTER;
     rq->arg1 = md_xstrdup0(page_token);
     rq->max = page_size(max, MODELS_DEFAULT, MODELS_MAX);
@@ -402,10 +387,8 @@ static uint64_t mlflow_list_versions(struct md_backend *be, const char *model,
                                      const char *page_token, size_t max, md_backend_cb cb, void *ud)
 {
     struct mlflow *ml = (struct mlflow *)be;
-    char *who = subject(model);
     struct ml_op *rq = req_new(ml, MD_RESULT_VERSIONS, cb, ud,
-                               md_xasprintf("cannot list versions of model '%s'", who));
-    free(who);
+                               op_what("cannot list versions of model '%s'", model));
     bool exact = false;
     char *filter = mlflow_versions_filter(model, &exact);
     if (exact) {
@@ -430,12 +413,8 @@ static uint64_t mlflow_get_alias(struct md_backend *be, const char *model, const
                                  md_backend_cb cb, void *ud)
 {
     struct mlflow *ml = (struct mlflow *)be;
-    char *who_a = subject(alias);
-    char *who_m = subject(model);
     struct ml_op *rq = req_new(ml, MD_RESULT_VERSION, cb, ud,
-                               md_xasprintf("cannot get alias '%s' of model '%s'", who_a, who_m));
-    free(who_a);
-    free(who_m);
+                               op_what("cannot get alias '%s' of model '%s'", alias, model));
     rq->flags = REQ_ALIAS_LOOKUP;
     char *em = esc(model);
     char *ea = esc(alias);
@@ -455,15 +434,9 @@ static uint64_t mlflow_set_alias(struct md_backend *be, const char *model, const
                                  const char *version, md_backend_cb cb, void *ud)
 {
     struct mlflow *ml = (struct mlflow *)be;
-    char *who_a = subject(alias);
-    char *who_m = subject(model);
-    char *who_v = subject(version);
     struct ml_op *rq = req_new(
         ml, MD_RESULT_NONE, cb, ud,
-        md_xasprintf("cannot set alias '%s' of model '%s' to version '%s'", who_a, who_m, who_v));
-    free(who_a);
-    free(who_m);
-    free(who_v);
+        op_what("cannot set alias '%s' of model '%s' to version '%s'", alias, model, version));
     cJSON *o = obj_new();
     obj_str(o, "name", model);
     obj_str(o, "alias", alias);
@@ -479,13 +452,8 @@ static uint64_t mlflow_delete_alias(struct md_backend *be, const char *model, co
                                     md_backend_cb cb, void *ud)
 {
     struct mlflow *ml = (struct mlflow *)be;
-    char *who_a = subject(alias);
-    char *who_m = subject(model);
-    struct ml_op *rq =
-        req_new(ml, MD_RESULT_NONE, cb, ud,
-                md_xasprintf("cannot delete alias '%s' of model '%s'", who_a, who_m));
-    free(who_a);
-    free(who_m);
+    struct ml_op *rq = req_new(ml, MD_RESULT_NONE, cb, ud,
+                               op_what("cannot delete alias '%s' of model '%s'", alias, model));
     /* DELETE parameters travel in a JSON body: the server ignores the query */
     cJSON *o = obj_new();
     obj_str(o, "name", model);

@@ -19,20 +19,6 @@
 /* Longest piece of a server's error text quoted in a message. */
 #define ERR_TEXT_MAX 160
 
-/* A member that should be a list: NULL when absent (empty), error when not an array. */
-static md_status list_member(const cJSON *root, const char *key, size_t cap, const cJSON **arr,
-                             struct md_err *err)
-{
-    bool bad = false;
-    *arr = jsonx_array(root, key, &bad);
-    if (bad)
-        return md_err_set(err, MD_ERR_PARSE, "'%s' in the reply is not a list", key);
-    size_t n = jsonx_count(*arr);
-    if (n > cap)
-        return md_err_set(err, MD_ERR_TOO_BIG, "%zu entries in '%s' (limit %zu)", n, key, cap);
-    return MD_OK;
-}
-
 /* Nested list of a record: wrong types read as empty, size still capped. */
 static md_status record_list(const cJSON *obj, const char *key, const cJSON **arr,
                              struct md_err *err)
@@ -261,7 +247,7 @@ static int point_cmp(const void *pa, const void *pb)
 static md_status parse_experiments(const cJSON *root, struct md_result *out, struct md_err *err)
 {
     const cJSON *arr = NULL;
-    md_status st = list_member(root, "experiments", MLFLOW_MAX_PAGE_ITEMS, &arr, err);
+    md_status st = jsonx_list(root, "experiments", MLFLOW_MAX_PAGE_ITEMS, &arr, err);
     for (const cJSON *it = arr ? arr->child : NULL; st == MD_OK && it != NULL; it = it->next) {
         if (cJSON_IsObject(it))
             st = map_experiment(it, md_experiment_list_push(&out->experiments), err);
@@ -273,7 +259,7 @@ static md_status parse_experiments(const cJSON *root, struct md_result *out, str
 static md_status parse_runs(const cJSON *root, struct md_result *out, struct md_err *err)
 {
     const cJSON *arr = NULL;
-    md_status st = list_member(root, "runs", MLFLOW_MAX_PAGE_ITEMS, &arr, err);
+    md_status st = jsonx_list(root, "runs", MLFLOW_MAX_PAGE_ITEMS, &arr, err);
     if (st == MD_OK && arr != NULL && out->runs.alloc == 0) {
         /* one allocation for the page instead of log2(n) doublings */
         size_t n = jsonx_count(arr);
@@ -300,7 +286,7 @@ static md_status parse_one_run(const cJSON *root, struct md_result *out, struct 
 static md_status parse_models(const cJSON *root, struct md_result *out, struct md_err *err)
 {
     const cJSON *arr = NULL;
-    md_status st = list_member(root, "registered_models", MLFLOW_MAX_PAGE_ITEMS, &arr, err);
+    md_status st = jsonx_list(root, "registered_models", MLFLOW_MAX_PAGE_ITEMS, &arr, err);
     for (const cJSON *it = arr ? arr->child : NULL; st == MD_OK && it != NULL; it = it->next) {
         /* prompts are models in MLflow 3; the server filter may be missing (Azure ML) */
         if (cJSON_IsObject(it) && !is_prompt(it))
@@ -313,7 +299,7 @@ static md_status parse_models(const cJSON *root, struct md_result *out, struct m
 static md_status parse_versions(const cJSON *root, struct md_result *out, struct md_err *err)
 {
     const cJSON *arr = NULL;
-    md_status st = list_member(root, "model_versions", MLFLOW_MAX_PAGE_ITEMS, &arr, err);
+    md_status st = jsonx_list(root, "model_versions", MLFLOW_MAX_PAGE_ITEMS, &arr, err);
     for (const cJSON *it = arr ? arr->child : NULL; st == MD_OK && it != NULL; it = it->next) {
         if (cJSON_IsObject(it))
             st = map_version(it, md_version_list_push(&out->versions), err);
@@ -341,7 +327,7 @@ static md_status parse_one_version(const cJSON *root, struct md_result *out, str
 static md_status parse_history(const cJSON *root, struct md_result *out, struct md_err *err)
 {
     const cJSON *arr = NULL;
-    md_status st = list_member(root, "metrics", MLFLOW_MAX_HISTORY_POINTS, &arr, err);
+    md_status st = jsonx_list(root, "metrics", MLFLOW_MAX_HISTORY_POINTS, &arr, err);
     if (st != MD_OK)
         return st;
     struct md_metric_series *s = &out->history;

@@ -33,15 +33,6 @@
 /* Points per health series the period is chosen for. */
 #define HEALTH_POINTS 120
 
-/* A cJSON copy, aborting on OOM. */
-static cJSON *dup(const cJSON *o)
-{
-    cJSON *c = cJSON_Duplicate(o, true);
-    if (c == NULL)
-        md_die_oom();
-    return c;
-}
-
 /*
  * Describe `name` once per operation; `kind` ("c", "m", "p") keeps the
  * namespaces apart. Configs, models and packages cannot change once made,
@@ -150,7 +141,7 @@ static void on_config_or_model(struct sm_op *op, struct op_call *c, md_status st
         if (st == MD_OK) {
             op->ok++;
             remember(op, c, "c", reply);
-            sm_push(sm_arr(op->bundle, "EndpointConfigs"), dup(reply));
+            sm_push(sm_arr(op->bundle, "EndpointConfigs"), sm_dup(reply));
             const cJSON *pvs = jsonx_array(reply, "ProductionVariants", NULL);
             for (const cJSON *pv = pvs != NULL ? pvs->child : NULL; pv != NULL; pv = pv->next)
                 describe_once(op, "m", "DescribeModel", SM_ROLE_MODEL, "ModelName",
@@ -193,12 +184,22 @@ static void take_endpoint(struct sm_op *op, const cJSON *reply)
 {
     op->ok++;
     sm_variants_put(op->sm, reply);
-    sm_push(sm_arr(op->bundle, "Endpoints"), dup(reply));
+    sm_push(sm_arr(op->bundle, "Endpoints"), sm_dup(reply));
     describe_once(op, "c", "DescribeEndpointConfig", SM_ROLE_CONFIG, "EndpointConfigName",
                   jsonx_str_raw(reply, "EndpointConfigName"));
     describe_once(
         op, "c", "DescribeEndpointConfig", SM_ROLE_CONFIG, "EndpointConfigName",
         jsonx_str_raw(jsonx_get(reply, "PendingDeploymentSummary"), "EndpointConfigName"));
+}
+
+/* Start op with a DescribeEndpoint of `name`; its id. */
+static uint64_t describe_endpoint(struct sm_op *op, const char *name)
+{
+    cJSON *body = sm_obj();
+    sm_str(body, "EndpointName", name);
+    sm_enqueue(op, MD_AWS_SAGEMAKER, "DescribeEndpoint", SM_ROLE_ENDPOINT, body, name);
+    sm_op_start(op);
+    return op->base.id;
 }
 
 /* ---- probe ------------------------------------------------------------------------------ */
@@ -207,11 +208,9 @@ static void take_endpoint(struct sm_op *op, const cJSON *reply)
 uint64_t sm_probe(struct md_backend *be, md_backend_cb cb, void *ud)
 {
     struct sm_backend *sm = (struct sm_backend *)be;
-    char *who = sm_subject(be->name);
     struct sm_op *op =
         sm_op_new(sm, MD_RESULT_PROBE, cb, ud,
-                  md_xasprintf("cannot reach SageMaker in %s for '%s'", sm->aws.region, who));
-    free(who);
+                  op_what("cannot reach SageMaker in %s for '%s'", sm->aws.region, be->name));
     cJSON *body = sm_obj();
     sm_num(body, "MaxResults", 1);
     sm_enqueue(op, MD_AWS_SAGEMAKER, "ListEndpoints", SM_ROLE_NONE, body, NULL);
@@ -301,11 +300,9 @@ static void endpoints_listed(struct sm_op *op)
 uint64_t sm_list_endpoints(struct md_backend *be, md_backend_cb cb, void *ud)
 {
     struct sm_backend *sm = (struct sm_backend *)be;
-    char *who = sm_subject(be->name);
     struct sm_op *op =
         sm_op_new(sm, MD_RESULT_ENDPOINTS, cb, ud,
-                  md_xasprintf("cannot list endpoints of '%s' in %s", who, sm->aws.region));
-    free(who);
+                  op_what("cannot list endpoints of '%s' in %s", be->name, sm->aws.region));
     op->on_reply = endpoints_on_reply;
     op->on_done = endpoints_listed;
     cJSON *req = sm_obj();
@@ -321,16 +318,10 @@ uint64_t sm_list_endpoints(struct md_backend *be, md_backend_cb cb, void *ud)
 uint64_t sm_get_endpoint(struct md_backend *be, const char *name, md_backend_cb cb, void *ud)
 {
     struct sm_backend *sm = (struct sm_backend *)be;
-    char *who = sm_subject(name);
-    struct sm_op *op = sm_op_new(sm, MD_RESULT_ENDPOINT, cb, ud,
-                                 md_xasprintf("cannot describe endpoint '%s'", who));
-    free(who);
+    struct sm_op *op =
+        sm_op_new(sm, MD_RESULT_ENDPOINT, cb, ud, op_what("cannot describe endpoint '%s'", name));
     op->on_reply = endpoints_on_reply;
-    cJSON *body = sm_obj();
-    sm_str(body, "EndpointName", name);
-    sm_enqueue(op, MD_AWS_SAGEMAKER, "DescribeEndpoint", SM_ROLE_ENDPOINT, body, name);
-    sm_op_start(op);
-    return op->base.id;
+    return describe_endpoint(op, name);
 }
 
 /* ---- configs an endpoint may roll back to ----------------------------------------------- */
@@ -463,17 +454,11 @@ uint64_t sm_list_endpoint_configs(struct md_backend *be, const char *endpoint, m
                                   void *ud)
 {
     struct sm_backend *sm = (struct sm_backend *)be;
-    char *who = sm_subject(endpoint);
     struct sm_op *op = sm_op_new(sm, MD_RESULT_ENDPOINT_CONFIGS, cb, ud,
-                                 md_xasprintf("cannot list configs of endpoint '%s'", who));
-    free(who);
+                                 op_what("cannot list configs of endpoint '%s'", endpoint));
     op->on_reply = configs_on_reply;
     op->on_done = configs_described_endpoint;
-    cJSON *body = sm_obj();
-    sm_str(body, "EndpointName", endpoint);
-    sm_enqueue(op, MD_AWS_SAGEMAKER, "DescribeEndpoint", SM_ROLE_ENDPOINT, body, endpoint);
-    sm_op_start(op);
-    return op->base.id;
+    return describe_endpoint(op, endpoint);
 }
 
 /* ---- health ----------------------------------------------------------------------------- */
@@ -502,7 +487,7 @@ static void health_on_reply(struct sm_op *op, struct op_call *c, md_status st,
         return;
     }
     /* GetMetricData (this operation's results of a shared call; pages follow by themselves) */
-    sm_push(sm_arr(op->bundle, "Replies"), dup(reply));
+    sm_push(sm_arr(op->bundle, "Replies"), sm_dup(reply));
 }
 
 /*
@@ -583,10 +568,8 @@ uint64_t sm_get_health(struct md_backend *be, const char *endpoint, int minutes,
                        void *ud)
 {
     struct sm_backend *sm = (struct sm_backend *)be;
-    char *who = sm_subject(endpoint);
     struct sm_op *op = sm_op_new(sm, MD_RESULT_HEALTH, cb, ud,
-                                 md_xasprintf("cannot get health of endpoint '%s'", who));
-    free(who);
+                                 op_what("cannot get health of endpoint '%s'", endpoint));
     op->arg1 = md_xstrdup0(endpoint);
     op->minutes = minutes < 5 ? 5 : minutes > 14 * 24 * 60 ? 14 * 24 * 60 : minutes;
     op->on_reply = health_on_reply;
@@ -600,9 +583,5 @@ uint64_t sm_get_health(struct md_backend *be, const char *endpoint, int minutes,
         return op->base.id;
     }
     op->on_done = health_query;
-    cJSON *body = sm_obj();
-    sm_str(body, "EndpointName", endpoint);
-    sm_enqueue(op, MD_AWS_SAGEMAKER, "DescribeEndpoint", SM_ROLE_ENDPOINT, body, endpoint);
-    sm_op_start(op);
-    return op->base.id;
+    return describe_endpoint(op, endpoint);
 }

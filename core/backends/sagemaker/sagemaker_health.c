@@ -201,9 +201,9 @@ md_status sm_parse_health(const cJSON *root, struct md_result *out, struct md_er
 {
     const cJSON *queries = NULL;
     const cJSON *replies = NULL;
-    md_status st = sm_list_member(root, "Queries", SM_MAX_ITEMS, &queries, err);
+    md_status st = jsonx_list(root, "Queries", SM_MAX_ITEMS, &queries, err);
     if (st == MD_OK)
-        st = sm_list_member(root, "Replies", SM_MAX_ITEMS, &replies, err);
+        st = jsonx_list(root, "Replies", SM_MAX_ITEMS, &replies, err);
     if (st != MD_OK)
         return st;
     const char *endpoint = jsonx_str_raw(root, "EndpointName");
@@ -227,7 +227,7 @@ md_status sm_parse_health(const cJSON *root, struct md_result *out, struct md_er
     const cJSON *r = one != NULL ? one : replies != NULL ? replies->child : NULL;
     for (; st == MD_OK && r != NULL; r = one != NULL ? NULL : r->next) {
         const cJSON *res = NULL;
-        st = sm_list_member(r, "MetricDataResults", SM_MAX_ITEMS, &res, err);
+        st = jsonx_list(r, "MetricDataResults", SM_MAX_ITEMS, &res, err);
         for (const cJSON *it = res != NULL ? res->child : NULL; st == MD_OK && it != NULL;
              it = it->next) {
             const char *id = jsonx_str_raw(it, "Id");

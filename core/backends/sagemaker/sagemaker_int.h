@@ -97,9 +97,6 @@ struct cJSON;
 
 /* A timestamp member (epoch seconds, ISO 8601 or a numeric string) in epoch ms; 0 when none. */
 int64_t sm_ts_ms(const struct cJSON *obj, const char *key);
-/* A list member: NULL when absent; MD_ERR_PARSE when not an array; MD_ERR_TOO_BIG past cap. */
-md_status sm_list_member(const struct cJSON *root, const char *key, size_t cap,
-                         const struct cJSON **arr, struct md_err *err);
 /* First object of array member `key`; NULL when none. Lent from the tree. */
 const struct cJSON *sm_first_obj(const struct cJSON *obj, const char *key);
 /* The object of `arr` whose string member `key` equals `name`; NULL when none. */
@@ -116,6 +113,8 @@ struct cJSON *sm_arr(struct cJSON *obj, const char *key); /* existing or new arr
 void sm_str(struct cJSON *obj, const char *key, const char *value);
 void sm_num(struct cJSON *obj, const char *key, double value);
 void sm_push(struct cJSON *arr, struct cJSON *item);
+/* A deep copy (the reply tree is freed after on_reply returns). */
+struct cJSON *sm_dup(const struct cJSON *o);
 
 /* The per-kind mappers sm_parse() dispatches to; `root` is a JSON object. */
 md_status sm_parse_health(const struct cJSON *root, struct md_result *out, struct md_err *err);

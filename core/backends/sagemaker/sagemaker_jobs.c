@@ -69,9 +69,9 @@ static md_status map_run_full(const cJSON *o, struct md_run *r, struct md_err *e
     const cJSON *hp = jsonx_get(o, "HyperParameters");
     const cJSON *metrics = NULL;
     const cJSON *inputs = NULL;
-    md_status st = sm_list_member(o, "FinalMetricDataList", SM_MAX_RECORD_ITEMS, &metrics, err);
+    md_status st = jsonx_list(o, "FinalMetricDataList", SM_MAX_RECORD_ITEMS, &metrics, err);
     if (st == MD_OK)
-        st = sm_list_member(o, "InputDataConfig", SM_MAX_RECORD_ITEMS, &inputs, err);
+        st = jsonx_list(o, "InputDataConfig", SM_MAX_RECORD_ITEMS, &inputs, err);
     if (st == MD_OK && cJSON_IsObject(hp) && jsonx_count(hp) > SM_MAX_RECORD_ITEMS)
         st = md_err_set(err, MD_ERR_TOO_BIG, "too many hyperparameters");
     map_run_common(o, r);
@@ -161,9 +161,9 @@ md_status sm_parse_runs(const cJSON *root, struct md_result *out, struct md_err 
 {
     const cJSON *sums = NULL;
     const cJSON *jobs = NULL;
-    md_status st = sm_list_member(root, "TrainingJobSummaries", SM_MAX_ITEMS, &sums, err);
+    md_status st = jsonx_list(root, "TrainingJobSummaries", SM_MAX_ITEMS, &sums, err);
     if (st == MD_OK)
-        st = sm_list_member(root, "TrainingJobs", SM_MAX_ITEMS, &jobs, err);
+        st = jsonx_list(root, "TrainingJobs", SM_MAX_ITEMS, &jobs, err);
     const cJSON *list = sums != NULL && sums->child != NULL ? sums : jobs;
     for (const cJSON *it = list != NULL ? list->child : NULL; st == MD_OK && it != NULL;
          it = it->next) {
@@ -208,7 +208,7 @@ static int experiment_cmp(const void *pa, const void *pb)
 md_status sm_parse_experiments(const cJSON *root, struct md_result *out, struct md_err *err)
 {
     const cJSON *arr = NULL;
-    md_status st = sm_list_member(root, "TrainingJobSummaries", SM_MAX_ITEMS, &arr, err);
+    md_status st = jsonx_list(root, "TrainingJobSummaries", SM_MAX_ITEMS, &arr, err);
     if (st != MD_OK)
         return st;
     struct md_experiment_list *l = &out->experiments;
@@ -257,7 +257,7 @@ md_status sm_parse_experiments(const cJSON *root, struct md_result *out, struct 
 md_status sm_parse_models(const cJSON *root, struct md_result *out, struct md_err *err)
 {
     const cJSON *arr = NULL;
-    md_status st = sm_list_member(root, "ModelPackageGroupSummaryList", SM_MAX_ITEMS, &arr, err);
+    md_status st = jsonx_list(root, "ModelPackageGroupSummaryList", SM_MAX_ITEMS, &arr, err);
     for (const cJSON *it = arr != NULL ? arr->child : NULL; st == MD_OK && it != NULL;
          it = it->next) {
         if (!cJSON_IsObject(it))
@@ -293,7 +293,7 @@ static int version_cmp(const void *pa, const void *pb)
 md_status sm_parse_versions(const cJSON *root, struct md_result *out, struct md_err *err)
 {
     const cJSON *arr = NULL;
-    md_status st = sm_list_member(root, "ModelPackageSummaryList", SM_MAX_ITEMS, &arr, err);
+    md_status st = jsonx_list(root, "ModelPackageSummaryList", SM_MAX_ITEMS, &arr, err);
     for (const cJSON *it = arr != NULL ? arr->child : NULL; st == MD_OK && it != NULL;
          it = it->next) {
         if (!cJSON_IsObject(it))

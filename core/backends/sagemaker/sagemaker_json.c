@@ -41,20 +41,6 @@ int64_t sm_ts_ms(const cJSON *obj, const char *key)
     return 0;
 }
 
-/* A member that should be a list: NULL when absent, error when not an array or too long. */
-md_status sm_list_member(const cJSON *root, const char *key, size_t cap, const cJSON **arr,
-                         struct md_err *err)
-{
-    bool bad = false;
-    *arr = jsonx_array(root, key, &bad);
-    if (bad)
-        return md_err_set(err, MD_ERR_PARSE, "'%s' in the reply is not a list", key);
-    size_t n = jsonx_count(*arr);
-    if (n > cap)
-        return md_err_set(err, MD_ERR_TOO_BIG, "%zu entries in '%s' (limit %zu)", n, key, cap);
-    return MD_OK;
-}
-
 /* First element of an array member (objects only); NULL when none. */
 const cJSON *sm_first_obj(const cJSON *obj, const char *key)
 {
@@ -174,6 +160,14 @@ void sm_num(cJSON *obj, const char *key, double value)
     cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
     if (cJSON_AddNumberToObject(obj, key, value) == NULL)
         md_die_oom();
+}
+
+cJSON *sm_dup(const cJSON *o)
+{
+    cJSON *c = cJSON_Duplicate(o, true);
+    if (c == NULL)
+        md_die_oom();
+    return c;
 }
 
 void sm_push(cJSON *arr, cJSON *item)

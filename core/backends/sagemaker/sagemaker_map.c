@@ -246,7 +246,7 @@ static md_status map_endpoint(const cJSON *desc, const cJSON *summary, const cJS
 {
     const cJSON *src = desc != NULL ? desc : summary;
     const cJSON *pvs = NULL;
-    md_status st = sm_list_member(desc, "ProductionVariants", SM_MAX_RECORD_ITEMS, &pvs, err);
+    md_status st = jsonx_list(desc, "ProductionVariants", SM_MAX_RECORD_ITEMS, &pvs, err);
     e->name = jsonx_str(src, "EndpointName");
     e->id = jsonx_str(src, "EndpointArn");
     e->status = jsonx_str(src, "EndpointStatus");
@@ -290,15 +290,15 @@ static md_status parse_endpoints(const cJSON *root, bool one, struct md_result *
     const cJSON *configs = NULL;
     const cJSON *models = NULL;
     bool bare = jsonx_get(root, "EndpointName") != NULL && jsonx_get(root, "Endpoints") == NULL;
-    md_status st = sm_list_member(root, "Summaries", SM_MAX_ITEMS, &sums, err);
+    md_status st = jsonx_list(root, "Summaries", SM_MAX_ITEMS, &sums, err);
     if (st == MD_OK && !bare)
-        st = sm_list_member(root, "Endpoints", SM_MAX_ITEMS, &descs, err);
+        st = jsonx_list(root, "Endpoints", SM_MAX_ITEMS, &descs, err);
     if (st == MD_OK)
-        st = sm_list_member(root, "EndpointConfigs", SM_MAX_ITEMS, &configs, err);
+        st = jsonx_list(root, "EndpointConfigs", SM_MAX_ITEMS, &configs, err);
     if (st == MD_OK)
-        st = sm_list_member(root, "Models", SM_MAX_ITEMS, &models, err);
+        st = jsonx_list(root, "Models", SM_MAX_ITEMS, &models, err);
     if (st == MD_OK)
-        st = sm_list_member(root, "ModelPackages", SM_MAX_ITEMS, &models, err);
+        st = jsonx_list(root, "ModelPackages", SM_MAX_ITEMS, &models, err);
     if (st != MD_OK)
         return st;
     if (bare) {
@@ -342,17 +342,17 @@ static md_status parse_configs(const cJSON *root, struct md_result *out, struct 
 {
     const cJSON *arr = NULL;
     const cJSON *models = NULL;
-    md_status st = sm_list_member(root, "EndpointConfigs", SM_MAX_ITEMS, &arr, err);
+    md_status st = jsonx_list(root, "EndpointConfigs", SM_MAX_ITEMS, &arr, err);
     if (st == MD_OK)
-        st = sm_list_member(root, "Models", SM_MAX_ITEMS, &models, err);
+        st = jsonx_list(root, "Models", SM_MAX_ITEMS, &models, err);
     if (st == MD_OK)
-        st = sm_list_member(root, "ModelPackages", SM_MAX_ITEMS, &models, err);
+        st = jsonx_list(root, "ModelPackages", SM_MAX_ITEMS, &models, err);
     for (const cJSON *it = arr != NULL ? arr->child : NULL; st == MD_OK && it != NULL;
          it = it->next) {
         if (!cJSON_IsObject(it))
             continue;
         const cJSON *pvs = NULL;
-        st = sm_list_member(it, "ProductionVariants", SM_MAX_RECORD_ITEMS, &pvs, err);
+        st = jsonx_list(it, "ProductionVariants", SM_MAX_RECORD_ITEMS, &pvs, err);
         struct md_endpoint_config *c = md_endpoint_config_list_push(&out->configs);
         c->name = jsonx_str(it, "EndpointConfigName");
         c->created = sm_ts_ms(it, "CreationTime");

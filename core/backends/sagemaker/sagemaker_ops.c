@@ -28,19 +28,10 @@
 #define REGISTRY_DEFAULT 100
 #define REGISTRY_MAX_PAGES 20
 
-/* A deep copy for the bundle; the reply tree is freed after on_reply returns. */
-static cJSON *dup(const cJSON *o)
-{
-    cJSON *c = cJSON_Duplicate(o, true);
-    if (c == NULL)
-        md_die_oom();
-    return c;
-}
-
 /* A reply as a bundle member without its Environment map (it may hold secrets). */
 static cJSON *without_env(const cJSON *reply)
 {
-    cJSON *c = dup(reply);
+    cJSON *c = sm_dup(reply);
     cJSON_DeleteItemFromObjectCaseSensitive(c, "Environment");
     return c;
 }
@@ -75,10 +66,8 @@ uint64_t sm_list_experiments(struct md_backend *be, const char *page_token, size
     (void)page_token;
     (void)max;
     struct sm_backend *sm = (struct sm_backend *)be;
-    char *who = sm_subject(be->name);
     struct sm_op *op = sm_op_new(sm, MD_RESULT_EXPERIMENTS, cb, ud,
-                                 md_xasprintf("cannot list training jobs of '%s'", who));
-    free(who);
+                                 op_what("cannot list training jobs of '%s'", be->name));
     op->on_reply = list_on_reply;
     op->on_done = experiments_done;
     cJSON *req = sm_obj();
@@ -146,10 +135,8 @@ uint64_t sm_list_runs(struct md_backend *be, const struct md_runs_query *q, md_b
 {
     struct sm_backend *sm = (struct sm_backend *)be;
     const char *exp = q != NULL && q->experiment_id != NULL ? q->experiment_id : "";
-    char *who = sm_subject(exp);
-    struct sm_op *op = sm_op_new(sm, MD_RESULT_RUNS, cb, ud,
-                                 md_xasprintf("cannot list training jobs of '%s'", who));
-    free(who);
+    struct sm_op *op =
+        sm_op_new(sm, MD_RESULT_RUNS, cb, ud, op_what("cannot list training jobs of '%s'", exp));
     op->arg1 = md_xstrdup(exp);
     op->on_reply = runs_on_reply;
     op->on_done = runs_listed;
@@ -184,10 +171,8 @@ static void run_on_reply(struct sm_op *op, struct op_call *c, md_status st,
 uint64_t sm_get_run(struct md_backend *be, const char *run_id, md_backend_cb cb, void *ud)
 {
     struct sm_backend *sm = (struct sm_backend *)be;
-    char *who = sm_subject(run_id);
-    struct sm_op *op = sm_op_new(sm, MD_RESULT_RUN, cb, ud,
-                                 md_xasprintf("cannot describe training job '%s'", who));
-    free(who);
+    struct sm_op *op =
+        sm_op_new(sm, MD_RESULT_RUN, cb, ud, op_what("cannot describe training job '%s'", run_id));
     op->on_reply = run_on_reply;
     cJSON *body = sm_obj();
     sm_str(body, "TrainingJobName", run_id);
@@ -202,10 +187,8 @@ uint64_t sm_list_models(struct md_backend *be, const char *page_token, size_t ma
                         void *ud)
 {
     struct sm_backend *sm = (struct sm_backend *)be;
-    char *who = sm_subject(be->name);
     struct sm_op *op = sm_op_new(sm, MD_RESULT_MODELS, cb, ud,
-                                 md_xasprintf("cannot list model package groups of '%s'", who));
-    free(who);
+                                 op_what("cannot list model package groups of '%s'", be->name));
     op->on_reply = list_on_reply;
     cJSON *req = sm_obj();
     sm_num(req, "MaxResults", 100);
@@ -233,11 +216,9 @@ uint64_t sm_list_versions(struct md_backend *be, const char *model, const char *
                           size_t max, md_backend_cb cb, void *ud)
 {
     struct sm_backend *sm = (struct sm_backend *)be;
-    char *who = sm_subject(model);
     struct sm_op *op =
         sm_op_new(sm, MD_RESULT_VERSIONS, cb, ud,
-                  md_xasprintf("cannot list versions of model package group '%s'", who));
-    free(who);
+                  op_what("cannot list versions of model package group '%s'", model));
     op->on_reply = list_on_reply;
     sm_list_start(op, MD_AWS_SAGEMAKER, "ListModelPackages", packages_req(model),
                   "ModelPackageSummaryList", max > 0 ? max : REGISTRY_DEFAULT, REGISTRY_MAX_PAGES,
@@ -256,13 +237,9 @@ uint64_t sm_update_endpoint(struct md_backend *be, const char *endpoint, const c
                             md_backend_cb cb, void *ud)
 {
     struct sm_backend *sm = (struct sm_backend *)be;
-    char *who_e = sm_subject(endpoint);
-    char *who_c = sm_subject(config);
     struct sm_op *op =
         sm_op_new(sm, MD_RESULT_NONE, cb, ud,
-                  md_xasprintf("cannot update endpoint '%s' to config '%s'", who_e, who_c));
-    free(who_e);
-    free(who_c);
+                  op_what("cannot update endpoint '%s' to config '%s'", endpoint, config));
     cJSON *body = sm_obj();
     sm_str(body, "EndpointName", endpoint);
     sm_str(body, "EndpointConfigName", config);
@@ -344,10 +321,8 @@ uint64_t sm_set_weights(struct md_backend *be, const char *endpoint, const struc
                         size_t n, md_backend_cb cb, void *ud)
 {
     struct sm_backend *sm = (struct sm_backend *)be;
-    char *who = sm_subject(endpoint);
     struct sm_op *op = sm_op_new(sm, MD_RESULT_NONE, cb, ud,
-                                 md_xasprintf("cannot set traffic weights of endpoint '%s'", who));
-    free(who);
+                                 op_what("cannot set traffic weights of endpoint '%s'", endpoint));
     op->arg1 = md_xstrdup0(endpoint);
     op->on_reply = weights_on_reply;
     /* the weights are borrowed for the call only */
@@ -424,7 +399,7 @@ static void approval_on_reply(struct sm_op *op, struct op_call *c, md_status st,
         sm_str(body, "ApprovalDescription", desc);
     const cJSON *meta = jsonx_get(reply, "CustomerMetadataProperties");
     if (cJSON_IsObject(meta) && meta->child != NULL &&
-        !cJSON_AddItemToObject(body, "CustomerMetadataProperties", dup(meta)))
+        !cJSON_AddItemToObject(body, "CustomerMetadataProperties", sm_dup(meta)))
         md_die_oom();
     sm_enqueue(op, MD_AWS_SAGEMAKER, "UpdateModelPackage", SM_ROLE_MUTATE, body, c->subject);
 }
@@ -435,14 +410,10 @@ uint64_t sm_set_approval(struct md_backend *be, const char *model, const char *v
 {
     static const char *const statuses[] = {"Approved", "Rejected", "PendingManualApproval"};
     struct sm_backend *sm = (struct sm_backend *)be;
-    char *who_m = sm_subject(model);
-    char *who_v = sm_subject(version);
     struct sm_op *op = sm_op_new(sm, MD_RESULT_NONE, cb, ud,
-                                 md_xasprintf("cannot set approval of version '%s' of model "
-                                              "package group '%s'",
-                                              who_v, who_m));
-    free(who_m);
-    free(who_v);
+                                 op_what("cannot set approval of version '%s' of model "
+                                         "package group '%s'",
+                                         version, model));
     op->arg1 = md_xstrdup0(model);
     op->arg2 = md_xstrdup0(version);
     op->arg3 = md_xstrdup0(status);
