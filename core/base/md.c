@@ -3,6 +3,7 @@
  * capped buffers, the log sink, the control-character scrubber and clocks.
  */
 #include "mldeck/md.h"
+#include "mldeck/redact.h"
 
 #include <errno.h>
 #include <math.h>
@@ -252,8 +253,9 @@ void md_log(enum md_log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    /* Log lines may quote server text: keep the log file free of escapes too. */
+    /* Log lines may quote server text: keep the log file free of escapes and secrets. */
     md_sanitize(line);
+    md_redact(line, sizeof(line));
     log_sink(level, line, log_ud);
 }
 
