@@ -15,7 +15,8 @@
  *   - drift_ref.c: freezing the reference (struct drift_ref); drift_eval.c:
  *     the evaluation of a window against it; drift_report.c: the JSON report;
  *   - drift_run.c: the job runner (md_drift_run) that routes current rows to
- *     windows; drift_run_ref.c: its reference side; drift_s3.c: s3:// inputs
+ *     windows; drift_run_ref.c: its reference side; drift_job.c: what both
+ *     sides share (clock, progress, canonical paths); drift_s3.c: s3:// inputs
  *     as local copies; drift_platform.c: a platform's own verdicts (Model
  *     Monitor violations) read beside the run;
  *   - store_drift.c: the tables of schemas v2 and v3; drift_blob.c: their
@@ -329,7 +330,7 @@ void drift_window_release(struct md_drift_window *w);
 char *drift_metric_options(const struct md_drift_feature *f, enum md_drift_method m,
                            const struct md_drift_run *r);
 
-/* ---- the job runner (drift_run.c, drift_run_ref.c) ------------------------------------------- */
+/* ---- the job runner (drift_run.c, drift_run_ref.c, drift_job.c) ----------------------------- */
 
 /* Progress of one phase of a job, fed by the readers through drift_progress_bytes(). */
 struct progress {
@@ -338,11 +339,11 @@ struct progress {
     uint64_t done, total;
 };
 
-/* Reader progress to the caller's callback (drift_run.c; both sides of the job use it). */
+/* Reader progress to the caller's callback (drift_job.c; both sides of the job use it). */
 void drift_progress_bytes(void *ud, uint64_t bytes);
-/* Monotonic milliseconds for the phase timings (drift_run.c, drift_run_ref.c). */
+/* Monotonic milliseconds for the phase timings (drift_job.c). */
 double drift_clock_ms(void);
-/* The canonical path when there is one (malloc'd; drift_run.c, drift_run_ref.c). */
+/* The canonical path when there is one (malloc'd; drift_job.c). */
 char *drift_canonical(const char *path);
 /* Read and freeze the reference, two passes if needed (drift_run_ref.c, for md_drift_run). */
 md_status drift_ref_build(const struct md_drift_opts *o, struct drift_ref *ref,
