@@ -1,8 +1,8 @@
 /*
  * drift_text.c - the text of one field turned into what the drift engine
  * counts: numbers (a fast path that gives strtod's double), pandas' missing
- * spellings, ISO-8601 or epoch times, BASE64 and UTF-8 checks. See
- * drift_int.h.
+ * spellings, ISO-8601 or epoch times, BASE64 and UTF-8 checks; and the
+ * extension test on file names. See drift_int.h.
  *
  * Separate from the readers because every reader (CSV, JSONL, Data Capture)
  * and the accumulators call these, and because they are pure functions on a
@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- scalar helpers ------------------------------------------------------------------------ */
 
@@ -318,4 +319,11 @@ bool drift_has_high_bit(const char *s, size_t len)
     for (size_t i = 0; i < len; i++)
         acc |= (unsigned char)s[i];
     return acc & 0x80;
+}
+
+/* Case-insensitive suffix test, for extensions (the format guess, the folder listings). */
+bool drift_ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcasecmp(s + a - b, suffix);
 }
