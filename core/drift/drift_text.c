@@ -156,17 +156,6 @@ bool drift_is_missing_token(const char *s, size_t len)
     return false;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 /* Read exactly n digits at *p. */
 static bool take_digits(const char **p, const char *end, int n, int *out)
 {
@@ -223,7 +212,7 @@ bool drift_parse_time(const char *s, size_t len, int64_t *ms)
         }
         if (p != end || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
             return false;
-        int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off_min * 60;
+        int64_t t = md_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off_min * 60;
         *ms = t * 1000 + frac_ms;
         return true;
     }
