@@ -159,9 +159,12 @@ void md_action_state(const md_actions *a, struct md_action_state *st);
 
 /*
  * Settle "started" audit entries left by a killed process: re-read each
- * target and append a "finished" entry with outcome "ok" when the alias now
+ * target and append a "finished" entry with outcome "ok" when the target now
  * holds the planned value, "failed" when it holds the old one, "unknown"
- * otherwise. Asynchronous; call once after opening the deck.
+ * otherwise; an action left "unknown" is looked at again by the starts of
+ * the next day, and gets a second entry only once its outcome is known.
+ * Asynchronous: the re-reads answer in md_deck_run()/md_deck_settle().
+ * Call once after md_actions_new().
  */
 void md_action_settle_unfinished(md_actions *a);
 
