@@ -90,6 +90,22 @@ static int open_deck(const struct cli_global *g, bool no_cache, md_deck **d)
     return CLI_OK;
 }
 
+/* The deck and the action layer over it (settles, plans, execution, the audit log). */
+static int open_deck_actions(const struct cli_global *g, bool no_cache, md_deck **d, md_actions **a)
+{
+    int rc = open_deck(g, no_cache, d);
+    if (rc)
+        return rc;
+    struct md_err err = MD_ERR_INIT;
+    if (md_actions_new(a, *d, &err)) {
+        cli_err("%s", err.msg);
+        md_deck_free(*d);
+        *d = NULL;
+        return CLI_ERROR;
+    }
+    return CLI_OK;
+}
+
 /* Backends a command covers: one named with --backend, or all. */
 static int backend_range(md_deck *d, const char *name, size_t *lo, size_t *hi)
 {
@@ -287,7 +303,8 @@ static int cmd_get(const struct cli_global *g, int argc, char **argv)
         return usage_get();
 
     md_deck *d = NULL;
-    int rc = open_deck(g, true, &d);
+    md_actions *acts = NULL;
+    int rc = open_deck_actions(g, true, &d, &acts);
     if (rc)
         return rc;
     struct md_buf out;
@@ -295,13 +312,13 @@ static int cmd_get(const struct cli_global *g, int argc, char **argv)
     if (!strcmp(o.what, "audit")) {
         const struct md_audit_entry *v;
         size_t n;
-        md_deck_audit(d, &v, &n);
+        md_actions_audit(acts, &v, &n);
         rc = emit(&out, md_export_audit(&out, o.format, v, n));
         goto done;
     }
     size_t lo = 0, hi = 0;
     /* Any start settles what a killed process left; it only reads and writes the log. */
-    md_action_settle_unfinished(d);
+    md_action_settle_unfinished(acts);
     rc = refresh_and_wait(d, o.backend, &lo, &hi);
     if (rc)
         goto done;
@@ -313,6 +330,7 @@ static int cmd_get(const struct cli_global *g, int argc, char **argv)
         rc = get_lists(d, &o, lo, hi, &out);
 done:
     md_buf_release(&out);
+    md_actions_free(acts);
     md_deck_free(d);
     return rc;
 }
@@ -332,10 +350,10 @@ static char *read_confirmation(const struct md_plan *p)
     return md_xstrdup(line);
 }
 
-static int run_action(md_deck *d, const struct md_plan *plan, const char *typed)
+static int run_action(md_deck *d, md_actions *acts, const struct md_plan *plan, const char *typed)
 {
     struct md_err err = MD_ERR_INIT;
-    if (md_action_execute(d, plan, typed, &err)) {
+    if (md_action_execute(acts, plan, typed, &err)) {
         cli_err("%s", err.msg);
         return err.code == MD_ERR_READ_ONLY || err.code == MD_ERR_REFUSED ? CLI_REFUSED : CLI_ERROR;
     }
@@ -344,7 +362,7 @@ static int run_action(md_deck *d, const struct md_plan *plan, const char *typed)
     do {
         md_deck_poll(d, NULL, 0, 500);
         md_deck_run(d);
-        md_action_state(d, &st);
+        md_action_state(acts, &st);
     } while ((st.phase == MD_ACTION_RUNNING || st.phase == MD_ACTION_VERIFYING) &&
              md_mono_ms() < end);
     if (st.phase == MD_ACTION_DONE) {
@@ -368,8 +386,8 @@ static void print_summary(const char *summary)
 }
 
 /* Plan the rollback named on the command line, on the first backend that has its target. */
-static int plan_rollback(md_deck *d, size_t lo, size_t hi, const char *kind, const char *name,
-                         const char *alias, const char *to, struct md_plan *plan)
+static int plan_rollback(md_deck *d, md_actions *acts, size_t lo, size_t hi, const char *kind,
+                         const char *name, const char *alias, const char *to, struct md_plan *plan)
 {
     bool is_alias = !strcmp(kind, "alias");
     size_t bi = lo;
@@ -389,11 +407,11 @@ static int plan_rollback(md_deck *d, size_t lo, size_t hi, const char *kind, con
     struct md_err err = MD_ERR_INIT;
     md_status st;
     if (is_alias)
-        st = md_action_plan_alias_rollback(d, bi, name, alias, to, plan, &err);
+        st = md_action_plan_alias_rollback(acts, bi, name, alias, to, plan, &err);
     else if (!strcmp(kind, "endpoint"))
-        st = md_action_plan_endpoint_rollback(d, bi, name, to, plan, &err);
+        st = md_action_plan_endpoint_rollback(acts, bi, name, to, plan, &err);
     else
-        st = md_action_plan_weights(d, bi, name, to, plan, &err);
+        st = md_action_plan_weights(acts, bi, name, to, plan, &err);
     if (st) {
         cli_err("%s", err.msg);
         return st == MD_ERR_READ_ONLY ? CLI_REFUSED : CLI_ERROR;
@@ -428,23 +446,25 @@ static int cmd_rollback(const struct cli_global *g, int argc, char **argv)
         return usage_rollback();
 
     md_deck *d = NULL;
-    int rc = open_deck(g, false, &d);
+    md_actions *acts = NULL;
+    int rc = open_deck_actions(g, false, &d, &acts);
     if (rc)
         return rc;
     size_t lo = 0, hi = 0;
-    md_action_settle_unfinished(d);
+    md_action_settle_unfinished(acts);
     rc = refresh_and_wait(d, backend, &lo, &hi);
     struct md_plan plan;
     memset(&plan, 0, sizeof(plan));
     if (!rc)
-        rc = plan_rollback(d, lo, hi, pos[0], pos[1], pos[2], to, &plan);
+        rc = plan_rollback(d, acts, lo, hi, pos[0], pos[1], pos[2], to, &plan);
     if (!rc) {
         print_summary(plan.summary);
         char *typed = yes ? md_xstrdup(plan.confirm_text) : read_confirmation(&plan);
-        rc = run_action(d, &plan, typed);
+        rc = run_action(d, acts, &plan, typed);
         free(typed);
     }
     md_plan_release(&plan);
+    md_actions_free(acts);
     md_deck_free(d);
     return rc;
 }
@@ -476,11 +496,12 @@ static int cmd_approve(const struct cli_global *g, int argc, char **argv)
         return CLI_USAGE;
     }
     md_deck *d = NULL;
-    int rc = open_deck(g, false, &d);
+    md_actions *acts = NULL;
+    int rc = open_deck_actions(g, false, &d, &acts);
     if (rc)
         return rc;
     size_t lo = 0, hi = 0;
-    md_action_settle_unfinished(d);
+    md_action_settle_unfinished(acts);
     rc = refresh_and_wait(d, backend, &lo, &hi);
     size_t bi = lo;
     while (!rc && bi < hi && !md_deck_model(d, bi, pos[0]))
@@ -496,7 +517,7 @@ static int cmd_approve(const struct cli_global *g, int argc, char **argv)
         md_deck_settle(d, WAIT_MS);
         md_deck_run(d);
         struct md_err err = MD_ERR_INIT;
-        if (md_action_plan_approval(d, bi, pos[0], pos[1], status, &plan, &err)) {
+        if (md_action_plan_approval(acts, bi, pos[0], pos[1], status, &plan, &err)) {
             cli_err("%s", err.msg);
             rc = err.code == MD_ERR_READ_ONLY ? CLI_REFUSED : CLI_ERROR;
         }
@@ -504,10 +525,11 @@ static int cmd_approve(const struct cli_global *g, int argc, char **argv)
     if (!rc) {
         print_summary(plan.summary);
         char *typed = yes ? md_xstrdup(plan.confirm_text) : read_confirmation(&plan);
-        rc = run_action(d, &plan, typed);
+        rc = run_action(d, acts, &plan, typed);
         free(typed);
     }
     md_plan_release(&plan);
+    md_actions_free(acts);
     md_deck_free(d);
     return rc;
 }

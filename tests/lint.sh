@@ -62,12 +62,19 @@ check_includes() { # part file
         # quoted: must name a header of the part itself or a public one
         if [[ $inc == mldeck/* ]]; then
             [[ -f include/$inc ]] || say "$f:$n: include: no public header include/$inc"
+            # the deck knows nothing of the layer built on it
+            [[ $f == core/deck/* && $inc == mldeck/action.h ]] &&
+                say "$f:$n: layering: core/deck includes the action layer ($inc)"
             continue
         fi
         local dir
         dir=$(dirname "$f")
         case $part in
         core)
+            # the deck and the action layer meet only through include/mldeck/
+            if [[ $f == core/deck/* || $f == core/action/* ]] && ! [[ -f $dir/$inc && $inc != */* ]]; then
+                say "$f:$n: layering: core/deck and core/action include only mldeck/*.h and their own headers ($inc)"
+            fi
             if [[ -f $dir/$inc && $inc != */* ]] || [[ -f core/$inc ]]; then
                 local target
                 [[ -f $dir/$inc && $inc != */* ]] && target=$dir/$inc || target=core/$inc

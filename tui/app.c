@@ -408,7 +408,7 @@ bool app_switch_context(struct app *a, const char *name, struct md_err *err)
 {
     const struct md_config *cfg = a->opts->config;
     struct md_action_state as;
-    md_action_state(a->deck, &as);
+    md_action_state(a->actions, &as);
     if (!cfg || !md_config_context(cfg, name)) {
         md_err_set(err, MD_ERR_NOT_FOUND, "no context '%s' in the configuration", name);
         return false;
@@ -424,8 +424,13 @@ bool app_switch_context(struct app *a, const char *name, struct md_err *err)
         .read_only = a->opts->read_only,
     };
     md_deck *fresh = NULL;
+    md_actions *fresh_actions = NULL;
     if (md_deck_new(&fresh, &dopts, err) != MD_OK)
         return false;
+    if (md_actions_new(&fresh_actions, fresh, err) != MD_OK) {
+        md_deck_free(fresh);
+        return false;
+    }
     rollback_close(a);
     cmdline_close(&a->cmd);
     a->pending_cmd[0] = 0;
@@ -433,21 +438,24 @@ bool app_switch_context(struct app *a, const char *name, struct md_err *err)
         struct view *v = a->stack[--a->depth];
         v->ops->free(v);
     }
+    md_actions_free(a->actions);
     md_deck_free(a->deck);
     a->deck = fresh;
+    a->actions = fresh_actions;
     a->last_phase = MD_ACTION_IDLE;
-    md_action_settle_unfinished(fresh);
+    md_action_settle_unfinished(fresh_actions);
     md_deck_refresh(fresh);
     ui_push(a, view_overview_ops.create(a));
     a->dirty = UI_DIRTY_ALL;
     return true;
 }
 
-int app_run(md_deck **deck, const struct app_opts *opts)
+int app_run(md_deck **deck, md_actions **actions, const struct app_opts *opts)
 {
     struct app a;
     memset(&a, 0, sizeof(a));
     a.deck = *deck;
+    a.actions = *actions;
     a.opts = opts;
     a.ascii = opts->ascii;
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -479,5 +487,6 @@ int app_run(md_deck **deck, const struct app_opts *opts)
     stderr_restore(saved_stderr);
     signals_stop();
     *deck = a.deck;
+    *actions = a.actions;
     return 0;
 }

@@ -5,6 +5,7 @@
 #ifndef MLDECK_TUI_APP_H
 #define MLDECK_TUI_APP_H
 
+#include "mldeck/action.h"
 #include "mldeck/deck.h"
 #include "mldeck/theme.h"
 
@@ -21,18 +22,20 @@ struct app_opts {
 };
 
 /*
- * Run the console on an open deck until the operator quits. Owns the terminal
- * for the duration and always restores it, on errors and signals too.
- * ':ctx' replaces *deck (the replaced deck is freed here); the caller frees
- * the one left in *deck. Returns the process exit status (0 on a normal quit).
+ * Run the console on an open deck and the action layer over it until the
+ * operator quits. Owns the terminal for the duration and always restores it,
+ * on errors and signals too. ':ctx' replaces *deck and *actions together
+ * (the replaced ones are freed here); the caller frees the pair left in
+ * them. Returns the process exit status (0 on a normal quit).
  */
-int app_run(md_deck **deck, const struct app_opts *opts);
+int app_run(md_deck **deck, md_actions **actions, const struct app_opts *opts);
 
 struct app;
 /*
- * Open context `name` of opts->config and make it the console's deck: every
- * view closes and the Overview of the new context opens. The old deck stays
- * when the new one cannot be opened (err says why) or an action is running.
+ * Open context `name` of opts->config and make it the console's deck, with
+ * an action layer of its own: every view closes and the Overview of the new
+ * context opens. The old pair stays when the new deck cannot be opened (err
+ * says why) or an action is running.
  */
 bool app_switch_context(struct app *a, const char *name, struct md_err *err);
 

@@ -98,11 +98,9 @@ void endpoint_live_text(const struct md_endpoint *e, char *buf, size_t len)
 
 void endpoint_weights_spec(const struct md_endpoint *e, char *buf, size_t len)
 {
-    size_t off = 0;
-    buf[0] = 0;
-    for (size_t i = 0; i < e->n_deployments; i++)
-        addf(buf, len, &off, "%s%s=%g", i ? "," : "", e->deployments[i].name,
-             e->deployments[i].weight);
+    char *w = md_endpoint_weights_string(e, false);
+    snprintf(buf, len, "%s", w);
+    free(w);
 }
 
 static const struct md_health_series *series(const struct md_health_list *h, const char *dep,
@@ -197,16 +195,16 @@ void endpoint_health_cell(const struct md_health_list *h, const char *deployment
 }
 
 /* Newest successful action on the endpoint (either target) in the audit log. */
-static bool audit_change(const md_deck *d, const char *backend, const char *endpoint, int64_t *when,
-                         char *who, size_t who_len)
+static bool audit_change(const md_actions *acts, const char *backend, const char *endpoint,
+                         int64_t *when, char *who, size_t who_len)
 {
     const struct md_audit_entry *v;
     size_t n;
     char cfg[512];
     char traffic[512];
-    snprintf(cfg, sizeof(cfg), "endpoint:%s", endpoint);
-    snprintf(traffic, sizeof(traffic), "endpoint:%s#traffic", endpoint);
-    md_deck_audit(d, &v, &n);
+    md_endpoint_target(cfg, sizeof(cfg), endpoint, false);
+    md_endpoint_target(traffic, sizeof(traffic), endpoint, true);
+    md_actions_audit(acts, &v, &n);
     for (size_t i = 0; i < n; i++) {
         const struct md_audit_entry *e = &v[i];
         if ((strcmp(e->target, cfg) == 0 || strcmp(e->target, traffic) == 0) &&
@@ -244,8 +242,8 @@ static bool observed_change(md_deck *d, size_t bi, const char *endpoint, int64_t
     return changed;
 }
 
-bool endpoint_last_change(md_deck *d, size_t bi, const struct md_endpoint *e, int64_t *when_ms,
-                          char *who, size_t who_len)
+bool endpoint_last_change(md_deck *d, const md_actions *acts, size_t bi,
+                          const struct md_endpoint *e, int64_t *when_ms, char *who, size_t who_len)
 {
     struct md_backend_status st;
     if (!md_deck_backend_status(d, bi, &st))
@@ -254,7 +252,7 @@ bool endpoint_last_change(md_deck *d, size_t bi, const struct md_endpoint *e, in
     int64_t seen_ms = 0;
     int64_t first_ms = 0;
     char audit_who[128] = "";
-    bool audited = audit_change(d, st.name, e->name, &audit_ms, audit_who, sizeof(audit_who));
+    bool audited = audit_change(acts, st.name, e->name, &audit_ms, audit_who, sizeof(audit_who));
     bool observed = observed_change(d, bi, e->name, &seen_ms, &first_ms);
     int64_t other = observed ? seen_ms : e->updated;
     if (audited && audit_ms + AUDIT_SLACK_MS >= other) {

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mldeck/action.h"
 #include "mldeck/deck.h"
 #include "mldeck/theme.h"
 
@@ -45,8 +46,8 @@ void endpoint_health_cell(const struct md_health_list *h, const char *deployment
  * the audit log (endpoint:NAME or endpoint:NAME#traffic), a change mldeck observed
  * ("(observed)"), or the platform's last-modified time (who ""). False when unknown.
  */
-bool endpoint_last_change(md_deck *d, size_t bi, const struct md_endpoint *e, int64_t *when_ms,
-                          char *who, size_t who_len);
+bool endpoint_last_change(md_deck *d, const md_actions *acts, size_t bi,
+                          const struct md_endpoint *e, int64_t *when_ms, char *who, size_t who_len);
 /*
  * The platform column: the backend kind, or its name when two configured backends share
  * the kind or the deck added the backend itself ("azure/mlflow").

@@ -167,6 +167,12 @@ static int run_console(const struct main_opts *o, const struct md_config *cfg)
         fprintf(stderr, "mldeck: %s\n", err.msg);
         return err.code == MD_ERR_CONFIG ? CLI_USAGE : CLI_ERROR;
     }
+    md_actions *actions = NULL;
+    if (md_actions_new(&actions, deck, &err)) {
+        fprintf(stderr, "mldeck: %s\n", err.msg);
+        md_deck_free(deck);
+        return CLI_ERROR;
+    }
     const struct md_context *ctx = md_deck_context(deck);
     const char *theme_name = o->theme                    ? o->theme
                              : ctx->theme && *ctx->theme ? ctx->theme
@@ -176,6 +182,7 @@ static int run_console(const struct main_opts *o, const struct md_config *cfg)
     memset(&theme, 0, sizeof(theme));
     if (md_theme_load(&theme, theme_name, themes_dir(), &err)) {
         fprintf(stderr, "mldeck: %s\n", err.msg);
+        md_actions_free(actions);
         md_deck_free(deck);
         return CLI_USAGE;
     }
@@ -190,9 +197,10 @@ static int run_console(const struct main_opts *o, const struct md_config *cfg)
         .state_path = o->state,
         .read_only = o->read_only,
     };
-    md_action_settle_unfinished(deck);
+    md_action_settle_unfinished(actions);
     md_deck_refresh(deck);
-    int rc = app_run(&deck, &aopts); /* ':ctx' may have replaced the deck */
+    int rc = app_run(&deck, &actions, &aopts); /* ':ctx' may have replaced both */
+    md_actions_free(actions);
     md_deck_free(deck);
     md_theme_release(&theme);
     return rc;

@@ -60,7 +60,8 @@ unsigned rollback_alias(struct app *a, size_t bi, const char *model, const char 
 {
     struct md_err err = MD_ERR_INIT;
     rollback_close(a);
-    md_status st = md_action_plan_alias_rollback(a->deck, bi, model, alias, NULL, &a->plan, &err);
+    md_status st =
+        md_action_plan_alias_rollback(a->actions, bi, model, alias, NULL, &a->plan, &err);
     if (st != MD_OK) {
         refused(a, st, &err);
         return REACT_HANDLED | REACT_REDRAW;
@@ -80,8 +81,8 @@ unsigned rollback_endpoint(struct app *a, size_t bi, const char *endpoint)
     bool config = e && e->config[0];
     bool configs_known = !config || md_deck_endpoint_configs(a->deck, bi, endpoint);
     md_status st =
-        config ? md_action_plan_endpoint_rollback(a->deck, bi, endpoint, NULL, &a->plan, &err)
-               : md_action_plan_weights(a->deck, bi, endpoint, NULL, &a->plan, &err);
+        config ? md_action_plan_endpoint_rollback(a->actions, bi, endpoint, NULL, &a->plan, &err)
+               : md_action_plan_weights(a->actions, bi, endpoint, NULL, &a->plan, &err);
     if (st == MD_ERR_NOT_FOUND && !configs_known) {
         /* Nothing observed yet: the configs' creation times can tell, once read. */
         md_deck_want_endpoint_configs(a->deck, bi, endpoint);
@@ -117,7 +118,7 @@ unsigned rollback_weights_prompt(struct app *a, size_t bi, const char *endpoint)
     rollback_close(a);
     if (md_deck_read_only(a->deck)) {
         /* The gate refuses (and audits the refusal) before the prompt opens. */
-        md_status st = md_action_plan_weights(a->deck, bi, endpoint, NULL, &a->plan, &err);
+        md_status st = md_action_plan_weights(a->actions, bi, endpoint, NULL, &a->plan, &err);
         if (st == MD_OK)
             md_plan_release(&a->plan);
         refused(a, st ? st : MD_ERR_READ_ONLY, &err);
@@ -148,7 +149,7 @@ unsigned rollback_weights_submit(struct app *a, const char *spec)
     struct md_err err = MD_ERR_INIT;
     rollback_close(a);
     md_status st =
-        md_action_plan_weights(a->deck, a->prompt_bi, a->prompt_endpoint, spec, &a->plan, &err);
+        md_action_plan_weights(a->actions, a->prompt_bi, a->prompt_endpoint, spec, &a->plan, &err);
     if (st != MD_OK) {
         refused(a, st, &err);
         return REACT_HANDLED | REACT_REDRAW;
@@ -165,7 +166,7 @@ unsigned rollback_approval(struct app *a, size_t bi, const char *model, const ch
 {
     struct md_err err = MD_ERR_INIT;
     rollback_close(a);
-    md_status st = md_action_plan_approval(a->deck, bi, model, version, status, &a->plan, &err);
+    md_status st = md_action_plan_approval(a->actions, bi, model, version, status, &a->plan, &err);
     if (st != MD_OK) {
         refused(a, st, &err);
         return REACT_HANDLED | REACT_REDRAW;
@@ -181,7 +182,7 @@ unsigned rollback_undo(struct app *a)
 {
     struct md_err err = MD_ERR_INIT;
     rollback_close(a);
-    md_status st = md_action_plan_undo(a->deck, &a->plan, &err);
+    md_status st = md_action_plan_undo(a->actions, &a->plan, &err);
     if (st != MD_OK) {
         refused(a, st, &err);
         return REACT_HANDLED | REACT_REDRAW;
@@ -205,7 +206,7 @@ unsigned rollback_dialog_key(struct app *a, int key)
         char what[256];
         snprintf(what, sizeof(what), "%s %s -> %s", plan_target(&a->plan), nz(a->plan.from),
                  nz(a->plan.to));
-        md_status st = md_action_execute(a->deck, &a->plan, a->dialog->input, &err);
+        md_status st = md_action_execute(a->actions, &a->plan, a->dialog->input, &err);
         if (st != MD_OK)
             refused(a, st, &err);
         else
@@ -225,7 +226,7 @@ unsigned rollback_dialog_key(struct app *a, int key)
 void rollback_on_change(struct app *a)
 {
     struct md_action_state st;
-    md_action_state(a->deck, &st);
+    md_action_state(a->actions, &st);
     const char *msg = st.message ? st.message : "";
     switch (st.phase) {
     case MD_ACTION_RUNNING:

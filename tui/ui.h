@@ -35,6 +35,7 @@ enum ui_dirty {
 
 struct app {
     md_deck *deck;
+    md_actions *actions; /* the action layer over deck: plans, execution, the audit log */
     const struct app_opts *opts;
     bool ascii;
     struct view *stack[UI_MAX_DEPTH];

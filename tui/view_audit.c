@@ -28,7 +28,7 @@ static const struct md_audit_entry *entry(const struct audit *a, size_t row)
 {
     const struct md_audit_entry *v;
     size_t n;
-    md_deck_audit(a->base.app->deck, &v, &n);
+    md_actions_audit(a->base.app->actions, &v, &n);
     return row < n ? &v[row] : NULL;
 }
 
@@ -106,7 +106,7 @@ static void rebuild(struct audit *a)
 {
     const struct md_audit_entry *v;
     size_t n;
-    md_deck_audit(a->base.app->deck, &v, &n);
+    md_actions_audit(a->base.app->actions, &v, &n);
     table_rebuild(&a->table, n);
     a->base.dirty = true;
 }
@@ -141,7 +141,7 @@ static void draw(struct view *v, WINDOW *w)
     struct audit *a = (struct audit *)v;
     const struct md_audit_entry *e;
     size_t n;
-    md_deck_audit(v->app->deck, &e, &n);
+    md_actions_audit(v->app->actions, &e, &n);
     if (n != a->table.n_data)
         table_rebuild(&a->table, n);
     /* The table leaves two lines for the selected entry's message, which rarely fits a column. */

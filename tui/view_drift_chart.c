@@ -97,13 +97,16 @@ size_t drift_marks_load(struct app *a, const char *target, struct drift_mark **o
     size_t n = 0, cap = 0;
     bool alias = strchr(target, '@') != NULL;
     char cfg[512], traffic[512];
-    /* The audit log's target names (core/deck/deck_endpoints.c, tui/endpoint.c spell them alike). */
-    snprintf(cfg, sizeof(cfg), alias ? "%s" : "endpoint:%s", target);
-    snprintf(traffic, sizeof(traffic), "endpoint:%s#traffic", target);
+    /* The audit log's target names (model.h): an alias is named as it is. */
+    if (alias)
+        snprintf(cfg, sizeof(cfg), "%s", target);
+    else
+        md_endpoint_target(cfg, sizeof(cfg), target, false);
+    md_endpoint_target(traffic, sizeof(traffic), target, true);
     const char *arrow = text_glyph("\u2192", "->");
     const struct md_audit_entry *v;
     size_t na;
-    md_deck_audit(a->deck, &v, &na);
+    md_actions_audit(a->actions, &v, &na);
     int64_t *acted = md_xcalloc(na ? na : 1, sizeof(*acted));
     bool *acted_traffic = md_xcalloc(na ? na : 1, sizeof(*acted_traffic));
     size_t n_acted = 0;

@@ -201,7 +201,7 @@ static void draw_header(struct endpoint_view *v, WINDOW *w, int width, const str
              mirror ? mirror : "");
     text_put(w, 1, x, width - x, buf, ui_attr(MD_THEME_NORMAL), 0);
     struct md_action_state as;
-    md_action_state(v->base.app->deck, &as);
+    md_action_state(v->base.app->actions, &as);
     if (as.phase == MD_ACTION_RUNNING || as.phase == MD_ACTION_VERIFYING) {
         snprintf(buf, sizeof(buf), " %s %s",
                  as.phase == MD_ACTION_RUNNING ? "running:" : "verifying:", as.message);

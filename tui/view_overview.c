@@ -386,15 +386,15 @@ static void rebuild(struct overview *o)
                 struct ov_row *r = add_row(o, &cap, ROW_ALIAS, bi, m->name);
                 r->alias = md_xstrdup(m->aliases[k].alias);
                 r->version = md_xstrdup(m->aliases[k].version);
-                if (!md_deck_alias_last_change(a->deck, bi, r->name, r->alias, &r->changed_ms,
-                                               r->who, sizeof(r->who)))
+                if (!md_actions_alias_last_change(a->actions, bi, r->name, r->alias, &r->changed_ms,
+                                                  r->who, sizeof(r->who)))
                     r->changed_ms = 0;
             }
         }
         const struct md_endpoint_list *el = md_deck_endpoints(a->deck, bi);
         for (size_t i = 0; el && i < el->n; i++) {
             struct ov_row *r = add_row(o, &cap, ROW_ENDPOINT, bi, el->v[i].name);
-            if (!endpoint_last_change(a->deck, bi, &el->v[i], &r->changed_ms, r->who,
+            if (!endpoint_last_change(a->deck, a->actions, bi, &el->v[i], &r->changed_ms, r->who,
                                       sizeof(r->who)))
                 r->changed_ms = 0;
         }

@@ -1,33 +1,52 @@
 /*
  * action_plan.c - building plans: what changes, from what, to what, and what
- * the operator must type. Planning reads only the snapshot and the store;
- * it never talks to a server. The gate runs first, so read-only mode refuses
- * before anything else is looked at.
+ * the operator must type. Planning reads only the deck's snapshot and the
+ * store; it never talks to a server. The gate runs first, so read-only mode
+ * refuses before anything else is looked at.
  */
 #include "action_int.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Common head of every plan; runs the gate. */
-static md_status plan_init(md_deck *d, size_t bi, enum md_action_kind kind, const char *target,
+static md_status plan_init(md_actions *a, size_t bi, enum md_action_kind kind, const char *target,
                            const char *confirm, struct md_plan *out, struct md_err *err)
 {
     memset(out, 0, sizeof(*out));
-    if (bi >= d->n_backends)
+    const struct md_backend *be = md_deck_backend(a->deck, bi);
+    if (!be)
         return md_err_set(err, MD_ERR_NOT_FOUND, "no backend #%zu in context '%s'", bi,
-                          d->context->name);
+                          md_deck_context_name(a->deck));
     out->kind = kind;
     out->backend = bi;
-    out->backend_name = md_xstrdup(d->backends[bi].be->name);
+    out->backend_name = md_xstrdup(be->name);
     out->target = md_xstrdup(target);
     out->confirm_text = md_xstrdup(confirm);
-    md_status st = action_gate(d, out, err);
+    md_status st = action_gate(a, out, err);
     if (st)
         md_plan_release(out);
     return st;
+}
+
+/*
+ * The first lines of every plan's summary: the action, the backend, and what
+ * it acts on (the endpoint with its status, or the model).
+ */
+static void summary_begin(struct md_buf *b, md_deck *d, const struct md_plan *p)
+{
+    struct md_backend_status bs;
+    md_deck_backend_status(d, p->backend, &bs);
+    md_buf_init(b, 8192);
+    md_buf_addf(b, "action   %s\n", md_action_kind_str(p->kind));
+    md_buf_addf(b, "backend  %s (%s)\n", bs.name, bs.kind);
+    if (p->endpoint) {
+        const struct md_endpoint *e = md_deck_endpoint(d, p->backend, p->endpoint);
+        md_buf_addf(b, "endpoint %s (%s)\n", p->endpoint, e ? e->status : "?");
+    } else {
+        md_buf_addf(b, "model    %s\n", p->model);
+    }
 }
 
 /* One line per fact about a version, for the plan dialog. */
@@ -50,16 +69,17 @@ static void describe_version(struct md_buf *b, md_deck *d, size_t bi, const char
     md_buf_addf(b, "version %s", version);
 }
 
-static md_status plan_alias(md_deck *d, size_t bi, enum md_action_kind kind, const char *model,
+static md_status plan_alias(md_actions *a, size_t bi, enum md_action_kind kind, const char *model,
                             const char *alias, const char *to, struct md_plan *out,
                             struct md_err *err)
 {
+    md_deck *d = a->deck;
     char target[512];
-    snprintf(target, sizeof(target), "%s@%s", model, alias);
-    md_status st = plan_init(d, bi, kind, target, model, out, err);
+    md_alias_target(target, sizeof(target), model, alias);
+    md_status st = plan_init(a, bi, kind, target, model, out, err);
     if (st)
         return st;
-    struct md_backend *be = d->backends[bi].be;
+    struct md_backend *be = md_deck_backend(d, bi);
     out->model = md_xstrdup(model);
     out->alias = md_xstrdup(alias);
     if (!be->ops->set_alias) {
@@ -79,7 +99,7 @@ static md_status plan_alias(md_deck *d, size_t bi, enum md_action_kind kind, con
     out->from = md_xstrdup(from);
     if (to) {
         out->to = md_xstrdup(to);
-    } else if (md_store_history_previous(d->store, be->name, target, &out->to, NULL)) {
+    } else if (md_store_history_previous(md_deck_store(d), be->name, target, &out->to, NULL)) {
         st = md_err_set(err, MD_ERR_NOT_FOUND,
                         "no earlier version of '%s' recorded; choose one with --to", target);
         goto fail;
@@ -100,11 +120,7 @@ static md_status plan_alias(md_deck *d, size_t bi, enum md_action_kind kind, con
         }
     }
     struct md_buf b;
-    md_buf_init(&b, 4096);
-    md_buf_addf(&b, "action   %s\n", md_action_kind_str(kind));
-    md_buf_addf(&b, "backend  %s (%s)\n", be->name,
-                md_backend_kind_str(d->backends[bi].conf->kind));
-    md_buf_addf(&b, "model    %s\n", model);
+    summary_begin(&b, d, out);
     md_buf_addf(&b, "alias    %s\n", alias);
     md_buf_adds(&b, "now      ");
     describe_version(&b, d, bi, model, out->from);
@@ -118,18 +134,19 @@ fail:
     return st;
 }
 
-md_status md_action_plan_alias_rollback(md_deck *d, size_t bi, const char *model, const char *alias,
-                                        const char *to, struct md_plan *out, struct md_err *err)
+md_status md_action_plan_alias_rollback(md_actions *a, size_t bi, const char *model,
+                                        const char *alias, const char *to, struct md_plan *out,
+                                        struct md_err *err)
 {
-    return plan_alias(d, bi, MD_ACTION_ALIAS_ROLLBACK, model, alias, to, out, err);
+    return plan_alias(a, bi, MD_ACTION_ALIAS_ROLLBACK, model, alias, to, out, err);
 }
 
-md_status md_action_plan_alias_set(md_deck *d, size_t bi, const char *model, const char *alias,
+md_status md_action_plan_alias_set(md_actions *a, size_t bi, const char *model, const char *alias,
                                    const char *to, struct md_plan *out, struct md_err *err)
 {
     if (!to)
         return md_err_set(err, MD_ERR_INVALID, "no version given for alias '%s'", alias);
-    return plan_alias(d, bi, MD_ACTION_ALIAS_SET, model, alias, to, out, err);
+    return plan_alias(a, bi, MD_ACTION_ALIAS_SET, model, alias, to, out, err);
 }
 
 /* The newest config older than the current one, from the backend's config list. */
@@ -162,47 +179,52 @@ static void describe_deployments(struct md_buf *b, const struct md_endpoint *e)
     }
 }
 
-static md_status plan_endpoint(md_deck *d, size_t bi, enum md_action_kind kind,
-                               const char *endpoint, bool traffic, struct md_plan *out,
-                               const struct md_endpoint **ep, struct md_err *err)
+/*
+ * Common head of the endpoint plans: the gate, the endpoint from the
+ * snapshot (*ep), and the backend slot the plan needs (`can`, false:
+ * MD_ERR_UNSUPPORTED saying the backend `cannot`).
+ */
+static md_status plan_endpoint(md_actions *a, size_t bi, enum md_action_kind kind,
+                               const char *endpoint, bool can, const char *cannot,
+                               struct md_plan *out, const struct md_endpoint **ep,
+                               struct md_err *err)
 {
     char target[512];
-    deck_endpoint_target(target, sizeof(target), endpoint, traffic);
-    md_status st = plan_init(d, bi, kind, target, endpoint, out, err);
+    md_endpoint_target(target, sizeof(target), endpoint, action_is_weights(kind));
+    md_status st = plan_init(a, bi, kind, target, endpoint, out, err);
     if (st)
         return st;
     out->endpoint = md_xstrdup(endpoint);
-    *ep = md_deck_endpoint(d, bi, endpoint);
-    if (!*ep) {
+    *ep = md_deck_endpoint(a->deck, bi, endpoint);
+    if (!*ep)
         st = md_err_set(err, MD_ERR_NOT_FOUND, "no endpoint '%s' on backend '%s'", endpoint,
                         out->backend_name);
+    else if (!can)
+        st = md_err_set(err, MD_ERR_UNSUPPORTED, "backend '%s' %s", out->backend_name, cannot);
+    if (st)
         md_plan_release(out);
-    }
     return st;
 }
 
-md_status md_action_plan_endpoint_rollback(md_deck *d, size_t bi, const char *endpoint,
+md_status md_action_plan_endpoint_rollback(md_actions *a, size_t bi, const char *endpoint,
                                            const char *to, struct md_plan *out, struct md_err *err)
 {
+    const struct md_backend *be = md_deck_backend(a->deck, bi);
     const struct md_endpoint *e = NULL;
-    md_status st = plan_endpoint(d, bi, MD_ACTION_ENDPOINT_ROLLBACK, endpoint, false, out, &e, err);
+    md_status st =
+        plan_endpoint(a, bi, MD_ACTION_ENDPOINT_ROLLBACK, endpoint, be && be->ops->update_endpoint,
+                      "cannot roll endpoints back", out, &e, err);
     if (st)
         return st;
-    struct md_backend *be = d->backends[bi].be;
     const char *source = "given";
-    if (!be->ops->update_endpoint) {
-        st = md_err_set(err, MD_ERR_UNSUPPORTED, "backend '%s' cannot roll endpoints back",
-                        be->name);
-        goto fail;
-    }
     out->from = md_xstrdup(e->config);
     if (to) {
         out->to = md_xstrdup(to);
-    } else if (md_store_history_previous(d->store, be->name, out->target, &out->to, NULL) ==
-               MD_OK) {
+    } else if (md_store_history_previous(md_deck_store(a->deck), be->name, out->target, &out->to,
+                                         NULL) == MD_OK) {
         source = "observed by mldeck";
     } else {
-        const char *inferred = infer_previous_config(d, bi, e);
+        const char *inferred = infer_previous_config(a->deck, bi, e);
         if (!inferred) {
             st = md_err_set(err, MD_ERR_NOT_FOUND,
                             "no earlier config of endpoint '%s' known; choose one with --to",
@@ -218,11 +240,7 @@ md_status md_action_plan_endpoint_rollback(md_deck *d, size_t bi, const char *en
         goto fail;
     }
     struct md_buf b;
-    md_buf_init(&b, 8192);
-    md_buf_addf(&b, "action   %s\n", md_action_kind_str(out->kind));
-    md_buf_addf(&b, "backend  %s (%s)\n", be->name,
-                md_backend_kind_str(d->backends[bi].conf->kind));
-    md_buf_addf(&b, "endpoint %s (%s)\n", endpoint, e->status);
+    summary_begin(&b, a->deck, out);
     md_buf_addf(&b, "now      config %s", out->from);
     describe_deployments(&b, e);
     md_buf_addf(&b, "\nafter    config %s (%s)", out->to, source);
@@ -234,23 +252,20 @@ fail:
     return st;
 }
 
-md_status md_action_plan_weights(md_deck *d, size_t bi, const char *endpoint, const char *spec,
+md_status md_action_plan_weights(md_actions *a, size_t bi, const char *endpoint, const char *spec,
                                  struct md_plan *out, struct md_err *err)
 {
+    const struct md_backend *be = md_deck_backend(a->deck, bi);
     const struct md_endpoint *e = NULL;
-    md_status st = plan_endpoint(d, bi, MD_ACTION_WEIGHTS_SET, endpoint, true, out, &e, err);
+    md_status st = plan_endpoint(a, bi, MD_ACTION_WEIGHTS_SET, endpoint, be && be->ops->set_weights,
+                                 "cannot shift traffic", out, &e, err);
     if (st)
         return st;
-    struct md_backend *be = d->backends[bi].be;
     struct md_weight *w = NULL;
     char *prev = NULL;
-    if (!be->ops->set_weights) {
-        st = md_err_set(err, MD_ERR_UNSUPPORTED, "backend '%s' cannot shift traffic", be->name);
-        goto fail;
-    }
-    out->from = deck_weights_string(e, false);
+    out->from = md_endpoint_weights_string(e, false);
     if (!spec) {
-        if (md_store_history_previous(d->store, be->name, out->target, &prev, NULL)) {
+        if (md_store_history_previous(md_deck_store(a->deck), be->name, out->target, &prev, NULL)) {
             st = md_err_set(err, MD_ERR_NOT_FOUND,
                             "no earlier traffic of endpoint '%s' recorded; give one with --set",
                             endpoint);
@@ -268,11 +283,7 @@ md_status md_action_plan_weights(md_deck *d, size_t bi, const char *endpoint, co
         goto fail;
     }
     struct md_buf b;
-    md_buf_init(&b, 8192);
-    md_buf_addf(&b, "action   %s\n", md_action_kind_str(out->kind));
-    md_buf_addf(&b, "backend  %s (%s)\n", be->name,
-                md_backend_kind_str(d->backends[bi].conf->kind));
-    md_buf_addf(&b, "endpoint %s (%s)\n", endpoint, e->status);
+    summary_begin(&b, a->deck, out);
     md_buf_adds(&b, "deployments");
     describe_deployments(&b, e);
     md_buf_addf(&b, "\ntraffic  %s -> %s", out->from, out->to);
@@ -290,15 +301,16 @@ fail:
 
 static const char *const approval_statuses[] = {"Approved", "Rejected", "PendingManualApproval"};
 
-md_status md_action_plan_approval(md_deck *d, size_t bi, const char *model, const char *version,
+md_status md_action_plan_approval(md_actions *a, size_t bi, const char *model, const char *version,
                                   const char *status, struct md_plan *out, struct md_err *err)
 {
+    md_deck *d = a->deck;
     char target[512];
     snprintf(target, sizeof(target), "%s#%s", model, version);
-    md_status st = plan_init(d, bi, MD_ACTION_APPROVAL_SET, target, model, out, err);
+    md_status st = plan_init(a, bi, MD_ACTION_APPROVAL_SET, target, model, out, err);
     if (st)
         return st;
-    struct md_backend *be = d->backends[bi].be;
+    struct md_backend *be = md_deck_backend(d, bi);
     out->model = md_xstrdup(model);
     out->version = md_xstrdup(version);
     bool known = false;
@@ -327,11 +339,7 @@ md_status md_action_plan_approval(md_deck *d, size_t bi, const char *model, cons
     out->from = md_xstrdup(v->stage);
     out->to = md_xstrdup(status);
     struct md_buf b;
-    md_buf_init(&b, 4096);
-    md_buf_addf(&b, "action   %s\n", md_action_kind_str(out->kind));
-    md_buf_addf(&b, "backend  %s (%s)\n", be->name,
-                md_backend_kind_str(d->backends[bi].conf->kind));
-    md_buf_addf(&b, "model    %s\n", model);
+    summary_begin(&b, d, out);
     md_buf_adds(&b, "version  ");
     describe_version(&b, d, bi, model, version);
     md_buf_addf(&b, "\nstatus   %s -> %s", out->from, out->to);
@@ -340,116 +348,51 @@ md_status md_action_plan_approval(md_deck *d, size_t bi, const char *model, cons
     return MD_OK;
 }
 
-md_status md_action_plan_undo(md_deck *d, struct md_plan *out, struct md_err *err)
+/* Plan the reverse of one finished, successful entry: its target back to its "before". */
+static md_status plan_reverse(md_actions *a, size_t bi, enum md_action_kind k,
+                              const struct md_plan *t, const char *before, struct md_plan *out,
+                              struct md_err *err)
+{
+    md_status st;
+    if (action_is_approval(k)) {
+        st = md_action_plan_approval(a, bi, t->model, t->version, before, out, err);
+        if (!st)
+            out->kind = MD_ACTION_APPROVAL_UNDO;
+    } else if (action_is_alias(k)) {
+        st = plan_alias(a, bi, MD_ACTION_ALIAS_UNDO, t->model, t->alias, before, out, err);
+    } else if (action_is_config(k)) {
+        st = md_action_plan_endpoint_rollback(a, bi, t->endpoint, before, out, err);
+        if (!st)
+            out->kind = MD_ACTION_ENDPOINT_UNDO;
+    } else {
+        st = md_action_plan_weights(a, bi, t->endpoint, before, out, err);
+        if (!st)
+            out->kind = MD_ACTION_WEIGHTS_UNDO;
+    }
+    return st;
+}
+
+md_status md_action_plan_undo(md_actions *a, struct md_plan *out, struct md_err *err)
 {
     memset(out, 0, sizeof(*out));
-    const struct md_audit_entry *v;
-    size_t n;
-    md_deck_audit(d, &v, &n);
-    for (size_t i = 0; i < n; i++) {
-        const struct md_audit_entry *e = &v[i];
+    for (size_t i = 0; i < a->n_audit; i++) {
+        const struct md_audit_entry *e = &a->audit[i];
         if (strcmp(e->phase, "finished") || strcmp(e->outcome, "ok"))
             continue;
         enum md_action_kind k = action_kind_parse(e->action);
-        long bi = md_deck_backend_index(d, e->backend);
-        if (k == MD_ACTION_KIND_COUNT || bi < 0)
+        long bi = md_deck_backend_index(a->deck, e->backend);
+        struct md_plan t = {.kind = k};
+        if (k == MD_ACTION_KIND_COUNT || bi < 0 || !action_plan_target(&t, k, e->target)) {
+            md_plan_release(&t);
             continue;
-        md_status st;
-        if (action_is_approval(k)) {
-            const char *hash = strrchr(e->target, '#');
-            if (!hash)
-                continue;
-            char *model = md_xasprintf("%.*s", (int)(hash - e->target), e->target);
-            st = md_action_plan_approval(d, (size_t)bi, model, hash + 1, e->before, out, err);
-            if (!st)
-                out->kind = MD_ACTION_APPROVAL_UNDO;
-            free(model);
-            return st;
         }
-        if (action_is_alias(k)) {
-            const char *at = strrchr(e->target, '@');
-            if (!at)
-                continue;
-            char *model = md_xasprintf("%.*s", (int)(at - e->target), e->target);
-            st =
-                plan_alias(d, (size_t)bi, MD_ACTION_ALIAS_UNDO, model, at + 1, e->before, out, err);
-            free(model);
-            return st;
-        }
-        const char *name = strncmp(e->target, "endpoint:", 9) ? NULL : e->target + 9;
-        if (!name)
-            continue;
-        char *ep = md_xstrdup(name);
-        char *hash = strchr(ep, '#');
-        if (hash)
-            *hash = '\0';
-        if (action_is_config(k)) {
-            st = md_action_plan_endpoint_rollback(d, (size_t)bi, ep, e->before, out, err);
-            if (!st)
-                out->kind = MD_ACTION_ENDPOINT_UNDO;
-        } else {
-            st = md_action_plan_weights(d, (size_t)bi, ep, e->before, out, err);
-            if (!st)
-                out->kind = MD_ACTION_WEIGHTS_UNDO;
-        }
-        free(ep);
+        /* planning writes to the audit log, which reloads the list e points into */
+        char *before = md_xstrdup(e->before);
+        md_status st = plan_reverse(a, (size_t)bi, k, &t, before, out, err);
+        free(before);
+        md_plan_release(&t);
         return st;
     }
     return md_err_set(err, MD_ERR_NOT_FOUND,
                       "nothing to undo: no finished action in the audit log");
-}
-
-md_status action_parse_weights(const struct md_endpoint *e, const char *spec,
-                               struct md_weight **out, struct md_err *err)
-{
-    *out = NULL;
-    if (!e->n_deployments)
-        return md_err_set(err, MD_ERR_INVALID, "endpoint '%s' has no deployments", e->name);
-    struct md_weight *w = md_xcalloc(e->n_deployments, sizeof(*w));
-    for (size_t i = 0; i < e->n_deployments; i++) {
-        w[i].deployment = e->deployments[i].name;
-        w[i].weight = e->deployments[i].weight;
-    }
-    char *copy = md_xstrdup(spec);
-    md_status st = MD_OK;
-    char *save = NULL;
-    for (char *item = strtok_r(copy, ",", &save); item && !st; item = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(item, '=');
-        double val = 0;
-        if (!eq || md_parse_double(eq + 1, &val) || !isfinite(val) || val < 0) {
-            st = md_err_set(err, MD_ERR_INVALID, "bad weight '%s': write NAME=WEIGHT", item);
-            break;
-        }
-        *eq = '\0';
-        size_t i = 0;
-        while (i < e->n_deployments && strcmp(w[i].deployment, item))
-            i++;
-        if (i == e->n_deployments) {
-            st = md_err_set(err, MD_ERR_INVALID, "endpoint '%s' has no deployment '%s'", e->name,
-                            item);
-            break;
-        }
-        w[i].weight = val;
-    }
-    free(copy);
-    double total = 0;
-    for (size_t i = 0; !st && i < e->n_deployments; i++)
-        total += w[i].weight;
-    if (!st && total <= 0)
-        st = md_err_set(err, MD_ERR_INVALID, "weights of endpoint '%s' would all be zero", e->name);
-    if (st) {
-        free(w);
-        return st;
-    }
-    *out = w;
-    return MD_OK;
-}
-
-char *action_weights_string(const struct md_weight *w, size_t n)
-{
-    struct md_buf b;
-    md_buf_init(&b, 1 << 16);
-    for (size_t i = 0; i < n; i++)
-        md_buf_addf(&b, "%s%s=%g", i ? "," : "", w[i].deployment, w[i].weight);
-    return md_buf_detach(&b, NULL);
 }

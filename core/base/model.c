@@ -5,6 +5,8 @@
  */
 #include "mldeck/model.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -307,6 +309,28 @@ const char *md_model_alias_version(const struct md_registered_model *m, const ch
             return m->aliases[i].version;
     }
     return NULL;
+}
+
+char *md_endpoint_weights_string(const struct md_endpoint *e, bool desired)
+{
+    struct md_buf b;
+    md_buf_init(&b, 1 << 16);
+    for (size_t i = 0; i < e->n_deployments; i++) {
+        const struct md_deployment *dep = &e->deployments[i];
+        double w = desired && !isnan(dep->desired_weight) ? dep->desired_weight : dep->weight;
+        md_buf_addf(&b, "%s%s=%g", i ? "," : "", dep->name, w);
+    }
+    return md_buf_detach(&b, NULL);
+}
+
+void md_alias_target(char *buf, size_t n, const char *model, const char *alias)
+{
+    snprintf(buf, n, "%s@%s", model, alias);
+}
+
+void md_endpoint_target(char *buf, size_t n, const char *endpoint, bool traffic)
+{
+    snprintf(buf, n, "endpoint:%s%s", endpoint, traffic ? "#traffic" : "");
 }
 
 /* Indexed by enum md_run_status; MLflow's names. */

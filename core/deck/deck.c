@@ -1,19 +1,17 @@
 /*
  * deck.c - opening and closing a deck, the backends it adds by itself (one
- * found through another: an Azure ML workspace's MLflow), the event loop's entry points, the getters
- * front ends draw from, and the bookkeeping shared with the action layer:
- * alias history and the audit log. Fetching lives in core/deck/deck_fetch.c,
- * endpoints, monitors and logs in core/deck/deck_endpoints.c.
+ * found through another: an Azure ML workspace's MLflow), the event loop's
+ * entry points with the hooks of the layers above, refreshing, and the
+ * backends' status. It stands above the deck's two halves: fetching
+ * experiments, models, runs and versions (core/deck/deck_fetch.c) and
+ * endpoints, monitors and logs (core/deck/deck_endpoints.c).
  */
 #include "deck_int.h"
 
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#define AUDIT_SHOWN 500
 /*
  * Store key, under a backend's name, of the URL of the backend found through
  * it (an Azure workspace's MLflow; no secret). The name is kept from when
@@ -22,20 +20,7 @@
 #define LINKED_URL_KEY "workspace:mlflow-uri"
 
 static void linked_cached(md_deck *d, size_t bi);
-
-/* user@host, for audit entries: from the account, not from anything a server said. */
-static void who_init(md_deck *d)
-{
-    const char *user = getenv("USER");
-    struct passwd *pw = getpwuid(getuid());
-    if (pw && pw->pw_name)
-        user = pw->pw_name;
-    char host[64] = "localhost";
-    gethostname(host, sizeof(host) - 1);
-    host[sizeof(host) - 1] = '\0';
-    snprintf(d->who, sizeof(d->who), "%s@%s", user ? user : "unknown", host);
-    md_sanitize(d->who);
-}
+static void refresh_backend(md_deck *d, size_t bi);
 
 md_status md_deck_new(md_deck **out, const struct md_deck_opts *opts, struct md_err *err)
 {
@@ -49,7 +34,6 @@ md_status md_deck_new(md_deck **out, const struct md_deck_opts *opts, struct md_
     d->context = ctx;
     d->read_only = opts->read_only || opts->config->read_only || ctx->read_only;
     d->no_timer = opts->no_timer;
-    who_init(d);
     md_status st = md_http_new(&d->http, err);
     if (st)
         goto fail;
@@ -84,7 +68,6 @@ md_status md_deck_new(md_deck **out, const struct md_deck_opts *opts, struct md_
     }
     for (size_t i = 0; !opts->no_cache && i < ctx->n_backends; i++)
         linked_cached(d, i);
-    deck_reload_audit(d);
     *out = d;
     return MD_OK;
 fail:
@@ -100,6 +83,11 @@ void md_deck_free(md_deck *d)
     md_http_free(d->http);
     deck_release_requests(d);
     deck_endpoint_requests_release(d);
+    /* the layers above drop what their requests held: no callback comes any more */
+    for (size_t i = d->n_hooks; i-- > 0;)
+        if (d->hooks[i].hook->release)
+            d->hooks[i].hook->release(d->hooks[i].ud);
+    free(d->hooks);
     /* added backends go first: they borrow from the ones they were found through */
     for (size_t i = d->n_backends; i-- > 0;) {
         struct deck_backend *b = &d->backends[i];
@@ -112,8 +100,6 @@ void md_deck_free(md_deck *d)
         }
     }
     free(d->backends);
-    deck_action_release(d);
-    md_store_audit_free(d->audit, d->n_audit);
     md_store_free(d->store);
     free(d);
 }
@@ -149,6 +135,11 @@ long md_deck_backend_index(const md_deck *d, const char *name)
         if (!strcmp(d->backends[i].be->name, name))
             return (long)i;
     return -1;
+}
+
+struct md_backend *md_deck_backend(md_deck *d, size_t bi)
+{
+    return bi < d->n_backends ? d->backends[bi].be : NULL;
 }
 
 bool md_deck_backend_status(const md_deck *d, size_t bi, struct md_backend_status *st)
@@ -245,7 +236,8 @@ static void linked_cached(md_deck *d, size_t bi)
         deck_cache_load_lists(d, d->n_backends - 1);
 }
 
-void deck_backend_probed(md_deck *d, size_t bi)
+/* Backend bi answered its probe: open the backend it names, and fetch its lists. */
+static void linked_probed(md_deck *d, size_t bi)
 {
     struct deck_backend *b = &d->backends[bi];
     struct md_backend_conf *conf = linked_conf(d, bi, NULL);
@@ -260,14 +252,94 @@ void deck_backend_probed(md_deck *d, size_t bi)
         return;
     }
     if (linked_add(d, bi, conf))
-        deck_refresh_backend(d, d->n_backends - 1);
+        refresh_backend(d, d->n_backends - 1);
+}
+
+/* Probes answered during the last md_http_run(): the backends they name open now. */
+static void linked_after_replies(md_deck *d)
+{
+    for (size_t bi = 0; bi < d->n_backends; bi++) {
+        if (d->backends[bi].probed) {
+            d->backends[bi].probed = false;
+            linked_probed(d, bi);
+        }
+    }
+}
+
+/* --- refresh -------------------------------------------------------------------------------- */
+
+/* Probe, endpoints, monitors and lists of one backend, fetched again. */
+static void refresh_backend(md_deck *d, size_t bi)
+{
+    /* an added backend lives on its parent's probe: MLflow's /version is not served there */
+    if (d->backends[bi].via < 0)
+        deck_probe(d, bi);
+    deck_endpoints_refresh(d, bi);
+    deck_monitors_refresh(d, bi);
+    deck_lists_refresh(d, bi);
+}
+
+void md_deck_refresh(md_deck *d)
+{
+    for (size_t bi = 0; bi < d->n_backends; bi++)
+        refresh_backend(d, bi);
+    const struct md_context *ctx = d->context;
+    d->next_refresh_mono =
+        ctx->refresh_s > 0 && !d->no_timer ? md_mono_ms() + ctx->refresh_s * 1000 : 0;
+}
+
+/* --- hooks of the layers above -------------------------------------------------------------- */
+
+void md_deck_hook_add(md_deck *d, const struct md_deck_hook *hook, void *ud)
+{
+    d->hooks = md_xrealloc(d->hooks, (d->n_hooks + 1) * sizeof(*d->hooks));
+    d->hooks[d->n_hooks].hook = hook;
+    d->hooks[d->n_hooks].ud = ud;
+    d->n_hooks++;
+}
+
+void md_deck_hook_remove(md_deck *d, const struct md_deck_hook *hook, void *ud)
+{
+    for (size_t i = 0; i < d->n_hooks; i++) {
+        if (d->hooks[i].hook == hook && d->hooks[i].ud == ud) {
+            memmove(&d->hooks[i], &d->hooks[i + 1], (d->n_hooks - i - 1) * sizeof(*d->hooks));
+            d->n_hooks--;
+            return;
+        }
+    }
+}
+
+void md_deck_notify(md_deck *d, unsigned mask)
+{
+    deck_changed(d, mask);
+}
+
+/* The earliest due time of any hook; 0 when none is due. */
+static int64_t hooks_due(const md_deck *d)
+{
+    int64_t first = 0;
+    for (size_t i = 0; i < d->n_hooks; i++) {
+        int64_t due = d->hooks[i].hook->due(d->hooks[i].ud);
+        if (due && (!first || due < first))
+            first = due;
+    }
+    return first;
+}
+
+static void hooks_tick(md_deck *d)
+{
+    for (size_t i = 0; i < d->n_hooks; i++) {
+        int64_t due = d->hooks[i].hook->due(d->hooks[i].ud);
+        if (due && md_mono_ms() >= due)
+            d->hooks[i].hook->tick(d->hooks[i].ud);
+    }
 }
 
 /* --- the loop ------------------------------------------------------------------------------- */
 
 md_status md_deck_poll(md_deck *d, struct md_pollfd *fds, unsigned nfds, int timeout_ms)
 {
-    int64_t due = deck_action_due(d);
+    int64_t due = hooks_due(d);
     if (due) {
         int64_t left = due - md_mono_ms();
         if (left < timeout_ms)
@@ -286,7 +358,8 @@ md_status md_deck_poll(md_deck *d, struct md_pollfd *fds, unsigned nfds, int tim
 unsigned md_deck_run(md_deck *d)
 {
     md_http_run(d->http);
-    deck_action_tick(d);
+    linked_after_replies(d);
+    hooks_tick(d);
     if (d->next_refresh_mono && md_mono_ms() >= d->next_refresh_mono)
         md_deck_refresh(d);
     unsigned mask = d->changes;
@@ -297,13 +370,14 @@ unsigned md_deck_run(md_deck *d)
 md_status md_deck_settle(md_deck *d, int timeout_ms)
 {
     int64_t end = md_mono_ms() + timeout_ms;
-    while (md_http_pending(d->http) || deck_action_due(d)) {
+    while (md_http_pending(d->http) || hooks_due(d)) {
         int64_t left = end - md_mono_ms();
         if (left <= 0)
             return MD_ERR_TIMEOUT;
         md_deck_poll(d, NULL, 0, left > 1000 ? 1000 : (int)left);
         md_http_run(d->http);
-        deck_action_tick(d);
+        linked_after_replies(d);
+        hooks_tick(d);
     }
     return MD_OK;
 }
@@ -316,163 +390,4 @@ size_t md_deck_pending(const md_deck *d)
 uint64_t md_deck_requests_sent(const md_deck *d)
 {
     return md_http_sent_count(d->http);
-}
-
-static const struct md_experiment_list empty_experiments;
-static const struct md_model_list empty_models;
-
-const struct md_experiment_list *md_deck_experiments(const md_deck *d, size_t bi)
-{
-    return bi < d->n_backends ? &d->backends[bi].experiments : &empty_experiments;
-}
-
-const struct md_experiment *md_deck_experiment(const md_deck *d, size_t bi, const char *id)
-{
-    const struct md_experiment_list *l = md_deck_experiments(d, bi);
-    for (size_t i = 0; i < l->n; i++)
-        if (!strcmp(l->v[i].id, id) || !strcmp(l->v[i].name, id))
-            return &l->v[i];
-    return NULL;
-}
-
-const struct md_model_list *md_deck_models(const md_deck *d, size_t bi)
-{
-    return bi < d->n_backends ? &d->backends[bi].models : &empty_models;
-}
-
-const struct md_registered_model *md_deck_model(const md_deck *d, size_t bi, const char *name)
-{
-    const struct md_model_list *l = md_deck_models(d, bi);
-    for (size_t i = 0; i < l->n; i++)
-        if (!strcmp(l->v[i].name, name))
-            return &l->v[i];
-    return NULL;
-}
-
-/* --- alias history and audit ------------------------------------------------------------------ */
-
-static void alias_target(char *buf, size_t n, const char *model, const char *alias)
-{
-    snprintf(buf, n, "%s@%s", model, alias);
-}
-
-void deck_observe_alias(md_deck *d, size_t bi, const char *model, const char *alias,
-                        const char *version)
-{
-    char target[512];
-    alias_target(target, sizeof(target), model, alias);
-    struct md_err err = MD_ERR_INIT;
-    if (md_store_history_observe(d->store, d->backends[bi].be->name, target, version, md_now_ms(),
-                                 &err))
-        md_log(MD_LOG_WARN, "%s", err.msg);
-}
-
-void deck_set_alias_snapshot(md_deck *d, size_t bi, const char *model, const char *alias,
-                             const char *version)
-{
-    struct md_model_list *l = &d->backends[bi].models;
-    for (size_t i = 0; i < l->n; i++) {
-        struct md_registered_model *m = &l->v[i];
-        if (strcmp(m->name, model))
-            continue;
-        for (size_t j = 0; j < m->n_aliases; j++) {
-            if (!strcmp(m->aliases[j].alias, alias)) {
-                free(m->aliases[j].version);
-                m->aliases[j].version = md_xstrdup(version);
-                break;
-            }
-        }
-        if (!md_model_alias_version(m, alias)) {
-            m->aliases = md_xrealloc(m->aliases, (m->n_aliases + 1) * sizeof(*m->aliases));
-            m->aliases[m->n_aliases].alias = md_xstrdup(alias);
-            m->aliases[m->n_aliases].version = md_xstrdup(version);
-            m->n_aliases++;
-        }
-        deck_changed(d, MD_CHANGED_MODELS);
-        deck_versions_refresh_aliases(d, bi, model);
-        return;
-    }
-}
-
-void deck_reload_audit(md_deck *d)
-{
-    struct md_audit_entry *v = NULL;
-    size_t n = 0;
-    struct md_err err = MD_ERR_INIT;
-    if (md_store_audit_list(d->store, AUDIT_SHOWN, &v, &n, &err)) {
-        md_log(MD_LOG_WARN, "%s", err.msg);
-        return;
-    }
-    md_store_audit_free(d->audit, d->n_audit);
-    d->audit = v;
-    d->n_audit = n;
-    deck_changed(d, MD_CHANGED_AUDIT);
-}
-
-int64_t deck_audit(md_deck *d, const struct md_plan *p, const char *phase, const char *outcome,
-                   const char *message, int64_t ref_id)
-{
-    /* The store copies the strings; the entry only lends them. */
-    char *action = md_xstrdup(md_action_kind_str(p->kind));
-    char *ph = md_xstrdup(phase);
-    char *oc = md_xstrdup(outcome);
-    char *msg = md_xstrdup0(message);
-    struct md_audit_entry e = {
-        .ts_ms = md_now_ms(),
-        .who = d->who,
-        .action = action,
-        .backend = p->backend_name,
-        .target = p->target,
-        .before = p->from,
-        .after = p->to,
-        .phase = ph,
-        .outcome = oc,
-        .message = msg,
-        .ref_id = ref_id,
-    };
-    struct md_err err = MD_ERR_INIT;
-    md_status st = md_store_audit_append(d->store, &e, &err);
-    free(action);
-    free(ph);
-    free(oc);
-    free(msg);
-    if (st) {
-        md_log(MD_LOG_ERROR, "audit entry not written: %s", err.msg);
-        return 0;
-    }
-    deck_reload_audit(d);
-    return e.id;
-}
-
-void md_deck_audit(const md_deck *d, const struct md_audit_entry **v, size_t *n)
-{
-    *v = d->audit;
-    *n = d->n_audit;
-}
-
-bool md_deck_alias_last_change(md_deck *d, size_t bi, const char *model, const char *alias,
-                               int64_t *when_ms, char *who, size_t who_len)
-{
-    if (bi >= d->n_backends)
-        return false;
-    char target[512];
-    alias_target(target, sizeof(target), model, alias);
-    const char *be = d->backends[bi].be->name;
-    for (size_t i = 0; i < d->n_audit; i++) {
-        const struct md_audit_entry *e = &d->audit[i];
-        if (!strcmp(e->target, target) && !strcmp(e->backend, be) &&
-            !strcmp(e->phase, "finished") && !strcmp(e->outcome, "ok")) {
-            *when_ms = e->ts_ms;
-            snprintf(who, who_len, "%s", e->who);
-            return true;
-        }
-    }
-    struct md_history_entry *h = NULL;
-    size_t n = 0;
-    if (md_store_history_list(d->store, be, target, 1, &h, &n, NULL) || n == 0)
-        return false;
-    *when_ms = h[0].seen_ms;
-    snprintf(who, who_len, "%s", "(observed)");
-    md_store_history_free(h, n);
-    return true;
 }

@@ -8,7 +8,6 @@
  */
 #include "deck_int.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,23 +61,6 @@ void deck_endpoint_requests_release(md_deck *d)
         ep_req_free(d->ep_reqs);
 }
 
-void deck_endpoint_target(char *buf, size_t n, const char *endpoint, bool traffic)
-{
-    snprintf(buf, n, "endpoint:%s%s", endpoint, traffic ? "#traffic" : "");
-}
-
-char *deck_weights_string(const struct md_endpoint *e, bool desired)
-{
-    struct md_buf b;
-    md_buf_init(&b, 1 << 16);
-    for (size_t i = 0; i < e->n_deployments; i++) {
-        const struct md_deployment *dep = &e->deployments[i];
-        double w = desired && !isnan(dep->desired_weight) ? dep->desired_weight : dep->weight;
-        md_buf_addf(&b, "%s%s=%g", i ? "," : "", dep->name, w);
-    }
-    return md_buf_detach(&b, NULL);
-}
-
 /* Record what each endpoint serves now: its config and its traffic map. */
 static void observe_endpoints(md_deck *d, size_t bi)
 {
@@ -88,12 +70,12 @@ static void observe_endpoints(md_deck *d, size_t bi)
     for (size_t i = 0; i < b->endpoints.n; i++) {
         const struct md_endpoint *e = &b->endpoints.v[i];
         if (e->config[0]) {
-            deck_endpoint_target(target, sizeof(target), e->name, false);
+            md_endpoint_target(target, sizeof(target), e->name, false);
             md_store_history_observe(d->store, b->be->name, target, e->config, md_now_ms(), NULL);
         }
         if (e->n_deployments) {
-            char *w = deck_weights_string(e, false);
-            deck_endpoint_target(target, sizeof(target), e->name, true);
+            char *w = md_endpoint_weights_string(e, false);
+            md_endpoint_target(target, sizeof(target), e->name, true);
             md_store_history_observe(d->store, b->be->name, target, w, md_now_ms(), NULL);
             free(w);
         }
@@ -333,12 +315,16 @@ md_status md_deck_endpoint_history(md_deck *d, size_t bi, const char *endpoint, 
     if (bi >= d->n_backends)
         return MD_ERR_NOT_FOUND;
     char target[512];
-    deck_endpoint_target(target, sizeof(target), endpoint, traffic);
+    md_endpoint_target(target, sizeof(target), endpoint, traffic);
     return md_store_history_list(d->store, d->backends[bi].be->name, target, max, out, n, NULL);
 }
 
-void deck_endpoint_replace(md_deck *d, size_t bi, struct md_endpoint *fresh)
+void md_deck_put_endpoint(md_deck *d, size_t bi, struct md_endpoint *fresh)
 {
+    if (bi >= d->n_backends) {
+        md_endpoint_release(fresh);
+        return;
+    }
     struct md_endpoint_list *l = &d->backends[bi].endpoints;
     for (size_t i = 0; i < l->n; i++) {
         if (!strcmp(l->v[i].name, fresh->name)) {

@@ -1,8 +1,11 @@
 /*
- * deck_fetch.c - the deck's fetching half: front ends ask with
- * md_deck_want_*(), requests go out through the backends, replies land in
- * the snapshot, are cached in the store, and md_deck_run() reports what
- * changed. core/deck/deck.c holds the lifecycle and the getters.
+ * deck_fetch.c - the deck's half for experiments, models, runs, run details,
+ * metric histories and versions: front ends ask with md_deck_want_*(),
+ * requests go out through the backends, replies land in the snapshot, are
+ * cached in the store, and md_deck_run() reports what changed. Every alias
+ * seen is recorded in the store's history (the rollback targets).
+ * core/deck/deck.c holds the lifecycle and the loop; endpoints are the other
+ * half's (core/deck/deck_endpoints.c).
  *
  * The snapshot survives failures: a failed refresh keeps the old lists and
  * only marks the backend with its error, so the console keeps working on
@@ -72,11 +75,6 @@ static void req_free(struct req_ctx *c)
     free(c->a);
     free(c->b);
     free(c);
-}
-
-void deck_changed(md_deck *d, unsigned mask)
-{
-    d->changes |= mask;
 }
 
 /* --- snapshot cache -------------------------------------------------------------------------- */
@@ -192,6 +190,18 @@ static void note_fresh(md_deck *d, size_t bi, int64_t at)
 
 static void on_result(struct md_result *r, void *ud);
 
+/* Record what an alias points to now (the store's value history). */
+static void observe_alias(md_deck *d, size_t bi, const char *model, const char *alias,
+                          const char *version)
+{
+    char target[512];
+    md_alias_target(target, sizeof(target), model, alias);
+    struct md_err err = MD_ERR_INIT;
+    if (md_store_history_observe(d->store, d->backends[bi].be->name, target, version, md_now_ms(),
+                                 &err))
+        md_log(MD_LOG_WARN, "%s", err.msg);
+}
+
 static void fetch_experiments(md_deck *d, size_t bi, const char *token, unsigned page)
 {
     struct deck_backend *b = &d->backends[bi];
@@ -260,7 +270,7 @@ static void got_models(md_deck *d, struct req_ctx *c, struct md_result *r)
     for (size_t i = 0; i < b->models.n; i++) {
         const struct md_registered_model *m = &b->models.v[i];
         for (size_t j = 0; j < m->n_aliases; j++)
-            deck_observe_alias(d, c->bi, m->name, m->aliases[j].alias, m->aliases[j].version);
+            observe_alias(d, c->bi, m->name, m->aliases[j].alias, m->aliases[j].version);
     }
     if (d->store)
         md_store_commit(d->store, NULL);
@@ -600,7 +610,7 @@ static void on_result(struct md_result *r, void *ud)
         if (r->status == MD_OK && r->server_version)
             snprintf(b->version, sizeof(b->version), "%s", r->server_version);
         if (r->status == MD_OK)
-            deck_backend_probed(d, c->bi);
+            b->probed = true; /* deck.c opens what it names, once the replies are in */
         break;
     case REQ_EXPERIMENTS:
         if (c->gen == b->exp_fetch.gen) {
@@ -639,16 +649,18 @@ static void on_result(struct md_result *r, void *ud)
     req_free(c);
 }
 
-/* --- refresh and the loop -------------------------------------------------------------------- */
+/* --- refresh -------------------------------------------------------------------------------- */
 
-void deck_refresh_backend(md_deck *d, size_t bi)
+void deck_probe(md_deck *d, size_t bi)
 {
     struct deck_backend *b = &d->backends[bi];
-    /* an added backend lives on its parent's probe: MLflow's /version is not served there */
-    if (b->be->ops->probe && b->via < 0)
+    if (b->be->ops->probe)
         b->be->ops->probe(b->be, on_result, req_new(d, bi, REQ_PROBE, NULL, NULL));
-    deck_endpoints_refresh(d, bi);
-    deck_monitors_refresh(d, bi);
+}
+
+void deck_lists_refresh(md_deck *d, size_t bi)
+{
+    struct deck_backend *b = &d->backends[bi];
     if (!b->exp_fetch.loading) {
         b->exp_fetch.gen++;
         md_experiment_list_release(&b->experiments_next);
@@ -680,25 +692,75 @@ void deck_refresh_backend(md_deck *d, size_t bi)
     }
 }
 
-void md_deck_refresh(md_deck *d)
-{
-    for (size_t bi = 0; bi < d->n_backends; bi++)
-        deck_refresh_backend(d, bi);
-    const struct md_context *ctx = d->context;
-    d->next_refresh_mono =
-        ctx->refresh_s > 0 && !d->no_timer ? md_mono_ms() + ctx->refresh_s * 1000 : 0;
-}
+/* --- a change made on the server, put back into the snapshot ---------------------------- */
 
-void deck_versions_refresh_aliases(md_deck *d, size_t bi, const char *model)
+void md_deck_put_alias(md_deck *d, size_t bi, const char *model, const char *alias,
+                       const char *version)
 {
-    struct versions_slot *s = versions_find(&d->backends[bi], model);
-    if (s && s->loaded) {
-        versions_fill_aliases(d, bi, model, &s->versions);
-        deck_changed(d, MD_CHANGED_VERSIONS);
+    if (bi >= d->n_backends)
+        return;
+    struct md_model_list *l = &d->backends[bi].models;
+    for (size_t i = 0; i < l->n; i++) {
+        struct md_registered_model *m = &l->v[i];
+        if (strcmp(m->name, model))
+            continue;
+        for (size_t j = 0; j < m->n_aliases; j++) {
+            if (!strcmp(m->aliases[j].alias, alias)) {
+                free(m->aliases[j].version);
+                m->aliases[j].version = md_xstrdup(version);
+                break;
+            }
+        }
+        if (!md_model_alias_version(m, alias)) {
+            m->aliases = md_xrealloc(m->aliases, (m->n_aliases + 1) * sizeof(*m->aliases));
+            m->aliases[m->n_aliases].alias = md_xstrdup(alias);
+            m->aliases[m->n_aliases].version = md_xstrdup(version);
+            m->n_aliases++;
+        }
+        deck_changed(d, MD_CHANGED_MODELS);
+        /* the versions' alias lists are derived from the model's */
+        struct versions_slot *s = versions_find(&d->backends[bi], model);
+        if (s && s->loaded) {
+            versions_fill_aliases(d, bi, model, &s->versions);
+            deck_changed(d, MD_CHANGED_VERSIONS);
+        }
+        break;
     }
+    observe_alias(d, bi, model, alias, version);
 }
 
-/* --- getters over the slots ------------------------------------------------------------------ */
+/* --- getters --------------------------------------------------------------------------------- */
+
+static const struct md_experiment_list empty_experiments;
+static const struct md_model_list empty_models;
+
+const struct md_experiment_list *md_deck_experiments(const md_deck *d, size_t bi)
+{
+    return bi < d->n_backends ? &d->backends[bi].experiments : &empty_experiments;
+}
+
+const struct md_experiment *md_deck_experiment(const md_deck *d, size_t bi, const char *id)
+{
+    const struct md_experiment_list *l = md_deck_experiments(d, bi);
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(l->v[i].id, id) || !strcmp(l->v[i].name, id))
+            return &l->v[i];
+    return NULL;
+}
+
+const struct md_model_list *md_deck_models(const md_deck *d, size_t bi)
+{
+    return bi < d->n_backends ? &d->backends[bi].models : &empty_models;
+}
+
+const struct md_registered_model *md_deck_model(const md_deck *d, size_t bi, const char *name)
+{
+    const struct md_model_list *l = md_deck_models(d, bi);
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(l->v[i].name, name))
+            return &l->v[i];
+    return NULL;
+}
 
 static const struct md_run_list empty_runs;
 

@@ -1,12 +1,14 @@
 /*
- * deck_int.h - the deck's private state, shared by core/deck/deck.c (fetching and
- * the snapshot) and core/action/action.c (mutations), which needs the backends, the
- * store and the action slot. Nothing outside core/ includes this.
+ * deck_int.h - the deck's private state, shared by the files of core/deck/:
+ * deck.c (lifecycle, the loop, hooks, refresh, backends found through others)
+ * above its two halves, deck_fetch.c (experiments, models, runs, versions)
+ * and deck_endpoints.c (endpoints, monitors, logs), which do not call each
+ * other. Nothing outside core/deck/ includes this: layers above the deck
+ * reach it through include/mldeck/deck.h.
  */
 #ifndef MLDECK_DECK_INT_H
 #define MLDECK_DECK_INT_H
 
-#include "mldeck/action.h"
 #include "mldeck/deck.h"
 
 /* Runs of one experiment in one server-side order, as far as paged. */
@@ -85,6 +87,7 @@ struct deck_backend {
     struct md_backend_conf *own_conf;
     long via;
     bool has_child; /* an Azure ML backend whose workspace MLflow is open */
+    bool probed;    /* a probe succeeded since deck.c last looked (deck_probe) */
     enum md_health health;
     char error[256];
     char version[64];
@@ -121,21 +124,14 @@ struct deck_backend {
     size_t n_versions;
 };
 
-struct settle;
-
-struct action_slot {
-    enum md_action_phase phase;
-    char message[256];
-    struct md_plan plan;
-    int64_t started_id; /* audit id of the "started" entry */
-    unsigned verify_tries;
-    int64_t next_poll_mono; /* when to re-read a settling endpoint; 0 = not waiting */
-    bool write_timed_out;   /* the backend gave up waiting for its own operation */
-    struct settle *settles; /* re-reads after a restart, in flight */
-};
-
 struct req_ctx;
 struct ep_req;
+
+/* One md_deck_hook_add() registration. */
+struct deck_hook {
+    const struct md_deck_hook *hook;
+    void *ud;
+};
 
 struct md_deck {
     const struct md_config *config;
@@ -149,58 +145,40 @@ struct md_deck {
     size_t cap_backends;
     unsigned changes;
     int64_t next_refresh_mono;
-    struct md_audit_entry *audit;
-    size_t n_audit;
-    struct action_slot action;
+    struct deck_hook *hooks; /* layers above the deck with timers of their own */
+    size_t n_hooks;
     struct req_ctx *reqs;   /* requests in flight, freed with the deck if never answered */
     struct ep_req *ep_reqs; /* the same for endpoint requests */
-    char who[128];          /* user@host for audit entries */
 };
 
-/* Probes, endpoints, lists and loaded slots of one backend, fetched again. */
-void deck_refresh_backend(md_deck *d, size_t bi);
+/* Mark parts of the snapshot changed (returned by the next md_deck_run()). */
+static inline void deck_changed(md_deck *d, unsigned mask)
+{
+    d->changes |= mask;
+}
+
+/* --- deck_fetch.c: experiments, models, runs, run details, histories, versions ------------- */
+
 /*
- * Backend bi answered its probe: open the backend it names (an Azure ML
- * workspace's MLflow, the ops table's linked slot) and fetch its lists.
+ * Ask backend bi for its version; a success sets `probed` for deck.c, which
+ * then opens the backend it names (if any).
  */
-void deck_backend_probed(md_deck *d, size_t bi);
+void deck_probe(md_deck *d, size_t bi);
+/* Experiments and models of backend bi again, and its loaded run lists and versions. */
+void deck_lists_refresh(md_deck *d, size_t bi);
 /* Load the cached experiments and models of backend bi (at open). */
 void deck_cache_load_lists(md_deck *d, size_t bi);
 /* Free a backend's lists and slots; free unanswered request contexts. */
 void deck_backend_release_slots(struct deck_backend *b);
 void deck_release_requests(md_deck *d);
-/* Poll timer of a settling endpoint: due time (0 none) and the tick that fires it. */
-int64_t deck_action_due(const md_deck *d);
-void deck_action_tick(md_deck *d);
-/* Free the action slot and settles in flight (at deck free). */
-void deck_action_release(md_deck *d);
-/* Re-derive the versions' alias lists from the model after an alias moved. */
-void deck_versions_refresh_aliases(md_deck *d, size_t bi, const char *model);
-/* Endpoint half of the deck (deck_endpoints.c). */
+
+/* --- deck_endpoints.c: endpoints, their health and configs, monitors, logs ------------------ */
+
 void deck_endpoints_refresh(md_deck *d, size_t bi);
 void deck_endpoints_load_cache(md_deck *d, size_t bi);
 void deck_endpoints_release(struct deck_backend *b);
-/* Monitors and logs of a backend (deck_endpoints.c): released with the endpoints. */
+/* Monitors of a backend: fetched again on every refresh, released with the endpoints. */
 void deck_monitors_refresh(md_deck *d, size_t bi);
 void deck_endpoint_requests_release(md_deck *d);
-/* History targets of an endpoint: its config, and its traffic map. */
-void deck_endpoint_target(char *buf, size_t n, const char *endpoint, bool traffic);
-/* "blue=90,green=10": an endpoint's weights as one comparable string (malloc'd). */
-char *deck_weights_string(const struct md_endpoint *e, bool desired);
-/* Replace one endpoint in the snapshot with a fresh description (after an action). */
-void deck_endpoint_replace(md_deck *d, size_t bi, struct md_endpoint *fresh);
-/* Mark parts of the snapshot changed (returned by the next md_deck_run()). */
-void deck_changed(md_deck *d, unsigned mask);
-/* Reload the audit list from the store after an append. */
-void deck_reload_audit(md_deck *d);
-/* Record what an alias points to now (the store's pointer history). */
-void deck_observe_alias(md_deck *d, size_t bi, const char *model, const char *alias,
-                        const char *version);
-/* Replace one alias value in the snapshot's model list (after a verified change). */
-void deck_set_alias_snapshot(md_deck *d, size_t bi, const char *model, const char *alias,
-                             const char *version);
-/* Append an audit entry; logs on failure (the action itself proceeds). */
-int64_t deck_audit(md_deck *d, const struct md_plan *p, const char *phase, const char *outcome,
-                   const char *message, int64_t ref_id);
 
 #endif

@@ -3,6 +3,13 @@
  * confirmation by the front end -> execute -> verify by re-reading ->
  * audit entry before and after.
  *
+ * The action layer sits above the deck (deck.h) and reaches it only through
+ * the deck's public API: it reads the snapshot to plan, writes through the
+ * backends the deck lends, puts what it verified back into the snapshot,
+ * runs its timers on the deck's loop (a md_deck_hook) and reports its changes
+ * in md_deck_run()'s mask (MD_CHANGED_ACTION, MD_CHANGED_AUDIT). Its state
+ * lives behind one md_actions handle per deck; the audit log is its own.
+ *
  * A plan says what changes, from what, to what, and what the operator must
  * type to confirm (the model name). Planning refuses at once in read-only
  * mode (MD_ERR_READ_ONLY, and the refusal is audited), and execution checks
@@ -12,12 +19,39 @@
  * Execution is asynchronous: progress shows through md_action_state() and
  * MD_CHANGED_ACTION from md_deck_run(). A "started" audit entry is written
  * before the request leaves, so a kill -9 halfway leaves a trace that the
- * next start settles by re-reading the alias (md_action_settle_unfinished()).
+ * next start settles by re-reading the target (md_action_settle_unfinished()).
  */
 #ifndef MLDECK_ACTION_H
 #define MLDECK_ACTION_H
 
 #include "mldeck/deck.h"
+#include "mldeck/store.h"
+
+typedef struct md_actions md_actions;
+
+/* The action layer's bits of md_deck_run()'s mask (see MD_CHANGED_ABOVE). */
+enum md_action_change {
+    MD_CHANGED_AUDIT = MD_CHANGED_ABOVE << 0,  /* the audit list was reloaded */
+    MD_CHANGED_ACTION = MD_CHANGED_ABOVE << 1, /* md_action_state() moved on */
+};
+
+/*
+ * Create the action layer over deck `d` (borrowed: the deck must stay open
+ * while the layer is used) and load the audit log from the deck's store
+ * (MD_CHANGED_AUDIT on the next md_deck_run()). Audit entries name the
+ * operator as user@host from the local account. A log that cannot be read
+ * is logged and shows empty. Returns MD_OK; *out is freed with
+ * md_actions_free().
+ */
+md_status md_actions_new(md_actions **out, md_deck *d, struct md_err *err);
+/*
+ * Free the layer (NULL is a no-op), before or after md_deck_free() of its
+ * deck. While the deck is open and a request of the layer is still in flight
+ * (an action being verified, a settle), the backends cannot take it back:
+ * its answer is then ignored and the memory stays until md_deck_free(). An
+ * action left unfinished this way is settled by a later start.
+ */
+void md_actions_free(md_actions *a);
 
 enum md_action_kind {
     MD_ACTION_ALIAS_SET = 0,
@@ -63,10 +97,11 @@ const char *md_action_kind_str(enum md_action_kind k);
  * MD_ERR_INVALID (`to` equals the current version, or is not a version of the
  * model when the versions are loaded), MD_ERR_UNSUPPORTED.
  */
-md_status md_action_plan_alias_rollback(md_deck *d, size_t bi, const char *model, const char *alias,
-                                        const char *to, struct md_plan *out, struct md_err *err);
+md_status md_action_plan_alias_rollback(md_actions *a, size_t bi, const char *model,
+                                        const char *alias, const char *to, struct md_plan *out,
+                                        struct md_err *err);
 /* Plan setting an alias to an explicit version (also the undo of a rollback). */
-md_status md_action_plan_alias_set(md_deck *d, size_t bi, const char *model, const char *alias,
+md_status md_action_plan_alias_set(md_actions *a, size_t bi, const char *model, const char *alias,
                                    const char *to, struct md_plan *out, struct md_err *err);
 /*
  * Plan pointing an endpoint back at an earlier config (SageMaker
@@ -74,7 +109,7 @@ md_status md_action_plan_alias_set(md_deck *d, size_t bi, const char *model, con
  * before the current one, else the newest config older than the current one
  * (inferred; the summary says which). Same errors as the alias plan.
  */
-md_status md_action_plan_endpoint_rollback(md_deck *d, size_t bi, const char *endpoint,
+md_status md_action_plan_endpoint_rollback(md_actions *a, size_t bi, const char *endpoint,
                                            const char *to, struct md_plan *out, struct md_err *err);
 /*
  * Plan new traffic weights: `spec` "blue=100,green=0" names some or all
@@ -82,7 +117,7 @@ md_status md_action_plan_endpoint_rollback(md_deck *d, size_t bi, const char *en
  * weights mldeck observed before the current ones (a traffic rollback).
  * MD_ERR_INVALID for unknown deployment names, negative weights, or an all-zero map.
  */
-md_status md_action_plan_weights(md_deck *d, size_t bi, const char *endpoint, const char *spec,
+md_status md_action_plan_weights(md_actions *a, size_t bi, const char *endpoint, const char *spec,
                                  struct md_plan *out, struct md_err *err);
 
 /*
@@ -92,21 +127,21 @@ md_status md_action_plan_weights(md_deck *d, size_t bi, const char *endpoint, co
  * current status is the plan's "from". MD_ERR_INVALID for an unknown status
  * or one the version already has.
  */
-md_status md_action_plan_approval(md_deck *d, size_t bi, const char *model, const char *version,
+md_status md_action_plan_approval(md_actions *a, size_t bi, const char *model, const char *version,
                                   const char *status, struct md_plan *out, struct md_err *err);
 
 /*
  * Plan the reverse of the newest finished, successful action in the audit log
  * ("undo"). MD_ERR_NOT_FOUND when there is none.
  */
-md_status md_action_plan_undo(md_deck *d, struct md_plan *out, struct md_err *err);
+md_status md_action_plan_undo(md_actions *a, struct md_plan *out, struct md_err *err);
 
 /*
  * Run a plan. `typed` must equal plan->confirm_text (MD_ERR_REFUSED
  * otherwise, audited). Only one action runs at a time (MD_ERR_INVALID).
  * Returns once the request is submitted; the outcome arrives later.
  */
-md_status md_action_execute(md_deck *d, const struct md_plan *plan, const char *typed,
+md_status md_action_execute(md_actions *a, const struct md_plan *plan, const char *typed,
                             struct md_err *err);
 
 enum md_action_phase {
@@ -118,16 +153,35 @@ enum md_action_phase {
 };
 struct md_action_state {
     enum md_action_phase phase;
-    const char *message; /* lent until the next md_deck_run() */
+    const char *message; /* lent until the next md_deck_run() or md_action_execute() */
 };
-void md_action_state(const md_deck *d, struct md_action_state *st);
+void md_action_state(const md_actions *a, struct md_action_state *st);
 
 /*
  * Settle "started" audit entries left by a killed process: re-read each
- * target and append a "finished" entry with outcome "ok" when the alias now
+ * target and append a "finished" entry with outcome "ok" when the target now
  * holds the planned value, "failed" when it holds the old one, "unknown"
- * otherwise. Asynchronous; call once after opening the deck.
+ * otherwise; an action left "unknown" is looked at again by the starts of
+ * the next day, and gets a second entry only once its outcome is known.
+ * Asynchronous: the re-reads answer in md_deck_run()/md_deck_settle().
+ * Call once after md_actions_new().
  */
-void md_action_settle_unfinished(md_deck *d);
+void md_action_settle_unfinished(md_actions *a);
+
+/*
+ * The audit log, newest first (the last 500 entries), reloaded after every
+ * entry the layer writes (MD_CHANGED_AUDIT). *v is lent until the next
+ * md_deck_run() or call on the layer that writes an entry (planning,
+ * executing), or md_actions_free().
+ */
+void md_actions_audit(const md_actions *a, const struct md_audit_entry **v, size_t *n);
+/*
+ * Who last changed an alias and when, as far as mldeck knows: the newest
+ * successful action on it in the audit log, else when the deck recorded its
+ * current value in the store's history (who "(observed)"). False when
+ * unknown or bi is out of range.
+ */
+bool md_actions_alias_last_change(const md_actions *a, size_t bi, const char *model,
+                                  const char *alias, int64_t *when_ms, char *who, size_t who_len);
 
 #endif

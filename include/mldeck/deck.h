@@ -22,6 +22,13 @@
  * experiments, runs and models fetched and cached like any other backend's.
  * The count grows when one is added (MD_CHANGED_BACKENDS); an index never
  * changes meaning. A cached tracking URI adds it at open, before any probe.
+ *
+ * The deck knows nothing of the layers built on it. The action layer
+ * (action.h) writes through the backends the deck lends (md_deck_backend()),
+ * puts what it verified back into the snapshot (md_deck_put_alias(),
+ * md_deck_put_endpoint()), runs its timers on the deck's loop through a hook
+ * (md_deck_hook_add()) and reports its changes in md_deck_run()'s mask
+ * (md_deck_notify(), bits from MD_CHANGED_ABOVE up).
  */
 #ifndef MLDECK_DECK_H
 #define MLDECK_DECK_H
@@ -50,13 +57,18 @@ enum md_deck_change {
     MD_CHANGED_HISTORY = 1 << 4,
     MD_CHANGED_MODELS = 1 << 5,
     MD_CHANGED_VERSIONS = 1 << 6,
-    MD_CHANGED_AUDIT = 1 << 7,
-    MD_CHANGED_ACTION = 1 << 8,
-    MD_CHANGED_ENDPOINTS = 1 << 9,
-    MD_CHANGED_HEALTH = 1 << 10,
-    MD_CHANGED_CONFIGS = 1 << 11,
-    MD_CHANGED_LOGS = 1 << 12,     /* deployment logs arrived (md_deck_logs) */
-    MD_CHANGED_MONITORS = 1 << 13, /* platform monitors arrived (md_deck_monitors) */
+    MD_CHANGED_ENDPOINTS = 1 << 7,
+    MD_CHANGED_HEALTH = 1 << 8,
+    MD_CHANGED_CONFIGS = 1 << 9,
+    MD_CHANGED_LOGS = 1 << 10,     /* deployment logs arrived (md_deck_logs) */
+    MD_CHANGED_MONITORS = 1 << 11, /* platform monitors arrived (md_deck_monitors) */
+    /*
+     * This bit and the ones above it are never set by the deck itself: they
+     * belong to the layers above it, which name them in their own headers
+     * (action.h: MD_CHANGED_AUDIT, MD_CHANGED_ACTION) and set them with
+     * md_deck_notify().
+     */
+    MD_CHANGED_ABOVE = 1 << 16,
 };
 
 md_status md_deck_new(md_deck **out, const struct md_deck_opts *opts, struct md_err *err);
@@ -65,14 +77,69 @@ void md_deck_free(md_deck *d);
 bool md_deck_read_only(const md_deck *d);
 const char *md_deck_context_name(const md_deck *d);
 const struct md_context *md_deck_context(const md_deck *d);
+/*
+ * The deck's state file, lent until md_deck_free(). The deck keeps its
+ * snapshots and the history of values it observed there; layers above keep
+ * their own records in it (the action layer: the audit log).
+ */
 md_store *md_deck_store(md_deck *d);
 
-/* Event loop. Poll waits on the network, fds and the deck's timers. */
+/*
+ * Event loop. Poll waits on the network, fds and timers: the deck's refresh
+ * and every hook's due time, at most timeout_ms.
+ */
 md_status md_deck_poll(md_deck *d, struct md_pollfd *fds, unsigned nfds, int timeout_ms);
-/* Process replies and timers; returns a mask of enum md_deck_change. */
+/*
+ * Process replies and timers (hooks whose due time has come are ticked);
+ * returns a mask of enum md_deck_change, with the bits md_deck_notify() set
+ * since the last call, and clears it.
+ */
 unsigned md_deck_run(md_deck *d);
-/* Headless: run until nothing is pending or timeout_ms passes. */
+/*
+ * Headless: process replies and hook ticks until no request is pending and no
+ * hook is due, or timeout_ms passes (MD_ERR_TIMEOUT). The automatic refresh
+ * does not run here, and the changes stay for the next md_deck_run().
+ */
 md_status md_deck_settle(md_deck *d, int timeout_ms);
+
+/*
+ * A layer above the deck that keeps timers of its own (the action layer,
+ * re-reading an endpoint that is still updating) hooks them into the deck's
+ * loop. Both slots are called with the `ud` given to md_deck_hook_add().
+ */
+struct md_deck_hook {
+    /*
+     * When tick() wants to run, in md_mono_ms() time; 0 for not at all.
+     * md_deck_poll() wakes up for it, md_deck_settle() keeps waiting while it
+     * is non-zero. Called often: it must be cheap and change nothing.
+     */
+    int64_t (*due)(void *ud);
+    /*
+     * Called from md_deck_run() and md_deck_settle() once the due time has
+     * come. It may start requests and call md_deck_notify(); it must not add
+     * or remove hooks.
+     */
+    void (*tick)(void *ud);
+    /*
+     * The deck is being freed (may be NULL): its HTTP engine is already gone,
+     * so no callback of a request made through the deck's backends will ever
+     * run. Free what those callbacks would have freed, and call the deck no
+     * more. Not called for a hook removed before.
+     */
+    void (*release)(void *ud);
+};
+/*
+ * Register `hook` (lent: it must stay valid while registered, usually a
+ * static const table) with `ud`. Hooks are consulted in the order added.
+ */
+void md_deck_hook_add(md_deck *d, const struct md_deck_hook *hook, void *ud);
+/* Unregister the pair added with the same hook and ud; an unknown pair is ignored. */
+void md_deck_hook_remove(md_deck *d, const struct md_deck_hook *hook, void *ud);
+/*
+ * Report changes made by a layer above the deck: `mask` (usually bits from
+ * MD_CHANGED_ABOVE up) comes out of the next md_deck_run().
+ */
+void md_deck_notify(md_deck *d, unsigned mask);
 /* Number of requests in flight (for a spinner). */
 size_t md_deck_pending(const md_deck *d);
 /* Requests sent to servers since start (for the header). */
@@ -100,6 +167,14 @@ struct md_backend_status {
 size_t md_deck_backend_count(const md_deck *d);
 /* Fills *st with lent pointers; false when bi is out of range. */
 bool md_deck_backend_status(const md_deck *d, size_t bi, struct md_backend_status *st);
+/*
+ * The instance of backend bi, lent until md_deck_free(); NULL when bi is out
+ * of range. For the action layer, the only caller of its mutating slots
+ * (backend.h); its requests share the deck's HTTP engine, so their callbacks
+ * run from md_deck_run() and md_deck_settle(), and never after md_deck_free()
+ * (see md_deck_hook.release). In read-only mode the engine refuses writes.
+ */
+struct md_backend *md_deck_backend(md_deck *d, size_t bi);
 
 /* Refresh everything visible: probes, experiments, models, loaded runs. */
 void md_deck_refresh(md_deck *d);
@@ -141,11 +216,15 @@ void md_deck_want_versions(md_deck *d, size_t bi, const char *model);
 const struct md_version_list *md_deck_versions(const md_deck *d, size_t bi, const char *model);
 
 /*
- * Who last changed an alias and when, as far as mldeck knows: the newest
- * audit entry for it, else the store's history. Returns false when unknown.
+ * After a change the caller verified on the server: alias `alias` of `model`
+ * on backend bi now points to `version`. Updates the snapshot (the model's
+ * aliases, and the alias lists of its loaded versions: MD_CHANGED_MODELS,
+ * MD_CHANGED_VERSIONS) when the model is in it, and records the value in the
+ * store's history as observed now (md_alias_target()). Ignored when bi is out
+ * of range.
  */
-bool md_deck_alias_last_change(md_deck *d, size_t bi, const char *model, const char *alias,
-                               int64_t *when_ms, char *who, size_t who_len);
+void md_deck_put_alias(md_deck *d, size_t bi, const char *model, const char *alias,
+                       const char *version);
 
 /*
  * Endpoints of a backend with MD_CAP_ENDPOINTS (SageMaker endpoints, Azure ML
@@ -153,6 +232,14 @@ bool md_deck_alias_last_change(md_deck *d, size_t bi, const char *model, const c
  */
 const struct md_endpoint_list *md_deck_endpoints(const md_deck *d, size_t bi);
 const struct md_endpoint *md_deck_endpoint(const md_deck *d, size_t bi, const char *name);
+/*
+ * After a change on the server: `fresh` (a description just read) replaces
+ * the snapshot's endpoint of the same name on backend bi, or joins the list;
+ * its config and traffic are recorded in the store's history as observed
+ * now; MD_CHANGED_ENDPOINTS. Takes over what *fresh owns and leaves it
+ * zeroed (released when bi is out of range).
+ */
+void md_deck_put_endpoint(md_deck *d, size_t bi, struct md_endpoint *fresh);
 /* Health series of one endpoint over the last `minutes`. NULL until fetched. */
 void md_deck_want_health(md_deck *d, size_t bi, const char *endpoint, int minutes);
 const struct md_health_list *md_deck_health(const md_deck *d, size_t bi, const char *endpoint);
@@ -202,9 +289,6 @@ bool md_deck_logs(const md_deck *d, size_t bi, const char *endpoint, const char 
 const struct md_monitor_list *md_deck_monitors(const md_deck *d, size_t bi);
 /* Why the last monitor fetch of backend bi failed; "" when it did not (or never ran). */
 const char *md_deck_monitors_error(const md_deck *d, size_t bi);
-
-/* Audit log, newest first, reloaded after every action. */
-void md_deck_audit(const md_deck *d, const struct md_audit_entry **v, size_t *n);
 
 /* Backend index of a configured name; -1 when absent. */
 long md_deck_backend_index(const md_deck *d, const char *name);

@@ -275,6 +275,24 @@ const char *md_kvs_get(const struct md_kvs *kv, const char *key);
 const struct md_metric *md_run_metric(const struct md_run *r, const char *key);
 const char *md_model_alias_version(const struct md_registered_model *m, const char *alias);
 
+/*
+ * An endpoint's traffic as one comparable string, "blue=90,green=10": every
+ * deployment in the endpoint's order, each weight printed with %g; with
+ * `desired`, a deployment's desired weight where the platform gives one (not
+ * NAN). Two endpoints with the same string send the same shares. Returns a
+ * malloc'd string for the caller to free(); "" when there is no deployment.
+ */
+char *md_endpoint_weights_string(const struct md_endpoint *e, bool desired);
+
+/*
+ * Targets: how the store's value history and the audit log name a thing that
+ * changes. "churn@champion" is an alias of a model, "endpoint:x" the config an
+ * endpoint runs, "endpoint:x#traffic" its traffic map (weights string above).
+ * Written to buf, cut to n bytes (n > 0).
+ */
+void md_alias_target(char *buf, size_t n, const char *model, const char *alias);
+void md_endpoint_target(char *buf, size_t n, const char *endpoint, bool traffic);
+
 const char *md_run_status_str(enum md_run_status st);
 enum md_run_status md_run_status_parse(const char *s);
 

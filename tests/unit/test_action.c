@@ -1,8 +1,10 @@
 /*
- * Unit tests for core/action/action.c: the read-only gate, typed confirmation, plans
- * from the store's alias history, and the audit trail when a write cannot be
- * confirmed. The backend points at a closed loopback port, so any request
- * that leaves would fail; the gate tests assert that none leaves at all.
+ * Unit tests for core/action/: the read-only gate, typed confirmation, plans
+ * from the store's alias history, the audit trail when a write cannot be
+ * confirmed, and the md_actions handle's life beside its deck (freed first or
+ * last while a request is in flight). The backend points at a closed loopback
+ * port, so any request that leaves would fail; the gate tests assert that none
+ * leaves at all.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -110,23 +112,33 @@ static md_deck *open_deck(struct fx *f, bool force_ro)
     return d;
 }
 
+static md_actions *open_actions(md_deck *d)
+{
+    md_actions *a = NULL;
+    struct md_err err = MD_ERR_INIT;
+    assert_int_equal(md_actions_new(&a, d, &err), MD_OK);
+    return a;
+}
+
 static void test_read_only_plan_refused_and_audited(void **state)
 {
     struct fx *f = *state;
     md_deck *d = open_deck(f, false);
+    md_actions *a = open_actions(d);
     assert_true(md_deck_read_only(d));
     struct md_plan p;
     struct md_err err = MD_ERR_INIT;
-    assert_int_equal(md_action_plan_alias_rollback(d, 0, "churn", "champion", NULL, &p, &err),
+    assert_int_equal(md_action_plan_alias_rollback(a, 0, "churn", "champion", NULL, &p, &err),
                      MD_ERR_READ_ONLY);
     assert_non_null(strstr(err.msg, "read-only"));
     const struct md_audit_entry *v;
     size_t n;
-    md_deck_audit(d, &v, &n);
+    md_actions_audit(a, &v, &n);
     assert_int_equal(n, 1);
     assert_string_equal(v[0].outcome, "refused");
     assert_string_equal(v[0].target, "churn@champion");
     assert_int_equal(md_deck_requests_sent(d), 0);
+    md_actions_free(a);
     md_deck_free(d);
 }
 
@@ -134,6 +146,7 @@ static void test_read_only_execute_refused_without_request(void **state)
 {
     struct fx *f = *state;
     md_deck *d = open_deck(f, true);
+    md_actions *a = open_actions(d);
     char ml[] = "ml", churn[] = "churn", champion[] = "champion", v3[] = "3", v2[] = "2";
     char target[] = "churn@champion";
     struct md_plan p = {
@@ -148,9 +161,10 @@ static void test_read_only_execute_refused_without_request(void **state)
         .confirm_text = churn,
     };
     struct md_err err = MD_ERR_INIT;
-    assert_int_equal(md_action_execute(d, &p, "churn", &err), MD_ERR_READ_ONLY);
+    assert_int_equal(md_action_execute(a, &p, "churn", &err), MD_ERR_READ_ONLY);
     md_deck_settle(d, 1000);
     assert_int_equal(md_deck_requests_sent(d), 0);
+    md_actions_free(a);
     md_deck_free(d);
 }
 
@@ -158,9 +172,10 @@ static void test_plan_uses_history_previous(void **state)
 {
     struct fx *f = *state;
     md_deck *d = open_deck(f, false);
+    md_actions *a = open_actions(d);
     struct md_plan p;
     struct md_err err = MD_ERR_INIT;
-    assert_int_equal(md_action_plan_alias_rollback(d, 0, "churn", "champion", NULL, &p, &err),
+    assert_int_equal(md_action_plan_alias_rollback(a, 0, "churn", "champion", NULL, &p, &err),
                      MD_OK);
     assert_string_equal(p.from, "3");
     assert_string_equal(p.to, "2");
@@ -169,14 +184,15 @@ static void test_plan_uses_history_previous(void **state)
     md_plan_release(&p);
 
     md_err_clear(&err);
-    assert_int_equal(md_action_plan_alias_rollback(d, 0, "churn", "champion", "3", &p, &err),
+    assert_int_equal(md_action_plan_alias_rollback(a, 0, "churn", "champion", "3", &p, &err),
                      MD_ERR_INVALID);
     md_err_clear(&err);
-    assert_int_equal(md_action_plan_alias_rollback(d, 0, "nope", "champion", NULL, &p, &err),
+    assert_int_equal(md_action_plan_alias_rollback(a, 0, "nope", "champion", NULL, &p, &err),
                      MD_ERR_NOT_FOUND);
     md_err_clear(&err);
-    assert_int_equal(md_action_plan_alias_rollback(d, 0, "churn", "shadow", NULL, &p, &err),
+    assert_int_equal(md_action_plan_alias_rollback(a, 0, "churn", "shadow", NULL, &p, &err),
                      MD_ERR_NOT_FOUND);
+    md_actions_free(a);
     md_deck_free(d);
 }
 
@@ -184,18 +200,20 @@ static void test_wrong_confirmation_refused(void **state)
 {
     struct fx *f = *state;
     md_deck *d = open_deck(f, false);
+    md_actions *a = open_actions(d);
     struct md_plan p;
-    assert_int_equal(md_action_plan_alias_rollback(d, 0, "churn", "champion", NULL, &p, NULL),
+    assert_int_equal(md_action_plan_alias_rollback(a, 0, "churn", "champion", NULL, &p, NULL),
                      MD_OK);
     struct md_err err = MD_ERR_INIT;
-    assert_int_equal(md_action_execute(d, &p, "chur", &err), MD_ERR_REFUSED);
+    assert_int_equal(md_action_execute(a, &p, "chur", &err), MD_ERR_REFUSED);
     assert_int_equal(md_deck_requests_sent(d), 0);
     const struct md_audit_entry *v;
     size_t n;
-    md_deck_audit(d, &v, &n);
+    md_actions_audit(a, &v, &n);
     assert_int_equal(n, 1);
     assert_string_equal(v[0].outcome, "refused");
     md_plan_release(&p);
+    md_actions_free(a);
     md_deck_free(d);
 }
 
@@ -204,24 +222,25 @@ static void test_unreachable_server_leaves_audited_outcome(void **state)
 {
     struct fx *f = *state;
     md_deck *d = open_deck(f, false);
+    md_actions *a = open_actions(d);
     struct md_plan p;
-    assert_int_equal(md_action_plan_alias_rollback(d, 0, "churn", "champion", NULL, &p, NULL),
+    assert_int_equal(md_action_plan_alias_rollback(a, 0, "churn", "champion", NULL, &p, NULL),
                      MD_OK);
-    assert_int_equal(md_action_execute(d, &p, "churn", NULL), MD_OK);
+    assert_int_equal(md_action_execute(a, &p, "churn", NULL), MD_OK);
     struct md_action_state st;
-    md_action_state(d, &st);
+    md_action_state(a, &st);
     assert_int_equal(st.phase, MD_ACTION_RUNNING);
     for (int i = 0; i < 200; i++) {
         md_deck_poll(d, NULL, 0, 100);
         md_deck_run(d);
-        md_action_state(d, &st);
+        md_action_state(a, &st);
         if (st.phase == MD_ACTION_DONE || st.phase == MD_ACTION_FAILED)
             break;
     }
     assert_int_equal(st.phase, MD_ACTION_FAILED);
     const struct md_audit_entry *v;
     size_t n;
-    md_deck_audit(d, &v, &n);
+    md_actions_audit(a, &v, &n);
     assert_int_equal(n, 2);
     assert_string_equal(v[0].phase, "finished");
     assert_string_equal(v[1].phase, "started");
@@ -230,6 +249,99 @@ static void test_unreachable_server_leaves_audited_outcome(void **state)
     assert_string_equal(v[0].after, "2");
     assert_string_not_equal(v[0].outcome, "ok");
     md_plan_release(&p);
+    md_actions_free(a);
+    md_deck_free(d);
+}
+
+/* The layer's changes come out of the deck's mask: the audit list at open, the phase after. */
+static void test_changes_in_deck_mask(void **state)
+{
+    struct fx *f = *state;
+    md_deck *d = open_deck(f, false);
+    md_actions *a = open_actions(d);
+    assert_true(md_deck_run(d) & MD_CHANGED_AUDIT);
+    assert_false(md_deck_run(d) & (MD_CHANGED_AUDIT | MD_CHANGED_ACTION));
+    struct md_plan p;
+    assert_int_equal(md_action_plan_alias_rollback(a, 0, "churn", "champion", NULL, &p, NULL),
+                     MD_OK);
+    assert_int_equal(md_action_execute(a, &p, "churn", NULL), MD_OK);
+    unsigned mask = md_deck_run(d);
+    assert_true(mask & MD_CHANGED_ACTION);
+    assert_true(mask & MD_CHANGED_AUDIT);
+    assert_int_equal(md_deck_settle(d, 20000), MD_OK);
+    md_plan_release(&p);
+    md_actions_free(a);
+    md_deck_free(d);
+}
+
+/* Start an alias rollback against the closed port; returns with its write in flight. */
+static void start_rollback(md_actions *a)
+{
+    struct md_plan p;
+    assert_int_equal(md_action_plan_alias_rollback(a, 0, "churn", "champion", NULL, &p, NULL),
+                     MD_OK);
+    assert_int_equal(md_action_execute(a, &p, "churn", NULL), MD_OK);
+    md_plan_release(&p);
+}
+
+/*
+ * The layer freed while its write is in flight: the answer still comes (the
+ * backends cannot take a request back) and is dropped, and the deck's end
+ * frees what was left. The "started" entry stays for a later start to settle.
+ */
+static void test_free_actions_first_while_in_flight(void **state)
+{
+    struct fx *f = *state;
+    md_deck *d = open_deck(f, false);
+    md_actions *a = open_actions(d);
+    start_rollback(a);
+    md_actions_free(a);
+    assert_int_equal(md_deck_settle(d, 20000), MD_OK);
+    md_deck_run(d);
+    md_deck_free(d);
+
+    d = open_deck(f, false);
+    a = open_actions(d);
+    const struct md_audit_entry *v;
+    size_t n;
+    md_actions_audit(a, &v, &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].phase, "started");
+    md_action_settle_unfinished(a); /* the closed port: still unknown, said once */
+    assert_int_equal(md_deck_settle(d, 20000), MD_OK);
+    md_actions_audit(a, &v, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0].phase, "finished");
+    assert_string_equal(v[0].outcome, "unknown");
+    assert_true(v[0].ref_id == v[1].id);
+    md_actions_free(a);
+    md_deck_free(d);
+}
+
+/* The deck freed first, with the write in flight: the layer is told, and freed after. */
+static void test_free_deck_first_while_in_flight(void **state)
+{
+    struct fx *f = *state;
+    md_deck *d = open_deck(f, false);
+    md_actions *a = open_actions(d);
+    start_rollback(a);
+    md_deck_free(d);
+    struct md_action_state st;
+    md_action_state(a, &st);
+    assert_int_equal(st.phase, MD_ACTION_RUNNING);
+    md_actions_free(a);
+}
+
+/* Nothing in flight: freeing the layer unhooks it, and the deck runs on without it. */
+static void test_free_actions_idle(void **state)
+{
+    struct fx *f = *state;
+    md_deck *d = open_deck(f, false);
+    md_actions *a = open_actions(d);
+    md_actions_free(a);
+    md_actions_free(NULL);
+    assert_int_equal(md_deck_settle(d, 1000), MD_OK);
+    md_deck_run(d);
     md_deck_free(d);
 }
 
@@ -244,6 +356,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wrong_confirmation_refused, setup_rw, teardown),
         cmocka_unit_test_setup_teardown(test_unreachable_server_leaves_audited_outcome, setup_rw,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_changes_in_deck_mask, setup_rw, teardown),
+        cmocka_unit_test_setup_teardown(test_free_actions_first_while_in_flight, setup_rw,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_free_deck_first_while_in_flight, setup_rw, teardown),
+        cmocka_unit_test_setup_teardown(test_free_actions_idle, setup_rw, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
