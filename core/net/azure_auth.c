@@ -552,7 +552,7 @@ static int64_t cli_local_time_ms(const char *s)
 static md_status take_cli(md_azure_auth *a, const struct md_proc_result *res, struct md_err *err)
 {
     switch (res->end) {
-    case MD_PROC_NOT_STARTED:
+    case MD_PROC_NOT_STARTED: /* "cannot run '<path of az>': <reason>", the tag being the path */
         return md_err_set(err, MD_ERR_IO, "Azure CLI: %s", res->err.msg);
     case MD_PROC_TIMED_OUT:
         return md_err_set(err, MD_ERR_TIMEOUT,

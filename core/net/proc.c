@@ -63,6 +63,7 @@ struct proc {
     bool lost;
     char *tag;
     struct md_err start_err; /* MD_PROC_NOT_STARTED */
+    int start_errno;
     md_proc_fn done;
     void *ud;
 };
@@ -217,6 +218,7 @@ static void report(struct proc *p)
         break;
     case MD_PROC_NOT_STARTED:
         res.err = p->start_err;
+        res.sys_errno = p->start_errno;
         break;
     case MD_PROC_LOST:
         break;
@@ -447,6 +449,7 @@ uint64_t md_proc_start(md_http *h, const struct md_proc_opts *o, md_proc_fn done
     const char *what = "";
     int e = !o->shell_cmd && (!o->argv || !o->argv[0]) ? EINVAL : spawn(p, o, &what);
     if (e != 0) {
+        p->start_errno = e;
         md_err_set(&p->start_err, MD_ERR_IO, "cannot run '%s': %s%s", p->tag, what, strerror(e));
         md_log(MD_LOG_WARN, "proc: %s", p->start_err.msg);
         /* kept as the deadline so that a drop before it fires cancels it */

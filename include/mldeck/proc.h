@@ -74,6 +74,7 @@ struct md_proc_result {
     enum md_proc_end end;
     int exit_code; /* MD_PROC_EXITED */
     int signal;    /* MD_PROC_SIGNALED */
+    int sys_errno; /* MD_PROC_NOT_STARTED: why, as an errno value */
     md_status status;
     struct md_err err;
     const char *out; /* stdout, NUL-terminated (no NUL inside is guaranteed); "" when none */

@@ -458,7 +458,8 @@ static void test_http_loop_parts(void **state)
     close(p[0]);
     close(p[1]);
 
-    int drops = 0;
+    static int drops; /* the last job is dropped in teardown, after this frame is gone */
+    drops = 0;
     uint64_t j = md_http_attach(h, "job", on_job_drop, &drops);
     assert_int_equal(md_http_pending(h), 1);
     assert_int_equal(md_http_wait_all(h, 50), MD_ERR_TIMEOUT);
