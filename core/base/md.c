@@ -3,6 +3,7 @@
  * capped buffers, the log sink, the control-character scrubber and clocks.
  */
 #include "mldeck/md.h"
+#include "mldeck/redact.h"
 
 #include <errno.h>
 #include <math.h>
@@ -252,8 +253,9 @@ void md_log(enum md_log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    /* Log lines may quote server text: keep the log file free of escapes too. */
+    /* Log lines may quote server text: keep the log file free of escapes and secrets. */
     md_sanitize(line);
+    md_redact(line, sizeof(line));
     log_sink(level, line, log_ud);
 }
 
@@ -371,6 +373,17 @@ int64_t md_mono_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Howard Hinnant's days_from_civil: eras of 400 years, March-based years so leap days come last. */
+int64_t md_days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
 }
 
 md_status md_parse_long(const char *s, long min, long max, long *out)

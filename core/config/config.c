@@ -41,11 +41,6 @@ struct loader {
 /* Aliases let a small file name the same lists many times; cap the work. */
 #define MAX_VISITED (4 * YAMLX_MAX_NODES)
 
-static void *field(void *obj, const struct md_config_setting *s)
-{
-    return (char *)obj + s->offset;
-}
-
 static bool is_string_type(enum md_config_type t)
 {
     return t == MD_CONFIG_STRING || t == MD_CONFIG_NAME || t == MD_CONFIG_ENV_NAME;
@@ -53,7 +48,7 @@ static bool is_string_type(enum md_config_type t)
 
 static void set_string(void *obj, const struct md_config_setting *s, const char *v)
 {
-    char **p = field(obj, s);
+    char **p = md_config_field(obj, s);
     free(*p);
     *p = md_xstrdup(v);
 }
@@ -179,7 +174,7 @@ static md_status convert(const struct md_config_setting *s, const char *text, bo
                      yamlx_quote(q, sizeof(q), text));
             return MD_ERR_CONFIG;
         }
-        *(bool *)field(obj, s) = b;
+        *(bool *)md_config_field(obj, s) = b;
         return MD_OK;
     }
     case MD_CONFIG_LONG: {
@@ -189,7 +184,7 @@ static md_status convert(const struct md_config_setting *s, const char *text, bo
                      s->max, s->name, yamlx_quote(q, sizeof(q), text));
             return MD_ERR_CONFIG;
         }
-        *(long *)field(obj, s) = v;
+        *(long *)md_config_field(obj, s) = v;
         return MD_OK;
     }
     case MD_CONFIG_ENUM: {
@@ -197,7 +192,7 @@ static md_status convert(const struct md_config_setting *s, const char *text, bo
         for (; s->choices[n]; n++) {
             if (strcasecmp(text, s->choices[n]) == 0) {
                 int v = (int)n;
-                memcpy(field(obj, s), &v, sizeof(v));
+                memcpy(md_config_field(obj, s), &v, sizeof(v));
                 return MD_OK;
             }
         }
@@ -211,7 +206,7 @@ static md_status convert(const struct md_config_setting *s, const char *text, bo
     }
     case MD_CONFIG_SECONDS:
     case MD_CONFIG_MILLIS:
-        return convert_duration(s, text, (long *)field(obj, s), why, wsz);
+        return convert_duration(s, text, (long *)md_config_field(obj, s), why, wsz);
     case MD_CONFIG_LIST:
     case MD_CONFIG_NAMES:
     case MD_CONFIG_THRESHOLDS:
@@ -242,13 +237,13 @@ static void release_scope(enum md_config_scope scope, void *obj)
     for (size_t i = 0; i < md_config_n_settings; i++) {
         const struct md_config_setting *s = &md_config_settings[i];
         if (s->scope == scope && is_string_type(s->type)) {
-            char **p = field(obj, s);
+            char **p = md_config_field(obj, s);
             free(*p);
             *p = NULL;
         } else if (s->scope == scope &&
                    (s->type == MD_CONFIG_NAMES || s->type == MD_CONFIG_THRESHOLDS)) {
-            char ***v = field(obj, s);
-            size_t *n = (size_t *)(void *)((char *)obj + s->count_offset);
+            char ***v = md_config_field(obj, s);
+            size_t *n = md_config_count(obj, s);
             for (size_t k = 0; k < *n; k++)
                 free((*v)[k]);
             free(*v);
@@ -314,39 +309,6 @@ static void mlflow_defaults(struct md_backend_conf *b, const struct yamlx_node *
             (!seen || !seen[i]) && b->kind == MD_BACKEND_MLFLOW)
             set_string(b, s, s->def);
     }
-}
-
-bool md_config_is_http_url(const char *url)
-{
-    return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
-}
-
-void md_config_strip_slashes(char *url)
-{
-    size_t n = strlen(url);
-    const char *host = strstr(url, "://");
-    size_t min = host ? (size_t)(host - url) + 4 : 1;
-    while (n > min && url[n - 1] == '/')
-        url[--n] = '\0';
-}
-
-bool md_config_url_has_userinfo(const char *url)
-{
-    const char *p = strstr(url, "://");
-    if (!p)
-        return false;
-    p += 3;
-    size_t auth = strcspn(p, "/?#");
-    return memchr(p, '@', auth) != NULL;
-}
-
-const struct yamlx_node *md_config_value_of(const struct yamlx_node *map,
-                                            const struct yamlx_node *key)
-{
-    for (size_t i = 0; i < yamlx_pairs(map); i++)
-        if (yamlx_key(map, i) == key)
-            return yamlx_value(map, i);
-    return key;
 }
 
 /* Checks a backend needs beyond its own keys: kind defaults, url, TLS options. */
@@ -451,8 +413,8 @@ static md_status walk_names(struct loader *ld, const struct md_config_setting *s
     if (seq->kind != YAMLX_SEQ)
         return yamlx_fail(ld->err, ld->name, seq, "expected a list of names for '%s', got %s",
                           s->name, yamlx_kind_str(seq));
-    char ***v = field(obj, s);
-    size_t *n = (size_t *)(void *)((char *)obj + s->count_offset);
+    char ***v = md_config_field(obj, s);
+    size_t *n = md_config_count(obj, s);
     *v = md_xcalloc(seq->n ? seq->n : 1, sizeof(**v));
     const struct md_config_setting one = {.name = s->name, .type = MD_CONFIG_NAME};
     for (size_t i = 0; i < seq->n; i++) {
@@ -558,7 +520,7 @@ static md_status apply_env(struct loader *ld, bool *theme_from_env)
                                   "%s: expected true or false for '%s', got '%s'", s->env, s->name,
                                   yamlx_quote(q, sizeof(q), v));
             if (on)
-                *(bool *)field(ld->cfg, s) = true;
+                *(bool *)md_config_field(ld->cfg, s) = true;
             continue;
         }
         if (convert(s, v, true, ld->cfg, why, sizeof(why)) != MD_OK)

@@ -19,12 +19,6 @@
 #include "mldeck/s3.h"
 #include "base/yamlx_int.h"
 
-/* The field of setting s inside obj; the table's offsets are into the scope's struct. */
-static void *field(void *obj, const struct md_config_setting *s)
-{
-    return (char *)obj + s->offset;
-}
-
 md_status md_config_drift_thresholds(const char *file, const struct md_config_setting *s,
                                      const struct yamlx_node *map, void *obj, struct md_err *err)
 {
@@ -32,8 +26,8 @@ md_status md_config_drift_thresholds(const char *file, const struct md_config_se
         return yamlx_fail(err, file, map,
                           "expected a mapping of METHOD: \"WARN,DRIFT\" for '%s', got %s", s->name,
                           yamlx_kind_str(map));
-    char ***v = field(obj, s);
-    size_t *n = (size_t *)(void *)((char *)obj + s->count_offset);
+    char ***v = md_config_field(obj, s);
+    size_t *n = md_config_count(obj, s);
     *v = md_xcalloc(yamlx_pairs(map) ? yamlx_pairs(map) : 1, sizeof(**v));
     for (size_t i = 0; i < yamlx_pairs(map); i++) {
         const struct yamlx_node *k = yamlx_key(map, i), *val = yamlx_value(map, i);
@@ -86,7 +80,7 @@ md_status md_config_drift_methods(const char *file, const struct md_config_setti
             return yamlx_fail(err, file, item, "method '%s' twice in '%s'", item->text, s->name);
         mask |= md_drift_method_bit(m);
     }
-    *(unsigned *)field(obj, s) = mask;
+    *(unsigned *)md_config_field(obj, s) = mask;
     return MD_OK;
 }
 
@@ -137,7 +131,7 @@ md_status md_config_drift_finish(const char *file, struct md_drift_job_conf *j,
     char q[YAMLX_QUOTE_SIZE];
     for (size_t i = 0; i < MD_ARRAY_LEN(keys); i++) {
         const struct md_config_setting *s = md_config_find(MD_CONFIG_DRIFT, keys[i]);
-        const char *v = *(char **)field(j, s);
+        const char *v = *(char **)md_config_field(j, s);
         char *bucket = NULL, *k = NULL;
         struct md_err e = MD_ERR_INIT;
         if (i == 3 && v[0] && (!md_config_is_http_url(v) || md_config_url_has_userinfo(v)))

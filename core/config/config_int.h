@@ -1,7 +1,11 @@
 /*
  * config_int.h - the settings table shared by core/config/config.c (the loader and
- * the help text), core/config/config_table.c (the one place settings are declared)
- * and core/config/config_drift.c (the drift-job settings that need more than a type).
+ * the help text), core/config/config_table.c (the one place settings are declared),
+ * core/config/config_drift.c (the drift-job settings that need more than a type)
+ * and core/config/config_value.c (the value checks the last two share).
+ *
+ * Calls run one way: config.c -> config_drift.c -> config_value.c and
+ * config_table.c; config.c also uses the two below it directly.
  *
  * Each row says where a setting lives (top level, a context, a backend), its
  * name in the file, how its text becomes a value, its default, its range or
@@ -65,15 +69,26 @@ extern const size_t md_config_n_settings;
 /* The row called `name` in `scope`; NULL when there is none (config_table.c). */
 const struct md_config_setting *md_config_find(enum md_config_scope scope, const char *name);
 
+/* Where setting s lives inside obj, a struct of s's scope (the table's offsets are into it). */
+static inline void *md_config_field(void *obj, const struct md_config_setting *s)
+{
+    return (char *)obj + s->offset;
+}
+/* The item count of a NAMES or THRESHOLDS setting s inside obj. */
+static inline size_t *md_config_count(void *obj, const struct md_config_setting *s)
+{
+    return (size_t *)(void *)((char *)obj + s->count_offset);
+}
+
 /*
- * URL checks the loader makes on backends and drift jobs alike (config.c):
+ * URL checks the loader makes on backends and drift jobs alike (config_value.c):
  * http:// or https://; user:password@ in the authority (a secret in the
  * file); trailing slashes cut, never the one after the scheme.
  */
 bool md_config_is_http_url(const char *url);
 bool md_config_url_has_userinfo(const char *url);
 void md_config_strip_slashes(char *url);
-/* The value paired with key node `key` of `map`; `key` itself when absent (config.c). */
+/* The value paired with key node `key` of `map`; `key` itself when absent (config_value.c). */
 struct yamlx_node;
 const struct yamlx_node *md_config_value_of(const struct yamlx_node *map,
                                             const struct yamlx_node *key);

@@ -10,6 +10,7 @@
  */
 #include "drift_int.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,18 +27,48 @@ static md_status put(struct md_buf *b, const void *p, size_t n)
     return md_buf_add(b, p, n);
 }
 
+/*
+ * The start both layouts share: header words (magic, byte-order probe,
+ * version, then the layout's own), counts, then doubles. A layout says how
+ * many of each it has; struct blob_start holds the most either needs.
+ */
+struct blob_layout {
+    uint32_t magic;
+    uint32_t version;
+    size_t n_head, n_counts, n_nums;
+};
+struct blob_start {
+    uint32_t head[6];
+    uint64_t counts[7];
+    double nums[7];
+};
+
+/* Write the start of a BLOB of layout l; its first three header words are filled in here. */
+static md_status put_start(struct md_buf *b, const struct blob_layout *l, struct blob_start *s)
+{
+    assert(l->n_head <= MD_ARRAY_LEN(s->head) && l->n_counts <= MD_ARRAY_LEN(s->counts) &&
+           l->n_nums <= MD_ARRAY_LEN(s->nums));
+    s->head[0] = l->magic;
+    s->head[1] = BLOB_ORDER;
+    s->head[2] = l->version;
+    md_status st = put(b, s->head, l->n_head * sizeof(*s->head));
+    if (!st)
+        st = put(b, s->counts, l->n_counts * sizeof(*s->counts));
+    if (!st)
+        st = put(b, s->nums, l->n_nums * sizeof(*s->nums));
+    return st;
+}
+
+/* The artefact's start: type, prediction flag, edges; rows, valid, values, weighted; moments. */
+static const struct blob_layout ref_layout = {BLOB_MAGIC, BLOB_VERSION, 6, 4, 5};
+
 md_status drift_ref_feature_encode(const struct drift_ref_feature *f, struct md_buf *out)
 {
-    uint32_t head[6] = {
-        BLOB_MAGIC,          BLOB_ORDER, BLOB_VERSION, (uint32_t)f->type, (uint32_t)f->prediction,
-        (uint32_t)f->n_edges};
-    uint64_t counts[4] = {f->rows, f->valid, (uint64_t)f->nv, (uint64_t)(f->w != NULL)};
-    double moments[5] = {f->mean, f->std, f->min, f->max, f->rank_err};
-    md_status st = put(out, head, sizeof(head));
-    if (!st)
-        st = put(out, counts, sizeof(counts));
-    if (!st)
-        st = put(out, moments, sizeof(moments));
+    struct blob_start start = {
+        .head = {[3] = (uint32_t)f->type, (uint32_t)f->prediction, (uint32_t)f->n_edges},
+        .counts = {f->rows, f->valid, (uint64_t)f->nv, (uint64_t)(f->w != NULL)},
+        .nums = {f->mean, f->std, f->min, f->max, f->rank_err}};
+    md_status st = put_start(out, &ref_layout, &start);
     if (!st)
         st = put(out, f->edges, f->n_edges * sizeof(double));
     if (!st)
@@ -81,36 +112,40 @@ static bool take(struct cur *c, void *dst, size_t n)
     return true;
 }
 
+/* Read what put_start() wrote; false when short or of another magic, byte order or version. */
+static bool take_start(struct cur *c, const struct blob_layout *l, struct blob_start *s)
+{
+    take(c, s->head, l->n_head * sizeof(*s->head));
+    take(c, s->counts, l->n_counts * sizeof(*s->counts));
+    take(c, s->nums, l->n_nums * sizeof(*s->nums));
+    return !c->bad && s->head[0] == l->magic && s->head[1] == BLOB_ORDER &&
+           s->head[2] == l->version;
+}
+
 md_status drift_ref_feature_decode(const void *p, size_t n, struct drift_ref_feature *f,
                                    struct md_err *err)
 {
     struct cur c = {p, n, false};
-    uint32_t head[6];
-    uint64_t counts[4];
-    double moments[5];
-    take(&c, head, sizeof(head));
-    take(&c, counts, sizeof(counts));
-    take(&c, moments, sizeof(moments));
-    if (c.bad || head[0] != BLOB_MAGIC || head[1] != BLOB_ORDER || head[2] != BLOB_VERSION ||
-        head[3] > MD_DRIFT_CATEGORICAL || head[5] > MD_DRIFT_MAX_EDGES ||
-        counts[2] > n / sizeof(double))
+    struct blob_start start;
+    if (!take_start(&c, &ref_layout, &start) || start.head[3] > MD_DRIFT_CATEGORICAL ||
+        start.head[5] > MD_DRIFT_MAX_EDGES || start.counts[2] > n / sizeof(double))
         return md_err_set(err, MD_ERR_DB, "frozen reference: unreadable artefact");
-    f->type = (enum md_drift_type)head[3];
-    f->prediction = head[4] != 0;
-    f->n_edges = head[5];
-    f->rows = counts[0];
-    f->valid = counts[1];
-    f->nv = (size_t)counts[2];
-    f->mean = moments[0];
-    f->std = moments[1];
-    f->min = moments[2];
-    f->max = moments[3];
-    f->rank_err = moments[4];
+    f->type = (enum md_drift_type)start.head[3];
+    f->prediction = start.head[4] != 0;
+    f->n_edges = start.head[5];
+    f->rows = start.counts[0];
+    f->valid = start.counts[1];
+    f->nv = (size_t)start.counts[2];
+    f->mean = start.nums[0];
+    f->std = start.nums[1];
+    f->min = start.nums[2];
+    f->max = start.nums[3];
+    f->rank_err = start.nums[4];
     take(&c, f->edges, f->n_edges * sizeof(double));
     take(&c, f->bins, (f->n_edges + 1) * sizeof(uint64_t));
     f->v = md_xmalloc((f->nv ? f->nv : 1) * sizeof(double));
     take(&c, f->v, f->nv * sizeof(double));
-    if (counts[3]) {
+    if (start.counts[3]) {
         f->w = md_xmalloc((f->nv ? f->nv : 1) * sizeof(double));
         take(&c, f->w, f->nv * sizeof(double));
     }
@@ -152,20 +187,22 @@ md_status drift_ref_feature_decode(const void *p, size_t n, struct drift_ref_fea
 #define DETAIL_VERSION 1u
 #define NO_NAME UINT32_MAX /* the "(other)" category */
 
+/*
+ * The detail's start: the method count; rows, invalid, unseen, edges, bins,
+ * categories, sketch; missing shares, both sides' moments, rank error.
+ */
+static const struct blob_layout detail_layout = {DETAIL_MAGIC, DETAIL_VERSION, 4, 7, 7};
+
 md_status drift_detail_encode(const struct md_drift_feature *f, struct md_buf *out)
 {
     size_t n_bins = f->type == MD_DRIFT_NUMERIC ? f->n_edges + 1 : 0;
-    uint32_t head[4] = {DETAIL_MAGIC, BLOB_ORDER, DETAIL_VERSION, MD_DRIFT_METHOD_COUNT};
-    uint64_t counts[7] = {f->rows_cur,          f->invalid_cur,   f->n_unseen,
-                          (uint64_t)f->n_edges, (uint64_t)n_bins, (uint64_t)f->n_cats,
-                          (uint64_t)f->sketch};
-    double nums[7] = {f->missing_cur, f->missing_ref, f->mean_ref,  f->std_ref,
-                      f->mean_cur,    f->std_cur,     f->rank_error};
-    md_status st = put(out, head, sizeof(head));
-    if (!st)
-        st = put(out, counts, sizeof(counts));
-    if (!st)
-        st = put(out, nums, sizeof(nums));
+    struct blob_start start = {.head = {[3] = MD_DRIFT_METHOD_COUNT},
+                               .counts = {f->rows_cur, f->invalid_cur, f->n_unseen,
+                                          (uint64_t)f->n_edges, (uint64_t)n_bins,
+                                          (uint64_t)f->n_cats, (uint64_t)f->sketch},
+                               .nums = {f->missing_cur, f->missing_ref, f->mean_ref, f->std_ref,
+                                        f->mean_cur, f->std_cur, f->rank_error}};
+    md_status st = put_start(out, &detail_layout, &start);
     for (int m = 0; !st && m < MD_DRIFT_METHOD_COUNT; m++) {
         double sev = f->m[m].severity;
         int32_t df = f->m[m].df;
@@ -203,15 +240,10 @@ md_status drift_detail_encode(const struct md_drift_feature *f, struct md_buf *o
 bool drift_detail_decode(const void *p, size_t n, struct md_drift_feature *f)
 {
     struct cur c = {p, n, false};
-    uint32_t head[4];
-    uint64_t counts[7];
-    double nums[7];
-    take(&c, head, sizeof(head));
-    take(&c, counts, sizeof(counts));
-    take(&c, nums, sizeof(nums));
-    if (c.bad || head[0] != DETAIL_MAGIC || head[1] != BLOB_ORDER || head[2] != DETAIL_VERSION ||
-        head[3] != MD_DRIFT_METHOD_COUNT || counts[3] > MD_DRIFT_MAX_EDGES ||
-        counts[4] > MD_DRIFT_MAX_BINS || counts[5] > MD_DRIFT_TOP_CATS + 1)
+    struct blob_start start;
+    if (!take_start(&c, &detail_layout, &start) || start.head[3] != MD_DRIFT_METHOD_COUNT ||
+        start.counts[3] > MD_DRIFT_MAX_EDGES || start.counts[4] > MD_DRIFT_MAX_BINS ||
+        start.counts[5] > MD_DRIFT_TOP_CATS + 1)
         return false;
     double sev[MD_DRIFT_METHOD_COUNT];
     int32_t df[MD_DRIFT_METHOD_COUNT];
@@ -223,13 +255,13 @@ bool drift_detail_decode(const void *p, size_t n, struct md_drift_feature *f)
     }
     double edges[MD_DRIFT_MAX_EDGES];
     uint64_t bref[MD_DRIFT_MAX_BINS], bcur[MD_DRIFT_MAX_BINS];
-    take(&c, edges, (size_t)counts[3] * sizeof(double));
-    take(&c, bref, (size_t)counts[4] * sizeof(uint64_t));
-    take(&c, bcur, (size_t)counts[4] * sizeof(uint64_t));
+    take(&c, edges, (size_t)start.counts[3] * sizeof(double));
+    take(&c, bref, (size_t)start.counts[4] * sizeof(uint64_t));
+    take(&c, bcur, (size_t)start.counts[4] * sizeof(uint64_t));
     char *cats[MD_DRIFT_TOP_CATS + 1] = {NULL};
     uint64_t cref[MD_DRIFT_TOP_CATS + 1], ccur[MD_DRIFT_TOP_CATS + 1];
     size_t nc = 0;
-    for (; !c.bad && nc < counts[5]; nc++) {
+    for (; !c.bad && nc < start.counts[5]; nc++) {
         uint32_t len = 0;
         if (!take(&c, &len, sizeof(len)))
             break;
@@ -250,26 +282,26 @@ bool drift_detail_decode(const void *p, size_t n, struct md_drift_feature *f)
             free(cats[i]);
         return false;
     }
-    f->rows_cur = counts[0];
-    f->invalid_cur = counts[1];
-    f->n_unseen = counts[2];
-    f->n_edges = (size_t)counts[3];
-    f->sketch = counts[6] != 0;
-    f->missing_cur = nums[0];
-    f->missing_ref = nums[1];
-    f->mean_ref = nums[2];
-    f->std_ref = nums[3];
-    f->mean_cur = nums[4];
-    f->std_cur = nums[5];
-    f->rank_error = nums[6];
+    f->rows_cur = start.counts[0];
+    f->invalid_cur = start.counts[1];
+    f->n_unseen = start.counts[2];
+    f->n_edges = (size_t)start.counts[3];
+    f->sketch = start.counts[6] != 0;
+    f->missing_cur = start.nums[0];
+    f->missing_ref = start.nums[1];
+    f->mean_ref = start.nums[2];
+    f->std_ref = start.nums[3];
+    f->mean_cur = start.nums[4];
+    f->std_cur = start.nums[5];
+    f->rank_error = start.nums[6];
     for (int m = 0; m < MD_DRIFT_METHOD_COUNT; m++) {
         f->m[m].severity = sev[m];
         f->m[m].df = df[m];
         f->m[m].exact_p = exact[m] != 0;
     }
     memcpy(f->edges, edges, f->n_edges * sizeof(double));
-    memcpy(f->bins_ref, bref, (size_t)counts[4] * sizeof(uint64_t));
-    memcpy(f->bins_cur, bcur, (size_t)counts[4] * sizeof(uint64_t));
+    memcpy(f->bins_ref, bref, (size_t)start.counts[4] * sizeof(uint64_t));
+    memcpy(f->bins_cur, bcur, (size_t)start.counts[4] * sizeof(uint64_t));
     f->n_cats = nc;
     for (size_t i = 0; i < nc; i++) {
         f->cats[i] = cats[i];

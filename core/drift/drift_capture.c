@@ -4,9 +4,10 @@
  * BASE64 payloads, joined row by row and stamped with
  * eventMetadata.inferenceTime. See drift_int.h.
  *
- * Separate because it is the largest reader and the only one with rules of
- * its own (payload encodings, batch keys, positional column names); it
- * reuses the CSV splitter and the JSON field helpers.
+ * Reached through drift_reader_capture. Separate because it is the largest
+ * reader and the only one with rules of its own (payload encodings, batch
+ * keys, positional column names); it reads payloads with the CSV splitter
+ * and the JSON field helpers of drift_fields.c, as the other readers do.
  */
 #include "drift_int.h"
 
@@ -196,8 +197,8 @@ static void capture_half(struct jctx *c, struct half *h, bool output, const cJSO
  * One Data Capture line: both halves decoded, then input row i joined with output
  * row i (when the counts agree) into one row stamped with the inference time.
  */
-int drift_capture_record(struct drift_parse *p, struct fields *f, const char *rec, size_t len,
-                         uint64_t line)
+static int capture_record(struct drift_parse *p, struct fields *f, char *rec, size_t len,
+                          uint64_t line)
 {
     cJSON *root = drift_json_line(p, rec, len, line);
     if (!root)
@@ -254,3 +255,20 @@ int drift_capture_record(struct drift_parse *p, struct fields *f, const char *re
     cJSON_Delete(root);
     return rc;
 }
+
+/* JSON lines whose first line names "captureData", wherever in the line. */
+static bool capture_detect(const char *path, const char *head)
+{
+    if (!head || !drift_json_sniff(path, head))
+        return false;
+    const char *nl = strchr(head, '\n');
+    const char *key = strstr(head, "\"captureData\"");
+    return key && (!nl || key < nl);
+}
+
+const struct drift_reader drift_reader_capture = {
+    .name = "capture",
+    .format = MD_DRIFT_FORMAT_CAPTURE,
+    .detect = capture_detect,
+    .record = capture_record,
+};

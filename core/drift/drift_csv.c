@@ -2,9 +2,9 @@
  * drift_csv.c - the CSV reader: a header row (RFC 4180 quoting, pandas' names
  * for empty and repeated columns), then one row per record. See drift_int.h.
  *
- * Separate from drift_input.c, which finds where a record ends; this file
- * decides what is in it. drift_capture.c reuses drift_csv_split() for CSV
- * payloads.
+ * drift_input.c finds where a record ends and hands it here through
+ * drift_reader_csv; this file decides what is in it, with the splitter of
+ * drift_fields.c (which Data Capture CSV payloads use too).
  */
 #include "drift_int.h"
 
@@ -12,57 +12,6 @@
 #include <string.h>
 
 /* ---- CSV ------------------------------------------------------------------------------------- */
-
-/* Split one CSV record into fields, unquoting in place ("" -> "). False: unterminated quote. */
-bool drift_csv_split(char *rec, size_t len, struct fields *out, bool *too_many)
-{
-    out->n = 0;
-    *too_many = false;
-    char *p = rec, *end = rec + len;
-    if (!memchr(rec, '"', len)) {
-        for (;;) {
-            char *c = memchr(p, ',', (size_t)(end - p));
-            if (!drift_fields_push(out, (uint32_t)out->n, p, (size_t)((c ? c : end) - p), 0,
-                                   false)) {
-                *too_many = true;
-                return true;
-            }
-            if (!c)
-                return true;
-            p = c + 1;
-        }
-    }
-    for (;;) {
-        char *w = p, *start = p;
-        if (p < end && *p == '"') {
-            bool closed = false;
-            for (p++; p < end;) {
-                if (*p == '"') {
-                    if (p + 1 < end && p[1] == '"') {
-                        *w++ = '"';
-                        p += 2;
-                        continue;
-                    }
-                    p++;
-                    closed = true;
-                    break;
-                }
-                *w++ = *p++;
-            }
-            if (!closed)
-                return false;
-        }
-        while (p < end && *p != ',') /* text after a closing quote is kept, leniently */
-            *w++ = *p++;
-        if (!drift_fields_push(out, (uint32_t)out->n, start, (size_t)(w - start), 0, false)) {
-            *too_many = true;
-            return true;
-        }
-        if (p >= end)
-            return true;
-        p++;
-    }
-}
 
 /* Register CSV header names: empty ones become _cN, repeats get pandas' .1, .2 suffixes. */
 static void csv_header(struct drift_parse *p, struct fields *f)
@@ -95,16 +44,10 @@ static void warn_bad_utf8(struct drift_parse *p, uint64_t line, const char *col)
                           (unsigned long long)line, col);
 }
 
-/* One CSV data record (or the header) of a file. Returns non-zero to stop. */
-int drift_csv_record(struct drift_parse *p, struct fields *f, char *rec, size_t len, uint64_t line,
-                     int64_t *time_col)
+/* One CSV data record (or the header) of a file, never a blank one. Returns non-zero to stop. */
+static int csv_record(struct drift_parse *p, struct fields *f, char *rec, size_t len, uint64_t line)
 {
     bool too_many;
-    size_t blank = 0;
-    while (blank < len && (rec[blank] == ' ' || rec[blank] == '\t'))
-        blank++;
-    if (blank == len)
-        return 0; /* blank lines are skipped, before the header too (pandas does the same) */
     if (!drift_csv_split(rec, len, f, &too_many)) {
         md_drift_warnings_add(p->warn, "%s:%llu: unterminated quoted field: record skipped",
                               p->file, (unsigned long long)line);
@@ -113,11 +56,11 @@ int drift_csv_record(struct drift_parse *p, struct fields *f, char *rec, size_t 
     }
     if (p->cols.n == 0) {
         csv_header(p, f);
-        *time_col = p->time_column ? (int64_t)drift_strmap_find(&p->cols, p->time_column,
-                                                                strlen(p->time_column))
-                                   : -1;
-        if (*time_col == (int64_t)DRIFT_NONE)
-            *time_col = -1;
+        p->time_col = p->time_column ? (int64_t)drift_strmap_find(&p->cols, p->time_column,
+                                                                  strlen(p->time_column))
+                                     : -1;
+        if (p->time_col == (int64_t)DRIFT_NONE)
+            p->time_col = -1;
         return 0;
     }
     if (too_many || f->n != p->cols.n) {
@@ -138,12 +81,35 @@ int drift_csv_record(struct drift_parse *p, struct fields *f, char *rec, size_t 
         f->n = k;
     }
     struct drift_row row = {f->v, f->n, line, 0, false};
-    if (*time_col >= 0) {
+    if (p->time_col >= 0) {
         for (size_t i = 0; i < f->n; i++) {
-            if ((int64_t)f->v[i].col == *time_col)
+            if ((int64_t)f->v[i].col == p->time_col)
                 row.has_ts = drift_parse_time(f->v[i].s, f->v[i].len, &row.ts_ms);
         }
     }
     p->rows++;
     return p->row(p->ud, &row);
 }
+
+/* A header and nothing under it is worth a word: the job would compare nothing. */
+static void csv_finish(struct drift_parse *p)
+{
+    if (p->cols.n && p->rows == 0 && p->bad == 0)
+        md_drift_warnings_add(p->warn, "%s: header only, no rows", p->file);
+}
+
+/* A .csv name settles it; any file no other reader claims is read as CSV too. */
+static bool csv_detect(const char *path, const char *head)
+{
+    (void)head;
+    return drift_ends_with(path, ".csv");
+}
+
+const struct drift_reader drift_reader_csv = {
+    .name = "csv",
+    .format = MD_DRIFT_FORMAT_CSV,
+    .quoted_newlines = true,
+    .detect = csv_detect,
+    .record = csv_record,
+    .finish = csv_finish,
+};

@@ -2,12 +2,15 @@
  * drift_input.c - where drift input becomes records: files (or a buffer) are
  * read in blocks and cut into records, a line or a CSV record whose quoted
  * fields span lines, and each record goes to the reader of its format
- * (drift_csv.c, drift_jsonl.c, drift_capture.c). Also the format guess for a
- * file and the field list every reader fills. See drift_int.h.
+ * through that reader's table (struct drift_reader: drift_csv.c,
+ * drift_jsonl.c, drift_capture.c). Also the format guess for a file, asked
+ * of the same tables. See drift_int.h.
  *
- * A record must fit in DRIFT_MAX_RECORD, so memory per row is bounded
- * whatever the file size. Nothing in the data is fatal: a bad record becomes
- * a warning naming file:line and the reader goes on.
+ * Calls run one way: this file knows the readers' tables; the readers know
+ * only the helpers below them (drift_fields.c, drift_text.c), never this
+ * file. A record must fit in DRIFT_MAX_RECORD, so memory per row is bounded
+ * whatever the file size. Nothing in the data is fatal: a bad record
+ * becomes a warning naming file:line and the reader goes on.
  */
 #include "drift_int.h"
 
@@ -15,7 +18,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #define DRIFT_BLOCK ((size_t)4 << 20)
@@ -148,20 +150,6 @@ static bool src_skip_line(struct src *s)
 
 /* ---- rows ------------------------------------------------------------------------------------ */
 
-/* Append a field; false past DRIFT_MAX_FIELDS, so one absurd record cannot take the memory. */
-bool drift_fields_push(struct fields *f, uint32_t col, const char *s, size_t len, double num,
-                       bool is_num)
-{
-    if (f->n == DRIFT_MAX_FIELDS)
-        return false;
-    if (f->n == f->alloc) {
-        f->alloc = f->alloc ? f->alloc * 2 : 64;
-        f->v = md_xrealloc(f->v, f->alloc * sizeof(*f->v));
-    }
-    f->v[f->n++] = (struct drift_field){col, (uint32_t)len, s, num, is_num};
-    return true;
-}
-
 void drift_parse_init(struct drift_parse *p, const char *file, struct md_drift_warnings *warn,
                       drift_row_fn row, void *ud)
 {
@@ -170,6 +158,7 @@ void drift_parse_init(struct drift_parse *p, const char *file, struct md_drift_w
     p->warn = warn;
     p->row = row;
     p->ud = ud;
+    p->time_col = -1;
 }
 
 void drift_parse_release(struct drift_parse *p)
@@ -177,15 +166,41 @@ void drift_parse_release(struct drift_parse *p)
     drift_strmap_release(&p->cols);
 }
 
+/* ---- the readers ----------------------------------------------------------------------------- */
+
+/*
+ * Every reader, in the order the format guess asks them: a .csv name first,
+ * then Data Capture before the plain JSON lines it is a kind of.
+ */
+static const struct drift_reader *const readers[] = {&drift_reader_csv, &drift_reader_capture,
+                                                     &drift_reader_jsonl};
+
+/* The reader of format f; CSV for AUTO (a buffer has no name to guess from). */
+static const struct drift_reader *reader_of(enum md_drift_format f)
+{
+    for (size_t i = 0; i < MD_ARRAY_LEN(readers); i++) {
+        if (readers[i]->format == f)
+            return readers[i];
+    }
+    return &drift_reader_csv;
+}
+
+/* A record of blanks only (or none) is no row in any format; pandas skips them too. */
+static bool blank_record(const char *rec, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (rec[i] == ' ' || rec[i] == '\t'))
+        i++;
+    return i == len;
+}
+
 /* ---- drive a source -------------------------------------------------------------------------- */
 
-/* Drive one source to its end: records to the format's handler, progress every block. */
-static md_status parse_src(struct drift_parse *p, enum md_drift_format fmt, struct src *s,
+/* Drive one source to its end: records to the reader, progress every block. */
+static md_status parse_src(struct drift_parse *p, const struct drift_reader *rd, struct src *s,
                            struct md_err *err)
 {
     struct fields f = {0};
-    int64_t time_col = -1;
-    bool csv = fmt == MD_DRIFT_FORMAT_CSV;
     md_status st = MD_OK;
     uint64_t reported = 0;
     for (;;) {
@@ -196,7 +211,7 @@ static md_status parse_src(struct drift_parse *p, enum md_drift_format fmt, stru
         char *rec;
         size_t len;
         uint64_t nl = 0, line = s->line + 1;
-        enum rec_result r = src_next(s, csv, &rec, &len, &nl);
+        enum rec_result r = src_next(s, rd->quoted_newlines, &rec, &len, &nl);
         if (r == REC_NONE)
             break;
         if (r == REC_IO) {
@@ -213,13 +228,7 @@ static md_status parse_src(struct drift_parse *p, enum md_drift_format fmt, stru
             continue;
         }
         s->line += 1 + nl;
-        int rc = 0;
-        if (csv)
-            rc = drift_csv_record(p, &f, rec, len, line, &time_col);
-        else if (len && strspn(rec, " \t") < len)
-            rc = fmt == MD_DRIFT_FORMAT_CAPTURE ? drift_capture_record(p, &f, rec, len, line)
-                                                : drift_jsonl_record(p, &f, rec, len, line);
-        if (rc) {
+        if (!blank_record(rec, len) && rd->record(p, &f, rec, len, line)) {
             st = MD_ERR_CANCELLED;
             break;
         }
@@ -232,8 +241,8 @@ static md_status parse_src(struct drift_parse *p, enum md_drift_format fmt, stru
         p->progress(p->progress_ud, s->consumed - reported);
     if (!st && s->consumed == 0)
         md_drift_warnings_add(p->warn, "%s: empty file", p->file);
-    else if (!st && csv && p->cols.n && p->rows == 0 && p->bad == 0)
-        md_drift_warnings_add(p->warn, "%s: header only, no rows", p->file);
+    else if (!st && rd->finish)
+        rd->finish(p);
     free(f.v);
     return st;
 }
@@ -245,7 +254,7 @@ md_status drift_parse_buffer(struct drift_parse *p, enum md_drift_format f, cons
     s.buf = md_xmalloc(len + 1);
     memcpy(s.buf, data, len);
     s.cap = s.end = len;
-    md_status st = parse_src(p, f == MD_DRIFT_FORMAT_AUTO ? MD_DRIFT_FORMAT_CSV : f, &s, NULL);
+    md_status st = parse_src(p, reader_of(f), &s, NULL);
     free(s.buf);
     return st;
 }
@@ -260,35 +269,31 @@ md_status drift_parse_file(struct drift_parse *p, enum md_drift_format f, const 
         return md_err_set(err, MD_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
     s.cap = DRIFT_BLOCK;
     s.buf = md_xmalloc(s.cap + 1);
-    md_status st = parse_src(p, f, &s, err);
+    md_status st = parse_src(p, reader_of(f), &s, err);
     free(s.buf);
     close(s.fd);
     return st;
 }
 
-/* Case-insensitive suffix test, for extensions. */
-bool drift_ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && !strcasecmp(s + a - b, suffix);
-}
-
+/*
+ * Ask the readers in order, first by the name alone (a .csv file is never
+ * opened to be guessed), then with the file's first bytes.
+ */
 enum md_drift_format drift_detect_format(const char *path)
 {
-    if (drift_ends_with(path, ".csv"))
-        return MD_DRIFT_FORMAT_CSV;
+    for (size_t i = 0; i < MD_ARRAY_LEN(readers); i++) {
+        if (readers[i]->detect(path, NULL))
+            return readers[i]->format;
+    }
     char head[4096];
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     ssize_t n = fd >= 0 ? read(fd, head, sizeof(head) - 1) : -1;
     if (fd >= 0)
         close(fd);
     head[n > 0 ? n : 0] = '\0';
-    bool jsonish = drift_ends_with(path, ".jsonl") || drift_ends_with(path, ".json") ||
-                   drift_ends_with(path, ".ndjson") || head[strspn(head, " \t\r\n")] == '{';
-    if (!jsonish)
-        return MD_DRIFT_FORMAT_CSV;
-    char *nl = strchr(head, '\n');
-    if (nl)
-        *nl = '\0';
-    return strstr(head, "\"captureData\"") ? MD_DRIFT_FORMAT_CAPTURE : MD_DRIFT_FORMAT_JSONL;
+    for (size_t i = 0; i < MD_ARRAY_LEN(readers); i++) {
+        if (readers[i]->detect(path, head))
+            return readers[i]->format;
+    }
+    return MD_DRIFT_FORMAT_CSV;
 }

@@ -7,15 +7,18 @@
  *     sketch (struct drift_sketch); drift_names.c: names, threshold specs and
  *     the warning list;
  *   - drift_text.c: one field's text as a number, a missing value or a time;
- *   - drift_input.c: streaming input cut into records and handed to the
- *     readers, drift_csv.c, drift_jsonl.c and drift_capture.c (SageMaker Data
- *     Capture), that turn them into rows of (column, text or number) fields;
+ *   - drift_input.c: streaming input cut into records and handed, through
+ *     a table per format (struct drift_reader), to the readers drift_csv.c,
+ *     drift_jsonl.c and drift_capture.c (SageMaker Data Capture), that turn
+ *     them into rows of (column, text or number) fields with the helpers of
+ *     drift_fields.c;
  *   - drift_acc.c: accumulators (struct drift_acc) that collect one feature's
  *     values on one side, and the string map under them;
  *   - drift_ref.c: freezing the reference (struct drift_ref); drift_eval.c:
  *     the evaluation of a window against it; drift_report.c: the JSON report;
  *   - drift_run.c: the job runner (md_drift_run) that routes current rows to
- *     windows; drift_run_ref.c: its reference side; drift_s3.c: s3:// inputs
+ *     windows; drift_run_ref.c: its reference side; drift_job.c: what both
+ *     sides share (clock, progress, canonical paths); drift_s3.c: s3:// inputs
  *     as local copies; drift_platform.c: a platform's own verdicts (Model
  *     Monitor violations) read beside the run;
  *   - store_drift.c: the tables of schemas v2 and v3; drift_blob.c: their
@@ -95,7 +98,10 @@ struct drift_row {
 /* Called per row; a non-zero return stops the reader (cancellation). */
 typedef int (*drift_row_fn)(void *ud, const struct drift_row *row);
 
-/* One reader's state: where the bytes come from, its columns, and where rows go. */
+/*
+ * One source's reading state: where rows go, its columns, and what the
+ * reader keeps between records. One drift_parse per file or buffer.
+ */
 struct drift_parse {
     const char *file; /* for messages */
     struct md_drift_warnings *warn;
@@ -109,8 +115,9 @@ struct drift_parse {
     const volatile int *cancel;
     void (*progress)(void *ud, uint64_t bytes);
     void *progress_ud;
-    uint64_t rows; /* rows delivered */
-    uint64_t bad;  /* records skipped with a warning */
+    uint64_t rows;    /* rows delivered */
+    uint64_t bad;     /* records skipped with a warning */
+    int64_t time_col; /* CSV: index of time_column in cols, set with the header; -1: none */
     unsigned capture_width_warned : 1;
     unsigned columns_warned : 1;
     unsigned no_ts_warned : 1;
@@ -132,7 +139,7 @@ md_status drift_parse_file(struct drift_parse *p, enum md_drift_format f, const 
 /* The format of a file by extension, then by its first line; CSV when unsure. */
 enum md_drift_format drift_detect_format(const char *path);
 
-/* ---- the readers (drift_input.c, drift_csv.c, drift_jsonl.c, drift_capture.c) ---------------- */
+/* ---- what the readers build rows from (drift_fields.c) --------------------------------------- */
 
 #define DRIFT_MAX_FIELDS 65536
 
@@ -142,22 +149,16 @@ struct fields {
     size_t n, alloc;
 };
 
-/* Append a field; false past DRIFT_MAX_FIELDS (drift_input.c, for every reader). */
+/* Append a field; false past DRIFT_MAX_FIELDS, so one absurd record cannot take the memory. */
 bool drift_fields_push(struct fields *f, uint32_t col, const char *s, size_t len, double num,
                        bool is_num);
-/* Case-insensitive suffix test (drift_input.c; drift_run.c lists data files with it). */
-bool drift_ends_with(const char *s, const char *suffix);
-
-/* One CSV record, or the header (drift_csv.c, called by drift_input.c). Non-zero: stop. */
-int drift_csv_record(struct drift_parse *p, struct fields *f, char *rec, size_t len, uint64_t line,
-                     int64_t *time_col);
-/* Split a CSV record, unquoting in place (drift_csv.c; Data Capture CSV payloads too). */
+/* Split a CSV record, unquoting in place (the CSV reader; Data Capture CSV payloads too). */
 bool drift_csv_split(char *rec, size_t len, struct fields *out, bool *too_many);
 
 /* cJSON's tree, only ever by pointer here: users of this header need not include <cJSON.h>. */
 struct cJSON;
 
-/* One JSON line being read (drift_jsonl.c; drift_capture.c reads its payloads with it). */
+/* One JSON line being read (the JSONL reader; Data Capture reads its payloads with it). */
 struct jctx {
     struct drift_parse *p;
     struct fields *f;
@@ -168,18 +169,45 @@ struct jctx {
     size_t in_rows; /* capture: rows of the input half, known when the output is read */
 };
 
-/* A scalar JSON value as a field of column `name` (drift_jsonl.c, shared with capture). */
+/* A scalar JSON value as a field of column `name`. */
 void drift_json_field(struct jctx *c, const char *name, const struct cJSON *v);
-/* An object's members as fields, nested ones as "outer.inner" (drift_jsonl.c, shared). */
+/* An object's members as fields, nested ones as "outer.inner". */
 void drift_json_flatten(struct jctx *c, const struct cJSON *obj, const char *prefix, int depth);
 /* Parse one JSON line; NULL with a warning when not a UTF-8 JSON object. cJSON_Delete() it. */
 struct cJSON *drift_json_line(struct drift_parse *p, const char *rec, size_t len, uint64_t line);
-/* One JSONL line (drift_jsonl.c, called by drift_input.c). Non-zero: stop. */
-int drift_jsonl_record(struct drift_parse *p, struct fields *f, const char *rec, size_t len,
-                       uint64_t line);
-/* One Data Capture line (drift_capture.c, called by drift_input.c). Non-zero: stop. */
-int drift_capture_record(struct drift_parse *p, struct fields *f, const char *rec, size_t len,
-                         uint64_t line);
+/* JSON lines by name (.jsonl, .json, .ndjson) or by a '{' first in head (NUL-terminated). */
+bool drift_json_sniff(const char *path, const char *head);
+
+/* ---- the readers: a table per input format (drift_csv.c, drift_jsonl.c, drift_capture.c) ----- */
+
+/*
+ * What drift_input.c knows of a format. It cuts the input into records and
+ * hands each to record(); the format guess asks detect() of every reader in
+ * turn. A reader's functions use only the helpers above, never drift_input.c.
+ */
+struct drift_reader {
+    const char *name; /* as the configuration and --format spell it: "csv", "jsonl", "capture" */
+    enum md_drift_format format;
+    bool quoted_newlines; /* a quoted field may hold newlines: a record ends outside quotes */
+    /*
+     * Is the file at `path` in this format? First asked with head NULL, when
+     * only a name that settles the format may say yes; then with the file's
+     * first bytes, NUL-terminated ("" when it cannot be read).
+     */
+    bool (*detect)(const char *path, const char *head);
+    /*
+     * One record that is not blank, lent for the call and writable (CSV
+     * unquotes in place); `f` is the source's field list to reuse, `line`
+     * where the record starts. Rows go to p->row; non-zero (its return) stops.
+     */
+    int (*record)(struct drift_parse *p, struct fields *f, char *rec, size_t len, uint64_t line);
+    /* After a source with bytes in it was read to its end, for the format's warnings; or NULL. */
+    void (*finish)(struct drift_parse *p);
+};
+
+extern const struct drift_reader drift_reader_csv;
+extern const struct drift_reader drift_reader_jsonl;
+extern const struct drift_reader drift_reader_capture;
 
 /* ---- field text (drift_text.c) --------------------------------------------------------------- */
 
@@ -195,6 +223,8 @@ bool drift_base64_decode(const char *s, size_t len, unsigned char *out, size_t *
 bool drift_utf8_valid(const char *s, size_t len);
 /* Any byte with the high bit set? The readers' cheap test before drift_utf8_valid(). */
 bool drift_has_high_bit(const char *s, size_t len);
+/* Case-insensitive suffix test, for extensions (the format guess, drift_run.c, drift_s3.c). */
+bool drift_ends_with(const char *s, const char *suffix);
 
 /* ---- accumulators (drift_acc.c) and the frozen reference (drift_ref.c) ----------------------- */
 
@@ -329,7 +359,7 @@ void drift_window_release(struct md_drift_window *w);
 char *drift_metric_options(const struct md_drift_feature *f, enum md_drift_method m,
                            const struct md_drift_run *r);
 
-/* ---- the job runner (drift_run.c, drift_run_ref.c) ------------------------------------------- */
+/* ---- the job runner (drift_run.c, drift_run_ref.c, drift_job.c) ----------------------------- */
 
 /* Progress of one phase of a job, fed by the readers through drift_progress_bytes(). */
 struct progress {
@@ -338,11 +368,11 @@ struct progress {
     uint64_t done, total;
 };
 
-/* Reader progress to the caller's callback (drift_run.c; both sides of the job use it). */
+/* Reader progress to the caller's callback (drift_job.c; both sides of the job use it). */
 void drift_progress_bytes(void *ud, uint64_t bytes);
-/* Monotonic milliseconds for the phase timings (drift_run.c, drift_run_ref.c). */
+/* Monotonic milliseconds for the phase timings (drift_job.c). */
 double drift_clock_ms(void);
-/* The canonical path when there is one (malloc'd; drift_run.c, drift_run_ref.c). */
+/* The canonical path when there is one (malloc'd; drift_job.c). */
 char *drift_canonical(const char *path);
 /* Read and freeze the reference, two passes if needed (drift_run_ref.c, for md_drift_run). */
 md_status drift_ref_build(const struct md_drift_opts *o, struct drift_ref *ref,

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 /* ---- the job runner -------------------------------------------------------------------------- */
 
@@ -66,14 +65,6 @@ static void paths_release(struct pathlist *l)
     memset(l, 0, sizeof(*l));
 }
 
-/* Monotonic milliseconds with sub-ms resolution, for the phase timings. */
-double drift_clock_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
 /* Paths in byte order: capture folders (yyyy/mm/dd/hh) then read oldest first. */
 static int cmp_input(const void *a, const void *b)
 {
@@ -103,22 +94,6 @@ static void list_dir(const char *dir, struct pathlist *out, struct md_drift_warn
         free(p);
     }
     closedir(d);
-}
-
-/* The canonical path when there is one, so a file named two ways is remembered once. */
-char *drift_canonical(const char *path)
-{
-    char *r = realpath(path, NULL);
-    return r ? r : md_xstrdup(path);
-}
-
-/* Reader progress to the caller's callback, in bytes of the phase's total. */
-void drift_progress_bytes(void *ud, uint64_t bytes)
-{
-    struct progress *pr = ud;
-    pr->done += bytes;
-    if (pr->o->progress)
-        pr->o->progress(pr->o->progress_ud, pr->phase, pr->done, pr->total);
 }
 
 /* A current window while files are read. */

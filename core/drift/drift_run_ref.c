@@ -4,8 +4,8 @@
  * second time for exact bins when a column outgrew the memory budget; also
  * the fingerprint a stored reference is kept under. See drift_int.h.
  *
- * Separate from drift_run.c, which runs the current side: the two share only
- * the progress and timing helpers.
+ * Separate from drift_run.c, which runs the current side and calls in here;
+ * the two share only the progress and timing helpers of drift_job.c.
  */
 #include "drift_int.h"
 

@@ -81,6 +81,27 @@ int64_t drift_s3_stamp(int64_t mtime_ms, const char *etag)
     return mtime_ms * 1000000 + (int64_t)(h % 1000000);
 }
 
+/*
+ * Split an s3:// URI into bucket and key (malloc'd; free() both), or say
+ * why not, naming it as `what`; with need_key a bare bucket is refused too.
+ * On error both are NULL. The URI is cleaned before it enters a message.
+ */
+static md_status split_uri(const char *uri, const char *what, bool need_key, char **bucket,
+                           char **key, struct md_err *err)
+{
+    struct md_err e = MD_ERR_INIT;
+    if (!md_s3_uri_parse(uri, bucket, key, &e) && (!need_key || **key))
+        return MD_OK;
+    char *u = md_xstrdup_clean(uri);
+    md_status st = md_err_set(err, MD_ERR_INVALID, "bad %s '%s': %s", what, u,
+                              e.msg[0] ? e.msg : "no key after the bucket");
+    free(u);
+    free(*bucket);
+    free(*key);
+    *bucket = *key = NULL;
+    return st;
+}
+
 /* The extensions the folder listing reads, as for local folders (drift_run.c). */
 static const char *data_ext(const char *key)
 {
@@ -147,20 +168,16 @@ md_status drift_s3_list(struct drift_s3 *s, const char *uri, drift_s3_obj_fn fn,
                         struct md_drift_warnings *w, struct md_err *err)
 {
     char *bucket, *key;
-    struct md_err e = MD_ERR_INIT;
-    if (md_s3_uri_parse(uri, &bucket, &key, &e)) {
-        char *u = md_xstrdup_clean(uri);
-        md_status st = md_err_set(err, MD_ERR_INVALID, "bad current input '%s': %s", u, e.msg);
-        free(u);
+    md_status st = split_uri(uri, "current input", false, &bucket, &key, err);
+    if (st)
         return st;
-    }
     size_t kn = strlen(key);
     struct list_ctx c = {.bucket = bucket,
                          .prefix = key,
                          .folder = kn == 0 || key[kn - 1] == '/',
                          .fn = fn,
                          .ud = ud};
-    md_status st = md_s3_list(s->client, bucket, key, 0, on_object, &c, NULL, err);
+    st = md_s3_list(s->client, bucket, key, 0, on_object, &c, NULL, err);
     if (!st && c.data == 0 && !c.stopped) {
         char *u = md_xstrdup_clean(uri);
         md_drift_warnings_add(w, "%s: no data objects (.csv, .jsonl, .json, .ndjson) %s", u,
@@ -187,26 +204,19 @@ md_status drift_s3_stat(struct drift_s3 *s, const char *uri, int64_t *size, int6
                         char **etag, struct md_err *err)
 {
     char *bucket, *key;
-    struct md_err e = MD_ERR_INIT;
     *etag = NULL;
-    char *u = md_xstrdup_clean(uri);
-    md_status st = md_s3_uri_parse(uri, &bucket, &key, &e);
-    if (st || !*key) {
-        st = md_err_set(err, MD_ERR_INVALID, "bad S3 object '%s': %s", u,
-                        e.msg[0] ? e.msg : "no key after the bucket");
-        free(bucket);
-        free(key);
-        free(u);
+    md_status st = split_uri(uri, "S3 object", true, &bucket, &key, err);
+    if (st)
         return st;
-    }
     /* A listing from the key itself starts with the object when it exists. */
     struct md_s3_object f = {NULL, -1, 0, NULL};
     st = md_s3_list(s->client, bucket, key, 1, on_first, &f, NULL, err);
-    if (!st && (!f.key || strcmp(f.key, key) || f.size < 0))
-        st = md_err_set(err, MD_ERR_NOT_FOUND,
-                        "cannot read %s: NoSuchKey: no object has this "
-                        "key",
+    if (!st && (!f.key || strcmp(f.key, key) || f.size < 0)) {
+        char *u = md_xstrdup_clean(uri);
+        st = md_err_set(err, MD_ERR_NOT_FOUND, "cannot read %s: NoSuchKey: no object has this key",
                         u);
+        free(u);
+    }
     if (!st) {
         *size = f.size;
         *stamp = drift_s3_stamp(f.mtime_ms, f.etag);
@@ -217,7 +227,6 @@ md_status drift_s3_stat(struct drift_s3 *s, const char *uri, int64_t *size, int6
     free(f.etag);
     free(bucket);
     free(key);
-    free(u);
     return st;
 }
 
@@ -225,15 +234,10 @@ md_status drift_s3_fetch(struct drift_s3 *s, const char *uri, int64_t size, cons
                          char **local, struct md_err *err)
 {
     char *bucket, *key;
-    struct md_err e = MD_ERR_INIT;
     *local = NULL;
-    if (md_s3_uri_parse(uri, &bucket, &key, &e)) {
-        char *u = md_xstrdup_clean(uri);
-        md_status st = md_err_set(err, MD_ERR_INVALID, "bad S3 object '%s': %s", u, e.msg);
-        free(u);
+    md_status st = split_uri(uri, "S3 object", false, &bucket, &key, err);
+    if (st)
         return st;
-    }
-    md_status st = MD_OK;
     if (!s->dir) {
         const char *tmp = getenv("TMPDIR");
         char *tmpl = md_xasprintf("%s/mldeck-s3-XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
@@ -278,16 +282,10 @@ md_status drift_s3_read(struct drift_s3 *s, const char *uri, size_t max, struct 
                         struct md_err *err)
 {
     char *bucket, *key;
-    struct md_err e = MD_ERR_INIT;
-    char *u = md_xstrdup_clean(uri);
-    md_status st = md_s3_uri_parse(uri, &bucket, &key, &e);
-    if (st || !*key)
-        st = md_err_set(err, MD_ERR_INVALID, "bad S3 object '%s': %s", u,
-                        e.msg[0] ? e.msg : "no key after the bucket");
-    else
+    md_status st = split_uri(uri, "S3 object", true, &bucket, &key, err);
+    if (!st)
         st = md_s3_get(s->client, bucket, key, max, out, err);
     free(bucket);
     free(key);
-    free(u);
     return st;
 }

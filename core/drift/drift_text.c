@@ -1,8 +1,8 @@
 /*
  * drift_text.c - the text of one field turned into what the drift engine
  * counts: numbers (a fast path that gives strtod's double), pandas' missing
- * spellings, ISO-8601 or epoch times, BASE64 and UTF-8 checks. See
- * drift_int.h.
+ * spellings, ISO-8601 or epoch times, BASE64 and UTF-8 checks; and the
+ * extension test on file names. See drift_int.h.
  *
  * Separate from the readers because every reader (CSV, JSONL, Data Capture)
  * and the accumulators call these, and because they are pure functions on a
@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- scalar helpers ------------------------------------------------------------------------ */
 
@@ -155,17 +156,6 @@ bool drift_is_missing_token(const char *s, size_t len)
     return false;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 /* Read exactly n digits at *p. */
 static bool take_digits(const char **p, const char *end, int n, int *out)
 {
@@ -222,7 +212,7 @@ bool drift_parse_time(const char *s, size_t len, int64_t *ms)
         }
         if (p != end || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
             return false;
-        int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off_min * 60;
+        int64_t t = md_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off_min * 60;
         *ms = t * 1000 + frac_ms;
         return true;
     }
@@ -318,4 +308,11 @@ bool drift_has_high_bit(const char *s, size_t len)
     for (size_t i = 0; i < len; i++)
         acc |= (unsigned char)s[i];
     return acc & 0x80;
+}
+
+/* Case-insensitive suffix test, for extensions (the format guess, the folder listings). */
+bool drift_ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcasecmp(s + a - b, suffix);
 }

@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -642,20 +643,33 @@ void md_store_history_free(struct md_history_entry *v, size_t n)
     free(v);
 }
 
+/*
+ * The text fields of an audit entry in column order: parameters ?2..?10 of
+ * ST_AUDIT_APPEND and columns 2..10 of AUDIT_COLS. Binding, reading and
+ * releasing an entry walk this one list.
+ */
+static const size_t audit_texts[] = {
+    offsetof(struct md_audit_entry, who),     offsetof(struct md_audit_entry, action),
+    offsetof(struct md_audit_entry, backend), offsetof(struct md_audit_entry, target),
+    offsetof(struct md_audit_entry, before),  offsetof(struct md_audit_entry, after),
+    offsetof(struct md_audit_entry, phase),   offsetof(struct md_audit_entry, outcome),
+    offsetof(struct md_audit_entry, message)};
+#define AUDIT_FIRST_TEXT 2
+_Static_assert(AUDIT_FIRST_TEXT + MD_ARRAY_LEN(audit_texts) == 11, "ref_id is ?11 and column 11");
+
+/* Text field i of audit_texts[] in e. */
+static char **audit_text(struct md_audit_entry *e, size_t i)
+{
+    return (char **)(void *)((char *)e + audit_texts[i]);
+}
+
 md_status md_store_audit_append(md_store *s, struct md_audit_entry *e, struct md_err *err)
 {
     sqlite3_stmt *st = s->st[ST_AUDIT_APPEND];
     sqlite3_bind_int64(st, 1, e->ts_ms);
-    bind_text(st, 2, e->who);
-    bind_text(st, 3, e->action);
-    bind_text(st, 4, e->backend);
-    bind_text(st, 5, e->target);
-    bind_text(st, 6, e->before);
-    bind_text(st, 7, e->after);
-    bind_text(st, 8, e->phase);
-    bind_text(st, 9, e->outcome);
-    bind_text(st, 10, e->message);
-    sqlite3_bind_int64(st, 11, e->ref_id);
+    for (size_t i = 0; i < MD_ARRAY_LEN(audit_texts); i++)
+        bind_text(st, AUDIT_FIRST_TEXT + (int)i, *audit_text(e, i));
+    sqlite3_bind_int64(st, AUDIT_FIRST_TEXT + (int)MD_ARRAY_LEN(audit_texts), e->ref_id);
     md_status ret = store_step_done(s, ST_AUDIT_APPEND, "append to the audit log", err);
     if (!ret)
         e->id = sqlite3_last_insert_rowid(s->db);
@@ -667,16 +681,9 @@ static void audit_from_row(sqlite3_stmt *st, void *elem)
     struct md_audit_entry *e = elem;
     e->id = sqlite3_column_int64(st, 0);
     e->ts_ms = sqlite3_column_int64(st, 1);
-    e->who = column_dup(st, 2);
-    e->action = column_dup(st, 3);
-    e->backend = column_dup(st, 4);
-    e->target = column_dup(st, 5);
-    e->before = column_dup(st, 6);
-    e->after = column_dup(st, 7);
-    e->phase = column_dup(st, 8);
-    e->outcome = column_dup(st, 9);
-    e->message = column_dup(st, 10);
-    e->ref_id = sqlite3_column_int64(st, 11);
+    for (size_t i = 0; i < MD_ARRAY_LEN(audit_texts); i++)
+        *audit_text(e, i) = column_dup(st, AUDIT_FIRST_TEXT + (int)i);
+    e->ref_id = sqlite3_column_int64(st, AUDIT_FIRST_TEXT + (int)MD_ARRAY_LEN(audit_texts));
 }
 
 /* Shared body of the two audit queries; both take their LIMIT as ?1. */
@@ -710,15 +717,8 @@ md_status md_store_audit_unsettled(md_store *s, struct md_audit_entry **out, siz
 
 void md_audit_entry_release(struct md_audit_entry *e)
 {
-    free(e->who);
-    free(e->action);
-    free(e->backend);
-    free(e->target);
-    free(e->before);
-    free(e->after);
-    free(e->phase);
-    free(e->outcome);
-    free(e->message);
+    for (size_t i = 0; i < MD_ARRAY_LEN(audit_texts); i++)
+        free(*audit_text(e, i));
     memset(e, 0, sizeof(*e));
 }
 

@@ -63,18 +63,63 @@ static double column_num(sqlite3_stmt *st, int i)
     return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
 }
 
+/* Prepare a statement on one job's rows, the job (lent until it is finalised) bound as ?1. */
+static md_status prepare_job(md_store *s, const char *sql, const char *job, sqlite3_stmt **st,
+                             const char *what, struct md_err *err)
+{
+    md_status ret = prepare(s, sql, st, what, err);
+    if (!ret)
+        sqlite3_bind_text(*st, 1, job, -1, SQLITE_STATIC);
+    return ret;
+}
+
 /* A one-off statement whose only parameter is the job name. */
 static md_status exec_job(md_store *s, const char *sql, const char *job, const char *what,
                           struct md_err *err)
 {
     sqlite3_stmt *st = NULL;
-    md_status ret = prepare(s, sql, &st, what, err);
-    if (!ret) {
-        sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+    md_status ret = prepare_job(s, sql, job, &st, what, err);
+    if (!ret)
         ret = step_done(s, st, what, err);
-    }
     sqlite3_finalize(st);
     return ret;
+}
+
+/* Run a kept statement keyed by one window (?1 the job, ?2 its start), reset for the next. */
+static md_status exec_window(md_store *s, sqlite3_stmt *st, const char *job, int64_t start_ms,
+                             const char *what, struct md_err *err)
+{
+    sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, start_ms);
+    return step_done(s, st, what, err);
+}
+
+/* End a transaction begun with md_store_begin(): commit after success, else roll back. */
+static md_status end_txn(md_store *s, md_status ret, struct md_err *err)
+{
+    if (!ret)
+        return md_store_commit(s, err);
+    sqlite3_exec(md_store_db(s), "ROLLBACK", NULL, NULL, NULL);
+    return ret;
+}
+
+/* Room for element n of a growable array of `size`-byte elements, doubling from `first`. */
+static void *grow(void *v, size_t n, size_t *alloc, size_t size, size_t first)
+{
+    if (n == *alloc) {
+        *alloc = *alloc ? *alloc * 2 : first;
+        v = md_xrealloc(v, *alloc * size);
+    }
+    return v;
+}
+
+/* The status a stored name spells; n/a for NULL or a name this build does not know. */
+static enum md_drift_status status_parse(const char *name)
+{
+    for (int k = MD_DRIFT_STATUS_NA; k <= MD_DRIFT_STATUS_DRIFT; k++)
+        if (name && !strcmp(name, md_drift_status_name((enum md_drift_status)k)))
+            return (enum md_drift_status)k;
+    return MD_DRIFT_STATUS_NA;
 }
 
 /* ---- references ------------------------------------------------------------------------------ */
@@ -84,13 +129,12 @@ md_status drift_store_ref_load(md_store *s, const char *job, const char *source,
 {
     sqlite3_stmt *st = NULL;
     memset(out, 0, sizeof(*out));
-    md_status ret = prepare(s,
-                            "SELECT feature, source, artefact FROM drift_ref WHERE job = ?1 "
-                            "ORDER BY ord",
-                            &st, "read a frozen reference", err);
+    md_status ret = prepare_job(s,
+                                "SELECT feature, source, artefact FROM drift_ref WHERE job = ?1 "
+                                "ORDER BY ord",
+                                job, &st, "read a frozen reference", err);
     if (ret)
         return ret;
-    sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
     size_t alloc = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -98,10 +142,7 @@ md_status drift_store_ref_load(md_store *s, const char *job, const char *source,
             ret = MD_ERR_NOT_FOUND; /* frozen from another file or with other options */
             break;
         }
-        if (out->n == alloc) {
-            alloc = alloc ? alloc * 2 : 16;
-            out->f = md_xrealloc(out->f, alloc * sizeof(*out->f));
-        }
+        out->f = grow(out->f, out->n, &alloc, sizeof(*out->f), 16);
         struct drift_ref_feature *f = &out->f[out->n];
         memset(f, 0, sizeof(*f));
         struct md_err derr = MD_ERR_INIT;
@@ -133,12 +174,11 @@ md_status drift_store_ref_save(md_store *s, const char *job, const char *source,
         return ret;
     /* A different reference makes earlier files worth comparing again. */
     sqlite3_stmt *st = NULL;
-    ret = prepare(s,
-                  "DELETE FROM drift_file WHERE job = ?1 AND NOT EXISTS "
-                  "(SELECT 1 FROM drift_ref WHERE job = ?1 AND source = ?2)",
-                  &st, "save a frozen reference", err);
+    ret = prepare_job(s,
+                      "DELETE FROM drift_file WHERE job = ?1 AND NOT EXISTS "
+                      "(SELECT 1 FROM drift_ref WHERE job = ?1 AND source = ?2)",
+                      job, &st, "save a frozen reference", err);
     if (!ret) {
-        sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
         ret = step_done(s, st, "save a frozen reference", err);
     }
@@ -180,10 +220,7 @@ md_status drift_store_ref_save(md_store *s, const char *job, const char *source,
     }
     md_buf_release(&b);
     sqlite3_finalize(st);
-    if (!ret)
-        return md_store_commit(s, err);
-    sqlite3_exec(md_store_db(s), "ROLLBACK", NULL, NULL, NULL);
-    return ret;
+    return end_txn(s, ret, err);
 }
 
 /* ---- processed files ------------------------------------------------------------------------- */
@@ -201,20 +238,16 @@ md_status drift_store_files_load(md_store *s, const char *job, struct drift_file
     sqlite3_stmt *st = NULL;
     *out = NULL;
     *n = 0;
-    md_status ret = prepare(s,
-                            "SELECT path, size, mtime_ns, rows, ts_min_ms, ts_max_ms "
-                            "FROM drift_file WHERE job = ?1",
-                            &st, "read processed files", err);
+    md_status ret = prepare_job(s,
+                                "SELECT path, size, mtime_ns, rows, ts_min_ms, ts_max_ms "
+                                "FROM drift_file WHERE job = ?1",
+                                job, &st, "read processed files", err);
     if (ret)
         return ret;
-    sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
     size_t alloc = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == alloc) {
-            alloc = alloc ? alloc * 2 : 64;
-            *out = md_xrealloc(*out, alloc * sizeof(**out));
-        }
+        *out = grow(*out, *n, &alloc, sizeof(**out), 64);
         struct drift_file_rec *r = &(*out)[(*n)++];
         r->path = md_xstrdup0((const char *)sqlite3_column_text(st, 0));
         r->size = sqlite3_column_int64(st, 1);
@@ -249,9 +282,7 @@ struct save_stmts {
 static md_status save_features(md_store *s, const struct save_stmts *q, const char *job,
                                const struct md_drift_window *w, int64_t now, struct md_err *err)
 {
-    sqlite3_bind_text(q->clear, 1, job, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q->clear, 2, w->start_ms);
-    md_status ret = step_done(s, q->clear, "save drift results", err);
+    md_status ret = exec_window(s, q->clear, job, w->start_ms, "save drift results", err);
     struct md_buf b;
     md_buf_init(&b, 0);
     for (size_t i = 0; !ret && i < w->n; i++) {
@@ -296,11 +327,8 @@ static md_status save_window(md_store *s, const struct save_stmts *q, const char
     md_status ret = step_done(s, sw, "save drift results", err);
     /* A re-evaluated window replaces all its rows: a method or feature dropped since must not
      * come back from an older evaluation when the window is read again. */
-    if (!ret) {
-        sqlite3_bind_text(q->clear_results, 1, job, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(q->clear_results, 2, w->start_ms);
-        ret = step_done(s, q->clear_results, "save drift results", err);
-    }
+    if (!ret)
+        ret = exec_window(s, q->clear_results, job, w->start_ms, "save drift results", err);
     for (size_t i = 0; !ret && i < w->n; i++) {
         const struct md_drift_feature *f = &w->f[i];
         for (int m = 0; !ret && m < MD_DRIFT_METHOD_COUNT; m++) {
@@ -394,10 +422,7 @@ md_status drift_store_save_run(md_store *s, const char *job, const struct md_dri
     sqlite3_finalize(q.clear_results);
     sqlite3_finalize(q.feature);
     sqlite3_finalize(sf);
-    if (!ret)
-        return md_store_commit(s, err);
-    sqlite3_exec(md_store_db(s), "ROLLBACK", NULL, NULL, NULL);
-    return ret;
+    return end_txn(s, ret, err);
 }
 
 md_status md_drift_store_history(md_store *s, const char *job, const char *feature,
@@ -407,36 +432,27 @@ md_status md_drift_store_history(md_store *s, const char *job, const char *featu
     sqlite3_stmt *st = NULL;
     *out = NULL;
     *n = 0;
-    md_status ret = prepare(s,
-                            "SELECT window_start_ms, window_end_ms, value, p_value, threshold, "
-                            "status, n_cur FROM drift_result WHERE job = ?1 AND feature = ?2 "
-                            "AND method = ?3 ORDER BY window_start_ms DESC LIMIT ?4",
-                            &st, "read drift history", err);
+    md_status ret = prepare_job(s,
+                                "SELECT window_start_ms, window_end_ms, value, p_value, threshold, "
+                                "status, n_cur FROM drift_result WHERE job = ?1 AND feature = ?2 "
+                                "AND method = ?3 ORDER BY window_start_ms DESC LIMIT ?4",
+                                job, &st, "read drift history", err);
     if (ret)
         return ret;
-    sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, feature, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, md_drift_method_name(m), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, max > (size_t)1 << 20 ? (int64_t)1 << 20 : (int64_t)max);
     size_t alloc = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == alloc) {
-            alloc = alloc ? alloc * 2 : 32;
-            *out = md_xrealloc(*out, alloc * sizeof(**out));
-        }
+        *out = grow(*out, *n, &alloc, sizeof(**out), 32);
         struct md_drift_point *p = &(*out)[(*n)++];
         p->start_ms = sqlite3_column_int64(st, 0);
         p->end_ms = sqlite3_column_int64(st, 1);
         p->value = column_num(st, 2);
         p->p_value = column_num(st, 3);
         p->drift = column_num(st, 4);
-        const char *status = (const char *)sqlite3_column_text(st, 5);
-        p->status = MD_DRIFT_STATUS_NA;
-        for (int k = MD_DRIFT_STATUS_NA; k <= MD_DRIFT_STATUS_DRIFT; k++) {
-            if (status && !strcmp(status, md_drift_status_name((enum md_drift_status)k)))
-                p->status = (enum md_drift_status)k;
-        }
+        p->status = status_parse((const char *)sqlite3_column_text(st, 5));
         p->n_cur = (uint64_t)sqlite3_column_int64(st, 6);
     }
     if (rc != SQLITE_DONE) {
@@ -454,14 +470,6 @@ md_status md_drift_store_history(md_store *s, const char *job, const char *featu
 /* More features than a reference can have (DRIFT_MAX_FIELDS) means a damaged file. */
 #define LATEST_CAP ((size_t)1 << 17)
 
-static enum md_drift_status status_parse(const char *name)
-{
-    for (int k = MD_DRIFT_STATUS_NA; k <= MD_DRIFT_STATUS_DRIFT; k++)
-        if (name && !strcmp(name, md_drift_status_name((enum md_drift_status)k)))
-            return (enum md_drift_status)k;
-    return MD_DRIFT_STATUS_NA;
-}
-
 static enum md_drift_type type_parse(const char *name)
 {
     for (int k = MD_DRIFT_TYPE_UNKNOWN; k <= MD_DRIFT_CATEGORICAL; k++)
@@ -474,10 +482,7 @@ static enum md_drift_type type_parse(const char *name)
 static struct md_drift_feature *latest_add(struct md_drift_window *w, size_t *alloc,
                                            const char *name)
 {
-    if (w->n == *alloc) {
-        *alloc = *alloc ? *alloc * 2 : 16;
-        w->f = md_xrealloc(w->f, *alloc * sizeof(*w->f));
-    }
+    w->f = grow(w->f, w->n, alloc, sizeof(*w->f), 16);
     struct md_drift_feature *f = &w->f[w->n++];
     memset(f, 0, sizeof(*f));
     f->name = md_xstrdup0(name);
@@ -516,14 +521,13 @@ static md_status latest_window(md_store *s, const char *job, struct md_drift_win
                                int64_t *computed_ms, struct md_err *err)
 {
     sqlite3_stmt *st = NULL;
-    md_status ret = prepare(s,
-                            "SELECT window_start_ms, window_end_ms, rows_ref, rows_cur, tested, "
-                            "drifted, dataset_drift, computed_ms FROM drift_window WHERE job = ?1 "
-                            "ORDER BY window_start_ms DESC LIMIT 1",
-                            &st, "read stored drift results", err);
+    md_status ret = prepare_job(s,
+                                "SELECT window_start_ms, window_end_ms, rows_ref, rows_cur, "
+                                "tested, drifted, dataset_drift, computed_ms FROM drift_window "
+                                "WHERE job = ?1 ORDER BY window_start_ms DESC LIMIT 1",
+                                job, &st, "read stored drift results", err);
     if (ret)
         return ret;
-    sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         w->start_ms = sqlite3_column_int64(st, 0);
@@ -551,13 +555,12 @@ static md_status latest_features(md_store *s, const char *job, struct md_drift_w
                                  size_t *alloc, bool **has_detail, struct md_err *err)
 {
     sqlite3_stmt *st = NULL;
-    md_status ret = prepare(s,
-                            "SELECT feature, type, prediction, detail FROM drift_feature "
-                            "WHERE job = ?1 AND window_start_ms = ?2 ORDER BY feature",
-                            &st, "read stored drift results", err);
+    md_status ret = prepare_job(s,
+                                "SELECT feature, type, prediction, detail FROM drift_feature "
+                                "WHERE job = ?1 AND window_start_ms = ?2 ORDER BY feature",
+                                job, &st, "read stored drift results", err);
     if (ret)
         return ret;
-    sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, w->start_ms);
     int rc;
     size_t cap = 0;
@@ -587,11 +590,10 @@ static md_status latest_types(md_store *s, const char *job, struct md_drift_wind
                               struct md_err *err)
 {
     sqlite3_stmt *st = NULL;
-    md_status ret = prepare(s, "SELECT feature, type, prediction FROM drift_ref WHERE job = ?1",
-                            &st, "read stored drift results", err);
+    md_status ret = prepare_job(s, "SELECT feature, type, prediction FROM drift_ref WHERE job = ?1",
+                                job, &st, "read stored drift results", err);
     if (ret)
         return ret;
-    sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
@@ -617,14 +619,13 @@ static md_status latest_metrics(md_store *s, const char *job, struct md_drift_wi
                                 size_t *alloc, bool fixed, struct md_err *err)
 {
     sqlite3_stmt *st = NULL;
-    md_status ret = prepare(s,
-                            "SELECT feature, method, value, p_value, threshold_warn, threshold, "
-                            "status, votes, n_ref, n_cur, missing FROM drift_result "
-                            "WHERE job = ?1 AND window_start_ms = ?2 ORDER BY feature",
-                            &st, "read stored drift results", err);
+    md_status ret = prepare_job(s,
+                                "SELECT feature, method, value, p_value, threshold_warn, "
+                                "threshold, status, votes, n_ref, n_cur, missing FROM drift_result "
+                                "WHERE job = ?1 AND window_start_ms = ?2 ORDER BY feature",
+                                job, &st, "read stored drift results", err);
     if (ret)
         return ret;
-    sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, w->start_ms);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -783,8 +784,5 @@ md_status md_drift_store_forget(md_store *s, const char *job, struct md_err *err
     md_status ret = md_store_begin(s, err);
     for (size_t i = 0; !ret && i < MD_ARRAY_LEN(sql); i++)
         ret = exec_job(s, sql[i], job, "forget a drift job", err);
-    if (!ret)
-        return md_store_commit(s, err);
-    sqlite3_exec(md_store_db(s), "ROLLBACK", NULL, NULL, NULL);
-    return ret;
+    return end_txn(s, ret, err);
 }

@@ -128,6 +128,12 @@ int64_t md_now_ms(void);
 void md_set_clock_ms(int64_t ms);
 /* Monotonic milliseconds, for timeouts and backoff. */
 int64_t md_mono_ms(void);
+/*
+ * Days from 1970-01-01 to day d of month m (1-12) of year y in the proleptic
+ * Gregorian calendar, negative before it; for the parsers of ISO-8601 times.
+ * Pure; any y a time in ms can hold.
+ */
+int64_t md_days_from_civil(int64_t y, int m, int d);
 
 /* strtol/strtod wrappers: whole string, range-checked; MD_ERR_INVALID otherwise. */
 md_status md_parse_long(const char *s, long min, long max, long *out);

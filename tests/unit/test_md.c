@@ -120,6 +120,19 @@ static void test_clock_override(void **state)
     assert_true(md_now_ms() > 1600000000000LL);
 }
 
+/* Known answers from Python's datetime.date, across leap days, 1970 and the 400-year eras. */
+static void test_days_from_civil(void **state)
+{
+    (void)state;
+    assert_true(md_days_from_civil(1970, 1, 1) == 0);
+    assert_true(md_days_from_civil(1969, 12, 31) == -1);
+    assert_true(md_days_from_civil(2000, 2, 29) == 11016);
+    assert_true(md_days_from_civil(2000, 3, 1) == 11017);
+    assert_true(md_days_from_civil(2024, 2, 29) == 19782);
+    assert_true(md_days_from_civil(1600, 1, 1) == -135140);
+    assert_true(md_days_from_civil(9999, 12, 31) == 2932896);
+}
+
 static char last_line[1100];
 static void sink(enum md_log_level level, const char *line, void *ud)
 {
@@ -151,6 +164,7 @@ int main(void)
         cmocka_unit_test(test_sanitize_c1_and_invalid_utf8),
         cmocka_unit_test(test_parse_numbers),
         cmocka_unit_test(test_clock_override),
+        cmocka_unit_test(test_days_from_civil),
         cmocka_unit_test(test_log_sink_levels_and_scrub),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

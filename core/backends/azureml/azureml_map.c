@@ -46,17 +46,6 @@ static bool digits(const char *s, int n, int *out)
     return true;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int64_t azureml_time_ms(const char *s)
 {
     int y, mo, d, h = 0, mi = 0, sec = 0;
@@ -98,8 +87,8 @@ int64_t azureml_time_ms(const char *s)
             return 0;
         off = (int64_t)(oh * 60 + om) * 60000 * (*p == '-' ? -1 : 1);
     }
-    int64_t t = days_from_civil(y, mo, d) * 86400000 + (int64_t)h * 3600000 + (int64_t)mi * 60000 +
-                (int64_t)sec * 1000 + ms - off;
+    int64_t t = md_days_from_civil(y, mo, d) * 86400000 + (int64_t)h * 3600000 +
+                (int64_t)mi * 60000 + (int64_t)sec * 1000 + ms - off;
     return t > 0 ? t : 0;
 }
 
