@@ -319,6 +319,8 @@ static int tick(struct app *a, struct clock *c)
     return timeout > 0 ? timeout : 1;
 }
 
+static void switch_now(struct app *a);
+
 static void loop(struct app *a)
 {
     struct clock c = {.last_tick = md_mono_ms(), .last_spin = md_mono_ms()};
@@ -327,6 +329,10 @@ static void loop(struct app *a)
         ui_frame(a);
         if (a->opts->max_frames > 0 && a->frames >= a->opts->max_frames)
             break;
+        if (a->switch_to[0]) {
+            switch_now(a); /* "switching to" is on screen: build, then draw the new deck */
+            continue;
+        }
         int timeout = tick(a, &c);
         /* The top view may wait on a worker too (drift runs off the screen thread). */
         struct view *top = ui_top(a);
@@ -404,7 +410,8 @@ static void screen_stop(struct app *a)
     a->screen = NULL;
 }
 
-bool app_switch_context(struct app *a, const char *name, struct md_err *err)
+/* Whether the deck may be replaced by context `name` now. */
+static bool switch_allowed(struct app *a, const char *name, struct md_err *err)
 {
     const struct md_config *cfg = a->opts->config;
     struct md_action_state as;
@@ -417,6 +424,41 @@ bool app_switch_context(struct app *a, const char *name, struct md_err *err)
         md_err_set(err, MD_ERR_INVALID, "an action is still running; switch when it is done");
         return false;
     }
+    return true;
+}
+
+bool app_request_switch(struct app *a, const char *name, struct md_err *err)
+{
+    if (!switch_allowed(a, name, err))
+        return false;
+    if (strlen(name) >= sizeof(a->switch_to)) {
+        md_err_set(err, MD_ERR_INVALID, "context name too long");
+        return false;
+    }
+    snprintf(a->switch_to, sizeof(a->switch_to), "%s", name);
+    ui_status_sticky(a, MD_THEME_DIM, "switching to %s%s", name, text_glyph("\u2026", "..."));
+    return true;
+}
+
+/* The switch asked for by app_request_switch(), after its frame was drawn. */
+static void switch_now(struct app *a)
+{
+    char name[sizeof(a->switch_to)];
+    snprintf(name, sizeof(name), "%s", a->switch_to);
+    a->switch_to[0] = 0;
+    struct md_err err = MD_ERR_INIT;
+    if (!app_switch_context(a, name, &err))
+        ui_status(a, MD_THEME_ERROR, "cannot switch to context '%s': %s", name, err.msg);
+    else
+        ui_status(a, MD_THEME_DIM, "context '%s'", md_deck_context_name(a->deck));
+    a->dirty |= UI_DIRTY_ALL;
+}
+
+bool app_switch_context(struct app *a, const char *name, struct md_err *err)
+{
+    const struct md_config *cfg = a->opts->config;
+    if (!switch_allowed(a, name, err))
+        return false;
     struct md_deck_opts dopts = {
         .config = cfg,
         .context = name,

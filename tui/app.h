@@ -38,5 +38,11 @@ struct app;
  * says why) or an action is running.
  */
 bool app_switch_context(struct app *a, const char *name, struct md_err *err);
+/*
+ * Ask for a switch to context `name`: checked now (false with err when it
+ * cannot be done), built by the loop right after the next frame, which
+ * shows "switching to NAME...", so the screen never waits on a blank step.
+ */
+bool app_request_switch(struct app *a, const char *name, struct md_err *err);
 
 #endif

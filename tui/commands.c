@@ -154,12 +154,9 @@ static unsigned cmd_ctx(struct app *a, const char *arg)
         return REACT_HANDLED | REACT_REDRAW;
     }
     struct md_err err = MD_ERR_INIT;
-    if (!app_switch_context(a, arg, &err)) {
+    if (!app_request_switch(a, arg, &err))
         ui_status(a, MD_THEME_ERROR, "cannot switch to context '%s': %s", arg, err.msg);
-        return REACT_HANDLED | REACT_REDRAW;
-    }
-    ui_status(a, MD_THEME_DIM, "context '%s'", md_deck_context_name(a->deck));
-    return REACT_HANDLED | REACT_REDRAW | REACT_FETCH;
+    return REACT_HANDLED | REACT_REDRAW;
 }
 
 static unsigned cmd_refresh(struct app *a, const char *arg)

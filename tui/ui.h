@@ -66,6 +66,7 @@ struct app {
     char prompt_endpoint[256];
 
     char pending_cmd[256]; /* a ':' jump waiting for its list to load; any key drops it */
+    char switch_to[128];   /* :ctx NAME, built once the frame saying so is on screen */
 
     bool quit;
     long frames;

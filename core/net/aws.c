@@ -3,35 +3,29 @@
  * resolved in the AWS CLI's order (see aws.h for the order and why).
  *
  * This file reads the environment and the files and runs credential_process
- * (posix_spawn of /bin/sh -c, output on a pipe, never the C library's
- * system()); the pure readers (INI through libinih, the helper's JSON,
- * times) are in aws_parse.c. Secrets never reach a message or the log, and
- * are wiped before their memory is freed.
+ * (an md_proc child of /bin/sh -c, never the C library's system()): to its
+ * end for md_aws_resolve() and md_aws_refresh(), or beside the event loop
+ * for the credential source of md_aws_cred(). The pure readers (INI through
+ * libinih, the helper's JSON, times) are in aws_parse.c. Secrets never reach
+ * a message or the log, and are wiped before their memory is freed.
  */
 #include "mldeck/aws.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <pwd.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "aws_int.h"
+#include "mldeck/proc.h"
 
 /* How long credential_process may take (an SSO helper may refresh a token first). */
 #define AWS_PROCESS_TIMEOUT_MS 30000
 /* Bytes of credential_process stderr quoted in a message. */
 #define AWS_STDERR_MAX 160
-
-extern char **environ;
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
@@ -141,154 +135,82 @@ static md_status load_profile(const char *path, const char *name, bool config_st
 
 /* ---- credential_process ----------------------------------------------------------------- */
 
-/* Drain what is readable on fd into b (stdout) or the first bytes of b (stderr). */
-static bool drain(int fd, struct md_buf *b, bool keep_all, bool *too_big)
-{
-    char chunk[4096];
-    ssize_t n = read(fd, chunk, sizeof(chunk));
-    if (n < 0)
-        return errno == EINTR || errno == EAGAIN;
-    if (n == 0)
-        return false;
-    if (keep_all) {
-        if (md_buf_add(b, chunk, (size_t)n) != MD_OK)
-            *too_big = true;
-    } else if (b->len < AWS_STDERR_MAX * 2) {
-        md_buf_add(b, chunk, (size_t)n);
-    }
-    explicit_bzero(chunk, sizeof(chunk));
-    return !*too_big;
-}
-
-/* The first line of a helper's stderr, cleaned and clipped, for a message. */
-static void first_line(const struct md_buf *b, char *buf, size_t n)
-{
-    size_t i = 0;
-    const char *s = b->data != NULL ? b->data : "";
-    while (i < b->len && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
-        i++;
-    size_t j = i;
-    while (j < b->len && s[j] != '\n' && s[j] != '\r' && j - i < AWS_STDERR_MAX)
-        j++;
-    snprintf(buf, n, "%.*s", (int)(j - i), s + i);
-    md_sanitize(buf);
-}
-
 /*
- * Run `cmd` through /bin/sh -c with stdin from /dev/null, collect stdout
- * (capped) and the start of stderr, within AWS_PROCESS_TIMEOUT_MS. The
- * child is killed (by its own pid) when it overruns.
+ * A finished credential_process as keys, or the error md_aws_resolve()
+ * documents, naming `who` and never the output.
  */
-static md_status run_process(const char *cmd, const char *who, struct md_buf *out,
-                             struct md_err *err)
+static md_status process_result(const struct md_proc_result *res, const char *who,
+                                struct md_aws_creds *out, struct md_err *err)
 {
-    int po[2] = {-1, -1};
-    int pe[2] = {-1, -1};
-    if (pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0) {
-        int e = errno;
-        for (int i = 0; i < 2; i++) {
-            if (po[i] >= 0)
-                close(po[i]);
-            if (pe[i] >= 0)
-                close(pe[i]);
-        }
-        return md_err_set(err, MD_ERR_AUTH, "cannot run credential_process of %s: %s", who,
-                          strerror(e));
-    }
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-    char sh[] = "sh";
-    char dash_c[] = "-c";
-    char *cmd_copy = md_xstrdup(cmd);
-    char *argv[] = {sh, dash_c, cmd_copy, NULL};
-    pid_t pid = -1;
-    int rc = posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    aws_free_secret(cmd_copy);
-    close(po[1]);
-    close(pe[1]);
-    if (rc != 0) {
-        close(po[0]);
-        close(pe[0]);
-        return md_err_set(err, MD_ERR_AUTH, "cannot run credential_process of %s: %s", who,
-                          strerror(rc));
-    }
-
-    struct md_buf errb;
-    md_buf_init(&errb, 0);
-    bool too_big = false;
-    bool open_out = true;
-    bool open_err = true;
-    bool timed_out = false;
-    int64_t deadline = md_mono_ms() + AWS_PROCESS_TIMEOUT_MS;
-    while ((open_out || open_err) && !too_big) {
-        int64_t left = deadline - md_mono_ms();
-        if (left <= 0) {
-            timed_out = true;
-            break;
-        }
-        struct pollfd fds[2] = {{open_out ? po[0] : -1, POLLIN, 0},
-                                {open_err ? pe[0] : -1, POLLIN, 0}};
-        int n = poll(fds, 2, (int)(left > 1000 ? 1000 : left));
-        if (n < 0 && errno != EINTR)
-            break;
-        if (n <= 0)
-            continue;
-        if (open_out && (fds[0].revents & (POLLIN | POLLHUP | POLLERR)))
-            open_out = drain(po[0], out, true, &too_big);
-        if (open_err && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)))
-            open_err = drain(pe[0], &errb, false, &too_big);
-    }
-    close(po[0]);
-    close(pe[0]);
-    if (timed_out || too_big)
-        kill(pid, SIGKILL);
-    int status = 0;
-    pid_t w;
-    do {
-        w = waitpid(pid, &status, 0);
-    } while (w < 0 && errno == EINTR);
-
     char line[AWS_STDERR_MAX + 8];
-    first_line(&errb, line, sizeof(line));
-    md_buf_release(&errb);
-    md_status st = MD_OK;
-    if (timed_out)
-        st = md_err_set(err, MD_ERR_AUTH, "credential_process of %s did not finish within %d s",
-                        who, AWS_PROCESS_TIMEOUT_MS / 1000);
-    else if (too_big)
-        st = md_err_set(err, MD_ERR_AUTH, "credential_process of %s wrote more than %zu bytes", who,
-                        AWS_MAX_FILE);
-    else if (w == pid && WIFSIGNALED(status))
-        st = md_err_set(err, MD_ERR_AUTH, "credential_process of %s was killed by signal %d%s%s",
-                        who, WTERMSIG(status), line[0] ? ": " : "", line);
-    else if (w == pid && WIFEXITED(status) && WEXITSTATUS(status) != 0)
-        st = md_err_set(err, MD_ERR_AUTH, "credential_process of %s failed (exit status %d)%s%s",
-                        who, WEXITSTATUS(status), line[0] ? ": " : "", line);
-    /* w < 0 (ECHILD: someone reaps children for us): judge by the output alone */
+    /* the first non-blank line, as a helper may start with an empty one */
+    const char *t = res->err_text + strspn(res->err_text, " \t\r\n");
+    snprintf(line, sizeof(line), "%.*s", (int)strcspn(t, "\r\n"), t);
+    md_clip_utf8(line, AWS_STDERR_MAX);
+    md_sanitize(line);
+    const char *sep = line[0] ? ": " : "";
+    switch (res->end) {
+    case MD_PROC_NOT_STARTED:
+        return md_err_set(err, MD_ERR_AUTH, "cannot run credential_process of %s: %s", who,
+                          strerror(res->sys_errno));
+    case MD_PROC_TIMED_OUT:
+        return md_err_set(err, MD_ERR_AUTH, "credential_process of %s did not finish within %d s",
+                          who, AWS_PROCESS_TIMEOUT_MS / 1000);
+    case MD_PROC_TOO_BIG:
+        return md_err_set(err, MD_ERR_AUTH, "credential_process of %s wrote more than %zu bytes",
+                          who, AWS_MAX_FILE);
+    case MD_PROC_SIGNALED:
+        return md_err_set(err, MD_ERR_AUTH, "credential_process of %s was killed by signal %d%s%s",
+                          who, res->signal, sep, line);
+    case MD_PROC_EXITED:
+        if (res->exit_code != 0)
+            return md_err_set(err, MD_ERR_AUTH,
+                              "credential_process of %s failed (exit status %d)%s%s", who,
+                              res->exit_code, sep, line);
+        break;
+    case MD_PROC_LOST: /* someone reaps children for us: judge by the output alone */
+        break;
+    }
+    struct md_err perr = MD_ERR_INIT;
+    md_status st = md_aws_process_output(res->out, res->out_len, md_now_ms(), out, &perr);
+    if (st != MD_OK)
+        md_err_set(err, st, "credential_process of %s: %s", who, perr.msg);
     return st;
 }
 
-/* Run a profile's credential_process and read its keys. */
+/* How a profile's credential_process runs: through the shell, as the AWS CLI runs it. */
+static struct md_proc_opts process_opts(const char *cmd)
+{
+    return (struct md_proc_opts){
+        .shell_cmd = cmd,
+        .timeout_ms = AWS_PROCESS_TIMEOUT_MS,
+        .max_out = AWS_MAX_FILE,
+        .max_err = AWS_STDERR_MAX * 2,
+        .tag = "credential_process",
+    };
+}
+
+struct sync_run {
+    const char *who;
+    struct md_aws_creds *out;
+    struct md_err *err;
+    md_status st;
+};
+
+static void on_sync_process(const struct md_proc_result *res, void *ud)
+{
+    struct sync_run *r = ud;
+    r->st = process_result(res, r->who, r->out, r->err);
+}
+
+/* Run a profile's credential_process to its end, blocking, and read its keys. */
 static md_status process_creds(const char *cmd, const char *who, struct md_aws_creds *out,
                                struct md_err *err)
 {
-    struct md_buf b;
-    md_buf_init(&b, AWS_MAX_FILE);
-    md_status st = run_process(cmd, who, &b, err);
-    if (st == MD_OK) {
-        struct md_err perr = MD_ERR_INIT;
-        st = md_aws_process_output(b.data != NULL ? b.data : "", b.len, md_now_ms(), out, &perr);
-        if (st != MD_OK)
-            md_err_set(err, st, "credential_process of %s: %s", who, perr.msg);
-    }
-    if (b.data != NULL)
-        explicit_bzero(b.data, b.len);
-    md_buf_release(&b);
-    return st;
+    struct sync_run r = {.who = who, .out = out, .err = err, .st = MD_ERR_AUTH};
+    struct md_proc_opts o = process_opts(cmd);
+    md_proc_run(&o, on_sync_process, &r);
+    return r.st;
 }
 
 /* ---- endpoints and region --------------------------------------------------------------- */
@@ -359,6 +281,8 @@ bool md_aws_expiring(const struct md_aws *a, int64_t now_ms, int64_t margin_ms)
     return a->creds.expires_ms != 0 && now_ms + margin_ms >= a->creds.expires_ms;
 }
 
+static void src_free(struct md_aws_src *s);
+
 void md_aws_release(struct md_aws *a)
 {
     if (a == NULL)
@@ -370,6 +294,7 @@ void md_aws_release(struct md_aws *a)
     md_aws_creds_release(&a->creds);
     free(a->source_file);
     aws_free_secret(a->credential_process);
+    src_free(a->src);
     memset(a, 0, sizeof(*a));
 }
 
@@ -448,6 +373,15 @@ static md_status static_creds(struct md_aws *a, const struct md_aws_profile *p, 
     return MD_OK;
 }
 
+/* Empty keys: every string "" (never NULL), no expiry. */
+static void no_keys(struct md_aws_creds *c)
+{
+    c->access_key_id = md_xstrdup("");
+    c->secret_access_key = md_xstrdup("");
+    c->session_token = md_xstrdup("");
+    c->expires_ms = 0;
+}
+
 /* Keys from the profile: credentials file, credential_process, config file. */
 static md_status profile_creds(struct md_aws *a, struct resolve *r, bool named, struct md_err *err)
 {
@@ -465,7 +399,11 @@ static md_status profile_creds(struct md_aws *a, struct resolve *r, bool named, 
         return static_creds(a, &r->cred, r->cred_path, MD_AWS_SRC_CREDENTIALS_FILE, r->who, err);
     const char *proc = merged(r->cred.credential_process, r->conf.credential_process);
     if (nonempty(proc)) {
-        md_status st = process_creds(proc, r->who, &a->creds, err);
+        md_status st = MD_OK;
+        if (r->opts->defer_process)
+            no_keys(&a->creds); /* md_aws_cred() fetches them */
+        else
+            st = process_creds(proc, r->who, &a->creds, err);
         if (st != MD_OK)
             return st;
         a->source = MD_AWS_SRC_PROCESS;
@@ -620,24 +558,200 @@ md_status md_aws_resolve(struct md_aws *out, const struct md_aws_opts *opts, str
     return st;
 }
 
+/* ---- renewal, and the keys as a credential source (mldeck/cred.h) --------------------- */
+
+struct src_waiter {
+    struct src_waiter *next;
+    md_cred_fn cb;
+    void *ud;
+};
+
+/*
+ * One fetch at a time; callers that ask meanwhile queue as waiters and all
+ * hear the same outcome, which a deferral carries when there was nothing
+ * to run.
+ */
+struct md_aws_src {
+    struct md_aws *a;
+    md_http *http;
+    uint64_t serial;
+    bool fetching;
+    uint64_t fetch_id;          /* the child or the deferral carrying the outcome */
+    struct src_waiter *waiters; /* FIFO */
+    struct src_waiter **tail;
+    md_status result_st; /* carried by a deferral */
+    struct md_err result_err;
+};
+
+/* Keys that no helper can renew: the message md_aws_refresh() and the source give. */
+static md_status cannot_renew(const struct md_aws *a, struct md_err *err)
+{
+    char who[96];
+    char when[40];
+    md_aws_who(a, who, sizeof(who));
+    aws_fmt_time(when, sizeof(when), a->creds.expires_ms);
+    return md_err_set(err, MD_ERR_AUTH,
+                      "credentials of %s expired at %s; renew them and "
+                      "restart",
+                      who, when);
+}
+
+static bool can_renew(const struct md_aws *a)
+{
+    return a->source == MD_AWS_SRC_PROCESS && nonempty(a->credential_process);
+}
+
+/* New keys replace the old ones (wiped) and get a new serial. */
+static void take_keys(struct md_aws *a, struct md_aws_creds *fresh)
+{
+    md_aws_creds_release(&a->creds);
+    a->creds = *fresh;
+    if (a->src != NULL)
+        a->src->serial++;
+}
+
 /* Only a helper can mint new keys; the old ones stay in use until it does. */
 md_status md_aws_refresh(struct md_aws *a, struct md_err *err)
 {
+    if (!can_renew(a))
+        return cannot_renew(a, err);
     char who[96];
     md_aws_who(a, who, sizeof(who));
-    if (a->source != MD_AWS_SRC_PROCESS || !nonempty(a->credential_process)) {
-        char when[40];
-        aws_fmt_time(when, sizeof(when), a->creds.expires_ms);
-        return md_err_set(err, MD_ERR_AUTH,
-                          "credentials of %s expired at %s; renew them and "
-                          "restart",
-                          who, when);
-    }
     struct md_aws_creds fresh;
     md_status st = process_creds(a->credential_process, who, &fresh, err);
     if (st != MD_OK)
         return st;
-    md_aws_creds_release(&a->creds);
-    a->creds = fresh;
+    take_keys(a, &fresh);
     return MD_OK;
+}
+
+static void src_free(struct md_aws_src *s)
+{
+    if (s == NULL)
+        return;
+    while (s->waiters != NULL) {
+        struct src_waiter *w = s->waiters;
+        s->waiters = w->next;
+        free(w);
+    }
+    free(s);
+}
+
+static bool src_ready(void *impl)
+{
+    const struct md_aws *a = impl;
+    return nonempty(a->creds.access_key_id) &&
+           !md_aws_expiring(a, md_now_ms(), MD_AWS_CRED_MARGIN_MS);
+}
+
+/* The keys are read from the record by their client; there is no bearer token. */
+static const char *src_token(void *impl)
+{
+    (void)impl;
+    return NULL;
+}
+
+/* Hand the outcome to every waiter; they may fetch again from their callback. */
+static void src_finish(struct md_aws_src *s, md_status st, const struct md_err *err)
+{
+    struct src_waiter *w = s->waiters;
+    struct md_err copy = MD_ERR_INIT;
+    if (err != NULL)
+        copy = *err;
+    s->waiters = NULL;
+    s->tail = &s->waiters;
+    s->fetching = false;
+    s->fetch_id = 0;
+    while (w != NULL) {
+        struct src_waiter *next = w->next;
+        w->cb(st, &copy, w->ud);
+        free(w);
+        w = next;
+    }
+}
+
+static void on_src_deferred(const struct md_http_resp *resp, void *ud)
+{
+    (void)resp;
+    struct md_aws_src *s = ud;
+    struct md_err err = s->result_err;
+    src_finish(s, s->result_st, &err);
+}
+
+/* credential_process has ended, from inside md_http_run(). */
+static void on_src_process(const struct md_proc_result *res, void *ud)
+{
+    struct md_aws_src *s = ud;
+    struct md_aws *a = s->a;
+    char who[96];
+    md_aws_who(a, who, sizeof(who));
+    struct md_aws_creds fresh;
+    struct md_err err = MD_ERR_INIT;
+    md_status st = process_result(res, who, &fresh, &err);
+    if (st == MD_OK) {
+        take_keys(a, &fresh);
+        md_log(MD_LOG_INFO, "aws: new keys for %s from credential_process in %lld ms", who,
+               (long long)res->elapsed_ms);
+    } else {
+        md_log(MD_LOG_WARN, "aws: %s", err.msg);
+    }
+    src_finish(s, st, &err);
+}
+
+static uint64_t src_fetch(void *impl, md_cred_fn cb, void *ud)
+{
+    struct md_aws *a = impl;
+    struct md_aws_src *s = a->src;
+    struct src_waiter *w = md_xcalloc(1, sizeof(*w));
+    w->cb = cb;
+    w->ud = ud;
+    *s->tail = w;
+    s->tail = &w->next;
+    if (s->fetching)
+        return s->fetch_id;
+    s->fetching = true;
+    if (!src_ready(a) && can_renew(a)) {
+        struct md_proc_opts o = process_opts(a->credential_process);
+        s->fetch_id = md_proc_start(s->http, &o, on_src_process, s);
+        return s->fetch_id;
+    }
+    md_err_clear(&s->result_err);
+    s->result_st = src_ready(a) ? MD_OK : cannot_renew(a, &s->result_err);
+    s->fetch_id = md_http_defer(s->http, on_src_deferred, s);
+    return s->fetch_id;
+}
+
+static uint64_t src_serial(const void *impl)
+{
+    const struct md_aws *a = impl;
+    return a->src->serial;
+}
+
+/* A server refused the keys sent as `serial`: forget them if they are still current. */
+static void src_refused(void *impl, uint64_t serial)
+{
+    struct md_aws *a = impl;
+    if (serial != a->src->serial || !nonempty(a->creds.access_key_id))
+        return;
+    md_aws_creds_release(&a->creds);
+    no_keys(&a->creds);
+}
+
+void md_aws_cred(struct md_aws *a, md_http *http, struct md_cred_source *out)
+{
+    if (a->src == NULL) {
+        a->src = md_xcalloc(1, sizeof(*a->src));
+        a->src->tail = &a->src->waiters;
+        a->src->serial = nonempty(a->creds.access_key_id) ? 1 : 0;
+    }
+    a->src->a = a;
+    a->src->http = http;
+    *out = (struct md_cred_source){
+        .impl = a,
+        .ready = src_ready,
+        .token = src_token,
+        .fetch = src_fetch,
+        .serial = src_serial,
+        .refused = can_renew(a) ? src_refused : NULL,
+    };
 }

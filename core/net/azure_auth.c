@@ -7,28 +7,23 @@
  * One fetch is in flight at a time; callers that ask meanwhile queue as
  * waiters and all hear the same outcome. Token values and client secrets
  * are never logged, never put in a message, and wiped before their memory is
- * freed. The Azure CLI's output carries the token, so it is parsed and
- * wiped, never quoted; only the first line of its error output is.
+ * freed. The Azure CLI runs as a child beside the event loop (mldeck/proc.h)
+ * and reports from md_http_run() like a request. Its output carries the
+ * token, so it is parsed and wiped, never quoted; only the first line of
+ * its error output is.
  */
 #include "mldeck/azure_auth.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/jsonx_int.h"
-
-extern char **environ;
+#include "mldeck/proc.h"
 
 #define DEFAULT_AUTHORITY "https://login.microsoftonline.com"
 #define IMDS_HOST "http://169.254.169.254"
@@ -421,7 +416,7 @@ static void on_token_reply(const struct md_http_resp *resp, void *ud)
     finish(a, st, &err);
 }
 
-/* A reply we already have (cached token, Azure CLI) goes out through md_http_run(). */
+/* A reply we already have (a cached token) goes out through md_http_run(). */
 static void on_deferred(const struct md_http_resp *resp, void *ud)
 {
     (void)resp;
@@ -535,41 +530,6 @@ static char *find_az(void)
     return NULL;
 }
 
-/* Drain the child's stdout and stderr until both close or the deadline passes. */
-static bool read_child(int out_fd, int err_fd, struct md_buf *out, struct md_buf *errb)
-{
-    int64_t deadline = md_mono_ms() + CLI_TIMEOUT_MS;
-    struct pollfd fds[2] = {{.fd = out_fd, .events = POLLIN}, {.fd = err_fd, .events = POLLIN}};
-    int open_fds = 2;
-    char buf[4096];
-    while (open_fds > 0) {
-        int64_t left = deadline - md_mono_ms();
-        if (left <= 0)
-            return false;
-        int rc = poll(fds, 2, (int)left);
-        if (rc < 0 && errno == EINTR)
-            continue;
-        if (rc < 0)
-            return false;
-        for (int i = 0; i < 2; i++) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            ssize_t got = read(fds[i].fd, buf, sizeof(buf));
-            if (got < 0 && errno == EINTR)
-                continue;
-            if (got <= 0) {
-                fds[i].fd = -1;
-                open_fds--;
-                continue;
-            }
-            /* over the cap: keep reading so the child is not blocked, drop the rest */
-            md_buf_add(i == 0 ? out : errb, buf, (size_t)got);
-        }
-    }
-    explicit_bzero(buf, sizeof(buf));
-    return true;
-}
-
 /* "2025-01-31 13:45:00.123456" in local time, as the CLI's expiresOn; 0 when unreadable. */
 static int64_t cli_local_time_ms(const char *s)
 {
@@ -586,90 +546,106 @@ static int64_t cli_local_time_ms(const char *s)
 }
 
 /*
- * Run `az account get-access-token` without a shell and take its token.
- * Returns MD_OK, or an error whose message is one short clause for the
- * "no Azure credential worked" summary.
+ * The Azure CLI's answer: MD_OK with its token kept, or an error whose
+ * message is one short clause for the "no Azure credential worked" summary.
  */
-static md_status run_az(md_azure_auth *a, const char *az, struct md_err *err)
+static md_status take_cli(md_azure_auth *a, const struct md_proc_result *res, struct md_err *err)
 {
-    char a0[] = "az", a1[] = "account", a2[] = "get-access-token", a3[] = "--resource";
-    char a5[] = "-o", a6[] = "json", a7[] = "--tenant";
-    char *argv[] = {a0, a1, a2, a3, a->audience, a5, a6, NULL, NULL, NULL};
+    switch (res->end) {
+    case MD_PROC_NOT_STARTED: /* "cannot run '<path of az>': <reason>", the tag being the path */
+        return md_err_set(err, MD_ERR_IO, "Azure CLI: %s", res->err.msg);
+    case MD_PROC_TIMED_OUT:
+        return md_err_set(err, MD_ERR_TIMEOUT,
+                          "Azure CLI: 'az account get-access-token' did not "
+                          "answer within %d s",
+                          CLI_TIMEOUT_MS / 1000);
+    case MD_PROC_TOO_BIG:
+        return md_err_set(err, MD_ERR_PARSE, "Azure CLI: no access token in its output");
+    case MD_PROC_SIGNALED:
+    case MD_PROC_EXITED:
+        if (res->end == MD_PROC_EXITED && res->exit_code == 0)
+            break;
+        char *line = first_line(res->err_text, res->err_len, ERR_TEXT_MAX);
+        md_status st = md_err_set(err, MD_ERR_AUTH, "Azure CLI: %s",
+                                  line[0] ? line
+                                          : "exited with an "
+                                            "error (run 'az login')");
+        free(line);
+        return st;
+    case MD_PROC_LOST: /* reaped elsewhere: the output alone tells */
+        break;
+    }
+    cJSON *root = NULL;
+    const char *tok = NULL;
+    md_status st = MD_OK;
+    if (jsonx_parse(res->out, res->out_len, CLI_MAX_OUTPUT, &root, NULL) == MD_OK)
+        tok = jsonx_str_raw(root, "accessToken");
+    if (tok == NULL || !tok[0] || strpbrk(tok, " \r\n\t") != NULL) {
+        st = md_err_set(err, MD_ERR_PARSE, "Azure CLI: no access token in its output");
+    } else {
+        int64_t on = jsonx_int64(root, "expires_on", -1);
+        int64_t exp = on > 0 && on < 100000000000LL
+                          ? on * 1000
+                          : cli_local_time_ms(jsonx_str_raw(root, "expiresOn"));
+        keep_token(a, md_xstrdup(tok), exp > 0 ? exp : md_now_ms() + UNKNOWN_LIFETIME_MS);
+    }
+    /* cJSON copied the token out of the output: wipe its strings before they are freed */
+    for (cJSON *it = root != NULL ? root->child : NULL; it != NULL; it = it->next) {
+        if (cJSON_IsString(it) && it->valuestring != NULL)
+            explicit_bzero(it->valuestring, strlen(it->valuestring));
+    }
+    cJSON_Delete(root);
+    return st;
+}
+
+static uint64_t fetch_identity(md_azure_auth *a);
+static void note_tried(md_azure_auth *a, const char *clause);
+
+/*
+ * `az` has answered (from inside md_http_run()): its token ends the fetch;
+ * a failure ends it too once the CLI is the source that worked before,
+ * else the next source is tried.
+ */
+static void on_az(const struct md_proc_result *res, void *ud)
+{
+    md_azure_auth *a = ud;
+    struct md_err err = MD_ERR_INIT;
+    md_status st = take_cli(a, res, &err);
+    if (st == MD_OK || a->source == MD_AZURE_SOURCE_CLI) {
+        struct md_err full = MD_ERR_INIT;
+        if (st != MD_OK)
+            md_err_set(&full, st, "cannot get an Azure token: %s", err.msg);
+        finish(a, st, &full);
+        return;
+    }
+    note_tried(a, err.msg);
+    a->fetch_id = fetch_identity(a);
+}
+
+/*
+ * Start `az account get-access-token` without a shell, beside the loop
+ * (mldeck/proc.h): it may take seconds, and keys must still be answered.
+ */
+static uint64_t run_az(md_azure_auth *a, const char *az)
+{
+    const char *argv[] = {
+        "az", "account", "get-access-token", "--resource", a->audience, "-o", "json", NULL,
+        NULL, NULL};
     if (a->tenant[0]) {
-        argv[7] = a7;
+        argv[7] = "--tenant";
         argv[8] = a->tenant;
     }
-    int out_pipe[2] = {-1, -1};
-    int err_pipe[2] = {-1, -1};
-    if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
-        int e = errno;
-        for (int i = 0; i < 2; i++) {
-            if (out_pipe[i] >= 0)
-                close(out_pipe[i]);
-        }
-        return md_err_set(err, MD_ERR_IO, "Azure CLI: cannot create a pipe: %s", strerror(e));
-    }
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
-    pid_t pid = -1;
-    int rc = posix_spawn(&pid, az, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(out_pipe[1]);
-    close(err_pipe[1]);
-    if (rc != 0) {
-        close(out_pipe[0]);
-        close(err_pipe[0]);
-        return md_err_set(err, MD_ERR_IO, "Azure CLI: cannot run '%.80s': %s", az, strerror(rc));
-    }
-    struct md_buf out;
-    struct md_buf errb;
-    md_buf_init(&out, CLI_MAX_OUTPUT);
-    md_buf_init(&errb, 64 * 1024);
-    bool finished = read_child(out_pipe[0], err_pipe[0], &out, &errb);
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    if (!finished)
-        kill(pid, SIGKILL);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    md_status st = MD_OK;
-    if (!finished) {
-        st = md_err_set(err, MD_ERR_TIMEOUT,
-                        "Azure CLI: 'az account get-access-token' did not "
-                        "answer within %d s",
-                        CLI_TIMEOUT_MS / 1000);
-    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        char *line = first_line(errb.data ? errb.data : "", errb.len, ERR_TEXT_MAX);
-        st = md_err_set(err, MD_ERR_AUTH, "Azure CLI: %s",
-                        line[0] ? line
-                                : "exited with an "
-                                  "error (run 'az login')");
-        free(line);
-    } else {
-        cJSON *root = NULL;
-        const char *tok = NULL;
-        if (jsonx_parse(out.data, out.len, CLI_MAX_OUTPUT, &root, NULL) == MD_OK)
-            tok = jsonx_str_raw(root, "accessToken");
-        if (tok == NULL || !tok[0] || strpbrk(tok, " \r\n\t") != NULL) {
-            st = md_err_set(err, MD_ERR_PARSE, "Azure CLI: no access token in its output");
-        } else {
-            int64_t on = jsonx_int64(root, "expires_on", -1);
-            int64_t exp = on > 0 && on < 100000000000LL
-                              ? on * 1000
-                              : cli_local_time_ms(jsonx_str_raw(root, "expiresOn"));
-            keep_token(a, md_xstrdup(tok), exp > 0 ? exp : md_now_ms() + UNKNOWN_LIFETIME_MS);
-        }
-        cJSON_Delete(root);
-    }
-    if (out.data)
-        explicit_bzero(out.data, out.len);
-    md_buf_release(&out);
-    md_buf_release(&errb);
-    return st;
+    char *tag = md_xasprintf("%.80s", az);
+    struct md_proc_opts o = {
+        .argv = argv,
+        .path = az,
+        .timeout_ms = CLI_TIMEOUT_MS,
+        .max_out = CLI_MAX_OUTPUT,
+        .tag = tag,
+    };
+    uint64_t id = md_proc_start(a->http, &o, on_az, a);
+    free(tag);
+    return id;
 }
 
 /* Append "<clause>; " to the list of sources that did not work. */
@@ -693,17 +669,10 @@ static uint64_t start(md_azure_auth *a, enum md_azure_source from)
     if (from <= MD_AZURE_SOURCE_CLI) {
         char *az = find_az();
         if (az != NULL) {
-            struct md_err err = MD_ERR_INIT;
             a->trying = MD_AZURE_SOURCE_CLI;
-            md_status st = run_az(a, az, &err);
+            uint64_t id = run_az(a, az);
             free(az);
-            if (st == MD_OK || a->source == MD_AZURE_SOURCE_CLI) {
-                struct md_err full = MD_ERR_INIT;
-                if (st != MD_OK)
-                    md_err_set(&full, st, "cannot get an Azure token: %s", err.msg);
-                return report_later(a, st, &full);
-            }
-            note_tried(a, err.msg);
+            return id;
         } else if (a->source == MD_AZURE_SOURCE_NONE) {
             note_tried(a, "no client secret set, az not on PATH");
         }

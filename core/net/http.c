@@ -10,6 +10,13 @@
  * (the outcome is recorded; md_http_run reports it). Callbacks only ever run
  * from the dispatch step of md_http_run, after libcurl has returned, so they
  * may submit or cancel freely (but not free the handle).
+ *
+ * Outside work shares the list and the loop: a job (JOB, no easy handle)
+ * is an entry that counts as pending until its owner detaches it, and the
+ * handle keeps small arrays of watched descriptors and one-shot timers whose
+ * callbacks md_http_run calls before the dispatch step. Those callbacks look
+ * each watch and timer up by id again, since any of them may add or remove
+ * others.
  */
 #include "mldeck/http.h"
 #include "http_int.h"
@@ -36,7 +43,7 @@
 /* Before 7.86.0 CURLOPT_AWS_SIGV4 left X-Amz-Target and the session token unsigned. */
 #define HTTP_SIGV4_MIN_CURL 0x075600
 
-enum req_state { REQ_ACTIVE, REQ_WAITING, REQ_DONE };
+enum req_state { REQ_ACTIVE, REQ_WAITING, REQ_DONE, REQ_JOB };
 
 struct http_req {
     struct http_req *prev;
@@ -62,6 +69,22 @@ struct http_req {
     char errbuf[CURL_ERROR_SIZE];
     struct md_http_resp resp; /* filled when the request becomes DONE */
     md_http_done_fn done;
+    md_http_drop_fn drop; /* REQ_JOB */
+    void *ud;
+};
+
+struct http_watch {
+    uint64_t id;
+    int fd;
+    short events;
+    md_http_fd_fn fn;
+    void *ud;
+};
+
+struct http_timer {
+    uint64_t id;
+    int64_t due_ms;
+    md_http_timer_fn fn;
     void *ud;
 };
 
@@ -74,6 +97,12 @@ struct md_http {
     uint64_t sent;
     uint64_t rng;
     bool read_only;
+    struct http_watch *watches;
+    size_t n_watches;
+    size_t cap_watches;
+    struct http_timer *timers;
+    size_t n_timers;
+    size_t cap_timers;
 };
 
 static const char *const method_names[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"};
@@ -630,9 +659,12 @@ void md_http_free(md_http *h)
 {
     if (!h)
         return;
+    /* jobs' drops unwatch and cancel timers: the arrays go last */
     while (h->head)
         md_http_cancel(h, h->head->id);
     curl_multi_cleanup(h->multi);
+    free(h->watches);
+    free(h->timers);
     free(h);
 }
 
@@ -658,7 +690,14 @@ void md_http_cancel(md_http *h, uint64_t id)
     if (r->state == REQ_ACTIVE)
         curl_multi_remove_handle(h->multi, r->easy);
     list_unlink(h, r);
-    md_log(MD_LOG_DEBUG, "http %s %s cancelled (%s)", method_name(r->method), r->safe_url, r->tag);
+    if (r->state == REQ_JOB) {
+        md_log(MD_LOG_DEBUG, "job %s cancelled", r->tag);
+        if (r->drop)
+            r->drop(r->ud);
+    } else {
+        md_log(MD_LOG_DEBUG, "http %s %s cancelled (%s)", method_name(r->method), r->safe_url,
+               r->tag);
+    }
     req_free(r);
 }
 
@@ -672,6 +711,138 @@ uint64_t md_http_sent_count(const md_http *h)
     return h ? h->sent : 0;
 }
 
+/* ---- outside work: watches, timers, jobs ------------------------------------------------- */
+
+uint64_t md_http_watch_fd(md_http *h, int fd, short events, md_http_fd_fn fn, void *ud)
+{
+    assert(h && fd >= 0 && fn);
+    if (h->n_watches == h->cap_watches) {
+        h->cap_watches = h->cap_watches ? h->cap_watches * 2 : 8;
+        h->watches = md_xrealloc(h->watches, h->cap_watches * sizeof(*h->watches));
+    }
+    struct http_watch *w = &h->watches[h->n_watches++];
+    *w = (struct http_watch){.id = h->next_id++, .fd = fd, .events = events, .fn = fn, .ud = ud};
+    return w->id;
+}
+
+void md_http_unwatch_fd(md_http *h, uint64_t id)
+{
+    for (size_t i = 0; h && i < h->n_watches; i++) {
+        if (h->watches[i].id == id) {
+            h->watches[i] = h->watches[--h->n_watches];
+            return;
+        }
+    }
+}
+
+uint64_t md_http_timer(md_http *h, long delay_ms, md_http_timer_fn fn, void *ud)
+{
+    assert(h && fn);
+    if (h->n_timers == h->cap_timers) {
+        h->cap_timers = h->cap_timers ? h->cap_timers * 2 : 8;
+        h->timers = md_xrealloc(h->timers, h->cap_timers * sizeof(*h->timers));
+    }
+    struct http_timer *t = &h->timers[h->n_timers++];
+    *t = (struct http_timer){.id = h->next_id++,
+                             .due_ms = md_mono_ms() + (delay_ms > 0 ? delay_ms : 0),
+                             .fn = fn,
+                             .ud = ud};
+    return t->id;
+}
+
+void md_http_timer_cancel(md_http *h, uint64_t id)
+{
+    for (size_t i = 0; h && i < h->n_timers; i++) {
+        if (h->timers[i].id == id) {
+            h->timers[i] = h->timers[--h->n_timers];
+            return;
+        }
+    }
+}
+
+uint64_t md_http_attach(md_http *h, const char *tag, md_http_drop_fn drop, void *ud)
+{
+    assert(h && drop);
+    struct http_req *r = md_xcalloc(1, sizeof(*r));
+    r->id = h->next_id++;
+    r->state = REQ_JOB;
+    r->safe_url = md_xstrdup("(job)");
+    r->tag = md_xstrdup0(tag);
+    r->start_ms = md_mono_ms();
+    r->drop = drop;
+    r->ud = ud;
+    md_buf_init(&r->body, 1);
+    md_buf_init(&r->rhdrs, 1);
+    list_append(h, r);
+    return r->id;
+}
+
+void md_http_detach(md_http *h, uint64_t id)
+{
+    struct http_req *r = h && id ? h->head : NULL;
+    while (r && r->id != id)
+        r = r->next;
+    if (!r || r->state != REQ_JOB)
+        return;
+    list_unlink(h, r);
+    req_free(r);
+}
+
+/*
+ * Call the watches whose descriptors are ready now. Readiness is asked
+ * again here (poll with no wait) rather than kept from md_http_poll(), so a
+ * caller that runs without polling first still sees it. A callback may
+ * unwatch anything: each watch is looked up again before it is called.
+ */
+static void run_watches(md_http *h)
+{
+    if (h->n_watches == 0)
+        return;
+    size_t n = h->n_watches;
+    struct pollfd stack[HTTP_POLL_FDS_STACK];
+    uint64_t ids_stack[HTTP_POLL_FDS_STACK];
+    struct pollfd *p = n <= HTTP_POLL_FDS_STACK ? stack : md_xcalloc(n, sizeof(*p));
+    uint64_t *ids = n <= HTTP_POLL_FDS_STACK ? ids_stack : md_xcalloc(n, sizeof(*ids));
+    for (size_t i = 0; i < n; i++) {
+        p[i] = (struct pollfd){.fd = h->watches[i].fd, .events = h->watches[i].events};
+        ids[i] = h->watches[i].id;
+    }
+    if (poll(p, (nfds_t)n, 0) > 0) {
+        for (size_t i = 0; i < n; i++) {
+            if (!p[i].revents)
+                continue;
+            for (size_t j = 0; j < h->n_watches; j++) {
+                if (h->watches[j].id == ids[i]) {
+                    struct http_watch w = h->watches[j];
+                    w.fn(w.fd, p[i].revents, w.ud);
+                    break;
+                }
+            }
+        }
+    }
+    if (p != stack)
+        free(p);
+    if (ids != ids_stack)
+        free(ids);
+}
+
+/* Fire the timers that are due, each once; one added by a callback waits for the next pass. */
+static void run_timers(md_http *h)
+{
+    int64_t now = md_mono_ms();
+    uint64_t last = h->next_id;
+    for (;;) {
+        size_t i = 0;
+        while (i < h->n_timers && (h->timers[i].due_ms > now || h->timers[i].id >= last))
+            i++;
+        if (i == h->n_timers)
+            return;
+        struct http_timer t = h->timers[i];
+        h->timers[i] = h->timers[--h->n_timers];
+        t.fn(t.ud);
+    }
+}
+
 /* Milliseconds until the next retry timer, 0 when something is due or waiting to be reported. */
 static int64_t next_due_ms(const md_http *h, int64_t cap)
 {
@@ -683,6 +854,11 @@ static int64_t next_due_ms(const md_http *h, int64_t cap)
             d = 0;
         else if (r->state == REQ_WAITING)
             d = r->due_ms > now ? r->due_ms - now : 0;
+        if (d < best)
+            best = d;
+    }
+    for (size_t i = 0; i < h->n_timers; i++) {
+        int64_t d = h->timers[i].due_ms > now ? h->timers[i].due_ms - now : 0;
         if (d < best)
             best = d;
     }
@@ -705,16 +881,23 @@ static short map_events(short ev, bool to_curl)
 md_status md_http_poll(md_http *h, struct md_pollfd *fds, unsigned nfds, int timeout_ms)
 {
     struct curl_waitfd stack[HTTP_POLL_FDS_STACK];
-    struct curl_waitfd *w = nfds <= HTTP_POLL_FDS_STACK ? stack : md_xcalloc(nfds, sizeof(*w));
+    size_t total = nfds + h->n_watches;
+    struct curl_waitfd *w = total <= HTTP_POLL_FDS_STACK ? stack : md_xcalloc(total, sizeof(*w));
     for (unsigned i = 0; i < nfds; i++) {
         w[i].fd = fds[i].fd;
         w[i].events = map_events(fds[i].events, true);
         w[i].revents = 0;
     }
+    /* watched descriptors only wake the wait: md_http_run() asks them again */
+    for (size_t i = 0; i < h->n_watches; i++) {
+        w[nfds + i].fd = h->watches[i].fd;
+        w[nfds + i].events = map_events(h->watches[i].events, true);
+        w[nfds + i].revents = 0;
+    }
     int wait = (int)next_due_ms(h, timeout_ms < 0 ? INT_MAX : timeout_ms);
     int numfds = 0;
     /* curl_multi_poll also shortens the wait to libcurl's own next timeout. */
-    CURLMcode mc = curl_multi_poll(h->multi, nfds ? w : NULL, nfds, wait, &numfds);
+    CURLMcode mc = curl_multi_poll(h->multi, total ? w : NULL, (unsigned)total, wait, &numfds);
     for (unsigned i = 0; i < nfds; i++)
         fds[i].revents = mc == CURLM_OK ? map_events(w[i].revents, false) : 0;
     if (w != stack)
@@ -728,6 +911,8 @@ md_status md_http_poll(md_http *h, struct md_pollfd *fds, unsigned nfds, int tim
 
 void md_http_run(md_http *h)
 {
+    run_watches(h);
+    run_timers(h);
     int64_t now = md_mono_ms();
     for (struct http_req *r = h->head; r; r = r->next) {
         if (r->state == REQ_WAITING && r->due_ms <= now)

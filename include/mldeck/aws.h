@@ -38,7 +38,8 @@
 #ifndef MLDECK_AWS_H
 #define MLDECK_AWS_H
 
-#include "mldeck/md.h"
+#include "mldeck/cred.h"
+#include "mldeck/http.h"
 
 enum md_aws_service { MD_AWS_SAGEMAKER = 0, MD_AWS_CLOUDWATCH, MD_AWS_S3, MD_AWS_SERVICE_COUNT };
 
@@ -58,7 +59,14 @@ struct md_aws_creds {
     int64_t expires_ms; /* epoch ms; 0 when the source gives no expiry */
 };
 
-/* Everything resolved for one backend. Owned; md_aws_release() frees and wipes. */
+/* The state of md_aws_cred()'s source; private to aws.c. */
+struct md_aws_src;
+
+/*
+ * Everything resolved for one backend. Owned; md_aws_release() frees and
+ * wipes. The record may be copied (moved) before md_aws_cred() is called on
+ * it, never after: the source keeps its address.
+ */
 struct md_aws {
     char *profile; /* the profile name in effect, even when the environment won */
     char *region;
@@ -68,6 +76,7 @@ struct md_aws {
     enum md_aws_source source;
     char *source_file;        /* the file the keys came from, "" otherwise; not secret */
     char *credential_process; /* the command, kept to refresh; "" when none */
+    struct md_aws_src *src;   /* md_aws_cred()'s state, NULL before it */
 };
 
 /* What the mldeck configuration says; NULL or "" means "not set". Borrowed. */
@@ -75,12 +84,21 @@ struct md_aws_opts {
     const char *profile;
     const char *region;
     const char *endpoint_url;
+    /*
+     * Do not run credential_process here: when it is where the keys come
+     * from, md_aws_resolve() only records that (source MD_AWS_SRC_PROCESS,
+     * credential_process set, the keys "" and expires_ms 0) and the keys
+     * are fetched later, without blocking, through md_aws_cred(). Other
+     * sources are unaffected: their keys are there at once.
+     */
+    bool defer_process;
 };
 
 /*
  * Resolve credentials, region and endpoints as described above, reading
  * the environment and the two files (and running credential_process when
- * that is where the keys come from). `out` is overwritten. Errors:
+ * that is where the keys come from, unless opts->defer_process: then this
+ * never blocks on a child). `out` is overwritten. Errors:
  * MD_ERR_AUTH (no credentials, half a key pair, expired credentials,
  * credential_process failed or returned something unusable),
  * MD_ERR_CONFIG (no region, bad region, bad endpoint URL, unknown explicit
@@ -92,10 +110,52 @@ md_status md_aws_resolve(struct md_aws *out, const struct md_aws_opts *opts, str
 
 /*
  * New credentials for a resolved instance whose keys expire: runs
- * credential_process again. Other sources cannot renew themselves:
- * MD_ERR_AUTH "... expired ...". The instance keeps its old keys on error.
+ * credential_process again and waits for it (up to 30 s), so it is for
+ * threads off the event loop (the drift worker's S3 client); the loop uses
+ * md_aws_cred(). Other sources cannot renew themselves: MD_ERR_AUTH "...
+ * expired ...". The instance keeps its old keys on error.
  */
 md_status md_aws_refresh(struct md_aws *a, struct md_err *err);
+
+/* How long before they expire md_aws_cred()'s ready() stops taking keys. */
+#define MD_AWS_CRED_MARGIN_MS 60000
+
+/*
+ * The keys of a resolved instance as a credential source (mldeck/cred.h)
+ * for clients on the event loop, which queue their requests behind one
+ * fetch when the keys are not ready (the backends' engine gate):
+ *  - ready(): the keys are present and do not expire within
+ *    MD_AWS_CRED_MARGIN_MS (keys without expiry never do). False for a
+ *    profile resolved with defer_process until the first fetch;
+ *  - token(): always NULL (the client signs with a->creds itself, read
+ *    while ready() is true and copied by md_http_submit());
+ *  - fetch(cb, ud): for credential_process, runs the command through
+ *    /bin/sh -c as an md_proc child on `http` (30 s time-out, stdout read up
+ *    to 1 MiB and wiped after parsing) and, when it prints usable keys,
+ *    replaces a->creds with them; for other sources, whose keys cannot be
+ *    renewed, reports MD_ERR_AUTH "credentials of ... expired at ...; renew
+ *    them and restart". cb is called once from inside md_http_run(), never
+ *    from fetch() itself (with MD_OK at once, through md_http_defer(), when
+ *    the keys are already ready). Fetches are shared: callers arriving while
+ *    one runs wait for the same one and hear the same outcome. The errors
+ *    are md_aws_resolve()'s for credential_process (MD_ERR_AUTH naming the
+ *    profile: exit status and the first line of stderr, time-out, output
+ *    too big, unusable or expired output). Returns the id of the md_proc
+ *    child or deferral carrying the outcome (an md_http id);
+ *  - serial(): 1 for keys present at md_aws_cred(), 0 before the first
+ *    fetch of deferred keys; grows by one with every key set a fetch (or
+ *    md_aws_refresh()) brings;
+ *  - refused: NULL for static keys (environment, files), which no fetch can
+ *    cure; for credential_process keys, forgets the keys sent as `serial`
+ *    if they are still the current ones, so that the next fetch runs the
+ *    process again.
+ * *out lends `a`, which must stay where it is and outlive every client;
+ * `http` must outlive `a`'s fetches. Calling it again on the same record
+ * returns a source over the same state. md_aws_release() frees that state:
+ * free the md_http first (which ends a running child without calling back),
+ * or let the fetch finish; waiters still queued are dropped without a call.
+ */
+void md_aws_cred(struct md_aws *a, md_http *http, struct md_cred_source *out);
 
 /* True when the keys expire within margin_ms of now_ms (never for keys without expiry). */
 bool md_aws_expiring(const struct md_aws *a, int64_t now_ms, int64_t margin_ms);

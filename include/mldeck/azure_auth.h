@@ -11,7 +11,8 @@
  *     {authority}/{tenant}/oauth2/v2.0/token; authority from the config,
  *     else AZURE_AUTHORITY_HOST, else https://login.microsoftonline.com;
  *  2. the Azure CLI, when `az` is on PATH: `az account get-access-token
- *     --resource <audience> -o json`, run without a shell, with a time-out;
+ *     --resource <audience> -o json`, run without a shell, with a time-out
+ *     (30 s), beside the event loop;
  *  3. a managed identity: IDENTITY_ENDPOINT + IDENTITY_HEADER (App Service,
  *     Container Apps, Azure ML compute), else the instance metadata service
  *     (IMDS, 169.254.169.254; AZURE_POD_IDENTITY_AUTHORITY_HOST overrides the
@@ -24,8 +25,10 @@
  * never written anywhere, never logged, and wiped from memory when replaced.
  *
  * Fetches run on the shared md_http: their outcome is reported from inside
- * md_http_run(), like every request. Running the Azure CLI is the exception:
- * it blocks the caller until `az` answers or its time-out (30 s) passes.
+ * md_http_run(), like every request. The Azure CLI too: `az` runs as a
+ * child process watched by the same loop (mldeck/proc.h), killed when it has
+ * not answered within 30 s, so nothing here blocks the caller; while it runs
+ * it counts in md_http_pending().
  */
 #ifndef MLDECK_AZURE_AUTH_H
 #define MLDECK_AZURE_AUTH_H

@@ -3,9 +3,10 @@
  *
  * One md_http per process drives every transfer. A front end's event loop
  * waits in md_http_poll() on libcurl's sockets plus its own descriptors
- * (keyboard, signal pipe), then calls md_http_run() to move transfers
- * forward; finished requests are reported through their callback from inside
- * md_http_run(), never from anywhere else.
+ * (keyboard, signal pipe) and those of other work that joined the loop
+ * (child processes, see md_http_watch_fd()), then calls md_http_run() to
+ * move transfers forward; finished requests are reported through their
+ * callback from inside md_http_run(), never from anywhere else.
  *
  * Policy kept here, once, for every backend:
  *  - per-request connect and total timeouts; TLS verification on unless the
@@ -111,7 +112,10 @@ typedef void (*md_http_done_fn)(const struct md_http_resp *resp, void *ud);
 
 /* Lifecycle. md_http_new() calls curl_global_init once per process. */
 md_status md_http_new(md_http **out, struct md_err *err);
-/* Cancels every pending request without calling its callback. NULL is a no-op. */
+/*
+ * Cancels every pending request without calling its callback, ends every
+ * job through its drop, and forgets watches and timers. NULL is a no-op.
+ */
 void md_http_free(md_http *h);
 
 /* Switch the read-only guard on for the rest of the handle's life. */
@@ -133,15 +137,19 @@ uint64_t md_http_submit(md_http *h, const struct md_http_req *req, md_http_done_
  * any request could be built). Cancellable like a request; returns its id.
  */
 uint64_t md_http_defer(md_http *h, md_http_done_fn done, void *ud);
-/* Drop a pending request; its callback is never called. Unknown ids are ignored. */
+/*
+ * Drop a pending request; its callback is never called. A job's id ends the
+ * job through its drop. Unknown ids are ignored.
+ */
 void md_http_cancel(md_http *h, uint64_t id);
-/* Number of requests submitted and not yet reported. */
+/* Number of requests submitted and not yet reported, plus attached jobs. */
 size_t md_http_pending(const md_http *h);
 
 /*
- * Wait up to timeout_ms for network activity or for one of `fds` (poll(2)
- * style, revents filled in) to become readable; returns early when a retry
- * timer falls due. Returns MD_OK or MD_ERR_NET.
+ * Wait up to timeout_ms for network activity, a watched descriptor, or one
+ * of `fds` (poll(2) style, revents filled in) to become readable; returns
+ * early when a retry timer or an md_http_timer() falls due. Returns MD_OK
+ * or MD_ERR_NET.
  */
 struct md_pollfd {
     int fd;
@@ -149,10 +157,57 @@ struct md_pollfd {
     short revents;
 };
 md_status md_http_poll(md_http *h, struct md_pollfd *fds, unsigned nfds, int timeout_ms);
-/* Move transfers forward and report finished ones. Never blocks. */
+/*
+ * Move transfers forward and report finished ones; call the watches whose
+ * descriptors are ready and the timers that are due. Never blocks.
+ */
 void md_http_run(md_http *h);
-/* Block until no request is pending or timeout_ms passes (headless use). */
+/* Block until nothing is pending (requests and jobs) or timeout_ms passes (headless use). */
 md_status md_http_wait_all(md_http *h, int timeout_ms);
+
+/*
+ * Outside work on the loop: descriptors, timers and jobs.
+ *
+ * Something that is not an HTTP transfer (a child process, mldeck/proc.h)
+ * joins the same loop: its descriptors are waited on by md_http_poll()
+ * beside libcurl's sockets and the caller's own, its timers shorten that
+ * wait, and its callbacks run from inside md_http_run(), never from
+ * anywhere else, so it reports like every request. Ids share one space
+ * with requests and are never 0.
+ */
+
+/* fd is ready: revents has POLLIN, POLLOUT, POLLHUP or POLLERR as poll(2) says. */
+typedef void (*md_http_fd_fn)(int fd, short revents, void *ud);
+typedef void (*md_http_timer_fn)(void *ud);
+/* md_http_free() or md_http_cancel() ends a job: stop it and free it, without reporting. */
+typedef void (*md_http_drop_fn)(void *ud);
+
+/*
+ * Watch fd for `events` (POLLIN, POLLOUT, poll(2) bits): every
+ * md_http_poll() waits on it too, and md_http_run() calls fn while it is
+ * ready (hang-up and errors included, whatever `events` says). The fd stays
+ * the caller's: unwatch before closing it. Returns the watch's id.
+ */
+uint64_t md_http_watch_fd(md_http *h, int fd, short events, md_http_fd_fn fn, void *ud);
+/* Stop watching; unknown ids are ignored. Safe from inside any callback. */
+void md_http_unwatch_fd(md_http *h, uint64_t id);
+/*
+ * Call fn once from the first md_http_run() at least delay_ms from now
+ * (0: the next one); md_http_poll() wakes up for it. Returns its id.
+ */
+uint64_t md_http_timer(md_http *h, long delay_ms, md_http_timer_fn fn, void *ud);
+/* Cancel a timer that has not fired; unknown ids are ignored. */
+void md_http_timer_cancel(md_http *h, uint64_t id);
+/*
+ * Count a job as pending (md_http_pending(), md_http_wait_all()) until
+ * md_http_detach(): a child process, whose descriptors and timers the job
+ * watches itself. md_http_cancel(id) and md_http_free() end it through
+ * drop(ud), which must release its watches and timers and never report.
+ * `tag` labels it in the log. Returns its id.
+ */
+uint64_t md_http_attach(md_http *h, const char *tag, md_http_drop_fn drop, void *ud);
+/* The job has ended by itself: no longer pending, drop is not called. Unknown ids are ignored. */
+void md_http_detach(md_http *h, uint64_t id);
 
 /* Count of requests sent to servers by method since md_http_new(); for the header. */
 uint64_t md_http_sent_count(const md_http *h);

@@ -1,7 +1,8 @@
 /*
  * Unit tests for core/net/aws.c: the credential chain and its precedence, INI
  * parsing through libinih ([profile x] sections, comments, long tokens,
- * continuation lines), credential_process, the region order and endpoint
+ * continuation lines), credential_process (at resolution, and beside the
+ * event loop as a credential source), the region order and endpoint
  * overrides. Each test runs with HOME in a fresh temporary directory and
  * every AWS_* variable cleared.
  */
@@ -13,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mldeck/aws.h"
@@ -419,6 +423,249 @@ static void test_process(void **state)
     assert_non_null(strstr(err.msg, "Version"));
 }
 
+/* ---- credential_process beside the loop (md_aws_cred) ---------------------------------- */
+
+struct fetched {
+    int calls;
+    md_status st;
+    struct md_err err;
+    int64_t at;
+};
+
+static void on_fetched(md_status st, const struct md_err *err, void *ud)
+{
+    struct fetched *f = ud;
+    f->calls++;
+    f->st = st;
+    f->err = *err;
+    f->at = md_mono_ms();
+}
+
+/* Drive the loop until f has been called, answering a "key" on a pipe every pass. */
+static int64_t loop_until(md_http *h, const struct fetched *f, int ms)
+{
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    int64_t worst = 0;
+    int64_t end = md_mono_ms() + ms;
+    while (f->calls == 0 && md_mono_ms() < end) {
+        assert_int_equal(write(p[1], "k", 1), 1);
+        struct md_pollfd fd = {p[0], POLLIN, 0};
+        int64_t t = md_mono_ms();
+        md_http_poll(h, &fd, 1, 1000);
+        if (md_mono_ms() - t > worst)
+            worst = md_mono_ms() - t;
+        char c;
+        assert_int_equal(read(p[0], &c, 1), 1);
+        md_http_run(h);
+    }
+    close(p[0]);
+    close(p[1]);
+    return worst;
+}
+
+static int helper_runs(void)
+{
+    char path[400];
+    snprintf(path, sizeof(path), "%s/.aws/count", home);
+    FILE *f = fopen(path, "r");
+    int n = 0;
+    if (f != NULL) {
+        if (fscanf(f, "%d", &n) != 1)
+            n = 0;
+        fclose(f);
+    }
+    return n;
+}
+
+static const char counting_helper[] =
+    "#!/bin/sh\n"
+    "sleep \"${HELPER_SLEEP:-0}\"\n"
+    "n=$(cat \"$HOME/.aws/count\" 2>/dev/null || echo 0); n=$((n+1)); "
+    "echo $n > \"$HOME/.aws/count\"\n"
+    "echo '{\"Version\": 1, \"AccessKeyId\": \"ASIAPROC'$n'\", "
+    "\"SecretAccessKey\": \"proc-secret\", \"SessionToken\": \"proc-token\", "
+    "\"Expiration\": \"2099-01-01T00:00:00Z\"}'\n";
+
+static void resolve_deferred(struct md_aws *a)
+{
+    struct md_aws_opts o = {.profile = "proc", .defer_process = true};
+    struct md_err err = MD_ERR_INIT;
+    if (md_aws_resolve(a, &o, &err) != MD_OK)
+        fail_msg("resolve failed: %s", err.msg);
+}
+
+static void test_process_deferred(void **state)
+{
+    (void)state;
+    char conf[600];
+    snprintf(conf, sizeof(conf),
+             "[profile proc]\nregion = eu-west-1\ncredential_process = %s/.aws/helper.sh\n", home);
+    write_file(".aws/config", conf);
+    write_helper(counting_helper);
+    setenv("HELPER_SLEEP", "1", 1);
+
+    /* resolution finds the source and runs nothing */
+    struct md_aws a;
+    int64_t t0 = md_mono_ms();
+    resolve_deferred(&a);
+    assert_true(md_mono_ms() - t0 < 500);
+    assert_int_equal(helper_runs(), 0);
+    assert_int_equal(a.source, MD_AWS_SRC_PROCESS);
+    assert_string_equal(a.creds.access_key_id, "");
+    assert_string_equal(a.credential_process + strlen(home), "/.aws/helper.sh");
+
+    md_http *h = NULL;
+    assert_int_equal(md_http_new(&h, NULL), MD_OK);
+    struct md_cred_source src;
+    md_aws_cred(&a, h, &src);
+    assert_false(src.ready(src.impl));
+    assert_null(src.token(src.impl));
+    assert_true(src.serial(src.impl) == 0);
+    assert_non_null(src.refused);
+
+    /* two callers, one run of the helper, the loop answering throughout */
+    struct fetched f1 = {0};
+    struct fetched f2 = {0};
+    t0 = md_mono_ms();
+    uint64_t id = src.fetch(src.impl, on_fetched, &f1);
+    assert_true(id != 0);
+    assert_true(src.fetch(src.impl, on_fetched, &f2) == id);
+    assert_true(md_mono_ms() - t0 < 200);
+    assert_int_equal(f1.calls, 0);
+    assert_int_equal(md_http_pending(h), 1);
+    int64_t worst = loop_until(h, &f1, 10000);
+    assert_true(worst < 100);
+    assert_int_equal(f1.calls, 1);
+    assert_int_equal(f2.calls, 1);
+    assert_int_equal(f1.st, MD_OK);
+    assert_true(f1.at - t0 >= 1000);
+    assert_int_equal(helper_runs(), 1);
+    assert_true(src.ready(src.impl));
+    assert_true(src.serial(src.impl) == 1);
+    assert_string_equal(a.creds.access_key_id, "ASIAPROC1");
+    assert_string_equal(a.creds.session_token, "proc-token");
+    assert_true(a.creds.expires_ms == INT64_C(4070908800000));
+
+    /* ready keys: the fetch still reports from md_http_run(), without running anything */
+    unsetenv("HELPER_SLEEP");
+    struct fetched f3 = {0};
+    src.fetch(src.impl, on_fetched, &f3);
+    assert_int_equal(f3.calls, 0);
+    md_http_run(h);
+    assert_int_equal(f3.calls, 1);
+    assert_int_equal(f3.st, MD_OK);
+    assert_int_equal(helper_runs(), 1);
+
+    /* a refusal of an older key set changes nothing; of the current one, forgets it */
+    src.refused(src.impl, 0);
+    assert_true(src.ready(src.impl));
+    src.refused(src.impl, 1);
+    assert_false(src.ready(src.impl));
+    struct fetched f4 = {0};
+    src.fetch(src.impl, on_fetched, &f4);
+    loop_until(h, &f4, 10000);
+    assert_int_equal(f4.st, MD_OK);
+    assert_string_equal(a.creds.access_key_id, "ASIAPROC2");
+    assert_true(src.serial(src.impl) == 2);
+
+    /* the synchronous refresh (the S3 worker's) moves the same serial on */
+    struct md_err err = MD_ERR_INIT;
+    assert_int_equal(md_aws_refresh(&a, &err), MD_OK);
+    assert_string_equal(a.creds.access_key_id, "ASIAPROC3");
+    assert_true(src.serial(src.impl) == 3);
+
+    /* keys about to expire are not ready: the next fetch runs the helper */
+    md_set_clock_ms(INT64_C(4070908800000) - 30000);
+    assert_false(src.ready(src.impl));
+    md_set_clock_ms(0);
+
+    /* a failing helper: the same message as at resolution, from md_http_run() */
+    write_helper("#!/bin/sh\necho 'sso session expired, run aws sso login' >&2\n"
+                 "echo 'second line' >&2\nexit 3\n");
+    src.refused(src.impl, 3);
+    struct fetched f5 = {0};
+    src.fetch(src.impl, on_fetched, &f5);
+    loop_until(h, &f5, 10000);
+    assert_int_equal(f5.st, MD_ERR_AUTH);
+    assert_string_equal(f5.err.msg, "credential_process of profile 'proc' failed (exit status 3): "
+                                    "sso session expired, run aws sso login");
+    assert_false(src.ready(src.impl));
+    assert_true(src.serial(src.impl) == 3);
+
+    /* unusable output never shows in the message */
+    write_helper("#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"A\", "
+                 "\"SecretAccessKey\": \"expired-secret\", "
+                 "\"Expiration\": \"2001-01-01T00:00:00Z\"}'\n");
+    struct fetched f6 = {0};
+    src.fetch(src.impl, on_fetched, &f6);
+    loop_until(h, &f6, 10000);
+    assert_int_equal(f6.st, MD_ERR_AUTH);
+    assert_non_null(strstr(f6.err.msg, "expired at 2001-01-01T00:00:00Z"));
+    assert_null(strstr(f6.err.msg, "expired-secret"));
+
+    /* freeing the loop while the helper runs: killed, no call; then the record goes */
+    write_helper("#!/bin/sh\nsleep 30\n");
+    struct fetched f7 = {0};
+    src.fetch(src.impl, on_fetched, &f7);
+    md_http_run(h);
+    t0 = md_mono_ms();
+    md_http_free(h);
+    assert_true(md_mono_ms() - t0 < 500);
+    assert_int_equal(f7.calls, 0);
+    md_aws_release(&a);
+    assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+}
+
+/* Keys with nothing to run are ready at once; those that cannot be renewed say so. */
+static void test_static_source(void **state)
+{
+    (void)state;
+    setenv("AWS_ACCESS_KEY_ID", "AKIAENV", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "env-secret", 1);
+    setenv("AWS_REGION", "eu-west-1", 1);
+    struct md_aws a;
+    struct md_aws_opts o = {.defer_process = true};
+    struct md_err err = MD_ERR_INIT;
+    assert_int_equal(md_aws_resolve(&a, &o, &err), MD_OK);
+    md_http *h = NULL;
+    assert_int_equal(md_http_new(&h, NULL), MD_OK);
+    struct md_cred_source src;
+    md_aws_cred(&a, h, &src);
+    assert_true(src.ready(src.impl));
+    assert_true(src.serial(src.impl) == 1);
+    assert_null(src.refused);
+    struct fetched f = {0};
+    src.fetch(src.impl, on_fetched, &f);
+    assert_int_equal(f.calls, 0);
+    md_http_run(h);
+    assert_int_equal(f.calls, 1);
+    assert_int_equal(f.st, MD_OK);
+    md_aws_release(&a);
+
+    /* environment keys that expire within the margin cannot be renewed */
+    char when[40];
+    time_t soon = time(NULL) + 30;
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&soon));
+    setenv("AWS_CREDENTIAL_EXPIRATION", when, 1);
+    assert_int_equal(md_aws_resolve(&a, &o, &err), MD_OK);
+    md_aws_cred(&a, h, &src);
+    assert_false(src.ready(src.impl));
+    struct fetched f2 = {0};
+    src.fetch(src.impl, on_fetched, &f2);
+    md_http_run(h);
+    assert_int_equal(f2.calls, 1);
+    assert_int_equal(f2.st, MD_ERR_AUTH);
+    char want[200];
+    snprintf(want, sizeof(want),
+             "credentials of the AWS_* environment credentials expired at %s; renew them and "
+             "restart",
+             when);
+    assert_string_equal(f2.err.msg, want);
+    md_http_free(h);
+    md_aws_release(&a);
+}
+
 static void test_process_output(void **state)
 {
     (void)state;
@@ -581,6 +828,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_profile_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ini_parse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_process_deferred, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_static_source, setup, teardown),
         cmocka_unit_test_setup_teardown(test_process_output, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_env_expiry, setup, teardown),

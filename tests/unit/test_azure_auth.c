@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "mldeck/azure_auth.h"
@@ -465,6 +467,67 @@ static void test_azure_cli(void **state)
     remove_az(dir);
 }
 
+/*
+ * A slow `az` does not hold the loop: the fetch reports from md_http_run()
+ * when it answers, other descriptors are served meanwhile, a second caller
+ * joins the same run, and freeing everything while it runs kills it quietly.
+ */
+static void test_azure_cli_async(void **state)
+{
+    (void)state;
+    char *dir = fake_az("sleep 1\n"
+                        "echo '{\"accessToken\": \"tok-slow\", \"expires_on\": 1893456000}'\n");
+    md_http *h = NULL;
+    assert_int_equal(md_http_new(&h, NULL), MD_OK);
+    md_azure_auth *a = new_auth(h, NULL, NULL);
+    struct outcome o = {0};
+    struct outcome o2 = {0};
+    int64_t t0 = md_mono_ms();
+    uint64_t id = md_azure_auth_fetch(a, on_token, &o);
+    assert_true(md_mono_ms() - t0 < 200); /* started, not waited for */
+    assert_true(id != 0);
+    assert_int_equal(md_azure_auth_fetch(a, on_token, &o2), id);
+    assert_int_equal(md_http_pending(h), 1); /* the child counts */
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    int64_t worst = 0;
+    while (o.calls == 0 && md_mono_ms() - t0 < 10000) {
+        assert_int_equal(write(p[1], "k", 1), 1);
+        struct md_pollfd fd = {p[0], POLLIN, 0};
+        int64_t w0 = md_mono_ms();
+        md_http_poll(h, &fd, 1, 1000);
+        if (md_mono_ms() - w0 > worst)
+            worst = md_mono_ms() - w0;
+        assert_true(fd.revents & POLLIN);
+        char c;
+        assert_int_equal(read(p[0], &c, 1), 1);
+        md_http_run(h);
+    }
+    close(p[0]);
+    close(p[1]);
+    assert_true(worst < 100);
+    assert_int_equal(o.calls, 1);
+    assert_int_equal(o2.calls, 1);
+    assert_int_equal(o.st, MD_OK);
+    assert_true(md_mono_ms() - t0 >= 1000);
+    assert_string_equal(md_azure_auth_token(a), "tok-slow");
+    assert_int_equal(md_azure_auth_source(a), MD_AZURE_SOURCE_CLI);
+    assert_int_equal(md_http_pending(h), 0);
+
+    /* a fetch whose az is still running when everything is freed: no callback, no child left */
+    md_azure_auth_invalidate(a);
+    struct outcome o3 = {0};
+    md_azure_auth_fetch(a, on_token, &o3);
+    md_http_run(h);
+    int64_t f0 = md_mono_ms();
+    md_http_free(h);
+    assert_true(md_mono_ms() - f0 < 500);
+    md_azure_auth_free(a);
+    assert_int_equal(o3.calls, 0);
+    assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+    remove_az(dir);
+}
+
 static const char imds_token[] =
     "{\"access_token\":\"tok-imds\",\"expires_in\":\"86399\",\"expires_on\":\"1\","
     "\"token_type\":\"Bearer\"}";
@@ -618,6 +681,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_config_errors, srv_setup, srv_teardown),
         cmocka_unit_test_setup_teardown(test_app_service_identity, srv_setup, srv_teardown),
         cmocka_unit_test_setup_teardown(test_azure_cli, srv_setup, srv_teardown),
+        cmocka_unit_test_setup_teardown(test_azure_cli_async, srv_setup, srv_teardown),
         cmocka_unit_test_setup_teardown(test_cli_fails_then_imds, srv_setup, srv_teardown),
         cmocka_unit_test_setup_teardown(test_garbage_token_reply, srv_setup, srv_teardown),
         cmocka_unit_test_setup_teardown(test_http_additions, srv_setup, srv_teardown),

@@ -7,8 +7,9 @@
  * several calls. Operations and calls run on the backends' one engine
  * (backends/op.h): at most SM_MAX_INFLIGHT calls are on the wire at once,
  * which bounds the load a refresh of hundreds of endpoints puts on the
- * account's API rate limits, and expiring keys are renewed once for every
- * call waiting (the engine's gate).
+ * account's API rate limits, and the keys are fetched (credential_process,
+ * run beside the loop by md_aws_cred()) once for every call waiting when
+ * they are missing or about to expire (the engine's gate).
  * Replies are collected into a JSON bundle (sagemaker_int.h) that
  * sm_parse() maps in one pass, so the live path, the cached snapshot and
  * the fuzz target share one mapper. The callback runs exactly once per
@@ -36,8 +37,6 @@
 
 /* CloudWatch takes at most 500 queries per GetMetricData. */
 #define SM_METRICS_MAX_QUERIES 500
-/* Refresh credential_process keys this long before they expire. */
-#define SM_REFRESH_MARGIN_MS 60000
 /* libcurl signs every header (X-Amz-Target, the session token) only since 7.86.0. */
 #define SM_MIN_CURL 0x075600
 
@@ -104,49 +103,6 @@ static const struct op_platform platform = {
     .label = label,
     .stale_credential = "the renewed AWS keys had already expired (check the clock)",
 };
-
-/*
- * The gate: keys about to expire are renewed (credential_process) before a
- * call leaves, once for every call waiting; static keys never expire.
- */
-static bool keys_ready(void *impl)
-{
-    struct sm_backend *sm = impl;
-    return !md_aws_expiring(&sm->aws, md_now_ms(), SM_REFRESH_MARGIN_MS);
-}
-
-struct keys_fetch {
-    md_cred_fn cb;
-    void *ud;
-    md_status st;
-    struct md_err err;
-};
-
-static void keys_fetched(const struct md_http_resp *resp, void *ud)
-{
-    (void)resp;
-    struct keys_fetch *f = ud;
-    f->cb(f->st, &f->err, f->ud);
-    free(f);
-}
-
-static uint64_t keys_fetch(void *impl, md_cred_fn cb, void *ud)
-{
-    struct sm_backend *sm = impl;
-    struct keys_fetch *f = md_xcalloc(1, sizeof(*f));
-    f->cb = cb;
-    f->ud = ud;
-    f->st = md_aws_refresh(&sm->aws, &f->err);
-    if (f->st == MD_OK)
-        sm->keys_serial++;
-    return md_http_defer(sm->base.http, keys_fetched, f);
-}
-
-static uint64_t keys_serial(const void *impl)
-{
-    const struct sm_backend *sm = impl;
-    return sm->keys_serial;
-}
 
 /* ---- operations ------------------------------------------------------------------------- */
 
@@ -578,8 +534,11 @@ static md_status sm_create(struct md_backend **out, const struct md_backend_conf
         free(name);
         return st;
     }
-    struct md_aws_opts opts = {
-        .profile = conf->profile, .region = conf->region, .endpoint_url = conf->url};
+    /* credential_process runs later, beside the loop, as the engine's gate fetches the keys */
+    struct md_aws_opts opts = {.profile = conf->profile,
+                               .region = conf->region,
+                               .endpoint_url = conf->url,
+                               .defer_process = true};
     struct md_aws aws;
     struct md_err aerr = MD_ERR_INIT;
     md_status st = md_aws_resolve(&aws, &opts, &aerr);
@@ -611,8 +570,7 @@ static md_status sm_create(struct md_backend **out, const struct md_backend_conf
         conf->ca_path != NULL && conf->ca_path[0] != '\0' ? md_xstrdup(conf->ca_path) : NULL;
     sm->insecure_tls = conf->insecure_tls;
     sm->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 0;
-    sm->keys = (struct md_cred_source){
-        .impl = sm, .ready = keys_ready, .fetch = keys_fetch, .serial = keys_serial};
+    md_aws_cred(&sm->aws, http, &sm->keys);
     op_engine_init(&sm->eng, &sm->base, &platform, &sm->keys, SM_MAX_INFLIGHT);
     md_log(MD_LOG_INFO, "sagemaker '%s': region %s, %s, endpoint %s", sm->base.name, sm->aws.region,
            sm->who, sm->aws.endpoints[MD_AWS_SAGEMAKER]);

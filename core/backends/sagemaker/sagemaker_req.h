@@ -10,7 +10,7 @@
  * calls (struct op_call: one AWS request each, with the AWS service in
  * `service`, the operation name in `name` and the name it is about in
  * `subject`) wait on the backend's engine, at most SM_MAX_INFLIGHT on the
- * wire, behind one renewal of expiring keys. Each reply goes to the
+ * wire, behind one fetch of missing or expiring keys. Each reply goes to the
  * operation's on_reply as a JSON object; when no call is left, its on_done
  * (if set) may enqueue the next stage, else the bundle the replies were
  * collected into is mapped by sm_parse() and reported, exactly once.
@@ -67,14 +67,13 @@ struct sm_batch;
 struct sm_backend {
     struct md_backend base; /* first: handed out as a struct md_backend */
     struct op_engine eng;
-    struct md_cred_source keys; /* the gate: renews expiring keys before a call leaves */
+    struct md_cred_source keys; /* the gate: md_aws_cred() of aws, fetched before a call leaves */
     struct md_aws aws;
     char *sigv4[MD_AWS_SERVICE_COUNT]; /* "aws:amz:REGION:SERVICE" */
     char *who;                         /* "profile 'x'": whose keys, for messages */
     char *ca_path;
     bool insecure_tls;
     long timeout_ms;
-    uint64_t keys_serial;
     char target[96]; /* X-Amz-Target and log tag of the call being sent (prepare) */
     char tag[96];
     struct sm_variants *vcache; /* oldest first */
