@@ -41,6 +41,7 @@ LIBCORE  := $(O)/libcore.a
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 UNIT_HELPERS := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
+UNIT_HDRS := $(wildcard tests/unit/*.h)
 
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
@@ -81,7 +82,7 @@ $(LIBCORE): $(CORE_OBJ)
 mldeck: $(TUI_OBJ) $(CLI_OBJ) $(LIBCORE)
 	$(CC) -o $@ $(TUI_OBJ) $(CLI_OBJ) $(LIBCORE) $(LDFLAGS) $(PKG_LIBS_TUI) $(PKG_LIBS_CORE) -lm
 
-$(O)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(LIBCORE)
+$(O)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(UNIT_HDRS) $(LIBCORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS_CORE) -Icore -Itests/unit -o $@ $< $(UNIT_HELPERS) $(LIBCORE) \
 	    $(LDFLAGS) $(PKG_LIBS_CORE) $(CMOCKA_LIBS) -lm
