@@ -137,21 +137,35 @@ asan:
 valgrind: mldeck unit
 	@tests/valgrind.sh
 
+# libFuzzer targets: the core is compiled once for all of them (instrumented, not linked with
+# the fuzzer's main), each target links it with its own entry point.
 FUZZ_SECONDS ?= 30
 FUZZ_CC ?= clang
-fuzz:
-	@mkdir -p $(O)/fuzz
-	@for f in $(FUZZ_SRC); do \
-	    n=$$(basename $$f .c); \
-	    $(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Iinclude -Icore \
-	        $(PKG_CFLAGS_CORE) -o $(O)/fuzz/$$n $$f $(CORE_SRC) $(PKG_LIBS_CORE) -lm -pthread || exit 1; \
+FUZZ_O   := $(O)/fuzz
+FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=address,undefined -Iinclude -Icore \
+               $(PKG_CFLAGS_CORE) -MMD -MP
+FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(FUZZ_O)/%.o)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_O)/%)
+
+$(FUZZ_CORE_OBJ): $(FUZZ_O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BIN): $(FUZZ_O)/%: tests/fuzz/%.c $(FUZZ_CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_CORE_OBJ) $(PKG_LIBS_CORE) \
+	    -lm -pthread
+
+fuzz: $(FUZZ_BIN)
+	@for b in $(FUZZ_BIN); do \
+	    n=$$(basename $$b); \
 	    mkdir -p tests/fuzz/corpus-$$n; \
 	    seeds=tests/fuzz/seeds/$${n#fuzz_}; \
 	    echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
-	    $(O)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	        tests/fuzz/corpus-$$n $$( [ -d $$seeds ] && echo $$seeds ) > $(O)/fuzz/$$n.log 2>&1 \
-	        || { tail -40 $(O)/fuzz/$$n.log; echo "fuzz target $$n failed"; exit 1; }; \
-	    grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' $(O)/fuzz/$$n.log; \
+	    $$b -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        tests/fuzz/corpus-$$n $$( [ -d $$seeds ] && echo $$seeds ) > $$b.log 2>&1 \
+	        || { tail -40 $$b.log; echo "fuzz target $$n failed"; exit 1; }; \
+	    grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' $$b.log; \
 	done
 
 # --- checks ------------------------------------------------------------------------------------
@@ -169,4 +183,4 @@ install: mldeck
 clean:
 	rm -rf $(O) build-asan mldeck
 
--include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TUI_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(FUZZ_CORE_OBJ:.o=.d) $(FUZZ_BIN:=.d)
