@@ -4,6 +4,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 CC       ?= cc
 O        ?= build
+BIN      ?= mldeck
 VENV     ?= .venv
 PYTHON   ?= python3
 
@@ -47,7 +48,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 .PHONY: all help deps venv run test unit asan valgrind fuzz bench lint install clean
 
-all: mldeck
+all: $(BIN)
 
 help:
 	@echo "make            build ./mldeck"
@@ -79,7 +80,9 @@ $(LIBCORE): $(CORE_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-mldeck: $(TUI_OBJ) $(CLI_OBJ) $(LIBCORE)
+# The binary is ./mldeck; a sanitizer build (make asan) names its own, beside its objects.
+$(BIN): $(TUI_OBJ) $(CLI_OBJ) $(LIBCORE)
+	@mkdir -p $(dir $@)
 	$(CC) -o $@ $(TUI_OBJ) $(CLI_OBJ) $(LIBCORE) $(LDFLAGS) $(PKG_LIBS_TUI) $(PKG_LIBS_CORE) -lm
 
 $(O)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(UNIT_HDRS) $(LIBCORE)
@@ -127,12 +130,14 @@ bench: deps mldeck
 	@$(VENV)/bin/python tests/bench/bench_runs.py
 	@$(VENV)/bin/python tests/bench/bench_drift.py
 
+# Its own objects and binary (build-asan/mldeck): ./mldeck stays the plain build, and an
+# ASan binary is never taken for it (nor the other way round) by a timestamp.
+ASAN_O := build-asan
 asan:
-	$(MAKE) O=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
-	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" mldeck unit
+	$(MAKE) O=$(ASAN_O) BIN=$(ASAN_O)/mldeck OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" $(ASAN_O)/mldeck unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    MLDECK_BIN=./mldeck O=build-asan tests/run_all.sh
-	$(MAKE) mldeck
+	    MLDECK_BIN=$(ASAN_O)/mldeck O=$(ASAN_O) tests/run_all.sh
 
 valgrind: mldeck unit
 	@tests/valgrind.sh
@@ -175,12 +180,12 @@ fuzz: $(FUZZ_BIN)
 lint:
 	@tests/lint.sh
 
-install: mldeck
+install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mldeck/themes
-	install -m 0755 mldeck $(DESTDIR)$(PREFIX)/bin/mldeck
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mldeck
 	install -m 0644 themes/*.yaml $(DESTDIR)$(PREFIX)/share/mldeck/themes/
 
 clean:
-	rm -rf $(O) build-asan mldeck
+	rm -rf $(O) $(ASAN_O) mldeck
 
 -include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(FUZZ_CORE_OBJ:.o=.d) $(FUZZ_BIN:=.d)
