@@ -4,6 +4,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 CC       ?= cc
 O        ?= build
+BIN      ?= mldeck
 VENV     ?= .venv
 PYTHON   ?= python3
 
@@ -41,12 +42,13 @@ LIBCORE  := $(O)/libcore.a
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 UNIT_HELPERS := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
+UNIT_HDRS := $(wildcard tests/unit/*.h)
 
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 .PHONY: all help deps venv run test unit asan valgrind fuzz bench lint install clean
 
-all: mldeck
+all: $(BIN)
 
 help:
 	@echo "make            build ./mldeck"
@@ -78,10 +80,12 @@ $(LIBCORE): $(CORE_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-mldeck: $(TUI_OBJ) $(CLI_OBJ) $(LIBCORE)
+# The binary is ./mldeck; a sanitizer build (make asan) names its own, beside its objects.
+$(BIN): $(TUI_OBJ) $(CLI_OBJ) $(LIBCORE)
+	@mkdir -p $(dir $@)
 	$(CC) -o $@ $(TUI_OBJ) $(CLI_OBJ) $(LIBCORE) $(LDFLAGS) $(PKG_LIBS_TUI) $(PKG_LIBS_CORE) -lm
 
-$(O)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(LIBCORE)
+$(O)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(UNIT_HDRS) $(LIBCORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS_CORE) -Icore -Itests/unit -o $@ $< $(UNIT_HELPERS) $(LIBCORE) \
 	    $(LDFLAGS) $(PKG_LIBS_CORE) $(CMOCKA_LIBS) -lm
@@ -126,31 +130,47 @@ bench: deps mldeck
 	@$(VENV)/bin/python tests/bench/bench_runs.py
 	@$(VENV)/bin/python tests/bench/bench_drift.py
 
+# Its own objects and binary (build-asan/mldeck): ./mldeck stays the plain build, and an
+# ASan binary is never taken for it (nor the other way round) by a timestamp.
+ASAN_O := build-asan
 asan:
-	$(MAKE) O=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
-	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" mldeck unit
+	$(MAKE) O=$(ASAN_O) BIN=$(ASAN_O)/mldeck OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" $(ASAN_O)/mldeck unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    MLDECK_BIN=./mldeck O=build-asan tests/run_all.sh
-	$(MAKE) mldeck
+	    MLDECK_BIN=$(ASAN_O)/mldeck O=$(ASAN_O) tests/run_all.sh
 
 valgrind: mldeck unit
 	@tests/valgrind.sh
 
+# libFuzzer targets: the core is compiled once for all of them (instrumented, not linked with
+# the fuzzer's main), each target links it with its own entry point.
 FUZZ_SECONDS ?= 30
 FUZZ_CC ?= clang
-fuzz:
-	@mkdir -p $(O)/fuzz
-	@for f in $(FUZZ_SRC); do \
-	    n=$$(basename $$f .c); \
-	    $(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Iinclude -Icore \
-	        $(PKG_CFLAGS_CORE) -o $(O)/fuzz/$$n $$f $(CORE_SRC) $(PKG_LIBS_CORE) -lm -pthread || exit 1; \
+FUZZ_O   := $(O)/fuzz
+FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=address,undefined -Iinclude -Icore \
+               $(PKG_CFLAGS_CORE) -MMD -MP
+FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(FUZZ_O)/%.o)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_O)/%)
+
+$(FUZZ_CORE_OBJ): $(FUZZ_O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BIN): $(FUZZ_O)/%: tests/fuzz/%.c $(FUZZ_CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_CORE_OBJ) $(PKG_LIBS_CORE) \
+	    -lm -pthread
+
+fuzz: $(FUZZ_BIN)
+	@for b in $(FUZZ_BIN); do \
+	    n=$$(basename $$b); \
 	    mkdir -p tests/fuzz/corpus-$$n; \
 	    seeds=tests/fuzz/seeds/$${n#fuzz_}; \
 	    echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
-	    $(O)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	        tests/fuzz/corpus-$$n $$( [ -d $$seeds ] && echo $$seeds ) > $(O)/fuzz/$$n.log 2>&1 \
-	        || { tail -40 $(O)/fuzz/$$n.log; echo "fuzz target $$n failed"; exit 1; }; \
-	    grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' $(O)/fuzz/$$n.log; \
+	    $$b -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        tests/fuzz/corpus-$$n $$( [ -d $$seeds ] && echo $$seeds ) > $$b.log 2>&1 \
+	        || { tail -40 $$b.log; echo "fuzz target $$n failed"; exit 1; }; \
+	    grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' $$b.log; \
 	done
 
 # --- checks ------------------------------------------------------------------------------------
@@ -160,12 +180,12 @@ fuzz:
 lint:
 	@tests/lint.sh
 
-install: mldeck
+install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mldeck/themes
-	install -m 0755 mldeck $(DESTDIR)$(PREFIX)/bin/mldeck
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mldeck
 	install -m 0644 themes/*.yaml $(DESTDIR)$(PREFIX)/share/mldeck/themes/
 
 clean:
-	rm -rf $(O) build-asan mldeck
+	rm -rf $(O) $(ASAN_O) mldeck
 
--include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TUI_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(FUZZ_CORE_OBJ:.o=.d) $(FUZZ_BIN:=.d)

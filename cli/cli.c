@@ -55,21 +55,71 @@ static const char *scrub(char *arg)
     return arg;
 }
 
-static int usage_get(void)
+/* The commands' options (cli.h, cli_opts): one table per command, one val per option. */
+enum cli_opt {
+    OPT_HELP = 'h',
+    OPT_YES = 'y',
+    OPT_JSON = CLI_OPTS_LONG,
+    OPT_TSV,
+    OPT_EXPERIMENT,
+    OPT_MODEL,
+    OPT_BACKEND,
+    OPT_TO,
+    OPT_SET,
+    OPT_STATUS,
+};
+
+static const struct option get_options[] = {
+    {"json", no_argument, NULL, OPT_JSON},
+    {"tsv", no_argument, NULL, OPT_TSV},
+    {"experiment", required_argument, NULL, OPT_EXPERIMENT},
+    {"model", required_argument, NULL, OPT_MODEL},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+static const struct option rollback_options[] = {
+    {"to", required_argument, NULL, OPT_TO},   /* VERSION or CONFIG */
+    {"set", required_argument, NULL, OPT_SET}, /* NAME=W,...: what --to is for traffic */
+    {"yes", no_argument, NULL, OPT_YES},       /* also -y */
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"help", no_argument, NULL, OPT_HELP}, /* also -h */
+    {NULL, 0, NULL, 0},
+};
+
+static const struct option approve_options[] = {
+    {"status", required_argument, NULL, OPT_STATUS},
+    {"yes", no_argument, NULL, OPT_YES},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+/* The synopses: on stdout for --help (CLI_OK), on stderr after a usage error (CLI_USAGE). */
+static int usage_get(FILE *f)
 {
     fputs("usage: mldeck get experiments|runs|models|versions|endpoints|audit [--json|--tsv]\n"
           "                  [--experiment NAME|ID] [--model NAME] [--backend NAME]\n",
-          stderr);
-    return CLI_USAGE;
+          f);
+    return f == stdout ? CLI_OK : CLI_USAGE;
 }
 
-static int usage_rollback(void)
+static int usage_rollback(FILE *f)
 {
     fputs("usage: mldeck rollback alias MODEL ALIAS [--to VERSION] [--yes] [--backend NAME]\n"
           "       mldeck rollback endpoint NAME [--to CONFIG] [--yes] [--backend NAME]\n"
           "       mldeck rollback traffic ENDPOINT [--set NAME=W,...] [--yes] [--backend NAME]\n",
-          stderr);
-    return CLI_USAGE;
+          f);
+    return f == stdout ? CLI_OK : CLI_USAGE;
+}
+
+static int usage_approve(FILE *f)
+{
+    fputs("usage: mldeck approve MODEL VERSION --status Approved|Rejected|"
+          "PendingManualApproval [--yes] [--backend NAME]\n",
+          f);
+    return f == stdout ? CLI_OK : CLI_USAGE;
 }
 
 static int open_deck(const struct cli_global *g, bool no_cache, md_deck **d)
@@ -275,32 +325,47 @@ static int get_lists(md_deck *d, const struct get_opts *o, size_t lo, size_t hi,
 static int cmd_get(const struct cli_global *g, int argc, char **argv)
 {
     struct get_opts o = {.format = MD_EXPORT_TSV};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--json"))
+    struct cli_opts p;
+    cli_opts_init(&p, "get", argc, argv, "h", get_options, CLI_OPTS_MIXED);
+    for (int c; (c = cli_opts_next(&p)) != -1;) {
+        switch (c) {
+        case OPT_JSON:
             o.format = MD_EXPORT_JSON;
-        else if (!strcmp(a, "--tsv"))
+            break;
+        case OPT_TSV:
             o.format = MD_EXPORT_TSV;
-        else if (!strcmp(a, "--experiment") && i + 1 < argc)
-            o.experiment = scrub(argv[++i]);
-        else if (!strcmp(a, "--model") && i + 1 < argc)
-            o.model = scrub(argv[++i]);
-        else if (!strcmp(a, "--backend") && i + 1 < argc)
-            o.backend = argv[++i];
-        else if (a[0] != '-' && !o.what)
-            o.what = a;
-        else
-            return usage_get();
+            break;
+        case OPT_EXPERIMENT:
+            o.experiment = scrub(p.arg);
+            break;
+        case OPT_MODEL:
+            o.model = scrub(p.arg);
+            break;
+        case OPT_BACKEND:
+            o.backend = p.arg;
+            break;
+        case OPT_HELP:
+            return usage_get(stdout);
+        case CLI_OPTS_ARG:
+            if (o.what) {
+                cli_opts_unexpected(&p);
+                return usage_get(stderr);
+            }
+            o.what = p.arg;
+            break;
+        default:
+            return usage_get(stderr);
+        }
     }
     if (!o.what)
-        return usage_get();
+        return usage_get(stderr);
     static const char *const kinds[] = {"experiments", "runs",      "models",
                                         "versions",    "endpoints", "audit"};
     bool known = false;
     for (size_t i = 0; i < MD_ARRAY_LEN(kinds); i++)
         known |= !strcmp(o.what, kinds[i]);
     if (!known)
-        return usage_get();
+        return usage_get(stderr);
 
     md_deck *d = NULL;
     md_actions *acts = NULL;
@@ -425,25 +490,39 @@ static int cmd_rollback(const struct cli_global *g, int argc, char **argv)
     int npos = 0;
     const char *to = NULL, *backend = NULL;
     bool yes = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--yes") || !strcmp(a, "-y"))
+    struct cli_opts p;
+    cli_opts_init(&p, "rollback", argc, argv, "hy", rollback_options, CLI_OPTS_MIXED);
+    for (int c; (c = cli_opts_next(&p)) != -1;) {
+        switch (c) {
+        case OPT_YES:
             yes = true;
-        else if ((!strcmp(a, "--to") || !strcmp(a, "--set")) && i + 1 < argc)
-            to = argv[++i];
-        else if (!strcmp(a, "--backend") && i + 1 < argc)
-            backend = argv[++i];
-        else if (a[0] != '-' && npos < 3)
-            pos[npos++] = scrub(argv[i]);
-        else
-            return usage_rollback();
+            break;
+        case OPT_TO:
+        case OPT_SET:
+            to = p.arg;
+            break;
+        case OPT_BACKEND:
+            backend = p.arg;
+            break;
+        case OPT_HELP:
+            return usage_rollback(stdout);
+        case CLI_OPTS_ARG:
+            if (npos == 3) {
+                cli_opts_unexpected(&p);
+                return usage_rollback(stderr);
+            }
+            pos[npos++] = scrub(p.arg);
+            break;
+        default:
+            return usage_rollback(stderr);
+        }
     }
     if (npos < 2)
-        return usage_rollback();
+        return usage_rollback(stderr);
     bool is_alias = !strcmp(pos[0], "alias");
     if (is_alias ? npos != 3
                  : (npos != 2 || (strcmp(pos[0], "endpoint") && strcmp(pos[0], "traffic"))))
-        return usage_rollback();
+        return usage_rollback(stderr);
 
     md_deck *d = NULL;
     md_actions *acts = NULL;
@@ -476,25 +555,34 @@ static int cmd_approve(const struct cli_global *g, int argc, char **argv)
     int npos = 0;
     const char *status = NULL, *backend = NULL;
     bool yes = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--yes") || !strcmp(a, "-y"))
+    struct cli_opts p;
+    cli_opts_init(&p, "approve", argc, argv, "hy", approve_options, CLI_OPTS_MIXED);
+    for (int c; (c = cli_opts_next(&p)) != -1;) {
+        switch (c) {
+        case OPT_YES:
             yes = true;
-        else if (!strcmp(a, "--status") && i + 1 < argc)
-            status = argv[++i];
-        else if (!strcmp(a, "--backend") && i + 1 < argc)
-            backend = argv[++i];
-        else if (a[0] != '-' && npos < 2)
-            pos[npos++] = scrub(argv[i]);
-        else
-            npos = 3;
+            break;
+        case OPT_STATUS:
+            status = p.arg;
+            break;
+        case OPT_BACKEND:
+            backend = p.arg;
+            break;
+        case OPT_HELP:
+            return usage_approve(stdout);
+        case CLI_OPTS_ARG:
+            if (npos == 2) {
+                cli_opts_unexpected(&p);
+                return usage_approve(stderr);
+            }
+            pos[npos++] = scrub(p.arg);
+            break;
+        default:
+            return usage_approve(stderr);
+        }
     }
-    if (npos != 2 || !status) {
-        fputs("usage: mldeck approve MODEL VERSION --status Approved|Rejected|"
-              "PendingManualApproval [--yes] [--backend NAME]\n",
-              stderr);
-        return CLI_USAGE;
-    }
+    if (npos != 2 || !status)
+        return usage_approve(stderr);
     md_deck *d = NULL;
     md_actions *acts = NULL;
     int rc = open_deck_actions(g, false, &d, &acts);

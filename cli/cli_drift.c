@@ -26,8 +26,8 @@ struct list {
     size_t n;
 };
 
-/* The synopsis, on stderr; always CLI_USAGE. */
-static int usage(void)
+/* The synopsis: on stdout for --help (CLI_OK), on stderr after a usage error (CLI_USAGE). */
+static int usage(FILE *f)
 {
     fputs(
         "usage: mldeck drift --reference FILE|S3URI --current FILE|DIR|S3URI [--current ...]\n"
@@ -40,8 +40,8 @@ static int usage(void)
         "         [--aws-profile NAME] [--aws-region REGION] [--s3-endpoint-url URL]\n"
         "methods: psi, w1, js (distances: alert above), ks, chi2 (p-values: alert below)\n"
         "S3URI: s3://BUCKET/KEY, or s3://BUCKET/PREFIX/ for --current\n",
-        stderr);
-    return CLI_USAGE;
+        f);
+    return f == stdout ? CLI_OK : CLI_USAGE;
 }
 
 /* Empty items are dropped ("a,,b" is a and b); a repeated option replaces the list. */
@@ -91,93 +91,154 @@ struct drift_cli {
     struct md_drift_threshold thr[MAX_THRESHOLDS];
     const char *state;
     bool json;
+    bool help; /* --help: the synopsis on stdout, nothing run */
 };
 
-/* Option parsing; returns CLI_OK or CLI_USAGE (with a message). */
+enum drift_opt {
+    OPT_HELP = 'h',
+    OPT_JSON = CLI_OPTS_LONG,
+    OPT_NO_YATES,
+    OPT_REFERENCE,
+    OPT_CURRENT,
+    OPT_FEATURES,
+    OPT_CATEGORICAL,
+    OPT_NUMERIC,
+    OPT_PREDICTION,
+    OPT_TIME_COLUMN,
+    OPT_WINDOW,
+    OPT_SMOOTHING,
+    OPT_THRESHOLD,
+    OPT_MEMORY,
+    OPT_FORMAT,
+    OPT_CAPTURE_COLUMNS,
+    OPT_STATE,
+    OPT_JOB,
+    OPT_VIOLATIONS,
+    OPT_AWS_PROFILE,
+    OPT_AWS_REGION,
+    OPT_S3_ENDPOINT_URL,
+    OPT_S3_PART_SIZE,
+    OPT_METHODS,
+};
+
+static const struct option drift_options[] = {
+    {"json", no_argument, NULL, OPT_JSON},
+    {"no-yates", no_argument, NULL, OPT_NO_YATES},
+    {"reference", required_argument, NULL, OPT_REFERENCE},
+    {"current", required_argument, NULL, OPT_CURRENT},
+    {"features", required_argument, NULL, OPT_FEATURES},
+    {"categorical", required_argument, NULL, OPT_CATEGORICAL},
+    {"numeric", required_argument, NULL, OPT_NUMERIC},
+    {"prediction", required_argument, NULL, OPT_PREDICTION},
+    {"time-column", required_argument, NULL, OPT_TIME_COLUMN},
+    {"window", required_argument, NULL, OPT_WINDOW},
+    {"smoothing", required_argument, NULL, OPT_SMOOTHING},
+    {"threshold", required_argument, NULL, OPT_THRESHOLD},
+    {"memory", required_argument, NULL, OPT_MEMORY},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"capture-columns", required_argument, NULL, OPT_CAPTURE_COLUMNS},
+    {"state", required_argument, NULL, OPT_STATE},
+    {"job", required_argument, NULL, OPT_JOB},
+    {"violations", required_argument, NULL, OPT_VIOLATIONS},
+    {"aws-profile", required_argument, NULL, OPT_AWS_PROFILE},
+    {"aws-region", required_argument, NULL, OPT_AWS_REGION},
+    {"s3-endpoint-url", required_argument, NULL, OPT_S3_ENDPOINT_URL},
+    {"s3-part-size", required_argument, NULL, OPT_S3_PART_SIZE}, /* test hook, not in usage */
+    {"methods", required_argument, NULL, OPT_METHODS},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+/* Option parsing; returns CLI_OK (c->help set for --help) or CLI_USAGE (with a message). */
 static int parse(struct drift_cli *c, int argc, char **argv)
 {
     struct md_drift_opts *o = &c->o;
     o->smoothing = MD_DRIFT_SMOOTH_EPS;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        static const char *const valued[] = {"--reference",       "--current",      "--features",
-                                             "--categorical",     "--numeric",      "--prediction",
-                                             "--time-column",     "--window",       "--smoothing",
-                                             "--threshold",       "--memory",       "--format",
-                                             "--capture-columns", "--state",        "--job",
-                                             "--violations",      "--aws-profile",  "--aws-region",
-                                             "--s3-endpoint-url", "--s3-part-size", "--methods"};
-        bool takes = false;
-        for (size_t k = 0; k < MD_ARRAY_LEN(valued); k++)
-            takes |= !strcmp(a, valued[k]);
-        if (!takes && strcmp(a, "--json") && strcmp(a, "--no-yates")) {
-            fprintf(stderr, "mldeck: drift: unknown option '%s'\n", a);
-            return usage();
-        }
-        if (takes && !v) {
-            fprintf(stderr, "mldeck: drift: %s needs a value\n", a);
-            return usage();
-        }
-        if (takes)
-            i++;
-        if (!strcmp(a, "--json")) {
+    struct cli_opts p;
+    cli_opts_init(&p, "drift", argc, argv, "h", drift_options, CLI_OPTS_MIXED);
+    for (int opt; (opt = cli_opts_next(&p)) != -1;) {
+        const char *v = p.arg;
+        long n;
+        switch (opt) {
+        case OPT_HELP:
+            c->help = true;
+            return CLI_OK;
+        case OPT_JSON:
             c->json = true;
-        } else if (!strcmp(a, "--no-yates")) {
+            break;
+        case OPT_NO_YATES:
             o->no_yates = true;
-        } else if (!strcmp(a, "--reference")) {
+            break;
+        case OPT_REFERENCE:
             o->reference = v;
-        } else if (!strcmp(a, "--current")) {
+            break;
+        case OPT_CURRENT:
             if (o->n_current == MAX_LIST)
-                return usage();
+                return usage(stderr);
             c->current[o->n_current++] = v;
-        } else if (!strcmp(a, "--features")) {
+            break;
+        case OPT_FEATURES:
             list_split(&c->features, v);
-        } else if (!strcmp(a, "--categorical")) {
+            break;
+        case OPT_CATEGORICAL:
             list_split(&c->categorical, v);
-        } else if (!strcmp(a, "--numeric")) {
+            break;
+        case OPT_NUMERIC:
             list_split(&c->numeric, v);
-        } else if (!strcmp(a, "--capture-columns")) {
+            break;
+        case OPT_CAPTURE_COLUMNS:
             list_split(&c->capture, v);
-        } else if (!strcmp(a, "--prediction")) {
+            break;
+        case OPT_PREDICTION:
             o->prediction = v;
-        } else if (!strcmp(a, "--time-column")) {
+            break;
+        case OPT_TIME_COLUMN:
             o->time_column = v;
-        } else if (!strcmp(a, "--state")) {
+            break;
+        case OPT_STATE:
             c->state = v;
-        } else if (!strcmp(a, "--job")) {
+            break;
+        case OPT_JOB:
             o->job = v;
-        } else if (!strcmp(a, "--violations")) {
+            break;
+        case OPT_VIOLATIONS:
             o->violations = v;
-        } else if (!strcmp(a, "--aws-profile")) {
+            break;
+        case OPT_AWS_PROFILE:
             o->aws_profile = v;
-        } else if (!strcmp(a, "--aws-region")) {
+            break;
+        case OPT_AWS_REGION:
             o->aws_region = v;
-        } else if (!strcmp(a, "--s3-endpoint-url")) {
+            break;
+        case OPT_S3_ENDPOINT_URL:
             o->s3_endpoint_url = v;
-        } else if (!strcmp(a, "--s3-part-size")) { /* test hook: ranged reads on small objects */
-            long n;
+            break;
+        case OPT_S3_PART_SIZE: /* test hook: ranged reads on small objects */
             if (md_parse_long(v, 1, 1L << 30, &n)) {
                 fprintf(stderr, "mldeck: bad --s3-part-size '%s': expected bytes\n", v);
                 return CLI_USAGE;
             }
             o->s3_part_size = (size_t)n;
-        } else if (!strcmp(a, "--window") || !strcmp(a, "--memory")) {
-            long n;
+            break;
+        case OPT_WINDOW:
+        case OPT_MEMORY:
             if (md_parse_long(v, 1, 1L << 40, &n)) {
-                fprintf(stderr, "mldeck: bad %s '%s': expected a positive integer\n", a, v);
+                fprintf(stderr, "mldeck: bad %s '%s': expected a positive integer\n",
+                        opt == OPT_WINDOW ? "--window" : "--memory", v);
                 return CLI_USAGE;
             }
-            if (a[2] == 'w')
+            if (opt == OPT_WINDOW)
                 o->window_ms = (int64_t)n * 1000;
             else
                 o->budget = (size_t)n << 20;
-        } else if (!strcmp(a, "--smoothing")) {
+            break;
+        case OPT_SMOOTHING:
             if (md_drift_smoothing_parse(v, &o->smoothing)) {
                 fprintf(stderr, "mldeck: bad --smoothing '%s' (eps, add-one, none)\n", v);
                 return CLI_USAGE;
             }
-        } else if (!strcmp(a, "--format")) {
+            break;
+        case OPT_FORMAT:
             o->format = !strcmp(v, "csv")       ? MD_DRIFT_FORMAT_CSV
                         : !strcmp(v, "jsonl")   ? MD_DRIFT_FORMAT_JSONL
                         : !strcmp(v, "capture") ? MD_DRIFT_FORMAT_CAPTURE
@@ -186,10 +247,12 @@ static int parse(struct drift_cli *c, int argc, char **argv)
                 fprintf(stderr, "mldeck: bad --format '%s' (csv, jsonl, capture)\n", v);
                 return CLI_USAGE;
             }
-        } else if (!strcmp(a, "--methods")) {
+            break;
+        case OPT_METHODS:
             if (parse_methods(v, &o->methods))
                 return CLI_USAGE;
-        } else if (!strcmp(a, "--threshold")) {
+            break;
+        case OPT_THRESHOLD: {
             struct md_err err = MD_ERR_INIT;
             if (o->n_thresholds == MAX_THRESHOLDS ||
                 md_drift_threshold_parse(v, &c->thr[o->n_thresholds], &err)) {
@@ -197,10 +260,17 @@ static int parse(struct drift_cli *c, int argc, char **argv)
                 return CLI_USAGE;
             }
             o->n_thresholds++;
+            break;
+        }
+        case CLI_OPTS_ARG:
+            cli_opts_unexpected(&p);
+            return usage(stderr);
+        default:
+            return usage(stderr);
         }
     }
     if (!o->reference || !o->n_current)
-        return usage();
+        return usage(stderr);
     o->current = c->current;
     o->thresholds = c->thr;
     if (c->features.n) {
@@ -396,10 +466,13 @@ int cli_drift(const struct cli_global *g, int argc, char **argv)
 {
     struct drift_cli *c = md_xcalloc(1, sizeof(*c));
     int rc = parse(c, argc, argv);
+    if (!rc && c->help)
+        rc = usage(stdout);
+    bool go = !rc && !c->help; /* a job to run */
     md_store *store = NULL;
     char *state = NULL;
     struct md_err err = MD_ERR_INIT;
-    if (!rc && (c->state || g->state_path || c->o.job)) {
+    if (go && (c->state || g->state_path || c->o.job)) {
         const char *given = c->state ? c->state : g->state_path;
         state = given ? md_xstrdup(given) : md_config_default_state_path();
         if (md_store_open(&store, state, &err)) {
@@ -408,7 +481,7 @@ int cli_drift(const struct cli_global *g, int argc, char **argv)
         }
         c->o.store = store;
     }
-    if (!rc) {
+    if (go && !rc) {
         struct md_drift_run run;
         md_status st = md_drift_run(&c->o, &run, &err);
         for (size_t i = 0; i < run.warnings.n; i++)

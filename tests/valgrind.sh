@@ -86,6 +86,8 @@ get runs --experiment churn-prediction --json
 get versions --model churn-classifier --json
 get models
 get audit --json
+--read-only -vv get --json audit
+drift --reference=tests/fixtures/drift/ref_small.csv --cur tests/fixtures/drift/small.jsonl --json
 EOF
     fi
 fi

@@ -3,6 +3,7 @@
  * headless command (cli.c) or the console (app.c).
  */
 #include <langinfo.h>
+#include <limits.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,59 +87,117 @@ static void log_to_stderr(enum md_log_level level, const char *line, void *ud)
     fprintf(stderr, "mldeck: %s\n", line);
 }
 
-/* Returns the index of the subcommand in argv (argc when none), or -1 on a usage error. */
-static int parse_args(int argc, char **argv, struct main_opts *o)
+/* What the command line asks for, once its global options are read. */
+enum main_action { MAIN_RUN, MAIN_HELP, MAIN_VERSION, MAIN_HELP_CONFIG, MAIN_USAGE };
+
+enum main_opt {
+    OPT_CONFIG = CLI_OPTS_LONG,
+    OPT_CONTEXT,
+    OPT_STATE,
+    OPT_THEME,
+    OPT_LOG,
+    OPT_VIEW,
+    OPT_READ_ONLY,
+    OPT_NO_COLOR,
+    OPT_ASCII,
+    OPT_MAX_FRAMES,
+    OPT_CLOCK,
+    OPT_VERSION,
+    OPT_HELP_CONFIG,
+};
+
+static const struct option main_options[] = {
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"context", required_argument, NULL, OPT_CONTEXT},
+    {"state", required_argument, NULL, OPT_STATE},
+    {"theme", required_argument, NULL, OPT_THEME},
+    {"log", required_argument, NULL, OPT_LOG},
+    {"view", required_argument, NULL, OPT_VIEW},
+    {"read-only", no_argument, NULL, OPT_READ_ONLY},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"ascii", no_argument, NULL, OPT_ASCII},
+    {"verbose", no_argument, NULL, 'v'},
+    {"max-frames", required_argument, NULL, OPT_MAX_FRAMES},
+    {"clock", required_argument, NULL, OPT_CLOCK},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"help-config", no_argument, NULL, OPT_HELP_CONFIG},
+    {NULL, 0, NULL, 0},
+};
+
+/* A whole number in [min, LONG_MAX] for option `name`; false (said on stderr) otherwise. */
+static bool parse_number(const char *name, const char *v, long min, const char *expected, long *out)
 {
-    int sub = argc;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
-#define TAKE(field)                                                                                \
-    do {                                                                                           \
-        if (!next)                                                                                 \
-            return -1;                                                                             \
-        o->field = next;                                                                           \
-        i++;                                                                                       \
-    } while (0)
-        if (!strcmp(a, "--config"))
-            TAKE(config);
-        else if (!strcmp(a, "--context"))
-            TAKE(context);
-        else if (!strcmp(a, "--state"))
-            TAKE(state);
-        else if (!strcmp(a, "--theme"))
-            TAKE(theme);
-        else if (!strcmp(a, "--log"))
-            TAKE(log);
-        else if (!strcmp(a, "--view"))
-            TAKE(view);
-        else if (!strcmp(a, "--read-only"))
-            o->read_only = true;
-        else if (!strcmp(a, "--no-color"))
-            o->no_color = true;
-        else if (!strcmp(a, "--ascii"))
-            o->ascii = true;
-        else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
-            o->verbose++;
-        else if (!strcmp(a, "--max-frames")) {
-            char *end = NULL;
-            if (!next || (o->max_frames = strtol(next, &end, 10)) < 0 || *end)
-                return -1;
-            i++;
-        } else if (!strcmp(a, "--clock")) {
-            char *end = NULL;
-            if (!next || (o->clock_ms = strtoll(next, &end, 10)) <= 0 || *end)
-                return -1;
-            i++;
-        } else if (a[0] == '-') {
-            return -1;
-        } else {
-            sub = i;
+    if (md_parse_long(v, min, LONG_MAX, out) == MD_OK)
+        return true;
+    fprintf(stderr, "mldeck: bad %s '%s': expected %s\n", name, v, expected);
+    return false;
+}
+
+/*
+ * The global options, before the command: they stop at the first argument,
+ * whose index goes to *sub (argc when there is none). --help, --version and
+ * --help-config answer at once.
+ */
+static enum main_action parse_args(int argc, char **argv, struct main_opts *o, int *sub)
+{
+    struct cli_opts p;
+    cli_opts_init(&p, NULL, argc, argv, "hv", main_options, CLI_OPTS_FIRST);
+    long n;
+    for (int c; (c = cli_opts_next(&p)) != -1;) {
+        switch (c) {
+        case OPT_CONFIG:
+            o->config = p.arg;
             break;
+        case OPT_CONTEXT:
+            o->context = p.arg;
+            break;
+        case OPT_STATE:
+            o->state = p.arg;
+            break;
+        case OPT_THEME:
+            o->theme = p.arg;
+            break;
+        case OPT_LOG:
+            o->log = p.arg;
+            break;
+        case OPT_VIEW:
+            o->view = p.arg;
+            break;
+        case OPT_READ_ONLY:
+            o->read_only = true;
+            break;
+        case OPT_NO_COLOR:
+            o->no_color = true;
+            break;
+        case OPT_ASCII:
+            o->ascii = true;
+            break;
+        case 'v':
+            o->verbose++;
+            break;
+        case OPT_MAX_FRAMES:
+            if (!parse_number("--max-frames", p.arg, 0, "a number of frames", &n))
+                return MAIN_USAGE;
+            o->max_frames = n;
+            break;
+        case OPT_CLOCK:
+            if (!parse_number("--clock", p.arg, 1, "milliseconds since the epoch", &n))
+                return MAIN_USAGE;
+            o->clock_ms = n;
+            break;
+        case 'h':
+            return MAIN_HELP;
+        case OPT_VERSION:
+            return MAIN_VERSION;
+        case OPT_HELP_CONFIG:
+            return MAIN_HELP_CONFIG;
+        default:
+            return MAIN_USAGE;
         }
-#undef TAKE
     }
-    return sub;
+    *sub = cli_opts_index(&p);
+    return MAIN_RUN;
 }
 
 static bool locale_is_utf8(void)
@@ -211,26 +270,25 @@ int main(int argc, char **argv)
     setlocale(LC_ALL, "");
     struct main_opts o;
     memset(&o, 0, sizeof(o));
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        }
-        if (!strcmp(argv[i], "--version")) {
-            printf("mldeck %s\n", MLDECK_VERSION);
-            return 0;
-        }
-        if (!strcmp(argv[i], "--help-config")) {
-            struct md_buf b;
-            md_buf_init(&b, 1 << 20);
-            md_config_help(&b);
-            fputs(b.data ? b.data : "", stdout);
-            md_buf_release(&b);
-            return 0;
-        }
+    int sub = argc;
+    switch (parse_args(argc, argv, &o, &sub)) {
+    case MAIN_RUN:
+        break;
+    case MAIN_HELP:
+        usage(stdout);
+        return 0;
+    case MAIN_VERSION:
+        printf("mldeck %s\n", MLDECK_VERSION);
+        return 0;
+    case MAIN_HELP_CONFIG: {
+        struct md_buf b;
+        md_buf_init(&b, 1 << 20);
+        md_config_help(&b);
+        fputs(b.data ? b.data : "", stdout);
+        md_buf_release(&b);
+        return 0;
     }
-    int sub = parse_args(argc, argv, &o);
-    if (sub < 0) {
+    case MAIN_USAGE:
         usage(stderr);
         return CLI_USAGE;
     }

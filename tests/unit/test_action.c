@@ -20,6 +20,7 @@
 #include "mldeck/config.h"
 #include "mldeck/deck.h"
 #include "mldeck/store.h"
+#include "testutil.h"
 
 #define MODELS_BODY                                                                                \
     "{\"registered_models\":[{\"name\":\"churn\",\"creation_timestamp\":1700000000000,"            \
@@ -55,8 +56,7 @@ static const char *config_yaml(bool read_only)
 static int setup(void **state, bool read_only)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    snprintf(f->dir, sizeof(f->dir), "/tmp/mdact.XXXXXX");
-    if (!mkdtemp(f->dir))
+    if (tu_mkdtemp(f->dir, sizeof(f->dir), "action"))
         return -1;
     snprintf(f->state, sizeof(f->state), "%s/state.db", f->dir);
     md_store *s = NULL;
@@ -91,14 +91,7 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     md_config_release(&f->cfg);
-    char cmd[200];
-    snprintf(cmd, sizeof(cmd), "%s/state.db", f->dir);
-    unlink(cmd);
-    snprintf(cmd, sizeof(cmd), "%s/state.db-wal", f->dir);
-    unlink(cmd);
-    snprintf(cmd, sizeof(cmd), "%s/state.db-shm", f->dir);
-    unlink(cmd);
-    rmdir(f->dir);
+    tu_rm_rf(f->dir);
     free(f);
     return 0;
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "mldeck/aws.h"
+#include "testutil.h"
 
 static char home[256];
 
@@ -43,28 +44,19 @@ static const char *const aws_vars[] = {
     "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
 };
 
-static void write_file(const char *rel, const char *text)
+/* Writes HOME/rel (under the test's HOME); returns its path (tu_path). */
+static const char *home_file(const char *rel, const char *text)
 {
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", home, rel);
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        fail_msg("cannot write %s", path);
-    fputs(text, f);
-    fclose(f);
+    return tu_write_file(tu_path("%s/%s", home, rel), text);
 }
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(home, sizeof(home), "/tmp/mldeck-test-aws-XXXXXX");
-    if (mkdtemp(home) == NULL)
+    if (tu_mkdtemp(home, sizeof(home), "test-aws"))
         return -1;
-    char dir[300];
-    snprintf(dir, sizeof(dir), "%s/.aws", home);
-    mkdir(dir, 0700);
-    for (size_t i = 0; i < sizeof(aws_vars) / sizeof(aws_vars[0]); i++)
-        unsetenv(aws_vars[i]);
+    mkdir(tu_path("%s/.aws", home), 0700);
+    tu_unsetenv(aws_vars, MD_ARRAY_LEN(aws_vars));
     setenv("HOME", home, 1);
     return 0;
 }
@@ -72,22 +64,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[400];
-    /* the directory this test made under /tmp, by its exact name */
-    snprintf(cmd, sizeof(cmd), "%s/.aws/credentials", home);
-    unlink(cmd);
-    snprintf(cmd, sizeof(cmd), "%s/.aws/config", home);
-    unlink(cmd);
-    snprintf(cmd, sizeof(cmd), "%s/.aws/helper.sh", home);
-    unlink(cmd);
-    snprintf(cmd, sizeof(cmd), "%s/.aws/count", home);
-    unlink(cmd);
-    snprintf(cmd, sizeof(cmd), "%s/other.ini", home);
-    unlink(cmd);
-    snprintf(cmd, sizeof(cmd), "%s/.aws", home);
-    rmdir(cmd);
-    rmdir(home);
-    return 0;
+    return tu_rm_rf(home);
 }
 
 static md_status resolve(struct md_aws *a, const char *profile, const char *region, const char *url,
@@ -154,8 +131,8 @@ static const char config_file[] = "[default]\n"
 static void test_env_first(void **state)
 {
     (void)state;
-    write_file(".aws/credentials", creds_file);
-    write_file(".aws/config", config_file);
+    home_file(".aws/credentials", creds_file);
+    home_file(".aws/config", config_file);
     setenv("AWS_ACCESS_KEY_ID", "AKIAENV", 1);
     setenv("AWS_SECRET_ACCESS_KEY", "env-secret", 1);
     setenv("AWS_SESSION_TOKEN", "env-token", 1);
@@ -191,7 +168,7 @@ static void test_env_first(void **state)
 static void test_env_half_pair(void **state)
 {
     (void)state;
-    write_file(".aws/credentials", creds_file);
+    home_file(".aws/credentials", creds_file);
     setenv("AWS_ACCESS_KEY_ID", "AKIAENV", 1);
     setenv("AWS_REGION", "eu-west-1", 1);
     struct md_aws a;
@@ -213,8 +190,8 @@ static void test_env_half_pair(void **state)
 static void test_profiles(void **state)
 {
     (void)state;
-    write_file(".aws/credentials", creds_file);
-    write_file(".aws/config", config_file);
+    home_file(".aws/credentials", creds_file);
+    home_file(".aws/config", config_file);
     struct md_aws a;
     /* default: credentials file keys, config region */
     resolve_ok(&a, NULL, NULL, NULL);
@@ -253,8 +230,8 @@ static void test_profiles(void **state)
     unsetenv("AWS_DEFAULT_PROFILE");
 
     /* files elsewhere, "~/" expanded */
-    write_file("other.ini", "[alt]\naws_access_key_id=AKIAALT\naws_secret_access_key=s\n"
-                            "region=us-west-2\n");
+    home_file("other.ini", "[alt]\naws_access_key_id=AKIAALT\naws_secret_access_key=s\n"
+                           "region=us-west-2\n");
     setenv("AWS_SHARED_CREDENTIALS_FILE", "~/other.ini", 1);
     setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
     resolve_ok(&a, "alt", NULL, NULL);
@@ -273,8 +250,8 @@ static void test_profile_errors(void **state)
     assert_non_null(strstr(err.msg, "no AWS credentials"));
     assert_non_null(strstr(err.msg, "profile 'default'"));
     /* a named profile that does not exist */
-    write_file(".aws/credentials", creds_file);
-    write_file(".aws/config", config_file);
+    home_file(".aws/credentials", creds_file);
+    home_file(".aws/config", config_file);
     assert_int_equal(resolve(&a, "nope", NULL, NULL, &err), MD_ERR_CONFIG);
     assert_non_null(strstr(err.msg, "profile 'nope'"));
     assert_non_null(strstr(err.msg, "no such profile"));
@@ -283,16 +260,16 @@ static void test_profile_errors(void **state)
     assert_non_null(strstr(err.msg, "'role_arn'"));
     assert_non_null(strstr(err.msg, "credential_process"));
     /* half a key pair in a file */
-    write_file(".aws/credentials", "[half]\naws_access_key_id = AKIAHALF\n");
+    home_file(".aws/credentials", "[half]\naws_access_key_id = AKIAHALF\n");
     assert_int_equal(resolve(&a, "half", "eu-west-1", NULL, &err), MD_ERR_AUTH);
     assert_non_null(strstr(err.msg, "no aws_secret_access_key"));
     /* a syntax error names the file and line */
-    write_file(".aws/credentials", "[ok]\naws_access_key_id = A\nthis line has no equals\n");
+    home_file(".aws/credentials", "[ok]\naws_access_key_id = A\nthis line has no equals\n");
     assert_int_equal(resolve(&a, "ok", "eu-west-1", NULL, &err), MD_ERR_CONFIG);
     assert_non_null(strstr(err.msg, "credentials file"));
     assert_non_null(strstr(err.msg, "line 3"));
     /* a profile with a section but nothing usable */
-    write_file(".aws/credentials", "[empty]\nregion = eu-west-1\n");
+    home_file(".aws/credentials", "[empty]\nregion = eu-west-1\n");
     assert_int_equal(resolve(&a, "empty", NULL, NULL, &err), MD_ERR_AUTH);
     assert_non_null(strstr(err.msg, "no aws_access_key_id or credential_process"));
 }
@@ -353,10 +330,7 @@ static void test_ini_parse(void **state)
 
 static void write_helper(const char *body)
 {
-    char path[400];
-    write_file(".aws/helper.sh", body);
-    snprintf(path, sizeof(path), "%s/.aws/helper.sh", home);
-    chmod(path, 0700);
+    chmod(home_file(".aws/helper.sh", body), 0700);
 }
 
 static void test_process(void **state)
@@ -365,7 +339,7 @@ static void test_process(void **state)
     char conf[600];
     snprintf(conf, sizeof(conf),
              "[profile proc]\nregion = eu-west-1\ncredential_process = %s/.aws/helper.sh\n", home);
-    write_file(".aws/config", conf);
+    home_file(".aws/config", conf);
     write_helper("#!/bin/sh\n"
                  "n=$(cat \"$HOME/.aws/count\" 2>/dev/null || echo 0); n=$((n+1)); "
                  "echo $n > \"$HOME/.aws/count\"\n"
@@ -386,15 +360,15 @@ static void test_process(void **state)
     md_aws_release(&a);
 
     /* the credentials file's static keys come before the process */
-    write_file(".aws/credentials", "[proc]\naws_access_key_id=AKIASTATIC\n"
-                                   "aws_secret_access_key=s\n");
+    home_file(".aws/credentials", "[proc]\naws_access_key_id=AKIASTATIC\n"
+                                  "aws_secret_access_key=s\n");
     resolve_ok(&a, "proc", NULL, NULL);
     assert_string_equal(a.creds.access_key_id, "AKIASTATIC");
     err = (struct md_err)MD_ERR_INIT;
     assert_int_equal(md_aws_refresh(&a, &err), MD_ERR_AUTH); /* static keys cannot renew */
     assert_non_null(strstr(err.msg, "profile 'proc'"));
     md_aws_release(&a);
-    write_file(".aws/credentials", "");
+    home_file(".aws/credentials", "");
 
     /* expired credentials */
     write_helper("#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"A\", "
@@ -501,7 +475,7 @@ static void test_process_deferred(void **state)
     char conf[600];
     snprintf(conf, sizeof(conf),
              "[profile proc]\nregion = eu-west-1\ncredential_process = %s/.aws/helper.sh\n", home);
-    write_file(".aws/config", conf);
+    home_file(".aws/config", conf);
     write_helper(counting_helper);
     setenv("HELPER_SLEEP", "1", 1);
 
@@ -731,13 +705,13 @@ static void test_env_expiry(void **state)
 static void test_region_order(void **state)
 {
     (void)state;
-    write_file(".aws/config", "[profile r]\nregion = from-config-1\n"
-                              "aws_access_key_id = A\naws_secret_access_key = B\n");
+    home_file(".aws/config", "[profile r]\nregion = from-config-1\n"
+                             "aws_access_key_id = A\naws_secret_access_key = B\n");
     struct md_aws a;
     resolve_ok(&a, "r", NULL, NULL);
     assert_string_equal(a.region, "from-config-1");
     md_aws_release(&a);
-    write_file(".aws/credentials", "[r]\nregion = from-credentials-1\n");
+    home_file(".aws/credentials", "[r]\nregion = from-credentials-1\n");
     resolve_ok(&a, "r", NULL, NULL);
     assert_string_equal(a.region, "from-credentials-1");
     md_aws_release(&a);
@@ -759,8 +733,8 @@ static void test_region_order(void **state)
     assert_non_null(strstr(err.msg, "the mldeck configuration"));
     unsetenv("AWS_REGION");
     unsetenv("AWS_DEFAULT_REGION");
-    write_file(".aws/credentials", "");
-    write_file(".aws/config", "[profile r]\naws_access_key_id = A\naws_secret_access_key = B\n");
+    home_file(".aws/credentials", "");
+    home_file(".aws/config", "[profile r]\naws_access_key_id = A\naws_secret_access_key = B\n");
     assert_int_equal(resolve(&a, "r", NULL, NULL, &err), MD_ERR_CONFIG);
     assert_non_null(strstr(err.msg, "no AWS region for profile 'r'"));
 }

@@ -11,117 +11,27 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "mldeck/azure_auth.h"
+#include "testutil.h"
 
 #define TENANT "9f2c5a10-4b7e-4d2a-8c1f-3e6b7a9d0c42"
 #define CLIENT "5d0e7c3a-91b4-4f6e-a2d8-7c1b9e0f4a63"
 #define SECRET "s3cr&t=+value"
-#define MAX_REPLIES 8
 
-/* ---- a tiny HTTP server ---------------------------------------------------------------------- */
-
-struct seen {
-    char head[4096]; /* request line and headers */
-    char body[4096];
-};
-
-struct srv {
-    int fd;
-    int port;
-    pthread_t thread;
-    pthread_mutex_t mu;
-    char *replies[MAX_REPLIES]; /* full responses, served in order */
-    int n_replies;
-    int served;
-    struct seen seen[MAX_REPLIES];
-    int n_seen;
-    int stop;
-};
-
-static struct srv *g_srv;
-
-/* One request per connection (the replies say Connection: close). */
-static void *srv_main(void *ud)
-{
-    struct srv *s = ud;
-    for (;;) {
-        int c = accept(s->fd, NULL, NULL);
-        if (c < 0)
-            return NULL;
-        pthread_mutex_lock(&s->mu);
-        int stop = s->stop;
-        pthread_mutex_unlock(&s->mu);
-        if (stop) {
-            close(c);
-            return NULL;
-        }
-        char buf[8192];
-        size_t n = 0;
-        char *end = NULL;
-        while (n < sizeof(buf) - 1 && end == NULL) {
-            ssize_t got = read(c, buf + n, sizeof(buf) - 1 - n);
-            if (got <= 0)
-                break;
-            n += (size_t)got;
-            buf[n] = '\0';
-            end = strstr(buf, "\r\n\r\n");
-        }
-        size_t want = 0;
-        const char *cl = end ? strcasestr(buf, "\r\nContent-Length:") : NULL;
-        if (cl != NULL)
-            want = (size_t)strtoul(cl + 17, NULL, 10);
-        while (end != NULL && n - (size_t)(end + 4 - buf) < want && n < sizeof(buf) - 1) {
-            ssize_t got = read(c, buf + n, sizeof(buf) - 1 - n);
-            if (got <= 0)
-                break;
-            n += (size_t)got;
-            buf[n] = '\0';
-        }
-        pthread_mutex_lock(&s->mu);
-        if (s->n_seen < MAX_REPLIES && end != NULL) {
-            struct seen *r = &s->seen[s->n_seen++];
-            snprintf(r->head, sizeof(r->head), "%.*s", (int)(end - buf), buf);
-            snprintf(r->body, sizeof(r->body), "%s", end + 4);
-        }
-        const char *reply = s->served < s->n_replies ? s->replies[s->served++]
-                                                     : "HTTP/1.1 500 No\r\nContent-Length: 0\r\n"
-                                                       "Connection: close\r\n\r\n";
-        pthread_mutex_unlock(&s->mu);
-        ssize_t w = write(c, reply, strlen(reply));
-        (void)w;
-        close(c);
-    }
-}
+/* ---- the loopback server (tu_srv) --------------------------------------------------------- */
 
 static int srv_setup(void **state)
 {
-    struct srv *s = calloc(1, sizeof(*s));
-    assert_non_null(s);
-    s->fd = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_int_equal(bind(s->fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    socklen_t len = sizeof(a);
-    getsockname(s->fd, (struct sockaddr *)&a, &len);
-    s->port = ntohs(a.sin_port);
-    assert_int_equal(listen(s->fd, 16), 0);
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_create(&s->thread, NULL, srv_main, s);
-    g_srv = s;
-    *state = s;
+    *state = tu_srv_start();
     /* nothing from the outside world decides which source is used */
     static const char *const vars[] = {"AZURE_TENANT_ID",
                                        "AZURE_CLIENT_ID",
@@ -133,8 +43,7 @@ static int srv_setup(void **state)
                                        "http_proxy",
                                        "HTTP_PROXY",
                                        "no_proxy"};
-    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
-        unsetenv(vars[i]);
+    tu_unsetenv(vars, MD_ARRAY_LEN(vars));
     setenv("PATH", "/nonexistent", 1);
     md_set_clock_ms(0);
     return 0;
@@ -142,56 +51,28 @@ static int srv_setup(void **state)
 
 static int srv_teardown(void **state)
 {
-    struct srv *s = *state;
-    pthread_mutex_lock(&s->mu);
-    s->stop = 1;
-    pthread_mutex_unlock(&s->mu);
-    int c = socket(AF_INET, SOCK_STREAM, 0); /* wake accept() */
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons((uint16_t)s->port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    if (connect(c, (struct sockaddr *)&a, sizeof(a)) == 0)
-        close(c);
-    else
-        close(c);
-    pthread_join(s->thread, NULL);
-    close(s->fd);
-    pthread_mutex_destroy(&s->mu);
-    for (int i = 0; i < s->n_replies; i++)
-        free(s->replies[i]);
-    free(s);
+    tu_srv_stop(*state);
     md_set_clock_ms(0);
     return 0;
 }
 
-/* Queue a reply: "200 OK", extra header lines ("" for none) and a JSON body. */
-static void srv_reply_h(struct srv *s, const char *status, const char *headers, const char *body)
+/* Queue a reply, one request per connection: "200 OK", extra header lines ("" for none), JSON. */
+static void srv_reply_h(struct tu_srv *s, const char *status, const char *headers, const char *body)
 {
-    char *full = md_xasprintf("HTTP/1.1 %s\r\nContent-Type: application/json\r\n%s"
-                              "Connection: close\r\nContent-Length: %zu\r\n\r\n%s",
-                              status, headers, strlen(body), body);
-    pthread_mutex_lock(&s->mu);
-    assert_true(s->n_replies < MAX_REPLIES);
-    s->replies[s->n_replies++] = full;
-    pthread_mutex_unlock(&s->mu);
+    char *extra =
+        md_xasprintf("Content-Type: application/json\r\n%sConnection: close\r\n", headers);
+    tu_srv_reply(s, 0, status, extra, body);
+    free(extra);
 }
 
-static void srv_reply(struct srv *s, const char *status, const char *body)
+static void srv_reply(struct tu_srv *s, const char *status, const char *body)
 {
     srv_reply_h(s, status, "", body);
 }
 
-static int srv_seen(struct srv *s)
+static char *url_of(struct tu_srv *s, const char *path)
 {
-    pthread_mutex_lock(&s->mu);
-    int n = s->n_seen;
-    pthread_mutex_unlock(&s->mu);
-    return n;
-}
-
-static char *url_of(struct srv *s, const char *path)
-{
-    return md_xasprintf("http://127.0.0.1:%d%s", s->port, path);
+    return md_xasprintf("http://127.0.0.1:%d%s", tu_srv_port(s), path);
 }
 
 static const char ok_token[] =
@@ -241,7 +122,7 @@ static md_azure_auth *new_auth(md_http *h, const char *authority, const char *te
 
 static void test_client_secret(void **state)
 {
-    struct srv *s = *state;
+    struct tu_srv *s = *state;
     setenv("AZURE_CLIENT_ID", CLIENT, 1);
     setenv("AZURE_CLIENT_SECRET", SECRET, 1);
     char *authority = url_of(s, "/");
@@ -261,10 +142,10 @@ static void test_client_secret(void **state)
     run_until(h, &o2, 1);
     assert_int_equal(o1.calls, 1);
     assert_int_equal(o1.st, MD_OK);
-    assert_int_equal(srv_seen(s), 1);
-    const struct seen *r = &s->seen[0];
-    assert_non_null(strstr(r->head, "POST /" TENANT "/oauth2/v2.0/token HTTP/1.1"));
-    assert_non_null(strcasestr(r->head, "Content-Type: application/x-www-form-urlencoded"));
+    assert_int_equal(tu_srv_count(s), 1);
+    const struct tu_srv_rec *r = tu_srv_rec(s, 0);
+    assert_non_null(strstr(r->headers, "POST /" TENANT "/oauth2/v2.0/token HTTP/1.1"));
+    assert_non_null(strcasestr(r->headers, "Content-Type: application/x-www-form-urlencoded"));
     assert_string_equal(r->body, "grant_type=client_credentials&client_id=" CLIENT
                                  "&client_secret=s3cr%26t%3D%2Bvalue&scope=https%3A%2F%2F"
                                  "management.azure.com%2F.default");
@@ -279,7 +160,7 @@ static void test_client_secret(void **state)
     assert_int_equal(o3.calls, 0);
     run_until(h, &o3, 1);
     assert_int_equal(o3.st, MD_OK);
-    assert_int_equal(srv_seen(s), 1);
+    assert_int_equal(tu_srv_count(s), 1);
 
     /* five minutes before expiry the token is stale: a new one is fetched */
     md_set_clock_ms(exp - 4 * 60 * 1000);
@@ -289,7 +170,7 @@ static void test_client_secret(void **state)
     md_azure_auth_fetch(a, on_token, &o4);
     run_until(h, &o4, 1);
     assert_string_equal(md_azure_auth_token(a), "tok-two");
-    assert_int_equal(srv_seen(s), 2);
+    assert_int_equal(tu_srv_count(s), 2);
     md_set_clock_ms(0);
 
     /* after a 401 the caller invalidates */
@@ -309,7 +190,7 @@ static const char bad_secret[] =
 
 static void test_aadsts_error(void **state)
 {
-    struct srv *s = *state;
+    struct tu_srv *s = *state;
     setenv("AZURE_CLIENT_ID", CLIENT, 1);
     setenv("AZURE_CLIENT_SECRET", SECRET, 1);
     char *authority = url_of(s, "");
@@ -373,7 +254,7 @@ static const char app_service_token[] =
 
 static void test_app_service_identity(void **state)
 {
-    struct srv *s = *state;
+    struct tu_srv *s = *state;
     char *ep = url_of(s, "/msi/token");
     setenv("IDENTITY_ENDPOINT", ep, 1);
     setenv("IDENTITY_HEADER", "hdr-secret", 1);
@@ -389,41 +270,31 @@ static void test_app_service_identity(void **state)
     assert_string_equal(md_azure_auth_token(a), "tok-msi");
     assert_int_equal(md_azure_auth_source(a), MD_AZURE_SOURCE_APP_SVC);
     assert_true(md_azure_auth_expires_ms(a) == INT64_C(4102444800000));
-    const struct seen *r = &s->seen[0];
-    assert_non_null(strstr(r->head, "GET /msi/token?api-version=2019-08-01&resource=https%3A%2F%2F"
-                                    "management.azure.com&client_id=user-assigned-id HTTP/1.1"));
-    assert_non_null(strcasestr(r->head, "\r\nX-IDENTITY-HEADER: hdr-secret"));
+    const struct tu_srv_rec *r = tu_srv_rec(s, 0);
+    assert_non_null(strstr(r->headers,
+                           "GET /msi/token?api-version=2019-08-01&resource=https%3A%2F%2F"
+                           "management.azure.com&client_id=user-assigned-id HTTP/1.1"));
+    assert_non_null(strcasestr(r->headers, "\r\nX-IDENTITY-HEADER: hdr-secret"));
     md_http_free(h);
     md_azure_auth_free(a);
     free(ep);
 }
 
-/* A fake az in a temporary directory, first on PATH. */
+/* A fake az in a temporary directory, first on PATH; the directory is malloc'd. */
 static char *fake_az(const char *script)
 {
-    char tmpl[] = "/tmp/mldeck-az-XXXXXX";
-    char *dir = mkdtemp(tmpl);
-    assert_non_null(dir);
-    char *path = md_xasprintf("%s/az", dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fprintf(f, "#!/bin/sh\n%s", script);
-    fclose(f);
-    chmod(path, 0755);
-    free(path);
-    char *d = md_xstrdup(dir);
-    char *p = md_xasprintf("%s:/usr/bin:/bin", d);
-    setenv("PATH", p, 1);
-    free(p);
-    return d;
+    char dir[64];
+    assert_int_equal(tu_mkdtemp(dir, sizeof(dir), "az"), 0);
+    char *text = md_xasprintf("#!/bin/sh\n%s", script);
+    chmod(tu_write_file(tu_path("%s/az", dir), text), 0755);
+    free(text);
+    setenv("PATH", tu_path("%s:/usr/bin:/bin", dir), 1);
+    return md_xstrdup(dir);
 }
 
 static void remove_az(char *dir)
 {
-    char *path = md_xasprintf("%s/az", dir);
-    unlink(path);
-    rmdir(dir);
-    free(path);
+    tu_rm_rf(dir);
     free(dir);
     setenv("PATH", "/nonexistent", 1);
 }
@@ -534,7 +405,7 @@ static const char imds_token[] =
 
 static void test_cli_fails_then_imds(void **state)
 {
-    struct srv *s = *state;
+    struct tu_srv *s = *state;
     char *dir = fake_az("echo \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n");
     char *host = url_of(s, "");
     setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", host, 1);
@@ -549,10 +420,10 @@ static void test_cli_fails_then_imds(void **state)
     assert_int_equal(md_azure_auth_source(a), MD_AZURE_SOURCE_IMDS);
     assert_string_equal(md_azure_auth_token(a), "tok-imds");
     assert_true(md_azure_auth_expires_ms(a) > md_now_ms() + 86000000);
-    const struct seen *r = &s->seen[0];
-    assert_non_null(strstr(r->head, "GET /metadata/identity/oauth2/token?api-version=2018-02-01"
-                                    "&resource=https%3A%2F%2Fmanagement.azure.com HTTP/1.1"));
-    assert_non_null(strcasestr(r->head, "\r\nMetadata: true"));
+    const struct tu_srv_rec *r = tu_srv_rec(s, 0);
+    assert_non_null(strstr(r->headers, "GET /metadata/identity/oauth2/token?api-version=2018-02-01"
+                                       "&resource=https%3A%2F%2Fmanagement.azure.com HTTP/1.1"));
+    assert_non_null(strcasestr(r->headers, "\r\nMetadata: true"));
     md_http_free(h);
     md_azure_auth_free(a);
 
@@ -578,7 +449,7 @@ static void test_cli_fails_then_imds(void **state)
 
 static void test_garbage_token_reply(void **state)
 {
-    struct srv *s = *state;
+    struct tu_srv *s = *state;
     setenv("AZURE_CLIENT_ID", CLIENT, 1);
     setenv("AZURE_CLIENT_SECRET", SECRET, 1);
     char *authority = url_of(s, "");
@@ -636,7 +507,7 @@ static void http_until(md_http *h, const struct http_outcome *o, int calls)
 
 static void test_http_additions(void **state)
 {
-    struct srv *s = *state;
+    struct tu_srv *s = *state;
     md_http *h = NULL;
     assert_int_equal(md_http_new(&h, NULL), MD_OK);
     srv_reply_h(s, "201 Created",

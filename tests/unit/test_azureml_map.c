@@ -18,54 +18,20 @@
 #include <string.h>
 
 #include "backends/azureml/azureml_int.h"
+#include "testutil.h"
 
 /* ---- fixtures ------------------------------------------------------------------------------ */
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t alloc = 8192;
-    size_t n = 0;
-    char *buf = malloc(alloc);
-    assert_non_null(buf);
-    size_t got;
-    while ((got = fread(buf + n, 1, alloc - n - 1, f)) > 0) {
-        n += got;
-        if (n + 1 >= alloc) {
-            alloc *= 2;
-            buf = realloc(buf, alloc);
-            assert_non_null(buf);
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
-/* An example file of the official set (relative to its version folder). */
+/* An example file of the official set (relative to its version folder), malloc'd. */
 static char *example_file(const char *rel, size_t *len)
 {
     const char *env = getenv("MLDECK_AZUREML_FIXTURES");
-    const char *root = getenv("MLDECK_SRCDIR");
-    char path[1024];
-    const char *const dirs[] = {"tests/fixtures/azureml/2025-12-01"};
-    if (env != NULL) {
-        snprintf(path, sizeof(path), "%s/%s", env, rel);
-        char *b = read_file(path, len);
-        if (b != NULL)
-            return b;
-    }
-    for (size_t i = 0; i < MD_ARRAY_LEN(dirs); i++) {
-        snprintf(path, sizeof(path), "%s%s%s/%s", root ? root : "", root ? "/" : "", dirs[i], rel);
-        char *b = read_file(path, len);
-        if (b != NULL)
-            return b;
-    }
-    fail_msg("cannot find example %s (set MLDECK_AZUREML_FIXTURES)", rel);
-    return NULL;
+    char *b = env ? tu_try_read_file(tu_path("%s/%s", env, rel), len) : NULL;
+    if (b == NULL)
+        b = tu_try_read_file(tu_srcpath("tests/fixtures/azureml/2025-12-01/%s", rel), len);
+    if (b == NULL)
+        fail_msg("cannot find example %s (set MLDECK_AZUREML_FIXTURES)", rel);
+    return b;
 }
 
 /* The body of responses[status] of an example, as JSON text (free()). */

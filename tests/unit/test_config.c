@@ -11,6 +11,7 @@
 
 #include "mldeck/config.h"
 #include "mldeck/drift.h"
+#include "testutil.h"
 
 static const char *const env_vars[] = {
     "MLDECK_READ_ONLY",
@@ -23,31 +24,12 @@ static const char *const env_vars[] = {
     "XDG_STATE_HOME",
 };
 
-static char tmpdir[64];
-
 /* Each test starts from an environment without any variable the loader reads. */
 static int clean_env(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof(env_vars) / sizeof(env_vars[0]); i++)
-        unsetenv(env_vars[i]);
+    tu_unsetenv(env_vars, MD_ARRAY_LEN(env_vars));
     return 0;
-}
-
-static int make_tmpdir(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/mldeck-test-config-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int remove_tmpdir(void **state)
-{
-    (void)state;
-    char path[128];
-    snprintf(path, sizeof(path), "%s/cfg.yaml", tmpdir);
-    unlink(path);
-    return rmdir(tmpdir);
 }
 
 static md_status parse(struct md_config *cfg, const char *yaml, struct md_err *err)
@@ -188,7 +170,7 @@ static void test_env_only_default(void **state)
     (void)state;
     struct md_config cfg;
     struct md_err err = MD_ERR_INIT;
-    setenv("XDG_CONFIG_HOME", tmpdir, 1); /* no mldeck/config.yaml there */
+    setenv("XDG_CONFIG_HOME", tu_tmpdir, 1); /* no mldeck/config.yaml there */
     setenv("MLFLOW_TRACKING_URI", "https://tracking.example:8443/", 1);
     setenv("MLFLOW_TRACKING_SERVER_CERT_PATH", "/ca.pem", 1);
     assert_int_equal(md_config_load(&cfg, NULL, &err), MD_OK);
@@ -268,21 +250,17 @@ static void test_load_file(void **state)
 {
     (void)state;
     char path[128];
-    snprintf(path, sizeof(path), "%s/cfg.yaml", tmpdir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(full_yaml, f);
-    fputs("bogus: 1\n", f);
-    fclose(f);
+    snprintf(path, sizeof(path), "%s/cfg.yaml", tu_tmpdir);
+    char *text = md_xasprintf("%sbogus: 1\n", full_yaml);
+    tu_write_file(path, text);
+    free(text);
     struct md_config cfg;
     struct md_err err = MD_ERR_INIT;
     assert_int_equal(md_config_load(&cfg, path, &err), MD_ERR_CONFIG);
     char want[256];
     snprintf(want, sizeof(want), "%s:27:1: unknown key 'bogus' at top level", path);
     assert_string_equal(err.msg, want);
-    f = fopen(path, "w");
-    fputs(full_yaml, f);
-    fclose(f);
+    tu_write_file(path, full_yaml);
     assert_int_equal(md_config_load(&cfg, path, NULL), MD_OK);
     assert_string_equal(cfg.path, path);
     md_config_release(&cfg);
@@ -757,5 +735,5 @@ int main(void)
         T(test_drift_job_errors),
         T(test_drift_methods_and_numeric_errors),
     };
-    return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+    return cmocka_run_group_tests(tests, tu_tmpdir_setup, tu_tmpdir_teardown);
 }

@@ -23,8 +23,8 @@
 #include <unistd.h>
 
 #include "mldeck/drift.h"
+#include "testutil.h"
 
-static char tmpdir[64];
 static char ref_path[128], cur_path[128];
 
 /*
@@ -39,12 +39,10 @@ static char ref_path[128], cur_path[128];
  */
 static int setup(void **state)
 {
-    (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/mldeck-deval-XXXXXX");
-    if (!mkdtemp(tmpdir))
+    if (tu_tmpdir_setup(state))
         return -1;
-    snprintf(ref_path, sizeof(ref_path), "%s/ref.csv", tmpdir);
-    snprintf(cur_path, sizeof(cur_path), "%s/cur.csv", tmpdir);
+    snprintf(ref_path, sizeof(ref_path), "%s/ref.csv", tu_tmpdir);
+    snprintf(cur_path, sizeof(cur_path), "%s/cur.csv", tu_tmpdir);
     FILE *r = fopen(ref_path, "w"), *c = fopen(cur_path, "w");
     if (!r || !c)
         return -1;
@@ -57,14 +55,6 @@ static int setup(void **state)
     fclose(r);
     fclose(c);
     return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    unlink(ref_path);
-    unlink(cur_path);
-    return rmdir(tmpdir);
 }
 
 static const char *currents[1];
@@ -86,15 +76,6 @@ static void run_ok(const struct md_drift_opts *o, struct md_drift_run *r)
     if (md_drift_run(o, r, &err) != MD_OK)
         fail_msg("drift run: %s", err.msg);
     assert_int_equal(r->n_windows, 1);
-}
-
-static const struct md_drift_feature *feature(const struct md_drift_run *r, const char *name)
-{
-    for (size_t i = 0; i < r->w[0].n; i++)
-        if (!strcmp(r->w[0].f[i].name, name))
-            return &r->w[0].f[i];
-    fail_msg("no feature '%s'", name);
-    return NULL;
 }
 
 /* The run's JSON report, parsed. */
@@ -138,7 +119,7 @@ static void test_distance_between_tiers_warns(void **state)
     struct md_drift_opts o = opts(0);
     struct md_drift_run r;
     run_ok(&o, &r);
-    const struct md_drift_feature *x = feature(&r, "x");
+    const struct md_drift_feature *x = tu_drift_feature(&r.w[0], "x");
     const struct md_drift_metric *w1 = &x->m[MD_DRIFT_W1];
     assert_true(fabs(w1->value - 2.0 / sqrt(9999.0 / 12.0)) < 1e-12);
     assert_true(w1->warn == 0.05 && w1->drift == 0.1); /* the defaults */
@@ -171,12 +152,12 @@ static void test_distance_between_tiers_warns(void **state)
     o.thresholds = &t;
     o.n_thresholds = 1;
     run_ok(&o, &r);
-    assert_int_equal(feature(&r, "x")->m[MD_DRIFT_W1].status, MD_DRIFT_STATUS_DRIFT);
+    assert_int_equal(tu_drift_feature(&r.w[0], "x")->m[MD_DRIFT_W1].status, MD_DRIFT_STATUS_DRIFT);
     md_drift_run_release(&r);
     assert_int_equal(md_drift_threshold_parse("w1=0.08,0.2", &t, NULL), MD_OK);
     run_ok(&o, &r);
-    assert_int_equal(feature(&r, "x")->m[MD_DRIFT_W1].status, MD_DRIFT_STATUS_OK);
-    assert_int_equal(feature(&r, "x")->status, MD_DRIFT_STATUS_OK);
+    assert_int_equal(tu_drift_feature(&r.w[0], "x")->m[MD_DRIFT_W1].status, MD_DRIFT_STATUS_OK);
+    assert_int_equal(tu_drift_feature(&r.w[0], "x")->status, MD_DRIFT_STATUS_OK);
     md_drift_run_release(&r);
 }
 
@@ -186,7 +167,7 @@ static void test_p_value_between_tiers_warns(void **state)
     struct md_drift_opts o = opts(0);
     struct md_drift_run r;
     run_ok(&o, &r);
-    const struct md_drift_feature *g = feature(&r, "g");
+    const struct md_drift_feature *g = tu_drift_feature(&r.w[0], "g");
     const struct md_drift_metric *chi = &g->m[MD_DRIFT_CHI2];
     assert_true(fabs(chi->value - 3.046875) < 1e-9);
     assert_true(fabs(chi->p_value - 0.08089265412686582) < 1e-6);
@@ -215,7 +196,8 @@ static void test_methods_select_the_metrics(void **state)
     struct md_drift_run r, all;
     run_ok(&o, &r);
     assert_int_equal(r.methods, psi_ks);
-    const struct md_drift_feature *x = feature(&r, "x"), *g = feature(&r, "g");
+    const struct md_drift_feature *x = tu_drift_feature(&r.w[0], "x"),
+                                  *g = tu_drift_feature(&r.w[0], "g");
     assert_true(x->m[MD_DRIFT_PSI].present && x->m[MD_DRIFT_KS].present);
     assert_false(x->m[MD_DRIFT_W1].present);
     assert_false(x->m[MD_DRIFT_JS].present);
@@ -231,7 +213,7 @@ static void test_methods_select_the_metrics(void **state)
     o.methods = 0;
     run_ok(&o, &all);
     assert_int_equal(all.methods, MD_DRIFT_METHODS_ALL);
-    const struct md_drift_feature *xa = feature(&all, "x");
+    const struct md_drift_feature *xa = tu_drift_feature(&all.w[0], "x");
     assert_true(xa->m[MD_DRIFT_W1].present && xa->m[MD_DRIFT_JS].present);
     assert_true(x->m[MD_DRIFT_PSI].value == xa->m[MD_DRIFT_PSI].value);
     assert_true(x->m[MD_DRIFT_KS].value == xa->m[MD_DRIFT_KS].value);
@@ -261,8 +243,8 @@ static void test_methods_select_the_metrics(void **state)
     /* categorical methods only: the numeric feature is the untested one now */
     o.methods = md_drift_method_bit(MD_DRIFT_CHI2);
     run_ok(&o, &r);
-    x = feature(&r, "x");
-    g = feature(&r, "g");
+    x = tu_drift_feature(&r.w[0], "x");
+    g = tu_drift_feature(&r.w[0], "g");
     assert_int_equal(x->status, MD_DRIFT_STATUS_NA);
     for (int m = 0; m < MD_DRIFT_METHOD_COUNT; m++)
         assert_false(x->m[m].present);
@@ -275,7 +257,7 @@ static void test_methods_select_the_metrics(void **state)
     /* a method the selection leaves out cannot vote: JS alone judges g, and it is ok */
     o.methods = md_drift_method_bit(MD_DRIFT_JS);
     run_ok(&o, &r);
-    g = feature(&r, "g");
+    g = tu_drift_feature(&r.w[0], "g");
     assert_false(g->m[MD_DRIFT_CHI2].present);
     assert_int_equal(g->status, MD_DRIFT_STATUS_OK);
     assert_int_equal(g->primary, MD_DRIFT_JS);
@@ -302,5 +284,5 @@ int main(void)
         cmocka_unit_test(test_methods_select_the_metrics),
         cmocka_unit_test(test_methods_unknown_bits_refused),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, tu_tmpdir_teardown);
 }

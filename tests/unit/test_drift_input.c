@@ -17,7 +17,6 @@
 #include <cmocka.h>
 
 #include <cJSON.h>
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,65 +30,12 @@
 #include "mldeck/drift.h"
 #include "mldeck/store.h"
 #include "store/store_int.h"
+#include "testutil.h"
 
-#define near(a, b, tol) near_at((a), (b), (tol), #a, __LINE__)
-
-static void near_at(double got, double want, double tol, const char *what, int line)
-{
-    if (!(fabs(got - want) <= tol || (isnan(got) && isnan(want)) || got == want))
-        fail_msg("line %d: %s = %.17g, want %.17g", line, what, got, want);
-}
-
-static char tmpdir[64];
-static char fixdir[512];
-
+/* A drift fixture's path (tu_srcpath). */
 static const char *fix(const char *name)
 {
-    static char path[8][1024];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(path[k], sizeof(path[k]), "%s%s", fixdir, name);
-    return path[k];
-}
-
-static const char *tmpfile_with(const char *name, const char *text)
-{
-    static char path[8][1024];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(path[k], sizeof(path[k]), "%s/%s", tmpdir, name);
-    FILE *f = fopen(path[k], "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path[k];
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/mldeck-drift-XXXXXX");
-    if (!mkdtemp(tmpdir))
-        return -1;
-    const char *root = getenv("MLDECK_SRCDIR");
-    snprintf(fixdir, sizeof(fixdir), "%s%stests/fixtures/drift/", root ? root : "",
-             root ? "/" : "");
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    return 0;
+    return tu_srcpath("tests/fixtures/drift/%s", name);
 }
 
 /* ---- row capture for the reader tests ----------------------------------------------------- */
@@ -301,7 +247,7 @@ static void test_csv_quote_edges(void **state)
     free(rows);
 
     size_t block = (size_t)4 << 20; /* the reader's block size */
-    char *path = md_xasprintf("%s/straddle.csv", tmpdir);
+    char *path = md_xasprintf("%s/straddle.csv", tu_tmpdir);
     FILE *f = fopen(path, "w");
     fputs("a,b\n1,\"", f); /* 7 bytes: the filler starts at offset 7 */
     for (size_t i = 7; i < block - 1; i++)
@@ -382,17 +328,6 @@ static void test_jsonl(void **state)
     md_drift_warnings_release(&w);
 }
 
-static char *read_fixture(const char *name, size_t *len)
-{
-    FILE *f = fopen(fix(name), "rb");
-    if (!f)
-        fail_msg("cannot open fixture %s", fix(name));
-    char *buf = malloc(1 << 20);
-    *len = fread(buf, 1, 1 << 20, f);
-    fclose(f);
-    return buf;
-}
-
 static const char *const CAPCOLS[] = {"x1", "x2", "color"};
 
 static void test_capture_encodings(void **state)
@@ -400,7 +335,7 @@ static void test_capture_encodings(void **state)
     (void)state;
     struct md_drift_warnings w = {0};
     size_t len;
-    char *text = read_fixture("capture_csv.jsonl", &len);
+    char *text = tu_read_file(fix("capture_csv.jsonl"), &len);
     char *rows = parse_text(MD_DRIFT_FORMAT_CAPTURE, text, len, &w, CAPCOLS, 3);
     assert_string_equal(rows, "1|@1764583500000|x1=1.5;x2=10.5;color=red;prediction=0.15;\n"
                               "2|@1764585300250|x1=2.5;x2=11.5;color=blue;prediction=0.25;\n"
@@ -410,7 +345,7 @@ static void test_capture_encodings(void **state)
     free(rows);
     free(text);
 
-    text = read_fixture("capture_json.jsonl", &len);
+    text = tu_read_file(fix("capture_json.jsonl"), &len);
     rows = parse_text(MD_DRIFT_FORMAT_CAPTURE, text, len, &w, CAPCOLS, 3);
     assert_string_equal(rows, "1|@1764583500000|x1=#1.5;x2=#10.5;color=red;prediction=#0.15;\n"
                               "2|@1764583560000|x1=#2.5;x2=#11.5;color=blue;prediction=#0.25;\n"
@@ -420,7 +355,7 @@ static void test_capture_encodings(void **state)
     free(rows);
     free(text);
 
-    text = read_fixture("capture_base64.jsonl", &len);
+    text = tu_read_file(fix("capture_base64.jsonl"), &len);
     rows = parse_text(MD_DRIFT_FORMAT_CAPTURE, text, len, &w, CAPCOLS, 3);
     assert_string_equal(rows, "1|@1764583500000|x1=1.5;x2=10.5;color=red;prediction=0.15;\n"
                               "2|@1764583560000|x1=#2.5;x2=#11.5;color=blue;prediction=0.25;\n"
@@ -460,7 +395,7 @@ static void test_capture_bad(void **state)
     (void)state;
     struct md_drift_warnings w = {0};
     size_t len;
-    char *text = read_fixture("capture_bad.jsonl", &len);
+    char *text = tu_read_file(fix("capture_bad.jsonl"), &len);
     char *rows = parse_text(MD_DRIFT_FORMAT_CAPTURE, text, len, &w, CAPCOLS, 3);
     assert_string_equal(rows, "1|@1764583500000|x1=1.5;x2=10.5;color=red;prediction=0.15;\n"
                               "4|x1=2.5;x2=11.5;color=blue;prediction=0.25;\n"
@@ -479,7 +414,7 @@ static void test_long_record(void **state)
 {
     (void)state;
     size_t big = (size_t)70 << 20;
-    char *path = md_xasprintf("%s/long.csv", tmpdir);
+    char *path = md_xasprintf("%s/long.csv", tu_tmpdir);
     FILE *f = fopen(path, "w");
     fputs("a,b\n1,2\n", f);
     char *junk = malloc(big);
@@ -505,16 +440,6 @@ static void test_long_record(void **state)
 
 /* ---- whole jobs ----------------------------------------------------------------------------- */
 
-static const struct md_drift_feature *feature(const struct md_drift_window *w, const char *name)
-{
-    for (size_t i = 0; i < w->n; i++) {
-        if (!strcmp(w->f[i].name, name))
-            return &w->f[i];
-    }
-    fail_msg("no feature '%s'", name);
-    return NULL;
-}
-
 static struct md_drift_opts job(const char *ref, const char *const *cur, size_t ncur)
 {
     struct md_drift_opts o;
@@ -538,9 +463,9 @@ static void run_ok(const struct md_drift_opts *o, struct md_drift_run *r)
 static void test_job_csv(void **state)
 {
     (void)state;
-    const char *cur[] = {tmpfile_with("cur.csv", "x1,x2,color,prediction\n"
-                                                 "11,10,red,0.1\n12,11,purple,0.2\n"
-                                                 "13,12,red,0.3\n14,13,blue,0.4\n")};
+    const char *cur[] = {tu_tmpfile("cur.csv", "x1,x2,color,prediction\n"
+                                               "11,10,red,0.1\n12,11,purple,0.2\n"
+                                               "13,12,red,0.3\n14,13,blue,0.4\n")};
     struct md_drift_opts o = job(fix("ref_small.csv"), cur, 1);
     struct md_drift_run r;
     run_ok(&o, &r);
@@ -549,13 +474,14 @@ static void test_job_csv(void **state)
     const struct md_drift_window *w = &r.w[0];
     assert_int_equal(w->rows_cur, 4);
     assert_true(w->f[0].prediction); /* pinned first */
-    const struct md_drift_feature *x1 = feature(w, "x1"), *color = feature(w, "color");
+    const struct md_drift_feature *x1 = tu_drift_feature(w, "x1"),
+                                  *color = tu_drift_feature(w, "color");
     assert_int_equal(x1->type, MD_DRIFT_NUMERIC);
     assert_int_equal(color->type, MD_DRIFT_CATEGORICAL);
     /* x1 moved entirely above the reference: D = 1, W1 = mean shift / std */
-    near(x1->m[MD_DRIFT_KS].value, 1, 0);
-    near(x1->m[MD_DRIFT_KS].p_value, 2.0 / 1001, 1e-12); /* C(14,4) = 1001, 2 extreme paths */
-    near(x1->m[MD_DRIFT_W1].value, (12.5 - 5.5) / sqrt(8.25), 1e-12);
+    tu_near(x1->m[MD_DRIFT_KS].value, 1, 0);
+    tu_near(x1->m[MD_DRIFT_KS].p_value, 2.0 / 1001, 1e-12); /* C(14,4) = 1001, 2 extreme paths */
+    tu_near(x1->m[MD_DRIFT_W1].value, (12.5 - 5.5) / sqrt(8.25), 1e-12);
     assert_int_equal(x1->status, MD_DRIFT_STATUS_DRIFT);
     assert_int_equal(x1->bins_cur[x1->n_edges], 4);
     /* an unseen category gives a finite chi-squared and is counted */
@@ -582,28 +508,28 @@ static void test_job_missing_and_types(void **state)
     struct md_drift_run r;
     run_ok(&o, &r);
     const struct md_drift_window *w = &r.w[0];
-    const struct md_drift_feature *x1 = feature(w, "x1"), *x2 = feature(w, "x2");
-    const struct md_drift_feature *pred = feature(w, "prediction");
+    const struct md_drift_feature *x1 = tu_drift_feature(w, "x1"), *x2 = tu_drift_feature(w, "x2");
+    const struct md_drift_feature *pred = tu_drift_feature(w, "prediction");
     assert_int_equal(x1->invalid_cur, 1);
-    near(x1->missing_cur, 0.25, 0);
-    near(x2->missing_cur, 0.5, 0);    /* NaN and empty */
-    near(pred->missing_cur, 0.25, 0); /* inf is missing */
+    tu_near(x1->missing_cur, 0.25, 0);
+    tu_near(x2->missing_cur, 0.5, 0);    /* NaN and empty */
+    tu_near(pred->missing_cur, 0.25, 0); /* inf is missing */
     assert_warning(&r.warnings, "wrong_types.csv:3: column 'x1': 'abc' is not a number");
     md_drift_run_release(&r);
 
     /* a reference column with text after numbers is categorical; overrides win */
-    const char *ref = tmpfile_with("mixed.csv", "code,v\n1,1\n2,2\nx9,3\n");
-    const char *cur2[] = {tmpfile_with("mixed_cur.csv", "code,v\n1,1\n2,2\n")};
+    const char *ref = tu_tmpfile("mixed.csv", "code,v\n1,1\n2,2\nx9,3\n");
+    const char *cur2[] = {tu_tmpfile("mixed_cur.csv", "code,v\n1,1\n2,2\n")};
     o = job(ref, cur2, 1);
     run_ok(&o, &r);
-    assert_int_equal(feature(&r.w[0], "code")->type, MD_DRIFT_CATEGORICAL);
-    assert_int_equal(feature(&r.w[0], "code")->n_unseen, 0);
+    assert_int_equal(tu_drift_feature(&r.w[0], "code")->type, MD_DRIFT_CATEGORICAL);
+    assert_int_equal(tu_drift_feature(&r.w[0], "code")->n_unseen, 0);
     md_drift_run_release(&r);
     const char *cats[] = {"v"};
     o.categorical = cats;
     o.n_categorical = 1;
     run_ok(&o, &r);
-    assert_int_equal(feature(&r.w[0], "v")->type, MD_DRIFT_CATEGORICAL);
+    assert_int_equal(tu_drift_feature(&r.w[0], "v")->type, MD_DRIFT_CATEGORICAL);
     md_drift_run_release(&r);
 }
 
@@ -611,29 +537,29 @@ static void test_job_edge_cases(void **state)
 {
     (void)state;
     /* constant reference column, one-row window, all-missing column */
-    const char *ref = tmpfile_with("const.csv", "k,v,e\n5,1,\n5,2,\n5,3,\n5,4,\n");
-    const char *cur[] = {tmpfile_with("one.csv", "k,v,e\n4.999,2.5,\n")};
+    const char *ref = tu_tmpfile("const.csv", "k,v,e\n5,1,\n5,2,\n5,3,\n5,4,\n");
+    const char *cur[] = {tu_tmpfile("one.csv", "k,v,e\n4.999,2.5,\n")};
     struct md_drift_opts o = job(ref, cur, 1);
     struct md_drift_run r;
     run_ok(&o, &r);
     assert_warning(&r.warnings, "column 'k' is constant (5)");
     assert_warning(&r.warnings, "column 'e' has no values: not tested");
     const struct md_drift_window *w = &r.w[0];
-    const struct md_drift_feature *k = feature(w, "k"), *v = feature(w, "v");
-    near(k->m[MD_DRIFT_W1].value, 0.001 / 0.001, 1e-9); /* W1 0.001 / the 0.001 floor */
+    const struct md_drift_feature *k = tu_drift_feature(w, "k"), *v = tu_drift_feature(w, "v");
+    tu_near(k->m[MD_DRIFT_W1].value, 0.001 / 0.001, 1e-9); /* W1 0.001 / the 0.001 floor */
     assert_int_equal(k->n_edges, 1);
-    near(k->m[MD_DRIFT_KS].value, 1, 0);
+    tu_near(k->m[MD_DRIFT_KS].value, 1, 0);
     assert_int_equal(v->n_cur, 1);
-    near(v->m[MD_DRIFT_KS].value, 0.5, 1e-12);
+    tu_near(v->m[MD_DRIFT_KS].value, 0.5, 1e-12);
     assert_true(isfinite(v->m[MD_DRIFT_PSI].value)); /* eps smoothing keeps it finite */
-    assert_int_equal(feature(w, "e")->status, MD_DRIFT_STATUS_NA);
+    assert_int_equal(tu_drift_feature(w, "e")->status, MD_DRIFT_STATUS_NA);
     assert_int_equal(w->n_tested, 2);
     md_drift_run_release(&r);
 
     /* unsmoothed PSI with an empty bin is +inf, and says so */
     o.smoothing = MD_DRIFT_SMOOTH_NONE;
     run_ok(&o, &r);
-    assert_true(isinf(feature(&r.w[0], "k")->m[MD_DRIFT_PSI].value));
+    assert_true(isinf(tu_drift_feature(&r.w[0], "k")->m[MD_DRIFT_PSI].value));
     md_drift_run_release(&r);
 
     /* empty and header-only current files: warnings, no window, no failure */
@@ -647,12 +573,12 @@ static void test_job_edge_cases(void **state)
     md_drift_run_release(&r);
 
     /* a current column entirely missing: n/a, 100 % missing */
-    const char *cur3[] = {tmpfile_with("nox.csv", "x2,color\n10,red\n11,blue\n")};
+    const char *cur3[] = {tu_tmpfile("nox.csv", "x2,color\n10,red\n11,blue\n")};
     o = job(fix("ref_small.csv"), cur3, 1);
     run_ok(&o, &r);
-    const struct md_drift_feature *x1 = feature(&r.w[0], "x1");
+    const struct md_drift_feature *x1 = tu_drift_feature(&r.w[0], "x1");
     assert_int_equal(x1->status, MD_DRIFT_STATUS_NA);
-    near(x1->missing_cur, 1, 0);
+    tu_near(x1->missing_cur, 1, 0);
     assert_true(isnan(x1->m[MD_DRIFT_PSI].value));
     md_drift_run_release(&r);
 }
@@ -700,17 +626,17 @@ static void test_job_capture_windows(void **state)
     assert_int_equal(r.w[0].end_ms, 1764586800000LL);
     assert_int_equal(r.w[0].rows_cur, 2 + 4 + 4);
     assert_int_equal(r.w[1].rows_cur, 2);
-    const struct md_drift_feature *p = feature(&r.w[0], "prediction");
+    const struct md_drift_feature *p = tu_drift_feature(&r.w[0], "prediction");
     assert_int_equal(p->n_cur, 9); /* one capture had no output */
-    near(p->missing_cur, 0.1, 1e-12);
+    tu_near(p->missing_cur, 0.1, 1e-12);
     md_drift_run_release(&r);
 }
 
 static void test_job_bounded(void **state)
 {
     (void)state;
-    char *refp = md_xasprintf("%s/bigref.csv", tmpdir);
-    char *curp = md_xasprintf("%s/bigcur.csv", tmpdir);
+    char *refp = md_xasprintf("%s/bigref.csv", tu_tmpdir);
+    char *curp = md_xasprintf("%s/bigcur.csv", tu_tmpdir);
     FILE *a = fopen(refp, "w"), *b = fopen(curp, "w");
     fputs("u,g\n", a);
     fputs("u,g\n", b);
@@ -732,21 +658,21 @@ static void test_job_bounded(void **state)
     assert_false(exact.ref_sketch);
     assert_true(bounded.ref_sketch);
     assert_warning(&bounded.warnings, "more values than the memory budget");
-    const struct md_drift_feature *fe = feature(&exact.w[0], "u");
-    const struct md_drift_feature *fb = feature(&bounded.w[0], "u");
+    const struct md_drift_feature *fe = tu_drift_feature(&exact.w[0], "u");
+    const struct md_drift_feature *fb = tu_drift_feature(&bounded.w[0], "u");
     assert_true(fb->sketch);
     assert_true(fb->rank_error > 0 && fb->rank_error < 0.01);
-    near(fb->m[MD_DRIFT_KS].value, fe->m[MD_DRIFT_KS].value, fb->rank_error);
-    near(fb->m[MD_DRIFT_W1].value, fe->m[MD_DRIFT_W1].value, 0.01);
+    tu_near(fb->m[MD_DRIFT_KS].value, fe->m[MD_DRIFT_KS].value, fb->rank_error);
+    tu_near(fb->m[MD_DRIFT_W1].value, fe->m[MD_DRIFT_W1].value, 0.01);
     uint64_t sum = 0;
     for (size_t i = 0; i <= fb->n_edges; i++)
         sum += fb->bins_ref[i];
     assert_int_equal(sum, 200000); /* exact counts from the second pass */
-    near(fb->mean_ref, fe->mean_ref, 1e-12);
-    near(fb->std_ref, fe->std_ref, 1e-9);
+    tu_near(fb->mean_ref, fe->mean_ref, 1e-12);
+    tu_near(fb->std_ref, fe->std_ref, 1e-9);
     /* categoricals are exact in both modes */
-    near(feature(&bounded.w[0], "g")->m[MD_DRIFT_CHI2].value,
-         feature(&exact.w[0], "g")->m[MD_DRIFT_CHI2].value, 0);
+    tu_near(tu_drift_feature(&bounded.w[0], "g")->m[MD_DRIFT_CHI2].value,
+            tu_drift_feature(&exact.w[0], "g")->m[MD_DRIFT_CHI2].value, 0);
     md_drift_run_release(&exact);
     md_drift_run_release(&bounded);
     free(refp);
@@ -765,10 +691,11 @@ static void test_job_thresholds_json(void **state)
     o.n_thresholds = 2;
     struct md_drift_run r;
     run_ok(&o, &r);
-    const struct md_drift_feature *x1 = feature(&r.w[0], "x1"), *x2 = feature(&r.w[0], "x2");
-    near(x1->m[MD_DRIFT_PSI].drift, 0, 0); /* feature-specific beats global */
+    const struct md_drift_feature *x1 = tu_drift_feature(&r.w[0], "x1"),
+                                  *x2 = tu_drift_feature(&r.w[0], "x2");
+    tu_near(x1->m[MD_DRIFT_PSI].drift, 0, 0); /* feature-specific beats global */
     assert_int_equal(x1->m[MD_DRIFT_PSI].status, MD_DRIFT_STATUS_DRIFT);
-    near(x2->m[MD_DRIFT_PSI].drift, 1000, 0);
+    tu_near(x2->m[MD_DRIFT_PSI].drift, 1000, 0);
     struct md_buf b;
     md_buf_init(&b, 0);
     assert_int_equal(md_drift_run_json(&r, &b), MD_OK);
@@ -800,15 +727,13 @@ static int64_t db_count(md_store *s, const char *sql)
 static void test_job_store(void **state)
 {
     (void)state;
-    char *dbp = md_xasprintf("%s/state.db", tmpdir);
-    char *dir = md_xasprintf("%s/capture", tmpdir);
+    char *dbp = md_xasprintf("%s/state.db", tu_tmpdir);
+    char *dir = md_xasprintf("%s/capture", tu_tmpdir);
     mkdir(dir, 0700);
     char *f1 = md_xasprintf("%s/a.jsonl", dir), *f2 = md_xasprintf("%s/b.jsonl", dir);
     size_t len;
-    char *text = read_fixture("capture_csv.jsonl", &len);
-    FILE *f = fopen(f1, "w");
-    fwrite(text, 1, len, f);
-    fclose(f);
+    char *text = tu_read_file(fix("capture_csv.jsonl"), &len);
+    tu_write_file(f1, text);
     free(text);
     md_store *s = NULL;
     struct md_err err = MD_ERR_INIT;
@@ -835,10 +760,9 @@ static void test_job_store(void **state)
     md_drift_run_release(&r);
 
     /* a new file with one more 10:xx row: only it is parsed, and its window is complete again */
-    text = read_fixture("capture_json.jsonl", &len);
-    f = fopen(f2, "w");
-    fwrite(text, 1, strchr(text, '\n') + 1 - text, f);
-    fclose(f);
+    text = tu_read_file(fix("capture_json.jsonl"), &len);
+    strchr(text, '\n')[1] = '\0'; /* its first line */
+    tu_write_file(f2, text);
     free(text);
     run_ok(&o, &r);
     assert_int_equal(r.files_read, 1);
@@ -921,9 +845,9 @@ static void test_blob_roundtrip(void **state)
     assert_int_equal(g.type, MD_DRIFT_CATEGORICAL);
     assert_int_equal(g.valid, 8);
     assert_true(isnan(g.mean));
-    near(g.edges[1], 2.5, 0);
+    tu_near(g.edges[1], 2.5, 0);
     assert_int_equal(g.bins[2], 7);
-    near(g.w[2], 4, 0);
+    tu_near(g.w[2], 4, 0);
     assert_string_equal(g.cats[0], "red");
     assert_string_equal(g.cats[1], "");
     assert_int_equal(g.cat_counts[1], 3);
@@ -964,5 +888,5 @@ int main(void)
         cmocka_unit_test(test_job_store),
         cmocka_unit_test(test_blob_roundtrip),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_tmpdir_setup, tu_tmpdir_teardown);
 }

@@ -19,33 +19,12 @@
 #include "mldeck/config.h"
 #include "mldeck/drift.h"
 #include "mldeck/store.h"
+#include "testutil.h"
 
-static char tmpdir[64];
-static char fixdir[512];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/mldeck-dworker-XXXXXX");
-    if (!mkdtemp(tmpdir))
-        return -1;
-    const char *root = getenv("MLDECK_SRCDIR");
-    snprintf(fixdir, sizeof(fixdir), "%s%stests/fixtures/drift/", root ? root : "",
-             root ? "/" : "");
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
+/* A fixture's path on the heap: the tests free it to show the worker keeps its own copy. */
 static char *fix(const char *name)
 {
-    return md_xasprintf("%s%s", fixdir, name);
+    return md_xstrdup(tu_srcpath("tests/fixtures/drift/%s", name));
 }
 
 /* The event loop's part: wait on the fd until the worker says it finished. */
@@ -72,7 +51,7 @@ static void test_run_and_collect(void **state)
 {
     (void)state;
     char *ref = fix("ref_small.csv"), *cur = fix("small.jsonl");
-    char *db = md_xasprintf("%s/state.db", tmpdir);
+    char *db = md_xasprintf("%s/state.db", tu_tmpdir);
     const char *currents[] = {cur};
     struct md_drift_opts o = {.job = "t1",
                               .reference = ref,
@@ -142,7 +121,7 @@ static void test_run_and_collect(void **state)
 /* A reference big enough that the cancel lands while it is read. */
 static char *big_csv(void)
 {
-    char *path = md_xasprintf("%s/big.csv", tmpdir);
+    char *path = md_xasprintf("%s/big.csv", tu_tmpdir);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fputs("a,b,c\n", f);
@@ -156,7 +135,7 @@ static void test_cancel(void **state)
 {
     (void)state;
     char *ref = big_csv();
-    char *db = md_xasprintf("%s/cancel.db", tmpdir);
+    char *db = md_xasprintf("%s/cancel.db", tu_tmpdir);
     const char *currents[] = {ref};
     struct md_drift_opts o = {.job = "big", .reference = ref, .current = currents, .n_current = 1};
     md_drift_worker *w = NULL;
@@ -243,17 +222,6 @@ static void test_configured_job(void **state)
     free(cur);
 }
 
-/* Write `text` to tmpdir/name; the path is malloc'd. */
-static char *scratch(const char *name, const char *text)
-{
-    char *path = md_xasprintf("%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
-
 /* Run the job `name` of a parsed config to the end on the worker; *run is the caller's. */
 static void run_configured(const char *yaml, const char *name, struct md_drift_run *run)
 {
@@ -275,15 +243,6 @@ static void run_configured(const char *yaml, const char *name, struct md_drift_r
     assert_int_equal(run->n_windows, 1);
 }
 
-static const struct md_drift_feature *feature(const struct md_drift_run *r, const char *name)
-{
-    for (size_t i = 0; i < r->w[0].n; i++)
-        if (!strcmp(r->w[0].f[i].name, name))
-            return &r->w[0].f[i];
-    fail_msg("no feature '%s'", name);
-    return NULL;
-}
-
 /*
  * `numeric:` and `methods:` of a configured job reach the engine: a column of
  * integer codes whose reference holds a stray "?" is inferred categorical,
@@ -292,9 +251,9 @@ static const struct md_drift_feature *feature(const struct md_drift_run *r, cons
 static void test_configured_numeric_and_methods(void **state)
 {
     (void)state;
-    char *ref = scratch("codes_ref.csv", "code,color\n1,red\n2,blue\n3,red\n?,blue\n"
-                                         "4,red\n5,blue\n2,red\n3,blue\n");
-    char *cur = scratch("codes_cur.csv", "code,color\n4,red\n5,red\n5,blue\n4,red\n");
+    const char *ref = tu_tmpfile("codes_ref.csv", "code,color\n1,red\n2,blue\n3,red\n?,blue\n"
+                                                  "4,red\n5,blue\n2,red\n3,blue\n");
+    const char *cur = tu_tmpfile("codes_cur.csv", "code,color\n4,red\n5,red\n5,blue\n4,red\n");
     char *yaml = md_xasprintf("contexts:\n"
                               "  - name: a\n"
                               "    backends: [{name: t, url: 'http://h'}]\n"
@@ -310,21 +269,21 @@ static void test_configured_numeric_and_methods(void **state)
                               ref, cur, ref, cur);
     struct md_drift_run run;
     run_configured(yaml, "inferred", &run);
-    const struct md_drift_feature *code = feature(&run, "code");
+    const struct md_drift_feature *code = tu_drift_feature(&run.w[0], "code");
     assert_int_equal(code->type, MD_DRIFT_CATEGORICAL);
     assert_true(code->m[MD_DRIFT_JS].present && code->m[MD_DRIFT_CHI2].present);
     assert_int_equal(run.methods, MD_DRIFT_METHODS_ALL);
     md_drift_run_release(&run);
 
     run_configured(yaml, "forced", &run);
-    code = feature(&run, "code");
+    code = tu_drift_feature(&run.w[0], "code");
     assert_int_equal(code->type, MD_DRIFT_NUMERIC);
     assert_int_equal(code->n_ref, 7); /* the "?" is not a number: counted missing */
     assert_true(code->m[MD_DRIFT_KS].present);
     for (int m = 0; m < MD_DRIFT_METHOD_COUNT; m++)
         if (m != MD_DRIFT_KS)
             assert_false(code->m[m].present);
-    const struct md_drift_feature *color = feature(&run, "color");
+    const struct md_drift_feature *color = tu_drift_feature(&run.w[0], "color");
     assert_true(color->m[MD_DRIFT_CHI2].present);
     assert_false(color->m[MD_DRIFT_JS].present);
     assert_int_equal(run.methods,
@@ -335,8 +294,6 @@ static void test_configured_numeric_and_methods(void **state)
     assert_true(warned);
     md_drift_run_release(&run);
     free(yaml);
-    free(ref);
-    free(cur);
 }
 
 int main(void)
@@ -347,5 +304,5 @@ int main(void)
         cmocka_unit_test(test_configured_job),
         cmocka_unit_test(test_configured_numeric_and_methods),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_tmpdir_setup, tu_tmpdir_teardown);
 }

@@ -1,10 +1,10 @@
 /*
  * test_http.c - core/net/http.c against a scripted loopback HTTP/1.1 server.
  *
- * The server is a pthread polling a socket bound to 127.0.0.1 port 0. Each
- * test queues canned replies (raw bytes, optionally delayed), drives md_http
- * to completion and then checks what the client reported and what the server
- * recorded (method, target, headers, body).
+ * The server (tu_srv, testutil.h) is a pthread polling a socket bound to
+ * 127.0.0.1 port 0. Each test queues canned replies (raw bytes, optionally
+ * delayed), drives md_http to completion and then checks what the client
+ * reported and what the server recorded (method, target, headers, body).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,244 +14,17 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "mldeck/http.h"
-
-/* --- the fake server ------------------------------------------------------------------------ */
-
-#define SRV_MAX_SCRIPT 16
-#define SRV_MAX_RECS 16
-#define SRV_MAX_CONNS 16
-#define SRV_BUF 65536
-
-struct srv_reply {
-    char *raw;
-    size_t len;
-    int delay_ms;
-};
-
-struct srv_rec {
-    char method[16];
-    char target[512];
-    char headers[4096];
-    char body[8192];
-    size_t body_len;
-};
-
-struct srv_conn {
-    int fd;
-    size_t len;
-    char buf[SRV_BUF];
-};
-
-struct srv {
-    int lfd;
-    int port;
-    pthread_t thread;
-    atomic_bool stop;
-    atomic_bool release; /* lets replies queued with delay_ms < 0 go */
-    pthread_mutex_t mu;
-    struct srv_reply script[SRV_MAX_SCRIPT];
-    int nscript;
-    int next;
-    struct srv_rec recs[SRV_MAX_RECS];
-    int nrecs;
-    struct srv_conn conns[SRV_MAX_CONNS];
-};
-
-/* Queue a reply with a correct Content-Length; `extra` holds header lines ending in CRLF. */
-static void srv_reply(struct srv *s, int delay_ms, const char *status, const char *extra,
-                      const char *body)
-{
-    char *raw = NULL;
-    int n = asprintf(&raw, "HTTP/1.1 %s\r\nContent-Length: %zu\r\n%s\r\n%s", status, strlen(body),
-                     extra ? extra : "", body);
-    assert_true(n > 0);
-    pthread_mutex_lock(&s->mu);
-    assert_true(s->nscript < SRV_MAX_SCRIPT);
-    s->script[s->nscript++] = (struct srv_reply){raw, (size_t)n, delay_ms};
-    pthread_mutex_unlock(&s->mu);
-}
-
-/* Queue raw reply bytes as they are (for replies without Content-Length). */
-static void srv_reply_raw(struct srv *s, char *raw)
-{
-    pthread_mutex_lock(&s->mu);
-    s->script[s->nscript++] = (struct srv_reply){raw, strlen(raw), 0};
-    pthread_mutex_unlock(&s->mu);
-}
-
-static int srv_count(struct srv *s)
-{
-    pthread_mutex_lock(&s->mu);
-    int n = s->nrecs;
-    pthread_mutex_unlock(&s->mu);
-    return n;
-}
-
-static bool has_header(const struct srv_rec *r, const char *line)
-{
-    char pat[600];
-    snprintf(pat, sizeof(pat), "\r\n%s\r\n", line);
-    return strcasestr(r->headers, pat) != NULL;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* A complete request sits at the start of c->buf: record it, answer it, drop it. */
-static bool srv_serve_one(struct srv *s, struct srv_conn *c)
-{
-    char *end = memmem(c->buf, c->len, "\r\n\r\n", 4);
-    if (!end)
-        return false;
-    size_t hlen = (size_t)(end - c->buf) + 4;
-    size_t clen = 0;
-    end[2] = '\0';
-    char *cl = strcasestr(c->buf, "\r\nContent-Length:");
-    if (cl)
-        clen = strtoul(cl + 17, NULL, 10);
-    end[2] = '\r';
-    if (c->len < hlen + clen)
-        return false;
-
-    struct srv_reply rep = {NULL, 0, 0};
-    pthread_mutex_lock(&s->mu);
-    if (s->nrecs < SRV_MAX_RECS) {
-        struct srv_rec *r = &s->recs[s->nrecs++];
-        sscanf(c->buf, "%15s %511s", r->method, r->target);
-        size_t n = hlen < sizeof(r->headers) - 1 ? hlen : sizeof(r->headers) - 1;
-        memcpy(r->headers, c->buf, n);
-        r->headers[n] = '\0';
-        r->body_len = clen < sizeof(r->body) - 1 ? clen : sizeof(r->body) - 1;
-        memcpy(r->body, c->buf + hlen, r->body_len);
-        r->body[r->body_len] = '\0';
-    }
-    if (s->next < s->nscript)
-        rep = s->script[s->next++];
-    pthread_mutex_unlock(&s->mu);
-
-    memmove(c->buf, c->buf + hlen + clen, c->len - hlen - clen);
-    c->len -= hlen + clen;
-    for (int t = 0; t < rep.delay_ms && !atomic_load(&s->stop); t += 10)
-        sleep_ms(10);
-    while (rep.delay_ms < 0 && !atomic_load(&s->release) && !atomic_load(&s->stop))
-        sleep_ms(5);
-    static const char unscripted[] = "HTTP/1.1 599 Unscripted\r\nContent-Length: 0\r\n\r\n";
-    const char *out = rep.raw ? rep.raw : unscripted;
-    size_t left = rep.raw ? rep.len : strlen(unscripted);
-    while (left > 0) {
-        ssize_t w = send(c->fd, out, left, MSG_NOSIGNAL);
-        if (w <= 0)
-            break;
-        out += w;
-        left -= (size_t)w;
-    }
-    if (!rep.raw || strcasestr(rep.raw, "\r\nConnection: close\r\n")) {
-        close(c->fd);
-        c->fd = -1;
-        return false;
-    }
-    return true;
-}
-
-static void *srv_main(void *arg)
-{
-    struct srv *s = arg;
-    while (!atomic_load(&s->stop)) {
-        struct pollfd p[SRV_MAX_CONNS + 1];
-        int map[SRV_MAX_CONNS + 1];
-        nfds_t n = 0;
-        p[n] = (struct pollfd){s->lfd, POLLIN, 0};
-        map[n++] = -1;
-        for (int i = 0; i < SRV_MAX_CONNS; i++) {
-            if (s->conns[i].fd >= 0) {
-                p[n] = (struct pollfd){s->conns[i].fd, POLLIN, 0};
-                map[n++] = i;
-            }
-        }
-        if (poll(p, n, 20) <= 0)
-            continue;
-        for (nfds_t k = 0; k < n; k++) {
-            if (!p[k].revents)
-                continue;
-            if (map[k] < 0) {
-                int fd = accept(s->lfd, NULL, NULL);
-                for (int i = 0; fd >= 0 && i < SRV_MAX_CONNS; i++) {
-                    if (s->conns[i].fd < 0) {
-                        s->conns[i].fd = fd;
-                        s->conns[i].len = 0;
-                        fd = -1;
-                    }
-                }
-                if (fd >= 0)
-                    close(fd);
-                continue;
-            }
-            struct srv_conn *c = &s->conns[map[k]];
-            ssize_t r = recv(c->fd, c->buf + c->len, SRV_BUF - c->len, 0);
-            if (r <= 0) {
-                close(c->fd);
-                c->fd = -1;
-                continue;
-            }
-            c->len += (size_t)r;
-            while (c->fd >= 0 && srv_serve_one(s, c))
-                ;
-        }
-    }
-    return NULL;
-}
-
-static struct srv *srv_start(void)
-{
-    struct srv *s = calloc(1, sizeof(*s));
-    assert_non_null(s);
-    pthread_mutex_init(&s->mu, NULL);
-    for (int i = 0; i < SRV_MAX_CONNS; i++)
-        s->conns[i].fd = -1;
-    s->lfd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(s->lfd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(s->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(listen(s->lfd, 16), 0);
-    socklen_t al = sizeof(a);
-    assert_int_equal(getsockname(s->lfd, (struct sockaddr *)&a, &al), 0);
-    s->port = ntohs(a.sin_port);
-    assert_int_equal(pthread_create(&s->thread, NULL, srv_main, s), 0);
-    return s;
-}
-
-static void srv_stop(struct srv *s)
-{
-    atomic_store(&s->stop, true);
-    pthread_join(s->thread, NULL);
-    for (int i = 0; i < SRV_MAX_CONNS; i++) {
-        if (s->conns[i].fd >= 0)
-            close(s->conns[i].fd);
-    }
-    close(s->lfd);
-    for (int i = 0; i < s->nscript; i++)
-        free(s->script[i].raw);
-    pthread_mutex_destroy(&s->mu);
-    free(s);
-}
+#include "testutil.h"
 
 /* --- the client side ------------------------------------------------------------------------ */
 
@@ -299,7 +72,7 @@ static void on_done(const struct md_http_resp *resp, void *ud)
 }
 
 struct fx {
-    struct srv *srv;
+    struct tu_srv *srv;
     md_http *h;
     char base[64];
 };
@@ -307,8 +80,8 @@ struct fx {
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    f->srv = srv_start();
-    snprintf(f->base, sizeof(f->base), "http://127.0.0.1:%d", f->srv->port);
+    f->srv = tu_srv_start();
+    snprintf(f->base, sizeof(f->base), "http://127.0.0.1:%d", tu_srv_port(f->srv));
     struct md_err err = MD_ERR_INIT;
     assert_int_equal(md_http_new(&f->h, &err), MD_OK);
     log_len = 0;
@@ -323,7 +96,7 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     md_http_free(f->h);
-    srv_stop(f->srv);
+    tu_srv_stop(f->srv);
     md_log_set_sink(NULL, NULL, MD_LOG_ERROR);
     free(f);
     return 0;
@@ -349,7 +122,7 @@ static void test_get_ok(void **state)
 {
     struct fx *f = *state;
     char url[256];
-    srv_reply(f->srv, 0, "200 OK", "Content-Type: application/json\r\n", "{\"experiments\":[]}");
+    tu_srv_reply(f->srv, 0, "200 OK", "Content-Type: application/json\r\n", "{\"experiments\":[]}");
     const char *path = "/api/2.0/mlflow/experiments/search?max_results=5";
     struct md_http_req rq = req_at(f, MD_HTTP_GET, path, url, sizeof(url));
     const char *extra[] = {"Origin: http://evil.example", "X-Trace: 1", NULL};
@@ -366,12 +139,12 @@ static void test_get_ok(void **state)
     assert_int_equal(g.retry_after_s, -1);
     assert_int_equal(g.attempts, 1);
     assert_int_equal(md_http_sent_count(f->h), 1);
-    assert_int_equal(srv_count(f->srv), 1);
-    struct srv_rec *r = &f->srv->recs[0];
+    assert_int_equal(tu_srv_count(f->srv), 1);
+    const struct tu_srv_rec *r = tu_srv_rec(f->srv, 0);
     assert_string_equal(r->method, "GET");
     assert_string_equal(r->target, "/api/2.0/mlflow/experiments/search?max_results=5");
-    assert_true(has_header(r, "Accept: application/json"));
-    assert_true(has_header(r, "X-Trace: 1"));
+    assert_true(tu_srv_has_header(r, "Accept: application/json"));
+    assert_true(tu_srv_has_header(r, "X-Trace: 1"));
     assert_null(strcasestr(r->headers, "\r\nOrigin:"));
     assert_null(strcasestr(r->headers, "\r\nContent-Type:"));
     /* The debug line names method, URL without query, code and tag. */
@@ -385,7 +158,7 @@ static void test_post_json(void **state)
     struct fx *f = *state;
     char url[256];
     const char *body = "{\"experiment_ids\":[\"1\"],\"max_results\":50}";
-    srv_reply(f->srv, 0, "200 OK", "Content-Type: application/json\r\n", "{}");
+    tu_srv_reply(f->srv, 0, "200 OK", "Content-Type: application/json\r\n", "{}");
     struct md_http_req rq =
         req_at(f, MD_HTTP_POST, "/api/2.0/mlflow/runs/search", url, sizeof(url));
     rq.body = body;
@@ -395,10 +168,10 @@ static void test_post_json(void **state)
     run_all(f);
     assert_int_equal(g.status, MD_OK);
     assert_int_equal(g.code, 200);
-    assert_int_equal(srv_count(f->srv), 1);
-    struct srv_rec *r = &f->srv->recs[0];
+    assert_int_equal(tu_srv_count(f->srv), 1);
+    const struct tu_srv_rec *r = tu_srv_rec(f->srv, 0);
     assert_string_equal(r->method, "POST");
-    assert_true(has_header(r, "Content-Type: application/json"));
+    assert_true(tu_srv_has_header(r, "Content-Type: application/json"));
     assert_null(strcasestr(r->headers, "\r\nExpect:"));
     assert_string_equal(r->body, body);
 }
@@ -410,7 +183,7 @@ static void test_methods(void **state)
     const char *body = "{\"name\":\"churn\",\"alias\":\"champion\"}";
     struct got g[3] = {{0}};
     for (int i = 0; i < 3; i++)
-        srv_reply(f->srv, 0, "200 OK", NULL, "");
+        tu_srv_reply(f->srv, 0, "200 OK", NULL, "");
     struct md_http_req rq =
         req_at(f, MD_HTTP_DELETE, "/api/2.0/mlflow/registered-models/alias", url, sizeof(url));
     rq.body = body;
@@ -423,13 +196,13 @@ static void test_methods(void **state)
     rq = req_at(f, MD_HTTP_HEAD, "/health", url, sizeof(url));
     md_http_submit(f->h, &rq, on_done, &g[2]);
     run_all(f);
-    assert_int_equal(srv_count(f->srv), 3);
-    assert_string_equal(f->srv->recs[0].method, "DELETE");
-    assert_string_equal(f->srv->recs[0].body, body);
-    assert_true(has_header(&f->srv->recs[0], "Content-Type: application/json"));
-    assert_string_equal(f->srv->recs[1].method, "PUT");
-    assert_true(has_header(&f->srv->recs[1], "Content-Length: 0"));
-    assert_string_equal(f->srv->recs[2].method, "HEAD");
+    assert_int_equal(tu_srv_count(f->srv), 3);
+    assert_string_equal(tu_srv_rec(f->srv, 0)->method, "DELETE");
+    assert_string_equal(tu_srv_rec(f->srv, 0)->body, body);
+    assert_true(tu_srv_has_header(tu_srv_rec(f->srv, 0), "Content-Type: application/json"));
+    assert_string_equal(tu_srv_rec(f->srv, 1)->method, "PUT");
+    assert_true(tu_srv_has_header(tu_srv_rec(f->srv, 1), "Content-Length: 0"));
+    assert_string_equal(tu_srv_rec(f->srv, 2)->method, "HEAD");
     for (int i = 0; i < 3; i++)
         assert_int_equal(g[i].code, 200);
 }
@@ -438,8 +211,8 @@ static void test_retry_503(void **state)
 {
     struct fx *f = *state;
     char url[256];
-    srv_reply(f->srv, 0, "503 Service Unavailable", NULL, "busy");
-    srv_reply(f->srv, 0, "200 OK", "Content-Type: application/json\r\n", "{\"ok\":1}");
+    tu_srv_reply(f->srv, 0, "503 Service Unavailable", NULL, "busy");
+    tu_srv_reply(f->srv, 0, "200 OK", "Content-Type: application/json\r\n", "{\"ok\":1}");
     struct md_http_req rq =
         req_at(f, MD_HTTP_GET, "/api/2.0/mlflow/runs/get?run_id=a", url, sizeof(url));
     struct got g = {0};
@@ -451,7 +224,7 @@ static void test_retry_503(void **state)
     assert_string_equal(g.body, "{\"ok\":1}");
     assert_int_equal(g.attempts, 2);
     assert_true(g.elapsed_ms >= 200);
-    assert_int_equal(srv_count(f->srv), 2);
+    assert_int_equal(tu_srv_count(f->srv), 2);
     assert_int_equal(md_http_sent_count(f->h), 2);
 }
 
@@ -459,8 +232,8 @@ static void test_retry_after(void **state)
 {
     struct fx *f = *state;
     char url[256];
-    srv_reply(f->srv, 0, "429 Too Many Requests", "Retry-After: 1\r\n", "{}");
-    srv_reply(f->srv, 0, "200 OK", NULL, "{}");
+    tu_srv_reply(f->srv, 0, "429 Too Many Requests", "Retry-After: 1\r\n", "{}");
+    tu_srv_reply(f->srv, 0, "200 OK", NULL, "{}");
     struct md_http_req rq =
         req_at(f, MD_HTTP_POST, "/api/2.0/mlflow/experiments/search", url, sizeof(url));
     rq.body = "{}";
@@ -478,8 +251,8 @@ static void test_retry_after_too_long(void **state)
 {
     struct fx *f = *state;
     char url[256];
-    srv_reply(f->srv, 0, "503 Service Unavailable", "Retry-After: 120\r\n", "{}");
-    srv_reply(f->srv, 0, "429 Too Many Requests", "Retry-After: 7\r\n", "{}");
+    tu_srv_reply(f->srv, 0, "503 Service Unavailable", "Retry-After: 120\r\n", "{}");
+    tu_srv_reply(f->srv, 0, "429 Too Many Requests", "Retry-After: 7\r\n", "{}");
     struct md_http_req rq = req_at(f, MD_HTTP_GET, "/a", url, sizeof(url));
     struct got g = {0};
     md_http_submit(f->h, &rq, on_done, &g);
@@ -502,8 +275,8 @@ static void test_write_not_retried(void **state)
 {
     struct fx *f = *state;
     char url[256];
-    srv_reply(f->srv, 0, "503 Service Unavailable", NULL, "busy");
-    srv_reply(f->srv, 0, "200 OK", NULL, "{}");
+    tu_srv_reply(f->srv, 0, "503 Service Unavailable", NULL, "busy");
+    tu_srv_reply(f->srv, 0, "200 OK", NULL, "{}");
     struct md_http_req rq =
         req_at(f, MD_HTTP_POST, "/api/2.0/mlflow/registered-models/alias", url, sizeof(url));
     rq.body = "{}";
@@ -514,7 +287,7 @@ static void test_write_not_retried(void **state)
     assert_int_equal(g.status, MD_OK);
     assert_int_equal(g.code, 503);
     assert_int_equal(g.attempts, 1);
-    assert_int_equal(srv_count(f->srv), 1);
+    assert_int_equal(tu_srv_count(f->srv), 1);
 }
 
 static void test_read_only(void **state)
@@ -558,12 +331,12 @@ static void test_read_only(void **state)
     assert_string_equal(g[2].msg, "read-only mode: refused PUT '/api/2.0/mlflow/whatever'");
     assert_int_equal(log_warns, 4);
     assert_null(strstr(log_text, "secret"));
-    assert_int_equal(srv_count(f->srv), 0);
+    assert_int_equal(tu_srv_count(f->srv), 0);
     assert_int_equal(md_http_sent_count(f->h), 0);
 
     struct got ok[2] = {{0}};
-    srv_reply(f->srv, 0, "200 OK", NULL, "{}");
-    srv_reply(f->srv, 0, "200 OK", NULL, "{}");
+    tu_srv_reply(f->srv, 0, "200 OK", NULL, "{}");
+    tu_srv_reply(f->srv, 0, "200 OK", NULL, "{}");
     rq = req_at(f, MD_HTTP_POST, "/api/2.0/mlflow/runs/search", url, sizeof(url));
     rq.body = "{}";
     rq.body_len = 2;
@@ -574,7 +347,7 @@ static void test_read_only(void **state)
     run_all(f);
     assert_int_equal(ok[0].code, 200);
     assert_int_equal(ok[1].code, 200);
-    assert_int_equal(srv_count(f->srv), 2);
+    assert_int_equal(tu_srv_count(f->srv), 2);
 }
 
 #define AZ_W_PATH                                                                                  \
@@ -675,11 +448,11 @@ static void test_body_cap(void **state)
     char big[2001];
     memset(big, 'x', 2000);
     big[2000] = '\0';
-    srv_reply(f->srv, 0, "200 OK", NULL, big);
+    tu_srv_reply(f->srv, 0, "200 OK", NULL, big);
     /* No Content-Length: the cap has to trip inside the write callback. */
     char *raw = NULL;
     assert_true(asprintf(&raw, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n%s", big) > 0);
-    srv_reply_raw(f->srv, raw);
+    tu_srv_reply_raw(f->srv, raw);
     struct got g[2] = {{0}};
     for (int i = 0; i < 2; i++) {
         struct md_http_req rq = req_at(f, MD_HTTP_GET, "/big", url, sizeof(url));
@@ -693,7 +466,7 @@ static void test_body_cap(void **state)
         assert_non_null(strstr(g[i].msg, "/big"));
     }
     /* Exactly at the cap is fine. */
-    srv_reply(f->srv, 0, "200 OK", NULL, big);
+    tu_srv_reply(f->srv, 0, "200 OK", NULL, big);
     struct got ok = {0};
     struct md_http_req rq = req_at(f, MD_HTTP_GET, "/big", url, sizeof(url));
     rq.max_body = 2000;
@@ -754,7 +527,7 @@ static void test_timeout(void **state)
 {
     struct fx *f = *state;
     char url[256];
-    srv_reply(f->srv, 1000, "200 OK", NULL, "late");
+    tu_srv_reply(f->srv, 1000, "200 OK", NULL, "late");
     struct md_http_req rq = req_at(f, MD_HTTP_GET, "/slow", url, sizeof(url));
     rq.timeout_ms = 300;
     rq.max_retries = 0;
@@ -770,8 +543,8 @@ static void test_bearer(void **state)
 {
     struct fx *f = *state;
     char url[256];
-    srv_reply(f->srv, 0, "401 Unauthorized", "Content-Type: application/json\r\n",
-              "{\"error_code\":\"UNAUTHENTICATED\"}");
+    tu_srv_reply(f->srv, 0, "401 Unauthorized", "Content-Type: application/json\r\n",
+                 "{\"error_code\":\"UNAUTHENTICATED\"}");
     struct md_http_req rq =
         req_at(f, MD_HTTP_GET, "/api/2.0/mlflow/experiments/get", url, sizeof(url));
     rq.auth = MD_HTTP_AUTH_BEARER;
@@ -781,7 +554,8 @@ static void test_bearer(void **state)
     run_all(f);
     assert_int_equal(g.status, MD_OK);
     assert_int_equal(g.code, 401);
-    assert_true(has_header(&f->srv->recs[0], "Authorization: Bearer tok-SEKRIT-0123456789"));
+    assert_true(
+        tu_srv_has_header(tu_srv_rec(f->srv, 0), "Authorization: Bearer tok-SEKRIT-0123456789"));
     assert_true(log_len > 0);
     assert_null(strstr(log_text, "SEKRIT"));
     assert_null(strstr(log_text, "Bearer"));
@@ -792,7 +566,7 @@ static void test_basic_auth(void **state)
 {
     struct fx *f = *state;
     char url[256];
-    srv_reply(f->srv, 0, "200 OK", NULL, "{}");
+    tu_srv_reply(f->srv, 0, "200 OK", NULL, "{}");
     struct md_http_req rq =
         req_at(f, MD_HTTP_GET, "/api/2.0/mlflow/experiments/get", url, sizeof(url));
     rq.auth = MD_HTTP_AUTH_BASIC;
@@ -802,7 +576,7 @@ static void test_basic_auth(void **state)
     md_http_submit(f->h, &rq, on_done, &g);
     run_all(f);
     assert_int_equal(g.code, 200);
-    assert_true(has_header(&f->srv->recs[0], "Authorization: Basic YWxpY2U6cHc="));
+    assert_true(tu_srv_has_header(tu_srv_rec(f->srv, 0), "Authorization: Basic YWxpY2U6cHc="));
     assert_null(strstr(log_text, "YWxpY2U6cHc="));
 }
 
@@ -810,7 +584,7 @@ static void test_cancel(void **state)
 {
     struct fx *f = *state;
     char url[256];
-    srv_reply(f->srv, 300, "200 OK", NULL, "{}");
+    tu_srv_reply(f->srv, 300, "200 OK", NULL, "{}");
     struct md_http_req rq = req_at(f, MD_HTTP_GET, "/slow", url, sizeof(url));
     struct got g = {0};
     uint64_t id = md_http_submit(f->h, &rq, on_done, &g);
@@ -823,7 +597,7 @@ static void test_cancel(void **state)
     run_all(f);
     assert_int_equal(g.calls, 0);
     /* A request still pending at md_http_free is dropped silently too. */
-    srv_reply(f->srv, 300, "200 OK", NULL, "{}");
+    tu_srv_reply(f->srv, 300, "200 OK", NULL, "{}");
     md_http_submit(f->h, &rq, on_done, &g);
     md_http_run(f->h);
 }
@@ -855,8 +629,8 @@ static void test_callback_reentry(void **state)
 {
     struct fx *f = *state;
     char url[256];
-    srv_reply(f->srv, 0, "200 OK", NULL, "one");
-    srv_reply(f->srv, 0, "200 OK", NULL, "two");
+    tu_srv_reply(f->srv, 0, "200 OK", NULL, "one");
+    tu_srv_reply(f->srv, 0, "200 OK", NULL, "two");
     struct chain c = {.f = f};
     struct md_http_req rq = req_at(f, MD_HTTP_GET, "/first", url, sizeof(url));
     md_http_submit(f->h, &rq, on_first, &c);
@@ -865,7 +639,7 @@ static void test_callback_reentry(void **state)
     assert_string_equal(c.first.body, "one");
     assert_int_equal(c.second.calls, 1);
     assert_string_equal(c.second.body, "two");
-    assert_string_equal(f->srv->recs[1].target, "/second");
+    assert_string_equal(tu_srv_rec(f->srv, 1)->target, "/second");
 
     /*
      * Two outcomes in one dispatch pass, the first callback cancels the
@@ -874,24 +648,24 @@ static void test_callback_reentry(void **state)
      */
     struct chain d = {.f = f};
     struct got victim = {0};
-    srv_reply(f->srv, -1, "200 OK", NULL, "a");
-    srv_reply(f->srv, 0, "200 OK", NULL, "b");
+    tu_srv_reply(f->srv, -1, "200 OK", NULL, "a");
+    tu_srv_reply(f->srv, 0, "200 OK", NULL, "b");
     rq = req_at(f, MD_HTTP_GET, "/a", url, sizeof(url));
     assert_true(md_http_submit(f->h, &rq, on_cancel_other, &d) != 0);
     rq = req_at(f, MD_HTTP_GET, "/b", url, sizeof(url));
     d.victim = md_http_submit(f->h, &rq, on_done, &victim);
-    for (int i = 0; i < 20 || srv_count(f->srv) < 3; i++) {
+    for (int i = 0; i < 20 || tu_srv_count(f->srv) < 3; i++) {
         md_http_poll(f->h, NULL, 0, 10);
         md_http_run(f->h);
     }
-    atomic_store(&f->srv->release, true);
-    sleep_ms(200);
+    tu_srv_release(f->srv);
+    tu_sleep_ms(200);
     md_http_run(f->h);
     assert_int_equal(d.first.calls, 1);
     assert_string_equal(d.first.body, "a");
     assert_int_equal(victim.calls, 0);
     assert_int_equal(md_http_pending(f->h), 0);
-    assert_int_equal(srv_count(f->srv), 4);
+    assert_int_equal(tu_srv_count(f->srv), 4);
 }
 
 static void on_refused_resubmit(const struct md_http_resp *resp, void *ud)
@@ -947,7 +721,7 @@ static void test_invalid_url_and_wait_timeout(void **state)
     assert_int_equal(md_http_sent_count(f->h), 0);
 
     char url[256];
-    srv_reply(f->srv, 500, "200 OK", NULL, "{}");
+    tu_srv_reply(f->srv, 500, "200 OK", NULL, "{}");
     rq = req_at(f, MD_HTTP_GET, "/slow", url, sizeof(url));
     md_http_submit(f->h, &rq, on_done, &g);
     assert_int_equal(md_http_wait_all(f->h, 100), MD_ERR_TIMEOUT);

@@ -14,35 +14,12 @@
 #include <string.h>
 
 #include "backends/mlflow/mlflow_int.h"
+#include "testutil.h"
 
-/* Read a fixture; the tests run from the repository root (or MLDECK_SRCDIR). */
+/* An MLflow reply fixture, malloc'd. */
 static char *fixture(const char *name, size_t *len)
 {
-    const char *root = getenv("MLDECK_SRCDIR");
-    char path[512];
-    snprintf(path, sizeof(path), "%s%stests/fixtures/mlflow/%s", root ? root : "", root ? "/" : "",
-             name);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot open fixture %s", path);
-    char *buf = NULL;
-    size_t n = 0;
-    size_t alloc = 0;
-    for (;;) {
-        if (n + 4096 + 1 > alloc) {
-            alloc = (alloc ? alloc * 2 : 8192);
-            buf = realloc(buf, alloc);
-            assert_non_null(buf);
-        }
-        size_t got = fread(buf + n, 1, alloc - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
+    return tu_read_file(tu_srcpath("tests/fixtures/mlflow/%s", name), len);
 }
 
 /* Parse a fixture as `kind`; asserts the status. */

@@ -26,39 +26,12 @@
 #include "mldeck/config.h"
 #include "mldeck/drift.h"
 #include "mldeck/s3.h"
+#include "testutil.h"
 
-static char tmpdir[64];
-static char fixdir[512];
-
-static int setup(void **state)
+/* A drift fixture's path (tu_srcpath). */
+static const char *fix(const char *name)
 {
-    (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/mldeck-s3test-XXXXXX");
-    if (!mkdtemp(tmpdir))
-        return -1;
-    const char *root = getenv("MLDECK_SRCDIR");
-    snprintf(fixdir, sizeof(fixdir), "%s%stests/fixtures/drift/", root ? root : "",
-             root ? "/" : "");
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-/* A file under tmpdir with this text; the path is malloc'd. */
-static char *write_tmp(const char *name, const char *text)
-{
-    char *p = md_xasprintf("%s/%s", tmpdir, name);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return p;
+    return tu_srcpath("tests/fixtures/drift/%s", name);
 }
 
 static md_status parse_list(const char *xml, struct md_s3_page *p, struct md_err *err)
@@ -424,9 +397,9 @@ static const char violations_json[] =
 static void test_run_carries_violations(void **state)
 {
     (void)state;
-    char *ref = md_xasprintf("%sref_small.csv", fixdir);
-    char *cur = md_xasprintf("%ssmall.jsonl", fixdir);
-    char *viol = write_tmp("constraint_violations.json", violations_json);
+    const char *ref = fix("ref_small.csv");
+    const char *cur = fix("small.jsonl");
+    const char *viol = tu_tmpfile("constraint_violations.json", violations_json);
     const char *currents[] = {cur};
     struct md_drift_opts o = {
         .reference = ref, .current = currents, .n_current = 1, .violations = viol};
@@ -447,7 +420,7 @@ static void test_run_carries_violations(void **state)
     md_drift_run_release(&run);
 
     /* a missing or broken file: the run succeeds, the reason is kept apart */
-    char *missing = md_xasprintf("%s/nope.json", tmpdir);
+    const char *missing = tu_path("%s/nope.json", tu_tmpdir);
     o.violations = missing;
     assert_int_equal(md_drift_run(&o, &run, &err), MD_OK);
     assert_int_equal(run.n_platform, 0);
@@ -459,7 +432,7 @@ static void test_run_carries_violations(void **state)
     assert_int_equal(md_drift_run_json(&run, &b), MD_OK);
     assert_non_null(strstr(b.data, "\"platform\":[],\"platform_error\":\"SageMaker Model Monitor"));
     md_drift_run_release(&run);
-    char *broken = write_tmp("broken.json", "{\"violations\": 3}");
+    const char *broken = tu_tmpfile("broken.json", "{\"violations\": 3}");
     o.violations = broken;
     assert_int_equal(md_drift_run(&o, &run, &err), MD_OK);
     assert_non_null(run.platform_error);
@@ -474,19 +447,14 @@ static void test_run_carries_violations(void **state)
     assert_non_null(strstr(b.data, "\"platform\":[],\"platform_error\":null"));
     md_drift_run_release(&run);
     md_buf_release(&b);
-    free(broken);
-    free(missing);
-    free(viol);
-    free(ref);
-    free(cur);
 }
 
 static void test_configured_job_violations(void **state)
 {
     (void)state;
-    char *ref = md_xasprintf("%sref_small.csv", fixdir);
-    char *cur = md_xasprintf("%ssmall.jsonl", fixdir);
-    char *viol = write_tmp("cv.json", violations_json);
+    const char *ref = fix("ref_small.csv");
+    const char *cur = fix("small.jsonl");
+    const char *viol = tu_tmpfile("cv.json", violations_json);
     char *yaml = md_xasprintf("contexts:\n"
                               "  - name: a\n"
                               "    backends: [{name: t, url: 'http://h'}]\n"
@@ -521,9 +489,6 @@ static void test_configured_job_violations(void **state)
     md_drift_run_release(&run);
     md_drift_worker_free(w);
     free(yaml);
-    free(viol);
-    free(ref);
-    free(cur);
 }
 
 static void test_config_checks_s3_keys(void **state)
@@ -576,12 +541,10 @@ static void aws_env(bool keys)
         "AWS_ACCESS_KEY_ID",  "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
         "AWS_SECURITY_TOKEN", "AWS_PROFILE",           "AWS_DEFAULT_PROFILE",
         "AWS_ENDPOINT_URL",   "AWS_ENDPOINT_URL_S3",   "AWS_DEFAULT_REGION"};
-    for (size_t i = 0; i < MD_ARRAY_LEN(vars); i++)
-        unsetenv(vars[i]);
-    char *none = md_xasprintf("%s/none", tmpdir);
+    tu_unsetenv(vars, MD_ARRAY_LEN(vars));
+    const char *none = tu_path("%s/none", tu_tmpdir);
     setenv("AWS_SHARED_CREDENTIALS_FILE", none, 1);
     setenv("AWS_CONFIG_FILE", none, 1);
-    free(none);
     setenv("AWS_REGION", "eu-west-1", 1);
     if (keys) {
         setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE", 1);
@@ -608,7 +571,7 @@ static void test_client_errors(void **state)
     assert_int_equal(strncmp(err.msg, "cannot use S3: ", 15), 0);
 
     /* a drift job with an S3 input and no credentials fails, naming the cause */
-    char *ref = md_xasprintf("%sref_small.csv", fixdir);
+    const char *ref = fix("ref_small.csv");
     const char *currents[] = {"s3://cap/ep/"};
     struct md_drift_opts o = {.reference = ref,
                               .current = currents,
@@ -645,7 +608,7 @@ static void test_client_errors(void **state)
     md_s3_free(NULL);
 
     /* the violations of a run that cannot reach S3: the run succeeds, the reason is kept */
-    const char *local[] = {md_xasprintf("%ssmall.jsonl", fixdir)};
+    const char *local[] = {fix("small.jsonl")};
     o.current = local;
     o.violations = "s3://mon/ep/constraint_violations.json";
     md_err_clear(&err);
@@ -654,8 +617,6 @@ static void test_client_errors(void **state)
     assert_non_null(
         strstr(run.platform_error, "cannot read s3://mon/ep/constraint_violations.json: "));
     md_drift_run_release(&run);
-    free((void *)(uintptr_t)local[0]);
-    free(ref);
 }
 
 /* A configured job's S3 settings reach the client on the worker thread. */
@@ -664,7 +625,7 @@ static void test_configured_job_s3_settings(void **state)
     (void)state;
     aws_env(true);
     unsetenv("AWS_REGION"); /* only the job names a region */
-    char *ref = md_xasprintf("%sref_small.csv", fixdir);
+    const char *ref = fix("ref_small.csv");
     char *yaml = md_xasprintf("contexts:\n"
                               "  - name: a\n"
                               "    backends: [{name: t, url: 'http://h'}]\n"
@@ -701,7 +662,6 @@ static void test_configured_job_s3_settings(void **state)
     assert_non_null(strstr(err.msg, "region"));
     md_drift_run_release(&run);
     free(yaml);
-    free(ref);
 }
 
 int main(void)
@@ -723,5 +683,5 @@ int main(void)
         cmocka_unit_test(test_client_errors),
         cmocka_unit_test(test_configured_job_s3_settings),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_tmpdir_setup, tu_tmpdir_teardown);
 }

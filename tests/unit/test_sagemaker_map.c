@@ -16,35 +16,12 @@
 #include <string.h>
 
 #include "backends/sagemaker/sagemaker_int.h"
+#include "testutil.h"
 
-/* Read a fixture; the tests run from the repository root (or MLDECK_SRCDIR). */
+/* A SageMaker reply fixture, malloc'd. */
 static char *fixture(const char *name, size_t *len)
 {
-    const char *root = getenv("MLDECK_SRCDIR");
-    char path[512];
-    snprintf(path, sizeof(path), "%s%stests/fixtures/sagemaker/%s", root ? root : "",
-             root ? "/" : "", name);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot open fixture %s", path);
-    char *buf = NULL;
-    size_t n = 0;
-    size_t alloc = 0;
-    for (;;) {
-        if (n + 4096 + 1 > alloc) {
-            alloc = alloc ? alloc * 2 : 8192;
-            buf = realloc(buf, alloc);
-            assert_non_null(buf);
-        }
-        size_t got = fread(buf + n, 1, alloc - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
+    return tu_read_file(tu_srcpath("tests/fixtures/sagemaker/%s", name), len);
 }
 
 static void parse_fixture(const char *name, enum md_result_kind kind, md_status want,
@@ -73,12 +50,6 @@ static const struct md_deployment *dep(const struct md_endpoint *e, const char *
     return NULL;
 }
 
-static void assert_near(double a, double b)
-{
-    if (fabs(a - b) > 1e-9)
-        fail_msg("%.17g != %.17g", a, b);
-}
-
 /* ---- endpoints -------------------------------------------------------------------------- */
 
 static void test_endpoints_recorded(void **state)
@@ -98,10 +69,10 @@ static void test_endpoints_recorded(void **state)
     assert_int_equal(f->n_deployments, 2);
     const struct md_deployment *p = dep(f, "primary");
     const struct md_deployment *c = dep(f, "canary");
-    assert_near(p->weight, 0.9);
-    assert_near(p->share, 0.9);
-    assert_near(c->weight, 0.1);
-    assert_near(c->share, 0.1);
+    tu_near(p->weight, 0.9, 1e-9);
+    tu_near(p->share, 0.9, 1e-9);
+    tu_near(c->weight, 0.1, 1e-9);
+    tu_near(c->share, 0.1, 1e-9);
     assert_int_equal(p->instance_count, 2);
     assert_int_equal(p->desired_instance_count, 2);
     assert_string_equal(p->model, "fraud-v1");
@@ -136,7 +107,7 @@ static void test_endpoint_updating(void **state)
     assert_string_equal(d->status, "Updating");
     assert_string_equal(d->image,
                         "111122223333.dkr.ecr.eu-west-1.amazonaws.com/churn-xgb@sha256:2b2b2b");
-    assert_near(d->share, 1.0);
+    tu_near(d->share, 1.0, 1e-9);
     assert_string_equal(md_kvs_get(&e->tags, "sagemaker.pending_config"), "churn-prod-config-3");
     assert_string_equal(md_kvs_get(&e->tags, "sagemaker.pending_since_ms"), "1795690000000");
     assert_non_null(strstr(md_kvs_get(&e->tags, "sagemaker.pending_variants"),
@@ -164,11 +135,11 @@ static void test_endpoint_rolling_back(void **state)
     assert_string_equal(p->status, "ActivatingTraffic");
     assert_string_equal(c->status, "Baking");
     /* current weights are what serves; desired ones are where it is going */
-    assert_near(p->weight, 0.9);
-    assert_near(p->desired_weight, 1.0);
-    assert_near(c->weight, 0.1);
-    assert_near(c->desired_weight, 0.0);
-    assert_near(p->share + c->share, 1.0);
+    tu_near(p->weight, 0.9, 1e-9);
+    tu_near(p->desired_weight, 1.0, 1e-9);
+    tu_near(c->weight, 0.1, 1e-9);
+    tu_near(c->desired_weight, 0.0, 1e-9);
+    tu_near(p->share + c->share, 1.0, 1e-9);
     assert_string_equal(md_kvs_get(&e->tags, "sagemaker.status_message.canary"),
                         "Alarm fraud-5xx in ALARM: rolling traffic back");
     assert_null(md_kvs_get(&e->tags, "sagemaker.pending_config"));
@@ -188,8 +159,8 @@ static void test_endpoint_failed_serverless(void **state)
     assert_int_equal(d->desired_instance_count, -1);
     assert_int_equal(d->instance_count, 0);
     assert_true(isnan(d->desired_weight));
-    assert_near(d->weight, 1.0); /* AWS's default weight */
-    assert_near(d->share, 1.0);
+    tu_near(d->weight, 1.0, 1e-9); /* AWS's default weight */
+    tu_near(d->share, 1.0, 1e-9);
     md_result_release(&r);
 }
 
@@ -209,10 +180,10 @@ static void test_endpoints_partial(void **state)
     assert_string_equal(z->name, "zeta");
     const struct md_deployment *v1 = dep(z, "v1");
     const struct md_deployment *v2 = dep(z, "v2");
-    assert_near(v1->weight, 3);
-    assert_near(v2->weight, 1); /* no weight anywhere: AWS's default */
-    assert_near(v1->share, 0.75);
-    assert_near(v2->share, 0.25);
+    tu_near(v1->weight, 3, 1e-9);
+    tu_near(v2->weight, 1, 1e-9); /* no weight anywhere: AWS's default */
+    tu_near(v1->share, 0.75, 1e-9);
+    tu_near(v2->share, 0.25, 1e-9);
     assert_string_equal(v1->image, "img-from-containers:1");
     assert_string_equal(v1->version, "7");
     assert_string_equal(v2->status, "model missing");
@@ -235,10 +206,10 @@ static void test_configs_recorded(void **state)
     assert_string_equal(c->variants[0].name, "primary");
     assert_string_equal(c->variants[0].model, "fraud-v1");
     assert_int_equal(c->variants[0].instance_count, 2);
-    assert_near(c->variants[0].share, 0.9);
+    tu_near(c->variants[0].share, 0.9, 1e-9);
     assert_string_equal(c->variants[1].version, "2");
     assert_int_equal(r.configs.v[1].n_variants, 1);
-    assert_near(r.configs.v[1].variants[0].weight, 1.0);
+    tu_near(r.configs.v[1].variants[0].weight, 1.0, 1e-9);
     md_result_release(&r);
 }
 
@@ -286,7 +257,7 @@ static void test_health_recorded(void **state)
         assert_true(inv->t[i] < inv->t[i + 1]);
     assert_int_equal(inv->n, p->n);
     for (size_t i = 0; i < inv->n; i++)
-        assert_near(inv->v[i], p->v[i] + c->v[i]);
+        tu_near(inv->v[i], p->v[i] + c->v[i], 1e-9);
     md_result_release(&r);
 }
 
@@ -300,19 +271,19 @@ static void test_health_math(void **state)
     const struct md_health_series *a = series(&r, "a", MD_HEALTH_INVOCATIONS);
     assert_int_equal(a->n, 2); /* two pages merged and sorted */
     assert_true(a->t[0] == 0 && a->t[1] == 60000);
-    assert_near(a->v[0], 30);
-    assert_near(a->v[1], 10);
+    tu_near(a->v[0], 30, 1e-9);
+    tu_near(a->v[1], 10, 1e-9);
     const struct md_health_series *b5 = series(&r, "b", MD_HEALTH_5XX);
     assert_int_equal(b5->n, 2); /* three timestamps, two values */
     const struct md_health_series *inv = series(&r, "", MD_HEALTH_INVOCATIONS);
     assert_int_equal(inv->n, 2);
-    assert_near(inv->v[0], 40);
-    assert_near(inv->v[1], 40);
+    tu_near(inv->v[0], 40, 1e-9);
+    tu_near(inv->v[1], 40, 1e-9);
     /* latency weighted by each variant's invocations */
     const struct md_health_series *lat = series(&r, "", MD_HEALTH_LATENCY_US);
     assert_int_equal(lat->n, 2);
-    assert_near(lat->v[0], (100.0 * 30 + 300.0 * 10) / 40);
-    assert_near(lat->v[1], (200.0 * 10 + 400.0 * 30) / 40);
+    tu_near(lat->v[0], (100.0 * 30 + 300.0 * 10) / 40, 1e-9);
+    tu_near(lat->v[1], (200.0 * 10 + 400.0 * 30) / 40, 1e-9);
     assert_null(series(&r, "", MD_HEALTH_4XX));
     assert_non_null(series(&r, "", MD_HEALTH_5XX));
     md_result_release(&r);
@@ -336,7 +307,7 @@ static void test_training_job(void **state)
     assert_string_equal(run->params.v[0].key, "eta"); /* sorted */
     assert_string_equal(md_kvs_get(&run->params, "objective"), "binary:logistic");
     assert_int_equal(run->n_metrics, 2);
-    assert_near(md_run_metric(run, "validation:auc")->value, 0.912);
+    tu_near(md_run_metric(run, "validation:auc")->value, 0.912, 1e-9);
     assert_int_equal(run->n_inputs, 3);
     assert_string_equal(run->inputs[0].name, "train");
     assert_string_equal(run->inputs[0].source, "s3://mldeck-data/churn/train/");

@@ -13,7 +13,6 @@
 
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,25 +25,17 @@
 
 #include "mldeck/store.h"
 #include "store/store_int.h"
+#include "testutil.h"
 
 struct tmp {
     char dir[64];
     char db[256];
 };
 
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int setup_tmp(void **state)
 {
     struct tmp *t = calloc(1, sizeof(*t));
-    snprintf(t->dir, sizeof(t->dir), "/tmp/mldeck-store-XXXXXX");
-    if (!mkdtemp(t->dir)) {
+    if (tu_mkdtemp(t->dir, sizeof(t->dir), "store")) {
         free(t);
         return -1;
     }
@@ -57,7 +48,7 @@ static int teardown_tmp(void **state)
 {
     struct tmp *t = *state;
     md_store_test_extra_migrations(NULL, 0);
-    nftw(t->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    tu_rm_rf(t->dir);
     free(t);
     return 0;
 }
@@ -186,12 +177,10 @@ static void test_open_errors(void **state)
     char path[512];
 
     /* A parent that is a file. */
-    FILE *f = fopen(t->db, "w");
-    assert_non_null(f);
-    fputs("this is not a database, it is text long enough to have a header.......\n"
-          "................................................................................\n",
-          f);
-    fclose(f);
+    tu_write_file(
+        t->db,
+        "this is not a database, it is text long enough to have a header.......\n"
+        "................................................................................\n");
     snprintf(path, sizeof(path), "%s/sub/state.db", t->db);
     assert_int_equal(md_store_open(&s, path, &err), MD_ERR_IO);
     assert_null(s);

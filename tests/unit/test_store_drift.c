@@ -26,25 +26,9 @@
 #include "mldeck/drift.h"
 #include "mldeck/store.h"
 #include "store/store_int.h"
+#include "testutil.h"
 
 #define T0 1764576000LL /* 2025-12-01 08:00:00 UTC */
-
-static char tmpdir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/mldeck-sdrift-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
 
 /* A fixed-seed generator, so every run of the test sees the same rows. */
 static uint64_t rng = 42;
@@ -62,7 +46,7 @@ static double uniform(void)
  */
 static char *write_csv(const char *name, int rows, int hours, int shift_from, double shift)
 {
-    char *path = md_xasprintf("%s/%s", tmpdir, name);
+    char *path = md_xasprintf("%s/%s", tu_tmpdir, name);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fprintf(f, "age,plan,prediction%s\n", hours ? ",ts" : "");
@@ -83,7 +67,7 @@ static char *write_csv(const char *name, int rows, int hours, int shift_from, do
 
 static md_store *open_store(const char *name)
 {
-    char *path = md_xasprintf("%s/%s", tmpdir, name);
+    char *path = md_xasprintf("%s/%s", tu_tmpdir, name);
     md_store *s = NULL;
     struct md_err err = MD_ERR_INIT;
     if (md_store_open(&s, path, &err))
@@ -262,7 +246,7 @@ static void test_migration_from_v2(void **state)
     md_store_free(s);
 
     /* Take the file back to v2 as an older build left it. */
-    char *path = md_xasprintf("%s/v2.db", tmpdir);
+    char *path = md_xasprintf("%s/v2.db", tu_tmpdir);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(
@@ -400,5 +384,5 @@ int main(void)
         cmocka_unit_test(test_detail_blob),
         cmocka_unit_test(test_reevaluated_window_replaces_its_results),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_tmpdir_setup, tu_tmpdir_teardown);
 }

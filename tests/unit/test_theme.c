@@ -8,42 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "mldeck/theme.h"
+#include "testutil.h"
 
 static char themes_dir[512];
-static char tmpdir[64];
 
-/* The source tree's themes/: from the repository root, or relative to this file. */
+/* The source tree's themes/, and a scratch directory for XDG_CONFIG_HOME. */
 static int setup(void **state)
 {
-    (void)state;
     unsetenv("XDG_CONFIG_HOME");
-    if (access("themes/default.yaml", R_OK) == 0) {
-        snprintf(themes_dir, sizeof(themes_dir), "themes");
-    } else {
-        const char *here = __FILE__;
-        const char *cut = strstr(here, "tests/unit/");
-        snprintf(themes_dir, sizeof(themes_dir), "%.*sthemes", (int)(cut ? cut - here : 0), here);
-    }
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/mldeck-test-theme-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char p[160];
-    snprintf(p, sizeof(p), "%s/mldeck/themes/mine.yaml", tmpdir);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s/mldeck/themes/bad.yaml", tmpdir);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s/mldeck/themes", tmpdir);
-    rmdir(p);
-    snprintf(p, sizeof(p), "%s/mldeck", tmpdir);
-    rmdir(p);
-    return rmdir(tmpdir);
+    snprintf(themes_dir, sizeof(themes_dir), "%s", tu_srcpath("themes"));
+    return tu_tmpdir_setup(state);
 }
 
 static void assert_style_equal(const struct md_style *a, const struct md_style *b)
@@ -299,14 +275,6 @@ static void test_error_positions_exact(void **state)
                                                      "(while scanning a quoted scalar at 2:10)");
 }
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static void test_load_search_order(void **state)
 {
     (void)state;
@@ -331,15 +299,15 @@ static void test_load_search_order(void **state)
     md_theme_release(&t);
 
     /* the user's directory comes first */
-    snprintf(dir, sizeof(dir), "%s/mldeck", tmpdir);
+    snprintf(dir, sizeof(dir), "%s/mldeck", tu_tmpdir);
     mkdir(dir, 0700);
-    snprintf(dir, sizeof(dir), "%s/mldeck/themes", tmpdir);
+    snprintf(dir, sizeof(dir), "%s/mldeck/themes", tu_tmpdir);
     mkdir(dir, 0700);
     snprintf(path, sizeof(path), "%s/mine.yaml", dir);
-    write_file(path, "roles:\n  title: fg=1\n");
+    tu_write_file(path, "roles:\n  title: fg=1\n");
     snprintf(path, sizeof(path), "%s/bad.yaml", dir);
-    write_file(path, "roles:\n  titel: bold\n");
-    setenv("XDG_CONFIG_HOME", tmpdir, 1);
+    tu_write_file(path, "roles:\n  titel: bold\n");
+    setenv("XDG_CONFIG_HOME", tu_tmpdir, 1);
     assert_int_equal(md_theme_load(&t, "mine", themes_dir, &err), MD_OK);
     assert_string_equal(t.name, "mine");
     assert_int_equal(t.roles[MD_THEME_TITLE].fg.index, 1);
@@ -388,5 +356,5 @@ int main(void)
         cmocka_unit_test(test_load_search_order),
         cmocka_unit_test(test_role_names),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, tu_tmpdir_teardown);
 }
