@@ -1,10 +1,17 @@
 /*
- * azureml_int.h - the Azure Machine Learning backend's private parts, shared
- * by core/backends/azureml/azureml.c (requests, paging, the traffic change and its
- * long-running operation) and core/backends/azureml/azureml_map.c (pure mapping of
- * Resource Manager replies), and exposed to the unit tests, the fuzz target
- * and the rest of core/ (the deck). Nothing in azureml_map.c touches the
- * network.
+ * azureml_int.h - the Azure Machine Learning backend's private parts,
+ * exposed to the unit tests, the fuzz target and the test tools. Files, from
+ * the bottom up (each uses only those below it):
+ *  - azureml_map.c: pure mapping of Resource Manager replies to model.h
+ *    records, error bodies to messages;
+ *  - azureml_plan.c: the pure traffic-change plan;
+ *  - azureml_watch.c: pure mapping of logs and monitor schedules, and the
+ *    parse slot over every kind;
+ *  - azureml_req.c: the request engine: operations of many requests, the
+ *    shared token, pages, and the one report;
+ *  - azureml_traffic.c: the traffic change and its long-running operation;
+ *  - azureml.c: the instance, the reads and the ops table.
+ * Nothing below azureml_req.c touches the network.
  *
  * Shapes (reference/azureml.md): every list is a page {"value": [...],
  * "nextLink": "<absolute URL>"}; resources carry id, name, properties and
@@ -18,13 +25,16 @@
  *    and, when its deployments could not be listed, "mldeckError": "text";
  *  - MD_RESULT_ENDPOINT: one such endpoint object;
  *  - MD_RESULT_EXPERIMENTS / MD_RESULT_RUNS: {"value": [job, ...]} over
- *    every page of jobs (for runs, only the jobs of the experiment).
+ *    every page of jobs (for runs, only the jobs of the experiment);
+ *  - MD_RESULT_MONITORS: {"value": [schedule, ...]} over every page.
  */
 #ifndef MLDECK_AZUREML_INT_H
 #define MLDECK_AZUREML_INT_H
 
 #include "mldeck/azure_auth.h"
 #include "mldeck/backend.h"
+
+#include "backends/op.h"
 
 #define AZUREML_DEFAULT_API_VERSION "2025-12-01"
 #define AZUREML_DEFAULT_ARM "https://management.azure.com"
@@ -35,6 +45,8 @@
 /* Member names the backend adds to endpoint objects it composes. */
 #define AZUREML_DEPLOYMENTS_KEY "mldeckDeployments"
 #define AZUREML_ERROR_KEY "mldeckError"
+/* Most log lines asked for or kept. */
+#define AZUREML_LOGS_MAX_LINES 10000
 /* Experiment name of jobs that name none (Azure ML's own default). */
 #define AZUREML_DEFAULT_EXPERIMENT "Default"
 
@@ -152,26 +164,12 @@ md_status azureml_parse_logs(const char *body, size_t len, size_t max_lines, cha
 md_status azureml_parse_md_monitors(const char *body, size_t len, struct md_monitor_list *out,
                                     struct md_err *err);
 
-/* azureml_parse() for MD_RESULT_LOGS and MD_RESULT_MONITORS (azureml_watch.c). */
-md_status azureml_parse_watch(enum md_result_kind kind, const char *body, size_t len,
-                              struct md_result *out, struct md_err *err);
-
 /*
- * Model monitors, for later screens: the CreateMonitor schedules of a
- * {"value": [schedule, ...]} page with their signals and thresholds.
+ * Model monitors as the schedules define them: the CreateMonitor schedules
+ * of a {"value": [schedule, ...]} page with their signals and thresholds
+ * (model.h's records; release with md_monitor_signals_release()).
  * Schedules of other actions are skipped.
  */
-struct azureml_threshold {
-    char *metric;    /* JensenShannonDistance, NullValueRate, ... */
-    char *data_type; /* Numerical, Categorical, "" */
-    double value;    /* NaN when the signal sets none */
-};
-struct azureml_signal {
-    char *name; /* the key in "signals" */
-    char *type; /* DataDrift, PredictionDrift, DataQuality, FeatureAttributionDrift, Custom */
-    struct azureml_threshold *thresholds;
-    size_t n_thresholds;
-};
 struct azureml_monitor {
     char *name;
     char *display_name;
@@ -179,7 +177,7 @@ struct azureml_monitor {
     char *trigger;    /* "cron 0 * * * *", "recurrence Day/1", "" */
     char *deployment; /* monitoringTarget.deploymentId as "endpoint/deployment", else raw */
     char *model;      /* monitoringTarget.modelId as "name:version", else raw */
-    struct azureml_signal *signals;
+    struct md_monitor_signal *signals;
     size_t n_signals;
 };
 struct azureml_monitor_list {
@@ -190,6 +188,10 @@ struct azureml_monitor_list {
 md_status azureml_parse_monitors(const char *body, size_t len, struct azureml_monitor_list *out,
                                  struct md_err *err);
 void azureml_monitor_list_release(struct azureml_monitor_list *l);
+
+/* azureml_parse() for the kinds of Resource Manager resources (not logs, not monitors). */
+md_status azureml_parse_resources(enum md_result_kind kind, const char *body, size_t len,
+                                  struct md_result *out, struct md_err *err);
 
 /*
  * For the test tools (an Azure backend instance only; NULL or -1 for any
@@ -316,7 +318,7 @@ void azureml_drop_requests(struct azureml *az);
 /* A caller's name cleaned and cut for a message (free()). */
 char *azureml_subject(const char *s);
 
-/* Deployment logs and monitor schedules (azureml_watch.c): ops table slots. */
+/* Deployment logs and monitor schedules (azureml_watch.c, above the mapping): ops table slots. */
 uint64_t azureml_get_logs(struct md_backend *be, const char *endpoint, const char *deployment,
                           enum md_log_container container, int tail, md_backend_cb cb, void *ud);
 uint64_t azureml_list_monitors(struct md_backend *be, md_backend_cb cb, void *ud);

@@ -1,8 +1,9 @@
 /*
  * azureml_map.c - Azure Resource Manager replies of Microsoft.
- * MachineLearningServices to model.h records, error bodies to messages, and
- * the traffic-change plan. Pure functions: the same code maps live replies
- * and cached snapshots, and the fuzz target drives it directly.
+ * MachineLearningServices to model.h records, and error bodies to
+ * messages: the bottom of the backend (azureml_int.h), using nothing of it
+ * but its header. Pure functions: the same code maps live replies and
+ * cached snapshots, and the fuzz target drives it directly.
  *
  * ARM leaves unset fields out and the official examples are full of
  * placeholders ("string", {"string": 1}, null under GUID-like keys), so a
@@ -576,19 +577,11 @@ static md_status parse_one(enum md_result_kind kind, const cJSON *root, struct m
 }
 
 /* The tree is freed before returning: nothing in the result points into it. */
-md_status azureml_parse(enum md_result_kind kind, const char *body, size_t len,
-                        struct md_result *out, struct md_err *err)
+md_status azureml_parse_resources(enum md_result_kind kind, const char *body, size_t len,
+                                  struct md_result *out, struct md_err *err)
 {
-    out->kind = kind;
-    if (kind == MD_RESULT_LOGS || kind == MD_RESULT_MONITORS)
-        return azureml_parse_watch(kind, body, len, out, err);
     cJSON *root = NULL;
-    md_status st = MD_OK;
-    if (kind != MD_RESULT_NONE) {
-        st = jsonx_parse(body, len, 0, &root, err);
-        if (st == MD_OK && !cJSON_IsObject(root))
-            st = md_err_set(err, MD_ERR_PARSE, "reply is not a JSON object");
-    }
+    md_status st = op_parse_begin(kind, body, len, out, &root, err);
     if (st == MD_OK) {
         switch (kind) {
         case MD_RESULT_NONE:
