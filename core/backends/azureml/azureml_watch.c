@@ -3,8 +3,7 @@
  * Azure ML besides traffic: the container logs of a deployment (the reply
  * of POST .../getLogs) and the workspace's model monitors (schedules whose
  * action is CreateMonitor); and the parse slot, which hands every other
- * kind to azureml_map.c. The mapping is pure, above azureml_map.c only;
- * the two requests use the engine of azureml_req.c.
+ * kind to azureml_map.c. Pure, above azureml_map.c only.
  *
  * Logs are server text headed for the terminal: escape sequences are cut
  * out before md_sanitize() sees each line, so a colourised log reads as its
@@ -314,64 +313,6 @@ md_status azureml_parse_md_monitors(const char *body, size_t len, struct md_moni
         convert_monitor(&l.v[i], md_monitor_list_push(out));
     azureml_monitor_list_release(&l);
     return st;
-}
-
-/* Lines asked for when the caller names no tail. */
-#define LOGS_DEFAULT_TAIL 200
-
-/* ---- requests ------------------------------------------------------------------------------- */
-
-/* Names go into the path: an empty one, or one with a '/', can only name something else. */
-static bool usable_name(const char *s)
-{
-    return s != NULL && s[0] && strchr(s, '/') == NULL;
-}
-
-uint64_t azureml_get_logs(struct md_backend *be, const char *endpoint, const char *deployment,
-                          enum md_log_container container, int tail, md_backend_cb cb, void *ud)
-{
-    struct azureml *az = (struct azureml *)be;
-    char *who_d = azureml_subject(deployment);
-    char *who_e = azureml_subject(endpoint);
-    struct az_op *op = azureml_op_new(az, AZ_OP_ONE, MD_RESULT_LOGS, cb, ud,
-                                      md_xasprintf("cannot get the %s logs of deployment '%s' of "
-                                                   "endpoint '%s'",
-                                                   md_log_container_str(container), who_d, who_e));
-    free(who_d);
-    free(who_e);
-    if (!usable_name(endpoint) || !usable_name(deployment))
-        return azureml_op_fail_later(op, MD_ERR_INVALID, "no endpoint or deployment named");
-    if (tail <= 0)
-        tail = LOGS_DEFAULT_TAIL;
-    if (tail > AZUREML_LOGS_MAX_LINES)
-        tail = AZUREML_LOGS_MAX_LINES;
-    char *ee = md_http_escape(endpoint);
-    char *ed = md_http_escape(deployment);
-    char *path = md_xasprintf("/onlineEndpoints/%s/deployments/%s/getLogs", ee, ed);
-    /* both values are ours (a fixed word, a number): no JSON escaping needed */
-    char *body = md_xasprintf("{\"containerType\":\"%s\",\"tail\":%d}",
-                              md_log_container_str(container), tail);
-    uint64_t id = azureml_send(op, AZ_P_LOGS, MD_HTTP_POST, azureml_ws_url(az, path), body, 0, 0);
-    free(path);
-    free(ed);
-    free(ee);
-    return id;
-}
-
-/*
- * Every schedule, every page; disabled ones too (listViewType=All: ARM's
- * default lists only enabled ones), so a monitor someone switched off shows
- * as off instead of vanishing.
- */
-uint64_t azureml_list_monitors(struct md_backend *be, md_backend_cb cb, void *ud)
-{
-    struct azureml *az = (struct azureml *)be;
-    char *who = azureml_subject(be->name);
-    struct az_op *op = azureml_op_new(az, AZ_OP_SCHEDULES, MD_RESULT_MONITORS, cb, ud,
-                                      md_xasprintf("cannot list the model monitors of '%s'", who));
-    free(who);
-    return azureml_send(op, AZ_P_SCHED_PAGE, MD_HTTP_GET,
-                        azureml_ws_url(az, "/schedules?listViewType=All"), NULL, 0, 0);
 }
 
 /* ---- the parse slot ------------------------------------------------------------------------ */
