@@ -431,8 +431,8 @@ static void on_http(const struct md_http_resp *resp, void *ud)
         e->pf->observe(e, resp);
     if (op->st == MD_OK && resp->status == MD_OK && resp->code == 401 && e->gate != NULL &&
         e->gate->refused != NULL && !c->auth_retried) {
-        md_log(MD_LOG_INFO, "%s '%s': credential refused, getting a new one", e->be->ops->name,
-               e->be->name);
+        md_log(MD_LOG_INFO, "%s '%s': %s refused, getting a new one", e->be->ops->name, e->be->name,
+               e->pf->credential != NULL ? e->pf->credential : "credential");
         e->gate->refused(e->gate->impl, c->serial);
         c->auth_retried = true;
         c->delay_ms = 0;

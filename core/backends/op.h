@@ -63,6 +63,8 @@ struct op_platform {
     void (*observe)(struct op_engine *e, const struct md_http_resp *resp);
     /* The text of a gate fetch that ended MD_OK yet left no fresh credential. */
     const char *stale_credential;
+    /* What log lines call the credential ("token"); NULL: "credential". */
+    const char *credential;
 };
 
 struct op_engine {
@@ -187,6 +189,21 @@ char *op_subject(const char *s);
  * may appear: every argument is a caller's or a server's name.
  */
 char *op_what(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * The frame every backend's parse slot shares (op_parse.c, pure), around
+ * the platform's own mapping of the tree:
+ *  - op_parse_begin(): sets out->kind; for every kind but MD_RESULT_NONE,
+ *    *root becomes the body as a JSON object (cJSON_Delete(), through
+ *    op_parse_end()), MD_ERR_PARSE when it is not one; *root is NULL
+ *    otherwise.
+ *  - op_parse_end(): out->next_token becomes root's member `next_key`
+ *    cleaned ("" when absent, NULL or st is not MD_OK), root is freed, a
+ *    failed result keeps no records, and out->status is st. Returns st.
+ */
+md_status op_parse_begin(enum md_result_kind kind, const char *body, size_t len,
+                         struct md_result *out, cJSON **root, struct md_err *err);
+md_status op_parse_end(md_status st, cJSON *root, const char *next_key, struct md_result *out);
 
 /*
  * The one skeleton of a non-2xx reply's message: "<what>: HTTP <code>

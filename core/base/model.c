@@ -170,12 +170,10 @@ void md_health_series_release(struct md_health_series *h)
     memset(h, 0, sizeof(*h));
 }
 
-void md_monitor_release(struct md_monitor *m)
+void md_monitor_signals_release(struct md_monitor_signal *v, size_t n)
 {
-    if (!m)
-        return;
-    for (size_t i = 0; i < m->n_signals; i++) {
-        struct md_monitor_signal *s = &m->signals[i];
+    for (size_t i = 0; i < n; i++) {
+        struct md_monitor_signal *s = &v[i];
         for (size_t j = 0; j < s->n_thresholds; j++) {
             free(s->thresholds[j].metric);
             free(s->thresholds[j].data_type);
@@ -184,7 +182,14 @@ void md_monitor_release(struct md_monitor *m)
         free(s->name);
         free(s->type);
     }
-    free(m->signals);
+    free(v);
+}
+
+void md_monitor_release(struct md_monitor *m)
+{
+    if (!m)
+        return;
+    md_monitor_signals_release(m->signals, m->n_signals);
     free(m->name);
     free(m->display_name);
     free(m->trigger);

@@ -237,6 +237,8 @@ void md_endpoint_release(struct md_endpoint *e);
 void md_endpoint_config_release(struct md_endpoint_config *c);
 void md_health_series_release(struct md_health_series *h);
 void md_monitor_release(struct md_monitor *m);
+/* Free n signals with their thresholds, then the array v (a platform's monitor records too). */
+void md_monitor_signals_release(struct md_monitor_signal *v, size_t n);
 
 void md_experiment_list_release(struct md_experiment_list *l);
 void md_endpoint_list_release(struct md_endpoint_list *l);

@@ -521,6 +521,17 @@ static void test_errors(void **state)
                  "cannot list endpoints of 'az': HTTP 403 AuthorizationFailed: no?[31m");
     expect_error(502, "<html>\r\n<h1>Bad Gateway</h1>", NULL, MD_ERR_HTTP,
                  "cannot list endpoints of 'az': HTTP 502 <html>");
+    /* an HTML page with a title is quoted by its title (the one skeleton, op_map_error()) */
+    expect_error(502,
+                 "<html><head><title>502 Bad Gateway</title></head>\r\n<body>nginx</body>"
+                 "</html>",
+                 "rid-2", MD_ERR_HTTP,
+                 "cannot list endpoints of 'az': HTTP 502 502 Bad Gateway (request id rid-2)");
+    expect_error(400, "{\"error\":{\"message\":\"no code here\"}}", NULL, MD_ERR_HTTP,
+                 "cannot list endpoints of 'az': HTTP 400 no code here");
+    expect_error(404, "{\"code\":\"SubscriptionNotFound\",\"message\":\"gone\"}", NULL,
+                 MD_ERR_NOT_FOUND,
+                 "cannot list endpoints of 'az': HTTP 404 SubscriptionNotFound: gone");
     expect_error(429, "{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"slow down\"}}", NULL,
                  MD_ERR_HTTP, "cannot list endpoints of 'az': HTTP 429 TooManyRequests: slow down");
     expect_error(500, "", NULL, MD_ERR_HTTP, "cannot list endpoints of 'az': HTTP 500");

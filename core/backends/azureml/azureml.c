@@ -3,9 +3,10 @@
  * REST API of Microsoft.MachineLearningServices (reference/azureml.md).
  *
  * This file holds the instance (where to look, resolved once from the
- * config and the environment), the read operations and the ops table. The
- * request engine is azureml_req.c, the traffic change azureml_traffic.c,
- * reply mapping azureml_map.c and the pure planning azureml_plan.c.
+ * config and the environment), the read operations and the ops table, at
+ * the top of the backend (azureml_int.h names the files below it). Every
+ * operation runs on the backends' request engine (backends/op.h) with the
+ * platform of azureml_req.c.
  *
  * What maps to what:
  *  - online endpoints and their deployments -> md_endpoint / md_deployment
@@ -15,7 +16,8 @@
  *    metric history live in the workspace's MLflow server (its tracking URI
  *    is known after a probe, and the `linked` slot hands the deck an MLflow
  *    backend's configuration on it that borrows this instance's token);
- *  - deployment logs and CreateMonitor schedules (azureml_watch.c).
+ *  - deployment logs (POST .../getLogs, a read although it is a POST) and
+ *    CreateMonitor schedules.
  * Every list is followed through all its pages except models and versions,
  * which page through next_token like MLflow's.
  */
@@ -26,28 +28,30 @@
 #include <string.h>
 #include <strings.h>
 
-/* ---- reads ----------------------------------------------------------------------------- */
+/* Log lines asked for when the caller names no tail. */
+#define LOGS_DEFAULT_TAIL 200
 
-static struct az_op *op_for(struct md_backend *be, enum az_op_type type, enum md_result_kind kind,
-                            md_backend_cb cb, void *ud, char *what)
-{
-    return azureml_op_new((struct azureml *)be, type, kind, cb, ud, what);
-}
+/* ---- reads ----------------------------------------------------------------------------- */
 
 static char *esc(const char *s)
 {
     return md_http_escape(s != NULL ? s : "");
 }
 
+/* One GET whose reply is the result. */
+static uint64_t get_one(struct az_op *op, char *url)
+{
+    op_call(&op->base, AZ_R_ONE, MD_HTTP_GET, url, NULL);
+    return op_go(&op->base);
+}
+
 /* The workspace itself: proves the token, the names and the api-version, and finds MLflow. */
 static uint64_t az_probe(struct md_backend *be, md_backend_cb cb, void *ud)
 {
     struct azureml *az = (struct azureml *)be;
-    char *who = azureml_subject(be->name);
-    struct az_op *op = op_for(be, AZ_OP_ONE, MD_RESULT_PROBE, cb, ud,
-                              md_xasprintf("cannot read the workspace of '%s'", who));
-    free(who);
-    return azureml_send(op, AZ_P_ONE, MD_HTTP_GET, azureml_ws_url(az, ""), NULL, 0, 0);
+    struct az_op *op =
+        azureml_op_new(az, MD_RESULT_PROBE, cb, ud, "cannot read the workspace of", be->name, NULL);
+    return get_one(op, azureml_ws_url(az, ""));
 }
 
 /* Jobs, every page: ARM has no filter by experiment, so runs are filtered here. */
@@ -55,13 +59,11 @@ static uint64_t jobs(struct md_backend *be, enum md_result_kind kind, const char
                      md_backend_cb cb, void *ud)
 {
     struct azureml *az = (struct azureml *)be;
-    char *who = azureml_subject(kind == MD_RESULT_RUNS ? experiment : be->name);
-    char *what = kind == MD_RESULT_RUNS ? md_xasprintf("cannot list runs of experiment '%s'", who)
-                                        : md_xasprintf("cannot list experiments of '%s'", who);
-    free(who);
-    struct az_op *op = op_for(be, AZ_OP_JOBS, kind, cb, ud, what);
-    op->arg = md_xstrdup0(experiment);
-    return azureml_send(op, AZ_P_JOB_PAGE, MD_HTTP_GET, azureml_ws_url(az, "/jobs"), NULL, 0, 0);
+    bool runs = kind == MD_RESULT_RUNS;
+    struct az_op *op = azureml_op_new(
+        az, kind, cb, ud, runs ? "cannot list runs of experiment" : "cannot list experiments of",
+        runs ? experiment : be->name, experiment);
+    return azureml_list(op, AZ_R_JOB_PAGE, azureml_ws_url(az, "/jobs"));
 }
 
 static uint64_t az_list_experiments(struct md_backend *be, const char *page_token, size_t max,
@@ -79,98 +81,130 @@ static uint64_t az_list_runs(struct md_backend *be, const struct md_runs_query *
     return jobs(be, MD_RESULT_RUNS, x, cb, ud);
 }
 
+/*
+ * An operation about the resource `name`; when it names none, already
+ * failed (op->base.st) and due to report from md_http_run().
+ */
+static struct az_op *about(struct md_backend *be, enum md_result_kind kind, md_backend_cb cb,
+                           void *ud, const char *what, const char *name, const char *why_none)
+{
+    struct az_op *op = azureml_op_new((struct azureml *)be, kind, cb, ud, what, name, name);
+    if (name == NULL || !name[0])
+        op_fail_later(&op->base, MD_ERR_INVALID, why_none);
+    return op;
+}
+
 static uint64_t az_get_run(struct md_backend *be, const char *run_id, md_backend_cb cb, void *ud)
 {
-    struct azureml *az = (struct azureml *)be;
-    char *who = azureml_subject(run_id);
-    struct az_op *op =
-        op_for(be, AZ_OP_ONE, MD_RESULT_RUN, cb, ud, md_xasprintf("cannot get run '%s'", who));
-    free(who);
-    if (run_id == NULL || !run_id[0])
-        return azureml_op_fail_later(op, MD_ERR_INVALID, "no run id");
-    char *e = esc(run_id);
-    char *path = md_xasprintf("/jobs/%s", e);
-    uint64_t id = azureml_send(op, AZ_P_ONE, MD_HTTP_GET, azureml_ws_url(az, path), NULL, 0, 0);
-    free(path);
-    free(e);
-    return id;
+    struct az_op *op = about(be, MD_RESULT_RUN, cb, ud, "cannot get run", run_id, "no run id");
+    if (op->base.st != MD_OK)
+        return op->base.id;
+    return get_one(op, azureml_ws_url_of(azureml_of(op), "/jobs/", run_id, ""));
 }
 
 /*
- * One page of models or versions: the first from W, the next from the
- * nextLink handed back as next_token, exactly as ARM sent it.
+ * One page of models or versions: the first from `first` (taken over), the
+ * next from the nextLink handed back as next_token, exactly as ARM sent it.
  */
-static uint64_t page(struct az_op *op, const char *page_token, const char *path)
+static uint64_t page(struct az_op *op, const char *page_token, char *first)
 {
-    struct azureml *az = op->az;
-    if (page_token != NULL && page_token[0]) {
-        if (!azureml_on_origin(az, page_token))
-            return azureml_op_fail_later(op, MD_ERR_INVALID,
-                                         "the page token is not a nextLink "
-                                         "of this Resource Manager endpoint");
-        return azureml_send(op, AZ_P_ONE, MD_HTTP_GET, md_xstrdup(page_token), NULL, 0, 0);
-    }
-    return azureml_send(op, AZ_P_ONE, MD_HTTP_GET, azureml_ws_url(az, path), NULL, 0, 0);
+    if (page_token == NULL || !page_token[0])
+        return get_one(op, first);
+    free(first);
+    if (!azureml_on_origin(azureml_of(op), page_token))
+        return op_fail_later(&op->base, MD_ERR_INVALID,
+                             "the page token is not a nextLink "
+                             "of this Resource Manager endpoint");
+    return get_one(op, md_xstrdup(page_token));
 }
 
 static uint64_t az_list_models(struct md_backend *be, const char *page_token, size_t max,
                                md_backend_cb cb, void *ud)
 {
     (void)max; /* ARM chooses the page size */
-    char *who = azureml_subject(be->name);
-    struct az_op *op = op_for(be, AZ_OP_ONE, MD_RESULT_MODELS, cb, ud,
-                              md_xasprintf("cannot list registered models of '%s'", who));
-    free(who);
-    return page(op, page_token, "/models");
+    struct azureml *az = (struct azureml *)be;
+    struct az_op *op = azureml_op_new(az, MD_RESULT_MODELS, cb, ud,
+                                      "cannot list registered models of", be->name, NULL);
+    return page(op, page_token, azureml_ws_url(az, "/models"));
 }
 
 static uint64_t az_list_versions(struct md_backend *be, const char *model, const char *page_token,
                                  size_t max, md_backend_cb cb, void *ud)
 {
     (void)max;
-    char *who = azureml_subject(model);
-    struct az_op *op = op_for(be, AZ_OP_ONE, MD_RESULT_VERSIONS, cb, ud,
-                              md_xasprintf("cannot list versions of model '%s'", who));
-    free(who);
-    op->arg = md_xstrdup0(model);
-    if (model == NULL || !model[0])
-        return azureml_op_fail_later(op, MD_ERR_INVALID, "no model named");
-    char *e = esc(model);
-    char *path = md_xasprintf("/models/%s/versions", e);
-    uint64_t id = page(op, page_token, path);
-    free(path);
-    free(e);
-    return id;
+    struct az_op *op = about(be, MD_RESULT_VERSIONS, cb, ud, "cannot list versions of model", model,
+                             "no model named");
+    if (op->base.st != MD_OK)
+        return op->base.id;
+    return page(op, page_token, azureml_ws_url_of(azureml_of(op), "/models/", model, "/versions"));
 }
 
-/* Every endpoint, every page, with the deployments of each (a few lists at a time). */
+/* Every endpoint, every page, with the deployments of each (the engine bounds how many at once). */
 static uint64_t az_list_endpoints(struct md_backend *be, md_backend_cb cb, void *ud)
 {
     struct azureml *az = (struct azureml *)be;
-    char *who = azureml_subject(be->name);
-    struct az_op *op = op_for(be, AZ_OP_ENDPOINTS, MD_RESULT_ENDPOINTS, cb, ud,
-                              md_xasprintf("cannot list endpoints of '%s'", who));
-    free(who);
-    return azureml_send(op, AZ_P_EP_PAGE, MD_HTTP_GET, azureml_ws_url(az, "/onlineEndpoints"), NULL,
-                        0, 0);
+    struct az_op *op =
+        azureml_op_new(az, MD_RESULT_ENDPOINTS, cb, ud, "cannot list endpoints of", be->name, NULL);
+    return azureml_list(op, AZ_R_EP_PAGE, azureml_ws_url(az, "/onlineEndpoints"));
 }
 
 static uint64_t az_get_endpoint(struct md_backend *be, const char *name, md_backend_cb cb, void *ud)
 {
+    struct az_op *op =
+        about(be, MD_RESULT_ENDPOINT, cb, ud, "cannot get endpoint", name, "no endpoint named");
+    if (op->base.st != MD_OK)
+        return op->base.id;
+    return azureml_list(op, AZ_R_EP_ONE,
+                        azureml_ws_url_of(azureml_of(op), "/onlineEndpoints/", name, ""));
+}
+
+/* Names go into the path: an empty one, or one with a '/', can only name something else. */
+static bool usable_name(const char *s)
+{
+    return s != NULL && s[0] && strchr(s, '/') == NULL;
+}
+
+static uint64_t az_get_logs(struct md_backend *be, const char *endpoint, const char *deployment,
+                            enum md_log_container container, int tail, md_backend_cb cb, void *ud)
+{
     struct azureml *az = (struct azureml *)be;
-    char *who = azureml_subject(name);
-    struct az_op *op = op_for(be, AZ_OP_ENDPOINT, MD_RESULT_ENDPOINT, cb, ud,
-                              md_xasprintf("cannot get endpoint '%s'", who));
-    free(who);
-    op->arg = md_xstrdup0(name);
-    if (name == NULL || !name[0])
-        return azureml_op_fail_later(op, MD_ERR_INVALID, "no endpoint named");
-    char *e = esc(name);
-    char *path = md_xasprintf("/onlineEndpoints/%s", e);
-    uint64_t id = azureml_send(op, AZ_P_EP_ONE, MD_HTTP_GET, azureml_ws_url(az, path), NULL, 0, 0);
-    free(path);
-    free(e);
-    return id;
+    char *who_d = op_subject(deployment);
+    char *who_e = op_subject(endpoint);
+    char *what = md_xasprintf("cannot get the %s logs of deployment '%s' of endpoint '%s'",
+                              md_log_container_str(container), who_d, who_e);
+    struct az_op *op = azureml_op_new(az, MD_RESULT_LOGS, cb, ud, what, NULL, NULL);
+    free(what);
+    free(who_d);
+    free(who_e);
+    if (!usable_name(endpoint) || !usable_name(deployment))
+        return op_fail_later(&op->base, MD_ERR_INVALID, "no endpoint or deployment named");
+    if (tail <= 0)
+        tail = LOGS_DEFAULT_TAIL;
+    if (tail > AZUREML_LOGS_MAX_LINES)
+        tail = AZUREML_LOGS_MAX_LINES;
+    char *ed = esc(deployment);
+    char *rest = md_xasprintf("/deployments/%s/getLogs", ed);
+    /* both values are ours (a fixed word, a number): no JSON escaping needed */
+    char *body = md_xasprintf("{\"containerType\":\"%s\",\"tail\":%d}",
+                              md_log_container_str(container), tail);
+    op_call(&op->base, AZ_R_LOGS, MD_HTTP_POST,
+            azureml_ws_url_of(az, "/onlineEndpoints/", endpoint, rest), body);
+    free(rest);
+    free(ed);
+    return op_go(&op->base);
+}
+
+/*
+ * Every schedule, every page; disabled ones too (listViewType=All: ARM's
+ * default lists only enabled ones), so a monitor someone switched off shows
+ * as off instead of vanishing.
+ */
+static uint64_t az_list_monitors(struct md_backend *be, md_backend_cb cb, void *ud)
+{
+    struct azureml *az = (struct azureml *)be;
+    struct az_op *op = azureml_op_new(az, MD_RESULT_MONITORS, cb, ud,
+                                      "cannot list the model monitors of", be->name, NULL);
+    return azureml_list(op, AZ_R_SCHED_PAGE, azureml_ws_url(az, "/schedules?listViewType=All"));
 }
 
 /* ---- lifecycle ------------------------------------------------------------------------------ */
@@ -282,7 +316,7 @@ static void az_free(struct md_backend *be)
     if (be == NULL)
         return;
     struct azureml *az = (struct azureml *)be;
-    azureml_drop_requests(az);
+    op_engine_release(&az->eng);
     md_azure_auth_free(az->auth);
     free(az->arm);
     free(az->origin);
@@ -303,7 +337,7 @@ static md_status az_create(struct md_backend **out, const struct md_backend_conf
                            md_http *http, struct md_err *err)
 {
     *out = NULL;
-    char *who = azureml_subject(conf->name);
+    char *who = op_subject(conf->name);
     struct azureml *az = md_xcalloc(1, sizeof(*az));
     az->base.ops = &md_azureml_ops;
     az->base.name = md_xstrdup0(conf->name);
@@ -335,8 +369,10 @@ static md_status az_create(struct md_backend **out, const struct md_backend_conf
         };
         struct md_err aerr = MD_ERR_INIT;
         st = md_azure_auth_new(&az->auth, &ac, http, &aerr);
-        if (st == MD_OK)
+        if (st == MD_OK) {
             md_azure_auth_cred(az->auth, &az->cred);
+            op_engine_init(&az->eng, &az->base, &azureml_platform, &az->cred, AZUREML_MAX_INFLIGHT);
+        }
         if (st != MD_OK)
             md_err_set(err, st, "cannot open Azure ML backend '%s': %s", who, aerr.msg);
         free(aud);
@@ -421,8 +457,8 @@ const struct md_backend_ops md_azureml_ops = {
     .list_versions = az_list_versions,
     .list_endpoints = az_list_endpoints,
     .get_endpoint = az_get_endpoint,
-    .get_logs = azureml_get_logs,
-    .list_monitors = azureml_list_monitors,
+    .get_logs = az_get_logs,
+    .list_monitors = az_list_monitors,
     .set_weights = azureml_set_weights,
     .linked = az_linked,
     .budget = azureml_ratelimit_remaining,

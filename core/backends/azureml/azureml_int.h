@@ -1,10 +1,18 @@
 /*
- * azureml_int.h - the Azure Machine Learning backend's private parts, shared
- * by core/backends/azureml/azureml.c (requests, paging, the traffic change and its
- * long-running operation) and core/backends/azureml/azureml_map.c (pure mapping of
- * Resource Manager replies), and exposed to the unit tests, the fuzz target
- * and the rest of core/ (the deck). Nothing in azureml_map.c touches the
- * network.
+ * azureml_int.h - the Azure Machine Learning backend's private parts,
+ * exposed to the unit tests, the fuzz target and the test tools. Files, from
+ * the bottom up (each uses only those below it):
+ *  - azureml_map.c: pure mapping of Resource Manager replies to model.h
+ *    records, error bodies to messages;
+ *  - azureml_plan.c: the pure traffic-change plan;
+ *  - azureml_watch.c: pure mapping of logs and monitor schedules, and the
+ *    parse slot over every kind;
+ *  - azureml_req.c: the platform the request engine (backends/op.h) runs
+ *    with: the token, TLS, rate-limit headers, error messages; pages
+ *    through nextLink and the documents composed from them;
+ *  - azureml_traffic.c: the traffic change and its long-running operation;
+ *  - azureml.c: the instance, the reads and the ops table.
+ * Nothing below azureml_req.c touches the network.
  *
  * Shapes (reference/azureml.md): every list is a page {"value": [...],
  * "nextLink": "<absolute URL>"}; resources carry id, name, properties and
@@ -18,13 +26,16 @@
  *    and, when its deployments could not be listed, "mldeckError": "text";
  *  - MD_RESULT_ENDPOINT: one such endpoint object;
  *  - MD_RESULT_EXPERIMENTS / MD_RESULT_RUNS: {"value": [job, ...]} over
- *    every page of jobs (for runs, only the jobs of the experiment).
+ *    every page of jobs (for runs, only the jobs of the experiment);
+ *  - MD_RESULT_MONITORS: {"value": [schedule, ...]} over every page.
  */
 #ifndef MLDECK_AZUREML_INT_H
 #define MLDECK_AZUREML_INT_H
 
 #include "mldeck/azure_auth.h"
 #include "mldeck/backend.h"
+
+#include "backends/op.h"
 
 #define AZUREML_DEFAULT_API_VERSION "2025-12-01"
 #define AZUREML_DEFAULT_ARM "https://management.azure.com"
@@ -35,6 +46,8 @@
 /* Member names the backend adds to endpoint objects it composes. */
 #define AZUREML_DEPLOYMENTS_KEY "mldeckDeployments"
 #define AZUREML_ERROR_KEY "mldeckError"
+/* Most log lines asked for or kept. */
+#define AZUREML_LOGS_MAX_LINES 10000
 /* Experiment name of jobs that name none (Azure ML's own default). */
 #define AZUREML_DEFAULT_EXPERIMENT "Default"
 
@@ -152,26 +165,12 @@ md_status azureml_parse_logs(const char *body, size_t len, size_t max_lines, cha
 md_status azureml_parse_md_monitors(const char *body, size_t len, struct md_monitor_list *out,
                                     struct md_err *err);
 
-/* azureml_parse() for MD_RESULT_LOGS and MD_RESULT_MONITORS (azureml_watch.c). */
-md_status azureml_parse_watch(enum md_result_kind kind, const char *body, size_t len,
-                              struct md_result *out, struct md_err *err);
-
 /*
- * Model monitors, for later screens: the CreateMonitor schedules of a
- * {"value": [schedule, ...]} page with their signals and thresholds.
+ * Model monitors as the schedules define them: the CreateMonitor schedules
+ * of a {"value": [schedule, ...]} page with their signals and thresholds
+ * (model.h's records; release with md_monitor_signals_release()).
  * Schedules of other actions are skipped.
  */
-struct azureml_threshold {
-    char *metric;    /* JensenShannonDistance, NullValueRate, ... */
-    char *data_type; /* Numerical, Categorical, "" */
-    double value;    /* NaN when the signal sets none */
-};
-struct azureml_signal {
-    char *name; /* the key in "signals" */
-    char *type; /* DataDrift, PredictionDrift, DataQuality, FeatureAttributionDrift, Custom */
-    struct azureml_threshold *thresholds;
-    size_t n_thresholds;
-};
 struct azureml_monitor {
     char *name;
     char *display_name;
@@ -179,7 +178,7 @@ struct azureml_monitor {
     char *trigger;    /* "cron 0 * * * *", "recurrence Day/1", "" */
     char *deployment; /* monitoringTarget.deploymentId as "endpoint/deployment", else raw */
     char *model;      /* monitoringTarget.modelId as "name:version", else raw */
-    struct azureml_signal *signals;
+    struct md_monitor_signal *signals;
     size_t n_signals;
 };
 struct azureml_monitor_list {
@@ -190,6 +189,10 @@ struct azureml_monitor_list {
 md_status azureml_parse_monitors(const char *body, size_t len, struct azureml_monitor_list *out,
                                  struct md_err *err);
 void azureml_monitor_list_release(struct azureml_monitor_list *l);
+
+/* azureml_parse() for the kinds of Resource Manager resources (not logs, not monitors). */
+md_status azureml_parse_resources(enum md_result_kind kind, const char *body, size_t len,
+                                  struct md_result *out, struct md_err *err);
 
 /*
  * For the test tools (an Azure backend instance only; NULL or -1 for any
@@ -209,14 +212,12 @@ void azureml_last_operation(const struct md_backend *be, const char **async_url,
                             const char **request_id);
 long azureml_ratelimit_remaining(const struct md_backend *be);
 
-/* ---- the backend's own files only: azureml.c, _req.c, _traffic.c, _watch.c ------------------ */
+/* ---- the request side only: azureml_req.c, _traffic.c, azureml.c ------------------------- */
 
-struct cJSON;
-struct az_req;
-
-/* An instance: the md_backend header, then where to go and what is in flight. */
+/* An instance: the md_backend header, its request engine, then where to go. */
 struct azureml {
     struct md_backend base;
+    struct op_engine eng;
     char *arm;    /* Resource Manager base URL, no trailing '/' */
     char *origin; /* its scheme://host[:port]: where nextLink and status URLs may point */
     char *ws;     /* /subscriptions/.../workspaces/NAME, segments escaped */
@@ -226,9 +227,7 @@ struct azureml {
     long timeout_ms;
     long lro_timeout_ms;
     md_azure_auth *auth;
-    struct md_cred_source cred; /* auth, lent to the workspace's MLflow */
-    bool token_wait;            /* a token fetch is in flight for waiting requests */
-    struct az_req *pending;     /* submitted, or waiting for a token */
+    struct md_cred_source cred; /* auth: the engine's gate, lent to the workspace's MLflow */
     char *mlflow_uri;
     char last_async[1024];
     char last_rid[96];
@@ -236,55 +235,34 @@ struct azureml {
     long ratelimit_logged;
 };
 
-enum az_op_type {
-    AZ_OP_ONE,
-    AZ_OP_ENDPOINTS,
-    AZ_OP_ENDPOINT,
-    AZ_OP_JOBS,
-    AZ_OP_TRAFFIC,
-    AZ_OP_SCHEDULES
-};
-
-/* What one request is for; the reply is handled accordingly. */
-enum az_purpose {
-    AZ_P_ONE,        /* a single GET parsed as the operation's kind */
-    AZ_P_FAIL,       /* no request: reports a failure found before any */
-    AZ_P_EP_PAGE,    /* a page of endpoints */
-    AZ_P_EP_ONE,     /* one endpoint (get_endpoint, and a traffic change's first read) */
-    AZ_P_DEP_PAGE,   /* a page of one endpoint's deployments */
-    AZ_P_JOB_PAGE,   /* a page of jobs */
-    AZ_P_T_PUT,      /* the traffic change itself */
-    AZ_P_T_POLL,     /* Azure-AsyncOperation status */
-    AZ_P_T_LOC,      /* Location (202 while running) */
-    AZ_P_T_STATE,    /* the endpoint's provisioningState, when no status URL came back */
-    AZ_P_T_VERIFY,   /* the endpoint after the operation */
-    AZ_P_LOGS,       /* getLogs of a deployment (a POST that reads) */
-    AZ_P_SCHED_PAGE, /* a page of schedules */
+/* What a call is for (op_call.role); the reply is handled accordingly. */
+enum az_role {
+    AZ_R_ONE,        /* a single GET parsed as the operation's kind */
+    AZ_R_EP_PAGE,    /* a page of endpoints */
+    AZ_R_EP_ONE,     /* one endpoint (get_endpoint, and a traffic change's first read) */
+    AZ_R_DEP_PAGE,   /* a page of one endpoint's deployments (op_call.index: which) */
+    AZ_R_JOB_PAGE,   /* a page of jobs */
+    AZ_R_T_PUT,      /* the traffic change itself */
+    AZ_R_T_POLL,     /* Azure-AsyncOperation status */
+    AZ_R_T_LOC,      /* Location (202 while running) */
+    AZ_R_T_STATE,    /* the endpoint's provisioningState, when no status URL came back */
+    AZ_R_T_VERIFY,   /* the endpoint after the operation */
+    AZ_R_LOGS,       /* getLogs of a deployment (a POST that reads) */
+    AZ_R_SCHED_PAGE, /* a page of schedules */
 };
 
 /*
- * One backend call, however many requests it takes. Each request holds a
- * reference; the callback runs once, when the last reference goes, with the
- * first failure recorded in st/err or the result gathered.
+ * An operation of this backend (struct op first). Lists gather the items
+ * of every page, and the deployments of every endpoint, in `items`; their
+ * on_done stage composes the document above. The traffic change keeps its
+ * steps' state here too.
  */
 struct az_op {
-    struct azureml *az;
-    enum az_op_type type;
-    enum md_result_kind kind;
-    md_backend_cb cb;
-    void *ud;
-    char *what; /* first half of every message: "cannot list endpoints of 'w'" */
-    char *arg;  /* endpoint, model or experiment */
-    char *who;  /* arg cleaned and cut, for log lines */
-    int refs;
-    uint64_t first_id;
-    md_status st;
-    struct md_err err;
-    struct md_result res; /* single-reply kinds */
-    struct cJSON *items;  /* endpoints, jobs, or the traffic change's deployments */
-    size_t next_ep;       /* endpoints whose deployments are not asked for yet */
-    int dep_inflight;
-    int pages;
+    struct op base;
+    char *arg;    /* endpoint, model or experiment */
+    char *who;    /* arg cleaned and cut, for log lines */
+    cJSON *items; /* endpoints, jobs, schedules, or the traffic change's deployments */
+    int pages;    /* followed through nextLink, of AZUREML_MAX_PAGES */
     /* traffic change */
     char *ep_body;
     struct md_weight *w; /* names owned */
@@ -292,42 +270,58 @@ struct az_op {
     char *plan_to;
     char *dep_names;
     int polls;
-    int put_tries;
+    int put_tries;    /* 429s of the PUT before this reply */
     int64_t deadline; /* md_mono_ms() */
     char last_status[48];
 };
 
-/* The request engine (azureml_req.c). `what` and `url` are taken over. */
-struct az_op *azureml_op_new(struct azureml *az, enum az_op_type type, enum md_result_kind kind,
-                             md_backend_cb cb, void *ud, char *what);
-md_status azureml_op_fail(struct az_op *op, md_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-/* Record a failure found before any request and report it through md_http_run(). */
-uint64_t azureml_op_fail_later(struct az_op *op, md_status st, const char *why);
-/* Send `method` on `url` (body taken over too) with the bearer token, after delay_ms. */
-uint64_t azureml_send(struct az_op *op, enum az_purpose purpose, enum md_http_method method,
-                      char *url, char *body, size_t index, long delay_ms);
+/* The engine's platform (azureml_req.c): bearer token, TLS, rate-limit headers, messages. */
+extern const struct op_platform azureml_platform;
+/* Calls on the wire at once for one instance (deployment lists of many endpoints wait). */
+#define AZUREML_MAX_INFLIGHT 6
+
+/*
+ * An operation of kind `kind` whose messages start "<what> '<subject>'"
+ * (the subject cleaned and cut; `what` alone when subject is NULL); arg
+ * (NULL for none) is kept in op->arg, cleaned in op->who. Single replies
+ * are kept and parsed; a probe's reply names the workspace's MLflow, a
+ * versions page its model.
+ */
+struct az_op *azureml_op_new(struct azureml *az, enum md_result_kind kind, md_backend_cb cb,
+                             void *ud, const char *what, const char *subject, const char *arg);
+/* The instance an operation is of. */
+static inline struct azureml *azureml_of(const struct az_op *op)
+{
+    return (struct azureml *)op->base.eng->be;
+}
+/*
+ * A list over every page: the first GET of `url` (taken over) for `role`
+ * (AZ_R_EP_PAGE, AZ_R_EP_ONE, AZ_R_JOB_PAGE or AZ_R_SCHED_PAGE), each
+ * endpoint's deployments listed beside, the document composed at the end.
+ * Returns the operation's id.
+ */
+uint64_t azureml_list(struct az_op *op, enum az_role role, char *url);
+/*
+ * Move the "value" items of a page reply into op->items (only jobs of
+ * `only_experiment` when set) and queue its nextLink for `role` and `index`
+ * when there is one, it points to the Resource Manager, and the page budget
+ * allows. Returns false when op failed (a reply that is not a page, a
+ * nextLink elsewhere).
+ */
+bool azureml_take_page(struct az_op *op, const struct md_http_resp *resp, enum az_role role,
+                       size_t index, const char *only_experiment);
+/* The reply's body as a JSON object (cJSON_Delete()); NULL, and op failed, when it is not one. */
+cJSON *azureml_reply_object(struct az_op *op, const struct md_http_resp *resp);
 /* W + suffix + api-version (new string). */
 char *azureml_ws_url(const struct azureml *az, const char *suffix);
+/* W + prefix + the escaped name + suffix + api-version ("/onlineEndpoints/", e, ""; new string). */
+char *azureml_ws_url_of(const struct azureml *az, const char *prefix, const char *name,
+                        const char *suffix);
 /* True when url is on the Resource Manager's own origin: the token may go there. */
 bool azureml_on_origin(const struct azureml *az, const char *url);
-/* Free every request and operation still in flight, without calling back. */
-void azureml_drop_requests(struct azureml *az);
-/* A caller's name cleaned and cut for a message (free()). */
-char *azureml_subject(const char *s);
 
-/* Deployment logs and monitor schedules (azureml_watch.c): ops table slots. */
-uint64_t azureml_get_logs(struct md_backend *be, const char *endpoint, const char *deployment,
-                          enum md_log_container container, int tail, md_backend_cb cb, void *ud);
-uint64_t azureml_list_monitors(struct md_backend *be, md_backend_cb cb, void *ud);
-
-/* The traffic change (azureml_traffic.c), driven by the engine's replies. */
+/* The traffic change (azureml_traffic.c): the ops table's set_weights. */
 uint64_t azureml_set_weights(struct md_backend *be, const char *endpoint, const struct md_weight *w,
                              size_t n, md_backend_cb cb, void *ud);
-/* Every deployment of the endpoint is in op->items: plan the change and PUT it. */
-void azureml_traffic_plan(struct az_op *op);
-/* A 2xx reply of the PUT, a status poll, or the re-read of the endpoint. */
-void azureml_traffic_reply(struct az_op *op, enum az_purpose purpose, const char *url,
-                           const struct md_http_resp *resp);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * azureml_map.c - Azure Resource Manager replies of Microsoft.
- * MachineLearningServices to model.h records, error bodies to messages, and
- * the traffic-change plan. Pure functions: the same code maps live replies
- * and cached snapshots, and the fuzz target drives it directly.
+ * MachineLearningServices to model.h records, and error bodies to
+ * messages: the bottom of the backend (azureml_int.h), using nothing of it
+ * but its header. Pure functions: the same code maps live replies and
+ * cached snapshots, and the fuzz target drives it directly.
  *
  * ARM leaves unset fields out and the official examples are full of
  * placeholders ("string", {"string": 1}, null under GUID-like keys), so a
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "backends/op.h"
 #include "base/jsonx_int.h"
 
 /* Longest piece of a server's error text quoted in a message. */
@@ -564,19 +566,11 @@ static md_status parse_one(enum md_result_kind kind, const cJSON *root, struct m
 }
 
 /* The tree is freed before returning: nothing in the result points into it. */
-md_status azureml_parse(enum md_result_kind kind, const char *body, size_t len,
-                        struct md_result *out, struct md_err *err)
+md_status azureml_parse_resources(enum md_result_kind kind, const char *body, size_t len,
+                                  struct md_result *out, struct md_err *err)
 {
-    out->kind = kind;
-    if (kind == MD_RESULT_LOGS || kind == MD_RESULT_MONITORS)
-        return azureml_parse_watch(kind, body, len, out, err);
     cJSON *root = NULL;
-    md_status st = MD_OK;
-    if (kind != MD_RESULT_NONE) {
-        st = jsonx_parse(body, len, 0, &root, err);
-        if (st == MD_OK && !cJSON_IsObject(root))
-            st = md_err_set(err, MD_ERR_PARSE, "reply is not a JSON object");
-    }
+    md_status st = op_parse_begin(kind, body, len, out, &root, err);
     if (st == MD_OK) {
         switch (kind) {
         case MD_RESULT_NONE:
@@ -599,70 +593,70 @@ md_status azureml_parse(enum md_result_kind kind, const char *body, size_t len,
             break;
         }
     }
-    free(out->next_token);
-    out->next_token = md_xstrdup_clean(st == MD_OK ? jsonx_str_raw(root, "nextLink") : NULL);
-    cJSON_Delete(root);
-    if (st != MD_OK)
-        md_result_drop_records(out);
-    out->status = st;
-    return st;
+    return op_parse_end(st, root, "nextLink", out);
 }
 
 /* ---- errors ------------------------------------------------------------------------------- */
 
+/* ARM's {"error": {"code", "message"}}, or the bare {"code", "message"} of some front doors. */
+static void arm_fields(const cJSON *root, const char **code, const char **message)
+{
+    const cJSON *e = jsonx_get(root, "error");
+    *code = jsonx_str_raw(e, "code");
+    *message = jsonx_str_raw(e, "message");
+    if (*code == NULL && *message == NULL) {
+        *code = jsonx_str_raw(root, "code");
+        *message = jsonx_str_raw(root, "message");
+    }
+}
+
+static bool code_in(const char *code, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcasecmp(code, list[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* A wrong api-version or provider is the config's fault; a missing container is not found. */
+static md_status arm_classify(const void *ctx, long http, const char *code, const char *message,
+                              bool html, md_status st, char *hint, size_t hint_len)
+{
+    (void)ctx;
+    (void)http;
+    (void)message;
+    (void)html;
+    (void)hint;
+    (void)hint_len;
+    static const char *const config[] = {"InvalidApiVersionParameter", "MissingApiVersionParameter",
+                                         "NoRegisteredProviderFound"};
+    static const char *const missing[] = {"ResourceNotFound", "ResourceGroupNotFound",
+                                          "SubscriptionNotFound"};
+    if (code_in(code, config, MD_ARRAY_LEN(config)))
+        return MD_ERR_CONFIG;
+    if (code_in(code, missing, MD_ARRAY_LEN(missing)))
+        return MD_ERR_NOT_FOUND;
+    return st;
+}
+
 md_status azureml_map_error(const char *what, long code, const char *body, size_t len,
                             const char *request_id, struct md_err *err)
 {
-    md_status st = MD_ERR_HTTP;
-    if (code == 401 || code == 403)
-        st = MD_ERR_AUTH;
-    else if (code == 404)
-        st = MD_ERR_NOT_FOUND;
     char *rid = nonempty(request_id) ? md_xstrdup_clean(request_id) : NULL;
     if (rid != NULL)
         md_clip_utf8(rid, 64);
-    char *text = NULL;
-    size_t i = 0;
-    while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
-        i++;
-    cJSON *root = NULL;
-    if (i < len && body[i] == '{' && jsonx_parse(body, len, 1024 * 1024, &root, NULL) == MD_OK) {
-        const cJSON *e = jsonx_get(root, "error");
-        const char *ec = jsonx_str_raw(e, "code");
-        const char *m = jsonx_str_raw(e, "message");
-        if (ec == NULL && m == NULL) { /* a bare {"code", "message"} from some front doors */
-            ec = jsonx_str_raw(root, "code");
-            m = jsonx_str_raw(root, "message");
-        }
-        if (ec != NULL && (strcasecmp(ec, "InvalidApiVersionParameter") == 0 ||
-                           strcasecmp(ec, "MissingApiVersionParameter") == 0 ||
-                           strcasecmp(ec, "NoRegisteredProviderFound") == 0))
-            st = MD_ERR_CONFIG;
-        if (ec != NULL && (strcasecmp(ec, "ResourceNotFound") == 0 ||
-                           strcasecmp(ec, "ResourceGroupNotFound") == 0 ||
-                           strcasecmp(ec, "SubscriptionNotFound") == 0))
-            st = MD_ERR_NOT_FOUND;
-        if (ec != NULL || m != NULL) {
-            char *cc = md_xstrdup_clean(ec);
-            char *mc = md_xstrdup_clean(m);
-            md_clip_utf8(cc, 48);
-            md_clip_utf8(mc, ERR_TEXT_MAX);
-            text = md_xasprintf("%s%s%s", cc, cc[0] && mc[0] ? ": " : "", mc);
-            free(cc);
-            free(mc);
-        }
-    }
-    cJSON_Delete(root);
-    if (text == NULL) { /* text or HTML from a proxy: its first line */
-        size_t j = i;
-        while (j < len && body[j] != '\r' && body[j] != '\n' && body[j] != '\0' && j - i < 480)
-            j++;
-        text = dup_clean_n(body + i, j - i);
-        md_clip_utf8(text, ERR_TEXT_MAX);
-    }
-    md_err_set_http(err, st, code, "%s: HTTP %ld%s%s%s%s%s", what, code, text[0] ? " " : "", text,
-                    rid ? " (request id " : "", rid ? rid : "", rid ? ")" : "");
-    free(text);
+    char *suffix = rid != NULL ? md_xasprintf(" (request id %s)", rid) : NULL;
+    const struct op_error_rules rules = {
+        .fields = arm_fields,
+        .classify = arm_classify,
+        .code_max = 48,
+        .text_max = ERR_TEXT_MAX,
+        .sep = " ",
+        .suffix = suffix,
+    };
+    md_status st = op_map_error(&rules, what, code, body, len, err);
+    free(suffix);
     free(rid);
     return st;
 }

@@ -1,21 +1,24 @@
 /*
- * azureml_req.c - the Azure ML backend's request engine: operations that
- * take many requests, the shared token, pages, and the one report.
+ * azureml_req.c - what the Azure ML backend runs the request engine
+ * (backends/op.h) with, and what all its lists share.
  *
- * An operation (struct az_op) may take many requests: the pages of a list
- * (nextLink followed exactly as sent, and only on the Resource Manager
- * host, since the bearer token goes with it), the deployments of every
- * endpoint (at most DEP_CONCURRENCY at once), the steps of a traffic
- * change. Each request (struct az_req) holds a reference on its operation;
- * the callback runs exactly once, when the last reference goes. Requests
- * without a fresh token wait for the shared token fetch (azure_auth.c); a
- * 401 invalidates the token and retries the request once. Reads throttled
- * with 429 are retried by md_http after Retry-After; the PUT is retried
- * here, since a PUT of the same body is idempotent.
+ * The engine queues the calls (AZUREML_MAX_INFLIGHT of an instance on the
+ * wire at once), waits for the token (its gate is the instance's
+ * md_azure_auth) and sends a call once more after a 401. The platform here
+ * completes every request (the bearer token, TLS, the time-out), reads the
+ * rate-limit budget of every reply, and words ARM's errors. Reads
+ * throttled with 429 are retried by md_http after Retry-After; the
+ * traffic change's PUT by azureml_traffic.c.
+ *
+ * Lists follow nextLink exactly as sent, but only on the Resource
+ * Manager's own origin (the bearer token travels with it), at most
+ * AZUREML_MAX_PAGES pages for one operation. A list of endpoints lists the
+ * deployments of each beside (a list that fails marks only its endpoint);
+ * when every page is in, its on_done stage composes the document
+ * azureml_int.h describes, which the parse slot maps and the deck caches.
  */
 #include "azureml_int.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,49 +26,8 @@
 
 #include "base/jsonx_int.h"
 
-#define DEP_CONCURRENCY 4
-#define PUT_TRIES 3
-#define PUT_RETRY_DEFAULT_MS 5000
-#define PUT_RETRY_MAX_MS 60000
 /* Below this many requests left in an ARM budget, say so in the log. */
 #define RATELIMIT_LOW 100
-
-struct az_req {
-    struct az_req *prev;
-    struct az_req *next;
-    struct az_op *op;
-    uint64_t id;
-    bool waiting;
-    bool auth_retried;
-    uint64_t serial; /* the token it was sent with, as md_azure_auth_serial() names it */
-    enum az_purpose purpose;
-    size_t index;
-    enum md_http_method method;
-    char *url;
-    char *body;
-    long delay_ms;
-};
-
-static void on_reply(const struct md_http_resp *resp, void *ud);
-
-/* A caller-supplied name made fit to quote: cleaned, at most ~64 bytes. */
-char *azureml_subject(const char *s)
-{
-    char *c = md_xstrdup_clean(s);
-    size_t n = strlen(c);
-    if (n > 64) {
-        n = 64;
-        while (n > 0 && ((unsigned char)c[n] & 0xC0) == 0x80)
-            n--;
-        c[n] = '\0';
-    }
-    return c;
-}
-
-static char *esc(const char *s)
-{
-    return md_http_escape(s != NULL ? s : "");
-}
 
 static cJSON *must(cJSON *item)
 {
@@ -74,248 +36,39 @@ static cJSON *must(cJSON *item)
     return item;
 }
 
-/* ---- operations and requests ------------------------------------------------------------ */
+/* ---- the platform ------------------------------------------------------------------------ */
 
-struct az_op *azureml_op_new(struct azureml *az, enum az_op_type type, enum md_result_kind kind,
-                             md_backend_cb cb, void *ud, char *what)
+static const char *const role_tags[] = {
+    [AZ_R_ONE] = "azureml get",
+    [AZ_R_EP_PAGE] = "azureml endpoints",
+    [AZ_R_EP_ONE] = "azureml endpoint",
+    [AZ_R_DEP_PAGE] = "azureml deployments",
+    [AZ_R_JOB_PAGE] = "azureml jobs",
+    [AZ_R_T_PUT] = "azureml put endpoint",
+    [AZ_R_T_POLL] = "azureml operation status",
+    [AZ_R_T_LOC] = "azureml operation result",
+    [AZ_R_T_STATE] = "azureml endpoint state",
+    [AZ_R_T_VERIFY] = "azureml verify endpoint",
+    [AZ_R_LOGS] = "azureml logs",
+    [AZ_R_SCHED_PAGE] = "azureml schedules",
+};
+
+/* The bearer token (the gate is ready when this runs), TLS and the instance's time-out. */
+static void prepare(struct op_engine *e, struct op_call *c, struct md_http_req *req)
 {
-    struct az_op *op = md_xcalloc(1, sizeof(*op));
-    op->az = az;
-    op->type = type;
-    op->kind = kind;
-    op->cb = cb;
-    op->ud = ud;
-    op->what = what;
-    op->items = must(cJSON_CreateArray());
-    return op;
+    struct azureml *az = (struct azureml *)e->be;
+    req->auth = MD_HTTP_AUTH_BEARER;
+    req->token = az->cred.token(az->cred.impl);
+    req->ca_path = az->ca_path;
+    req->insecure_tls = az->insecure_tls;
+    if (req->timeout_ms <= 0)
+        req->timeout_ms = az->timeout_ms;
+    if (req->tag == NULL && c->role >= 0 && (size_t)c->role < MD_ARRAY_LEN(role_tags))
+        req->tag = role_tags[c->role];
 }
 
-static void op_free(struct az_op *op)
-{
-    md_result_release(&op->res);
-    cJSON_Delete(op->items);
-    for (size_t i = 0; i < op->nw; i++)
-        free((char *)(uintptr_t)op->w[i].deployment);
-    free(op->w);
-    free(op->ep_body);
-    free(op->plan_to);
-    free(op->dep_names);
-    free(op->what);
-    free(op->arg);
-    free(op->who);
-    free(op);
-}
-
-/* The first failure wins; later replies of the same operation only drain. */
-md_status azureml_op_fail(struct az_op *op, md_status st, const char *fmt, ...)
-{
-    if (op->st != MD_OK)
-        return op->st;
-    va_list ap;
-    va_start(ap, fmt);
-    op->st = st;
-    op->err.code = st;
-    vsnprintf(op->err.msg, sizeof(op->err.msg), fmt, ap);
-    va_end(ap);
-    md_sanitize(op->err.msg);
-    return st;
-}
-
-static struct az_req *req_new(struct az_op *op, enum az_purpose purpose, enum md_http_method method,
-                              char *url, char *body)
-{
-    struct az_req *rq = md_xcalloc(1, sizeof(*rq));
-    rq->op = op;
-    rq->purpose = purpose;
-    rq->method = method;
-    rq->url = url;
-    rq->body = body;
-    op->refs++;
-    return rq;
-}
-
-static void req_free(struct az_req *rq)
-{
-    free(rq->url);
-    free(rq->body);
-    free(rq);
-}
-
-static void req_link(struct az_req *rq)
-{
-    struct azureml *az = rq->op->az;
-    rq->prev = NULL;
-    rq->next = az->pending;
-    if (az->pending != NULL)
-        az->pending->prev = rq;
-    az->pending = rq;
-}
-
-static void req_unlink(struct az_req *rq)
-{
-    if (rq->prev != NULL)
-        rq->prev->next = rq->next;
-    else
-        rq->op->az->pending = rq->next;
-    if (rq->next != NULL)
-        rq->next->prev = rq->prev;
-    rq->prev = rq->next = NULL;
-}
-
-static const char *const purpose_tags[] = {"azureml get",
-                                           "azureml",
-                                           "azureml endpoints",
-                                           "azureml endpoint",
-                                           "azureml deployments",
-                                           "azureml jobs",
-                                           "azureml put endpoint",
-                                           "azureml operation status",
-                                           "azureml operation result",
-                                           "azureml endpoint state",
-                                           "azureml verify endpoint",
-                                           "azureml logs",
-                                           "azureml schedules"};
-
-static void submit(struct az_req *rq, const char *token)
-{
-    struct azureml *az = rq->op->az;
-    struct md_http_req req = {
-        .method = rq->method,
-        .url = rq->url,
-        .body = rq->body,
-        .body_len = rq->body != NULL ? strlen(rq->body) : 0,
-        .content_type = rq->body != NULL ? "application/json" : NULL,
-        .auth = MD_HTTP_AUTH_BEARER,
-        .token = token,
-        .ca_path = az->ca_path,
-        .insecure_tls = az->insecure_tls,
-        .timeout_ms = az->timeout_ms,
-        .max_retries = -1,
-        .tag = purpose_tags[rq->purpose],
-        .delay_ms = rq->delay_ms,
-    };
-    rq->waiting = false;
-    rq->serial = md_azure_auth_serial(az->auth);
-    rq->id = md_http_submit(az->base.http, &req, on_reply, rq);
-    if (rq->op->first_id == 0)
-        rq->op->first_id = rq->id;
-}
-
-static void on_token(md_status st, const struct md_err *err, void *ud);
-
-/* Send now with the cached token, or queue behind the (one) token fetch. */
-static uint64_t req_send(struct az_req *rq)
-{
-    struct azureml *az = rq->op->az;
-    req_link(rq);
-    if (rq->purpose == AZ_P_FAIL) {
-        rq->id = md_http_defer(az->base.http, on_reply, rq);
-        return rq->id;
-    }
-    const char *token = md_azure_auth_token(az->auth);
-    if (token != NULL) {
-        submit(rq, token);
-        return rq->id;
-    }
-    rq->waiting = true;
-    uint64_t id = 0;
-    if (!az->token_wait) {
-        az->token_wait = true;
-        id = md_azure_auth_fetch(az->auth, on_token, az);
-    }
-    if (rq->op->first_id == 0)
-        rq->op->first_id = id;
-    return rq->op->first_id;
-}
-
-static void op_report(struct az_op *op);
-
-/* Drop one reference; the last one reports. */
-static void op_unref(struct az_op *op)
-{
-    if (--op->refs == 0)
-        op_report(op);
-}
-
-/* Every request waiting for the token goes out, or fails with the token's error. */
-static void on_token(md_status st, const struct md_err *err, void *ud)
-{
-    struct azureml *az = ud;
-    az->token_wait = false;
-    const char *token = st == MD_OK ? md_azure_auth_token(az->auth) : NULL;
-    struct az_req *ready = NULL;
-    for (struct az_req *rq = az->pending, *next; rq != NULL; rq = next) {
-        next = rq->next;
-        if (!rq->waiting)
-            continue;
-        req_unlink(rq);
-        rq->next = ready;
-        ready = rq;
-    }
-    while (ready != NULL) {
-        struct az_req *rq = ready;
-        ready = rq->next;
-        if (token != NULL) {
-            req_link(rq);
-            submit(rq, token);
-            continue;
-        }
-        bool first = rq->op->st == MD_OK;
-        azureml_op_fail(rq->op, st != MD_OK ? st : MD_ERR_AUTH, "%s: %s", rq->op->what,
-                        st != MD_OK && err != NULL && err->msg[0]
-                            ? err->msg
-                            : "the new Azure token had already expired (check the clock)");
-        struct az_op *op = rq->op;
-        if (first && err != NULL)
-            op->err.http_status = err->http_status;
-        req_free(rq);
-        op_unref(op);
-    }
-}
-
-/* A failure known before any request: reported through md_http_run() all the same. */
-uint64_t azureml_op_fail_later(struct az_op *op, md_status st, const char *why)
-{
-    azureml_op_fail(op, st, "%s: %s", op->what, why);
-    return req_send(req_new(op, AZ_P_FAIL, MD_HTTP_GET, NULL, NULL));
-}
-
-uint64_t azureml_send(struct az_op *op, enum az_purpose purpose, enum md_http_method method,
-                      char *url, char *body, size_t index, long delay_ms)
-{
-    struct az_req *rq = req_new(op, purpose, method, url, body);
-    rq->index = index;
-    rq->delay_ms = delay_ms;
-    return req_send(rq);
-}
-
-/* GET `url` (taken over) for `purpose` on behalf of op. */
-static uint64_t get(struct az_op *op, enum az_purpose purpose, char *url, size_t index)
-{
-    return azureml_send(op, purpose, MD_HTTP_GET, url, NULL, index, 0);
-}
-
-/* W + `suffix` + api-version, for the workspace's resources. */
-char *azureml_ws_url(const struct azureml *az, const char *suffix)
-{
-    return md_xasprintf("%s%s%s%sapi-version=%s", az->arm, az->ws, suffix,
-                        strchr(suffix, '?') ? "&" : "?", az->api);
-}
-
-/*
- * nextLink and status URLs are followed exactly as sent, but only on the
- * Resource Manager's own origin: the bearer token travels with them.
- */
-bool azureml_on_origin(const struct azureml *az, const char *url)
-{
-    size_t n = strlen(az->origin);
-    return url != NULL && strncasecmp(url, az->origin, n) == 0 && url[n] == '/';
-}
-
-/* ---- replies ------------------------------------------------------------------------------- */
-
-/* Request id for messages; the lowest ARM budget left, logged when it runs low. */
-static const char *note_headers(struct azureml *az, const struct md_http_resp *resp)
+/* The lowest ARM budget left, logged when it runs low. */
+static void observe(struct op_engine *e, const struct md_http_resp *resp)
 {
     static const char *const budgets[] = {
         "x-ms-ratelimit-remaining-subscription-reads",
@@ -326,6 +79,7 @@ static const char *note_headers(struct azureml *az, const struct md_http_resp *r
         "x-ms-ratelimit-remaining-subscription-global-reads",
         "x-ms-ratelimit-remaining-subscription-global-writes",
     };
+    struct azureml *az = (struct azureml *)e->be;
     long low = -1;
     const char *which = NULL;
     for (size_t i = 0; i < MD_ARRAY_LEN(budgets); i++) {
@@ -336,26 +90,174 @@ static const char *note_headers(struct azureml *az, const struct md_http_resp *r
             which = budgets[i];
         }
     }
-    if (low >= 0) {
-        az->ratelimit = low;
-        if (low < RATELIMIT_LOW && (az->ratelimit_logged < 0 || low + 10 <= az->ratelimit_logged)) {
-            md_log(MD_LOG_WARN,
-                   "azureml '%s': Resource Manager budget running low: %ld requests "
-                   "left (%s)",
-                   az->base.name, low, which);
-            az->ratelimit_logged = low;
-        } else if (low >= RATELIMIT_LOW) {
-            az->ratelimit_logged = -1;
-        }
+    if (low < 0)
+        return;
+    az->ratelimit = low;
+    if (low < RATELIMIT_LOW && (az->ratelimit_logged < 0 || low + 10 <= az->ratelimit_logged)) {
+        md_log(MD_LOG_WARN,
+               "azureml '%s': Resource Manager budget running low: %ld requests "
+               "left (%s)",
+               az->base.name, low, which);
+        az->ratelimit_logged = low;
+    } else if (low >= RATELIMIT_LOW) {
+        az->ratelimit_logged = -1;
     }
-    return md_http_resp_header(resp, "x-ms-request-id");
 }
 
-/* Move the "value" items of a page into `into`; the page's nextLink comes back (free()). */
-static md_status take_page(struct az_op *op, const struct md_http_resp *resp, cJSON *into,
-                           const char *only_experiment, char **next)
+/*
+ * ARM's error with its request id. A deployments list of a list of
+ * endpoints is said of its endpoint (which the list marks with it); the
+ * steps of a traffic change say which step failed; a 429 says so before
+ * ARM's own text, which is long enough to push it out of a 256-byte message.
+ */
+static md_status map_error(struct op_call *c, const char *what, const struct md_http_resp *resp,
+                           struct md_err *err)
 {
-    *next = NULL;
+    struct az_op *op = (struct az_op *)c->op;
+    const char *rid = md_http_resp_header(resp, "x-ms-request-id");
+    char *text;
+    if (c->role == AZ_R_DEP_PAGE && op->base.kind != MD_RESULT_NONE) {
+        char *who = op_subject(jsonx_str_raw(cJSON_GetArrayItem(op->items, (int)c->index), "name"));
+        text = md_xasprintf("cannot list deployments of endpoint '%s'", who);
+        free(who);
+    } else {
+        const char *step = c->role == AZ_R_T_POLL  ? ": cannot read the operation's status "
+                                                     "(it may still finish)"
+                           : c->role == AZ_R_T_LOC ? ": the operation failed"
+                                                   : "";
+        char throttled[96] = "";
+        if (resp->code == 429) {
+            char times[24] = "";
+            char after[40] = "";
+            if (c->role == AZ_R_T_PUT)
+                snprintf(times, sizeof(times), " %d times", op->put_tries + 1);
+            if (resp->retry_after_s >= 0)
+                snprintf(after, sizeof(after), ", retry after %ld s", resp->retry_after_s);
+            snprintf(throttled, sizeof(throttled), ": throttled by Resource Manager%s%s", times,
+                     after);
+        }
+        text = md_xasprintf("%s%s%s", what, step, throttled);
+    }
+    md_status st = azureml_map_error(text, resp->code, resp->body, resp->body_len, rid, err);
+    free(text);
+    return st;
+}
+
+const struct op_platform azureml_platform = {
+    .prepare = prepare,
+    .map_error = map_error,
+    .observe = observe,
+    .stale_credential = "the new Azure token had already expired (check the clock)",
+    .credential = "token",
+};
+
+/* ---- operations -------------------------------------------------------------------------- */
+
+static void az_release(struct op *o)
+{
+    struct az_op *op = (struct az_op *)o;
+    cJSON_Delete(op->items);
+    for (size_t i = 0; i < op->nw; i++)
+        free((char *)(uintptr_t)op->w[i].deployment);
+    free(op->w);
+    free(op->ep_body);
+    free(op->plan_to);
+    free(op->dep_names);
+    free(op->arg);
+    free(op->who);
+}
+
+/* What a single reply does not say: the workspace's MLflow, the model of a versions page. */
+static void fixup(struct op *o, struct md_result *res)
+{
+    struct az_op *op = (struct az_op *)o;
+    struct azureml *az = azureml_of(op);
+    if (o->kind == MD_RESULT_PROBE && res->raw != NULL) {
+        char *uri = azureml_workspace_mlflow_uri(res->raw, res->raw_len, az->arm);
+        if (uri != NULL) {
+            free(az->mlflow_uri);
+            az->mlflow_uri = uri;
+        }
+    }
+    for (size_t i = 0; o->kind == MD_RESULT_VERSIONS && i < res->versions.n; i++) {
+        struct md_model_version *v = &res->versions.v[i];
+        if (!v->model[0]) {
+            free(v->model);
+            v->model = md_xstrdup_clean(op->arg);
+        }
+    }
+}
+
+struct az_op *azureml_op_new(struct azureml *az, enum md_result_kind kind, md_backend_cb cb,
+                             void *ud, const char *what, const char *subject, const char *arg)
+{
+    char *full;
+    if (subject != NULL) {
+        char *who = op_subject(subject);
+        full = md_xasprintf("%s '%s'", what, who);
+        free(who);
+    } else {
+        full = md_xstrdup(what);
+    }
+    struct az_op *op = (struct az_op *)op_new(&az->eng, sizeof(*op), kind, cb, ud, full);
+    op->base.release = az_release;
+    op->base.fixup = fixup;
+    op->arg = arg != NULL ? md_xstrdup(arg) : NULL;
+    op->who = op_subject(arg);
+    op->items = must(cJSON_CreateArray());
+    return op;
+}
+
+/* ---- URLs -------------------------------------------------------------------------------- */
+
+char *azureml_ws_url(const struct azureml *az, const char *suffix)
+{
+    return md_xasprintf("%s%s%s%sapi-version=%s", az->arm, az->ws, suffix,
+                        strchr(suffix, '?') ? "&" : "?", az->api);
+}
+
+char *azureml_ws_url_of(const struct azureml *az, const char *prefix, const char *name,
+                        const char *suffix)
+{
+    char *e = md_http_escape(name != NULL ? name : "");
+    char *path = md_xasprintf("%s%s%s", prefix, e, suffix);
+    char *url = azureml_ws_url(az, path);
+    free(path);
+    free(e);
+    return url;
+}
+
+bool azureml_on_origin(const struct azureml *az, const char *url)
+{
+    size_t n = strlen(az->origin);
+    return url != NULL && strncasecmp(url, az->origin, n) == 0 && url[n] == '/';
+}
+
+/* ---- pages ------------------------------------------------------------------------------- */
+
+/* Queue the nextLink `next` (taken over) when it is safe and the budget allows. */
+static bool follow(struct az_op *op, char *next, enum az_role role, size_t index)
+{
+    struct azureml *az = azureml_of(op);
+    if (!azureml_on_origin(az, next)) {
+        op_fail(&op->base, MD_ERR_INVALID, 0, "%s: the reply's nextLink does not point to %s",
+                op->base.what, az->origin);
+        free(next);
+        return false;
+    }
+    if (++op->pages >= AZUREML_MAX_PAGES) {
+        md_log(MD_LOG_WARN, "%s: stopped after %d pages", op->base.what, AZUREML_MAX_PAGES);
+        free(next);
+        return true;
+    }
+    op_call(&op->base, (int)role, MD_HTTP_GET, next, NULL)->index = index;
+    return true;
+}
+
+/* Move the "value" items of a page into `into`, then follow its nextLink. */
+static bool page_into(struct az_op *op, const struct md_http_resp *resp, cJSON *into,
+                      enum az_role role, size_t index, const char *only_experiment)
+{
     cJSON *root = NULL;
     struct md_err perr = MD_ERR_INIT;
     md_status st = jsonx_parse(resp->body, resp->body_len, 0, &root, &perr);
@@ -378,251 +280,109 @@ static md_status take_page(struct az_op *op, const struct md_http_resp *resp, cJ
         }
     }
     const char *nl = st == MD_OK ? jsonx_str_raw(root, "nextLink") : NULL;
-    if (nl != NULL && nl[0])
-        *next = md_xstrdup(nl);
+    char *next = nl != NULL && nl[0] ? md_xstrdup(nl) : NULL;
     cJSON_Delete(root);
-    if (st != MD_OK)
-        return azureml_op_fail(op, st, "%s: %s", op->what, perr.msg);
-    return MD_OK;
-}
-
-/* Follow a nextLink when there is one and it is safe; false when the list is complete. */
-static bool follow(struct az_op *op, char *next, enum az_purpose purpose, size_t index)
-{
-    if (next == NULL)
-        return false;
-    if (!azureml_on_origin(op->az, next)) {
-        azureml_op_fail(op, MD_ERR_INVALID, "%s: the reply's nextLink does not point to %s",
-                        op->what, op->az->origin);
-        free(next);
+    if (st != MD_OK) {
+        op_fail(&op->base, st, 0, "%s: %s", op->base.what, perr.msg);
         return false;
     }
-    if (++op->pages >= AZUREML_MAX_PAGES) {
-        md_log(MD_LOG_WARN, "%s: stopped after %d pages", op->what, AZUREML_MAX_PAGES);
-        free(next);
-        return false;
-    }
-    get(op, purpose, next, index);
-    return true;
+    return next == NULL || follow(op, next, role, index);
 }
 
-/* Start listing deployments of the endpoints not yet asked, a few at a time. */
-static void pump(struct az_op *op)
+bool azureml_take_page(struct az_op *op, const struct md_http_resp *resp, enum az_role role,
+                       size_t index, const char *only_experiment)
 {
-    size_t n = (size_t)cJSON_GetArraySize(op->items);
-    while (op->st == MD_OK && op->dep_inflight < DEP_CONCURRENCY && op->next_ep < n) {
-        size_t i = op->next_ep++;
-        const char *name = jsonx_str_raw(cJSON_GetArrayItem(op->items, (int)i), "name");
-        if (name == NULL || !name[0])
+    return page_into(op, resp, op->items, role, index, only_experiment);
+}
+
+/* ---- lists ------------------------------------------------------------------------------- */
+
+/* List the deployments of the endpoints from `first` on; the engine bounds how many at once. */
+static void list_deployments(struct az_op *op, size_t first)
+{
+    size_t i = 0;
+    for (cJSON *ep = op->items->child; ep != NULL; ep = ep->next, i++) {
+        const char *name = jsonx_str_raw(ep, "name");
+        if (i < first || name == NULL || !name[0])
             continue;
-        char *e = esc(name);
-        char *path = md_xasprintf("/onlineEndpoints/%s/deployments", e);
-        op->dep_inflight++;
-        get(op, AZ_P_DEP_PAGE, azureml_ws_url(op->az, path), i);
-        free(path);
-        free(e);
+        char *url = azureml_ws_url_of(azureml_of(op), "/onlineEndpoints/", name, "/deployments");
+        op_call(&op->base, AZ_R_DEP_PAGE, MD_HTTP_GET, url, NULL)->index = i;
     }
 }
 
-/* Deployments of endpoint i, one page; a failure marks that endpoint instead of the list. */
-static void got_deployments(struct az_op *op, struct az_req *rq, const struct md_http_resp *resp,
-                            const struct md_err *fail)
+/* Deployments of endpoint c->index, one page; a failed list marks that endpoint instead. */
+static void got_deployments(struct az_op *op, struct op_call *c, md_status st,
+                            const struct md_err *err, const struct md_http_resp *resp)
 {
-    cJSON *ep = cJSON_GetArrayItem(op->items, (int)rq->index);
+    cJSON *ep = cJSON_GetArrayItem(op->items, (int)c->index);
     cJSON *deps = cJSON_GetObjectItemCaseSensitive(ep, AZUREML_DEPLOYMENTS_KEY);
     if (deps == NULL)
         deps = must(cJSON_AddArrayToObject(ep, AZUREML_DEPLOYMENTS_KEY));
-    char *next = NULL;
-    if (fail != NULL) {
-        md_log(MD_LOG_WARN, "%s", fail->msg);
-        cJSON_DeleteItemFromObjectCaseSensitive(ep, AZUREML_ERROR_KEY);
-        must(cJSON_AddStringToObject(ep, AZUREML_ERROR_KEY, fail->msg));
-    } else if (take_page(op, resp, deps, NULL, &next) == MD_OK &&
-               follow(op, next, AZ_P_DEP_PAGE, rq->index)) {
+    if (st == MD_OK) {
+        page_into(op, resp, deps, AZ_R_DEP_PAGE, c->index, NULL);
         return;
     }
-    op->dep_inflight--;
-    pump(op);
+    md_log(MD_LOG_WARN, "%s", err->msg);
+    cJSON_DeleteItemFromObjectCaseSensitive(ep, AZUREML_ERROR_KEY);
+    must(cJSON_AddStringToObject(ep, AZUREML_ERROR_KEY, err->msg));
 }
 
-/* A single resource or page parsed as the operation's kind. */
-static void got_one(struct az_op *op, const struct md_http_resp *resp)
-{
-    struct md_err perr = MD_ERR_INIT;
-    if (azureml_parse(op->kind, resp->body, resp->body_len, &op->res, &perr) != MD_OK) {
-        azureml_op_fail(op, perr.code, "%s: %s", op->what, perr.msg);
-        return;
-    }
-    op->res.raw = md_xmalloc(resp->body_len + 1);
-    memcpy(op->res.raw, resp->body, resp->body_len);
-    op->res.raw[resp->body_len] = '\0';
-    op->res.raw_len = resp->body_len;
-    if (op->kind == MD_RESULT_PROBE) {
-        char *uri = azureml_workspace_mlflow_uri(resp->body, resp->body_len, op->az->arm);
-        if (uri != NULL) {
-            free(op->az->mlflow_uri);
-            op->az->mlflow_uri = uri;
-        }
-    }
-    for (size_t i = 0; op->kind == MD_RESULT_VERSIONS && i < op->res.versions.n; i++) {
-        struct md_model_version *v = &op->res.versions.v[i];
-        if (!v->model[0]) {
-            free(v->model);
-            v->model = md_xstrdup_clean(op->arg);
-        }
-    }
-}
-
-/* An endpoint read whole: the traffic change keeps it, get_endpoint lists its deployments. */
-static void got_endpoint(struct az_op *op, const struct md_http_resp *resp)
+cJSON *azureml_reply_object(struct az_op *op, const struct md_http_resp *resp)
 {
     cJSON *root = NULL;
     struct md_err perr = MD_ERR_INIT;
     if (jsonx_parse(resp->body, resp->body_len, 0, &root, &perr) != MD_OK ||
         !cJSON_IsObject(root)) {
         cJSON_Delete(root);
-        azureml_op_fail(op, MD_ERR_PARSE, "%s: %s", op->what,
-                        perr.msg[0] ? perr.msg : "not an object");
-        return;
+        op_fail(&op->base, MD_ERR_PARSE, 0, "%s: %s", op->base.what,
+                perr.msg[0] ? perr.msg : "not an object");
+        return NULL;
     }
-    char *e = esc(op->arg);
-    char *path = md_xasprintf("/onlineEndpoints/%s/deployments", e);
-    if (op->type == AZ_OP_TRAFFIC) {
-        op->ep_body = md_xstrdup(resp->body);
-        cJSON_Delete(root);
-        get(op, AZ_P_DEP_PAGE, azureml_ws_url(op->az, path), 0);
-    } else {
-        cJSON_AddItemToArray(op->items, root);
-        pump(op);
-    }
-    free(path);
-    free(e);
+    return root;
 }
 
-/* True when rq went out again (auth refresh, throttled PUT): the caller keeps it. */
-static bool handle(struct az_req *rq, const struct md_http_resp *resp)
+/* One endpoint read whole (get_endpoint): its deployments next. */
+static void got_endpoint(struct az_op *op, const struct md_http_resp *resp)
 {
-    struct az_op *op = rq->op;
-    struct azureml *az = op->az;
-    const char *rid = note_headers(az, resp);
-    if (resp->status != MD_OK) {
-        azureml_op_fail(op, resp->status, "%s: %s", op->what,
-                        resp->err.msg[0] ? resp->err.msg : md_status_str(resp->status));
-        return false;
+    cJSON *root = azureml_reply_object(op, resp);
+    if (root == NULL)
+        return;
+    cJSON_AddItemToArray(op->items, root);
+    list_deployments(op, 0);
+}
+
+static void list_reply(struct op *o, struct op_call *c, md_status st, const struct md_err *err,
+                       const struct md_http_resp *resp)
+{
+    struct az_op *op = (struct az_op *)o;
+    /* a reply that came is the endpoint's to carry; a transport failure fails the list */
+    if (c->role == AZ_R_DEP_PAGE && (st == MD_OK || resp->status == MD_OK)) {
+        got_deployments(op, c, st, err, resp);
+        return;
     }
-    if (resp->code == 401 && !rq->auth_retried) {
-        md_log(MD_LOG_INFO, "azureml '%s': token refused, getting a new one", az->base.name);
-        md_azure_auth_refused(az->auth, rq->serial);
-        rq->auth_retried = true;
-        rq->delay_ms = 0;
-        req_send(rq);
-        return true;
-    }
-    if (resp->code == 429 && rq->purpose == AZ_P_T_PUT && ++op->put_tries < PUT_TRIES) {
-        long ms = resp->retry_after_s >= 0 ? resp->retry_after_s * 1000 : PUT_RETRY_DEFAULT_MS;
-        rq->delay_ms = ms > PUT_RETRY_MAX_MS ? PUT_RETRY_MAX_MS : ms;
-        md_log(MD_LOG_INFO, "%s: throttled, again in %ld ms", op->what, rq->delay_ms);
-        req_send(rq);
-        return true;
-    }
-    if (resp->code < 200 || resp->code > 299) {
-        struct md_err e = MD_ERR_INIT;
-        if (rq->purpose == AZ_P_DEP_PAGE && op->type != AZ_OP_TRAFFIC) {
-            char *who = azureml_subject(
-                jsonx_str_raw(cJSON_GetArrayItem(op->items, (int)rq->index), "name"));
-            char *what = md_xasprintf("cannot list deployments of endpoint '%s'", who);
-            azureml_map_error(what, resp->code, resp->body, resp->body_len, rid, &e);
-            free(what);
-            free(who);
-            got_deployments(op, rq, resp, &e);
-            return false;
-        }
-        const char *step = rq->purpose == AZ_P_T_POLL  ? ": cannot read the operation's status "
-                                                         "(it may still finish)"
-                           : rq->purpose == AZ_P_T_LOC ? ": the operation failed"
-                                                       : "";
-        /* said before ARM's own text, which is long enough to push it out of a 256-byte message */
-        char throttled[96] = "";
-        if (resp->code == 429) {
-            char times[24] = "";
-            char after[40] = "";
-            if (rq->purpose == AZ_P_T_PUT)
-                snprintf(times, sizeof(times), " %d times", op->put_tries);
-            if (resp->retry_after_s >= 0)
-                snprintf(after, sizeof(after), ", retry after %ld s", resp->retry_after_s);
-            snprintf(throttled, sizeof(throttled), ": throttled by Resource Manager%s%s", times,
-                     after);
-        }
-        char *what = md_xasprintf("%s%s%s", op->what, step, throttled);
-        op->st = azureml_map_error(what, resp->code, resp->body, resp->body_len, rid, &op->err);
-        free(what);
-        return false;
-    }
-    switch (rq->purpose) {
-    case AZ_P_ONE:
-    case AZ_P_LOGS:
-        got_one(op, resp);
-        break;
-    case AZ_P_EP_PAGE: {
-        char *next = NULL;
-        if (take_page(op, resp, op->items, NULL, &next) == MD_OK)
-            follow(op, next, AZ_P_EP_PAGE, 0);
-        pump(op);
-        break;
-    }
-    case AZ_P_EP_ONE:
+    if (op_failed_by(o, st, err))
+        return;
+    if (c->role == AZ_R_EP_ONE) {
         got_endpoint(op, resp);
-        break;
-    case AZ_P_DEP_PAGE:
-        if (op->type != AZ_OP_TRAFFIC) {
-            got_deployments(op, rq, resp, NULL);
-        } else {
-            char *next = NULL;
-            if (take_page(op, resp, op->items, NULL, &next) == MD_OK &&
-                !follow(op, next, AZ_P_DEP_PAGE, 0) && op->st == MD_OK)
-                azureml_traffic_plan(op);
-        }
-        break;
-    case AZ_P_JOB_PAGE:
-    case AZ_P_SCHED_PAGE: {
-        char *next = NULL;
-        if (take_page(op, resp, op->items, op->kind == MD_RESULT_RUNS ? op->arg : NULL, &next) ==
-            MD_OK)
-            follow(op, next, rq->purpose, 0);
-        break;
+    } else if (c->role == AZ_R_EP_PAGE) {
+        size_t first = (size_t)cJSON_GetArraySize(op->items);
+        if (azureml_take_page(op, resp, AZ_R_EP_PAGE, 0, NULL))
+            list_deployments(op, first);
+    } else {
+        azureml_take_page(op, resp, (enum az_role)c->role, 0,
+                          o->kind == MD_RESULT_RUNS ? op->arg : NULL);
     }
-    case AZ_P_T_PUT:
-    case AZ_P_T_POLL:
-    case AZ_P_T_LOC:
-    case AZ_P_T_STATE:
-    case AZ_P_T_VERIFY:
-        azureml_traffic_reply(op, rq->purpose, rq->url, resp);
-        break;
-    case AZ_P_FAIL:
-        break;
-    }
-    return false;
 }
 
-static void on_reply(const struct md_http_resp *resp, void *ud)
+/* Every page is in: compose the one document the parse slot maps and the deck caches. */
+static void compose(struct op *o)
 {
-    struct az_req *rq = ud;
-    struct az_op *op = rq->op;
-    req_unlink(rq);
-    if (rq->purpose != AZ_P_FAIL && op->st == MD_OK && handle(rq, resp))
-        return;
-    req_free(rq);
-    op_unref(op);
-}
-
-/* Compose what several replies gathered into one document and map it: raw is that document. */
-static void compose(struct az_op *op)
-{
+    struct az_op *op = (struct az_op *)o;
     cJSON *doc;
-    if (op->type == AZ_OP_ENDPOINT) {
+    if (o->kind == MD_RESULT_ENDPOINT) {
         doc = cJSON_DetachItemFromArray(op->items, 0);
         if (doc == NULL) {
-            azureml_op_fail(op, MD_ERR_PARSE, "%s: no endpoint in the reply", op->what);
+            op_fail(o, MD_ERR_PARSE, 0, "%s: no endpoint in the reply", o->what);
             return;
         }
     } else {
@@ -634,52 +394,14 @@ static void compose(struct az_op *op)
     cJSON_Delete(doc);
     if (text == NULL)
         md_die_oom();
-    struct md_err perr = MD_ERR_INIT;
-    size_t len = strlen(text);
-    if (azureml_parse(op->kind, text, len, &op->res, &perr) != MD_OK) {
-        azureml_op_fail(op, perr.code, "%s: %s", op->what, perr.msg);
-    } else {
-        op->res.raw = md_xstrdup(text);
-        op->res.raw_len = len;
-    }
+    op_set_doc(o, md_xstrdup(text));
     cJSON_free(text);
 }
 
-/* The one report of an operation; the result is released again after the callback. */
-static void op_report(struct az_op *op)
+uint64_t azureml_list(struct az_op *op, enum az_role role, char *url)
 {
-    if (op->st == MD_OK && op->type != AZ_OP_ONE && op->type != AZ_OP_TRAFFIC)
-        compose(op);
-    struct md_result *res = &op->res;
-    if (op->st != MD_OK) {
-        md_result_release(res);
-        res->status = op->st;
-        res->err = op->err;
-        res->err.code = op->st;
-    }
-    res->kind = op->kind;
-    res->status = op->st;
-    res->fetched_ms = md_now_ms();
-    if (res->next_token == NULL)
-        res->next_token = md_xstrdup("");
-    op->cb(res, op->ud);
-    op_free(op);
-}
-
-void azureml_drop_requests(struct azureml *az)
-{
-    /*
-     * Requests still here belong to transfers the owner dropped: the deck
-     * frees the md_http first (which cancels without calling back), so the
-     * engine may be gone and is not touched. Operations go with their last
-     * request.
-     */
-    while (az->pending != NULL) {
-        struct az_req *rq = az->pending;
-        struct az_op *op = rq->op;
-        req_unlink(rq);
-        req_free(rq);
-        if (--op->refs == 0)
-            op_free(op);
-    }
+    op->base.on_reply = list_reply;
+    op->base.on_done = compose;
+    op_call(&op->base, (int)role, MD_HTTP_GET, url, NULL);
+    return op_go(&op->base);
 }

@@ -1,8 +1,9 @@
 /*
- * azureml_watch.c - what the endpoint screen watches on Azure ML besides
- * traffic: the container logs of a deployment (POST .../getLogs, a read
- * although it is a POST) and the workspace's model monitors (schedules
- * whose action is CreateMonitor), with the mapping of both replies.
+ * azureml_watch.c - the mapping of what the endpoint screen watches on
+ * Azure ML besides traffic: the container logs of a deployment (the reply
+ * of POST .../getLogs) and the workspace's model monitors (schedules whose
+ * action is CreateMonitor); and the parse slot, which hands every other
+ * kind to azureml_map.c. Pure, above azureml_map.c only.
  *
  * Logs are server text headed for the terminal: escape sequences are cut
  * out before md_sanitize() sees each line, so a colourised log reads as its
@@ -15,69 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "backends/op.h"
 #include "base/jsonx_int.h"
 
-/* Lines asked for when the caller names no tail, and the most ever asked for or kept. */
-#define LOGS_DEFAULT_TAIL 200
-#define LOGS_MAX_LINES 10000
 /* Largest log text kept, in bytes (the reply's own cap comes first). */
 #define LOGS_MAX_BYTES ((size_t)16 * 1024 * 1024)
-
-/* ---- requests ------------------------------------------------------------------------------- */
-
-/* Names go into the path: an empty one, or one with a '/', can only name something else. */
-static bool usable_name(const char *s)
-{
-    return s != NULL && s[0] && strchr(s, '/') == NULL;
-}
-
-uint64_t azureml_get_logs(struct md_backend *be, const char *endpoint, const char *deployment,
-                          enum md_log_container container, int tail, md_backend_cb cb, void *ud)
-{
-    struct azureml *az = (struct azureml *)be;
-    char *who_d = azureml_subject(deployment);
-    char *who_e = azureml_subject(endpoint);
-    struct az_op *op = azureml_op_new(az, AZ_OP_ONE, MD_RESULT_LOGS, cb, ud,
-                                      md_xasprintf("cannot get the %s logs of deployment '%s' of "
-                                                   "endpoint '%s'",
-                                                   md_log_container_str(container), who_d, who_e));
-    free(who_d);
-    free(who_e);
-    if (!usable_name(endpoint) || !usable_name(deployment))
-        return azureml_op_fail_later(op, MD_ERR_INVALID, "no endpoint or deployment named");
-    if (tail <= 0)
-        tail = LOGS_DEFAULT_TAIL;
-    if (tail > LOGS_MAX_LINES)
-        tail = LOGS_MAX_LINES;
-    char *ee = md_http_escape(endpoint);
-    char *ed = md_http_escape(deployment);
-    char *path = md_xasprintf("/onlineEndpoints/%s/deployments/%s/getLogs", ee, ed);
-    /* both values are ours (a fixed word, a number): no JSON escaping needed */
-    char *body = md_xasprintf("{\"containerType\":\"%s\",\"tail\":%d}",
-                              md_log_container_str(container), tail);
-    uint64_t id = azureml_send(op, AZ_P_LOGS, MD_HTTP_POST, azureml_ws_url(az, path), body, 0, 0);
-    free(path);
-    free(ed);
-    free(ee);
-    return id;
-}
-
-/*
- * Every schedule, every page; disabled ones too (listViewType=All: ARM's
- * default lists only enabled ones), so a monitor someone switched off shows
- * as off instead of vanishing.
- */
-uint64_t azureml_list_monitors(struct md_backend *be, md_backend_cb cb, void *ud)
-{
-    struct azureml *az = (struct azureml *)be;
-    char *who = azureml_subject(be->name);
-    struct az_op *op = azureml_op_new(az, AZ_OP_SCHEDULES, MD_RESULT_MONITORS, cb, ud,
-                                      md_xasprintf("cannot list the model monitors of '%s'", who));
-    free(who);
-    return azureml_send(op, AZ_P_SCHED_PAGE, MD_HTTP_GET,
-                        azureml_ws_url(az, "/schedules?listViewType=All"), NULL, 0, 0);
-}
 
 /* ---- logs ----------------------------------------------------------------------------------- */
 
@@ -201,7 +146,129 @@ md_status azureml_parse_logs(const char *body, size_t len, size_t max_lines, cha
     return MD_OK;
 }
 
-/* ---- monitors ------------------------------------------------------------------------------- */
+/* ---- monitor schedules ----------------------------------------------------------------------- */
+
+static void threshold_from(const cJSON *t, struct md_monitor_threshold *out)
+{
+    out->metric = jsonx_str(t, "metric");
+    out->data_type = jsonx_str(t, "dataType");
+    out->value = jsonx_double(jsonx_get(t, "threshold"), "value", NAN);
+}
+
+/* metricThresholds (a list) for most signals, metricThreshold (one) for feature attribution. */
+static void map_signal(const cJSON *sig, struct md_monitor_signal *s)
+{
+    s->name = md_xstrdup_clean(sig->string);
+    s->type = jsonx_str(sig, "signalType");
+    const cJSON *list = jsonx_array(sig, "metricThresholds", NULL);
+    const cJSON *one = jsonx_get(sig, "metricThreshold");
+    size_t n = jsonx_count(list) + (cJSON_IsObject(one) ? 1 : 0);
+    if (n == 0)
+        return;
+    s->thresholds = md_xcalloc(n, sizeof(*s->thresholds));
+    for (const cJSON *t = list ? list->child : NULL; t != NULL; t = t->next) {
+        if (cJSON_IsObject(t))
+            threshold_from(t, &s->thresholds[s->n_thresholds++]);
+    }
+    if (cJSON_IsObject(one))
+        threshold_from(one, &s->thresholds[s->n_thresholds++]);
+}
+
+/* ".../onlineEndpoints/E/deployments/D" as "E/D"; anything else as it is. */
+static char *deployment_ref(const char *id)
+{
+    const char *e = id != NULL ? strcasestr(id, "/onlineEndpoints/") : NULL;
+    if (e == NULL)
+        return md_xstrdup_clean(id);
+    e += strlen("/onlineEndpoints/");
+    size_t en = strcspn(e, "/");
+    const char *d = strncasecmp(e + en, "/deployments/", 13) == 0 ? e + en + 13 : NULL;
+    char *out = md_xasprintf("%.*s%s%.*s", (int)en, e, d ? "/" : "", d ? (int)strcspn(d, "/") : 0,
+                             d ? d : "");
+    md_sanitize(out);
+    return out;
+}
+
+static void map_monitor(const cJSON *o, const cJSON *def, struct azureml_monitor *m)
+{
+    const cJSON *p = jsonx_get(o, "properties");
+    const cJSON *trig = jsonx_get(p, "trigger");
+    const cJSON *target = jsonx_get(def, "monitoringTarget");
+    m->name = jsonx_str(o, "name");
+    m->display_name = jsonx_str(p, "displayName");
+    m->enabled = !cJSON_IsFalse(jsonx_get(p, "isEnabled"));
+    const char *type = jsonx_str_raw(trig, "triggerType");
+    char *expr = jsonx_str(trig, "expression");
+    char *freq = jsonx_str(trig, "frequency");
+    char *every = jsonx_str(trig, "interval");
+    if (type != NULL && strcasecmp(type, "Cron") == 0)
+        m->trigger = md_xasprintf("cron %s", expr);
+    else if (type != NULL && strcasecmp(type, "Recurrence") == 0)
+        m->trigger = md_xasprintf("recurrence %s/%s", freq, every);
+    else
+        m->trigger = md_xstrdup("");
+    free(expr);
+    free(freq);
+    free(every);
+    m->deployment = deployment_ref(jsonx_str_raw(target, "deploymentId"));
+    char *name = NULL;
+    char *ver = NULL;
+    azureml_model_ref(jsonx_str_raw(target, "modelId"), &name, &ver);
+    m->model = ver[0] ? md_xasprintf("%s:%s", name, ver) : md_xstrdup(name);
+    free(name);
+    free(ver);
+    const cJSON *sigs = jsonx_get(def, "signals");
+    size_t n = cJSON_IsObject(sigs) ? (size_t)cJSON_GetArraySize(sigs) : 0;
+    if (n == 0 || n > AZUREML_MAX_ITEMS)
+        return;
+    m->signals = md_xcalloc(n, sizeof(*m->signals));
+    for (const cJSON *s = sigs->child; s != NULL; s = s->next) {
+        if (cJSON_IsObject(s) && s->string != NULL)
+            map_signal(s, &m->signals[m->n_signals++]);
+    }
+}
+
+md_status azureml_parse_monitors(const char *body, size_t len, struct azureml_monitor_list *out,
+                                 struct md_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    cJSON *root = NULL;
+    md_status st = jsonx_parse(body, len, 0, &root, err);
+    bool bad = false;
+    const cJSON *arr = st == MD_OK ? jsonx_array(root, "value", &bad) : NULL;
+    if (st == MD_OK && (!cJSON_IsObject(root) || bad))
+        st = md_err_set(err, MD_ERR_PARSE, "reply is not a page of schedules");
+    size_t n = jsonx_count(arr);
+    if (st == MD_OK && n > AZUREML_MAX_ITEMS)
+        st = md_err_set(err, MD_ERR_TOO_BIG, "%zu schedules (limit %d)", n, AZUREML_MAX_ITEMS);
+    if (st == MD_OK && n > 0)
+        out->v = md_xcalloc(n, sizeof(*out->v));
+    for (const cJSON *it = st == MD_OK && arr ? arr->child : NULL; it != NULL; it = it->next) {
+        const cJSON *action = jsonx_get(jsonx_get(it, "properties"), "action");
+        const char *type = jsonx_str_raw(action, "actionType");
+        if (type != NULL && strcasecmp(type, "CreateMonitor") == 0)
+            map_monitor(it, jsonx_get(action, "monitorDefinition"), &out->v[out->n++]);
+    }
+    cJSON_Delete(root);
+    return st;
+}
+
+void azureml_monitor_list_release(struct azureml_monitor_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        struct azureml_monitor *m = &l->v[i];
+        md_monitor_signals_release(m->signals, m->n_signals);
+        free(m->name);
+        free(m->display_name);
+        free(m->trigger);
+        free(m->deployment);
+        free(m->model);
+    }
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
+/* ---- monitors as records --------------------------------------------------------------------- */
 
 /* Move a string out of an azureml_* record (the record keeps NULL, freed harmlessly). */
 static char *take(char **p)
@@ -229,24 +296,11 @@ static void convert_monitor(struct azureml_monitor *a, struct md_monitor *m)
         m->endpoint = md_xstrdup("");
         m->deployment = dep;
     }
-    if (a->n_signals == 0)
-        return;
-    m->signals = md_xcalloc(a->n_signals, sizeof(*m->signals));
-    for (size_t i = 0; i < a->n_signals; i++) {
-        struct azureml_signal *as = &a->signals[i];
-        struct md_monitor_signal *s = &m->signals[m->n_signals++];
-        s->name = take(&as->name);
-        s->type = take(&as->type);
-        if (as->n_thresholds == 0)
-            continue;
-        s->thresholds = md_xcalloc(as->n_thresholds, sizeof(*s->thresholds));
-        for (size_t j = 0; j < as->n_thresholds; j++) {
-            struct md_monitor_threshold *t = &s->thresholds[s->n_thresholds++];
-            t->metric = take(&as->thresholds[j].metric);
-            t->data_type = take(&as->thresholds[j].data_type);
-            t->value = as->thresholds[j].value;
-        }
-    }
+    /* the signals are model.h's records already: they move whole */
+    m->signals = a->signals;
+    m->n_signals = a->n_signals;
+    a->signals = NULL;
+    a->n_signals = 0;
 }
 
 md_status azureml_parse_md_monitors(const char *body, size_t len, struct md_monitor_list *out,
@@ -261,22 +315,27 @@ md_status azureml_parse_md_monitors(const char *body, size_t len, struct md_moni
     return st;
 }
 
-md_status azureml_parse_watch(enum md_result_kind kind, const char *body, size_t len,
-                              struct md_result *out, struct md_err *err)
+/* ---- the parse slot ------------------------------------------------------------------------ */
+
+static md_status parse_watch(enum md_result_kind kind, const char *body, size_t len,
+                             struct md_result *out, struct md_err *err)
 {
     out->kind = kind;
     md_status st;
     if (kind == MD_RESULT_LOGS) {
         free(out->text);
-        st = azureml_parse_logs(body, len, LOGS_MAX_LINES, &out->text, err);
+        st = azureml_parse_logs(body, len, AZUREML_LOGS_MAX_LINES, &out->text, err);
     } else {
         md_monitor_list_release(&out->monitors);
         st = azureml_parse_md_monitors(body, len, &out->monitors, err);
     }
-    free(out->next_token);
-    out->next_token = md_xstrdup("");
-    if (st != MD_OK)
-        md_result_drop_records(out);
-    out->status = st;
-    return st;
+    return op_parse_end(st, NULL, "nextLink", out);
+}
+
+md_status azureml_parse(enum md_result_kind kind, const char *body, size_t len,
+                        struct md_result *out, struct md_err *err)
+{
+    if (kind == MD_RESULT_LOGS || kind == MD_RESULT_MONITORS)
+        return parse_watch(kind, body, len, out, err);
+    return azureml_parse_resources(kind, body, len, out, err);
 }
