@@ -167,8 +167,8 @@ static void first_line(const struct md_buf *b, char *buf, size_t n)
     md_clip_utf8(buf, 160);
 }
 
-/* Build the result, detach the job, call back once, wipe, free. */
-static void report(struct proc *p)
+/* Timers and pipes off the loop: nothing of the child reports any more. */
+static void unwatch(struct proc *p)
 {
     if (p->t_deadline)
         md_http_timer_cancel(p->h, p->t_deadline);
@@ -176,6 +176,12 @@ static void report(struct proc *p)
         md_http_timer_cancel(p->h, p->t_reap);
     close_fd(p->h, &p->fd_out, &p->w_out);
     close_fd(p->h, &p->fd_err, &p->w_err);
+}
+
+/* Build the result, detach the job, call back once, wipe, free. */
+static void report(struct proc *p)
+{
+    unwatch(p);
     struct md_proc_result res;
     memset(&res, 0, sizeof(res));
     res.end = p->end;
@@ -330,12 +336,7 @@ static void on_readable(int fd, short revents, void *ud)
 static void on_drop(void *ud)
 {
     struct proc *p = ud;
-    if (p->t_deadline)
-        md_http_timer_cancel(p->h, p->t_deadline);
-    if (p->t_reap)
-        md_http_timer_cancel(p->h, p->t_reap);
-    close_fd(p->h, &p->fd_out, &p->w_out);
-    close_fd(p->h, &p->fd_err, &p->w_err);
+    unwatch(p);
     if (p->pid > 0) {
         kill_child(p);
         int64_t until = md_mono_ms() + PROC_DROP_WAIT_MS;

@@ -599,15 +599,17 @@ md_status azureml_parse_resources(enum md_result_kind kind, const char *body, si
 /* ---- errors ------------------------------------------------------------------------------- */
 
 /* ARM's {"error": {"code", "message"}}, or the bare {"code", "message"} of some front doors. */
-static void arm_fields(const cJSON *root, const char **code, const char **message)
+static void arm_fields(const cJSON *root, char **code, char **message)
 {
     const cJSON *e = jsonx_get(root, "error");
-    *code = jsonx_str_raw(e, "code");
-    *message = jsonx_str_raw(e, "message");
-    if (*code == NULL && *message == NULL) {
-        *code = jsonx_str_raw(root, "code");
-        *message = jsonx_str_raw(root, "message");
+    const char *c = jsonx_str_raw(e, "code");
+    const char *m = jsonx_str_raw(e, "message");
+    if (c == NULL && m == NULL) {
+        c = jsonx_str_raw(root, "code");
+        m = jsonx_str_raw(root, "message");
     }
+    *code = c != NULL ? md_xstrdup(c) : NULL;
+    *message = m != NULL ? md_xstrdup(m) : NULL;
 }
 
 static bool code_in(const char *code, const char *const *list, size_t n)

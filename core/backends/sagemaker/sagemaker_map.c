@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "backends/op.h"
 #include "base/jsonx_int.h"
 #include "mldeck/aws.h"
 
@@ -377,14 +378,8 @@ static md_status parse_configs(const cJSON *root, struct md_result *out, struct 
 md_status sm_parse(enum md_result_kind kind, const char *body, size_t len, struct md_result *out,
                    struct md_err *err)
 {
-    out->kind = kind;
     cJSON *root = NULL;
-    md_status st = MD_OK;
-    if (kind != MD_RESULT_NONE) {
-        st = jsonx_parse(body, len, 0, &root, err);
-        if (st == MD_OK && !cJSON_IsObject(root))
-            st = md_err_set(err, MD_ERR_PARSE, "reply is not a JSON object");
-    }
+    md_status st = op_parse_begin(kind, body, len, out, &root, err);
     if (st == MD_OK) {
         switch (kind) {
         case MD_RESULT_ENDPOINTS:
@@ -421,11 +416,5 @@ md_status sm_parse(enum md_result_kind kind, const char *body, size_t len, struc
             break;
         }
     }
-    free(out->next_token);
-    out->next_token = md_xstrdup_clean(st == MD_OK ? jsonx_str_raw(root, "NextToken") : NULL);
-    cJSON_Delete(root);
-    if (st != MD_OK)
-        md_result_drop_records(out);
-    out->status = st;
-    return st;
+    return op_parse_end(st, root, "NextToken", out);
 }
