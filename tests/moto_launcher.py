@@ -41,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -184,6 +185,125 @@ def _patch_sagemaker(monitoring_fixture):
             raise PatchError(f"moto's dispatcher would not find SageMakerResponse.{name}")
 
 
+# What SageMaker calls CloudTrail records (the ones mldeck shows as changes), and the
+# request member that names the resource each acts on.
+TRAILED = {
+    "CreateEndpoint": "EndpointName",
+    "UpdateEndpoint": "EndpointName",
+    "UpdateEndpointWeightsAndCapacities": "EndpointName",
+    "DeleteEndpoint": "EndpointName",
+    "UpdateModelPackage": "ModelPackageArn",
+}
+
+
+def _patch_cloudtrail(events_file):
+    """CloudTrail LookupEvents, which moto lacks, over two sources of events:
+    - every successful SageMaker call of TRAILED made to this server, recorded as CloudTrail
+      records it (userIdentity from the request's access key: an IAMUser whose userName is
+      MOTO_CLOUDTRAIL_USERS[key] when that JSON map names the key, else the key id itself);
+    - the events a test writes to `events_file` (a JSON list of LookupEvents Event objects,
+      re-read on every call), so a test can play any history, assumed roles included.
+    Filters by one LookupAttribute (ResourceName, EventName, Username, EventId), StartTime and
+    EndTime (epoch seconds), newest first, MaxResults (default 50, max 50) with NextToken."""
+    from moto.cloudtrail import responses as ct_responses
+    from moto.core import responses as core_responses
+    from moto.core import utils as core_utils
+
+    Response = _need(ct_responses, "CloudTrailResponse", "moto.cloudtrail.responses")
+    Base = _need(core_responses, "BaseResponse", "moto.core.responses")
+    call_action = _need(Base, "call_action", "BaseResponse")
+    _need(Base, "_get_action", "BaseResponse")
+    _need(Response, "_get_param", "CloudTrailResponse")
+    recorded = []
+    lock = threading.Lock()
+    users = json.loads(os.environ.get("MOTO_CLOUDTRAIL_USERS") or "{}")
+
+    def _identity(headers):
+        auth = (headers.get("Authorization") or "") if headers is not None else ""
+        key = auth.partition("Credential=")[2].partition("/")[0] or "ANONYMOUS"
+        name = users.get(key, key)
+        return {"type": "IAMUser", "principalId": f"AIDA{abs(hash(name)) % 10**12:012d}",
+                "arn": f"arn:aws:iam::123456789012:user/{name}", "accountId": "123456789012",
+                "accessKeyId": key, "userName": name}
+
+    def trailed_call_action(self):
+        result = call_action(self)
+        try:
+            action = self._get_action()
+            status = result[0] if isinstance(result, tuple) and result else 200
+            if getattr(self, "service_name", None) == "sagemaker" and action in TRAILED and \
+                    int(status) < 300:
+                params = json.loads(self.body) if self.body else {}
+                name = params.get(TRAILED[action], "")
+                if action == "UpdateModelPackage":
+                    name = name.rsplit("/", 1)[-1] if name else name
+                ident = _identity(self.headers)
+                now = time.time()
+                eid = str(uuid.uuid4())
+                record = {"eventVersion": "1.09", "userIdentity": ident,
+                          "eventTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+                          "eventSource": "sagemaker.amazonaws.com", "eventName": action,
+                          "awsRegion": getattr(self, "region", "us-east-1"),
+                          "requestParameters": params, "eventID": eid, "readOnly": False,
+                          "eventType": "AwsApiCall"}
+                ev = {"EventId": eid, "EventName": action, "ReadOnly": "false",
+                      "AccessKeyId": ident["accessKeyId"], "EventTime": now,
+                      "EventSource": "sagemaker.amazonaws.com", "Username": ident["userName"],
+                      "Resources": [{"ResourceType": "AWS::SageMaker::Endpoint",
+                                     "ResourceName": name}],
+                      "CloudTrailEvent": json.dumps(record)}
+                with lock:
+                    recorded.append(ev)
+        except Exception as e:  # noqa: BLE001  (a trail bug must not break the call)
+            print(f"moto_launcher: cloudtrail record failed: {e}", file=sys.stderr)
+        return result
+
+    def _written():
+        if not events_file or not os.path.exists(events_file):
+            return []
+        with open(events_file, encoding="utf-8") as f:
+            return json.load(f)
+
+    def _matches(ev, key, value):
+        if key == "ResourceName":
+            return any(r.get("ResourceName") == value for r in ev.get("Resources") or [])
+        if key in ("EventName", "Username", "EventId", "EventSource", "AccessKeyId"):
+            return ev.get(key) == value
+        return True
+
+    def lookup_events(self):
+        attrs = self._get_param("LookupAttributes") or []
+        start = self._get_param("StartTime")
+        end = self._get_param("EndTime")
+        size = min(int(self._get_param("MaxResults") or 50), 50)
+        token = int(self._get_param("NextToken") or 0)
+        with lock:
+            events = list(recorded)
+        events += _written()
+        if attrs:
+            events = [e for e in events
+                      if _matches(e, attrs[0].get("AttributeKey"), attrs[0].get("AttributeValue"))]
+        if start is not None:
+            events = [e for e in events if float(e["EventTime"]) >= float(start)]
+        if end is not None:
+            events = [e for e in events if float(e["EventTime"]) <= float(end)]
+        events.sort(key=lambda e: float(e["EventTime"]), reverse=True)
+        page = events[token:token + size]
+        out = {"Events": page}
+        if token + size < len(events):
+            out["NextToken"] = str(token + size)
+        return json.dumps(out)
+
+    if "lookup_events" in Response.__dict__:
+        print(f"moto_launcher: moto {_moto_version()} implements lookup_events itself; "
+              f"keeping moto's", file=sys.stderr)
+    else:
+        Response.lookup_events = lookup_events
+    if "lookup_events" not in core_utils.method_names_from_class(Response):
+        raise PatchError("moto's dispatcher would not find CloudTrailResponse.lookup_events")
+    Base.call_action = trailed_call_action
+
+
 def _patch_request_log(path):
     from moto.core import responses as core_responses
 
@@ -227,9 +347,11 @@ def serve(argv=None):
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--request-log", default=os.environ.get("MOTO_REQUEST_LOG"))
     ap.add_argument("--monitoring-fixture", default=os.environ.get("MOTO_MONITORING_FIXTURE"))
+    ap.add_argument("--cloudtrail-events", default=os.environ.get("MOTO_CLOUDTRAIL_EVENTS"))
     args = ap.parse_args(argv)
     try:
         _patch_sagemaker(args.monitoring_fixture)
+        _patch_cloudtrail(args.cloudtrail_events)
         if args.request_log:
             _patch_request_log(args.request_log)
     except PatchError as e:
@@ -261,7 +383,7 @@ class MotoServer:
     """A patched moto_server on 127.0.0.1, started from the project virtualenv."""
 
     def __init__(self, port=None, request_log=True, auth_after=None, workdir=None,
-                 monitoring_fixture=None):
+                 monitoring_fixture=None, cloudtrail_users=None):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._tmp = tempfile.mkdtemp(prefix="mldeck-moto-") if workdir is None else None
@@ -270,6 +392,8 @@ class MotoServer:
         self.request_log = self.workdir / "requests.jsonl" if request_log else None
         self.auth_after = auth_after
         self.monitoring_fixture = monitoring_fixture
+        self.cloudtrail_events = self.workdir / "cloudtrail.json"
+        self.cloudtrail_users = cloudtrail_users or {}
         self.proc = None
 
     def start(self, deadline_s=START_DEADLINE_S):
@@ -283,6 +407,9 @@ class MotoServer:
             cmd += ["--request-log", str(self.request_log)]
         if self.monitoring_fixture:
             cmd += ["--monitoring-fixture", str(self.monitoring_fixture)]
+        cmd += ["--cloudtrail-events", str(self.cloudtrail_events)]
+        if self.cloudtrail_users:
+            env["MOTO_CLOUDTRAIL_USERS"] = json.dumps(self.cloudtrail_users)
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                          stderr=subprocess.STDOUT, start_new_session=True)
@@ -316,6 +443,12 @@ class MotoServer:
             if line.strip():
                 out.append(json.loads(line))
         return out
+
+    def write_cloudtrail(self, events):
+        """Replace the test-written CloudTrail events (LookupEvents Event objects)."""
+        tmp = self.cloudtrail_events.with_suffix(".tmp")
+        tmp.write_text(json.dumps(events))
+        tmp.replace(self.cloudtrail_events)
 
     def mutations(self, since=0):
         return [r for r in self.requests()[since:] if r["mutates"]]

@@ -65,6 +65,8 @@ static void free_records(struct md_result *r)
     md_endpoint_config_list_release(&r->configs);
     md_health_list_release(&r->health);
     md_monitor_list_release(&r->monitors);
+    md_change_list_release(&r->changes);
+    md_alarm_list_release(&r->alarms);
     free(r->text);
     r->text = NULL;
     free(r->server_version);

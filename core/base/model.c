@@ -199,6 +199,69 @@ void md_monitor_release(struct md_monitor *m)
     memset(m, 0, sizeof(*m));
 }
 
+void md_change_release(struct md_change *c)
+{
+    if (!c)
+        return;
+    free(c->target);
+    free(c->operation);
+    free(c->actor);
+    free(c->actor_kind);
+    free(c->detail);
+    free(c->status);
+    free(c->error);
+    free(c->source);
+    free(c->id);
+    memset(c, 0, sizeof(*c));
+}
+
+void md_alarm_release(struct md_alarm *a)
+{
+    if (!a)
+        return;
+    free(a->name);
+    free(a->target);
+    free(a->deployment);
+    free(a->metric);
+    free(a->reason);
+    free(a->source);
+    memset(a, 0, sizeof(*a));
+}
+
+static const char *const alarm_states[] = {
+    [MD_ALARM_UNKNOWN] = "UNKNOWN",
+    [MD_ALARM_OK] = "OK",
+    [MD_ALARM_ALARM] = "ALARM",
+    [MD_ALARM_INSUFFICIENT] = "INSUFFICIENT_DATA",
+};
+
+const char *md_alarm_state_str(enum md_alarm_state s)
+{
+    return (unsigned)s < MD_ARRAY_LEN(alarm_states) ? alarm_states[s] : "UNKNOWN";
+}
+
+enum md_alarm_state md_alarm_state_parse(const char *s)
+{
+    static const struct {
+        const char *name;
+        enum md_alarm_state state;
+    } names[] = {
+        {"OK", MD_ALARM_OK},
+        {"ALARM", MD_ALARM_ALARM},
+        {"INSUFFICIENT_DATA", MD_ALARM_INSUFFICIENT},
+        /* Azure Monitor: an alert's monitor condition, and a fired alert's state */
+        {"Fired", MD_ALARM_ALARM},
+        {"Resolved", MD_ALARM_OK},
+        {"New", MD_ALARM_ALARM},
+        {"Acknowledged", MD_ALARM_ALARM},
+        {"Closed", MD_ALARM_OK},
+    };
+    for (size_t i = 0; s != NULL && i < MD_ARRAY_LEN(names); i++)
+        if (!strcasecmp(s, names[i].name))
+            return names[i].state;
+    return MD_ALARM_UNKNOWN;
+}
+
 #define LIST_RELEASE(fn, list_type, release_entry)                                                 \
     void fn(struct list_type *l)                                                                   \
     {                                                                                              \
@@ -236,6 +299,8 @@ LIST_RELEASE(md_endpoint_list_release, md_endpoint_list, md_endpoint_release)
 LIST_RELEASE(md_endpoint_config_list_release, md_endpoint_config_list, md_endpoint_config_release)
 LIST_RELEASE(md_health_list_release, md_health_list, md_health_series_release)
 LIST_RELEASE(md_monitor_list_release, md_monitor_list, md_monitor_release)
+LIST_RELEASE(md_change_list_release, md_change_list, md_change_release)
+LIST_RELEASE(md_alarm_list_release, md_alarm_list, md_alarm_release)
 
 LIST_PUSH(md_experiment_list_push, md_experiment_list, struct md_experiment)
 LIST_PUSH(md_run_list_push, md_run_list, struct md_run)
@@ -245,6 +310,8 @@ LIST_PUSH(md_endpoint_list_push, md_endpoint_list, struct md_endpoint)
 LIST_PUSH(md_endpoint_config_list_push, md_endpoint_config_list, struct md_endpoint_config)
 LIST_PUSH(md_health_list_push, md_health_list, struct md_health_series)
 LIST_PUSH(md_monitor_list_push, md_monitor_list, struct md_monitor)
+LIST_PUSH(md_change_list_push, md_change_list, struct md_change)
+LIST_PUSH(md_alarm_list_push, md_alarm_list, struct md_alarm)
 
 /*
  * Records move bytewise: they own their strings through pointers, so a

@@ -215,11 +215,14 @@ static md_status process_creds(const char *cmd, const char *who, struct md_aws_c
 
 /* ---- endpoints and region --------------------------------------------------------------- */
 
-static const char *const signing_names[MD_AWS_SERVICE_COUNT] = {"sagemaker", "monitoring", "s3"};
+static const char *const signing_names[MD_AWS_SERVICE_COUNT] = {"sagemaker", "monitoring", "s3",
+                                                                "cloudtrail", "logs"};
+/* The AWS CLI's per-service variables (the service id, upper-cased, blanks as '_'). */
 static const char *const endpoint_vars[MD_AWS_SERVICE_COUNT] = {
-    "AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ENDPOINT_URL_CLOUDWATCH", "AWS_ENDPOINT_URL_S3"};
-static const char *const host_prefixes[MD_AWS_SERVICE_COUNT] = {"api.sagemaker", "monitoring",
-                                                                "s3"};
+    "AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ENDPOINT_URL_CLOUDWATCH", "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL_CLOUDTRAIL", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"};
+static const char *const host_prefixes[MD_AWS_SERVICE_COUNT] = {"api.sagemaker", "monitoring", "s3",
+                                                                "cloudtrail", "logs"};
 
 const char *md_aws_signing_name(enum md_aws_service s)
 {

@@ -42,6 +42,8 @@ static const char *const azureml_get_logs_shape[] = {
 
 /* AWS JSON-protocol operations (after the last '.' of X-Amz-Target) that only read. */
 static const char *const read_amz_prefixes[] = {"List", "Describe", "Get", "Search", "BatchGet"};
+/* Reads whose names do not start with a read verb: exact names only. */
+static const char *const read_amz_ops[] = {"LookupEvents", "FilterLogEvents"};
 
 /* Extra headers that could turn a read into a write behind the guard's back. */
 static const char *const guard_headers[] = {"X-Amz-Target", "X-HTTP-Method",
@@ -117,6 +119,9 @@ static bool amz_target_is_read(const char *target)
         if (strncmp(op, read_amz_prefixes[i], n) == 0)
             return true;
     }
+    for (size_t i = 0; i < MD_ARRAY_LEN(read_amz_ops); i++)
+        if (strcmp(op, read_amz_ops[i]) == 0)
+            return true;
     return false;
 }
 

@@ -41,7 +41,15 @@
 #include "mldeck/cred.h"
 #include "mldeck/http.h"
 
-enum md_aws_service { MD_AWS_SAGEMAKER = 0, MD_AWS_CLOUDWATCH, MD_AWS_S3, MD_AWS_SERVICE_COUNT };
+/* The services mldeck talks to; CloudTrail and CloudWatch Logs read only (history, logs). */
+enum md_aws_service {
+    MD_AWS_SAGEMAKER = 0,
+    MD_AWS_CLOUDWATCH,
+    MD_AWS_S3,
+    MD_AWS_CLOUDTRAIL,
+    MD_AWS_LOGS,
+    MD_AWS_SERVICE_COUNT
+};
 
 enum md_aws_source {
     MD_AWS_SRC_NONE = 0,

@@ -30,6 +30,8 @@ enum md_backend_caps {
     MD_CAP_APPROVAL = 1 << 10,       /* approve / reject a model version */
     MD_CAP_LOGS = 1 << 11,           /* container logs of a deployment (get_logs) */
     MD_CAP_MONITORS = 1 << 12,       /* the platform's own model monitors (list_monitors) */
+    MD_CAP_CHANGES = 1 << 13,        /* the platform's history of who changed what (list_changes) */
+    MD_CAP_ALARMS = 1 << 14,         /* metric alarms on endpoints (list_alarms) */
 };
 
 enum md_result_kind {
@@ -48,6 +50,8 @@ enum md_result_kind {
     MD_RESULT_HEALTH,
     MD_RESULT_LOGS,     /* text: the tail of one container's log */
     MD_RESULT_MONITORS, /* monitors: every page */
+    MD_RESULT_CHANGES,  /* changes: the platform's history, oldest first */
+    MD_RESULT_ALARMS,   /* alarms: every alarm on the endpoint asked for */
 };
 
 /* Which container of a deployment get_logs reads (Azure ML's containerType). */
@@ -87,6 +91,8 @@ struct md_result {
      */
     char *text;
     struct md_monitor_list monitors;
+    struct md_change_list changes;
+    struct md_alarm_list alarms;
 };
 void md_result_release(struct md_result *r);
 /*
@@ -157,6 +163,17 @@ struct md_backend_ops {
                          enum md_log_container container, int tail, md_backend_cb cb, void *ud);
     /* The platform's model monitors with their signals and thresholds (MD_RESULT_MONITORS). */
     uint64_t (*list_monitors)(struct md_backend *be, md_backend_cb cb, void *ud);
+
+    /*
+     * Who changed endpoint `target` (NULL: every endpoint), from the
+     * platform's own history, at or after since_ms (0: as far back as the
+     * platform keeps; CloudTrail 90 days), oldest first (MD_RESULT_CHANGES).
+     * Bounded: at most a few thousand records per call.
+     */
+    uint64_t (*list_changes)(struct md_backend *be, const char *target, int64_t since_ms,
+                             md_backend_cb cb, void *ud);
+    /* The alarms watching endpoint `target` or its deployments (MD_RESULT_ALARMS). */
+    uint64_t (*list_alarms)(struct md_backend *be, const char *target, md_backend_cb cb, void *ud);
 
     /* Mutations: only core/action/action.c calls these. Report MD_RESULT_NONE. */
     uint64_t (*set_alias)(struct md_backend *be, const char *model, const char *alias,

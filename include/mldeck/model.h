@@ -208,6 +208,63 @@ struct md_monitor {
     size_t n_signals;
 };
 
+/*
+ * A change to a serving target as the platform's own history records it
+ * (CloudTrail for SageMaker, the Activity Log for Azure ML), or as mldeck
+ * saw it: who did what to which target, and when.
+ *  - target: the endpoint name (SageMaker, Azure ML) or "MODEL@ALIAS";
+ *  - operation: the platform's name ("UpdateEndpointWeightsAndCapacities",
+ *    "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/write");
+ *  - actor: who, as the platform names them (an IAM user, the session name
+ *    of an assumed role, a caller's UPN or object id); "" when unknown;
+ *  - at_ms: when the platform says it happened (0 unknown); for a change
+ *    only observed, at_ms is 0 and [seen_after_ms, seen_before_ms] brackets
+ *    it (between the last look that saw the old value and the first that
+ *    saw the new one);
+ *  - detail: what changed, in the platform's terms ("config churn-config-2",
+ *    "blue=90,green=10"), "" when the record does not say;
+ *  - status: the platform's outcome ("Succeeded", "Failed", ""), and error
+ *    its error code when it failed;
+ *  - source: "cloudtrail", "activity-log", "observed" or "mldeck";
+ *  - id: the platform's event id ("" none), for deduplication.
+ */
+struct md_change {
+    char *target;
+    char *operation;
+    char *actor;
+    char *actor_kind; /* "IAMUser", "AssumedRole", "User", "ServicePrincipal", "" */
+    int64_t at_ms;
+    int64_t seen_after_ms;
+    int64_t seen_before_ms;
+    char *detail;
+    char *status;
+    char *error;
+    char *source;
+    char *id;
+};
+
+/*
+ * An alarm on a serving target: a CloudWatch metric alarm whose dimensions
+ * name the endpoint (or one of its variants), or an Azure Monitor metric
+ * alert scoped to it.
+ */
+enum md_alarm_state { MD_ALARM_UNKNOWN = 0, MD_ALARM_OK, MD_ALARM_ALARM, MD_ALARM_INSUFFICIENT };
+struct md_alarm {
+    char *name;
+    char *target;     /* the endpoint */
+    char *deployment; /* the variant or deployment it watches, "" for the endpoint */
+    char *metric;     /* "Invocation5XXErrors", ... */
+    enum md_alarm_state state;
+    char *reason;     /* the platform's state reason, sanitised */
+    int64_t since_ms; /* when the state last changed; 0 unknown */
+    bool enabled;     /* actions enabled (CloudWatch) / enabled (Azure) */
+    char *source;     /* "cloudwatch", "azure-monitor" */
+};
+/* "ALARM", "OK", "INSUFFICIENT_DATA", "UNKNOWN". */
+const char *md_alarm_state_str(enum md_alarm_state s);
+/* CloudWatch's and Azure's spellings to the state; MD_ALARM_UNKNOWN for anything else. */
+enum md_alarm_state md_alarm_state_parse(const char *s);
+
 /* Typed growable lists. `n` entries in `v`; release frees entries and array. */
 #define MD_LIST(name, type)                                                                        \
     struct name {                                                                                  \
@@ -223,6 +280,8 @@ MD_LIST(md_endpoint_list, struct md_endpoint);
 MD_LIST(md_endpoint_config_list, struct md_endpoint_config);
 MD_LIST(md_health_list, struct md_health_series);
 MD_LIST(md_monitor_list, struct md_monitor);
+MD_LIST(md_change_list, struct md_change);
+MD_LIST(md_alarm_list, struct md_alarm);
 
 /* Release functions free owned memory and zero the record. */
 void md_kvs_release(struct md_kvs *kv);
@@ -248,6 +307,10 @@ void md_run_list_release(struct md_run_list *l);
 void md_model_list_release(struct md_model_list *l);
 void md_version_list_release(struct md_version_list *l);
 void md_monitor_list_release(struct md_monitor_list *l);
+void md_change_release(struct md_change *c);
+void md_change_list_release(struct md_change_list *l);
+void md_alarm_release(struct md_alarm *a);
+void md_alarm_list_release(struct md_alarm_list *l);
 
 /*
  * Append a zeroed slot and return it (the list grows with md_xrealloc: the
@@ -261,6 +324,8 @@ struct md_endpoint *md_endpoint_list_push(struct md_endpoint_list *l);
 struct md_endpoint_config *md_endpoint_config_list_push(struct md_endpoint_config_list *l);
 struct md_health_series *md_health_list_push(struct md_health_list *l);
 struct md_monitor *md_monitor_list_push(struct md_monitor_list *l);
+struct md_change *md_change_list_push(struct md_change_list *l);
+struct md_alarm *md_alarm_list_push(struct md_alarm_list *l);
 
 /*
  * qsort order of struct md_model_version, newest first: version names that
