@@ -36,6 +36,9 @@
 #define HTTP_MAX_RETRIES 2
 #define HTTP_MAX_BODY ((size_t)64 << 20)
 #define HTTP_MAX_HEADERS ((size_t)16 << 10)
+/* A body that stalls mid-way should fail in ~10 s, not run out the whole timeout. */
+#define HTTP_LOW_SPEED_BPS 1L
+#define HTTP_LOW_SPEED_SECS 10L
 #define HTTP_BACKOFF_MS 250
 /* A Retry-After longer than this is not waited for: the caller reschedules. */
 #define HTTP_MAX_RETRY_AFTER_S 30
@@ -370,6 +373,8 @@ static void easy_setup(struct http_req *r, const struct md_http_req *req)
                                                  : HTTP_CONNECT_TIMEOUT_MS);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
                      req->timeout_ms > 0 ? req->timeout_ms : HTTP_TIMEOUT_MS);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, HTTP_LOW_SPEED_BPS);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, HTTP_LOW_SPEED_SECS);
     /* Fails early when Content-Length already exceeds the cap. */
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->body.cap);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, req->insecure_tls ? 0L : 1L);
