@@ -139,13 +139,22 @@ static void on_ep_result(struct md_result *r, void *ud)
     } else if (r->status != MD_ERR_CANCELLED) {
         b->health = MD_HEALTH_ERROR;
         b->stale = b->data_ms != 0;
-        snprintf(b->error, sizeof(b->error), "%s", r->err.msg);
+        /* the header names which fetch failed, not only how */
+        snprintf(b->error, sizeof(b->error), "%s: %s",
+                 c->what == EP_HEALTH    ? "health"
+                 : c->what == EP_CONFIGS ? "endpoint configs"
+                                         : "endpoints",
+                 r->err.msg);
         md_log(MD_LOG_WARN, "%s: %s", b->be->name, b->error);
     }
     deck_changed(d, MD_CHANGED_BACKENDS);
     struct endpoint_slot *s = c->endpoint ? ep_find(b, c->endpoint) : NULL;
     if (c->what == EP_LIST) {
         b->endpoints_loading = false;
+        if (r->status)
+            backoff_failed(&b->endpoints_bo);
+        else
+            backoff_ok(&b->endpoints_bo);
         if (r->status == MD_OK) {
             if (d->store && r->raw)
                 md_store_snapshot_put(d->store, b->be->name, "endpoints:#0", r->raw, r->raw_len,
@@ -160,6 +169,10 @@ static void on_ep_result(struct md_result *r, void *ud)
         }
     } else if (c->what == EP_HEALTH && s) {
         s->health_loading = false;
+        if (r->status)
+            backoff_failed(&s->health_bo);
+        else
+            backoff_ok(&s->health_bo);
         if (r->status == MD_OK) {
             md_health_list_release(&s->health);
             s->health = r->health;
@@ -169,6 +182,10 @@ static void on_ep_result(struct md_result *r, void *ud)
         }
     } else if (c->what == EP_CONFIGS && s) {
         s->configs_loading = false;
+        if (r->status)
+            backoff_failed(&s->configs_bo);
+        else
+            backoff_ok(&s->configs_bo);
         if (r->status == MD_OK) {
             md_endpoint_config_list_release(&s->configs);
             s->configs = r->configs;
@@ -184,14 +201,15 @@ static void on_ep_result(struct md_result *r, void *ud)
 void deck_endpoints_refresh(md_deck *d, size_t bi)
 {
     struct deck_backend *b = &d->backends[bi];
-    if (!b->be->ops->list_endpoints || b->endpoints_loading)
+    if (!b->be->ops->list_endpoints || b->endpoints_loading || backoff_waiting(&b->endpoints_bo))
         return;
     b->endpoints_loading = true;
     b->be->ops->list_endpoints(b->be, on_ep_result, ep_req_new(d, bi, NULL, EP_LIST));
     /* Health shown keeps showing while it is fetched again (and if that fails). */
     for (size_t i = 0; i < b->n_eps; i++) {
         struct endpoint_slot *s = &b->eps[i];
-        if (s->health_loaded && !s->health_loading && b->be->ops->get_health) {
+        if (s->health_loaded && !s->health_loading && !backoff_waiting(&s->health_bo) &&
+            b->be->ops->get_health) {
             s->health_loading = true;
             b->be->ops->get_health(b->be, s->endpoint, 60, on_ep_result,
                                    ep_req_new(d, bi, s->endpoint, EP_HEALTH));
@@ -252,7 +270,7 @@ void md_deck_want_health(md_deck *d, size_t bi, const char *endpoint, int minute
     if (!b->be->ops->get_health)
         return;
     struct endpoint_slot *s = ep_get(b, endpoint);
-    if (s->health_loading || s->health_loaded)
+    if (s->health_loading || s->health_loaded || backoff_waiting(&s->health_bo))
         return;
     s->health_loading = true;
     b->be->ops->get_health(b->be, endpoint, minutes, on_ep_result,
@@ -267,7 +285,7 @@ void md_deck_want_endpoint_configs(md_deck *d, size_t bi, const char *endpoint)
     if (!b->be->ops->list_endpoint_configs)
         return;
     struct endpoint_slot *s = ep_get(b, endpoint);
-    if (s->configs_loading || s->configs_loaded)
+    if (s->configs_loading || s->configs_loaded || backoff_waiting(&s->configs_bo))
         return; /* configs never change once made; a refresh of the list is not needed */
     s->configs_loading = true;
     b->be->ops->list_endpoint_configs(b->be, endpoint, on_ep_result,

@@ -168,12 +168,14 @@ static void note_ok(md_deck *d, size_t bi)
     b->error[0] = '\0';
 }
 
-static void note_error(md_deck *d, size_t bi, const struct md_err *err)
+/* The header names which fetch failed, not only how. */
+static void note_error(md_deck *d, size_t bi, const char *what, const struct md_err *err)
 {
     struct deck_backend *b = &d->backends[bi];
     b->health = MD_HEALTH_ERROR;
     b->stale = b->data_ms != 0;
-    snprintf(b->error, sizeof(b->error), "%s", err->msg[0] ? err->msg : md_status_str(err->code));
+    snprintf(b->error, sizeof(b->error), "%s: %s", what,
+             err->msg[0] ? err->msg : md_status_str(err->code));
     md_log(MD_LOG_WARN, "%s: %s", b->be->name, b->error);
     deck_changed(d, MD_CHANGED_BACKENDS);
 }
@@ -243,6 +245,7 @@ static void got_experiments(md_deck *d, struct req_ctx *c, struct md_result *r)
     b->experiments = b->experiments_next;
     memset(&b->experiments_next, 0, sizeof(b->experiments_next));
     b->exp_fetch.loading = false;
+    backoff_ok(&b->exp_fetch.bo);
     note_fresh(d, c->bi, r->fetched_ms);
     deck_changed(d, MD_CHANGED_EXPERIMENTS);
 }
@@ -264,6 +267,7 @@ static void got_models(md_deck *d, struct req_ctx *c, struct md_result *r)
     b->models = b->models_next;
     memset(&b->models_next, 0, sizeof(b->models_next));
     b->model_fetch.loading = false;
+    backoff_ok(&b->model_fetch.bo);
     /* Every alias seen is a point in its history: the rollback targets. */
     if (d->store)
         md_store_begin(d->store, NULL);
@@ -361,7 +365,7 @@ void md_deck_want_runs(md_deck *d, size_t bi, const char *exp, size_t rows, cons
     }
     if (rows > s->want)
         s->want = rows;
-    if (s->loading || s->complete || s->runs.n >= rows)
+    if (s->loading || s->complete || s->runs.n >= rows || backoff_waiting(&s->bo))
         return;
     fetch_runs_page(d, bi, s, rows);
 }
@@ -374,10 +378,12 @@ static void got_runs(md_deck *d, struct req_ctx *c, struct md_result *r)
     s->loading = false;
     if (r->status) {
         snprintf(s->error, sizeof(s->error), "%s", r->err.msg);
+        backoff_failed(&s->bo);
         deck_changed(d, MD_CHANGED_RUNS);
         return;
     }
     s->error[0] = '\0';
+    backoff_ok(&s->bo);
     if (s->restart) {
         md_run_list_release(&s->runs);
         s->restart = false;
@@ -428,7 +434,7 @@ void md_deck_want_run(md_deck *d, size_t bi, const char *run_id)
         memset(s, 0, sizeof(*s));
         s->run_id = md_xstrdup(run_id);
     }
-    if (s->loading)
+    if (s->loading || backoff_waiting(&s->bo))
         return;
     s->loading = true;
     struct req_ctx *c = req_new(d, bi, REQ_RUN, run_id, NULL);
@@ -441,8 +447,12 @@ static void got_run(md_deck *d, struct req_ctx *c, struct md_result *r)
     if (!s)
         return;
     s->loading = false;
-    if (r->status || r->runs.n == 0)
+    if (r->status || r->runs.n == 0) {
+        if (r->status)
+            backoff_failed(&s->bo);
         return;
+    }
+    backoff_ok(&s->bo);
     md_run_list_release(&s->run);
     md_run_list_append(&s->run, &r->runs);
     deck_changed(d, MD_CHANGED_RUN);
@@ -481,7 +491,7 @@ void md_deck_want_history(md_deck *d, size_t bi, const char *run_id, const char 
         s->run_id = md_xstrdup(run_id);
         s->key = md_xstrdup(key);
     }
-    if (s->loading || s->loaded)
+    if (s->loading || s->loaded || backoff_waiting(&s->bo))
         return;
     s->loading = true;
     struct req_ctx *c = req_new(d, bi, REQ_HISTORY, run_id, key);
@@ -494,8 +504,11 @@ static void got_history(md_deck *d, struct req_ctx *c, struct md_result *r)
     if (!s)
         return;
     s->loading = false;
-    if (r->status)
+    if (r->status) {
+        backoff_failed(&s->bo);
         return;
+    }
+    backoff_ok(&s->bo);
     md_metric_series_release(&s->series);
     s->series = r->history;
     memset(&r->history, 0, sizeof(r->history));
@@ -544,7 +557,7 @@ void md_deck_want_versions(md_deck *d, size_t bi, const char *model)
             md_result_release(&r);
         }
     }
-    if (s->loading)
+    if (s->loading || backoff_waiting(&s->bo))
         return;
     s->loading = true;
     struct req_ctx *c = req_new(d, bi, REQ_VERSIONS, model, NULL);
@@ -581,8 +594,11 @@ static void got_versions(md_deck *d, struct req_ctx *c, struct md_result *r)
     if (!s)
         return;
     s->loading = false;
-    if (r->status)
+    if (r->status) {
+        backoff_failed(&s->bo);
         return;
+    }
+    backoff_ok(&s->bo);
     char key[512];
     page_key(key, sizeof(key), "versions", c->a, 0);
     cache_put(d, c->bi, key, r);
@@ -603,7 +619,13 @@ static void on_result(struct md_result *r, void *ud)
     if (r->status == MD_OK) {
         note_ok(d, c->bi);
     } else if (r->status != MD_ERR_CANCELLED && r->status != MD_ERR_NOT_FOUND) {
-        note_error(d, c->bi, &r->err);
+        static const char *const names[] = {
+            [REQ_PROBE] = "probe",       [REQ_EXPERIMENTS] = "experiments",
+            [REQ_MODELS] = "models",     [REQ_RUNS] = "runs",
+            [REQ_RUN] = "run",           [REQ_HISTORY] = "metric history",
+            [REQ_VERSIONS] = "versions",
+        };
+        note_error(d, c->bi, names[c->what], &r->err);
     }
     switch (c->what) {
     case REQ_PROBE:
@@ -616,6 +638,7 @@ static void on_result(struct md_result *r, void *ud)
         if (c->gen == b->exp_fetch.gen) {
             if (r->status) {
                 b->exp_fetch.loading = false;
+                backoff_failed(&b->exp_fetch.bo);
                 md_experiment_list_release(&b->experiments_next);
             } else {
                 got_experiments(d, c, r);
@@ -626,6 +649,7 @@ static void on_result(struct md_result *r, void *ud)
         if (c->gen == b->model_fetch.gen) {
             if (r->status) {
                 b->model_fetch.loading = false;
+                backoff_failed(&b->model_fetch.bo);
                 md_model_list_release(&b->models_next);
             } else {
                 got_models(d, c, r);
@@ -661,12 +685,12 @@ void deck_probe(md_deck *d, size_t bi)
 void deck_lists_refresh(md_deck *d, size_t bi)
 {
     struct deck_backend *b = &d->backends[bi];
-    if (!b->exp_fetch.loading) {
+    if (!b->exp_fetch.loading && !backoff_waiting(&b->exp_fetch.bo)) {
         b->exp_fetch.gen++;
         md_experiment_list_release(&b->experiments_next);
         fetch_experiments(d, bi, NULL, 0);
     }
-    if (!b->model_fetch.loading) {
+    if (!b->model_fetch.loading && !backoff_waiting(&b->model_fetch.bo)) {
         b->model_fetch.gen++;
         md_model_list_release(&b->models_next);
         fetch_models(d, bi, NULL, 0);
@@ -675,7 +699,7 @@ void deck_lists_refresh(md_deck *d, size_t bi)
      * screen until the fresh first page replaces them. */
     for (size_t i = 0; i < b->n_runs; i++) {
         struct runs_slot *s = &b->runs[i];
-        if (s->loading)
+        if (s->loading || backoff_waiting(&s->bo))
             continue;
         free(s->next_token);
         s->next_token = NULL;

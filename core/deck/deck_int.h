@@ -11,6 +11,41 @@
 
 #include "mldeck/deck.h"
 
+#include <stdlib.h>
+
+/*
+ * A failed fetch waits before it is sent again: without this a slot whose
+ * reply is an error (403, 400, a parse error) is re-requested every frame.
+ * Exponential from 2 s, capped at 5 min, with up to 25 % jitter so that
+ * slots failing together do not retry together.
+ */
+struct backoff {
+    int64_t next_ms;  /* 0 = may be sent now */
+    int64_t delay_ms; /* 0 = not failing */
+};
+
+#define BACKOFF_FIRST_MS 2000
+#define BACKOFF_MAX_MS (5 * 60 * 1000)
+
+static inline bool backoff_waiting(const struct backoff *bo)
+{
+    return bo->next_ms && md_now_ms() < bo->next_ms;
+}
+
+static inline void backoff_failed(struct backoff *bo)
+{
+    bo->delay_ms = bo->delay_ms ? bo->delay_ms * 2 : BACKOFF_FIRST_MS;
+    if (bo->delay_ms > BACKOFF_MAX_MS)
+        bo->delay_ms = BACKOFF_MAX_MS;
+    bo->next_ms = md_now_ms() + bo->delay_ms + (int64_t)(rand() % 1000) * bo->delay_ms / 4000;
+}
+
+static inline void backoff_ok(struct backoff *bo)
+{
+    bo->next_ms = 0;
+    bo->delay_ms = 0;
+}
+
 /* Runs of one experiment in one server-side order, as far as paged. */
 struct runs_slot {
     char *experiment_id;
@@ -24,12 +59,14 @@ struct runs_slot {
     bool restart; /* a refresh is replacing the rows shown */
     size_t want;  /* rows a view asked for; pages are fetched until reached */
     char error[256];
+    struct backoff bo;
 };
 
 struct detail_slot {
     char *run_id;
     struct md_run_list run; /* 0 or 1 entry */
     bool loading;
+    struct backoff bo;
 };
 
 struct history_slot {
@@ -38,6 +75,7 @@ struct history_slot {
     struct md_metric_series series;
     bool loaded;
     bool loading;
+    struct backoff bo;
 };
 
 struct versions_slot {
@@ -45,6 +83,7 @@ struct versions_slot {
     struct md_version_list versions;
     bool loaded;
     bool loading;
+    struct backoff bo;
 };
 
 /* A list fetched page by page and swapped in whole when the last page arrives. */
@@ -52,6 +91,7 @@ struct paged_list {
     bool loading;
     unsigned pages;
     unsigned gen;
+    struct backoff bo;
 };
 
 /* Per-endpoint extras fetched on demand: health series and configs. */
@@ -60,9 +100,11 @@ struct endpoint_slot {
     struct md_health_list health;
     bool health_loaded;
     bool health_loading;
+    struct backoff health_bo;
     struct md_endpoint_config_list configs;
     bool configs_loaded;
     bool configs_loading;
+    struct backoff configs_bo;
 };
 
 /* One container's log of one deployment; shown, never written to the store. */
@@ -104,6 +146,7 @@ struct deck_backend {
 
     struct md_endpoint_list endpoints;
     bool endpoints_loading;
+    struct backoff endpoints_bo;
     struct endpoint_slot *eps;
     size_t n_eps;
 
