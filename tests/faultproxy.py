@@ -26,7 +26,8 @@ Faults (`kind`):
   echo_headers         answer `code` with a body that quotes every request header, as a
                        careless proxy's error page does (the secret-leak test)
 A fault matches when `method` (exact, or None for any) and the `path` regex (searched in
-path+query) match; it applies `times` times (None: every time). The first matching fault
+path+query) match, and, when `when_header` = (NAME, REGEX) is given, that request header
+matches too (AWS JSON calls all POST to "/": match them on X-Amz-Target); it applies `times` times (None: every time). The first matching fault
 wins. Every request is logged with the fault that handled it ("" when forwarded).
 """
 
@@ -56,12 +57,18 @@ class Fault:
     keep: int = 0
     fn: object = None
     hits: int = 0
+    when_header: tuple = None
 
-    def matches(self, method, path):
+    def matches(self, method, path, headers=None):
         if self.times is not None and self.hits >= self.times:
             return False
         if self.method is not None and self.method != method:
             return False
+        if self.when_header is not None:
+            name, rx = self.when_header
+            value = next((v for k, v in (headers or {}).items() if k.lower() == name.lower()), "")
+            if re.search(rx, value) is None:
+                return False
         return re.search(self.path, path) is not None
 
 
@@ -120,7 +127,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _handle(self):
         body = self._read_body()
         proxy = self.server.proxy
-        fault = proxy._match(self.command, self.path)
+        fault = proxy._match(self.command, self.path, dict(self.headers.items()))
         proxy._log(Request(self.command, self.path, dict(self.headers.items()), body,
                            fault.kind if fault else ""))
         if fault is None:
@@ -224,10 +231,10 @@ class FaultProxy:
         with self._lock:
             self._faults.clear()
 
-    def _match(self, method, path):
+    def _match(self, method, path, headers=None):
         with self._lock:
             for f in self._faults:
-                if f.matches(method, path):
+                if f.matches(method, path, headers):
                     f.hits += 1
                     return f
         return None

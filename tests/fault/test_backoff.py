@@ -42,3 +42,4 @@ def test_runs_search_400_is_backed_off_and_named_in_the_header(fault_mlflow, tmp
         assert re.search(r"runs: .*bad filter", t.screen())
     finally:
         d.close()
+
