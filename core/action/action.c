@@ -326,7 +326,7 @@ md_status md_action_execute(md_actions *a, const struct md_plan *plan, const cha
     if (a->started_id == 0) {
         /* Without a durable trace a kill -9 mid-write could never be settled: no request. */
         a->phase = MD_ACTION_IDLE;
-        return md_err_set(err, MD_ERR_REFUSED,
+        return md_err_set(err, MD_ERR_DB,
                           "audit entry for %s of '%s' could not be written: action refused, "
                           "nothing sent",
                           md_action_kind_str(plan->kind), plan->target);
