@@ -378,7 +378,9 @@ static md_status store_configure(md_store *s, bool memory, struct md_err *err)
         if (strcmp(mode, "wal") != 0)
             md_log(MD_LOG_WARN, "state '%s': journal mode is '%s', not wal", s->path, mode);
     }
-    return store_exec(s, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON",
+    /* FULL: in WAL mode NORMAL may lose the last commits on power loss, and the audit
+     * "started" row must be on disk before the write request leaves. */
+    return store_exec(s, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
                       "configure the connection", err);
 }
 
