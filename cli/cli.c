@@ -15,6 +15,7 @@
 #include "mldeck/action.h"
 #include "mldeck/deck.h"
 #include "mldeck/export.h"
+#include "mldeck/md.h"
 
 #include "cli_drift.h"
 
@@ -624,6 +625,7 @@ static int cmd_approve(const struct cli_global *g, int argc, char **argv)
 
 int cli_main(const struct cli_global *g, int argc, char **argv)
 {
+    md_harden_process();
     if (!strcmp(argv[0], "get"))
         return cmd_get(g, argc, argv);
     if (!strcmp(argv[0], "drift"))
