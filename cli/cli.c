@@ -15,6 +15,7 @@
 #include "mldeck/action.h"
 #include "mldeck/deck.h"
 #include "mldeck/export.h"
+#include "mldeck/md.h"
 
 #include "cli_drift.h"
 
@@ -176,8 +177,10 @@ static int backend_range(md_deck *d, const char *name, size_t *lo, size_t *hi)
 /*
  * Refresh and wait, then find the backends a command covers (one named with
  * --backend, or all): after the answers, since an Azure ML workspace's
- * MLflow only becomes a backend once its probe is in. Fails when a covered
- * backend reports an error.
+ * MLflow only becomes a backend once its probe is in. Every covered backend
+ * that failed is named on stderr, but a dead one does not fail the command
+ * by itself: the caller decides whether the backend it needs is among them
+ * (backend_failed), so one dead server does not hide what the others said.
  */
 static int refresh_and_wait(md_deck *d, const char *name, size_t *lo, size_t *hi)
 {
@@ -191,12 +194,54 @@ static int refresh_and_wait(md_deck *d, const char *name, size_t *lo, size_t *hi
     for (size_t bi = *lo; !rc && bi < *hi; bi++) {
         struct md_backend_status st;
         md_deck_backend_status(d, bi, &st);
-        if (st.health == MD_HEALTH_ERROR) {
+        if (st.health == MD_HEALTH_ERROR)
             cli_err("backend '%s': %s", st.name, st.error);
+    }
+    /* The one backend asked for by name is the one the command needs. */
+    if (!rc && name && *hi - *lo == 1) {
+        struct md_backend_status st;
+        md_deck_backend_status(d, *lo, &st);
+        if (st.health == MD_HEALTH_ERROR)
             rc = CLI_ERROR;
-        }
     }
     return rc;
+}
+
+static bool backend_failed(const md_deck *d, size_t bi)
+{
+    struct md_backend_status st;
+    return md_deck_backend_status(d, bi, &st) && st.health == MD_HEALTH_ERROR;
+}
+
+/* Of the covered backends that can answer (caps), how many there are and how many failed. */
+static void count_failed(const md_deck *d, size_t lo, size_t hi, unsigned caps, size_t *able,
+                         size_t *failed)
+{
+    *able = *failed = 0;
+    for (size_t bi = lo; bi < hi; bi++) {
+        struct md_backend_status st;
+        if (!md_deck_backend_status(d, bi, &st) || !(st.caps & caps))
+            continue;
+        (*able)++;
+        *failed += st.health == MD_HEALTH_ERROR;
+    }
+}
+
+/*
+ * A target that no reachable backend holds: not found, or unknowable when a
+ * covered backend failed (it may be the one holding it). Exit 1 either way;
+ * the message says which.
+ */
+static int not_found(const md_deck *d, size_t lo, size_t hi, const char *what, const char *name)
+{
+    size_t able = 0, failed = 0;
+    count_failed(d, lo, hi, ~0u, &able, &failed);
+    if (failed)
+        cli_err("no %s '%s' on the reachable backends (%zu failed, named above)", what, name,
+                failed);
+    else
+        cli_err("no %s '%s'", what, name);
+    return CLI_ERROR;
 }
 
 static int emit(struct md_buf *out, md_status st)
@@ -220,7 +265,7 @@ static int get_runs(md_deck *d, const struct get_opts *o, size_t lo, size_t hi, 
     }
     for (size_t bi = lo; bi < hi; bi++) {
         const struct md_experiment *e = md_deck_experiment(d, bi, o->experiment);
-        if (!e)
+        if (!e || backend_failed(d, bi))
             continue;
         char *id = md_xstrdup(e->id);
         md_deck_want_runs(d, bi, id, SIZE_MAX, NULL);
@@ -237,8 +282,7 @@ static int get_runs(md_deck *d, const struct get_opts *o, size_t lo, size_t hi, 
         md_deck_backend_status(d, bi, &st);
         return emit(out, md_export_runs(out, o->format, st.name, v.runs));
     }
-    cli_err("no experiment '%s'", o->experiment);
-    return CLI_ERROR;
+    return not_found(d, lo, hi, "experiment", o->experiment);
 }
 
 static int get_versions(md_deck *d, const struct get_opts *o, size_t lo, size_t hi,
@@ -249,7 +293,7 @@ static int get_versions(md_deck *d, const struct get_opts *o, size_t lo, size_t 
         return CLI_USAGE;
     }
     for (size_t bi = lo; bi < hi; bi++) {
-        if (!md_deck_model(d, bi, o->model))
+        if (!md_deck_model(d, bi, o->model) || backend_failed(d, bi))
             continue;
         md_deck_want_versions(d, bi, o->model);
         md_deck_settle(d, WAIT_MS);
@@ -263,8 +307,7 @@ static int get_versions(md_deck *d, const struct get_opts *o, size_t lo, size_t 
         md_deck_backend_status(d, bi, &st);
         return emit(out, md_export_versions(out, o->format, st.name, vl));
     }
-    cli_err("no model '%s'", o->model);
-    return CLI_ERROR;
+    return not_found(d, lo, hi, "model", o->model);
 }
 
 /* Lists of several backends print as one JSON array: merge per-backend arrays. */
@@ -303,9 +346,12 @@ static int get_lists(md_deck *d, const struct get_opts *o, size_t lo, size_t hi,
     md_status st = MD_OK;
     struct md_buf one;
     md_buf_init(&one, OUT_CAP);
+    bool first = true;
     for (size_t bi = lo; bi < hi && !st; bi++) {
         struct md_backend_status bs;
         md_deck_backend_status(d, bi, &bs);
+        if (bs.health == MD_HEALTH_ERROR)
+            continue; /* named on stderr; its (cached) rows would pass for fresh ones */
         md_buf_reset(&one);
         if (endpoints)
             st = md_export_endpoints(&one, o->format, bs.name, md_deck_endpoints(d, bi));
@@ -314,12 +360,22 @@ static int get_lists(md_deck *d, const struct get_opts *o, size_t lo, size_t hi,
         else
             st = md_export_experiments(&one, o->format, bs.name, md_deck_experiments(d, bi));
         if (!st)
-            st = append_list(out, &one, o->format, bi == lo);
+            st = append_list(out, &one, o->format, first);
+        first = false;
     }
     if (!st && o->format == MD_EXPORT_JSON)
         st = md_buf_adds(out, out->len ? "]\n" : "[]\n");
     md_buf_release(&one);
-    return emit(out, st);
+    int rc = emit(out, st);
+    /* Needed: the backends that can list this kind; the command fails when all of them did. */
+    unsigned caps = endpoints ? MD_CAP_ENDPOINTS : models ? MD_CAP_MODELS : MD_CAP_EXPERIMENTS;
+    size_t able = 0, failed = 0;
+    count_failed(d, lo, hi, caps, &able, &failed);
+    if (!rc && able && failed == able) {
+        cli_err("every backend that lists %s failed", o->what);
+        rc = CLI_ERROR;
+    }
+    return rc;
 }
 
 static int cmd_get(const struct cli_global *g, int argc, char **argv)
@@ -456,13 +512,13 @@ static int plan_rollback(md_deck *d, md_actions *acts, size_t lo, size_t hi, con
 {
     bool is_alias = !strcmp(kind, "alias");
     size_t bi = lo;
+    /* A dead backend's cached rows are no ground for a change: only reachable ones count. */
     while (bi < hi &&
-           !(is_alias ? md_deck_model(d, bi, name) != NULL : md_deck_endpoint(d, bi, name) != NULL))
+           (backend_failed(d, bi) || !(is_alias ? md_deck_model(d, bi, name) != NULL
+                                                : md_deck_endpoint(d, bi, name) != NULL)))
         bi++;
-    if (bi == hi) {
-        cli_err("no %s '%s'", is_alias ? "model" : "endpoint", name);
-        return CLI_ERROR;
-    }
+    if (bi == hi)
+        return not_found(d, lo, hi, is_alias ? "model" : "endpoint", name);
     if (is_alias)
         md_deck_want_versions(d, bi, name);
     else if (!strcmp(kind, "endpoint"))
@@ -592,12 +648,10 @@ static int cmd_approve(const struct cli_global *g, int argc, char **argv)
     md_action_settle_unfinished(acts);
     rc = refresh_and_wait(d, backend, &lo, &hi);
     size_t bi = lo;
-    while (!rc && bi < hi && !md_deck_model(d, bi, pos[0]))
+    while (!rc && bi < hi && (backend_failed(d, bi) || !md_deck_model(d, bi, pos[0])))
         bi++;
-    if (!rc && bi == hi) {
-        cli_err("no model '%s'", pos[0]);
-        rc = CLI_ERROR;
-    }
+    if (!rc && bi == hi)
+        rc = not_found(d, lo, hi, "model", pos[0]);
     struct md_plan plan;
     memset(&plan, 0, sizeof(plan));
     if (!rc) {
@@ -624,6 +678,7 @@ static int cmd_approve(const struct cli_global *g, int argc, char **argv)
 
 int cli_main(const struct cli_global *g, int argc, char **argv)
 {
+    md_harden_process();
     if (!strcmp(argv[0], "get"))
         return cmd_get(g, argc, argv);
     if (!strcmp(argv[0], "drift"))

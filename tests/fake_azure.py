@@ -100,6 +100,7 @@ its base URL.
 
 import argparse
 import base64
+import calendar
 import copy
 import json
 import os
@@ -162,6 +163,45 @@ def _iso(t):
     return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+def _parse_iso(s):
+    if s is None:
+        return None
+    s = s.strip().rstrip("Z")
+    frac = ""
+    if "." in s:
+        s, frac = s.split(".", 1)
+    t = calendar.timegm(time.strptime(s, "%Y-%m-%dT%H:%M:%S"))
+    return t + (float("0." + frac) if frac.isdigit() else 0.0)
+
+
+def activity_event(resource_id, operation, status, at, caller, principal_type="User",
+                   status_code=None, message=None):
+    """One Activity Log record (Microsoft.Insights EventData) as ARM returns it."""
+    eid = str(uuid.uuid4())
+    ev = {"authorization": {"action": operation, "scope": resource_id,
+                            "evidence": {"principalType": principal_type}},
+          "caller": caller, "channels": "Operation",
+          "correlationId": str(uuid.uuid4()), "eventDataId": eid,
+          "eventName": {"value": "EndRequest" if status != "Started" else "BeginRequest",
+                        "localizedValue": "End request"},
+          "category": {"value": "Administrative", "localizedValue": "Administrative"},
+          "eventTimestamp": _iso(at), "id": f"{resource_id}/events/{eid}/ticks/{int(at * 1e7)}",
+          "level": "Informational", "operationId": str(uuid.uuid4()),
+          "operationName": {"value": operation, "localizedValue": operation},
+          "resourceId": resource_id,
+          "status": {"value": status, "localizedValue": status},
+          "subStatus": {"value": "", "localizedValue": ""},
+          "submissionTimestamp": _iso(at + 5), "subscriptionId": resource_id.split("/")[2]}
+    props = {}
+    if status_code:
+        props["statusCode"] = status_code
+    if message:
+        props["statusMessage"] = message
+    if props:
+        ev["properties"] = props
+    return ev
+
+
 def _system_data(created, modified=None, by="maria.lopez@contoso.com"):
     return {"createdAt": _iso(created), "createdBy": by, "createdByType": "User",
             "lastModifiedAt": _iso(modified or created), "lastModifiedBy": by,
@@ -196,6 +236,8 @@ class FakeAzure:
         self.throttles = []  # [{"count", "retry_after", "match", "methods"}]
         self.outcomes = {}  # endpoint -> "Succeeded" | "Failed" | "Never"
         self.operations = {}  # id -> dict
+        self.activity = []  # Activity Log records, as activity_event() builds them
+        self.caller = "oncall@contoso.com"  # whom the Activity Log names for mldeck's writes
         self.revoke_after = None  # revoke every token after this many more ARM requests
         self.foreign_next_link = False  # nextLinks point to another host (must be refused)
         self.mlflow_upstream = mlflow_upstream.rstrip("/") if mlflow_upstream else None
@@ -563,6 +605,12 @@ class FakeAzure:
         the old one."""
         fa = self
         e = fa.endpoints[op["endpoint"]]
+        rid = f"{fa.ws_id()}/onlineEndpoints/{op['endpoint']}"
+        write = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/write"
+        failed = op["outcome"] == "Failed"
+        fa.activity.append(activity_event(rid, write, "Failed" if failed else "Succeeded",
+                                          time.time(), fa.caller,
+                                          status_code="Conflict" if failed else None))
         if op["outcome"] == "Succeeded" and op["new"] is not None:
             new = op["new"]
             new["properties"]["provisioningState"] = "Succeeded"
@@ -625,6 +673,12 @@ _WS_RE = re.compile(r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/"
 _OP_RE = re.compile(r"^/subscriptions/([^/]+)/providers/Microsoft\.MachineLearningServices/"
                     r"locations/([^/]+)/mfeOperationsStatus/([^/]+)$", re.I)
 _API_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
+# the subscription's Activity Log (Microsoft.Insights), its own api-version
+_ACTLOG_RE = re.compile(r"^/subscriptions/([^/]+)/providers/Microsoft\.Insights/eventtypes/"
+                        r"management/values$", re.I)
+ACTLOG_API = "2015-04-01"
+_ACTLOG_FILTER_RE = re.compile(r"eventTimestamp ge '([^']+)'(?: and eventTimestamp le '([^']+)')?"
+                               r"(?: and resourceUri eq '([^']+)')?$", re.I)
 # the one POST of ARM that only reads, by its whole shape (§4)
 _GETLOGS_RE = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/"
                          r"Microsoft\.MachineLearningServices/workspaces/[^/]+/onlineEndpoints/"
@@ -1003,11 +1057,16 @@ class _Handler(BaseHTTPRequestHandler):
             return (*_arm_error(400, "MissingApiVersionParameter",
                                 "The api-version query parameter (?api-version=) is required "
                                 "for all requests."), hdrs)
+        if _ACTLOG_RE.match(path) and api != ACTLOG_API:
+            return (*_arm_error(400, "NoRegisteredProviderFound",
+                                f"No registered resource provider found for location 'global' "
+                                f"and API version '{api}' for type 'eventtypes'. The supported "
+                                f"api-versions are '{ACTLOG_API}'."), hdrs)
         if not _API_RE.match(api):
             return (*_arm_error(400, "InvalidApiVersionParameter",
                                 f"The api-version '{api}' is invalid. The supported versions are "
                                 f"'{','.join(SUPPORTED_API_VERSIONS)}'."), hdrs)
-        if api not in SUPPORTED_API_VERSIONS:
+        if api not in SUPPORTED_API_VERSIONS and not _ACTLOG_RE.match(path):
             return (*_arm_error(400, "NoRegisteredProviderFound",
                                 f"No registered resource provider found for location "
                                 f"'{fa.location}' and API version '{api}' for type "
@@ -1016,6 +1075,10 @@ class _Handler(BaseHTTPRequestHandler):
         t = self._throttled(path)
         if t:
             return t[0], t[1], {**hdrs, **t[2]}
+        m = _ACTLOG_RE.match(path)
+        if m and self.command == "GET":
+            status, payload, extra = self._activity_log(m.group(1), q, api)
+            return status, payload, {**hdrs, **(extra or {})}
         m = _OP_RE.match(path)
         if m and self.command == "GET":
             status, payload, extra = self._operation(m.group(3))
@@ -1044,6 +1107,26 @@ class _Handler(BaseHTTPRequestHandler):
             return (*self._not_found(f"workspaces/{ws}"), hdrs)
         status, payload, extra = self._workspace(rest, q, raw, api)
         return status, payload, {**hdrs, **(extra or {})}
+
+    def _activity_log(self, sub, q, api):
+        """The Activity Log as ARM serves it: $filter must bound eventTimestamp from below
+        (and may name one resourceUri), newest first, paged with nextLink."""
+        fa = self.fake
+        if sub != fa.subscription:
+            return (*_arm_error(404, "SubscriptionNotFound",
+                                f"The subscription '{sub}' could not be found."), None)
+        m = _ACTLOG_FILTER_RE.match((q.get("$filter") or "").strip())
+        if not m:
+            return (*_arm_error(400, "BadRequest", "The $filter must include 'eventTimestamp ge' "
+                                "and may add 'resourceUri eq'."), None)
+        lo, hi, uri = _parse_iso(m.group(1)), _parse_iso(m.group(2)), m.group(3)
+        with fa.lock:
+            evs = list(fa.activity)
+        evs = [e for e in evs if _parse_iso(e["eventTimestamp"]) >= lo and
+               (hi is None or _parse_iso(e["eventTimestamp"]) <= hi) and
+               (uri is None or e["resourceId"].lower() == uri.lower())]
+        evs.sort(key=lambda e: e["eventTimestamp"], reverse=True)
+        return self._page(evs, q, api)
 
     def _not_found(self, what):
         return _arm_error(404, "ResourceNotFound",
@@ -1251,6 +1334,10 @@ class _Handler(BaseHTTPRequestHandler):
                                                        "swaggerUri") if k in e["properties"]}
         new["properties"] = {**copy.deepcopy(props), **keep_state}
         op = self._new_operation(name, new, outcome)
+        fa.activity.append(activity_event(f"{fa.ws_id()}/onlineEndpoints/{name}",
+                                          "Microsoft.MachineLearningServices/workspaces/"
+                                          "onlineEndpoints/write", "Started", time.time(),
+                                          fa.caller))
         e["properties"]["provisioningState"] = "Updating"
         shown = copy.deepcopy(new)
         shown["properties"]["provisioningState"] = "Updating"

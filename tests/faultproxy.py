@@ -24,7 +24,8 @@ Faults (`kind`):
   transform            forward, then pass the JSON body through `fn(obj) -> obj`
   replace_body         forward, then send `body` (bytes or str) instead of the upstream's body
   echo_headers         answer `code` with a body that quotes every request header, as a
-                       careless proxy's error page does (the secret-leak test)
+                       careless proxy's error page does (the secret-leak test); with
+                       body="json", an API error object whose message quotes them
 A fault matches when `method` (exact, or None for any) and the `path` regex (searched in
 path+query) match, and, when `when_header` = (NAME, REGEX) is given, that request header
 matches too (AWS JSON calls all POST to "/": match them on X-Amz-Target); it applies `times` times (None: every time). The first matching fault
@@ -177,9 +178,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             code, hdrs, data = self._forward(body)
             self._send(code, hdrs, _bytes(fault.body))
         elif k == "echo_headers":
-            lines = "\n".join(f"{h}: {v}" for h, v in self.headers.items())
-            self._send(fault.code, [("Content-Type", "text/plain")],
-                       f"bad request; you sent:\n{lines}\n".encode())
+            # Authorization first: a message clipped after a few hundred bytes still holds it
+            hs = sorted(self.headers.items(), key=lambda kv: kv[0].lower() != "authorization")
+            lines = "\n".join(f"{h}: {v}" for h, v in hs)
+            if fault.body == "json":  # an API error whose message quotes the headers
+                self._send(fault.code, [("Content-Type", "application/json")],
+                           json.dumps({"error_code": "BAD_REQUEST",
+                                       "message": f"you sent: {lines}"}).encode())
+            else:
+                self._send(fault.code, [("Content-Type", "text/plain")],
+                           f"bad request; you sent:\n{lines}\n".encode())
         else:
             raise ValueError(f"unknown fault kind {k!r}")
 

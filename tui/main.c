@@ -16,6 +16,7 @@
 #include "mldeck/action.h"
 #include "mldeck/config.h"
 #include "mldeck/deck.h"
+#include "mldeck/md.h"
 #include "mldeck/theme.h"
 
 #ifndef MD_THEMES_DIR
@@ -267,6 +268,7 @@ static int run_console(const struct main_opts *o, const struct md_config *cfg)
 
 int main(int argc, char **argv)
 {
+    md_harden_process();
     setlocale(LC_ALL, "");
     struct main_opts o;
     memset(&o, 0, sizeof(o));

@@ -323,6 +323,14 @@ md_status md_action_execute(md_actions *a, const struct md_plan *plan, const cha
     a->write_timed_out = false;
     /* Written before the request leaves, so a kill -9 leaves a trace to settle. */
     a->started_id = action_audit(a, plan, "started", "unknown", "", 0);
+    if (a->started_id == 0) {
+        /* Without a durable trace a kill -9 mid-write could never be settled: no request. */
+        a->phase = MD_ACTION_IDLE;
+        return md_err_set(err, MD_ERR_DB,
+                          "audit entry for %s of '%s' could not be written: action refused, "
+                          "nothing sent",
+                          md_action_kind_str(plan->kind), plan->target);
+    }
     a->phase = MD_ACTION_RUNNING;
     snprintf(a->message, sizeof(a->message), "%s: %s -> %s", plan->target, plan->from, plan->to);
     md_deck_notify(a->deck, MD_CHANGED_ACTION);

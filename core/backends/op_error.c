@@ -4,6 +4,7 @@
  * message from the body whatever its shape, the platform's classification
  * and hint, then one format. Pure: no network, used by the unit tests too.
  */
+#include "mldeck/redact.h"
 #include "op.h"
 
 #include <stdio.h>
@@ -92,6 +93,13 @@ md_status op_map_error(const struct op_error_rules *r, const char *what, long ht
     char *m = md_xstrdup_clean(rm);
     free(rc);
     free(rm);
+    /* a server or proxy may echo the request headers: clean at the source */
+    char *cr = md_redacted(c);
+    char *mr = md_redacted(m);
+    free(c);
+    free(m);
+    c = cr;
+    m = mr;
     md_clip_utf8(c, r->code_max);
     md_clip_utf8(m, line && r->line_max > 0 ? r->line_max : r->text_max);
     char hint[200] = "";

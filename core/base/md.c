@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static const char *const status_text[MD_STATUS_COUNT] = {
@@ -412,4 +414,14 @@ md_status md_parse_double(const char *s, double *out)
         return MD_ERR_INVALID;
     *out = v;
     return MD_OK;
+}
+
+void md_harden_process(void)
+{
+    const char *keep = getenv("MLDECK_CORE");
+    if (keep != NULL && strcmp(keep, "1") == 0)
+        return;
+    struct rlimit none = {0, 0};
+    (void)setrlimit(RLIMIT_CORE, &none);
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }

@@ -563,7 +563,7 @@ static md_status env_default_context(struct loader *ld)
     init_defaults(MD_CONFIG_CONTEXT, ctx);
     free(ctx->name);
     ctx->name = md_xstrdup("default");
-    /* MLflow always; SageMaker and Azure ML when their conventional variables say so. */
+    /* SageMaker and Azure ML when their conventional variables say so. */
     const char *aws[] = {"AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_REGION", "AWS_DEFAULT_REGION"};
     bool want_aws = false;
     for (size_t i = 0; i < MD_ARRAY_LEN(aws); i++)
@@ -571,35 +571,41 @@ static md_status env_default_context(struct loader *ld)
     const char *sub = getenv("AZURE_SUBSCRIPTION_ID");
     const char *ws = getenv("AZUREML_WORKSPACE");
     bool want_azure = sub && sub[0] && ws && ws[0];
+    /* The 127.0.0.1:5000 guess only when MLflow is asked for or nothing else is: an
+     * AWS-only operator must not get a dead MLflow backend failing every command. */
+    bool want_mlflow = (getenv("MLFLOW_TRACKING_URI") && getenv("MLFLOW_TRACKING_URI")[0]) ||
+                       (!want_aws && !want_azure);
     ctx->backends = md_xcalloc(3, sizeof(*ctx->backends));
-    struct md_backend_conf *extra = &ctx->backends[1];
+    size_t n = 0;
+    if (want_mlflow) {
+        struct md_backend_conf *b = &ctx->backends[n++];
+        init_defaults(MD_CONFIG_BACKEND, b);
+        free(b->name);
+        b->name = md_xstrdup("mlflow");
+        b->kind = MD_BACKEND_MLFLOW;
+        mlflow_defaults(b, NULL);
+        free(b->url);
+        b->url = md_xstrdup(uri);
+        md_config_strip_slashes(b->url);
+        b->insecure_tls = insecure;
+        free(b->ca_path);
+        b->ca_path = md_xstrdup(cert ? cert : "");
+    }
     if (want_aws) {
+        struct md_backend_conf *extra = &ctx->backends[n++];
         init_defaults(MD_CONFIG_BACKEND, extra);
         free(extra->name);
         extra->name = md_xstrdup("sagemaker");
         extra->kind = MD_BACKEND_SAGEMAKER;
-        extra++;
     }
     if (want_azure) {
+        struct md_backend_conf *extra = &ctx->backends[n++];
         init_defaults(MD_CONFIG_BACKEND, extra);
         free(extra->name);
         extra->name = md_xstrdup("azureml");
         extra->kind = MD_BACKEND_AZUREML;
-        extra++;
     }
-    ctx->n_backends = (size_t)(extra - ctx->backends);
-    struct md_backend_conf *b = &ctx->backends[0];
-    init_defaults(MD_CONFIG_BACKEND, b);
-    free(b->name);
-    b->name = md_xstrdup("mlflow");
-    b->kind = MD_BACKEND_MLFLOW;
-    mlflow_defaults(b, NULL);
-    free(b->url);
-    b->url = md_xstrdup(uri);
-    md_config_strip_slashes(b->url);
-    b->insecure_tls = insecure;
-    free(b->ca_path);
-    b->ca_path = md_xstrdup(cert ? cert : "");
+    ctx->n_backends = n;
     return MD_OK;
 }
 

@@ -21,6 +21,7 @@
 
 #include "aws_int.h"
 #include "mldeck/proc.h"
+#include "mldeck/redact.h"
 
 /* How long credential_process may take (an SSO helper may refresh a token first). */
 #define AWS_PROCESS_TIMEOUT_MS 30000
@@ -346,6 +347,8 @@ static md_status env_creds(struct md_aws *a, struct md_err *err)
     a->creds.access_key_id = md_xstrdup(id);
     a->creds.secret_access_key = md_xstrdup(secret);
     a->creds.session_token = md_xstrdup(tok != NULL ? tok : "");
+    md_secret_register(secret);
+    md_secret_register(tok);
     a->creds.expires_ms = exp;
     a->source = MD_AWS_SRC_ENV;
     a->source_file = md_xstrdup("");
@@ -370,6 +373,8 @@ static md_status static_creds(struct md_aws *a, const struct md_aws_profile *p, 
     a->creds.access_key_id = md_xstrdup(p->access_key_id);
     a->creds.secret_access_key = md_xstrdup(p->secret_access_key);
     a->creds.session_token = md_xstrdup(p->session_token);
+    md_secret_register(p->secret_access_key);
+    md_secret_register(p->session_token);
     a->creds.expires_ms = 0;
     a->source = src;
     a->source_file = md_xstrdup(path);

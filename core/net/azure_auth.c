@@ -24,6 +24,7 @@
 
 #include "base/jsonx_int.h"
 #include "mldeck/proc.h"
+#include "mldeck/redact.h"
 
 #define DEFAULT_AUTHORITY "https://login.microsoftonline.com"
 #define IMDS_HOST "http://169.254.169.254"
@@ -148,6 +149,7 @@ md_status md_azure_auth_new(md_azure_auth **out, const struct md_azure_auth_conf
     const char *secret_env = nonempty(conf->client_secret_env, "AZURE_CLIENT_SECRET");
     const char *client_id = env_or(id_env, "");
     const char *secret = env_or(secret_env, NULL);
+    md_secret_register(secret);
 
     /* a bare host name is what the SDKs accept too: assume https */
     char *auth_url =
@@ -282,6 +284,7 @@ static void keep_token(md_azure_auth *a, char *token, int64_t expires_ms)
 {
     int64_t now = md_now_ms();
     md_azure_auth_invalidate(a);
+    md_secret_register(token);
     a->token = token;
     a->serial++;
     a->expires_ms = expires_ms;

@@ -15,6 +15,7 @@
 #include "mldeck/store.h"
 
 #include "store_int.h"
+#include "mldeck/redact.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -378,7 +379,9 @@ static md_status store_configure(md_store *s, bool memory, struct md_err *err)
         if (strcmp(mode, "wal") != 0)
             md_log(MD_LOG_WARN, "state '%s': journal mode is '%s', not wal", s->path, mode);
     }
-    return store_exec(s, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON",
+    /* FULL: in WAL mode NORMAL may lose the last commits on power loss, and the audit
+     * "started" row must be on disk before the write request leaves. */
+    return store_exec(s, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
                       "configure the connection", err);
 }
 
@@ -667,10 +670,17 @@ md_status md_store_audit_append(md_store *s, struct md_audit_entry *e, struct md
 {
     sqlite3_stmt *st = s->st[ST_AUDIT_APPEND];
     sqlite3_bind_int64(st, 1, e->ts_ms);
-    for (size_t i = 0; i < MD_ARRAY_LEN(audit_texts); i++)
-        bind_text(st, AUDIT_FIRST_TEXT + (int)i, *audit_text(e, i));
+    /* redacted here so that no caller can keep a secret in the audit log */
+    char *clean[MD_ARRAY_LEN(audit_texts)];
+    for (size_t i = 0; i < MD_ARRAY_LEN(audit_texts); i++) {
+        clean[i] = *audit_text(e, i) != NULL ? md_redacted(*audit_text(e, i)) : NULL;
+        bind_text(st, AUDIT_FIRST_TEXT + (int)i, clean[i]);
+    }
     sqlite3_bind_int64(st, AUDIT_FIRST_TEXT + (int)MD_ARRAY_LEN(audit_texts), e->ref_id);
     md_status ret = store_step_done(s, ST_AUDIT_APPEND, "append to the audit log", err);
+    sqlite3_clear_bindings(st);
+    for (size_t i = 0; i < MD_ARRAY_LEN(audit_texts); i++)
+        free(clean[i]);
     if (!ret)
         e->id = sqlite3_last_insert_rowid(s->db);
     return ret;

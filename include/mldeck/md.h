@@ -143,6 +143,13 @@ md_status md_parse_double(const char *s, double *out);
 _Noreturn void md_bug(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * Keep secrets out of core dumps: no core file and not dumpable (ptrace by
+ * the same user, /proc/<pid>/mem), unless MLDECK_CORE=1 asks for them to
+ * debug a crash. Called first by every binary entry; idempotent.
+ */
+void md_harden_process(void);
+
 #define MD_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

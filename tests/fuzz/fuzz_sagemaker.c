@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const enum md_result_kind kinds[] = {
         MD_RESULT_NONE,   MD_RESULT_ENDPOINTS,   MD_RESULT_ENDPOINT, MD_RESULT_ENDPOINT_CONFIGS,
         MD_RESULT_HEALTH, MD_RESULT_EXPERIMENTS, MD_RESULT_RUNS,     MD_RESULT_RUN,
-        MD_RESULT_MODELS, MD_RESULT_VERSIONS,
+        MD_RESULT_MODELS, MD_RESULT_VERSIONS,    MD_RESULT_CHANGES,
     };
     const char *body = (const char *)data;
     for (size_t i = 0; i < MD_ARRAY_LEN(kinds); i++) {

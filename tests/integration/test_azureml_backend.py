@@ -672,3 +672,38 @@ def test_cli_mlflow_refusing_every_token_fails_after_one_retry(cli, fake):
     sent = Counter((r["rest"], r["query"]) for r in fake.mlflow_requests())
     assert sent and set(sent.values()) == {2}, sent  # once, then once more: no loop
     assert 2 <= fake.token_requests <= 3, fake.token_requests
+
+
+# --- the Activity Log: who changed an endpoint ------------------------------------------------------
+
+def test_changes_from_the_activity_log(probe, fake):
+    """A traffic change made through the backend shows in the endpoint's Activity Log under the
+    caller ARM names, with its ended status only (Started records are not changes); an older
+    failed write written to the log keeps its error; other endpoints' records stay out."""
+    from fake_azure import activity_event
+    rid = f"{fake.ws_id()}/onlineEndpoints/fraud-scorer"
+    write = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/write"
+    old = time.time() - 7200
+    with fake.lock:
+        fake.activity.append(activity_event(rid, write, "Failed", old, "sp-pipeline",
+                                            principal_type="ServicePrincipal",
+                                            status_code="Conflict", message="busy"))
+        fake.activity.append(activity_event(rid, write, "Accepted", old - 5, "sp-pipeline"))
+        fake.activity.append(activity_event(f"{fake.ws_id()}/onlineEndpoints/churn-api", write,
+                                            "Succeeded", old, "someone@contoso.com"))
+    fake.caller = "maria.lopez@contoso.com"
+    probe.run("set fraud-scorer blue=50,green=50", check=True)
+    cp = probe.run("changes fraud-scorer", check=True)
+    ch = cp.results[0]["changes"]
+    assert [c["actor"] for c in ch] == ["sp-pipeline", "maria.lopez@contoso.com"], ch
+    first, mine = ch
+    assert first["status"] == "Failed" and first["error"] == "Conflict"
+    assert first["actor_kind"] == "ServicePrincipal" and first["source"] == "activity-log"
+    assert first["at"] == pytest.approx(old * 1000, abs=1000)
+    assert mine["status"] == "Succeeded" and mine["operation"] == write
+    assert mine["target"] == "fraud-scorer"
+    # the filter's lower bound: only what happened since
+    cp = probe.run(f"changes fraud-scorer {int((old + 60) * 1000)}", check=True)
+    assert [c["actor"] for c in cp.results[0]["changes"]] == ["maria.lopez@contoso.com"]
+    # the fake answers only the Activity Log's own api-version with an eventTimestamp filter
+    assert fake.requests("GET", "Microsoft.Insights/eventtypes/management/values")

@@ -769,3 +769,94 @@ def test_approval_refused_in_read_only_without_a_write(moto, tmp_path):
     assert "read-only" in cp.stderr
     assert moto.mutations(since) == []
     assert _package_status(moto, "churn-models", 2) == "PendingManualApproval"
+
+
+# --- CloudTrail: who changed an endpoint ----------------------------------------------------------
+
+OPERATOR_KEY = "AKIAOPERATORKEY00001"
+
+
+@pytest.fixture(scope="module")
+def moto_trail():
+    """moto whose CloudTrail names the operator key's owner 'alice'."""
+    with moto_launcher.MotoServer(cloudtrail_users={OPERATOR_KEY: "alice"}) as m:
+        m.seed = seed_sagemaker.seed(m.url, REGION)
+        yield m
+
+
+def _trail_event(eid, name, endpoint, at, identity, params, error=None):
+    record = {"eventVersion": "1.09", "userIdentity": identity, "eventName": name,
+              "eventSource": "sagemaker.amazonaws.com", "eventID": eid,
+              "requestParameters": params}
+    if error:
+        record["errorCode"] = error
+    return {"EventId": eid, "EventName": name, "EventTime": at, "ReadOnly": "false",
+            "EventSource": "sagemaker.amazonaws.com", "Username": identity.get("userName", ""),
+            "Resources": [{"ResourceType": "AWS::SageMaker::Endpoint", "ResourceName": endpoint}],
+            "CloudTrailEvent": json.dumps(record)}
+
+
+def test_changes_name_the_actor_from_cloudtrail(probe_bin, moto_trail, env):
+    """A weight change made with boto3 by 'alice' and an assumed-role update written to the
+    trail come back as changes with their actors, times and details, oldest first; reads
+    (DescribeEndpoint) are not changes."""
+    ops = seed_sagemaker.client("sagemaker", moto_trail.url, REGION,
+                                creds={"aws_access_key_id": OPERATOR_KEY,
+                                       "aws_secret_access_key": "operator-secret"})
+    before = dt.datetime.now(dt.timezone.utc).timestamp()
+    ops.describe_endpoint(EndpointName="fraud-live")
+    ops.update_endpoint_weights_and_capacities(
+        EndpointName="fraud-live",
+        DesiredWeightsAndCapacities=[{"VariantName": "primary", "DesiredWeight": 0.5},
+                                     {"VariantName": "canary", "DesiredWeight": 0.5}])
+    role = {"type": "AssumedRole", "principalId": "AROAEXAMPLE:deploy-bot",
+            "arn": "arn:aws:sts::123456789012:assumed-role/ci-deploy/deploy-bot"}
+    moto_trail.write_cloudtrail([
+        _trail_event("e-old", "UpdateEndpoint", "fraud-live", before - 3600, role,
+                     {"EndpointName": "fraud-live", "EndpointConfigName": "fraud-cfg-1"}),
+        _trail_event("e-fail", "UpdateEndpoint", "fraud-live", before - 1800,
+                     {"type": "IAMUser", "userName": "bob"},
+                     {"EndpointName": "fraud-live", "EndpointConfigName": "nope"},
+                     error="ValidationException"),
+        _trail_event("e-other", "UpdateEndpoint", "churn-prod", before - 60, role,
+                     {"EndpointName": "churn-prod", "EndpointConfigName": "x"}),
+    ])
+    p = run_probe(probe_bin, moto_trail.url, env, "changes", "fraud-live")
+    assert p.ok, p
+    ch = p.of("change")
+    assert [c["at"] for c in ch] == sorted(c["at"] for c in ch)
+    # the seed's own CreateEndpoint/UpdateEndpoint calls are trailed under its key id
+    seeded = [c for c in ch if c["actor"] == KEY_ID]
+    assert {c["operation"] for c in seeded} >= {"CreateEndpoint"}, ch
+    ch = [c for c in ch if c["actor"] != KEY_ID]
+    assert [c["id"] for c in ch][:2] == ["e-old", "e-fail"], ch
+    assert len(ch) == 3, ch
+    old, fail, mine = ch
+    assert old["actor"] == "deploy-bot (role ci-deploy)" and old["actor_kind"] == "AssumedRole"
+    assert old["detail"] == "config fraud-cfg-1" and old["status"] == "Succeeded"
+    assert old["at"] == pytest.approx((before - 3600) * 1000, abs=1)
+    assert fail["actor"] == "bob" and fail["status"] == "Failed"
+    assert fail["error"] == "ValidationException"
+    assert mine["operation"] == "UpdateEndpointWeightsAndCapacities"
+    assert mine["actor"] == "alice" and mine["source"] == "cloudtrail"
+    assert mine["detail"] == "primary=0.5,canary=0.5"
+    assert mine["at"] >= before * 1000 - 1000
+    # StartTime: only what happened since
+    p = run_probe(probe_bin, moto_trail.url, env, "changes", "fraud-live",
+                  str(int(before * 1000)))
+    assert p.ok, p
+    assert [c["actor"] for c in p.of("change")] == ["alice"]
+
+
+def test_changes_follow_every_page(probe_bin, moto_trail, env):
+    """CloudTrail pages hold 50 events: 120 changes arrive whole, in time order."""
+    ident = {"type": "IAMUser", "userName": "pager"}
+    evs = [_trail_event(f"p{i:03d}", "UpdateEndpoint", "reco-batch", 1_700_000_000 + i, ident,
+                        {"EndpointName": "reco-batch", "EndpointConfigName": f"c{i}"})
+           for i in range(120)]
+    moto_trail.write_cloudtrail(evs)
+    # a read: the HTTP guard lets LookupEvents through in read-only mode
+    p = run_probe(probe_bin, moto_trail.url, env, "changes", "reco-batch", flags=("--read-only",))
+    assert p.ok, p
+    paged = [c["id"] for c in p.of("change") if c["actor"] == "pager"]
+    assert paged == [f"p{i:03d}" for i in range(120)]

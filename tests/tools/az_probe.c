@@ -13,7 +13,7 @@
  *   probe | endpoints | endpoint NAME | models | models-all | versions MODEL |
  *   versions-all MODEL (follow next_token to the end) |
  *   experiments | runs EXPERIMENT | run ID | set ENDPOINT NAME=W,NAME=W |
- *   logs ENDPOINT DEPLOYMENT [server|storage [TAIL]] | monitors |
+ *   logs ENDPOINT DEPLOYMENT [server|storage [TAIL]] | monitors | changes ENDPOINT [SINCE_MS] |
  *   advance SECONDS (move the core's clock forward) | info
  * The exit status is 0 when every command succeeded, 1 otherwise.
  */
@@ -126,6 +126,25 @@ static void print_monitors(const struct md_monitor_list *l)
     printf("]");
 }
 
+static void print_changes(const struct md_change_list *l)
+{
+    printf(",\"changes\":[");
+    for (size_t i = 0; i < l->n; i++) {
+        const struct md_change *c = &l->v[i];
+        const char *f[][2] = {
+            {"target", c->target},         {"operation", c->operation}, {"actor", c->actor},
+            {"actor_kind", c->actor_kind}, {"status", c->status},       {"error", c->error},
+            {"detail", c->detail},         {"source", c->source},       {"id", c->id}};
+        printf("%s{\"at\":%lld", i ? "," : "", (long long)c->at_ms);
+        for (size_t k = 0; k < sizeof(f) / sizeof(*f); k++) {
+            printf(",\"%s\":", f[k][0]);
+            js(f[k][1]);
+        }
+        printf("}");
+    }
+    printf("]");
+}
+
 struct done {
     bool finished;
     char next[2048];
@@ -158,6 +177,8 @@ static void on_result(struct md_result *r, void *ud)
     }
     if (r->kind == MD_RESULT_MONITORS)
         print_monitors(&r->monitors);
+    if (r->kind == MD_RESULT_CHANGES)
+        print_changes(&r->changes);
     printf(",\"endpoints\":[");
     for (size_t i = 0; i < r->endpoints.n; i++) {
         printf("%s", i ? "," : "");
@@ -294,6 +315,11 @@ static void run(struct md_backend *be, md_http *http, char *cmd)
         ops->get_logs(be, arg, dep ? dep : "",
                       storage ? MD_LOG_STORAGE_INITIALIZER : MD_LOG_INFERENCE_SERVER,
                       tail ? (int)strtol(tail, NULL, 10) : 0, on_result, &dn);
+    } else if (!strcmp(cmd, "changes") && arg) {
+        char *since = strchr(arg, ' ');
+        if (since)
+            *since++ = '\0';
+        ops->list_changes(be, arg, since ? strtoll(since, NULL, 10) : 0, on_result, &dn);
     } else if (!strcmp(cmd, "monitors")) {
         ops->list_monitors(be, on_result, &dn);
     } else if (!strcmp(cmd, "advance") && arg) {

@@ -11,7 +11,7 @@
  *   health NAME MINUTES | endpoints-health MINUTES | experiments |
  *   runs EXPERIMENT | run JOB | models | versions GROUP |
  *   update-endpoint NAME CONFIG | set-weights NAME VARIANT=W... |
- *   set-approval GROUP VERSION STATUS
+ *   set-approval GROUP VERSION STATUS | changes ENDPOINT [SINCE_MS]
  *
  * Output: one JSON object per line per record, then a last line
  * {"status": "ok"} or {"status": "error", "code": "...", "http": N, "msg": "..."}
@@ -180,6 +180,22 @@ static void print_result(const struct md_result *r)
         cJSON_AddStringToObject(o, "source", v->source);
         print_json(o);
     }
+    for (size_t i = 0; i < r->changes.n; i++) {
+        const struct md_change *c = &r->changes.v[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "type", "change");
+        cJSON_AddStringToObject(o, "target", c->target);
+        cJSON_AddStringToObject(o, "operation", c->operation);
+        cJSON_AddStringToObject(o, "actor", c->actor);
+        cJSON_AddStringToObject(o, "actor_kind", c->actor_kind);
+        add_num(o, "at", (double)c->at_ms);
+        cJSON_AddStringToObject(o, "detail", c->detail);
+        cJSON_AddStringToObject(o, "status", c->status);
+        cJSON_AddStringToObject(o, "error", c->error);
+        cJSON_AddStringToObject(o, "source", c->source);
+        cJSON_AddStringToObject(o, "id", c->id);
+        print_json(o);
+    }
     if (r->server_version != NULL) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "type", "probe");
@@ -297,6 +313,9 @@ static bool start(struct md_backend *be, const char *cmd, char **args, int nargs
             free(w);
             return false;
         }
+    } else if (strcmp(cmd, "changes") == 0 && (nargs == 1 || nargs == 2)) {
+        int64_t since = nargs == 2 ? strtoll(args[1], NULL, 10) : 0;
+        be->ops->list_changes(be, args[0], since, on_result, NULL);
     } else if (strcmp(cmd, "set-approval") == 0 && nargs == 3) {
         be->ops->set_approval(be, args[0], args[1], args[2], on_result, NULL);
     } else {

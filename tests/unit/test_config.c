@@ -198,6 +198,30 @@ static void test_env_only_default(void **state)
     md_config_release(&cfg);
 }
 
+static void test_env_default_mlflow_only_when_wanted(void **state)
+{
+    (void)state;
+    struct md_config cfg;
+    struct md_err err = MD_ERR_INIT;
+    setenv("XDG_CONFIG_HOME", tu_tmpdir, 1);
+    unsetenv("MLFLOW_TRACKING_URI");
+    unsetenv("MLFLOW_TRACKING_INSECURE_TLS");
+    setenv("AWS_REGION", "us-east-1", 1);
+    assert_int_equal(md_config_load(&cfg, NULL, &err), MD_OK);
+    assert_int_equal(cfg.contexts[0].n_backends, 1);
+    assert_string_equal(cfg.contexts[0].backends[0].name, "sagemaker");
+    md_config_release(&cfg);
+
+    setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:5999", 1);
+    assert_int_equal(md_config_load(&cfg, NULL, &err), MD_OK);
+    assert_int_equal(cfg.contexts[0].n_backends, 2);
+    assert_string_equal(cfg.contexts[0].backends[0].name, "mlflow");
+    assert_string_equal(cfg.contexts[0].backends[1].name, "sagemaker");
+    md_config_release(&cfg);
+    unsetenv("MLFLOW_TRACKING_URI");
+    unsetenv("AWS_REGION");
+}
+
 static void test_env_default_errors(void **state)
 {
     (void)state;
@@ -718,6 +742,7 @@ int main(void)
         T(test_defaults_and_first_context),
         T(test_anchors_share_settings),
         T(test_env_only_default),
+        T(test_env_default_mlflow_only_when_wanted),
         T(test_env_default_errors),
         T(test_file_without_contexts_uses_env),
         T(test_missing_explicit_file),

@@ -435,6 +435,42 @@ static md_status map_fixture_error(const char *name, long code, struct md_err *e
     return st;
 }
 
+/*
+ * CloudTrail events: the root user, an event without its record (only the
+ * summary is known: no status, the Username), reads dropped, escape codes
+ * in names cut out, oldest first.
+ */
+static void test_changes(void **state)
+{
+    (void)state;
+    const char *body =
+        "{\"Events\":["
+        "{\"EventId\":\"b\",\"EventName\":\"DeleteEndpoint\",\"EventTime\":1700000200,"
+        "\"Username\":\"ops\\u001b[31m\",\"Resources\":[{\"ResourceName\":\"ep\"}]},"
+        "{\"EventId\":\"r\",\"EventName\":\"DescribeEndpoint\",\"EventTime\":1700000300},"
+        "{\"EventId\":\"a\",\"EventName\":\"CreateEndpoint\",\"EventTime\":1700000100,"
+        "\"CloudTrailEvent\":\"{\\\"userIdentity\\\":{\\\"type\\\":\\\"Root\\\"},"
+        "\\\"requestParameters\\\":{\\\"EndpointName\\\":\\\"ep\\\","
+        "\\\"EndpointConfigName\\\":\\\"c1\\\"}}\"}]}";
+    struct md_result r;
+    memset(&r, 0, sizeof(r));
+    struct md_err err = MD_ERR_INIT;
+    assert_int_equal(sm_parse(MD_RESULT_CHANGES, body, strlen(body), &r, &err), MD_OK);
+    assert_int_equal(r.changes.n, 2);
+    const struct md_change *a = &r.changes.v[0], *b = &r.changes.v[1];
+    assert_string_equal(a->id, "a");
+    assert_string_equal(a->actor, "root");
+    assert_string_equal(a->target, "ep");
+    assert_string_equal(a->detail, "config c1");
+    assert_string_equal(a->status, "Succeeded");
+    assert_int_equal(a->at_ms, 1700000100000LL);
+    assert_string_equal(b->operation, "DeleteEndpoint");
+    assert_null(strchr(b->actor, '\x1b'));
+    assert_non_null(strstr(b->actor, "ops"));
+    assert_string_equal(b->status, "");
+    md_result_release(&r);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -579,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_runs_and_experiments),
         cmocka_unit_test(test_registry),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_changes),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_caps),

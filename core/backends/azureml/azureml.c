@@ -446,7 +446,7 @@ static bool az_linked(struct md_backend *be, const char *cached, struct md_backe
 const struct md_backend_ops md_azureml_ops = {
     .name = "azureml",
     .caps = MD_CAP_ENDPOINTS | MD_CAP_SET_WEIGHTS | MD_CAP_MODELS | MD_CAP_EXPERIMENTS |
-            MD_CAP_RUNS | MD_CAP_LOGS | MD_CAP_MONITORS,
+            MD_CAP_RUNS | MD_CAP_LOGS | MD_CAP_MONITORS | MD_CAP_CHANGES,
     .create = az_create,
     .free = az_free,
     .probe = az_probe,
@@ -459,6 +459,7 @@ const struct md_backend_ops md_azureml_ops = {
     .get_endpoint = az_get_endpoint,
     .get_logs = az_get_logs,
     .list_monitors = az_list_monitors,
+    .list_changes = azureml_list_changes,
     .set_weights = azureml_set_weights,
     .linked = az_linked,
     .budget = azureml_ratelimit_remaining,

@@ -162,6 +162,9 @@ md_status azureml_parse_logs(const char *body, size_t len, size_t max_lines, cha
  * neutral monitors (model.h): the deployment reference "E/D" splits into
  * endpoint and deployment. Errors as azureml_parse_monitors().
  */
+/* Activity Log pages to ended changes, oldest first (azureml_changes.c). */
+md_status azureml_parse_changes(const char *body, size_t len, struct md_result *out,
+                                struct md_err *err);
 md_status azureml_parse_md_monitors(const char *body, size_t len, struct md_monitor_list *out,
                                     struct md_err *err);
 
@@ -237,18 +240,19 @@ struct azureml {
 
 /* What a call is for (op_call.role); the reply is handled accordingly. */
 enum az_role {
-    AZ_R_ONE,        /* a single GET parsed as the operation's kind */
-    AZ_R_EP_PAGE,    /* a page of endpoints */
-    AZ_R_EP_ONE,     /* one endpoint (get_endpoint, and a traffic change's first read) */
-    AZ_R_DEP_PAGE,   /* a page of one endpoint's deployments (op_call.index: which) */
-    AZ_R_JOB_PAGE,   /* a page of jobs */
-    AZ_R_T_PUT,      /* the traffic change itself */
-    AZ_R_T_POLL,     /* Azure-AsyncOperation status */
-    AZ_R_T_LOC,      /* Location (202 while running) */
-    AZ_R_T_STATE,    /* the endpoint's provisioningState, when no status URL came back */
-    AZ_R_T_VERIFY,   /* the endpoint after the operation */
-    AZ_R_LOGS,       /* getLogs of a deployment (a POST that reads) */
-    AZ_R_SCHED_PAGE, /* a page of schedules */
+    AZ_R_ONE,           /* a single GET parsed as the operation's kind */
+    AZ_R_EP_PAGE,       /* a page of endpoints */
+    AZ_R_EP_ONE,        /* one endpoint (get_endpoint, and a traffic change's first read) */
+    AZ_R_DEP_PAGE,      /* a page of one endpoint's deployments (op_call.index: which) */
+    AZ_R_JOB_PAGE,      /* a page of jobs */
+    AZ_R_T_PUT,         /* the traffic change itself */
+    AZ_R_T_POLL,        /* Azure-AsyncOperation status */
+    AZ_R_T_LOC,         /* Location (202 while running) */
+    AZ_R_T_STATE,       /* the endpoint's provisioningState, when no status URL came back */
+    AZ_R_T_VERIFY,      /* the endpoint after the operation */
+    AZ_R_LOGS,          /* getLogs of a deployment (a POST that reads) */
+    AZ_R_SCHED_PAGE,    /* a page of schedules */
+    AZ_R_ACTIVITY_PAGE, /* a page of the subscription's Activity Log */
 };
 
 /*
@@ -321,6 +325,8 @@ char *azureml_ws_url_of(const struct azureml *az, const char *prefix, const char
 bool azureml_on_origin(const struct azureml *az, const char *url);
 
 /* The traffic change (azureml_traffic.c): the ops table's set_weights. */
+uint64_t azureml_list_changes(struct md_backend *be, const char *target, int64_t since_ms,
+                              md_backend_cb cb, void *ud);
 uint64_t azureml_set_weights(struct md_backend *be, const char *endpoint, const struct md_weight *w,
                              size_t n, md_backend_cb cb, void *ud);
 

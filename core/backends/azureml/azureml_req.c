@@ -51,6 +51,7 @@ static const char *const role_tags[] = {
     [AZ_R_T_VERIFY] = "azureml verify endpoint",
     [AZ_R_LOGS] = "azureml logs",
     [AZ_R_SCHED_PAGE] = "azureml schedules",
+    [AZ_R_ACTIVITY_PAGE] = "azureml activity log",
 };
 
 /* The bearer token (the gate is ready when this runs), TLS and the instance's time-out. */

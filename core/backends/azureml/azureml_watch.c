@@ -337,5 +337,7 @@ md_status azureml_parse(enum md_result_kind kind, const char *body, size_t len,
 {
     if (kind == MD_RESULT_LOGS || kind == MD_RESULT_MONITORS)
         return parse_watch(kind, body, len, out, err);
+    if (kind == MD_RESULT_CHANGES)
+        return azureml_parse_changes(body, len, out, err);
     return azureml_parse_resources(kind, body, len, out, err);
 }

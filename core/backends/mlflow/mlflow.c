@@ -16,6 +16,7 @@
  * fresh one, and a 401 makes the provider forget the token that was refused
  * and sends the request once more with a new one.
  */
+#include "mldeck/redact.h"
 #include "mlflow_int.h"
 
 #include "mldeck/cred.h"
@@ -533,6 +534,8 @@ static md_status mlflow_create(struct md_backend **out, const struct md_backend_
     const char *user = secret(conf->username_env);
     const char *password = secret(conf->password_env);
     const char *token = secret(conf->token_env);
+    md_secret_register(password);
+    md_secret_register(token);
     if (user != NULL && user[0] != '\0' && password != NULL) {
         ml->auth = MD_HTTP_AUTH_BASIC;
         ml->user = md_xstrdup(user);

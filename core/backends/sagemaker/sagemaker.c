@@ -49,6 +49,19 @@
  */
 static void batch_prepare(struct op_call *c);
 
+/* Each service's X-Amz-Target prefix and JSON protocol version. */
+struct sm_protocol {
+    const char *target;
+    const char *content_type;
+};
+static const struct sm_protocol protocols[MD_AWS_SERVICE_COUNT] = {
+    [MD_AWS_SAGEMAKER] = {"SageMaker", "application/x-amz-json-1.1"},
+    [MD_AWS_CLOUDWATCH] = {"GraniteServiceVersion20100801", "application/x-amz-json-1.0"},
+    [MD_AWS_CLOUDTRAIL] = {"com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101",
+                           "application/x-amz-json-1.1"},
+    [MD_AWS_LOGS] = {"Logs_20140328", "application/x-amz-json-1.1"},
+};
+
 static void prepare(struct op_engine *e, struct op_call *c, struct md_http_req *req)
 {
     struct sm_backend *sm = (struct sm_backend *)e->be;
@@ -57,15 +70,13 @@ static void prepare(struct op_engine *e, struct op_call *c, struct md_http_req *
         req->body = c->body;
         req->body_len = strlen(c->body);
     }
-    enum md_aws_service svc = (enum md_aws_service)c->service;
-    snprintf(sm->target, sizeof(sm->target), "%s.%s",
-             svc == MD_AWS_CLOUDWATCH ? "GraniteServiceVersion20100801" : "SageMaker", c->name);
+    const struct sm_protocol *p = &protocols[c->service];
+    snprintf(sm->target, sizeof(sm->target), "%s.%s", p->target, c->name);
     snprintf(sm->tag, sizeof(sm->tag), "sagemaker %s", c->name);
-    req->content_type =
-        svc == MD_AWS_CLOUDWATCH ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1";
+    req->content_type = p->content_type;
     req->amz_target = sm->target;
     req->tag = sm->tag;
-    req->aws_sigv4 = sm->sigv4[svc];
+    req->aws_sigv4 = sm->sigv4[c->service];
     req->aws_access_key = sm->aws.creds.access_key_id;
     req->aws_secret_key = sm->aws.creds.secret_access_key;
     req->aws_session_token = sm->aws.creds.session_token;
@@ -601,7 +612,7 @@ static void sm_free(struct md_backend *be)
 const struct md_backend_ops md_sagemaker_ops = {
     .name = "sagemaker",
     .caps = MD_CAP_ENDPOINTS | MD_CAP_HEALTH | MD_CAP_UPDATE_ENDPOINT | MD_CAP_SET_WEIGHTS |
-            MD_CAP_APPROVAL | MD_CAP_MODELS | MD_CAP_EXPERIMENTS | MD_CAP_RUNS,
+            MD_CAP_APPROVAL | MD_CAP_MODELS | MD_CAP_EXPERIMENTS | MD_CAP_RUNS | MD_CAP_CHANGES,
     .create = sm_create,
     .free = sm_free,
     .probe = sm_probe,
@@ -617,5 +628,6 @@ const struct md_backend_ops md_sagemaker_ops = {
     .update_endpoint = sm_update_endpoint,
     .set_weights = sm_set_weights,
     .set_approval = sm_set_approval,
+    .list_changes = sm_list_changes,
     .parse = sm_parse,
 };

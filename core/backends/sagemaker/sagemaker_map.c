@@ -409,6 +409,9 @@ md_status sm_parse(enum md_result_kind kind, const char *body, size_t len, struc
         case MD_RESULT_VERSIONS:
             st = sm_parse_versions(root, out, err);
             break;
+        case MD_RESULT_CHANGES:
+            st = sm_parse_changes(root, out, err);
+            break;
         case MD_RESULT_NONE:
             break;
         default:
