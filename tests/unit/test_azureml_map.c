@@ -751,7 +751,8 @@ static void test_ops_table(void **state)
     assert_true(md_azureml_ops.parse == azureml_parse);
     assert_int_equal(md_azureml_ops.caps, MD_CAP_ENDPOINTS | MD_CAP_SET_WEIGHTS | MD_CAP_MODELS |
                                               MD_CAP_EXPERIMENTS | MD_CAP_RUNS | MD_CAP_LOGS |
-                                              MD_CAP_MONITORS);
+                                              MD_CAP_MONITORS | MD_CAP_CHANGES);
+    assert_non_null(md_azureml_ops.list_changes);
     assert_non_null(md_azureml_ops.get_logs);
     assert_non_null(md_azureml_ops.list_monitors);
     assert_null(md_mlflow_ops.get_logs);
