@@ -391,3 +391,11 @@ uint64_t md_deck_requests_sent(const md_deck *d)
 {
     return md_http_sent_count(d->http);
 }
+
+void deck_set_error(struct deck_backend *b, const char *what, const char *msg)
+{
+    if (strncmp(msg, "cannot ", 7) == 0)
+        snprintf(b->error, sizeof(b->error), "%s", msg);
+    else
+        snprintf(b->error, sizeof(b->error), "%s: %s", what, msg);
+}

@@ -140,11 +140,11 @@ static void on_ep_result(struct md_result *r, void *ud)
         b->health = MD_HEALTH_ERROR;
         b->stale = b->data_ms != 0;
         /* the header names which fetch failed, not only how */
-        snprintf(b->error, sizeof(b->error), "%s: %s",
-                 c->what == EP_HEALTH    ? "health"
-                 : c->what == EP_CONFIGS ? "endpoint configs"
-                                         : "endpoints",
-                 r->err.msg);
+        deck_set_error(b,
+                       c->what == EP_HEALTH    ? "health"
+                       : c->what == EP_CONFIGS ? "endpoint configs"
+                                               : "endpoints",
+                       r->err.msg);
         md_log(MD_LOG_WARN, "%s: %s", b->be->name, b->error);
     }
     deck_changed(d, MD_CHANGED_BACKENDS);

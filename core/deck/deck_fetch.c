@@ -174,8 +174,7 @@ static void note_error(md_deck *d, size_t bi, const char *what, const struct md_
     struct deck_backend *b = &d->backends[bi];
     b->health = MD_HEALTH_ERROR;
     b->stale = b->data_ms != 0;
-    snprintf(b->error, sizeof(b->error), "%s: %s", what,
-             err->msg[0] ? err->msg : md_status_str(err->code));
+    deck_set_error(b, what, err->msg[0] ? err->msg : md_status_str(err->code));
     md_log(MD_LOG_WARN, "%s: %s", b->be->name, b->error);
     deck_changed(d, MD_CHANGED_BACKENDS);
 }

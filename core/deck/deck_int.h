@@ -224,4 +224,11 @@ void deck_endpoints_release(struct deck_backend *b);
 void deck_monitors_refresh(md_deck *d, size_t bi);
 void deck_endpoint_requests_release(md_deck *d);
 
+/*
+ * The header's error of a backend: the message, named by the fetch that
+ * failed unless the message already names it (the backends' own start with
+ * "cannot <operation>"), so the cause is not pushed off a narrow header.
+ */
+void deck_set_error(struct deck_backend *b, const char *what, const char *msg);
+
 #endif
