@@ -450,3 +450,17 @@ int md_model_version_cmp_desc(const void *pa, const void *pb)
     }
     return -strcmp(a, b);
 }
+
+static int change_cmp(const void *pa, const void *pb)
+{
+    const struct md_change *a = pa, *b = pb;
+    if (a->at_ms != b->at_ms)
+        return a->at_ms < b->at_ms ? -1 : 1;
+    return strcmp(a->id != NULL ? a->id : "", b->id != NULL ? b->id : "");
+}
+
+void md_change_list_sort(struct md_change_list *l)
+{
+    if (l->n > 1)
+        qsort(l->v, l->n, sizeof(*l->v), change_cmp);
+}

@@ -325,6 +325,8 @@ struct md_endpoint_config *md_endpoint_config_list_push(struct md_endpoint_confi
 struct md_health_series *md_health_list_push(struct md_health_list *l);
 struct md_monitor *md_monitor_list_push(struct md_monitor_list *l);
 struct md_change *md_change_list_push(struct md_change_list *l);
+/* Oldest first, ties by event id: the order every platform's history is shown in. */
+void md_change_list_sort(struct md_change_list *l);
 struct md_alarm *md_alarm_list_push(struct md_alarm_list *l);
 
 /*

@@ -95,14 +95,6 @@ static void map_event(const cJSON *ev, struct md_change *c)
     c->detail = md_xstrdup_clean(failed ? jsonx_str_raw(props, "statusMessage") : NULL);
 }
 
-static int change_cmp(const void *pa, const void *pb)
-{
-    const struct md_change *a = pa, *b = pb;
-    if (a->at_ms != b->at_ms)
-        return a->at_ms < b->at_ms ? -1 : 1;
-    return strcmp(a->id, b->id);
-}
-
 /* {"value": [EventData...]} (newest first, as ARM pages them) → ended changes, oldest first. */
 md_status azureml_parse_changes(const char *body, size_t len, struct md_result *out,
                                 struct md_err *err)
@@ -117,7 +109,7 @@ md_status azureml_parse_changes(const char *body, size_t len, struct md_result *
         if (cJSON_IsObject(ev) && ended_change(ev))
             map_event(ev, md_change_list_push(&out->changes));
     }
-    if (st == MD_OK && out->changes.n > 1)
-        qsort(out->changes.v, out->changes.n, sizeof(*out->changes.v), change_cmp);
+    if (st == MD_OK)
+        md_change_list_sort(&out->changes);
     return op_parse_end(st, root, "nextLink", out);
 }

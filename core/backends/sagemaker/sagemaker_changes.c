@@ -42,15 +42,6 @@ static bool keep_change(struct sm_op *op, const cJSON *item)
     return is_change(jsonx_str_raw(item, "EventName"));
 }
 
-static void changes_on_reply(struct sm_op *op, struct op_call *c, md_status st,
-                             const struct md_err *err, const cJSON *reply)
-{
-    if (st != MD_OK)
-        sm_op_fail(op, st, err->http_status, "%s", err->msg);
-    else if (c->role == SM_ROLE_LIST)
-        sm_list_page(op, reply);
-}
-
 uint64_t sm_list_changes(struct md_backend *be, const char *target, int64_t since_ms,
                          md_backend_cb cb, void *ud)
 {
@@ -62,7 +53,7 @@ uint64_t sm_list_changes(struct md_backend *be, const char *target, int64_t sinc
         sm_op_fail_later(op, MD_ERR_INVALID, "no endpoint named");
         return op->base.id;
     }
-    op->on_reply = changes_on_reply;
+    op->on_reply = sm_list_on_reply;
     op->list.keep = keep_change;
     cJSON *req = sm_obj();
     cJSON *attrs = sm_arr(req, "LookupAttributes");
@@ -169,14 +160,6 @@ static void map_event(const cJSON *ev, struct md_change *c)
     cJSON_Delete(rec);
 }
 
-static int change_cmp(const void *pa, const void *pb)
-{
-    const struct md_change *a = pa, *b = pb;
-    if (a->at_ms != b->at_ms)
-        return a->at_ms < b->at_ms ? -1 : 1;
-    return strcmp(a->id, b->id);
-}
-
 /* bundle {"Events": [...]} (newest first, as CloudTrail pages them) → oldest first. */
 md_status sm_parse_changes(const cJSON *root, struct md_result *out, struct md_err *err)
 {
@@ -189,7 +172,6 @@ md_status sm_parse_changes(const cJSON *root, struct md_result *out, struct md_e
             continue;
         map_event(ev, md_change_list_push(&out->changes));
     }
-    if (out->changes.n > 1)
-        qsort(out->changes.v, out->changes.n, sizeof(*out->changes.v), change_cmp);
+    md_change_list_sort(&out->changes);
     return MD_OK;
 }

@@ -37,8 +37,8 @@ static cJSON *without_env(const cJSON *reply)
 }
 
 /* The usual reply handler: pages feed the list, other replies only fail the operation. */
-static void list_on_reply(struct sm_op *op, struct op_call *c, md_status st,
-                          const struct md_err *err, const cJSON *reply)
+void sm_list_on_reply(struct sm_op *op, struct op_call *c, md_status st, const struct md_err *err,
+                      const cJSON *reply)
 {
     if (st != MD_OK)
         sm_op_fail(op, st, err->http_status, "%s", err->msg);
@@ -68,7 +68,7 @@ uint64_t sm_list_experiments(struct md_backend *be, const char *page_token, size
     struct sm_backend *sm = (struct sm_backend *)be;
     struct sm_op *op = sm_op_new(sm, MD_RESULT_EXPERIMENTS, cb, ud,
                                  op_what("cannot list training jobs of '%s'", be->name));
-    op->on_reply = list_on_reply;
+    op->on_reply = sm_list_on_reply;
     op->on_done = experiments_done;
     cJSON *req = sm_obj();
     sm_num(req, "MaxResults", 100);
@@ -94,7 +94,7 @@ static void runs_on_reply(struct sm_op *op, struct op_call *c, md_status st,
                           const struct md_err *err, const cJSON *reply)
 {
     if (c->role == SM_ROLE_LIST) {
-        list_on_reply(op, c, st, err, reply);
+        sm_list_on_reply(op, c, st, err, reply);
     } else if (st == MD_OK) {
         op->ok++;
         sm_push(sm_arr(op->bundle, "TrainingJobs"), without_env(reply));
@@ -189,7 +189,7 @@ uint64_t sm_list_models(struct md_backend *be, const char *page_token, size_t ma
     struct sm_backend *sm = (struct sm_backend *)be;
     struct sm_op *op = sm_op_new(sm, MD_RESULT_MODELS, cb, ud,
                                  op_what("cannot list model package groups of '%s'", be->name));
-    op->on_reply = list_on_reply;
+    op->on_reply = sm_list_on_reply;
     cJSON *req = sm_obj();
     sm_num(req, "MaxResults", 100);
     sm_str(req, "SortBy", "CreationTime");
@@ -219,7 +219,7 @@ uint64_t sm_list_versions(struct md_backend *be, const char *model, const char *
     struct sm_op *op =
         sm_op_new(sm, MD_RESULT_VERSIONS, cb, ud,
                   op_what("cannot list versions of model package group '%s'", model));
-    op->on_reply = list_on_reply;
+    op->on_reply = sm_list_on_reply;
     sm_list_start(op, MD_AWS_SAGEMAKER, "ListModelPackages", packages_req(model),
                   "ModelPackageSummaryList", max > 0 ? max : REGISTRY_DEFAULT, REGISTRY_MAX_PAGES,
                   page_token);
@@ -384,7 +384,7 @@ static void approval_on_reply(struct sm_op *op, struct op_call *c, md_status st,
                               const struct md_err *err, const cJSON *reply)
 {
     if (st != MD_OK || c->role == SM_ROLE_LIST) {
-        list_on_reply(op, c, st, err, reply);
+        sm_list_on_reply(op, c, st, err, reply);
         return;
     }
     if (c->role != SM_ROLE_PACKAGE)

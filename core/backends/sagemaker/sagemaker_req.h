@@ -140,6 +140,9 @@ void sm_enqueue(struct sm_op *op, enum md_aws_service svc, const char *op_name, 
 /* Start a paged list into bundle[key]; `req` is taken over. */
 void sm_list_start(struct sm_op *op, enum md_aws_service svc, const char *op_name, cJSON *req,
                    const char *key, size_t want, int max_pages, const char *token);
+/* An on_reply for operations that only list: a failure fails them, a page is taken. */
+void sm_list_on_reply(struct sm_op *op, struct op_call *c, md_status st, const struct md_err *err,
+                      const cJSON *reply);
 /* Take a page (call from on_reply for SM_ROLE_LIST); may enqueue the next one. */
 void sm_list_page(struct sm_op *op, const cJSON *reply);
 
