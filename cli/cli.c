@@ -16,11 +16,13 @@
 #include "mldeck/deck.h"
 #include "mldeck/export.h"
 #include "mldeck/md.h"
+#include "mldeck/store.h"
 
 #include "cli_drift.h"
 
 #define WAIT_MS (10 * 60 * 1000)
 #define OUT_CAP ((size_t)2 << 30)
+#define AUDIT_SHOWN 500 /* what the action layer keeps (action.h) */
 
 struct get_opts {
     const char *what;
@@ -97,6 +99,24 @@ static const struct option approve_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+int cli_state_recover(const char *state_path)
+{
+    char *path = state_path ? md_xstrdup(state_path) : md_config_default_state_path();
+    char *aside = NULL;
+    struct md_err err = MD_ERR_INIT;
+    int rc = CLI_OK;
+    if (md_store_recover(path, &aside, &err)) {
+        cli_err("%s", err.msg);
+        rc = CLI_ERROR;
+    } else if (aside) {
+        cli_err("moved the corrupt state file '%s' aside to '%s'; starting with a fresh one", path,
+                aside);
+    }
+    free(aside);
+    free(path);
+    return rc;
+}
+
 /* The synopses: on stdout for --help (CLI_OK), on stderr after a usage error (CLI_USAGE). */
 static int usage_get(FILE *f)
 {
@@ -138,6 +158,9 @@ static int open_deck(const struct cli_global *g, bool no_cache, md_deck **d)
         cli_err("%s", err.msg);
         return err.code == MD_ERR_CONFIG ? CLI_USAGE : CLI_ERROR;
     }
+    const md_store *store = md_deck_store(*d);
+    if (md_store_read_only(store))
+        cli_err("state file '%s' is read-only: mutations refused", md_store_path(store));
     return CLI_OK;
 }
 
@@ -431,10 +454,18 @@ static int cmd_get(const struct cli_global *g, int argc, char **argv)
     struct md_buf out;
     md_buf_init(&out, OUT_CAP);
     if (!strcmp(o.what, "audit")) {
-        const struct md_audit_entry *v;
-        size_t n;
-        md_actions_audit(acts, &v, &n);
-        rc = emit(&out, md_export_audit(&out, o.format, v, n));
+        /* From the store itself: the action layer keeps its last good list when a read fails,
+         * and an unreadable log must not print as an empty one. */
+        struct md_audit_entry *v = NULL;
+        size_t n = 0;
+        struct md_err err = MD_ERR_INIT;
+        if (md_store_audit_list(md_deck_store(d), AUDIT_SHOWN, &v, &n, &err)) {
+            cli_err("%s", err.msg);
+            rc = CLI_ERROR;
+        } else {
+            rc = emit(&out, md_export_audit(&out, o.format, v, n));
+        }
+        md_store_audit_free(v, n);
         goto done;
     }
     size_t lo = 0, hi = 0;

@@ -21,6 +21,12 @@ struct cli_global {
     bool read_only;
 };
 
+/*
+ * --state-recover: a corrupt state file (default path when NULL) is moved aside, said on
+ * stderr; a healthy one is left alone. CLI_ERROR when it cannot be moved.
+ */
+int cli_state_recover(const char *state_path);
+
 /* Run subcommand argv[0] ("get", "rollback"); returns an enum cli_exit. */
 int cli_main(const struct cli_global *g, int argc, char **argv);
 

@@ -32,6 +32,7 @@ struct main_opts {
     const char *log;
     const char *view;
     bool read_only;
+    bool state_recover;
     bool no_color;
     bool ascii;
     int verbose;
@@ -55,6 +56,7 @@ static void usage(FILE *f)
         "  --context NAME    context to open (default: current_context)\n"
         "  --state FILE      state database (default $XDG_STATE_HOME/mldeck/state.db)\n"
         "  --read-only       refuse every change; cannot be lifted while running\n"
+        "  --state-recover   move a corrupt state file aside (FILE.corrupt-TIME), start afresh\n"
         "  --theme NAME      colour theme (default, mono, light, or a path)\n"
         "  --no-color        monochrome (also when NO_COLOR is set)\n"
         "  --ascii           ASCII drawing only\n"
@@ -99,6 +101,7 @@ enum main_opt {
     OPT_LOG,
     OPT_VIEW,
     OPT_READ_ONLY,
+    OPT_STATE_RECOVER,
     OPT_NO_COLOR,
     OPT_ASCII,
     OPT_MAX_FRAMES,
@@ -115,6 +118,7 @@ static const struct option main_options[] = {
     {"log", required_argument, NULL, OPT_LOG},
     {"view", required_argument, NULL, OPT_VIEW},
     {"read-only", no_argument, NULL, OPT_READ_ONLY},
+    {"state-recover", no_argument, NULL, OPT_STATE_RECOVER},
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
     {"ascii", no_argument, NULL, OPT_ASCII},
     {"verbose", no_argument, NULL, 'v'},
@@ -167,6 +171,9 @@ static enum main_action parse_args(int argc, char **argv, struct main_opts *o, i
             break;
         case OPT_READ_ONLY:
             o->read_only = true;
+            break;
+        case OPT_STATE_RECOVER:
+            o->state_recover = true;
             break;
         case OPT_NO_COLOR:
             o->no_color = true;
@@ -318,6 +325,11 @@ int main(int argc, char **argv)
         return CLI_USAGE;
     }
     int rc;
+    /* before any deck opens: the console's context switches reopen the same file */
+    if (o.state_recover && (rc = cli_state_recover(o.state)) != CLI_OK) {
+        md_config_release(&cfg);
+        return rc;
+    }
     if (sub < argc) {
         struct cli_global g = {
             .config = &cfg,

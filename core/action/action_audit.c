@@ -103,6 +103,11 @@ bool action_audit_has_finish(const md_actions *a, int64_t id)
 
 md_status action_gate(md_actions *a, const struct md_plan *p, struct md_err *err)
 {
+    /* Not an operator's refusal (nor auditable): the store cannot hold the "started" row. */
+    const md_store *store = md_deck_store(a->deck);
+    if (md_store_read_only(store))
+        return md_err_set(err, MD_ERR_DB, "state file '%s' is read-only: mutations refused",
+                          md_store_path(store));
     if (!md_deck_read_only(a->deck))
         return MD_OK;
     action_audit(a, p, "finished", "refused", "read-only mode", 0);

@@ -45,6 +45,11 @@ md_status md_deck_new(md_deck **out, const struct md_deck_opts *opts, struct md_
     free(path);
     if (st)
         goto fail;
+    /* a change could not even be recorded: the deck reads, and says it is read-only */
+    if (md_store_read_only(d->store) && !d->read_only) {
+        d->read_only = true;
+        md_http_set_read_only(d->http);
+    }
 
     /* room for one backend found through each that can name one: the array never moves */
     d->cap_backends = ctx->n_backends;

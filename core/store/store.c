@@ -17,13 +17,10 @@
 #include "store_int.h"
 #include "mldeck/redact.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -166,6 +163,8 @@ struct md_store {
     sqlite3 *db;
     char *path;
     int version;
+    bool read_only; /* the file or its directory cannot be written: opened SQLITE_OPEN_READONLY */
+    bool corrupt;   /* an error so far was SQLite's "malformed" or "not a database" */
     sqlite3_stmt *st[ST_COUNT];
 };
 
@@ -190,10 +189,31 @@ static const char *store_migration_sql(int from)
 }
 
 /* The one shape of every SQLite failure message; call before any reset/rollback. */
+/*
+ * A damaged file says so, with the way out: SQLite's word alone ("file is not a database")
+ * reads like a bug of ours, and recreating the file silently would lose the audit log.
+ */
 static md_status store_fail(md_store *s, struct md_err *err, const char *what)
 {
+    int rc = sqlite3_errcode(s->db) & 0xff;
+    if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) {
+        s->corrupt = true;
+        return md_err_set(err, MD_ERR_DB,
+                          "state file '%s' is corrupt (%s): cannot %s; run with --state-recover "
+                          "to move it aside to '%s.corrupt-<time>' and start fresh",
+                          s->path, sqlite3_errmsg(s->db), what, s->path);
+    }
+    if (rc == SQLITE_READONLY)
+        return md_err_set(err, MD_ERR_DB, "state file '%s' is read-only: cannot %s", s->path, what);
     return md_err_set(err, MD_ERR_DB, "cannot %s in state '%s': %s", what, s->path,
                       sqlite3_errmsg(s->db));
+}
+
+/* What every write says on a store opened read-only, before SQLite is asked. */
+static md_status store_refuse_write(md_store *s, struct md_err *err)
+{
+    return md_err_set(err, MD_ERR_READ_ONLY, "state file '%s' is read-only: mutations refused",
+                      s->path);
 }
 
 /* Return a statement to its idle state; clearing also drops borrowed pointers. */
@@ -281,52 +301,6 @@ static md_status store_rows(md_store *s, sqlite3_stmt *st, size_t size, store_ro
     *out = v;
     *n = count;
     return ret;
-}
-
-/* mkdir -p of the directory part of `path`; only directories we create get 0700. */
-static md_status store_mkdirs(const char *path, struct md_err *err)
-{
-    char *dir = md_xstrdup(path);
-    char *slash = strrchr(dir, '/');
-    md_status ret = MD_OK;
-    if (!slash || slash == dir) {
-        free(dir);
-        return MD_OK;
-    }
-    *slash = '\0';
-    for (char *p = dir + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char c = *p;
-        *p = '\0';
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-            ret = md_err_set(err, MD_ERR_IO, "cannot create directory '%s': %s", dir,
-                             strerror(errno));
-            break;
-        }
-        *p = c;
-        if (c == '\0')
-            break;
-    }
-    free(dir);
-    return ret;
-}
-
-/*
- * Create the file ourselves, empty, so it is 0600 from its first instant:
- * SQLite would create it 0644 less umask, and its -wal/-shm files copy the
- * main file's mode. An existing file is left as it is.
- */
-static md_status store_create_file(const char *path, struct md_err *err)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-        close(fd);
-        return MD_OK;
-    }
-    if (errno == EEXIST)
-        return MD_OK;
-    return md_err_set(err, MD_ERR_IO, "cannot create state '%s': %s", path, strerror(errno));
 }
 
 /* A one-off statement returning one integer (PRAGMAs at open). */
@@ -444,31 +418,64 @@ static md_status store_prepare_all(md_store *s, struct md_err *err)
     return MD_OK;
 }
 
-md_status md_store_open(md_store **out, const char *path, struct md_err *err)
+/*
+ * A WAL file in a directory we cannot write has no -shm to share, and SQLite will not
+ * read it without one unless told the file is immutable. That is only true enough with
+ * no -wal beside it: then no writer has anything pending, and none can start here
+ * without write access to the directory. True when the connection was replaced.
+ */
+static bool store_reopen_immutable(md_store *s)
+{
+    int rc = sqlite3_extended_errcode(s->db);
+    if ((rc & 0xff) != SQLITE_READONLY && (rc & 0xff) != SQLITE_CANTOPEN)
+        return false;
+    if (md_store_file_beside(s->path, "-wal"))
+        return false;
+    char *uri = md_store_file_immutable_uri(s->path);
+    sqlite3 *db = NULL;
+    rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                         NULL);
+    free(uri);
+    if (!db)
+        md_die_oom();
+    if (rc != SQLITE_OK) {
+        sqlite3_close(db);
+        return false;
+    }
+    sqlite3_close(s->db);
+    s->db = db;
+    sqlite3_extended_result_codes(s->db, 1);
+    md_log(MD_LOG_INFO, "state '%s': read without locking (directory not writable, no -wal)",
+           s->path);
+    return true;
+}
+
+static md_status store_open(md_store **out, const char *path, bool *corrupt, struct md_err *err)
 {
     *out = NULL;
+    *corrupt = false;
     if (!path || !*path)
         return md_err_set(err, MD_ERR_IO, "cannot open state '': empty path");
     bool memory = strcmp(path, ":memory:") == 0;
     md_status st;
     if (!memory) {
-        st = store_mkdirs(path, err);
+        st = md_store_file_mkdirs(path, err);
         if (!st)
-            st = store_create_file(path, err);
+            st = md_store_file_create(path, err);
         if (st)
             return st;
     }
 
     md_store *s = md_xcalloc(1, sizeof(*s));
     s->path = md_xstrdup(path);
-    int rc = sqlite3_open_v2(
-        path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    s->read_only = !memory && !md_store_file_writable(path);
+    int flags = s->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
     if (!s->db)
         md_die_oom();
     if (rc != SQLITE_OK) {
         st = store_fail(s, err, "open the database");
-        md_store_free(s);
-        return st;
+        goto fail;
     }
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, 2000);
@@ -476,20 +483,78 @@ md_status md_store_open(md_store **out, const char *path, struct md_err *err)
     /* Refuse a newer file before touching it at all, even its journal mode. */
     int version = 0;
     st = store_query_int(s, "PRAGMA user_version", "read the schema version", &version, err);
+    if (st && s->read_only && store_reopen_immutable(s)) {
+        md_err_clear(err);
+        st = store_query_int(s, "PRAGMA user_version", "read the schema version", &version, err);
+    }
     if (!st && version > store_target_version())
         st = store_refuse_newer(s, version, err);
+    if (!st && s->read_only && version != store_target_version())
+        st = md_err_set(err, MD_ERR_DB,
+                        "state file '%s' is read-only and at schema version %d (this mldeck "
+                        "needs %d): open it once where it can be written",
+                        path, version, store_target_version());
+    /* Reading the schema reads page 1 whole: a damaged first page shows here, not later. */
+    if (!st && !memory) {
+        int n = 0;
+        st = store_query_int(s, "SELECT count(*) FROM sqlite_master", "read the schema", &n, err);
+    }
     if (!st)
-        st = store_configure(s, memory, err);
+        st = s->read_only ? MD_OK : store_configure(s, memory, err);
     if (!st)
         st = store_migrate(s, version, err);
     if (!st)
         st = store_prepare_all(s, err);
-    if (st) {
-        md_store_free(s);
-        return st;
-    }
+    if (st)
+        goto fail;
     *out = s;
     return MD_OK;
+fail:
+    *corrupt = s->corrupt;
+    md_store_free(s);
+    return st;
+}
+
+md_status md_store_open(md_store **out, const char *path, struct md_err *err)
+{
+    bool corrupt;
+    return store_open(out, path, &corrupt, err);
+}
+
+md_status md_store_recover(const char *path, char **moved_to, struct md_err *err)
+{
+    *moved_to = NULL;
+    if (!path || !*path || !strcmp(path, ":memory:"))
+        return MD_OK;
+    if (access(path, F_OK) != 0)
+        return MD_OK; /* nothing there yet: the open creates it */
+    md_store *s = NULL;
+    bool corrupt = false;
+    struct md_err probe = MD_ERR_INIT;
+    if (!store_open(&s, path, &corrupt, &probe)) {
+        /* Asked for explicitly, so the whole-file check is worth its time here only. */
+        char ok[16] = "";
+        if (sqlite3_exec(s->db, "PRAGMA quick_check(1)", store_keep_first, ok, NULL) != SQLITE_OK)
+            corrupt = (sqlite3_errcode(s->db) & 0xff) == SQLITE_CORRUPT ||
+                      (sqlite3_errcode(s->db) & 0xff) == SQLITE_NOTADB;
+        else
+            corrupt = strcmp(ok, "ok") != 0;
+        md_store_free(s);
+    }
+    if (!corrupt)
+        return MD_OK; /* a healthy file, or one failing for another reason the open will name */
+
+    return md_store_file_move_aside(path, moved_to, err);
+}
+
+bool md_store_read_only(const md_store *s)
+{
+    return s->read_only;
+}
+
+const char *md_store_path(const md_store *s)
+{
+    return s->path;
 }
 
 void md_store_free(md_store *s)
@@ -517,11 +582,15 @@ int md_store_schema_version(md_store *s)
 
 md_status md_store_begin(md_store *s, struct md_err *err)
 {
+    if (s->read_only)
+        return MD_OK;
     return store_step_done(s, ST_BEGIN, "begin a transaction", err);
 }
 
 md_status md_store_commit(md_store *s, struct md_err *err)
 {
+    if (s->read_only)
+        return MD_OK;
     md_status st = store_step_done(s, ST_COMMIT, "commit", err);
     /* A failed COMMIT can leave the transaction open; every later write would join it. */
     if (st && !sqlite3_get_autocommit(s->db))
@@ -532,6 +601,8 @@ md_status md_store_commit(md_store *s, struct md_err *err)
 md_status md_store_snapshot_put(md_store *s, const char *backend, const char *key, const char *body,
                                 size_t len, int64_t fetched_ms, struct md_err *err)
 {
+    if (s->read_only)
+        return MD_OK; /* a cache and preferences: a read-only file just does not keep them */
     sqlite3_stmt *st = s->st[ST_SNAP_PUT];
     bind_text(st, 1, backend);
     bind_text(st, 2, key);
@@ -590,6 +661,8 @@ md_status md_store_snapshot_get(md_store *s, const char *backend, const char *ke
 md_status md_store_history_observe(md_store *s, const char *backend, const char *target,
                                    const char *value, int64_t seen_ms, struct md_err *err)
 {
+    if (s->read_only)
+        return MD_OK; /* a cache and preferences: a read-only file just does not keep them */
     sqlite3_stmt *st = s->st[ST_HIST_OBSERVE];
     bind_text(st, 1, backend);
     bind_text(st, 2, target);
@@ -668,6 +741,8 @@ static char **audit_text(struct md_audit_entry *e, size_t i)
 
 md_status md_store_audit_append(md_store *s, struct md_audit_entry *e, struct md_err *err)
 {
+    if (s->read_only)
+        return store_refuse_write(s, err);
     sqlite3_stmt *st = s->st[ST_AUDIT_APPEND];
     sqlite3_bind_int64(st, 1, e->ts_ms);
     /* redacted here so that no caller can keep a secret in the audit log */
@@ -741,6 +816,8 @@ void md_store_audit_free(struct md_audit_entry *v, size_t n)
 
 md_status md_store_pref_set(md_store *s, const char *key, const char *value, struct md_err *err)
 {
+    if (s->read_only)
+        return MD_OK; /* a cache and preferences: a read-only file just does not keep them */
     sqlite3_stmt *st = s->st[ST_PREF_SET];
     bind_text(st, 1, key);
     bind_text(st, 2, value);

@@ -9,6 +9,7 @@
 #ifndef MLDECK_STORE_INT_H
 #define MLDECK_STORE_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "mldeck/store.h"
@@ -29,5 +30,25 @@ struct sqlite3 *md_store_db(md_store *s);
  * outlive those opens. NULL/0 restores the built-in list. Tests only.
  */
 void md_store_test_extra_migrations(const char *const *sql, size_t n);
+
+/*
+ * The file beside the database (core/store/store_file.c): creating it and its
+ * directories, asking whether it can be written, moving a corrupt one aside.
+ */
+/* mkdir -p of the directory part of `path`; only directories made here get 0700. */
+md_status md_store_file_mkdirs(const char *path, struct md_err *err);
+/* Create `path` empty and 0600 unless it exists. */
+md_status md_store_file_create(const char *path, struct md_err *err);
+/* This process may write `path` and create files in its directory (-wal, -shm). */
+bool md_store_file_writable(const char *path);
+/* PATH + suffix exists ("-wal"). */
+bool md_store_file_beside(const char *path, const char *suffix);
+/* "file:PATH?immutable=1", PATH percent-escaped where a URI would read it; malloc'd. */
+char *md_store_file_immutable_uri(const char *path);
+/*
+ * Rename `path` with its -wal and -shm to PATH.corrupt-YYYYmmddTHHMMSS (a suffix -N
+ * when that exists already); *aside gets the new name, malloc'd.
+ */
+md_status md_store_file_move_aside(const char *path, char **aside, struct md_err *err);
 
 #endif

@@ -20,6 +20,8 @@
 #ifndef MLDECK_STORE_H
 #define MLDECK_STORE_H
 
+#include <stdbool.h>
+
 #include "mldeck/md.h"
 
 typedef struct md_store md_store;
@@ -34,6 +36,23 @@ typedef struct md_store md_store;
  * damaged. Errors: MD_ERR_IO, MD_ERR_DB.
  */
 md_status md_store_open(md_store **out, const char *path, struct md_err *err);
+/*
+ * A file this process cannot write (or whose directory it cannot write: the -wal and
+ * -shm go there) is opened read-only: reads work, the cache and preferences are not
+ * kept, and md_store_audit_append() refuses with MD_ERR_READ_ONLY, so nothing that
+ * needs a "started" entry can begin. A damaged file is never recreated: open fails
+ * with MD_ERR_DB naming it "corrupt" with SQLite's own words.
+ */
+bool md_store_read_only(const md_store *s);
+const char *md_store_path(const md_store *s);
+/*
+ * The user's consent to start afresh (--state-recover): when the file at `path` is
+ * corrupt (open or PRAGMA quick_check says so), rename it, with its -wal and -shm, to
+ * PATH.corrupt-YYYYmmddTHHMMSS and set *moved_to to that name (malloc'd). A healthy,
+ * absent or otherwise failing file is left alone with *moved_to NULL (the open that
+ * follows names any other error). Errors: MD_ERR_IO when the rename fails.
+ */
+md_status md_store_recover(const char *path, char **moved_to, struct md_err *err);
 /* NULL is a no-op. */
 void md_store_free(md_store *s);
 int md_store_schema_version(md_store *s);

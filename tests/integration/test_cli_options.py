@@ -44,6 +44,10 @@ def usage_error(cp, message, synopsis):
     (["--con", "x", "get", "audit"], "mldeck: option '--con' is ambiguous",
      "usage: mldeck [options]"),
     (["--max-frames", "many"], "mldeck: bad --max-frames 'many'", "usage: mldeck [options]"),
+    (["--sta=x", "get", "audit"], "mldeck: option '--sta' is ambiguous",
+     "usage: mldeck [options]"),
+    (["--state-recover=yes", "get", "audit"], "mldeck: --state-recover takes no value",
+     "usage: mldeck [options]"),
     (["--clock=0"], "mldeck: bad --clock '0'", "usage: mldeck [options]"),
     (["get", "audit", "--no-such-flag"], "mldeck: get: unknown option '--no-such-flag'",
      "usage: mldeck get"),
@@ -83,7 +87,7 @@ def test_global_options_stop_at_the_command(run_mldeck, isolated_env, tmp_path):
     assert state.exists()
 
 
-@pytest.mark.parametrize("form", [["--state", "{}"], ["--state={}"], ["--sta={}"]])
+@pytest.mark.parametrize("form", [["--state", "{}"], ["--state={}"], ["--read-o", "--state={}"]])
 def test_value_forms(run_mldeck, isolated_env, tmp_path, form):
     """--opt VALUE, --opt=VALUE and an unambiguous prefix all reach the option."""
     state = tmp_path / "via.db"
@@ -147,3 +151,21 @@ def test_version_and_help_config(run_mldeck, isolated_env):
     assert cp.returncode == 0 and cp.stdout.startswith("mldeck "), describe(cp)
     cp = run_mldeck(["--read-only", "--help-config"], isolated_env)
     assert cp.returncode == 0 and "read_only" in cp.stdout, describe(cp)
+
+
+def test_state_recover_is_a_global_option(run_mldeck, isolated_env, tmp_path):
+    """--state-recover goes before the command; on a missing or healthy file it does nothing,
+    on a corrupt one it moves the file aside and the command runs on a fresh one."""
+    usage_error(run_mldeck(["get", "audit", "--state-recover"], isolated_env),
+                "mldeck: get: unknown option '--state-recover'", "usage: mldeck get")
+    state = tmp_path / "s.db"
+    cp = run_mldeck(["--state-recover", "--state", state, "get", "audit", "--json"], isolated_env)
+    assert cp.returncode == 0 and json.loads(cp.stdout) == [], describe(cp)
+    assert cp.stderr == "", describe(cp)
+    state.write_bytes(b"not a database at all" * 100)
+    cp = run_mldeck(["--state", state, "--state-rec", "get", "audit", "--json"], isolated_env)
+    assert cp.returncode == 0 and json.loads(cp.stdout) == [], describe(cp)
+    assert [p.read_bytes() for p in tmp_path.glob("s.db.corrupt-*")] == [
+        b"not a database at all" * 100]
+    cp = run_mldeck(["--help"], isolated_env)
+    assert "--state-recover" in cp.stdout, describe(cp)

@@ -191,8 +191,29 @@ static void test_open_errors(void **state)
     assert_int_equal(md_store_open(&s, t->db, &err), MD_ERR_DB);
     assert_null(s);
     char want[512];
-    snprintf(want, sizeof(want), "cannot read the schema version in state '%s': ", t->db);
+    snprintf(want, sizeof(want), "state file '%s' is corrupt (file is not a database)", t->db);
     assert_memory_equal(err.msg, want, strlen(want));
+    assert_non_null(strstr(err.msg, "--state-recover"));
+
+    /* Consent moves it aside, bytes and all; the next open starts a fresh file. */
+    char *aside = NULL;
+    assert_int_equal(md_store_recover(t->db, &aside, &err), MD_OK);
+    assert_non_null(aside);
+    assert_int_equal(access(t->db, F_OK), -1);
+    FILE *f = fopen(aside, "r");
+    assert_non_null(f);
+    char head[32] = "";
+    assert_non_null(fgets(head, sizeof(head), f));
+    fclose(f);
+    assert_memory_equal(head, "this is not a database", 22);
+    unlink(aside);
+    free(aside);
+    s = open_ok(t->db);
+    md_store_free(s);
+    /* a healthy file stays where it is */
+    assert_int_equal(md_store_recover(t->db, &aside, &err), MD_OK);
+    assert_null(aside);
+    assert_int_equal(access(t->db, F_OK), 0);
 
     md_err_clear(&err);
     assert_int_equal(md_store_open(&s, "", &err), MD_ERR_IO);
