@@ -46,19 +46,21 @@ UNIT_HDRS := $(wildcard tests/unit/*.h)
 
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all help deps venv run test unit asan valgrind fuzz bench lint install clean
+.PHONY: all help deps venv run test unit asan valgrind fuzz fuzz-build fuzz-long bench lint \
+        install clean
 
 all: $(BIN)
 
 help:
 	@echo "make            build ./mldeck"
 	@echo "make run        install what is missing, start the local sandbox, open mldeck on it"
-	@echo "make test       lint, then every test tier (unit, integration, terminal); ends 'N passed, N failed'"
+	@echo "make test       lint, then every test tier (unit, pytest, fuzz); ends 'N passed, N failed'"
 	@echo "make deps       Debian -dev packages (apt-get) and the test virtualenv $(VENV)"
 	@echo "make bench      benchmarks against the MLflow Python client and raw curl"
 	@echo "make asan       the test suite under AddressSanitizer + UBSan"
 	@echo "make valgrind   unit tests and headless runs under valgrind"
 	@echo "make fuzz       run every libFuzzer target for FUZZ_SECONDS (default 30)"
+	@echo "make fuzz-long  the same for FUZZ_LONG_SECONDS (default 300) each"
 	@echo "make lint       include allow-list, banned calls, mutation call sites, headers, clang-format"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
@@ -95,7 +97,7 @@ unit: $(UNIT_BIN)
 # --- set-up -------------------------------------------------------------------------------
 
 DEB_PKGS := build-essential pkg-config libncurses-dev libcurl4-openssl-dev libcjson-dev \
-            libyaml-dev libsqlite3-dev libcmocka-dev libinih-dev tmux python3-venv clang clang-format valgrind \
+            libyaml-dev libsqlite3-dev libcmocka-dev libinih-dev tmux python3-venv clang libclang-rt-dev clang-format valgrind \
             curl
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -123,8 +125,8 @@ $(VENV)/.stamp: tests/requirements.txt
 run: deps mldeck
 	@tests/sandbox/run.sh
 
-test: deps lint mldeck unit
-	@tests/run_all.sh
+test: deps lint mldeck unit fuzz-build
+	@FUZZ_BINS="$(FUZZ_BIN)" tests/run_all.sh
 
 bench: deps mldeck
 	@$(VENV)/bin/python tests/bench/bench_runs.py
@@ -137,7 +139,7 @@ asan:
 	$(MAKE) O=$(ASAN_O) BIN=$(ASAN_O)/mldeck OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" $(ASAN_O)/mldeck unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    MLDECK_BIN=$(ASAN_O)/mldeck O=$(ASAN_O) tests/run_all.sh
+	    MLDECK_BIN=$(ASAN_O)/mldeck O=$(ASAN_O) FUZZ_TIER=0 tests/run_all.sh
 
 valgrind: mldeck unit
 	@tests/valgrind.sh
@@ -161,17 +163,16 @@ $(FUZZ_BIN): $(FUZZ_O)/%: tests/fuzz/%.c $(FUZZ_CORE_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_CORE_OBJ) $(PKG_LIBS_CORE) \
 	    -lm -pthread
 
+# `make fuzz` (FUZZ_SECONDS each; the fuzz tier of `make test` runs FUZZ_TEST_SECONDS, 5)
+# and `make fuzz-long` (FUZZ_LONG_SECONDS each) share tests/fuzz/run.sh.
+FUZZ_LONG_SECONDS ?= 300
+fuzz-build: $(FUZZ_BIN)
+
 fuzz: $(FUZZ_BIN)
-	@for b in $(FUZZ_BIN); do \
-	    n=$$(basename $$b); \
-	    mkdir -p tests/fuzz/corpus-$$n; \
-	    seeds=tests/fuzz/seeds/$${n#fuzz_}; \
-	    echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
-	    $$b -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	        tests/fuzz/corpus-$$n $$( [ -d $$seeds ] && echo $$seeds ) > $$b.log 2>&1 \
-	        || { tail -40 $$b.log; echo "fuzz target $$n failed"; exit 1; }; \
-	    grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' $$b.log; \
-	done
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+fuzz-long: $(FUZZ_BIN)
+	@tests/fuzz/run.sh $(FUZZ_LONG_SECONDS) $(FUZZ_BIN)
 
 # --- checks ------------------------------------------------------------------------------------
 

@@ -3,8 +3,12 @@
 #   (a) unit: every $O/tests/test_* cmocka binary (a crash counts as a failure)
 #   (b) integration + terminal: pytest (tests/integration, tests/terminal), counted from
 #       its JUnit XML
+#   (c) fuzz: every libFuzzer target (tests/fuzz/run.sh) for FUZZ_TEST_SECONDS (default 5)
+#       each, one test per target; a finding, a crash or a target not built is a failure
 # Environment: O (build dir, default build), MLDECK_BIN (binary under test, default
-# ./mldeck), VENV (default .venv), PYTEST_ARGS (extra arguments for pytest).
+# ./mldeck), VENV (default .venv), PYTEST_ARGS (extra arguments for pytest), FUZZ_BINS
+# (the fuzz binaries, default build/fuzz/fuzz_* for every tests/fuzz/fuzz_*.c),
+# FUZZ_TIER=0 to leave the fuzz tier out (the ASan run: its binaries are separate).
 # Exit status: 0 only if nothing failed and at least one test ran.
 set -u
 cd "$(dirname "$0")/.."
@@ -103,6 +107,29 @@ fi
 echo "== pytest: $py_pass passed, $py_fail failed"
 total_pass=$((total_pass + py_pass))
 total_fail=$((total_fail + py_fail))
+
+# --- (c) fuzz: each target a short while ----------------------------------------------------------
+if [ "${FUZZ_TIER:-1}" != 0 ]; then
+    fz_pass=0
+    fz_fail=0
+    if [ -z "${FUZZ_BINS:-}" ]; then
+        FUZZ_BINS=$(for c in tests/fuzz/fuzz_*.c; do n=$(basename "$c" .c); echo "build/fuzz/$n"; done)
+    fi
+    # shellcheck disable=SC2086
+    echo "== fuzz: $(echo $FUZZ_BINS | wc -w) targets, ${FUZZ_TEST_SECONDS:-5} s each"
+    # shellcheck disable=SC2086
+    tests/fuzz/run.sh "${FUZZ_TEST_SECONDS:-5}" $FUZZ_BINS >"$OUT/fuzz.log" 2>&1
+    cat "$OUT/fuzz.log"
+    fz_pass=$(grep -c '^PASS ' "$OUT/fuzz.log")
+    fz_fail=$(grep -c '^FAIL ' "$OUT/fuzz.log")
+    if [ "$fz_pass" -eq 0 ] && [ "$fz_fail" -eq 0 ]; then
+        echo "!! no fuzz target ran: counted as 1 failed"
+        fz_fail=1
+    fi
+    echo "== fuzz: $fz_pass passed, $fz_fail failed"
+    total_pass=$((total_pass + fz_pass))
+    total_fail=$((total_fail + fz_fail))
+fi
 
 # --- summary -------------------------------------------------------------------------------------
 echo "$total_pass passed, $total_fail failed"

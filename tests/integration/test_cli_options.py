@@ -44,7 +44,7 @@ def usage_error(cp, message, synopsis):
     (["--con", "x", "get", "audit"], "mldeck: option '--con' is ambiguous",
      "usage: mldeck [options]"),
     (["--max-frames", "many"], "mldeck: bad --max-frames 'many'", "usage: mldeck [options]"),
-    (["--sta=x", "get", "audit"], "mldeck: option '--sta' is ambiguous",
+    (["--sta=/dev/null/x", "get", "audit"], "mldeck: option '--sta' is ambiguous",
      "usage: mldeck [options]"),
     (["--state-recover=yes", "get", "audit"], "mldeck: --state-recover takes no value",
      "usage: mldeck [options]"),
