@@ -139,7 +139,8 @@ struct op {
     void (*release)(struct op *op);                      /* frees the platform's part */
     char *doc;                                           /* what the parse maps, or NULL */
     size_t doc_len;
-    long doc_code; /* HTTP status of the reply the document came from */
+    long doc_code;   /* HTTP status of the reply the document came from */
+    size_t page_max; /* 0: any; else a parsed reply of more records than this is refused */
     uint64_t defer_id;
 };
 
