@@ -257,12 +257,41 @@ static int emit(struct md_buf *out, md_status st)
     return fflush(stdout) ? CLI_ERROR : CLI_OK;
 }
 
+/*
+ * Every experiment, not only the pages a refresh loads (the deck fetches the
+ * rest on demand): a listing, or a lookup by name, must see them all.
+ */
+static int load_experiments(md_deck *d, size_t lo, size_t hi)
+{
+    bool asked = false;
+    for (size_t bi = lo; bi < hi; bi++) {
+        if (!md_deck_experiments_complete(d, bi) && !backend_failed(d, bi)) {
+            md_deck_want_experiments(d, bi, SIZE_MAX);
+            asked = true;
+        }
+    }
+    if (!asked)
+        return CLI_OK;
+    if (md_deck_settle(d, WAIT_MS)) {
+        fputs("mldeck: timed out waiting for the servers\n", stderr);
+        return CLI_ERROR;
+    }
+    md_deck_run(d);
+    return CLI_OK;
+}
+
 static int get_runs(md_deck *d, const struct get_opts *o, size_t lo, size_t hi, struct md_buf *out)
 {
     if (!o->experiment) {
         fputs("mldeck: get runs needs --experiment NAME|ID\n", stderr);
         return CLI_USAGE;
     }
+    bool seen = false;
+    for (size_t bi = lo; bi < hi && !seen; bi++)
+        seen = md_deck_experiment(d, bi, o->experiment) != NULL;
+    int rc = seen ? CLI_OK : load_experiments(d, lo, hi);
+    if (rc)
+        return rc;
     for (size_t bi = lo; bi < hi; bi++) {
         const struct md_experiment *e = md_deck_experiment(d, bi, o->experiment);
         if (!e || backend_failed(d, bi))
@@ -441,6 +470,10 @@ static int cmd_get(const struct cli_global *g, int argc, char **argv)
     /* Any start settles what a killed process left; it only reads and writes the log. */
     md_action_settle_unfinished(acts);
     rc = refresh_and_wait(d, o.backend, &lo, &hi);
+    if (rc)
+        goto done;
+    if (!strcmp(o.what, "experiments"))
+        rc = load_experiments(d, lo, hi);
     if (rc)
         goto done;
     if (!strcmp(o.what, "runs"))

@@ -28,6 +28,8 @@ Faults (`kind`):
                        body="json", an API error object whose message quotes them
   chunked_body         forward, then send `body` chunked (no Content-Length), so a size cap
                        can only act while the body arrives
+  transform_request    forward, then answer 200 with fn(obj, path_and_query, request_body):
+                       fn makes the reply from the request (synthetic pages by page token)
 A fault matches when `method` (exact, or None for any) and the `path` regex (searched in
 path+query) match, and, when `when_header` = (NAME, REGEX) is given, that request header
 matches too (AWS JSON calls all POST to "/": match them on X-Amz-Target); it applies `times` times (None: every time). The first matching fault
@@ -210,6 +212,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client hung up at its cap: what the fault is for
             self.close_connection = True
+        elif k == "transform_request":
+            # fn answers for the server (200), seeing the request: fn(obj, path_and_query, body);
+            # the upstream may refuse what fn alone understands (a synthetic page token)
+            _, hdrs, data = self._forward(body)
+            try:
+                obj = json.loads(data)
+            except ValueError:
+                obj = None
+            data = json.dumps(fault.fn(obj, self.path, body)).encode()
+            self._send(200, [h for h in hdrs if h[0].lower() != "content-type"]
+                       + [("Content-Type", "application/json")], data)
         else:
             raise ValueError(f"unknown fault kind {k!r}")
 

@@ -198,6 +198,9 @@ static unsigned cmdline_input(struct app *a, int key)
             table_set_filter(t, a->cmd.buf);
         if (t && r == CMDLINE_CANCEL)
             table_set_filter(t, NULL);
+        struct view *v = ui_top(a);
+        if (t && v && v->ops->on_change)
+            v->ops->on_change(v, 0); /* the rows a filter needs may be on pages not loaded */
         if (r == CMDLINE_SUBMIT || r == CMDLINE_CANCEL)
             cmdline_close(&a->cmd);
         return out;

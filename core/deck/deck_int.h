@@ -139,6 +139,14 @@ struct deck_backend {
     struct md_experiment_list experiments;
     struct md_experiment_list experiments_next; /* pages arriving */
     struct paged_list exp_fetch;
+    /*
+     * Past the first pages a refresh loads, experiments come on demand like
+     * runs: the token of the next page (NULL: every page is loaded), pages
+     * loaded so far, and how many rows a view asked for.
+     */
+    char *exp_more;
+    unsigned exp_pages;
+    size_t exp_want;
 
     struct md_model_list models;
     struct md_model_list models_next;

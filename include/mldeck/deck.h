@@ -179,8 +179,15 @@ struct md_backend *md_deck_backend(md_deck *d, size_t bi);
 /* Refresh everything visible: probes, experiments, models, loaded runs. */
 void md_deck_refresh(md_deck *d);
 
-/* Experiments of a backend (all pages fetched up to a cap of 5000). */
+/*
+ * Experiments of a backend: a refresh fetches the first 5000 (5 pages), the
+ * rest comes page by page as md_deck_want_experiments() asks for at least
+ * `rows` of them (SIZE_MAX: all). md_deck_experiments_complete() is false
+ * while the server has pages not loaded yet.
+ */
 const struct md_experiment_list *md_deck_experiments(const md_deck *d, size_t bi);
+void md_deck_want_experiments(md_deck *d, size_t bi, size_t rows);
+bool md_deck_experiments_complete(const md_deck *d, size_t bi);
 const struct md_experiment *md_deck_experiment(const md_deck *d, size_t bi, const char *id);
 
 /*
