@@ -286,6 +286,9 @@ void md_deck_refresh(md_deck *d)
     const struct md_context *ctx = d->context;
     d->next_refresh_mono =
         ctx->refresh_s > 0 && !d->no_timer ? md_mono_ms() + ctx->refresh_s * 1000 : 0;
+    for (size_t i = 0; i < d->n_hooks; i++)
+        if (d->hooks[i].hook->refresh)
+            d->hooks[i].hook->refresh(d->hooks[i].ud);
 }
 
 /* --- hooks of the layers above -------------------------------------------------------------- */

@@ -127,6 +127,12 @@ struct md_deck_hook {
      * more. Not called for a hook removed before.
      */
     void (*release)(void *ud);
+    /*
+     * Optional: md_deck_refresh() was called (by the front end or the
+     * automatic refresh), after the deck's own fetches went out. Layers that
+     * keep records in the store re-read them here; it may start requests.
+     */
+    void (*refresh)(void *ud);
 };
 /*
  * Register `hook` (lent: it must stay valid while registered, usually a
