@@ -210,8 +210,13 @@ static void verified_value(md_actions *a, struct md_result *r, const char *what)
         snprintf(seen, sizeof(seen), "%s %s", what, now);
     else
         snprintf(seen, sizeof(seen), "cannot re-read: %s", r->err.msg);
-    snprintf(fallback, sizeof(fallback), "%s is %s, not %s after the change", a->plan.target,
-             now ? now : "(unreadable)", a->plan.to);
+    if (action_is_alias(a->plan.kind))
+        snprintf(fallback, sizeof(fallback),
+                 "alias '%s' of '%s' points to version %s, not %s after the change", a->plan.alias,
+                 a->plan.model, now ? now : "(unreadable)", a->plan.to);
+    else
+        snprintf(fallback, sizeof(fallback), "version %s of '%s' is %s, not %s after the change",
+                 a->plan.version, a->plan.model, now ? now : "(unreadable)", a->plan.to);
     if (now && !strcmp(now, a->plan.to)) {
         if (action_is_alias(a->plan.kind))
             md_deck_put_alias(a->deck, a->plan.backend, a->plan.model, a->plan.alias, now);
