@@ -152,6 +152,16 @@ bool md_deck_backend_status(const md_deck *d, size_t bi, struct md_backend_statu
     st->caps = b->be->ops->caps;
     st->health = b->health;
     st->error = b->error;
+    /*
+     * b->error is the last fetch's: a success elsewhere clears it. A health
+     * fetch still failing (AccessDenied on GetMetricData while listing works)
+     * must stay in the header until it succeeds, so it is asked of its slots.
+     */
+    const char *sub = deck_endpoints_error(b);
+    if (!b->error[0] && sub[0]) {
+        st->health = MD_HEALTH_ERROR;
+        st->error = sub;
+    }
     st->data_ms = b->data_ms;
     st->stale = b->stale;
     st->version = b->version;

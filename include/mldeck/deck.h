@@ -243,6 +243,11 @@ void md_deck_put_endpoint(md_deck *d, size_t bi, struct md_endpoint *fresh);
 /* Health series of one endpoint over the last `minutes`. NULL until fetched. */
 void md_deck_want_health(md_deck *d, size_t bi, const char *endpoint, int minutes);
 const struct md_health_list *md_deck_health(const md_deck *d, size_t bi, const char *endpoint);
+/*
+ * Why the last health fetch of an endpoint failed, "" when it did not (or
+ * was never asked). Kept until a fetch succeeds; the header shows it too.
+ */
+const char *md_deck_health_error(const md_deck *d, size_t bi, const char *endpoint);
 /* Configs an endpoint may roll back to, newest first. NULL until fetched. */
 void md_deck_want_endpoint_configs(md_deck *d, size_t bi, const char *endpoint);
 const struct md_endpoint_config_list *md_deck_endpoint_configs(const md_deck *d, size_t bi,
