@@ -92,6 +92,7 @@ struct paged_list {
     unsigned pages;
     unsigned gen;
     struct backoff bo;
+    char error[256]; /* the header's message while this list fails ("" none): see deck.c */
 };
 
 /* Per-endpoint extras fetched on demand: health series and configs. */

@@ -163,7 +163,15 @@ struct md_backend_status {
      * one); -1 when unknown or when the backend reports none.
      */
     long ratelimit_remaining;
+    /*
+     * How long the backend's oldest request in flight has gone unanswered,
+     * in ms, once that is past MD_DECK_SLOW_MS; 0 otherwise. The header says
+     * "not answering (N s)" meanwhile, over the data already on screen.
+     */
+    int64_t waiting_ms;
 };
+/* A request unanswered for longer than this is shown as such (replies usually take < 1 s). */
+#define MD_DECK_SLOW_MS 3000
 size_t md_deck_backend_count(const md_deck *d);
 /* Fills *st with lent pointers; false when bi is out of range. */
 bool md_deck_backend_status(const md_deck *d, size_t bi, struct md_backend_status *st);
