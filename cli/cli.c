@@ -20,6 +20,7 @@
 #include "cli_drift.h"
 
 #define WAIT_MS (10 * 60 * 1000)
+#define AUDIT_SETTLE_MS (10 * 1000) /* get audit: how long its re-reads may take */
 #define OUT_CAP ((size_t)2 << 30)
 
 struct get_opts {
@@ -460,6 +461,13 @@ static int cmd_get(const struct cli_global *g, int argc, char **argv)
     struct md_buf out;
     md_buf_init(&out, OUT_CAP);
     if (!strcmp(o.what, "audit")) {
+        /*
+         * Pending entries are re-read first, so the list says what is known
+         * now; a server that does not answer in time leaves them pending.
+         */
+        md_action_settle_unfinished(acts);
+        md_deck_settle(d, AUDIT_SETTLE_MS);
+        md_deck_run(d);
         const struct md_audit_entry *v;
         size_t n;
         md_actions_audit(acts, &v, &n);
@@ -467,8 +475,7 @@ static int cmd_get(const struct cli_global *g, int argc, char **argv)
         goto done;
     }
     size_t lo = 0, hi = 0;
-    /* Any start settles what a killed process left; it only reads and writes the log. */
-    md_action_settle_unfinished(acts);
+    /* The refresh also settles pending audit entries (action.h); that only reads servers. */
     rc = refresh_and_wait(d, o.backend, &lo, &hi);
     if (rc)
         goto done;
@@ -522,6 +529,10 @@ static int run_action(md_deck *d, md_actions *acts, const struct md_plan *plan, 
     if (st.phase == MD_ACTION_DONE) {
         printf("done: %s\n", st.message);
         return CLI_OK;
+    }
+    if (st.phase == MD_ACTION_PENDING) {
+        cli_err("%s", st.message);
+        return CLI_PENDING;
     }
     cli_err("%s", st.message[0] ? st.message : "the action did not finish");
     return CLI_ERROR;
@@ -619,7 +630,6 @@ static int cmd_rollback(const struct cli_global *g, int argc, char **argv)
     if (rc)
         return rc;
     size_t lo = 0, hi = 0;
-    md_action_settle_unfinished(acts);
     rc = refresh_and_wait(d, backend, &lo, &hi);
     struct md_plan plan;
     memset(&plan, 0, sizeof(plan));
@@ -678,7 +688,6 @@ static int cmd_approve(const struct cli_global *g, int argc, char **argv)
     if (rc)
         return rc;
     size_t lo = 0, hi = 0;
-    md_action_settle_unfinished(acts);
     rc = refresh_and_wait(d, backend, &lo, &hi);
     size_t bi = lo;
     while (!rc && bi < hi && (backend_failed(d, bi) || !md_deck_model(d, bi, pos[0])))

@@ -488,8 +488,7 @@ bool app_switch_context(struct app *a, const char *name, struct md_err *err)
     a->deck = fresh;
     a->actions = fresh_actions;
     a->last_phase = MD_ACTION_IDLE;
-    md_action_settle_unfinished(fresh_actions);
-    md_deck_refresh(fresh);
+    md_deck_refresh(fresh); /* also settles pending audit entries (action.h) */
     ui_push(a, view_overview_ops.create(a));
     a->dirty = UI_DIRTY_ALL;
     return true;

@@ -345,9 +345,19 @@ static void submit(struct op_engine *e, struct op_call *c)
     e->pf->prepare(e, c, &req);
     c->serial = e->gate != NULL && e->gate->serial != NULL ? e->gate->serial(e->gate->impl) : 0;
     c->where = OP_CALL_FLYING;
+    c->sent_mono = md_mono_ms() + (c->delay_ms > 0 ? c->delay_ms : 0);
     push_back(&e->flying, NULL, c);
     e->inflight++;
     c->http_id = md_http_submit(e->be->http, &req, on_http, c);
+}
+
+int64_t op_engine_waiting_since(const struct op_engine *e)
+{
+    int64_t oldest = 0;
+    for (const struct op_call *c = e->flying; c != NULL; c = c->next)
+        if (c->sent_mono > 0 && (oldest == 0 || c->sent_mono < oldest))
+            oldest = c->sent_mono;
+    return oldest;
 }
 
 /* Move queued calls onto the wire while there is room and the credential is fresh. */

@@ -274,6 +274,7 @@ static void got_experiments(md_deck *d, struct req_ctx *c, struct md_result *r)
     b->exp_pages = c->page + 1;
     b->exp_fetch.loading = false;
     backoff_ok(&b->exp_fetch.bo);
+    b->exp_fetch.error[0] = '\0';
     deck_changed(d, MD_CHANGED_EXPERIMENTS);
     if (b->exp_more && b->experiments.n < b->exp_want)
         fetch_experiments(d, c->bi, b->exp_more, b->exp_pages, true);
@@ -315,6 +316,7 @@ static void got_models(md_deck *d, struct req_ctx *c, struct md_result *r)
     memset(&b->models_next, 0, sizeof(b->models_next));
     b->model_fetch.loading = false;
     backoff_ok(&b->model_fetch.bo);
+    b->model_fetch.error[0] = '\0';
     /* Every alias seen is a point in its history: the rollback targets. */
     if (d->store)
         md_store_begin(d->store, NULL);
@@ -686,6 +688,8 @@ static void on_result(struct md_result *r, void *ud)
             if (r->status) {
                 b->exp_fetch.loading = false;
                 backoff_failed(&b->exp_fetch.bo);
+                snprintf(b->exp_fetch.error, sizeof(b->exp_fetch.error), "%s",
+                         r->status == MD_ERR_CANCELLED ? "" : b->error);
                 md_experiment_list_release(&b->experiments_next);
             } else {
                 got_experiments(d, c, r);
@@ -697,6 +701,8 @@ static void on_result(struct md_result *r, void *ud)
             if (r->status) {
                 b->model_fetch.loading = false;
                 backoff_failed(&b->model_fetch.bo);
+                snprintf(b->model_fetch.error, sizeof(b->model_fetch.error), "%s",
+                         r->status == MD_ERR_CANCELLED ? "" : b->error);
                 md_model_list_release(&b->models_next);
             } else {
                 got_models(d, c, r);

@@ -674,6 +674,11 @@ static void mlflow_free(struct md_backend *be)
     free(ml);
 }
 
+static int64_t mlflow_waiting_since(const struct md_backend *be)
+{
+    return op_engine_waiting_since(&((const struct mlflow *)be)->eng);
+}
+
 const struct md_backend_ops md_mlflow_ops = {
     .name = "mlflow",
     .caps = MD_CAP_EXPERIMENTS | MD_CAP_RUNS | MD_CAP_METRIC_HISTORY | MD_CAP_MODELS |
@@ -687,6 +692,7 @@ const struct md_backend_ops md_mlflow_ops = {
     .get_metric_history = mlflow_get_metric_history,
     .list_models = mlflow_list_models,
     .list_versions = mlflow_list_versions,
+    .waiting_since = mlflow_waiting_since,
     .get_alias = mlflow_get_alias,
     .set_alias = mlflow_set_alias,
     .delete_alias = mlflow_delete_alias,
