@@ -21,6 +21,7 @@
 #include "cli_drift.h"
 
 #define WAIT_MS (10 * 60 * 1000)
+#define AUDIT_SETTLE_MS (10 * 1000) /* get audit: how long its re-reads may take */
 #define OUT_CAP ((size_t)2 << 30)
 #define AUDIT_SHOWN 500 /* what the action layer keeps (action.h) */
 
@@ -280,12 +281,41 @@ static int emit(struct md_buf *out, md_status st)
     return fflush(stdout) ? CLI_ERROR : CLI_OK;
 }
 
+/*
+ * Every experiment, not only the pages a refresh loads (the deck fetches the
+ * rest on demand): a listing, or a lookup by name, must see them all.
+ */
+static int load_experiments(md_deck *d, size_t lo, size_t hi)
+{
+    bool asked = false;
+    for (size_t bi = lo; bi < hi; bi++) {
+        if (!md_deck_experiments_complete(d, bi) && !backend_failed(d, bi)) {
+            md_deck_want_experiments(d, bi, SIZE_MAX);
+            asked = true;
+        }
+    }
+    if (!asked)
+        return CLI_OK;
+    if (md_deck_settle(d, WAIT_MS)) {
+        fputs("mldeck: timed out waiting for the servers\n", stderr);
+        return CLI_ERROR;
+    }
+    md_deck_run(d);
+    return CLI_OK;
+}
+
 static int get_runs(md_deck *d, const struct get_opts *o, size_t lo, size_t hi, struct md_buf *out)
 {
     if (!o->experiment) {
         fputs("mldeck: get runs needs --experiment NAME|ID\n", stderr);
         return CLI_USAGE;
     }
+    bool seen = false;
+    for (size_t bi = lo; bi < hi && !seen; bi++)
+        seen = md_deck_experiment(d, bi, o->experiment) != NULL;
+    int rc = seen ? CLI_OK : load_experiments(d, lo, hi);
+    if (rc)
+        return rc;
     for (size_t bi = lo; bi < hi; bi++) {
         const struct md_experiment *e = md_deck_experiment(d, bi, o->experiment);
         if (!e || backend_failed(d, bi))
@@ -454,8 +484,12 @@ static int cmd_get(const struct cli_global *g, int argc, char **argv)
     struct md_buf out;
     md_buf_init(&out, OUT_CAP);
     if (!strcmp(o.what, "audit")) {
-        /* From the store itself: the action layer keeps its last good list when a read fails,
-         * and an unreadable log must not print as an empty one. */
+        /* Pending entries are re-read first, so the list says what is known now; then the
+         * list comes from the store itself: the action layer keeps its last good list when a
+         * read fails, and an unreadable log must not print as an empty one. */
+        md_action_settle_unfinished(acts);
+        md_deck_settle(d, AUDIT_SETTLE_MS);
+        md_deck_run(d);
         struct md_audit_entry *v = NULL;
         size_t n = 0;
         struct md_err err = MD_ERR_INIT;
@@ -469,9 +503,12 @@ static int cmd_get(const struct cli_global *g, int argc, char **argv)
         goto done;
     }
     size_t lo = 0, hi = 0;
-    /* Any start settles what a killed process left; it only reads and writes the log. */
-    md_action_settle_unfinished(acts);
+    /* The refresh also settles pending audit entries (action.h); that only reads servers. */
     rc = refresh_and_wait(d, o.backend, &lo, &hi);
+    if (rc)
+        goto done;
+    if (!strcmp(o.what, "experiments"))
+        rc = load_experiments(d, lo, hi);
     if (rc)
         goto done;
     if (!strcmp(o.what, "runs"))
@@ -520,6 +557,10 @@ static int run_action(md_deck *d, md_actions *acts, const struct md_plan *plan, 
     if (st.phase == MD_ACTION_DONE) {
         printf("done: %s\n", st.message);
         return CLI_OK;
+    }
+    if (st.phase == MD_ACTION_PENDING) {
+        cli_err("%s", st.message);
+        return CLI_PENDING;
     }
     cli_err("%s", st.message[0] ? st.message : "the action did not finish");
     return CLI_ERROR;
@@ -617,7 +658,6 @@ static int cmd_rollback(const struct cli_global *g, int argc, char **argv)
     if (rc)
         return rc;
     size_t lo = 0, hi = 0;
-    md_action_settle_unfinished(acts);
     rc = refresh_and_wait(d, backend, &lo, &hi);
     struct md_plan plan;
     memset(&plan, 0, sizeof(plan));
@@ -676,7 +716,6 @@ static int cmd_approve(const struct cli_global *g, int argc, char **argv)
     if (rc)
         return rc;
     size_t lo = 0, hi = 0;
-    md_action_settle_unfinished(acts);
     rc = refresh_and_wait(d, backend, &lo, &hi);
     size_t bi = lo;
     while (!rc && bi < hi && (backend_failed(d, bi) || !md_deck_model(d, bi, pos[0])))

@@ -12,7 +12,13 @@
 #include "mldeck/config.h"
 
 /* Exit statuses shared by the console and the headless commands. */
-enum cli_exit { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2, CLI_REFUSED = 3 };
+enum cli_exit {
+    CLI_OK = 0,
+    CLI_ERROR = 1,
+    CLI_USAGE = 2,
+    CLI_REFUSED = 3,
+    CLI_PENDING = 4, /* a write's outcome is not known yet: its audit entry is pending */
+};
 
 struct cli_global {
     const struct md_config *config;

@@ -26,6 +26,10 @@ Faults (`kind`):
   echo_headers         answer `code` with a body that quotes every request header, as a
                        careless proxy's error page does (the secret-leak test); with
                        body="json", an API error object whose message quotes them
+  chunked_body         forward, then send `body` chunked (no Content-Length), so a size cap
+                       can only act while the body arrives
+  transform_request    forward, then answer 200 with fn(obj, path_and_query, request_body):
+                       fn makes the reply from the request (synthetic pages by page token)
 A fault matches when `method` (exact, or None for any) and the `path` regex (searched in
 path+query) match, and, when `when_header` = (NAME, REGEX) is given, that request header
 matches too (AWS JSON calls all POST to "/": match them on X-Amz-Target); it applies `times` times (None: every time). The first matching fault
@@ -188,6 +192,37 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             else:
                 self._send(fault.code, [("Content-Type", "text/plain")],
                            f"bad request; you sent:\n{lines}\n".encode())
+        elif k == "chunked_body":
+            # no Content-Length: the client cannot refuse it up front, only while it arrives
+            code, hdrs, _ = self._forward(body)
+            data = _bytes(fault.body)
+            self.send_response(code)
+            for h, v in hdrs:
+                if h.lower() not in ("content-length", "transfer-encoding", "connection"):
+                    self.send_header(h, v)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            try:
+                for i in range(0, len(data), 1 << 16):
+                    piece = data[i:i + (1 << 16)]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client hung up at its cap: what the fault is for
+            self.close_connection = True
+        elif k == "transform_request":
+            # fn answers for the server (200), seeing the request: fn(obj, path_and_query, body);
+            # the upstream may refuse what fn alone understands (a synthetic page token)
+            _, hdrs, data = self._forward(body)
+            try:
+                obj = json.loads(data)
+            except ValueError:
+                obj = None
+            data = json.dumps(fault.fn(obj, self.path, body)).encode()
+            self._send(200, [h for h in hdrs if h[0].lower() != "content-type"]
+                       + [("Content-Type", "application/json")], data)
         else:
             raise ValueError(f"unknown fault kind {k!r}")
 

@@ -198,6 +198,9 @@ static unsigned cmdline_input(struct app *a, int key)
             table_set_filter(t, a->cmd.buf);
         if (t && r == CMDLINE_CANCEL)
             table_set_filter(t, NULL);
+        struct view *v = ui_top(a);
+        if (t && v && v->ops->on_change)
+            v->ops->on_change(v, 0); /* the rows a filter needs may be on pages not loaded */
         if (r == CMDLINE_SUBMIT || r == CMDLINE_CANCEL)
             cmdline_close(&a->cmd);
         return out;
@@ -485,8 +488,7 @@ bool app_switch_context(struct app *a, const char *name, struct md_err *err)
     a->deck = fresh;
     a->actions = fresh_actions;
     a->last_phase = MD_ACTION_IDLE;
-    md_action_settle_unfinished(fresh_actions);
-    md_deck_refresh(fresh);
+    md_deck_refresh(fresh); /* also settles pending audit entries (action.h) */
     ui_push(a, view_overview_ops.create(a));
     a->dirty = UI_DIRTY_ALL;
     return true;

@@ -264,8 +264,7 @@ static int run_console(const struct main_opts *o, const struct md_config *cfg)
         .state_path = o->state,
         .read_only = o->read_only,
     };
-    md_action_settle_unfinished(actions);
-    md_deck_refresh(deck);
+    md_deck_refresh(deck);                     /* also settles pending audit entries (action.h) */
     int rc = app_run(&deck, &actions, &aopts); /* ':ctx' may have replaced both */
     md_actions_free(actions);
     md_deck_free(deck);

@@ -242,6 +242,10 @@ void rollback_on_change(struct app *a)
         if (a->last_phase != MD_ACTION_FAILED)
             ui_status(a, MD_THEME_ERROR, "failed: %s", msg);
         break;
+    case MD_ACTION_PENDING:
+        if (a->last_phase != MD_ACTION_PENDING)
+            ui_status(a, MD_THEME_STATUS_WARN, "pending: %s", msg);
+        break;
     case MD_ACTION_IDLE:
     default:
         break;

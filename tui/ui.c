@@ -217,26 +217,31 @@ enum md_theme_role ui_run_status_role(enum md_run_status st)
 
 /*
  * What needs the operator's eye, after every backend so a long message does
- * not push the next backend off the line: budgets running low, then errors,
- * each named by its backend.
+ * not push the next backend off the line: requests not answered, budgets
+ * running low, then errors, each named by its backend.
  */
 static void header_notes(struct app *a, int x, int limit)
 {
     WINDOW *w = a->header;
     size_t nb = md_deck_backend_count(a->deck);
     char buf[320];
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0; pass < 3; pass++) {
         for (size_t bi = 0; bi < nb && x < limit - 4; bi++) {
             struct md_backend_status st;
             if (!md_deck_backend_status(a->deck, bi, &st))
                 continue;
             enum md_theme_role role;
-            if (pass == 0 && st.ratelimit_remaining >= 0 &&
-                st.ratelimit_remaining < RATELIMIT_WARN) {
+            if (pass == 0 && st.waiting_ms > 0) {
+                /* counts up with the header's once-a-second redraw; the data stays below */
+                snprintf(buf, sizeof(buf), "%s: not answering (%lld s)", st.name,
+                         (long long)(st.waiting_ms / 1000));
+                role = MD_THEME_STATUS_WARN;
+            } else if (pass == 1 && st.ratelimit_remaining >= 0 &&
+                       st.ratelimit_remaining < RATELIMIT_WARN) {
                 snprintf(buf, sizeof(buf), "%s: %ld %s left", st.name, st.ratelimit_remaining,
                          strcmp(st.kind, "azureml") == 0 ? "ARM calls" : "calls");
                 role = MD_THEME_STATUS_WARN;
-            } else if (pass == 1 && st.health == MD_HEALTH_ERROR && st.error && *st.error) {
+            } else if (pass == 2 && st.health == MD_HEALTH_ERROR && st.error && *st.error) {
                 snprintf(buf, sizeof(buf), "%s: %s", st.name, st.error);
                 role = MD_THEME_ERROR;
             } else {

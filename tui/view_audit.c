@@ -38,7 +38,8 @@ static enum md_theme_role outcome_role(const char *outcome)
         return MD_THEME_STATUS_OK;
     if (strcmp(outcome, "failed") == 0)
         return MD_THEME_STATUS_FAIL;
-    if (strcmp(outcome, "refused") == 0 || strcmp(outcome, "unknown") == 0)
+    if (strcmp(outcome, "refused") == 0 || strcmp(outcome, "unknown") == 0 ||
+        strcmp(outcome, "pending") == 0)
         return MD_THEME_STATUS_WARN;
     return MD_THEME_DIM;
 }

@@ -214,7 +214,7 @@ static void draw_header(struct endpoint_view *v, WINDOW *w, int width, const str
 
 /* One health row: the name, then a sparkline and last value per metric. */
 static void health_row(WINDOW *w, int y, int width, const struct md_health_list *h,
-                       const char *label, const char *dep)
+                       const char *error, const char *label, const char *dep)
 {
     static const enum endpoint_metric cols[] = {ENDPOINT_INVOCATIONS, ENDPOINT_4XX, ENDPOINT_5XX,
                                                 ENDPOINT_ERROR_RATE, ENDPOINT_LATENCY};
@@ -224,8 +224,9 @@ static void health_row(WINDOW *w, int y, int width, const struct md_health_list 
     for (size_t i = 0; i < MD_ARRAY_LEN(cols); i++) {
         char buf[256];
         int x = NAME_W + 1 + (int)i * colw;
-        if (!h) {
-            text_put(w, y, x, colw - 1, "...", ui_attr(MD_THEME_DIM), 0);
+        if (!h) { /* a failed fetch is not one still coming: the header says why */
+            text_put(w, y, x, colw - 1, *error ? text_glyph("\u2716 error", "x error") : "...",
+                     ui_attr(*error ? MD_THEME_ERROR : MD_THEME_DIM), 0);
             continue;
         }
         endpoint_health_cell(h, dep, cols[i], spark, buf, sizeof(buf));
@@ -258,10 +259,11 @@ static int draw_health(struct endpoint_view *v, WINDOW *w, int y, int rows, int 
                  ui_attr(MD_THEME_COLUMN_HEADER), 0);
     y++;
     const struct md_health_list *h = md_deck_health(v->base.app->deck, v->bi, v->name);
+    const char *error = md_deck_health_error(v->base.app->deck, v->bi, v->name);
     int last = y + rows - 3;
-    health_row(w, y++, width, h, "(endpoint)", "");
+    health_row(w, y++, width, h, error, "(endpoint)", "");
     for (size_t i = 0; i < v->n_deps && y <= last; i++)
-        health_row(w, y++, width, h, v->deps[i], v->deps[i]);
+        health_row(w, y++, width, h, error, v->deps[i], v->deps[i]);
     return y + 1;
 }
 

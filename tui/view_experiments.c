@@ -1,6 +1,8 @@
 /*
  * view_experiments.c - experiments of every backend that has them; Enter
- * opens the runs of the selected one.
+ * opens the runs of the selected one. Past the first pages they load as
+ * the selection nears the end (or a filter runs out of rows), and the
+ * title says when the server has more than is loaded.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +73,31 @@ static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len, enum 
 
 static const struct table_source source = {cell, NULL, NULL};
 
+/* Near the end of the rows (filtered or not): one more page of each backend that has one. */
+static void want_more(struct experiments *e)
+{
+    struct table *t = &e->table;
+    size_t page = t->page > 0 ? (size_t)t->page : 20;
+    if (t->top + 2 * page < t->n)
+        return;
+    md_deck *d = e->base.app->deck;
+    for (size_t bi = 0; bi < md_deck_backend_count(d); bi++) {
+        if (!md_deck_experiments_complete(d, bi))
+            md_deck_want_experiments(d, bi, md_deck_experiments(d, bi)->n + 1);
+    }
+}
+
+/* Whether some backend has experiments not loaded yet. */
+static bool incomplete(const struct experiments *e)
+{
+    md_deck *d = e->base.app->deck;
+    for (size_t bi = 0; bi < md_deck_backend_count(d); bi++) {
+        if (!md_deck_experiments_complete(d, bi))
+            return true;
+    }
+    return false;
+}
+
 static void rebuild(struct experiments *e)
 {
     md_deck *d = e->base.app->deck;
@@ -124,7 +151,10 @@ static void destroy(struct view *v)
 static void draw(struct view *v, WINDOW *w)
 {
     struct experiments *e = (struct experiments *)v;
-    ui_draw_table_screen(v->app, w, &e->table, "Experiments", ~0ul,
+    char title[96] = "Experiments";
+    if (incomplete(e))
+        snprintf(title, sizeof(title), "Experiments (%zu loaded, more on scroll)", e->table.n_data);
+    ui_draw_table_screen(v->app, w, &e->table, title, ~0ul,
                          md_deck_pending(v->app->deck) ? "loading..." : "no experiments");
 }
 
@@ -139,13 +169,18 @@ static unsigned key(struct view *v, enum km_action act)
             ui_push(v->app, view_runs_new(v->app, e->rows[row].bi, x->id, x->name));
         return REACT_HANDLED | REACT_REDRAW;
     }
-    return table_key(&e->table, act);
+    unsigned res = table_key(&e->table, act);
+    if (res)
+        want_more(e);
+    return res;
 }
 
 static void on_change(struct view *v, unsigned mask)
 {
+    struct experiments *e = (struct experiments *)v;
     if (mask & (MD_CHANGED_EXPERIMENTS | MD_CHANGED_BACKENDS))
-        rebuild((struct experiments *)v);
+        rebuild(e);
+    want_more(e); /* also after a filter changed (mask 0): it may need rows not loaded */
 }
 
 static struct table *table(struct view *v)

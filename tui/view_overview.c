@@ -105,8 +105,10 @@ static void health_cell(const struct app *a, const struct ov_row *r, enum endpoi
     }
     const struct md_health_list *h = md_deck_health(a->deck, r->bi, r->name);
     if (!h) {
-        snprintf(buf, len, "...");
-        *role = MD_THEME_DIM;
+        /* a failed fetch is not one still coming: the header says why */
+        bool failed = *md_deck_health_error(a->deck, r->bi, r->name) != '\0';
+        snprintf(buf, len, "%s", failed ? text_glyph("\u2716 error", "x error") : "...");
+        *role = failed ? MD_THEME_ERROR : MD_THEME_DIM;
         return;
     }
     endpoint_health_cell(h, "", m, SPARK_CELLS, buf, len);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #define VERIFY_TRIES 3
+#define REREAD_MS 1000 /* between re-reads after a write answered with an error */
 #define SETTLE_POLL_MS 2000
 #define SETTLE_POLLS 300 /* ten minutes of an endpoint updating */
 
@@ -56,10 +57,24 @@ static void hook_release(void *ud)
         actions_free_now(a);
 }
 
+/*
+ * A refresh (Ctrl-R, the console's timer, a headless command's): another
+ * process may have written to the log, and pending entries are re-read.
+ */
+static void hook_refresh(void *ud)
+{
+    md_actions *a = ud;
+    if (a->closed)
+        return;
+    action_audit_reload(a);
+    md_action_settle_unfinished(a);
+}
+
 static const struct md_deck_hook actions_hook = {
     .due = hook_due,
     .tick = hook_tick,
     .release = hook_release,
+    .refresh = hook_refresh,
 };
 
 md_status md_actions_new(md_actions **out, md_deck *d, struct md_err *err)
@@ -67,6 +82,7 @@ md_status md_actions_new(md_actions **out, md_deck *d, struct md_err *err)
     (void)err; /* nothing fails today: an unreadable log is logged and shows empty */
     md_actions *a = md_xcalloc(1, sizeof(*a));
     a->deck = d;
+    action_settle_init(a);
     action_audit_init(a);
     md_deck_hook_add(d, &actions_hook, a);
     *out = a;
@@ -104,6 +120,63 @@ static void finish(md_actions *a, enum md_action_phase phase, const char *outcom
     md_deck_notify(a->deck, MD_CHANGED_ACTION);
 }
 
+/*
+ * No re-read proved the outcome: a "pending" entry, which later starts and
+ * refreshes settle (action_settle.c). `seen` is what the last re-read said.
+ */
+static void pending(md_actions *a, const char *seen)
+{
+    char msg[512];
+    snprintf(msg, sizeof(msg),
+             "%s -> %s not confirmed, outcome pending: %s; re-read by later starts for up to %lld "
+             "s%s%s",
+             a->plan.from, a->plan.to, seen, (long long)(a->settle_window_ms / 1000),
+             a->write_failed ? "; " : "", a->write_failed ? a->message : "");
+    a->phase = MD_ACTION_PENDING;
+    a->next_poll_mono = 0;
+    snprintf(a->message, sizeof(a->message), "%s", msg);
+    action_audit(a, &a->plan, "pending", "pending", msg, a->started_id);
+    md_deck_notify(a->deck, MD_CHANGED_ACTION);
+}
+
+/* The target holds the planned value: "ok", saying so when the write's own reply was an error. */
+static void confirmed(md_actions *a, const char *extra)
+{
+    char msg[512];
+    if (a->write_failed)
+        snprintf(msg, sizeof(msg), "%s: %s -> %s%s, confirmed by re-read after: %s", a->plan.target,
+                 a->plan.from, a->plan.to, extra, a->message);
+    else
+        snprintf(msg, sizeof(msg), "%s: %s -> %s%s", a->plan.target, a->plan.from, a->plan.to,
+                 extra);
+    finish(a, MD_ACTION_DONE, "ok", msg);
+}
+
+/*
+ * The target does not hold the planned value after a write whose reply was
+ * final (a 2xx, or an error that cannot land later): "failed".
+ */
+static void refuted(md_actions *a, const char *seen, const char *fallback)
+{
+    char msg[512];
+    if (a->write_failed)
+        snprintf(msg, sizeof(msg), "%s; re-read shows %s", a->message, seen);
+    else
+        snprintf(msg, sizeof(msg), "%s", fallback);
+    finish(a, MD_ACTION_FAILED, "failed", msg);
+}
+
+/* Ask again: at once after a 2xx reply, a moment later after an error (the write may land). */
+static void verify_again(md_actions *a)
+{
+    if (a->write_failed) {
+        a->phase = MD_ACTION_VERIFYING;
+        a->next_poll_mono = md_mono_ms() + REREAD_MS;
+    } else {
+        verify(a);
+    }
+}
+
 static void on_verified(struct md_result *r, void *ud);
 
 /* Re-read the target: the alias, the version's approval, or the endpoint until it settles. */
@@ -123,25 +196,41 @@ static void verify(md_actions *a)
     md_deck_notify(a->deck, MD_CHANGED_ACTION);
 }
 
-static void verified_alias(md_actions *a, struct md_result *r)
+/*
+ * The outcome of an alias or approval re-read: the planned value proves ok;
+ * another value proves failed only when the write cannot land any more;
+ * else ask again, and in the end leave it pending.
+ */
+static void verified_value(md_actions *a, struct md_result *r, const char *what)
 {
     char *now = action_value_now(&a->plan, r);
-    char msg[256];
-    if (now && !strcmp(now, a->plan.to)) {
-        md_deck_put_alias(a->deck, a->plan.backend, a->plan.model, a->plan.alias, now);
-        snprintf(msg, sizeof(msg), "%s: %s -> %s", a->plan.target, a->plan.from, a->plan.to);
-        finish(a, MD_ACTION_DONE, "ok", msg);
-    } else if (a->verify_tries < VERIFY_TRIES) {
-        verify(a);
-    } else if (now) {
-        snprintf(msg, sizeof(msg),
+    char seen[160];
+    char fallback[256];
+    if (now)
+        snprintf(seen, sizeof(seen), "%s %s", what, now);
+    else
+        snprintf(seen, sizeof(seen), "cannot re-read: %s", r->err.msg);
+    if (action_is_alias(a->plan.kind))
+        snprintf(fallback, sizeof(fallback),
                  "alias '%s' of '%s' points to version %s, not %s after the change", a->plan.alias,
-                 a->plan.model, now, a->plan.to);
-        finish(a, MD_ACTION_FAILED, "failed", msg);
+                 a->plan.model, now ? now : "(unreadable)", a->plan.to);
+    else
+        snprintf(fallback, sizeof(fallback), "version %s of '%s' is %s, not %s after the change",
+                 a->plan.version, a->plan.model, now ? now : "(unreadable)", a->plan.to);
+    if (now && !strcmp(now, a->plan.to)) {
+        if (action_is_alias(a->plan.kind))
+            md_deck_put_alias(a->deck, a->plan.backend, a->plan.model, a->plan.alias, now);
+        else
+            md_deck_want_versions(a->deck, a->plan.backend, a->plan.model);
+        confirmed(a, "");
+    } else if (now && a->write_failed && !a->may_land) {
+        refuted(a, seen, fallback);
+    } else if (a->verify_tries < VERIFY_TRIES) {
+        verify_again(a);
+    } else if (now && !a->write_failed) {
+        refuted(a, seen, fallback);
     } else {
-        snprintf(msg, sizeof(msg), "cannot verify alias '%s' of '%s': %s", a->plan.alias,
-                 a->plan.model, r->err.msg);
-        finish(a, MD_ACTION_FAILED, "unknown", msg);
+        pending(a, seen);
     }
     free(now);
 }
@@ -155,8 +244,9 @@ static void verified_endpoint(md_actions *a, struct md_result *r)
             a->next_poll_mono = md_mono_ms() + SETTLE_POLL_MS;
             return;
         }
-        snprintf(msg, sizeof(msg), "cannot verify endpoint '%s': %s", a->plan.endpoint, r->err.msg);
-        finish(a, MD_ACTION_FAILED, "unknown", msg);
+        snprintf(msg, sizeof(msg), "cannot re-read endpoint '%s': %s", a->plan.endpoint,
+                 r->err.msg);
+        pending(a, msg);
         return;
     }
     struct md_endpoint *e = &r->endpoints.v[0];
@@ -166,24 +256,28 @@ static void verified_endpoint(md_actions *a, struct md_result *r)
     char reason[160];
     snprintf(reason, sizeof(reason), "%s", e->failure_reason);
     md_deck_put_endpoint(a->deck, a->plan.backend, e);
-    if (action_status_settling(status) && a->write_timed_out) {
+    bool settling = action_status_settling(status);
+    char seen[160];
+    snprintf(seen, sizeof(seen), "endpoint '%s' is %s with %s", a->plan.endpoint, status, now);
+    if (settling && a->write_timed_out) {
         /*
          * The backend already waited as long as it was told to (Azure's
          * lro_timeout): waiting here too would hold the operator for minutes
-         * more. The outcome is unknown; a later start settles it.
+         * more. Later starts and refreshes settle it.
          */
-        snprintf(msg, sizeof(msg),
-                 "endpoint '%s' still %s, outcome unknown until a later "
-                 "start: %s",
-                 a->plan.endpoint, status, a->message);
-        finish(a, MD_ACTION_FAILED, "unknown", msg);
-    } else if (action_status_settling(status) || (!reached && a->verify_tries < VERIFY_TRIES)) {
+        snprintf(msg, sizeof(msg), "endpoint '%s' still %s", a->plan.endpoint, status);
+        pending(a, msg);
+    } else if (!settling && !reached && a->write_failed && !a->may_land) {
+        refuted(a, seen, seen);
+    } else if (settling || (!reached && a->verify_tries < VERIFY_TRIES)) {
         if (a->verify_tries >= SETTLE_POLLS) {
             snprintf(msg, sizeof(msg), "endpoint '%s' still %s after %d checks", a->plan.endpoint,
                      status, SETTLE_POLLS);
-            finish(a, MD_ACTION_FAILED, "unknown", msg);
+            pending(a, msg);
         } else {
-            snprintf(a->message, sizeof(a->message), "endpoint %s: %s", a->plan.endpoint, status);
+            if (!a->write_failed)
+                snprintf(a->message, sizeof(a->message), "endpoint %s: %s", a->plan.endpoint,
+                         status);
             a->next_poll_mono = md_mono_ms() + SETTLE_POLL_MS;
             md_deck_notify(a->deck, MD_CHANGED_ACTION);
         }
@@ -191,31 +285,15 @@ static void verified_endpoint(md_actions *a, struct md_result *r)
         snprintf(msg, sizeof(msg), "endpoint '%s' Failed: %s", a->plan.endpoint, reason);
         finish(a, MD_ACTION_FAILED, "failed", msg);
     } else if (reached) {
-        snprintf(msg, sizeof(msg), "%s: %s -> %s (%s)", a->plan.target, a->plan.from, a->plan.to,
-                 status);
-        finish(a, MD_ACTION_DONE, "ok", msg);
+        char extra[80];
+        snprintf(extra, sizeof(extra), " (%s)", status);
+        confirmed(a, extra);
+    } else if (a->may_land) {
+        pending(a, seen);
     } else {
         snprintf(msg, sizeof(msg), "endpoint '%s' is %s with %s, not %s", a->plan.endpoint, status,
                  now, a->plan.to);
         finish(a, MD_ACTION_FAILED, "failed", msg);
-    }
-    free(now);
-}
-
-static void verified_approval(md_actions *a, struct md_result *r)
-{
-    char *now = action_value_now(&a->plan, r);
-    char msg[256];
-    if (now && !strcmp(now, a->plan.to)) {
-        snprintf(msg, sizeof(msg), "%s: %s -> %s", a->plan.target, a->plan.from, a->plan.to);
-        finish(a, MD_ACTION_DONE, "ok", msg);
-        md_deck_want_versions(a->deck, a->plan.backend, a->plan.model);
-    } else if (a->verify_tries < VERIFY_TRIES) {
-        verify(a);
-    } else {
-        snprintf(msg, sizeof(msg), "version %s of '%s' is %s, not %s after the change",
-                 a->plan.version, a->plan.model, now ? now : "(unreadable)", a->plan.to);
-        finish(a, MD_ACTION_FAILED, now ? "failed" : "unknown", msg);
     }
     free(now);
 }
@@ -227,13 +305,23 @@ static void on_verified(struct md_result *r, void *ud)
     /* closed: the front end is gone, and a later start settles what this would have told */
     if (!a->closed) {
         if (action_is_alias(a->plan.kind))
-            verified_alias(a, r);
+            verified_value(a, r, "version");
         else if (action_is_approval(a->plan.kind))
-            verified_approval(a, r);
+            verified_value(a, r, "status");
         else
             verified_endpoint(a, r);
     }
     md_result_release(r);
+}
+
+/*
+ * A write answered with an error may still have been applied: a gateway's
+ * 504 after forwarding it, a time-out or reset after it left. Those may even
+ * land after the reply; any other error reply is final.
+ */
+static bool write_may_land(const struct md_result *r)
+{
+    return r->status == MD_ERR_TIMEOUT || r->status == MD_ERR_NET || r->err.http_status == 504;
 }
 
 static void on_changed(struct md_result *r, void *ud)
@@ -245,20 +333,14 @@ static void on_changed(struct md_result *r, void *ud)
         return;
     }
     if (r->status) {
-        char msg[256];
-        snprintf(msg, sizeof(msg), "cannot change '%s' to %s: %s", a->plan.target, a->plan.to,
-                 r->err.msg);
-        /* A write that timed out may still have landed: re-read before concluding. */
-        if (r->status == MD_ERR_TIMEOUT || r->status == MD_ERR_NET) {
-            snprintf(a->message, sizeof(a->message), "%s", msg);
-            a->write_timed_out = r->status == MD_ERR_TIMEOUT;
-            verify(a);
-        } else {
-            finish(a, MD_ACTION_FAILED, "failed", msg);
-        }
-    } else {
-        verify(a);
+        /* Not a clear success: only a re-read of the target can tell what happened. */
+        snprintf(a->message, sizeof(a->message), "cannot change '%s' to %s: %s", a->plan.target,
+                 a->plan.to, r->err.msg);
+        a->write_failed = true;
+        a->may_land = write_may_land(r);
+        a->write_timed_out = r->status == MD_ERR_TIMEOUT;
     }
+    verify(a);
     md_result_release(r);
 }
 
@@ -321,6 +403,8 @@ md_status md_action_execute(md_actions *a, const struct md_plan *plan, const cha
     a->verify_tries = 0;
     a->next_poll_mono = 0;
     a->write_timed_out = false;
+    a->write_failed = false;
+    a->may_land = false;
     /* Written before the request leaves, so a kill -9 leaves a trace to settle. */
     a->started_id = action_audit(a, plan, "started", "unknown", "", 0);
     if (a->started_id == 0) {

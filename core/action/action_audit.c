@@ -29,8 +29,11 @@ static void who_init(md_actions *a)
     md_sanitize(a->who);
 }
 
-/* The newest entries again, after an append; the old list stays when the store fails. */
-static void audit_reload(md_actions *a)
+/*
+ * The newest entries again, after an append or on a refresh (another process
+ * may have written some); the old list stays when the store fails.
+ */
+void action_audit_reload(md_actions *a)
 {
     struct md_audit_entry *v = NULL;
     size_t n = 0;
@@ -48,7 +51,7 @@ static void audit_reload(md_actions *a)
 void action_audit_init(md_actions *a)
 {
     who_init(a);
-    audit_reload(a);
+    action_audit_reload(a);
 }
 
 void action_audit_release(md_actions *a)
@@ -89,14 +92,14 @@ int64_t action_audit(md_actions *a, const struct md_plan *p, const char *phase, 
         md_log(MD_LOG_ERROR, "audit entry not written: %s", err.msg);
         return 0;
     }
-    audit_reload(a);
+    action_audit_reload(a);
     return e.id;
 }
 
-bool action_audit_has_finish(const md_actions *a, int64_t id)
+bool action_audit_has_pending(const md_actions *a, int64_t id)
 {
     for (size_t i = 0; i < a->n_audit; i++)
-        if (a->audit[i].ref_id == id && !strcmp(a->audit[i].phase, "finished"))
+        if (a->audit[i].ref_id == id && !strcmp(a->audit[i].phase, "pending"))
             return true;
     return false;
 }

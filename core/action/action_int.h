@@ -31,15 +31,21 @@ struct md_actions {
 
     /* The action running, or the last one run. */
     enum md_action_phase phase;
-    char message[256];
+    char message[512];
     struct md_plan plan;
     int64_t started_id; /* audit id of the "started" entry */
     unsigned verify_tries;
     int64_t next_poll_mono; /* when to re-read a settling endpoint; 0 = not waiting */
     bool write_timed_out;   /* the backend gave up waiting for its own operation */
+    bool write_failed;      /* the write's reply was not a 2xx: only a re-read can tell */
+    bool may_land;          /* ... and it may still be applied later (504, timeout, reset) */
 
-    struct settle *settles; /* re-reads after a restart, in flight */
+    struct settle *settles;   /* re-reads of unsettled entries, in flight */
+    int64_t settle_window_ms; /* how long after its start an entry may stay pending */
 };
+
+/* Default of settle_window_ms; MLDECK_SETTLE_WINDOW (seconds) overrides it. */
+#define ACTION_SETTLE_WINDOW_S 600
 
 /* --- action_kind.c ----------------------------------------------------------------------------- */
 
@@ -89,8 +95,10 @@ int64_t action_audit(md_actions *a, const struct md_plan *p, const char *phase, 
                      const char *message, int64_t ref_id);
 /* Free the loaded list (at the layer's end). */
 void action_audit_release(md_actions *a);
-/* True when the loaded list has a "finished" entry for `id` (its outcome was unknown). */
-bool action_audit_has_finish(const md_actions *a, int64_t id);
+/* True when the loaded list has a "pending" entry for the action started as `id`. */
+bool action_audit_has_pending(const md_actions *a, int64_t id);
+/* The log again from the store: entries other processes wrote show up (MD_CHANGED_AUDIT). */
+void action_audit_reload(md_actions *a);
 /* The read-only gate: MD_ERR_READ_ONLY in read-only mode, the refusal audited. */
 md_status action_gate(md_actions *a, const struct md_plan *p, struct md_err *err);
 
@@ -98,5 +106,7 @@ md_status action_gate(md_actions *a, const struct md_plan *p, struct md_err *err
 
 /* Free the settles in flight (their answers never come: the deck is gone). */
 void action_settles_release(md_actions *a);
+/* settle_window_ms from the environment (MLDECK_SETTLE_WINDOW) or the default. */
+void action_settle_init(md_actions *a);
 
 #endif

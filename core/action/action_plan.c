@@ -375,9 +375,11 @@ static md_status plan_reverse(md_actions *a, size_t bi, enum md_action_kind k,
 md_status md_action_plan_undo(md_actions *a, struct md_plan *out, struct md_err *err)
 {
     memset(out, 0, sizeof(*out));
+    /* the store, not the list loaded earlier: another process may have acted since */
+    action_audit_reload(a);
     for (size_t i = 0; i < a->n_audit; i++) {
         const struct md_audit_entry *e = &a->audit[i];
-        if (strcmp(e->phase, "finished") || strcmp(e->outcome, "ok"))
+        if (strcmp(e->phase, "finished") || strcmp(e->outcome, "ok") || strcmp(e->who, a->who))
             continue;
         enum md_action_kind k = action_kind_parse(e->action);
         long bi = md_deck_backend_index(a->deck, e->backend);
@@ -394,5 +396,5 @@ md_status md_action_plan_undo(md_actions *a, struct md_plan *out, struct md_err 
         return st;
     }
     return md_err_set(err, MD_ERR_NOT_FOUND,
-                      "nothing to undo: no finished action in the audit log");
+                      "nothing to undo: no finished action of %s in the audit log", a->who);
 }

@@ -1,9 +1,12 @@
 /*
- * action_settle.c - what a killed process left: an action whose "started"
- * entry has no "finished" one (or only one saying the outcome was unknown)
- * is settled at the next start by re-reading its target: "ok" when the
- * target holds the planned value, "failed" when it holds the old one,
- * "unknown" otherwise. Each re-read is one request of its own.
+ * action_settle.c - actions whose outcome no re-read has proved yet: a
+ * "started" entry with no "finished" one, left by a killed process or by a
+ * write answered with an error (then a "pending" entry follows it). Each
+ * start and refresh re-reads their targets: the planned value settles one
+ * "ok"; anything else proves nothing, as the write may still be held by a
+ * gateway and land later, so the entry stays pending (one "pending" entry
+ * says so) until it is older than the settle window, when a "finished"
+ * entry "unknown" gives the reason. Each re-read is one request of its own.
  */
 #include "action_int.h"
 
@@ -11,16 +14,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* How long an outcome left "unknown" is looked at again by later starts. */
-#define RESETTLE_MAX_AGE_MS (24LL * 3600 * 1000)
-
 struct settle {
     md_actions *a;
     struct md_audit_entry e;
     struct md_plan plan;
-    bool had_finish; /* an earlier "finished" entry left the outcome unknown */
     struct settle *next;
 };
+
+void action_settle_init(md_actions *a)
+{
+    long s = ACTION_SETTLE_WINDOW_S;
+    const char *v = getenv("MLDECK_SETTLE_WINDOW");
+    if (v && *v && md_parse_long(v, 0, 30L * 86400, &s))
+        md_log(MD_LOG_WARN, "MLDECK_SETTLE_WINDOW '%s' is not a number of seconds: using %d", v,
+               ACTION_SETTLE_WINDOW_S);
+    a->settle_window_ms = (v && *v && s >= 0 ? s : ACTION_SETTLE_WINDOW_S) * 1000LL;
+}
 
 static void settle_free(struct settle *s)
 {
@@ -49,26 +58,41 @@ void action_settles_release(md_actions *a)
     }
 }
 
-/* The outcome the re-read shows, as a "finished" entry (or a log line while it is unknown). */
+/* The outcome the re-read shows: "ok", else pending (said once), else "unknown" past the window. */
 static void settled(struct settle *s, const struct md_result *r)
 {
+    md_actions *a = s->a;
     char *now = action_value_now(&s->plan, r);
-    /* an endpoint still moving holds its old value: nothing is known yet, ask again next start */
+    /* an endpoint still moving holds its old value: it proves nothing yet */
     bool moving = now && !action_is_alias(s->plan.kind) && !action_is_approval(s->plan.kind) &&
                   action_status_settling(r->endpoints.v[0].status);
-    const char *outcome = "unknown";
-    if (!moving && now && !strcmp(now, s->e.after))
-        outcome = "ok";
-    else if (!moving && now && !strcmp(now, s->e.before))
-        outcome = "failed";
-    char msg[256];
-    snprintf(msg, sizeof(msg), "settled after restart: now %s", now ? now : "(unreadable)");
-    /* a second "unknown" would add nothing; the first one said so already */
-    if (moving || (s->had_finish && !strcmp(outcome, "unknown")))
-        md_log(MD_LOG_INFO, "audit entry %lld (%s) not settled yet: %s", (long long)s->e.id,
-               s->e.target, moving ? r->endpoints.v[0].status : "still unknown");
+    char seen[200];
+    if (!now)
+        snprintf(seen, sizeof(seen), "cannot re-read: %s", r->err.msg);
+    else if (moving)
+        snprintf(seen, sizeof(seen), "still %s with %s", r->endpoints.v[0].status, now);
     else
-        action_audit(s->a, &s->plan, "finished", outcome, msg, s->e.id);
+        snprintf(seen, sizeof(seen), "re-read shows %s", now);
+    char msg[256];
+    int64_t age = md_now_ms() - s->e.ts_ms;
+    if (!moving && now && !strcmp(now, s->e.after)) {
+        snprintf(msg, sizeof(msg), "confirmed by re-read: now %s", now);
+        action_audit(a, &s->plan, "finished", "ok", msg, s->e.id);
+    } else if (age >= a->settle_window_ms) {
+        snprintf(msg, sizeof(msg),
+                 "not settled within %lld s of the start: %s (before %s, planned %s); no re-read "
+                 "showed the change applied",
+                 (long long)(a->settle_window_ms / 1000), seen, s->e.before, s->e.after);
+        action_audit(a, &s->plan, "finished", "unknown", msg, s->e.id);
+    } else if (!action_audit_has_pending(a, s->e.id)) {
+        snprintf(msg, sizeof(msg),
+                 "outcome pending: %s, not %s yet; re-read by later starts for up to %lld s", seen,
+                 s->e.after, (long long)(a->settle_window_ms / 1000));
+        action_audit(a, &s->plan, "pending", "pending", msg, s->e.id);
+    } else {
+        md_log(MD_LOG_INFO, "audit entry %lld (%s) still pending: %s", (long long)s->e.id,
+               s->e.target, seen);
+    }
     free(now);
 }
 
@@ -94,14 +118,18 @@ static bool settle_start(md_actions *a, struct md_audit_entry *e)
     enum md_action_kind k = action_kind_parse(e->action);
     if (bi < 0 || k == MD_ACTION_KIND_COUNT)
         return false;
-    bool had_finish = action_audit_has_finish(a, e->id);
-    if (had_finish && md_now_ms() - e->ts_ms > RESETTLE_MAX_AGE_MS)
+    /* this process's own action is still being verified; one re-read in flight is enough */
+    bool running =
+        a->phase == MD_ACTION_RUNNING || a->phase == MD_ACTION_VERIFYING || a->next_poll_mono;
+    if (running && e->id == a->started_id)
         return false;
+    for (const struct settle *t = a->settles; t; t = t->next)
+        if (t->e.id == e->id)
+            return false;
     struct md_backend *be = md_deck_backend(a->deck, (size_t)bi);
     const struct md_backend_ops *ops = be->ops;
     struct settle *s = md_xcalloc(1, sizeof(*s));
     s->a = a;
-    s->had_finish = had_finish;
     s->e = *e;
     memset(e, 0, sizeof(*e));
     s->plan.kind = k;

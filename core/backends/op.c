@@ -247,6 +247,13 @@ void op_set_doc(struct op *op, char *doc)
     op->doc_code = 200;
 }
 
+/* The records of a list result (one list is filled per kind). */
+static size_t result_records(const struct md_result *r)
+{
+    return r->experiments.n + r->runs.n + r->models.n + r->versions.n + r->endpoints.n +
+           r->configs.n + r->monitors.n + r->changes.n + r->alarms.n;
+}
+
 /*
  * The one report: map the document, let the platform adjust, hand the
  * result over, free the operation. The result lives on this frame and is
@@ -270,6 +277,12 @@ static void finish(struct op *op)
             res.raw_len = op->doc_len;
             op->doc = NULL;
         }
+    }
+    if (st == MD_OK && op->page_max > 0 && result_records(&res) > op->page_max) {
+        /* a server answering more than was asked is broken: nothing of it is kept or cached */
+        st = md_err_set_http(&err, MD_ERR_TOO_BIG, op->doc_code,
+                             "%s: reply holds %zu records for a page of %zu", op->what,
+                             result_records(&res), op->page_max);
     }
     if (st == MD_OK && op->fixup != NULL)
         op->fixup(op, &res);
@@ -332,9 +345,19 @@ static void submit(struct op_engine *e, struct op_call *c)
     e->pf->prepare(e, c, &req);
     c->serial = e->gate != NULL && e->gate->serial != NULL ? e->gate->serial(e->gate->impl) : 0;
     c->where = OP_CALL_FLYING;
+    c->sent_mono = md_mono_ms() + (c->delay_ms > 0 ? c->delay_ms : 0);
     push_back(&e->flying, NULL, c);
     e->inflight++;
     c->http_id = md_http_submit(e->be->http, &req, on_http, c);
+}
+
+int64_t op_engine_waiting_since(const struct op_engine *e)
+{
+    int64_t oldest = 0;
+    for (const struct op_call *c = e->flying; c != NULL; c = c->next)
+        if (c->sent_mono > 0 && (oldest == 0 || c->sent_mono < oldest))
+            oldest = c->sent_mono;
+    return oldest;
 }
 
 /* Move queued calls onto the wire while there is room and the credential is fresh. */

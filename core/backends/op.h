@@ -105,7 +105,8 @@ struct op_call {
     size_t max_body;          /* 0: md_http's default */
     long delay_ms;            /* start no sooner than this after it leaves the queue */
     /* the engine's */
-    uint64_t serial; /* the credential it went out with */
+    uint64_t serial;   /* the credential it went out with */
+    int64_t sent_mono; /* md_mono_ms() it went (or, delayed, goes) on the wire */
     uint64_t http_id;
     bool auth_retried;
     bool again;
@@ -139,9 +140,17 @@ struct op {
     void (*release)(struct op *op);                      /* frees the platform's part */
     char *doc;                                           /* what the parse maps, or NULL */
     size_t doc_len;
-    long doc_code; /* HTTP status of the reply the document came from */
+    long doc_code;   /* HTTP status of the reply the document came from */
+    size_t page_max; /* 0: any; else a parsed reply of more records than this is refused */
     uint64_t defer_id;
 };
+
+/*
+ * md_mono_ms() when the oldest call now on the wire was sent (a delayed
+ * call counts from when it starts); 0 when none is: the header's "not
+ * answering" reads this through the backend's waiting_since slot.
+ */
+int64_t op_engine_waiting_since(const struct op_engine *e);
 
 /* Set up / free an engine embedded in a backend instance (md_http freed first). */
 void op_engine_init(struct op_engine *e, struct md_backend *be, const struct op_platform *pf,

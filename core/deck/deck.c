@@ -157,11 +157,27 @@ bool md_deck_backend_status(const md_deck *d, size_t bi, struct md_backend_statu
     st->caps = b->be->ops->caps;
     st->health = b->health;
     st->error = b->error;
+    /*
+     * b->error is the last fetch's: a success elsewhere clears it. A fetch
+     * still failing (AccessDenied on GetMetricData while listing works, a
+     * stalled experiments list while models load) must stay in the header
+     * until it succeeds, so it is asked of the slots that keep their own.
+     */
+    const char *sub = b->exp_fetch.error[0]     ? b->exp_fetch.error
+                      : b->model_fetch.error[0] ? b->model_fetch.error
+                                                : deck_endpoints_error(b);
+    if (!b->error[0] && sub[0]) {
+        st->health = MD_HEALTH_ERROR;
+        st->error = sub;
+    }
     st->data_ms = b->data_ms;
     st->stale = b->stale;
     st->version = b->version;
     st->via = b->via >= 0 ? d->backends[b->via].be->name : "";
     st->ratelimit_remaining = b->be->ops->budget ? b->be->ops->budget(b->be) : -1;
+    int64_t since = b->be->ops->waiting_since ? b->be->ops->waiting_since(b->be) : 0;
+    int64_t waited = since > 0 ? md_mono_ms() - since : 0;
+    st->waiting_ms = waited > MD_DECK_SLOW_MS ? waited : 0;
     return true;
 }
 
@@ -291,6 +307,9 @@ void md_deck_refresh(md_deck *d)
     const struct md_context *ctx = d->context;
     d->next_refresh_mono =
         ctx->refresh_s > 0 && !d->no_timer ? md_mono_ms() + ctx->refresh_s * 1000 : 0;
+    for (size_t i = 0; i < d->n_hooks; i++)
+        if (d->hooks[i].hook->refresh)
+            d->hooks[i].hook->refresh(d->hooks[i].ud);
 }
 
 /* --- hooks of the layers above -------------------------------------------------------------- */

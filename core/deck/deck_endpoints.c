@@ -169,10 +169,15 @@ static void on_ep_result(struct md_result *r, void *ud)
         }
     } else if (c->what == EP_HEALTH && s) {
         s->health_loading = false;
-        if (r->status)
+        if (r->status) {
             backoff_failed(&s->health_bo);
-        else
+            if (r->status != MD_ERR_CANCELLED)
+                snprintf(s->health_error, sizeof(s->health_error), "%s",
+                         r->err.msg[0] ? r->err.msg : md_status_str(r->status));
+        } else {
             backoff_ok(&s->health_bo);
+            s->health_error[0] = '\0';
+        }
         if (r->status == MD_OK) {
             md_health_list_release(&s->health);
             s->health = r->health;
@@ -314,6 +319,22 @@ const struct md_health_list *md_deck_health(const md_deck *d, size_t bi, const c
         return NULL;
     const struct endpoint_slot *s = ep_find(&d->backends[bi], endpoint);
     return s && s->health_loaded ? &s->health : NULL;
+}
+
+const char *md_deck_health_error(const md_deck *d, size_t bi, const char *endpoint)
+{
+    if (bi >= d->n_backends || !endpoint)
+        return "";
+    const struct endpoint_slot *s = ep_find(&d->backends[bi], endpoint);
+    return s ? s->health_error : "";
+}
+
+const char *deck_endpoints_error(const struct deck_backend *b)
+{
+    for (size_t i = 0; i < b->n_eps; i++)
+        if (b->eps[i].health_error[0])
+            return b->eps[i].health_error;
+    return "";
 }
 
 const struct md_endpoint_config_list *md_deck_endpoint_configs(const md_deck *d, size_t bi,

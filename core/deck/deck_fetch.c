@@ -19,7 +19,8 @@
 #include <unistd.h>
 
 #define EXPERIMENT_PAGE 1000
-#define EXPERIMENT_MAX_PAGES 5
+#define EXPERIMENT_MAX_PAGES 5    /* a refresh (and the cache) covers these; more on demand */
+#define EXPERIMENT_PAGES_CAP 1000 /* a repeating token must not loop forever */
 #define MODEL_PAGE 1000
 #define MODEL_MAX_PAGES 5
 #define RUNS_MIN_PAGE 100
@@ -46,6 +47,7 @@ struct req_ctx {
     char *b; /* metric key */
     unsigned gen;
     unsigned page;
+    bool lazy; /* experiments: a page past a refresh's, appended to the list shown */
     struct req_ctx *next;
     struct req_ctx **pprev;
 };
@@ -137,6 +139,9 @@ void deck_cache_load_lists(md_deck *d, size_t bi)
             *md_experiment_list_push(&b->experiments) = r.experiments.v[i];
         r.experiments.n = 0;
         bool last = !r.next_token || !*r.next_token;
+        free(b->exp_more);
+        b->exp_more = last ? NULL : md_xstrdup(r.next_token);
+        b->exp_pages = p + 1;
         md_result_release(&r);
         if (last)
             break;
@@ -203,7 +208,7 @@ static void observe_alias(md_deck *d, size_t bi, const char *model, const char *
         md_log(MD_LOG_WARN, "%s", err.msg);
 }
 
-static void fetch_experiments(md_deck *d, size_t bi, const char *token, unsigned page)
+static void fetch_experiments(md_deck *d, size_t bi, const char *token, unsigned page, bool lazy)
 {
     struct deck_backend *b = &d->backends[bi];
     if (!b->be->ops->list_experiments)
@@ -211,6 +216,7 @@ static void fetch_experiments(md_deck *d, size_t bi, const char *token, unsigned
     struct req_ctx *c = req_new(d, bi, REQ_EXPERIMENTS, NULL, NULL);
     c->gen = b->exp_fetch.gen;
     c->page = page;
+    c->lazy = lazy;
     b->exp_fetch.loading = true;
     b->be->ops->list_experiments(b->be, token, EXPERIMENT_PAGE, on_result, c);
 }
@@ -227,26 +233,69 @@ static void fetch_models(md_deck *d, size_t bi, const char *token, unsigned page
     b->be->ops->list_models(b->be, token, MODEL_PAGE, on_result, c);
 }
 
+/*
+ * A page of experiments. A refresh gathers its pages in experiments_next and
+ * swaps them in whole; the pages after it (page >= EXPERIMENT_MAX_PAGES, or
+ * asked for by md_deck_want_experiments()) append to the list on screen.
+ * Either way the next page's token is kept, so the view can say there is
+ * more and ask for it instead of stopping silently at a cap.
+ */
 static void got_experiments(md_deck *d, struct req_ctx *c, struct md_result *r)
 {
     struct deck_backend *b = &d->backends[c->bi];
+    bool lazy = c->lazy;
     char key[512];
     page_key(key, sizeof(key), "experiments", "", c->page);
-    cache_put(d, c->bi, key, r);
+    if (c->page < EXPERIMENT_MAX_PAGES)
+        cache_put(d, c->bi, key, r);
+    struct md_experiment_list *into = lazy ? &b->experiments : &b->experiments_next;
     for (size_t i = 0; i < r->experiments.n; i++)
-        *md_experiment_list_push(&b->experiments_next) = r->experiments.v[i];
+        *md_experiment_list_push(into) = r->experiments.v[i];
     r->experiments.n = 0;
-    if (r->next_token && *r->next_token && c->page + 1 < EXPERIMENT_MAX_PAGES) {
-        fetch_experiments(d, c->bi, r->next_token, c->page + 1);
+    const char *tok = r->next_token && *r->next_token ? r->next_token : NULL;
+    if (tok && c->page + 1 >= EXPERIMENT_PAGES_CAP)
+        tok = NULL;
+    if (tok && !lazy &&
+        (c->page + 1 < EXPERIMENT_MAX_PAGES || b->experiments_next.n < b->exp_want)) {
+        fetch_experiments(d, c->bi, tok, c->page + 1, false);
         return;
     }
-    md_experiment_list_release(&b->experiments);
-    b->experiments = b->experiments_next;
-    memset(&b->experiments_next, 0, sizeof(b->experiments_next));
+    if (!lazy) {
+        md_experiment_list_release(&b->experiments);
+        b->experiments = b->experiments_next;
+        memset(&b->experiments_next, 0, sizeof(b->experiments_next));
+        note_fresh(d, c->bi, r->fetched_ms);
+    }
+    bool repeat = lazy && tok && b->exp_more && !strcmp(tok, b->exp_more);
+    if (repeat)
+        md_log(MD_LOG_WARN, "experiments of '%s': page token repeated, stopping", b->be->name);
+    free(b->exp_more);
+    b->exp_more = tok && !repeat ? md_xstrdup(tok) : NULL;
+    b->exp_pages = c->page + 1;
     b->exp_fetch.loading = false;
     backoff_ok(&b->exp_fetch.bo);
-    note_fresh(d, c->bi, r->fetched_ms);
+    b->exp_fetch.error[0] = '\0';
     deck_changed(d, MD_CHANGED_EXPERIMENTS);
+    if (b->exp_more && b->experiments.n < b->exp_want)
+        fetch_experiments(d, c->bi, b->exp_more, b->exp_pages, true);
+}
+
+void md_deck_want_experiments(md_deck *d, size_t bi, size_t rows)
+{
+    if (bi >= d->n_backends)
+        return;
+    struct deck_backend *b = &d->backends[bi];
+    if (rows > b->exp_want)
+        b->exp_want = rows;
+    if (!b->exp_more || b->exp_fetch.loading || b->experiments.n >= rows ||
+        backoff_waiting(&b->exp_fetch.bo))
+        return;
+    fetch_experiments(d, bi, b->exp_more, b->exp_pages, true);
+}
+
+bool md_deck_experiments_complete(const md_deck *d, size_t bi)
+{
+    return bi >= d->n_backends || !d->backends[bi].exp_more;
 }
 
 static void got_models(md_deck *d, struct req_ctx *c, struct md_result *r)
@@ -267,6 +316,7 @@ static void got_models(md_deck *d, struct req_ctx *c, struct md_result *r)
     memset(&b->models_next, 0, sizeof(b->models_next));
     b->model_fetch.loading = false;
     backoff_ok(&b->model_fetch.bo);
+    b->model_fetch.error[0] = '\0';
     /* Every alias seen is a point in its history: the rollback targets. */
     if (d->store)
         md_store_begin(d->store, NULL);
@@ -638,6 +688,8 @@ static void on_result(struct md_result *r, void *ud)
             if (r->status) {
                 b->exp_fetch.loading = false;
                 backoff_failed(&b->exp_fetch.bo);
+                snprintf(b->exp_fetch.error, sizeof(b->exp_fetch.error), "%s",
+                         r->status == MD_ERR_CANCELLED ? "" : b->error);
                 md_experiment_list_release(&b->experiments_next);
             } else {
                 got_experiments(d, c, r);
@@ -649,6 +701,8 @@ static void on_result(struct md_result *r, void *ud)
             if (r->status) {
                 b->model_fetch.loading = false;
                 backoff_failed(&b->model_fetch.bo);
+                snprintf(b->model_fetch.error, sizeof(b->model_fetch.error), "%s",
+                         r->status == MD_ERR_CANCELLED ? "" : b->error);
                 md_model_list_release(&b->models_next);
             } else {
                 got_models(d, c, r);
@@ -687,7 +741,7 @@ void deck_lists_refresh(md_deck *d, size_t bi)
     if (!b->exp_fetch.loading && !backoff_waiting(&b->exp_fetch.bo)) {
         b->exp_fetch.gen++;
         md_experiment_list_release(&b->experiments_next);
-        fetch_experiments(d, bi, NULL, 0);
+        fetch_experiments(d, bi, NULL, 0, false);
     }
     if (!b->model_fetch.loading && !backoff_waiting(&b->model_fetch.bo)) {
         b->model_fetch.gen++;
@@ -856,6 +910,7 @@ void deck_backend_release_slots(struct deck_backend *b)
     free(b->versions);
     md_experiment_list_release(&b->experiments);
     md_experiment_list_release(&b->experiments_next);
+    free(b->exp_more);
     md_model_list_release(&b->models);
     md_model_list_release(&b->models_next);
 }

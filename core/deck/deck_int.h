@@ -92,6 +92,7 @@ struct paged_list {
     unsigned pages;
     unsigned gen;
     struct backoff bo;
+    char error[256]; /* the header's message while this list fails ("" none): see deck.c */
 };
 
 /* Per-endpoint extras fetched on demand: health series and configs. */
@@ -101,6 +102,11 @@ struct endpoint_slot {
     bool health_loaded;
     bool health_loading;
     struct backoff health_bo;
+    /*
+     * Why the last health fetch failed ("" none): kept until one succeeds, so
+     * a later success of another fetch (the endpoint list) does not hide it.
+     */
+    char health_error[256];
     struct md_endpoint_config_list configs;
     bool configs_loaded;
     bool configs_loading;
@@ -139,6 +145,14 @@ struct deck_backend {
     struct md_experiment_list experiments;
     struct md_experiment_list experiments_next; /* pages arriving */
     struct paged_list exp_fetch;
+    /*
+     * Past the first pages a refresh loads, experiments come on demand like
+     * runs: the token of the next page (NULL: every page is loaded), pages
+     * loaded so far, and how many rows a view asked for.
+     */
+    char *exp_more;
+    unsigned exp_pages;
+    size_t exp_want;
 
     struct md_model_list models;
     struct md_model_list models_next;
@@ -223,6 +237,8 @@ void deck_endpoints_release(struct deck_backend *b);
 /* Monitors of a backend: fetched again on every refresh, released with the endpoints. */
 void deck_monitors_refresh(md_deck *d, size_t bi);
 void deck_endpoint_requests_release(md_deck *d);
+/* The first failing health fetch's message of backend b ("" when none is failing). */
+const char *deck_endpoints_error(const struct deck_backend *b);
 
 /*
  * The header's error of a backend: the message, named by the fetch that

@@ -63,7 +63,12 @@ struct http_req {
     int max_retries;
     int attempts;
     int64_t start_ms;
-    int64_t due_ms; /* WAITING: when to re-add */
+    int64_t attempt_ms; /* this attempt's start */
+    int64_t last_rx_ms; /* when this attempt last received anything */
+    bool replied;       /* this attempt's reply has begun (a status line arrived) */
+    bool stall_abort;   /* ended by on_progress: the reply stopped mid-way */
+    long timeout_ms;    /* the attempt's whole time-out */
+    int64_t due_ms;     /* WAITING: when to re-add */
     struct md_buf body;
     md_status body_st; /* first md_buf_add failure, ends the transfer */
     char ctype[128];
@@ -175,6 +180,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
     struct http_req *r = ud;
     size_t len = size * n;
+    r->last_rx_ms = md_mono_ms();
     md_status st = md_buf_add(&r->body, p, len);
     if (st != MD_OK) {
         r->body_st = st;
@@ -243,7 +249,9 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
     struct http_req *r = ud;
     size_t len = size * n;
+    r->last_rx_ms = md_mono_ms();
     if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+        r->replied = true;
         r->ctype[0] = '\0';
         r->retry_after_s = -1;
         md_buf_reset(&r->rhdrs);
@@ -271,6 +279,24 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
         r->retry_after_s = parse_retry_after(val);
     }
     return len;
+}
+
+/*
+ * A reply that began and then stops: libcurl's low-speed limit averages
+ * over a few seconds, so a stall after some bytes trips it only after ~16 s,
+ * past the whole time-out. This ends it after exactly HTTP_LOW_SPEED_SECS
+ * of silence (libcurl calls it about once a second while nothing arrives).
+ */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    struct http_req *r = ud;
+    if (r->replied && md_mono_ms() - r->last_rx_ms >= HTTP_LOW_SPEED_SECS * 1000) {
+        r->stall_abort = true;
+        return 1;
+    }
+    return 0;
 }
 
 /*
@@ -366,13 +392,16 @@ static void easy_setup(struct http_req *r, const struct md_http_req *req)
     curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(e, CURLOPT_XFERINFODATA, r);
+    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "mldeck");
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* run searches compress very well */
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      req->connect_timeout_ms > 0 ? req->connect_timeout_ms
                                                  : HTTP_CONNECT_TIMEOUT_MS);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
-                     req->timeout_ms > 0 ? req->timeout_ms : HTTP_TIMEOUT_MS);
+    r->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : HTTP_TIMEOUT_MS;
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, r->timeout_ms);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, HTTP_LOW_SPEED_BPS);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, HTTP_LOW_SPEED_SECS);
     /* Fails early when Content-Length already exceeds the cap. */
@@ -446,6 +475,10 @@ static void req_start(md_http *h, struct http_req *r)
     r->retry_after_s = -1;
     r->errbuf[0] = '\0';
     r->attempts++;
+    r->attempt_ms = md_mono_ms();
+    r->last_rx_ms = r->attempt_ms;
+    r->replied = false;
+    r->stall_abort = false;
     r->state = REQ_ACTIVE;
     h->sent++;
     CURLMcode mc = curl_multi_add_handle(h->multi, r->easy);
@@ -571,13 +604,35 @@ static int64_t retry_delay(md_http *h, struct http_req *r, CURLcode rc, long cod
     return base + (int64_t)(rng_next(h) % (uint64_t)(base / 2 + 1));
 }
 
+/*
+ * No data for HTTP_LOW_SPEED_SECS: on_progress ended a reply stopped
+ * mid-way, or libcurl's low-speed limit a server silent since the request
+ * (a time-out well before the whole time-out, and after the low-speed
+ * window, which is longer than the connect time-out).
+ */
+static bool stalled(const struct http_req *r, CURLcode rc)
+{
+    if (rc == CURLE_ABORTED_BY_CALLBACK)
+        return r->stall_abort;
+    int64_t took = md_mono_ms() - r->attempt_ms;
+    return rc == CURLE_OPERATION_TIMEDOUT && took >= HTTP_LOW_SPEED_SECS * 1000 - 500 &&
+           took + 500 < r->timeout_ms;
+}
+
 /* An attempt ended: schedule a retry or record the outcome for dispatch. */
 static void req_finish(md_http *h, struct http_req *r, CURLcode rc)
 {
     long code = 0;
     curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
     const char *m = method_name(r->method);
-    int64_t delay = retry_delay(h, r, rc, code);
+    bool stall = stalled(r, rc);
+    /*
+     * A reply that began and then stopped is not sent again at once: the
+     * same read is likely to hang the same way, and the caller's back-off
+     * retries it later while its cached data stays on screen. A server
+     * silent before its headers gets the usual retries.
+     */
+    int64_t delay = r->stall_abort ? -1 : retry_delay(h, r, rc, code);
     if (delay >= 0) {
         char why[64];
         if (rc == CURLE_OK)
@@ -598,6 +653,10 @@ static void req_finish(md_http *h, struct http_req *r, CURLcode rc)
                         "response from '%s' is larger than the %zu-byte cap", r->safe_url,
                         r->body.cap);
         md_buf_reset(&r->body); /* a truncated body must not be parsed */
+    } else if (stall) {
+        r->resp.status = MD_ERR_TIMEOUT;
+        md_err_set(&r->resp.err, MD_ERR_TIMEOUT, "stalled: no data for %ld s (%s '%s')",
+                   HTTP_LOW_SPEED_SECS, r->stall_abort ? "reply from" : "request to", r->safe_url);
     } else if (rc == CURLE_OPERATION_TIMEDOUT) {
         r->resp.status = MD_ERR_TIMEOUT;
         md_err_set(&r->resp.err, MD_ERR_TIMEOUT, "request to '%s' timed out: %s", r->safe_url,

@@ -153,7 +153,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_AUDIT_LIST] = "SELECT " AUDIT_COLS " FROM audit ORDER BY id DESC LIMIT ?1",
     [ST_AUDIT_UNSETTLED] = "SELECT " AUDIT_COLS " FROM audit a WHERE a.phase = 'started' "
                            "AND NOT EXISTS (SELECT 1 FROM audit f WHERE f.ref_id = a.id "
-                           "AND f.outcome <> 'unknown') "
+                           "AND f.phase = 'finished') "
                            "ORDER BY a.id DESC LIMIT ?1",
     [ST_PREF_SET] = "INSERT OR REPLACE INTO pref(key, value) VALUES(?1, ?2)",
     [ST_PREF_GET] = "SELECT value FROM pref WHERE key = ?1",

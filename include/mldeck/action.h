@@ -131,8 +131,10 @@ md_status md_action_plan_approval(md_actions *a, size_t bi, const char *model, c
                                   const char *status, struct md_plan *out, struct md_err *err);
 
 /*
- * Plan the reverse of the newest finished, successful action in the audit log
- * ("undo"). MD_ERR_NOT_FOUND when there is none.
+ * Plan the reverse of the newest finished, successful action of this
+ * operator (user@host) in the audit log ("undo"), read from the store at
+ * the call, so an action another process finished counts. MD_ERR_NOT_FOUND
+ * when there is none.
  */
 md_status md_action_plan_undo(md_actions *a, struct md_plan *out, struct md_err *err);
 
@@ -149,7 +151,13 @@ enum md_action_phase {
     MD_ACTION_RUNNING,
     MD_ACTION_VERIFYING,
     MD_ACTION_DONE,
-    MD_ACTION_FAILED
+    MD_ACTION_FAILED,
+    /*
+     * The write's reply was not a clear success and no re-read has shown the
+     * outcome yet: a "pending" entry is in the log, and later starts and
+     * refreshes keep re-reading the target (md_action_settle_unfinished()).
+     */
+    MD_ACTION_PENDING
 };
 struct md_action_state {
     enum md_action_phase phase;
@@ -158,19 +166,24 @@ struct md_action_state {
 void md_action_state(const md_actions *a, struct md_action_state *st);
 
 /*
- * Settle "started" audit entries left by a killed process: re-read each
- * target and append a "finished" entry with outcome "ok" when the target now
- * holds the planned value, "failed" when it holds the old one, "unknown"
- * otherwise; an action left "unknown" is looked at again by the starts of
- * the next day, and gets a second entry only once its outcome is known.
- * Asynchronous: the re-reads answer in md_deck_run()/md_deck_settle().
- * Call once after md_actions_new().
+ * Settle the actions whose outcome is not known: a "started" entry with no
+ * "finished" one (a killed process, a write answered by a gateway error or
+ * not at all). Each target is re-read; the planned value there appends a
+ * "finished" entry "ok". Anything else cannot prove "failed" (the write may
+ * still be held by a gateway and land later): the first such re-read
+ * appends a "pending" entry, later ones only log, and once the entry is
+ * older than the settle window (MLDECK_SETTLE_WINDOW seconds, default 600)
+ * a "finished" entry "unknown" says what the last re-read showed.
+ * Asynchronous: the re-reads answer in md_deck_run()/md_deck_settle(). Every
+ * md_deck_refresh() runs this too (after reloading the log from the store),
+ * so a front end that refreshes needs no call of its own.
  */
 void md_action_settle_unfinished(md_actions *a);
 
 /*
  * The audit log, newest first (the last 500 entries), reloaded after every
- * entry the layer writes (MD_CHANGED_AUDIT). *v is lent until the next
+ * entry the layer writes and on every md_deck_refresh(), so entries another
+ * process wrote to the same state file show up (MD_CHANGED_AUDIT). *v is lent until the next
  * md_deck_run() or call on the layer that writes an entry (planning,
  * executing), or md_actions_free().
  */

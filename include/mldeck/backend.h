@@ -210,6 +210,11 @@ struct md_backend_ops {
      * x-ms-ratelimit-remaining-* header); -1 when unknown.
      */
     long (*budget)(const struct md_backend *be);
+    /*
+     * md_mono_ms() when this instance's oldest request still in flight was
+     * sent (retries included), 0 when none is; NULL slot: never known.
+     */
+    int64_t (*waiting_since)(const struct md_backend *be);
 
     /* Turn a cached reply body back into a result of `kind` (no network). */
     md_status (*parse)(enum md_result_kind kind, const char *body, size_t len,

@@ -127,6 +127,12 @@ struct md_deck_hook {
      * more. Not called for a hook removed before.
      */
     void (*release)(void *ud);
+    /*
+     * Optional: md_deck_refresh() was called (by the front end or the
+     * automatic refresh), after the deck's own fetches went out. Layers that
+     * keep records in the store re-read them here; it may start requests.
+     */
+    void (*refresh)(void *ud);
 };
 /*
  * Register `hook` (lent: it must stay valid while registered, usually a
@@ -163,7 +169,15 @@ struct md_backend_status {
      * one); -1 when unknown or when the backend reports none.
      */
     long ratelimit_remaining;
+    /*
+     * How long the backend's oldest request in flight has gone unanswered,
+     * in ms, once that is past MD_DECK_SLOW_MS; 0 otherwise. The header says
+     * "not answering (N s)" meanwhile, over the data already on screen.
+     */
+    int64_t waiting_ms;
 };
+/* A request unanswered for longer than this is shown as such (replies usually take < 1 s). */
+#define MD_DECK_SLOW_MS 3000
 size_t md_deck_backend_count(const md_deck *d);
 /* Fills *st with lent pointers; false when bi is out of range. */
 bool md_deck_backend_status(const md_deck *d, size_t bi, struct md_backend_status *st);
@@ -179,8 +193,15 @@ struct md_backend *md_deck_backend(md_deck *d, size_t bi);
 /* Refresh everything visible: probes, experiments, models, loaded runs. */
 void md_deck_refresh(md_deck *d);
 
-/* Experiments of a backend (all pages fetched up to a cap of 5000). */
+/*
+ * Experiments of a backend: a refresh fetches the first 5000 (5 pages), the
+ * rest comes page by page as md_deck_want_experiments() asks for at least
+ * `rows` of them (SIZE_MAX: all). md_deck_experiments_complete() is false
+ * while the server has pages not loaded yet.
+ */
 const struct md_experiment_list *md_deck_experiments(const md_deck *d, size_t bi);
+void md_deck_want_experiments(md_deck *d, size_t bi, size_t rows);
+bool md_deck_experiments_complete(const md_deck *d, size_t bi);
 const struct md_experiment *md_deck_experiment(const md_deck *d, size_t bi, const char *id);
 
 /*
@@ -243,6 +264,11 @@ void md_deck_put_endpoint(md_deck *d, size_t bi, struct md_endpoint *fresh);
 /* Health series of one endpoint over the last `minutes`. NULL until fetched. */
 void md_deck_want_health(md_deck *d, size_t bi, const char *endpoint, int minutes);
 const struct md_health_list *md_deck_health(const md_deck *d, size_t bi, const char *endpoint);
+/*
+ * Why the last health fetch of an endpoint failed, "" when it did not (or
+ * was never asked). Kept until a fetch succeeds; the header shows it too.
+ */
+const char *md_deck_health_error(const md_deck *d, size_t bi, const char *endpoint);
 /* Configs an endpoint may roll back to, newest first. NULL until fetched. */
 void md_deck_want_endpoint_configs(md_deck *d, size_t bi, const char *endpoint);
 const struct md_endpoint_config_list *md_deck_endpoint_configs(const md_deck *d, size_t bi,

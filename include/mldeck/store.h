@@ -105,8 +105,9 @@ struct md_audit_entry {
     char *target; /* "churn@champion" */
     char *before;
     char *after;
-    char *phase;   /* "started" or "finished" */
-    char *outcome; /* "ok", "failed", "refused", "unknown" */
+    /* "started", "pending" (a re-read did not settle it yet) or "finished" */
+    char *phase;
+    char *outcome; /* "ok", "failed", "refused", "unknown"; "pending" for a pending entry */
     char *message;
     int64_t ref_id; /* for "finished": id of the "started" entry, else 0 */
 };
@@ -116,8 +117,10 @@ md_status md_store_audit_append(md_store *s, struct md_audit_entry *e, struct md
 md_status md_store_audit_list(md_store *s, size_t max, struct md_audit_entry **out, size_t *n,
                               struct md_err *err);
 /*
- * "started" entries whose outcome is not known: no "finished" entry refers
- * to them, or only ones with outcome "unknown" (a write that timed out).
+ * "started" entries whose outcome is not settled: no "finished" entry refers
+ * to them ("pending" ones may). A "finished" entry of any outcome settles,
+ * "unknown" included: the action layer writes that one only once its
+ * settle window has passed.
  */
 md_status md_store_audit_unsettled(md_store *s, struct md_audit_entry **out, size_t *n,
                                    struct md_err *err);

@@ -82,21 +82,21 @@ def _traffic_audit(cli, endpoint):
             if a["target"] == f"endpoint:{endpoint}#traffic"]
 
 
-def test_cli_operation_that_never_ends_is_audited_unknown_then_settled(make_cli, fake):
+def test_cli_operation_that_never_ends_is_audited_pending_then_settled(make_cli, fake):
     """recs-stuck's operation stays InProgress: the rollback gives up after lro_timeout with
-    a message that says so, the audit log ends the action as unknown, and the first start
-    after the operation did end settles it from the endpoint it reads."""
+    a message that says so (exit 4), the audit log keeps the action pending, and the first
+    start after the operation did end settles it from the endpoint it reads."""
     cli = make_cli(lro_timeout=3)
     t0 = time.monotonic()
     cp = cli("rollback", "traffic", "recs-stuck", "--set", "a=100,b=0", "--yes")
     took = time.monotonic() - t0
-    assert cp.returncode == 1, describe(cp)
+    assert cp.returncode == 4, describe(cp)
     assert took < 30, took  # the backend's bound, not the action layer's ten minutes
     err = cp.stderr
-    assert "endpoint 'recs-stuck' still Updating, outcome unknown until a later start" in err
+    assert "outcome pending: endpoint 'recs-stuck' still Updating" in err
     assert "cannot set traffic of endpoint 'recs-stuck': still InProgress after" in err
     assert [(p, o) for p, o, _ in _traffic_audit(cli, "recs-stuck")] == [
-        ("finished", "unknown"), ("started", "unknown")]
+        ("pending", "pending"), ("started", "unknown")]
     assert fake.state()["recs-stuck"] == {"traffic": {"a": 50, "b": 50}, "mirrorTraffic": None,
                                           "provisioningState": "Updating"}
     assert [r["method"] for r in fake.mutations()] == ["PUT"]
@@ -104,7 +104,7 @@ def test_cli_operation_that_never_ends_is_audited_unknown_then_settled(make_cli,
     cp = cli("get", "endpoints", "--json")
     assert cp.returncode == 0, describe(cp)
     assert len(_traffic_audit(cli, "recs-stuck")) == 2
-    # the endpoint shows neither map (someone else's change): still unknown, said once only
+    # the endpoint shows neither map (someone else's change): still pending, said once only
     with fake.lock:
         props = fake.endpoints["recs-stuck"]["properties"]
         saved = dict(props)
@@ -120,7 +120,7 @@ def test_cli_operation_that_never_ends_is_audited_unknown_then_settled(make_cli,
     cp = cli("get", "endpoints", "--json")
     assert cp.returncode == 0, describe(cp)
     entries = _traffic_audit(cli, "recs-stuck")
-    assert entries[0] == ("finished", "ok", "settled after restart: now a=100,b=0"), entries
+    assert entries[0] == ("finished", "ok", "confirmed by re-read: now a=100,b=0"), entries
     assert len(entries) == 3
     # settled for good: one more start adds nothing
     assert cli("get", "endpoints").returncode == 0

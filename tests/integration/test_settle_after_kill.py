@@ -73,17 +73,34 @@ def test_started_alias_change_that_landed_is_settled_ok(mlflow_server, isolated_
         _set_alias(mlflow_server.url, model, alias, before)
 
 
-def test_started_alias_change_that_never_left_is_settled_failed(mlflow_server, isolated_env,
-                                                                run_mldeck, tmp_path):
-    env = dict(isolated_env, MLFLOW_TRACKING_URI=mlflow_server.url)
+def test_started_alias_change_not_seen_applied_stays_pending_then_unknown(mlflow_server,
+                                                                         isolated_env,
+                                                                         run_mldeck, tmp_path):
+    """The target still shows the old value: that proves nothing (the killed write may still
+    be held by a gateway and land later), so the entry is pending, not failed, until the
+    settle window (MLDECK_SETTLE_WINDOW) has passed; then it ends unknown with the reason."""
+    window = 3
+    env = dict(isolated_env, MLFLOW_TRACKING_URI=mlflow_server.url,
+               MLDECK_SETTLE_WINDOW=str(window))
     state = str(tmp_path / "state.db")
     model, alias = "fraud-detector", "champion"
     before = _alias(mlflow_server.url, model, alias)
     after = "1" if before != "1" else "2"
     assert run_mldeck(["--state", state, "get", "models"], env).returncode == 0
+    t0 = time.monotonic()
     _leave_started(state, "alias-rollback", "mlflow", f"{model}@{alias}", before, after)
     assert run_mldeck(["--state", state, "get", "models"], env).returncode == 0
-    fin = [e for e in _audit(run_mldeck, env, state)
-           if e["phase"] == "finished" and e["target"] == f"{model}@{alias}"]
-    assert fin and fin[0]["outcome"] == "failed"
+    mine = [e for e in _audit(run_mldeck, env, state) if e["target"] == f"{model}@{alias}"]
+    assert time.monotonic() - t0 < window, "too slow to see the entry inside its window"
+    assert [(e["phase"], e["outcome"]) for e in mine] == [("pending", "pending"),
+                                                          ("started", "unknown")], mine
+    assert f"re-read shows {before}" in mine[0]["message"]
+    while time.monotonic() - t0 < window + 0.5:
+        time.sleep(0.1)
+    assert run_mldeck(["--state", state, "get", "models"], env).returncode == 0
+    mine = [e for e in _audit(run_mldeck, env, state) if e["target"] == f"{model}@{alias}"]
+    assert [(e["phase"], e["outcome"]) for e in mine][0] == ("finished", "unknown"), mine
+    assert f"not settled within {window} s" in mine[0]["message"]
+    assert f"re-read shows {before}" in mine[0]["message"]
+    assert not [e for e in mine if e["outcome"] == "failed"]
     assert _alias(mlflow_server.url, model, alias) == before

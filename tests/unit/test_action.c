@@ -210,7 +210,10 @@ static void test_wrong_confirmation_refused(void **state)
     md_deck_free(d);
 }
 
-/* The server is down: the write fails, the re-read fails, and the audit log says so. */
+/*
+ * The server is down: the write fails in a way that may still land, the
+ * re-reads fail, and the audit log keeps the action pending.
+ */
 static void test_unreachable_server_leaves_audited_outcome(void **state)
 {
     struct fx *f = *state;
@@ -227,15 +230,17 @@ static void test_unreachable_server_leaves_audited_outcome(void **state)
         md_deck_poll(d, NULL, 0, 100);
         md_deck_run(d);
         md_action_state(a, &st);
-        if (st.phase == MD_ACTION_DONE || st.phase == MD_ACTION_FAILED)
+        if (st.phase == MD_ACTION_DONE || st.phase == MD_ACTION_FAILED ||
+            st.phase == MD_ACTION_PENDING)
             break;
     }
-    assert_int_equal(st.phase, MD_ACTION_FAILED);
+    assert_int_equal(st.phase, MD_ACTION_PENDING);
     const struct md_audit_entry *v;
     size_t n;
     md_actions_audit(a, &v, &n);
     assert_int_equal(n, 2);
-    assert_string_equal(v[0].phase, "finished");
+    assert_string_equal(v[0].phase, "pending");
+    assert_string_equal(v[0].outcome, "pending");
     assert_string_equal(v[1].phase, "started");
     assert_true(v[0].ref_id == v[1].id);
     assert_string_equal(v[0].before, "3");
@@ -300,13 +305,38 @@ static void test_free_actions_first_while_in_flight(void **state)
     md_actions_audit(a, &v, &n);
     assert_int_equal(n, 1);
     assert_string_equal(v[0].phase, "started");
-    md_action_settle_unfinished(a); /* the closed port: still unknown, said once */
+    md_action_settle_unfinished(a); /* the closed port proves nothing: pending */
     assert_int_equal(md_deck_settle(d, 20000), MD_OK);
     md_actions_audit(a, &v, &n);
     assert_int_equal(n, 2);
+    assert_string_equal(v[0].phase, "pending");
+    assert_string_equal(v[0].outcome, "pending");
+    assert_true(v[0].ref_id == v[1].id);
+    md_action_settle_unfinished(a); /* still nothing known: said once only */
+    assert_int_equal(md_deck_settle(d, 20000), MD_OK);
+    md_actions_audit(a, &v, &n);
+    assert_int_equal(n, 2);
+    md_actions_free(a);
+    md_deck_free(d);
+
+    /* once the settle window has passed, the entry ends unknown with the reason */
+    setenv("MLDECK_SETTLE_WINDOW", "0", 1);
+    d = open_deck(f, false);
+    a = open_actions(d);
+    unsetenv("MLDECK_SETTLE_WINDOW");
+    md_action_settle_unfinished(a);
+    assert_int_equal(md_deck_settle(d, 20000), MD_OK);
+    md_actions_audit(a, &v, &n);
+    assert_int_equal(n, 3);
     assert_string_equal(v[0].phase, "finished");
     assert_string_equal(v[0].outcome, "unknown");
-    assert_true(v[0].ref_id == v[1].id);
+    assert_non_null(strstr(v[0].message, "not settled within 0 s"));
+    assert_non_null(strstr(v[0].message, "cannot re-read"));
+    assert_true(v[0].ref_id == v[2].id);
+    md_action_settle_unfinished(a); /* settled for good: nothing more */
+    assert_int_equal(md_deck_settle(d, 20000), MD_OK);
+    md_actions_audit(a, &v, &n);
+    assert_int_equal(n, 3);
     md_actions_free(a);
     md_deck_free(d);
 }

@@ -14,6 +14,7 @@
 
 #include "mldeck/export.h"
 #include "backends/mlflow/mlflow_int.h"
+#include "base/jsonx_int.h"
 
 static struct md_kvs kvs1(const char *k, const char *v)
 {
@@ -308,16 +309,11 @@ static void test_escaping_is_valid_json(void **state)
     assert_non_null(strstr(b.data, "\"name\":\"???\""));
     assert_non_null(strstr(b.data, "\"lifecycle\":\"\xf0\x9f\x98\x80\""));
     assert_non_null(strstr(b.data, "\\u0001\\u0002"));
-    /* the mapping's own parser reads it back */
-    md_buf_reset(&b);
-    md_buf_adds(&b, "{\"experiments\":");
-    md_export_experiments(&b, MD_EXPORT_JSON, "sb", &l);
-    md_buf_adds(&b, "}");
-    struct md_result r;
-    memset(&r, 0, sizeof(r));
-    assert_int_equal(mlflow_parse(MD_RESULT_EXPERIMENTS, b.data, b.len, &r, NULL), MD_OK);
-    assert_int_equal(r.experiments.n, 1);
-    md_result_release(&r);
+    /* the replies' own JSON parser reads it back (the export is not MLflow's shape) */
+    cJSON *root = NULL;
+    assert_int_equal(jsonx_parse(b.data, b.len, 0, &root, NULL), MD_OK);
+    assert_int_equal(jsonx_count(root), 1);
+    cJSON_Delete(root);
     md_buf_release(&b);
     md_experiment_list_release(&l);
 }

@@ -188,7 +188,7 @@ static void test_models(void **state)
     assert_int_equal(r.models.n, 1);
     m = &r.models.v[0];
     assert_string_equal(m->name, "fraud");
-    assert_int_equal(m->n_aliases, 2); /* the entry without an alias name is skipped */
+    assert_int_equal(m->n_aliases, 2);
     assert_string_equal(md_model_alias_version(m, "prod"), "10");
     assert_string_equal(md_model_alias_version(m, "num"), "3");
     assert_string_equal(r.next_token, "eyJvZmZzZXQiOiAxMDB9");
@@ -226,7 +226,7 @@ static void test_versions(void **state)
     assert_string_equal(r.versions.v[3].version, "2");
     assert_string_equal(r.versions.v[4].version, "x");
     v = &r.versions.v[2];
-    assert_int_equal(v->n_aliases, 2); /* "" and a number are not aliases */
+    assert_int_equal(v->n_aliases, 2); /* "" is not an alias */
     assert_string_equal(v->aliases[0], "a");
     assert_string_equal(v->aliases[1], "b");
     md_result_release(&r);
@@ -339,7 +339,7 @@ static void test_missing_fields(void **state)
     struct md_result r;
     struct md_err err = MD_ERR_INIT;
     parse_fixture("missing_fields.json", MD_RESULT_RUNS, MD_OK, &r, &err);
-    assert_int_equal(r.runs.n, 3);
+    assert_int_equal(r.runs.n, 2);
     const struct md_run *run = &r.runs.v[0];
     assert_string_equal(run->id, "only-uuid");
     assert_string_equal(run->name, "");
@@ -358,35 +358,75 @@ static void test_missing_fields(void **state)
     assert_string_equal(run->inputs[2].source, "https://x/y");
     assert_string_equal(run->inputs[3].source, "cat.sch.t");
     assert_string_equal(run->inputs[4].source, "{\"foo\": 1}");
-    run = &r.runs.v[2];
-    assert_string_equal(run->id, "");
     md_result_release(&r);
 }
 
+/* A body that parses to `want` error status with exactly message `msg`, and no records. */
+static void parse_fails(enum md_result_kind kind, const char *body, md_status want, const char *msg)
+{
+    struct md_result r;
+    memset(&r, 0, sizeof(r));
+    struct md_err err = MD_ERR_INIT;
+    md_status st = mlflow_parse(kind, body, strlen(body), &r, &err);
+    if (st != want || strcmp(err.msg, msg) != 0)
+        fail_msg("%s: status %d '%s', want %d '%s'", body, st, err.msg, want, msg);
+    assert_int_equal(r.runs.n + r.models.n + r.experiments.n + r.versions.n + r.history.n, 0);
+    md_result_release(&r);
+}
+
+/*
+ * Issue 10 defect 7: a record whose fields have the wrong JSON type (or are
+ * null) is an error naming the field, not rows of empty values.
+ */
 static void test_wrong_types(void **state)
 {
     (void)state;
     struct md_result r;
     struct md_err err = MD_ERR_INIT;
-    parse_fixture("wrong_types.json", MD_RESULT_RUNS, MD_OK, &r, &err);
-    assert_int_equal(r.runs.n, 2); /* non-objects skipped */
-    const struct md_run *run = &r.runs.v[0];
-    assert_string_equal(run->id, "");
-    assert_int_equal(run->params.n, 0);
-    run = &r.runs.v[1];
-    assert_string_equal(run->id, "7");
-    assert_string_equal(run->name, "");
-    assert_string_equal(run->experiment_id, "12");
-    assert_int_equal(run->status, MD_RUN_UNKNOWN);
-    assert_true(run->start_time == 0 && run->end_time == 0);
-    assert_int_equal(run->params.n, 0);
-    assert_int_equal(run->tags.n, 2);
-    assert_string_equal(md_kvs_get(&run->tags, "a"), "5");
-    assert_string_equal(md_kvs_get(&run->tags, "b"), "");
-    assert_int_equal(run->n_metrics, 2);
-    assert_true(run->metrics[0].value == 0 && run->metrics[1].value == 0);
-    assert_string_equal(r.next_token, "");
+    parse_fixture("wrong_types.json", MD_RESULT_RUNS, MD_ERR_PARSE, &r, &err);
+    assert_string_equal(err.msg, "field next_page_token: expected string, got number");
     md_result_release(&r);
+    const enum md_result_kind M = MD_RESULT_MODELS;
+    parse_fails(M,
+                "{\"registered_models\":[{\"name\":\"m\",\"aliases\":[{\"alias\":\"a\","
+                "\"version\":null}]}]}",
+                MD_ERR_PARSE,
+                "field registered_models[0].aliases[0].version: expected string, got null");
+    parse_fails(M, "{\"registered_models\":[{\"name\":\"m\",\"aliases\":[{\"version\":\"1\"}]}]}",
+                MD_ERR_PARSE, "field registered_models[0].aliases[0].alias: missing");
+    parse_fails(M, "{\"registered_models\":[{\"name\":null}]}", MD_ERR_PARSE,
+                "field registered_models[0].name: expected string, got null");
+    parse_fails(M, "{\"registered_models\":[{\"name\":\"m\",\"creation_timestamp\":\"soon\"}]}",
+                MD_ERR_PARSE,
+                "field registered_models[0].creation_timestamp: expected integer, got string");
+    parse_fails(M, "{\"registered_models\":[1]}", MD_ERR_PARSE,
+                "field registered_models[0]: expected object, got number");
+    const enum md_result_kind R = MD_RESULT_RUNS;
+    parse_fails(R, "{\"runs\":[{}]}", MD_ERR_PARSE, "field runs[0].info: missing");
+    parse_fails(R, "{\"runs\":[{\"info\":{}}]}", MD_ERR_PARSE,
+                "field runs[0].info.run_id: missing");
+    parse_fails(R, "{\"runs\":[{\"info\":{\"run_id\":7}}]}", MD_ERR_PARSE,
+                "field runs[0].info.run_id: expected string, got number");
+    parse_fails(R, "{\"runs\":[{\"info\":{\"run_id\":\"r\",\"start_time\":true}}]}", MD_ERR_PARSE,
+                "field runs[0].info.start_time: expected integer, got boolean");
+    parse_fails(R,
+                "{\"runs\":[{\"info\":{\"run_id\":\"r\"},\"data\":{\"metrics\":[{\"key\":\"m\","
+                "\"value\":\"high\"}]}}]}",
+                MD_ERR_PARSE, "field runs[0].data.metrics[0].value: expected number, got string");
+    parse_fails(R, "{\"runs\":[{\"info\":{\"run_id\":\"r\"},\"data\":{\"params\":{\"k\":\"v\"}}}]}",
+                MD_ERR_PARSE, "field runs[0].data.params: expected array, got object");
+    parse_fails(MD_RESULT_EXPERIMENTS,
+                "{\"experiments\":[{\"experiment_id\":\"1\",\"name\":\"e\","
+                "\"tags\":[{\"key\":null}]}]}",
+                MD_ERR_PARSE, "field experiments[0].tags[0].key: expected string, got null");
+    parse_fails(MD_RESULT_VERSIONS, "{\"model_versions\":[{\"name\":\"m\",\"version\":2}]}",
+                MD_ERR_PARSE, "field model_versions[0].version: expected string, got number");
+    parse_fails(MD_RESULT_VERSION,
+                "{\"model_version\":{\"name\":\"m\",\"version\":\"2\","
+                "\"aliases\":[5]}}",
+                MD_ERR_PARSE, "field model_version.aliases[0]: expected string, got number");
+    parse_fails(MD_RESULT_HISTORY, "{\"metrics\":[{\"key\":\"m\",\"step\":null}]}", MD_ERR_PARSE,
+                "field metrics[0].step: expected integer, got null");
 
     parse_fixture("wrong_types_top.json", MD_RESULT_RUNS, MD_ERR_PARSE, &r, &err);
     assert_string_equal(err.msg, "'runs' in the reply is not a list");

@@ -443,6 +443,12 @@ static bool az_linked(struct md_backend *be, const char *cached, struct md_backe
     return true;
 }
 
+static int64_t az_waiting_since(const struct md_backend *be)
+{
+    struct azureml *az = as_azureml(be);
+    return az != NULL ? op_engine_waiting_since(&az->eng) : 0;
+}
+
 const struct md_backend_ops md_azureml_ops = {
     .name = "azureml",
     .caps = MD_CAP_ENDPOINTS | MD_CAP_SET_WEIGHTS | MD_CAP_MODELS | MD_CAP_EXPERIMENTS |
@@ -463,5 +469,6 @@ const struct md_backend_ops md_azureml_ops = {
     .set_weights = azureml_set_weights,
     .linked = az_linked,
     .budget = azureml_ratelimit_remaining,
+    .waiting_since = az_waiting_since,
     .parse = azureml_parse,
 };

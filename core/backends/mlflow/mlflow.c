@@ -44,11 +44,60 @@
 #define HISTORY_DEFAULT 2500
 #define HISTORY_MAX 2500
 
-/* Runs come back whole (every param, tag and metric): allow big pages. */
-#define RUNS_MAX_BODY ((size_t)256 * 1024 * 1024)
 /* A page of more runs than this gets at least a minute to arrive. */
 #define RUNS_BIG_PAGE 1000
 #define BIG_PAGE_TIMEOUT_MS 60000L
+
+#define KIB ((size_t)1024)
+#define MIB (KIB * 1024)
+/* No reply is ever buffered past this, whatever the page (jsonx_parse()'s own limit). */
+#define REPLY_CAP_MAX JSONX_MAX_BODY
+
+/* The operations, as the reply caps and their messages know them. */
+enum ml_opk {
+    OPK_PROBE,
+    OPK_EXPERIMENTS,
+    OPK_RUNS,
+    OPK_RUN,
+    OPK_HISTORY,
+    OPK_MODELS,
+    OPK_VERSIONS,
+    OPK_ALIAS,
+    OPK_WRITE,
+};
+
+/*
+ * What a reply can legitimately weigh: the envelope plus a budget per record
+ * asked for. A runs page is at most the page's runs, so a server (or
+ * something in front of it) answering 200 MB to a page of 100 is refused
+ * while the body arrives, not buffered and parsed on the loop thread. The
+ * budgets are averages over a page, generous for what MLflow stores (a run
+ * of 100 params and 50 metrics is ~10 KiB), not per-record limits.
+ */
+static const struct reply_cap {
+    const char *name;
+    size_t fixed;
+    size_t per_item;
+} reply_caps[] = {
+    [OPK_PROBE] = {"version", 64 * KIB, 0},
+    [OPK_EXPERIMENTS] = {"experiments/search", 1 * MIB, 16 * KIB},
+    [OPK_RUNS] = {"runs/search", 1 * MIB, 32 * KIB},
+    [OPK_RUN] = {"runs/get", 8 * MIB, 0},
+    [OPK_HISTORY] = {"metrics/get-history-bulk-interval", 256 * KIB, 256},
+    [OPK_MODELS] = {"registered-models/search", 1 * MIB, 32 * KIB},
+    [OPK_VERSIONS] = {"model-versions/search", 1 * MIB, 16 * KIB},
+    [OPK_ALIAS] = {"registered-models/alias", 1 * MIB, 0},
+    [OPK_WRITE] = {"alias write", 1 * MIB, 0},
+};
+
+/* The cap of a reply to `k` for a page of `n` records. */
+static size_t reply_cap(enum ml_opk k, size_t n)
+{
+    const struct reply_cap *c = &reply_caps[k];
+    if (c->per_item > 0 && n > (REPLY_CAP_MAX - c->fixed) / c->per_item)
+        return REPLY_CAP_MAX;
+    return c->fixed + c->per_item * n;
+}
 
 struct mlflow {
     struct md_backend base; /* first: the instance is handed out as a struct md_backend */
@@ -77,6 +126,8 @@ struct ml_op {
     char *arg1; /* history: run id; versions: model; models: page token */
     char *arg2; /* history: metric key */
     size_t max; /* models: page size, for the retry without filter */
+    enum ml_opk opk;
+    size_t page; /* records asked for; 0 for a single record */
 };
 
 static char *subject(const char *s)
@@ -108,7 +159,7 @@ static struct ml_op *req_new(struct mlflow *ml, enum md_result_kind kind, md_bac
 
 /* Send `method` on base URL + `path` (which includes the query) with an optional JSON body. */
 static uint64_t req_submit(struct ml_op *rq, enum md_http_method method, const char *path,
-                           const char *body, size_t max_body, long timeout_ms, const char *tag)
+                           const char *body, long timeout_ms, const char *tag)
 {
     struct mlflow *ml = (struct mlflow *)rq->base.eng->be;
     struct op_call *c = op_call(&rq->base, (int)rq->flags, method,
@@ -117,7 +168,7 @@ static uint64_t req_submit(struct ml_op *rq, enum md_http_method method, const c
         free(c->body);
         c->body = NULL;
     }
-    c->max_body = max_body;
+    c->max_body = reply_cap(rq->opk, rq->page);
     c->timeout_ms = timeout_ms;
     c->tag = tag;
     return op_go(&rq->base);
@@ -200,10 +251,30 @@ static void obj_str(cJSON *o, const char *key, const char *value)
 static uint64_t models_submit(struct ml_op *rq);
 
 /* Azure ML and older servers refuse "!=" on tags: search again unfiltered. */
+/* "4.0 MiB", "64 KiB": a cap as people read it. */
+static void size_text(char *buf, size_t n, size_t bytes)
+{
+    if (bytes >= MIB)
+        snprintf(buf, n, "%.1f MiB", (double)bytes / (double)MIB);
+    else
+        snprintf(buf, n, "%zu KiB", bytes / KIB);
+}
+
 static void on_reply(struct op *o, struct op_call *c, md_status st, const struct md_err *err,
                      const struct md_http_resp *resp)
 {
     struct ml_op *rq = (struct ml_op *)o;
+    if (st == MD_ERR_TOO_BIG && resp->status == MD_ERR_TOO_BIG) {
+        /* the transfer was cut at the cap: say which cap, and why it is that size */
+        char size[32];
+        char page[48] = "";
+        size_text(size, sizeof(size), c->max_body);
+        if (rq->page > 0)
+            snprintf(page, sizeof(page), " (page of %zu)", rq->page);
+        op_fail(o, st, resp->code, "%s: reply larger than %s cap for %s%s", o->what, size,
+                reply_caps[rq->opk].name, page);
+        return;
+    }
     if (st != MD_OK && resp->status == MD_OK && resp->code == 400 &&
         (c->role & REQ_PROMPT_FILTER)) {
         md_log(MD_LOG_INFO,
@@ -251,7 +322,8 @@ static uint64_t mlflow_probe(struct md_backend *be, md_backend_cb cb, void *ud)
     struct mlflow *ml = (struct mlflow *)be;
     struct ml_op *rq =
         req_new(ml, MD_RESULT_PROBE, cb, ud, op_what("cannot reach MLflow server '%s'", be->name));
-    return req_submit(rq, MD_HTTP_GET, "/version", NULL, 0, 0, "mlflow version");
+    rq->opk = OPK_PROBE;
+    return req_submit(rq, MD_HTTP_GET, "/version", NULL, 0, "mlflow version");
 }
 
 static uint64_t mlflow_list_experiments(struct md_backend *be, const char *page_token, size_t max,
@@ -262,11 +334,14 @@ static uint64_t mlflow_list_experiments(struct md_backend *be, const char *page_
                                op_what("cannot list experiments of '%s'", be->name));
     /* max_results is mandatory here: the server answers 400 without it */
     size_t n = page_size(max, EXPERIMENTS_DEFAULT, EXPERIMENTS_MAX);
+    rq->opk = OPK_EXPERIMENTS;
+    rq->page = n;
+    rq->base.page_max = n;
     char *tok = page_token != NULL && page_token[0] ? esc(page_token) : NULL;
     char *path = md_xasprintf(API "experiments/search?max_results=%zu"
                                   "&order_by=last_update_time%%20DESC%s%s",
                               n, tok ? "&page_token=" : "", tok ? tok : "");
-    uint64_t id = req_submit(rq, MD_HTTP_GET, path, NULL, 0, 0, "mlflow experiments/search");
+    uint64_t id = req_submit(rq, MD_HTTP_GET, path, NULL, 0, "mlflow experiments/search");
     free(path);
     free(tok);
     return id;
@@ -285,6 +360,9 @@ static uint64_t mlflow_list_runs(struct md_backend *be, const struct md_runs_que
     struct ml_op *rq =
         req_new(ml, MD_RESULT_RUNS, cb, ud, op_what("cannot list runs of experiment '%s'", exp));
     size_t n = page_size(q != NULL ? q->max_results : 0, RUNS_DEFAULT, RUNS_MAX);
+    rq->opk = OPK_RUNS;
+    rq->page = n;
+    rq->base.page_max = n;
     cJSON *o = obj_new();
     cJSON *ids = cJSON_AddArrayToObject(o, "experiment_ids");
     if (ids == NULL || !cJSON_AddItemToArray(ids, cJSON_CreateString(exp)) ||
@@ -305,8 +383,8 @@ static uint64_t mlflow_list_runs(struct md_backend *be, const struct md_runs_que
     long timeout = 0;
     if (n > RUNS_BIG_PAGE && ml->timeout_ms < BIG_PAGE_TIMEOUT_MS)
         timeout = BIG_PAGE_TIMEOUT_MS;
-    uint64_t id = req_submit(rq, MD_HTTP_POST, API "runs/search", body, RUNS_MAX_BODY, timeout,
-                             "mlflow runs/search");
+    uint64_t id =
+        req_submit(rq, MD_HTTP_POST, API "runs/search", body, timeout, "mlflow runs/search");
     cJSON_free(body);
     return id;
 }
@@ -317,9 +395,10 @@ static uint64_t mlflow_get_run(struct md_backend *be, const char *run_id, md_bac
 {
     struct mlflow *ml = (struct mlflow *)be;
     struct ml_op *rq = req_new(ml, MD_RESULT_RUN, cb, ud, op_what("cannot get run '%s'", run_id));
+    rq->opk = OPK_RUN;
     char *e = esc(run_id);
     char *path = md_xasprintf(API "runs/get?run_id=%s", e);
-    uint64_t id = req_submit(rq, MD_HTTP_GET, path, NULL, 0, 0, "mlflow runs/get");
+    uint64_t id = req_submit(rq, MD_HTTP_GET, path, NULL, 0, "mlflow runs/get");
     free(path);
     free(e);
     return id;
@@ -337,13 +416,15 @@ static uint64_t mlflow_get_metric_history(struct md_backend *be, const char *run
     rq->arg2 = md_xstrdup0(key);
     /* the bulk-interval route downsamples on the server: cheap sparklines */
     size_t n = page_size(max_points, HISTORY_DEFAULT, HISTORY_MAX);
+    rq->opk = OPK_HISTORY;
+    rq->page = n;
     char *er = esc(run_id);
     char *ek = esc(key);
     char *path = md_xasprintf(API "metrics/get-history-bulk-interval?run_ids=%s&metric_key=%s"
                                   "&max_results=%zu",
                               er, ek, n);
     uint64_t id =
-        req_submit(rq, MD_HTTP_GET, path, NULL, 0, 0, "mlflow metrics/get-history-bulk-interval");
+        req_submit(rq, MD_HTTP_GET, path, NULL, 0, "mlflow metrics/get-history-bulk-interval");
     free(path);
     free(er);
     free(ek);
@@ -360,7 +441,7 @@ static uint64_t models_submit(struct ml_op *rq)
     char *path = md_xasprintf(API "registered-models/search?max_results=%zu%s%s%s%s", rq->max,
                               filter ? "&filter=" : "", filter ? filter : "",
                               tok ? "&page_token=" : "", tok ? tok : "");
-    uint64_t id = req_submit(rq, MD_HTTP_GET, path, NULL, 0, 0, "mlflow registered-models/search");
+    uint64_t id = req_submit(rq, MD_HTTP_GET, path, NULL, 0, "mlflow registered-models/search");
     free(path);
     free(filter);
     free(tok);
@@ -377,6 +458,9 @@ static uint64_t mlflow_list_models(struct md_backend *be, const char *page_token
     rq->flags = REQ_PROMPT_FILTER;
     rq->arg1 = md_xstrdup0(page_token);
     rq->max = page_size(max, MODELS_DEFAULT, MODELS_MAX);
+    rq->opk = OPK_MODELS;
+    rq->page = rq->max;
+    rq->base.page_max = rq->max;
     return models_submit(rq);
 }
 
@@ -399,9 +483,12 @@ static uint64_t mlflow_list_versions(struct md_backend *be, const char *model,
     char *ef = esc(filter);
     char *tok = page_token != NULL && page_token[0] ? esc(page_token) : NULL;
     size_t n = page_size(max, VERSIONS_DEFAULT, VERSIONS_MAX);
+    rq->opk = OPK_VERSIONS;
+    rq->page = n;
+    rq->base.page_max = n;
     char *path = md_xasprintf(API "model-versions/search?filter=%s&max_results=%zu%s%s", ef, n,
                               tok ? "&page_token=" : "", tok ? tok : "");
-    uint64_t id = req_submit(rq, MD_HTTP_GET, path, NULL, 0, 0, "mlflow model-versions/search");
+    uint64_t id = req_submit(rq, MD_HTTP_GET, path, NULL, 0, "mlflow model-versions/search");
     free(path);
     free(tok);
     free(ef);
@@ -417,10 +504,11 @@ static uint64_t mlflow_get_alias(struct md_backend *be, const char *model, const
     struct ml_op *rq = req_new(ml, MD_RESULT_VERSION, cb, ud,
                                op_what("cannot get alias '%s' of model '%s'", alias, model));
     rq->flags = REQ_ALIAS_LOOKUP;
+    rq->opk = OPK_ALIAS;
     char *em = esc(model);
     char *ea = esc(alias);
     char *path = md_xasprintf(API "registered-models/alias?name=%s&alias=%s", em, ea);
-    uint64_t id = req_submit(rq, MD_HTTP_GET, path, NULL, 0, 0, "mlflow registered-models/alias");
+    uint64_t id = req_submit(rq, MD_HTTP_GET, path, NULL, 0, "mlflow registered-models/alias");
     free(path);
     free(em);
     free(ea);
@@ -443,8 +531,9 @@ static uint64_t mlflow_set_alias(struct md_backend *be, const char *model, const
     obj_str(o, "alias", alias);
     obj_str(o, "version", version);
     char *body = print_body(o);
+    rq->opk = OPK_WRITE;
     uint64_t id =
-        req_submit(rq, MD_HTTP_POST, API "registered-models/alias", body, 0, 0, "mlflow set alias");
+        req_submit(rq, MD_HTTP_POST, API "registered-models/alias", body, 0, "mlflow set alias");
     cJSON_free(body);
     return id;
 }
@@ -460,7 +549,8 @@ static uint64_t mlflow_delete_alias(struct md_backend *be, const char *model, co
     obj_str(o, "name", model);
     obj_str(o, "alias", alias);
     char *body = print_body(o);
-    uint64_t id = req_submit(rq, MD_HTTP_DELETE, API "registered-models/alias", body, 0, 0,
+    rq->opk = OPK_WRITE;
+    uint64_t id = req_submit(rq, MD_HTTP_DELETE, API "registered-models/alias", body, 0,
                              "mlflow delete alias");
     cJSON_free(body);
     return id;
@@ -584,6 +674,11 @@ static void mlflow_free(struct md_backend *be)
     free(ml);
 }
 
+static int64_t mlflow_waiting_since(const struct md_backend *be)
+{
+    return op_engine_waiting_since(&((const struct mlflow *)be)->eng);
+}
+
 const struct md_backend_ops md_mlflow_ops = {
     .name = "mlflow",
     .caps = MD_CAP_EXPERIMENTS | MD_CAP_RUNS | MD_CAP_METRIC_HISTORY | MD_CAP_MODELS |
@@ -597,6 +692,7 @@ const struct md_backend_ops md_mlflow_ops = {
     .get_metric_history = mlflow_get_metric_history,
     .list_models = mlflow_list_models,
     .list_versions = mlflow_list_versions,
+    .waiting_since = mlflow_waiting_since,
     .get_alias = mlflow_get_alias,
     .set_alias = mlflow_set_alias,
     .delete_alias = mlflow_delete_alias,

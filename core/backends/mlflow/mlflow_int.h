@@ -34,6 +34,28 @@
 md_status mlflow_parse(enum md_result_kind kind, const char *body, size_t len,
                        struct md_result *out, struct md_err *err);
 
+/* The records mlflow_check() knows the shape of. */
+enum mlflow_shape {
+    MLFLOW_SHAPE_EXPERIMENT,
+    MLFLOW_SHAPE_RUN,
+    MLFLOW_SHAPE_MODEL,
+    MLFLOW_SHAPE_VERSION,
+    MLFLOW_SHAPE_POINT, /* a metric history point */
+};
+
+struct cJSON;
+/*
+ * Check that `v`, found at `where` in the reply ("runs[3]"), is a record of
+ * that shape (mlflow_check.c): fields it cannot do without are present and
+ * every field mapped has the JSON type MLflow sends. MD_ERR_PARSE "field
+ * <path>: expected <type>, got <type>" (or ": missing") otherwise, naming
+ * the first bad field.
+ */
+md_status mlflow_check(enum mlflow_shape what, const struct cJSON *v, const char *where,
+                       struct md_err *err);
+/* The reply's next_page_token, when present, is a string. */
+md_status mlflow_check_token(const struct cJSON *root, struct md_err *err);
+
 /*
  * Map a non-2xx reply to a status and a message "<what>: HTTP <code>
  * <ERROR_CODE>: <message>" for MLflow's JSON error bodies, or "<what>: HTTP

@@ -4,12 +4,14 @@
  * snapshots, and the fuzz target drives it directly.
  *
  * MLflow omits every unset field (a search with no hits is "{}"), so a
- * missing key is an empty value, never an error; what is an error is a body
- * that is not JSON, or a list that is not a list.
+ * missing optional key is an empty value; what is an error is a body that
+ * is not JSON, a list that is not a list, and a record whose shape is not
+ * MLflow's (mlflow_check.c): each record is checked before it is mapped.
  */
 #include "mlflow_int.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -243,13 +245,24 @@ static int point_cmp(const void *pa, const void *pb)
     return 0;
 }
 
-/* The parse_* functions map one reply shape; non-object list entries are skipped. */
+/* Entry i of the reply's list `list`, checked as a record of shape `what`. */
+static md_status check_item(enum mlflow_shape what, const cJSON *it, const char *list, size_t i,
+                            struct md_err *err)
+{
+    char where[64];
+    snprintf(where, sizeof(where), "%s[%zu]", list, i);
+    return mlflow_check(what, it, where, err);
+}
+
+/* The parse_* functions map one reply shape, each record checked first. */
 static md_status parse_experiments(const cJSON *root, struct md_result *out, struct md_err *err)
 {
     const cJSON *arr = NULL;
     md_status st = jsonx_list(root, "experiments", MLFLOW_MAX_PAGE_ITEMS, &arr, err);
+    size_t i = 0;
     for (const cJSON *it = arr ? arr->child : NULL; st == MD_OK && it != NULL; it = it->next) {
-        if (cJSON_IsObject(it))
+        st = check_item(MLFLOW_SHAPE_EXPERIMENT, it, "experiments", i++, err);
+        if (st == MD_OK)
             st = map_experiment(it, md_experiment_list_push(&out->experiments), err);
     }
     return st;
@@ -266,8 +279,10 @@ static md_status parse_runs(const cJSON *root, struct md_result *out, struct md_
         out->runs.v = md_xcalloc(n ? n : 1, sizeof(*out->runs.v));
         out->runs.alloc = n ? n : 1;
     }
+    size_t i = 0;
     for (const cJSON *it = arr ? arr->child : NULL; st == MD_OK && it != NULL; it = it->next) {
-        if (cJSON_IsObject(it))
+        st = check_item(MLFLOW_SHAPE_RUN, it, "runs", i++, err);
+        if (st == MD_OK)
             st = map_run(it, md_run_list_push(&out->runs), err);
     }
     return st;
@@ -279,6 +294,9 @@ static md_status parse_one_run(const cJSON *root, struct md_result *out, struct 
     const cJSON *run = jsonx_get(root, "run");
     if (!cJSON_IsObject(run))
         return md_err_set(err, MD_ERR_PARSE, "reply has no 'run' object");
+    md_status st = mlflow_check(MLFLOW_SHAPE_RUN, run, "run", err);
+    if (st != MD_OK)
+        return st;
     return map_run(run, md_run_list_push(&out->runs), err);
 }
 
@@ -287,9 +305,11 @@ static md_status parse_models(const cJSON *root, struct md_result *out, struct m
 {
     const cJSON *arr = NULL;
     md_status st = jsonx_list(root, "registered_models", MLFLOW_MAX_PAGE_ITEMS, &arr, err);
+    size_t i = 0;
     for (const cJSON *it = arr ? arr->child : NULL; st == MD_OK && it != NULL; it = it->next) {
+        st = check_item(MLFLOW_SHAPE_MODEL, it, "registered_models", i++, err);
         /* prompts are models in MLflow 3; the server filter may be missing (Azure ML) */
-        if (cJSON_IsObject(it) && !is_prompt(it))
+        if (st == MD_OK && !is_prompt(it))
             st = map_model(it, md_model_list_push(&out->models), err);
     }
     return st;
@@ -300,8 +320,10 @@ static md_status parse_versions(const cJSON *root, struct md_result *out, struct
 {
     const cJSON *arr = NULL;
     md_status st = jsonx_list(root, "model_versions", MLFLOW_MAX_PAGE_ITEMS, &arr, err);
+    size_t i = 0;
     for (const cJSON *it = arr ? arr->child : NULL; st == MD_OK && it != NULL; it = it->next) {
-        if (cJSON_IsObject(it))
+        st = check_item(MLFLOW_SHAPE_VERSION, it, "model_versions", i++, err);
+        if (st == MD_OK)
             st = map_version(it, md_version_list_push(&out->versions), err);
     }
     if (st == MD_OK && out->versions.n > 1)
@@ -316,6 +338,9 @@ static md_status parse_one_version(const cJSON *root, struct md_result *out, str
     const cJSON *mv = jsonx_get(root, "model_version");
     if (!cJSON_IsObject(mv))
         return md_err_set(err, MD_ERR_PARSE, "reply has no 'model_version' object");
+    md_status st = mlflow_check(MLFLOW_SHAPE_VERSION, mv, "model_version", err);
+    if (st != MD_OK)
+        return st;
     return map_version(mv, md_version_list_push(&out->versions), err);
 }
 
@@ -328,6 +353,11 @@ static md_status parse_history(const cJSON *root, struct md_result *out, struct 
 {
     const cJSON *arr = NULL;
     md_status st = jsonx_list(root, "metrics", MLFLOW_MAX_HISTORY_POINTS, &arr, err);
+    if (st != MD_OK)
+        return st;
+    size_t i = 0;
+    for (const cJSON *it = arr ? arr->child : NULL; st == MD_OK && it != NULL; it = it->next)
+        st = check_item(MLFLOW_SHAPE_POINT, it, "metrics", i++, err);
     if (st != MD_OK)
         return st;
     struct md_metric_series *s = &out->history;
@@ -395,6 +425,8 @@ md_status mlflow_parse(enum md_result_kind kind, const char *body, size_t len,
         st = jsonx_parse(body, len, 0, &root, err);
         if (st == MD_OK && !cJSON_IsObject(root))
             st = md_err_set(err, MD_ERR_PARSE, "reply is not a JSON object");
+        if (st == MD_OK)
+            st = mlflow_check_token(root, err);
     }
     if (st == MD_OK) {
         switch (kind) {

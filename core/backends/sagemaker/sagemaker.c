@@ -609,6 +609,11 @@ static void sm_free(struct md_backend *be)
     free(sm);
 }
 
+static int64_t sm_waiting_since(const struct md_backend *be)
+{
+    return op_engine_waiting_since(&((const struct sm_backend *)be)->eng);
+}
+
 const struct md_backend_ops md_sagemaker_ops = {
     .name = "sagemaker",
     .caps = MD_CAP_ENDPOINTS | MD_CAP_HEALTH | MD_CAP_UPDATE_ENDPOINT | MD_CAP_SET_WEIGHTS |
@@ -629,5 +634,6 @@ const struct md_backend_ops md_sagemaker_ops = {
     .set_weights = sm_set_weights,
     .set_approval = sm_set_approval,
     .list_changes = sm_list_changes,
+    .waiting_since = sm_waiting_since,
     .parse = sm_parse,
 };
