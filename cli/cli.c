@@ -407,7 +407,8 @@ static int get_lists(md_deck *d, const struct get_opts *o, size_t lo, size_t hi,
             continue; /* named on stderr; its (cached) rows would pass for fresh ones */
         md_buf_reset(&one);
         if (endpoints)
-            st = md_export_endpoints(&one, o->format, bs.name, md_deck_endpoints(d, bi));
+            st = md_export_endpoints_alarms(&one, o->format, bs.name, md_deck_endpoints(d, bi),
+                                            md_deck_alarms(d, bi));
         else if (models)
             st = md_export_models(&one, o->format, bs.name, md_deck_models(d, bi));
         else

@@ -555,8 +555,39 @@ static void deployment_json(struct writer *w, const struct md_deployment *dep, b
     w_putc(w, '}');
 }
 
+/* The alarms of endpoint `name` among l (sorted by target), as a JSON array. */
+static void alarms_json(struct writer *w, const char *name, const struct md_alarm_list *l)
+{
+    w_key(w, "alarms", false);
+    w_putc(w, '[');
+    bool first = true;
+    for (size_t i = 0; l && i < l->n; i++) {
+        const struct md_alarm *a = &l->v[i];
+        if (strcmp(a->target ? a->target : "", name ? name : ""))
+            continue;
+        w_puts(w, first ? "{" : ",{");
+        first = false;
+        w_kstr(w, "name", a->name, true);
+        w_kstr(w, "state", md_alarm_state_str(a->state), false);
+        w_kstr(w, "reason", a->reason, false);
+        w_kint(w, "since", a->since_ms);
+        w_kstr(w, "deployment", a->deployment, false);
+        w_kstr(w, "metric", a->metric, false);
+        w_kstr(w, "source", a->source, false);
+        w_putc(w, '}');
+    }
+    w_putc(w, ']');
+}
+
 md_status md_export_endpoints(struct md_buf *out, enum md_export_format f, const char *backend,
                               const struct md_endpoint_list *l)
+{
+    return md_export_endpoints_alarms(out, f, backend, l, NULL);
+}
+
+md_status md_export_endpoints_alarms(struct md_buf *out, enum md_export_format f,
+                                     const char *backend, const struct md_endpoint_list *l,
+                                     const struct md_alarm_list *alarms)
 {
     struct writer w;
     w_init(&w, out);
@@ -600,6 +631,7 @@ md_status md_export_endpoints(struct md_buf *out, enum md_export_format f, const
             deployment_json(&w, &e->deployments[k], k == 0);
         w_putc(&w, ']');
         w_kvs(&w, "tags", &e->tags);
+        alarms_json(&w, e->name, alarms);
         w_putc(&w, '}');
     }
     w_puts(&w, "]\n");

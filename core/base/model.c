@@ -464,3 +464,16 @@ void md_change_list_sort(struct md_change_list *l)
     if (l->n > 1)
         qsort(l->v, l->n, sizeof(*l->v), change_cmp);
 }
+
+static int alarm_cmp(const void *pa, const void *pb)
+{
+    const struct md_alarm *a = pa, *b = pb;
+    int c = strcmp(a->target ? a->target : "", b->target ? b->target : "");
+    return c ? c : strcmp(a->name ? a->name : "", b->name ? b->name : "");
+}
+
+void md_alarm_list_sort(struct md_alarm_list *l)
+{
+    if (l->n > 1)
+        qsort(l->v, l->n, sizeof(*l->v), alarm_cmp);
+}

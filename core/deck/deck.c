@@ -69,6 +69,7 @@ md_status md_deck_new(md_deck **out, const struct md_deck_opts *opts, struct md_
         if (!opts->no_cache) {
             deck_cache_load_lists(d, i);
             deck_endpoints_load_cache(d, i);
+            deck_alarms_load_cache(d, i);
         }
     }
     for (size_t i = 0; !opts->no_cache && i < ctx->n_backends; i++)
@@ -98,6 +99,7 @@ void md_deck_free(md_deck *d)
         struct deck_backend *b = &d->backends[i];
         deck_backend_release_slots(b);
         deck_endpoints_release(b);
+        deck_alarms_release(b);
         md_backend_free(b->be);
         if (b->own_conf) {
             md_backend_conf_release(b->own_conf);
@@ -296,6 +298,7 @@ static void refresh_backend(md_deck *d, size_t bi)
     if (d->backends[bi].via < 0)
         deck_probe(d, bi);
     deck_endpoints_refresh(d, bi);
+    deck_alarms_refresh(d, bi);
     deck_monitors_refresh(d, bi);
     deck_lists_refresh(d, bi);
 }

@@ -164,6 +164,8 @@ struct deck_backend {
     struct endpoint_slot *eps;
     size_t n_eps;
 
+    struct deck_alarms *alarms; /* deck_alarms.c; NULL until first asked */
+
     struct md_monitor_list monitors;
     bool monitors_loaded;
     bool monitors_loading;
@@ -239,6 +241,13 @@ void deck_monitors_refresh(md_deck *d, size_t bi);
 void deck_endpoint_requests_release(md_deck *d);
 /* The first failing health fetch's message of backend b ("" when none is failing). */
 const char *deck_endpoints_error(const struct deck_backend *b);
+
+/* --- deck_alarms.c: the platforms' alarms on endpoints, one list per backend ------------------ */
+
+struct deck_alarms;
+void deck_alarms_refresh(md_deck *d, size_t bi);
+void deck_alarms_load_cache(md_deck *d, size_t bi);
+void deck_alarms_release(struct deck_backend *b);
 
 /*
  * The header's error of a backend: the message, named by the fetch that

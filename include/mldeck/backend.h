@@ -172,7 +172,10 @@ struct md_backend_ops {
      */
     uint64_t (*list_changes)(struct md_backend *be, const char *target, int64_t since_ms,
                              md_backend_cb cb, void *ud);
-    /* The alarms watching endpoint `target` or its deployments (MD_RESULT_ALARMS). */
+    /*
+     * The alarms watching endpoint `target` or its deployments, or every
+     * endpoint's when target is NULL (MD_RESULT_ALARMS, by target then name).
+     */
     uint64_t (*list_alarms)(struct md_backend *be, const char *target, md_backend_cb cb, void *ud);
 
     /* Mutations: only core/action/action.c calls these. Report MD_RESULT_NONE. */

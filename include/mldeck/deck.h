@@ -62,6 +62,7 @@ enum md_deck_change {
     MD_CHANGED_CONFIGS = 1 << 9,
     MD_CHANGED_LOGS = 1 << 10,     /* deployment logs arrived (md_deck_logs) */
     MD_CHANGED_MONITORS = 1 << 11, /* platform monitors arrived (md_deck_monitors) */
+    MD_CHANGED_ALARMS = 1 << 14,   /* the platforms' alarms arrived (md_deck_alarms) */
     /*
      * This bit and the ones above it are never set by the deck itself: they
      * belong to the layers above it, which name them in their own headers
@@ -315,6 +316,20 @@ bool md_deck_logs(const md_deck *d, size_t bi, const char *endpoint, const char 
 const struct md_monitor_list *md_deck_monitors(const md_deck *d, size_t bi);
 /* Why the last monitor fetch of backend bi failed; "" when it did not (or never ran). */
 const char *md_deck_monitors_error(const md_deck *d, size_t bi);
+
+/*
+ * The platform's alarms on the endpoints of backend bi (MD_CAP_ALARMS:
+ * CloudWatch metric alarms with an EndpointName dimension, Azure Monitor
+ * metric alerts scoped to an online endpoint and its fired alerts), sorted
+ * by endpoint (md_alarm.target) then name. Read again with the endpoints on
+ * every refresh, cached in the store; MD_CHANGED_ALARMS when they arrive.
+ * NULL while nothing is known; a failed read keeps the last list.
+ */
+const struct md_alarm_list *md_deck_alarms(const md_deck *d, size_t bi);
+/* Alarms in state ALARM on `endpoint` (NULL: on every endpoint of bi). */
+size_t md_deck_alarms_firing(const md_deck *d, size_t bi, const char *endpoint);
+/* Why the last alarm read of backend bi failed; "" when it did not (or never ran). */
+const char *md_deck_alarms_error(const md_deck *d, size_t bi);
 
 /* Backend index of a configured name; -1 when absent. */
 long md_deck_backend_index(const md_deck *d, const char *name);

@@ -28,6 +28,14 @@ md_status md_export_versions(struct md_buf *out, enum md_export_format f, const 
  *   "desired_instance_count","weight","desired_weight","share"}],"tags":{}}] */
 md_status md_export_endpoints(struct md_buf *out, enum md_export_format f, const char *backend,
                               const struct md_endpoint_list *l);
+/*
+ * The same, each endpoint with "alarms":[{"name","state","reason","since"
+ * (epoch ms, 0 unknown),"deployment","metric","source"}] from `alarms`
+ * (md_alarm.target names the endpoint; NULL: every list empty).
+ */
+md_status md_export_endpoints_alarms(struct md_buf *out, enum md_export_format f,
+                                     const char *backend, const struct md_endpoint_list *l,
+                                     const struct md_alarm_list *alarms);
 md_status md_export_audit(struct md_buf *out, enum md_export_format f,
                           const struct md_audit_entry *v, size_t n);
 

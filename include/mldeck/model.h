@@ -328,6 +328,8 @@ struct md_change *md_change_list_push(struct md_change_list *l);
 /* Oldest first, ties by event id: the order every platform's history is shown in. */
 void md_change_list_sort(struct md_change_list *l);
 struct md_alarm *md_alarm_list_push(struct md_alarm_list *l);
+/* By target, then name: the order alarms are shown in. */
+void md_alarm_list_sort(struct md_alarm_list *l);
 
 /*
  * qsort order of struct md_model_version, newest first: version names that

@@ -24,7 +24,9 @@
  *                         [DescribeTrainingJob reply...], "NextToken"};
  *   RUN                  a DescribeTrainingJob reply;
  *   MODELS               a ListModelPackageGroups reply (pages merged);
- *   VERSIONS             a ListModelPackages reply (pages merged).
+ *   VERSIONS             a ListModelPackages reply (pages merged);
+ *   ALARMS               {"MetricAlarms": [...]}: DescribeAlarms pages merged,
+ *                        only the alarms naming an endpoint.
  *
  * Model container Environment maps and training job Environment maps are
  * dropped before a bundle is built: they may hold secrets, and bundles are
@@ -124,5 +126,6 @@ md_status sm_parse_run(const struct cJSON *root, struct md_result *out, struct m
 md_status sm_parse_models(const struct cJSON *root, struct md_result *out, struct md_err *err);
 md_status sm_parse_versions(const struct cJSON *root, struct md_result *out, struct md_err *err);
 md_status sm_parse_changes(const struct cJSON *root, struct md_result *out, struct md_err *err);
+md_status sm_parse_alarms(const struct cJSON *root, struct md_result *out, struct md_err *err);
 
 #endif
