@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alarms.h"
 #include "text.h"
 #include "theme_curses.h"
 #include "widget_table.h"
@@ -299,6 +300,13 @@ static void draw_header(struct app *a)
         const char *g = a->ascii ? spin_ascii[a->spin % 4] : spin_utf8[a->spin % 10];
         snprintf(buf, sizeof(buf), " %s %s %zu", text_glyph("\u2502", "|"), g, pending);
         x += text_put(w, 0, x, cols - right - x, buf, ha, 0);
+    }
+    size_t firing = alarms_firing_total(a->deck);
+    if (firing && x < cols - right - 4) {
+        snprintf(buf, sizeof(buf), " %s ", text_glyph("\u2502", "|"));
+        x += text_put(w, 0, x, cols - right - x, buf, ha, 0);
+        snprintf(buf, sizeof(buf), "alarms: %zu", firing);
+        x += text_put(w, 0, x, cols - right - x, buf, ui_attr(MD_THEME_STATUS_FAIL) | A_BOLD, 0);
     }
     header_notes(a, x, cols - right - 1);
     if (ro)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alarms.h"
 #include "endpoint.h"
 #include "rollback.h"
 #include "text.h"
@@ -499,6 +500,12 @@ static void draw(struct view *view, WINDOW *w)
     y = draw_health(v, w, y, health_rows, width);
     struct md_backend_status bs;
     md_deck_backend_status(view->app->deck, v->bi, &bs);
+    if (bs.caps & MD_CAP_ALARMS) {
+        int al_rows = alarms_section_rows(view->app->deck, v->bi, v->name);
+        if (al_rows > h - y - 4)
+            al_rows = h - y - 4; /* the traffic history keeps a few lines */
+        y = alarms_draw_section(view->app->deck, v->bi, v->name, w, y, al_rows, width);
+    }
     if (bs.caps & MD_CAP_MONITORS) {
         int mon_rows = monitors_rows(v);
         if (mon_rows > h - y - 4)
@@ -626,7 +633,8 @@ static void on_change(struct view *view, unsigned mask)
     struct endpoint_view *v = (struct endpoint_view *)view;
     if (mask & (MD_CHANGED_ENDPOINTS | MD_CHANGED_BACKENDS | MD_CHANGED_ACTION | MD_CHANGED_AUDIT))
         rebuild(v);
-    if (mask & (MD_CHANGED_HEALTH | MD_CHANGED_CONFIGS | MD_CHANGED_MONITORS | MD_CHANGED_LOGS))
+    if (mask & (MD_CHANGED_HEALTH | MD_CHANGED_CONFIGS | MD_CHANGED_MONITORS | MD_CHANGED_LOGS |
+                MD_CHANGED_ALARMS))
         view->dirty = true;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "alarms.h"
 #include "endpoint.h"
 #include "rollback.h"
 #include "text.h"
@@ -54,6 +55,7 @@ enum {
     COL_ALIAS,
     COL_LIVE,
     COL_STATUS,
+    COL_ALARMS,
     COL_ERRORS,
     COL_LATENCY,
     COL_DRIFT,
@@ -138,6 +140,9 @@ static void endpoint_cell(const struct app *a, const struct ov_row *r, int col, 
         break;
     case COL_LATENCY:
         health_cell(a, r, ENDPOINT_LATENCY, buf, len, role);
+        break;
+    case COL_ALARMS:
+        alarms_cell(a->deck, r->bi, r->name, buf, len, role);
         break;
     default:
         break;
@@ -431,6 +436,7 @@ static struct view *create(struct app *a)
         {"ALIAS", COL_ALIAS, 11, 0},
         {"LIVE", COL_LIVE, 28, TABLE_FLEX},
         {"STATUS", COL_STATUS, 12, 0},
+        {"ALARMS", COL_ALARMS, 8, 0},
         {"ERRORS", COL_ERRORS, 10, 0},
         {"LATENCY", COL_LATENCY, 10, 0},
         {"DRIFT", COL_DRIFT, DRIFT_W, TABLE_OPTIONAL},
@@ -440,8 +446,9 @@ static struct view *create(struct app *a)
     };
     _Static_assert(MD_ARRAY_LEN(cols) <= MD_ARRAY_LEN(o->col), "column map too small");
     bool drift = drift_watched(a);
+    bool alarms = alarms_watched(a->deck); /* only platforms with alarms: MLflow has none */
     for (size_t i = 0; i < MD_ARRAY_LEN(cols); i++) {
-        if (cols[i].col == COL_DRIFT && !drift)
+        if ((cols[i].col == COL_DRIFT && !drift) || (cols[i].col == COL_ALARMS && !alarms))
             continue;
         o->col[o->table.n_cols] = cols[i].col;
         table_add_col(&o->table, cols[i].title, cols[i].width, cols[i].flags);
@@ -516,7 +523,7 @@ static void on_change(struct view *v, unsigned mask)
     if (mask & (MD_CHANGED_MODELS | MD_CHANGED_VERSIONS | MD_CHANGED_AUDIT | MD_CHANGED_ACTION |
                 MD_CHANGED_ENDPOINTS)) {
         rebuild(o);
-    } else if (mask & (MD_CHANGED_BACKENDS | MD_CHANGED_HEALTH)) {
+    } else if (mask & (MD_CHANGED_BACKENDS | MD_CHANGED_HEALTH | MD_CHANGED_ALARMS)) {
         want_visible_health(o);
         v->dirty = true;
     }

@@ -72,11 +72,10 @@ static bool keep_alarm(struct sm_op *op, const cJSON *item)
 uint64_t sm_list_alarms(struct md_backend *be, const char *target, md_backend_cb cb, void *ud)
 {
     struct sm_backend *sm = (struct sm_backend *)be;
-    struct sm_op *op =
-        sm_op_new(sm, MD_RESULT_ALARMS, cb, ud,
-                  target != NULL ? op_what("cannot read the CloudWatch alarms of endpoint '%s'",
-                                           target)
-                                 : op_what("cannot read the CloudWatch alarms"));
+    struct sm_op *op = sm_op_new(
+        sm, MD_RESULT_ALARMS, cb, ud,
+        target != NULL ? op_what("cannot read the CloudWatch alarms of endpoint '%s'", target)
+                       : op_what("cannot read the CloudWatch alarms"));
     op->arg1 = target != NULL && target[0] != '\0' ? md_xstrdup(target) : NULL;
     op->on_reply = sm_list_on_reply;
     op->list.keep = keep_alarm;
