@@ -81,6 +81,23 @@ What it reproduces, and from which part of the spec (reference/azureml.md, secti
   (§7; Schedule/list.json plus DERIVED CreateMonitor schedules: one enabled on
   fraud-scorer/blue with the four signal types, one disabled on churn-api/main), filtered by
   listViewType as ARM does (EnabledOnly when absent, DisabledOnly, All).
+- Azure Monitor (DERIVED from the public azure-rest-api-specs shapes, no example vendored):
+  metric alert rules of the resource group, GET /subscriptions/S/resourceGroups/G/providers/
+  Microsoft.Insights/metricAlerts (api-version 2018-03-01 only) -> {"value": [{id, name, type
+  "Microsoft.Insights/metricAlerts", location "global", properties: {description, severity,
+  enabled, scopes, evaluationFrequency, windowSize, targetResourceType, criteria: {odata.type,
+  allOf: [{criterionType, name, metricName, metricNamespace, operator, timeAggregation,
+  threshold, dimensions}]}, autoMitigate, actions}}]}; fired alerts of the subscription, GET
+  /subscriptions/S/providers/Microsoft.AlertsManagement/alerts (api-version 2019-05-05-preview
+  only) filtered by targetResource, or by targetResourceGroup + targetResourceType (one of them
+  is required here, so a client cannot read a whole subscription by accident), and by
+  monitorCondition and timeRange (1h, 1d, 7d, 30d; default 1d) -> pages of {id, name, type
+  "Microsoft.AlertsManagement/alerts", properties: {essentials: {severity "Sev0".."Sev4",
+  signalType, alertState New|Acknowledged|Closed, monitorCondition Fired|Resolved,
+  monitorService, targetResource, targetResourceName, targetResourceGroup, targetResourceType,
+  alertRule, startDateTime, lastModifiedDateTime, monitorConditionResolvedDateTime,
+  description}}}, newest first, paged with nextLink. Tests add rules and alerts with
+  add_metric_alert() and fire_alert(); none are seeded.
 - Throttling (§10, S11): the control API makes the next N matching requests answer 429
   TooManyRequests with Retry-After; every reply carries x-ms-request-id,
   x-ms-correlation-request-id and x-ms-ratelimit-remaining-subscription-reads / -writes,
@@ -237,6 +254,8 @@ class FakeAzure:
         self.outcomes = {}  # endpoint -> "Succeeded" | "Failed" | "Never"
         self.operations = {}  # id -> dict
         self.activity = []  # Activity Log records, as activity_event() builds them
+        self.metric_alerts = []  # Microsoft.Insights/metricAlerts rules (add_metric_alert)
+        self.alerts = []  # Microsoft.AlertsManagement/alerts (fire_alert)
         self.caller = "oncall@contoso.com"  # whom the Activity Log names for mldeck's writes
         self.revoke_after = None  # revoke every token after this many more ARM requests
         self.foreign_next_link = False  # nextLinks point to another host (must be refused)
@@ -272,6 +291,67 @@ class FakeAzure:
         self.stop()
 
     # --- seed data ------------------------------------------------------------------------------
+
+    def add_metric_alert(self, name, endpoint, metric="RequestLatency_P99", deployment=None,
+                         threshold=500, severity=2, enabled=True, scopes=None):
+        """A metric alert rule scoped to an online endpoint (or to `scopes`); returns it."""
+        dims = []
+        if deployment:
+            dims.append({"name": "deployment", "operator": "Include", "values": [deployment]})
+        rid = (f"/subscriptions/{self.subscription}/resourceGroups/{self.resource_group}/"
+               f"providers/Microsoft.Insights/metricAlerts/{name}")
+        rule = {"id": rid, "name": name, "type": "Microsoft.Insights/metricAlerts",
+                "location": "global", "tags": {},
+                "properties": {
+                    "description": f"{metric} over {threshold}", "severity": severity,
+                    "enabled": enabled,
+                    "scopes": scopes or [f"{self.ws_id()}/onlineEndpoints/{endpoint}"],
+                    "evaluationFrequency": "PT1M", "windowSize": "PT5M",
+                    "targetResourceType": "Microsoft.MachineLearningServices/workspaces/"
+                                          "onlineEndpoints",
+                    "targetResourceRegion": self.location,
+                    "criteria": {
+                        "odata.type": "Microsoft.Azure.Monitor."
+                                      "SingleResourceMultipleMetricCriteria",
+                        "allOf": [{"criterionType": "StaticThresholdCriterion",
+                                   "name": "Metric1", "metricName": metric,
+                                   "metricNamespace": "Microsoft.MachineLearningServices/"
+                                                      "workspaces/onlineEndpoints",
+                                   "operator": "GreaterThan", "timeAggregation": "Average",
+                                   "threshold": threshold, "dimensions": dims}]},
+                    "autoMitigate": True, "actions": [],
+                    "lastUpdatedTime": _iso(time.time())}}
+        with self.lock:
+            self.metric_alerts.append(rule)
+        return rule
+
+    def fire_alert(self, rule, endpoint, condition="Fired", at=None, state="New",
+                   description=None):
+        """An alert `rule` fired on `endpoint` at `at` (resolved when condition="Resolved")."""
+        at = time.time() if at is None else at
+        aid = str(uuid.uuid4())
+        target = f"{self.ws_id()}/onlineEndpoints/{endpoint}"
+        ess = {"severity": f"Sev{rule['properties']['severity']}", "signalType": "Metric",
+               "alertState": state, "monitorCondition": condition,
+               "monitorService": "Platform", "targetResource": target,
+               "targetResourceName": endpoint, "targetResourceGroup": self.resource_group,
+               "targetResourceType": "microsoft.machinelearningservices/workspaces/"
+                                     "onlineendpoints",
+               "alertRule": rule["id"], "sourceCreatedId": str(uuid.uuid4()),
+               "smartGroupId": str(uuid.uuid4()), "startDateTime": _iso(at),
+               "lastModifiedDateTime": _iso(at), "lastModifiedUserName": "System",
+               "description": description if description is not None
+               else rule["properties"]["description"]}
+        if condition == "Resolved":
+            ess["monitorConditionResolvedDateTime"] = _iso(at + 60)
+            ess["lastModifiedDateTime"] = _iso(at + 60)
+        alert = {"id": f"/subscriptions/{self.subscription}/providers/"
+                       f"Microsoft.AlertsManagement/alerts/{aid}",
+                 "type": "Microsoft.AlertsManagement/alerts", "name": rule["name"],
+                 "properties": {"essentials": ess}}
+        with self.lock:
+            self.alerts.append(alert)
+        return alert
 
     def ws_id(self, ws=None):
         return (f"/subscriptions/{self.subscription}/resourceGroups/{self.resource_group}/"
@@ -677,6 +757,14 @@ _API_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
 _ACTLOG_RE = re.compile(r"^/subscriptions/([^/]+)/providers/Microsoft\.Insights/eventtypes/"
                         r"management/values$", re.I)
 ACTLOG_API = "2015-04-01"
+# Azure Monitor: the resource group's metric alert rules and the subscription's fired alerts
+_RULES_RE = re.compile(r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/"
+                       r"Microsoft\.Insights/metricAlerts$", re.I)
+RULES_API = "2018-03-01"
+_ALERTS_RE = re.compile(r"^/subscriptions/([^/]+)/providers/Microsoft\.AlertsManagement/alerts$",
+                        re.I)
+ALERTS_API = "2019-05-05-preview"
+_TIME_RANGES = {"1h": 3600, "1d": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
 _ACTLOG_FILTER_RE = re.compile(r"eventTimestamp ge '([^']+)'(?: and eventTimestamp le '([^']+)')?"
                                r"(?: and resourceUri eq '([^']+)')?$", re.I)
 # the one POST of ARM that only reads, by its whole shape (§4)
@@ -1062,11 +1150,19 @@ class _Handler(BaseHTTPRequestHandler):
                                 f"No registered resource provider found for location 'global' "
                                 f"and API version '{api}' for type 'eventtypes'. The supported "
                                 f"api-versions are '{ACTLOG_API}'."), hdrs)
+        monitor = {_RULES_RE: RULES_API, _ALERTS_RE: ALERTS_API}
+        for rx, want in monitor.items():
+            if rx.match(path) and api != want:
+                return (*_arm_error(400, "NoRegisteredProviderFound",
+                                    f"No registered resource provider found for location "
+                                    f"'global' and API version '{api}'. The supported "
+                                    f"api-versions are '{want}'."), hdrs)
         if not _API_RE.match(api):
             return (*_arm_error(400, "InvalidApiVersionParameter",
                                 f"The api-version '{api}' is invalid. The supported versions are "
                                 f"'{','.join(SUPPORTED_API_VERSIONS)}'."), hdrs)
-        if api not in SUPPORTED_API_VERSIONS and not _ACTLOG_RE.match(path):
+        if api not in SUPPORTED_API_VERSIONS and not any(
+                rx.match(path) for rx in (_ACTLOG_RE, _RULES_RE, _ALERTS_RE)):
             return (*_arm_error(400, "NoRegisteredProviderFound",
                                 f"No registered resource provider found for location "
                                 f"'{fa.location}' and API version '{api}' for type "
@@ -1079,6 +1175,14 @@ class _Handler(BaseHTTPRequestHandler):
         if m and self.command == "GET":
             status, payload, extra = self._activity_log(m.group(1), q, api)
             return status, payload, {**hdrs, **(extra or {})}
+        for rx, fn in ((_RULES_RE, self._metric_alerts), (_ALERTS_RE, self._alerts)):
+            m = rx.match(path)
+            if m:
+                if self.command != "GET":
+                    return (*_arm_error(405, "MethodNotAllowed", "Only GET is served here."),
+                            hdrs)
+                status, payload, extra = fn(m, q, api)
+                return status, payload, {**hdrs, **(extra or {})}
         m = _OP_RE.match(path)
         if m and self.command == "GET":
             status, payload, extra = self._operation(m.group(3))
@@ -1127,6 +1231,49 @@ class _Handler(BaseHTTPRequestHandler):
                (uri is None or e["resourceId"].lower() == uri.lower())]
         evs.sort(key=lambda e: e["eventTimestamp"], reverse=True)
         return self._page(evs, q, api)
+
+    def _metric_alerts(self, m, q, api):
+        """The resource group's metric alert rules, one page per page_size with nextLink."""
+        fa = self.fake
+        if m.group(1) != fa.subscription:
+            return (*_arm_error(404, "SubscriptionNotFound",
+                                f"The subscription '{m.group(1)}' could not be found."), None)
+        if m.group(2).lower() != fa.resource_group.lower():
+            return (*_arm_error(404, "ResourceGroupNotFound",
+                                f"Resource group '{m.group(2)}' could not be found."), None)
+        with fa.lock:
+            rules = copy.deepcopy(fa.metric_alerts)
+        return self._page(rules, q, api)
+
+    def _alerts(self, m, q, api):
+        """Fired alerts of the subscription, filtered as AlertsManagement filters them."""
+        fa = self.fake
+        if m.group(1) != fa.subscription:
+            return (*_arm_error(404, "SubscriptionNotFound",
+                                f"The subscription '{m.group(1)}' could not be found."), None)
+        target, group = q.get("targetResource"), q.get("targetResourceGroup")
+        rtype, cond = q.get("targetResourceType"), q.get("monitorCondition")
+        span = q.get("timeRange", "1d")
+        if not target and not group:
+            return (*_arm_error(400, "BadRequest", "This fake wants targetResource or "
+                                "targetResourceGroup: mldeck never reads a whole subscription."),
+                    None)
+        if span not in _TIME_RANGES:
+            return (*_arm_error(400, "BadRequest", f"Invalid timeRange '{span}'."), None)
+        lo = time.time() - _TIME_RANGES[span]
+        with fa.lock:
+            alerts = copy.deepcopy(fa.alerts)
+
+        def keep(a):
+            e = a["properties"]["essentials"]
+            return ((not target or e["targetResource"].lower() == target.lower())
+                    and (not group or e["targetResourceGroup"].lower() == group.lower())
+                    and (not rtype or e["targetResourceType"].lower() == rtype.lower())
+                    and (not cond or e["monitorCondition"].lower() == cond.lower())
+                    and _parse_iso(e["startDateTime"]) >= lo)
+        alerts = [a for a in alerts if keep(a)]
+        alerts.sort(key=lambda a: a["properties"]["essentials"]["startDateTime"], reverse=True)
+        return self._page(alerts, q, api)
 
     def _not_found(self, what):
         return _arm_error(404, "ResourceNotFound",

@@ -165,6 +165,12 @@ md_status azureml_parse_logs(const char *body, size_t len, size_t max_lines, cha
 /* Activity Log pages to ended changes, oldest first (azureml_changes.c). */
 md_status azureml_parse_changes(const char *body, size_t len, struct md_result *out,
                                 struct md_err *err);
+/*
+ * Metric alert rules and fired alerts (azureml_alarms.c) to one alarm per
+ * rule and endpoint in its scopes, state from the newest alert it fired there.
+ */
+md_status azureml_parse_alarms(const char *body, size_t len, struct md_result *out,
+                               struct md_err *err);
 md_status azureml_parse_md_monitors(const char *body, size_t len, struct md_monitor_list *out,
                                     struct md_err *err);
 
@@ -253,6 +259,8 @@ enum az_role {
     AZ_R_LOGS,          /* getLogs of a deployment (a POST that reads) */
     AZ_R_SCHED_PAGE,    /* a page of schedules */
     AZ_R_ACTIVITY_PAGE, /* a page of the subscription's Activity Log */
+    AZ_R_RULE_PAGE,     /* a page of the resource group's metric alert rules */
+    AZ_R_ALERT_PAGE,    /* a page of the subscription's fired alerts */
 };
 
 /*
@@ -327,6 +335,7 @@ bool azureml_on_origin(const struct azureml *az, const char *url);
 /* The traffic change (azureml_traffic.c): the ops table's set_weights. */
 uint64_t azureml_list_changes(struct md_backend *be, const char *target, int64_t since_ms,
                               md_backend_cb cb, void *ud);
+uint64_t azureml_list_alarms(struct md_backend *be, const char *target, md_backend_cb cb, void *ud);
 uint64_t azureml_set_weights(struct md_backend *be, const char *endpoint, const struct md_weight *w,
                              size_t n, md_backend_cb cb, void *ud);
 
