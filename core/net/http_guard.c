@@ -40,7 +40,12 @@ static const char *const azureml_get_logs_shape[] = {
     "deployments",     NULL,
     "getLogs"};
 
-/* AWS JSON-protocol operations (after the last '.' of X-Amz-Target) that only read. */
+/*
+ * AWS JSON-protocol operations (after the last '.' of X-Amz-Target) that
+ * only read: CloudWatch's DescribeAlarms and GetMetricData among them, never
+ * PutMetricAlarm or SetAlarmState. Azure Monitor's alert rules and fired
+ * alerts are GETs.
+ */
 static const char *const read_amz_prefixes[] = {"List", "Describe", "Get", "Search", "BatchGet"};
 /* Reads whose names do not start with a read verb: exact names only. */
 static const char *const read_amz_ops[] = {"LookupEvents", "FilterLogEvents"};

@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const enum md_result_kind kinds[] = {
         MD_RESULT_NONE,   MD_RESULT_ENDPOINTS,   MD_RESULT_ENDPOINT, MD_RESULT_ENDPOINT_CONFIGS,
         MD_RESULT_HEALTH, MD_RESULT_EXPERIMENTS, MD_RESULT_RUNS,     MD_RESULT_RUN,
-        MD_RESULT_MODELS, MD_RESULT_VERSIONS,    MD_RESULT_CHANGES,
+        MD_RESULT_MODELS, MD_RESULT_VERSIONS,    MD_RESULT_CHANGES,  MD_RESULT_ALARMS,
     };
     const char *body = (const char *)data;
     for (size_t i = 0; i < MD_ARRAY_LEN(kinds); i++) {
@@ -58,10 +58,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (r.next_token == NULL || r.kind != kinds[i] || r.status != st)
             __builtin_trap();
         if (st != MD_OK && (r.endpoints.n || r.configs.n || r.health.n || r.runs.n ||
-                            r.experiments.n || r.models.n || r.versions.n))
+                            r.experiments.n || r.models.n || r.versions.n || r.alarms.n))
             __builtin_trap(); /* a failed parse holds no records */
         if (st == MD_OK)
             check(&r);
+        for (size_t k = 0; k < r.alarms.n; k++)
+            if (!r.alarms.v[k].name || !r.alarms.v[k].target || !r.alarms.v[k].reason)
+                __builtin_trap(); /* the views print these as they are */
         md_result_release(&r);
     }
     static const long codes[] = {400, 403, 429, 500};

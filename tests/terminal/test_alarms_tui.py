@@ -98,3 +98,49 @@ def test_endpoint_screen_lists_its_alarms_with_state_reason_and_since(deck, moto
     assert re.search(r"OK\s+fraud-latency\s+on endpoint ModelLatency", quiet), quiet
     assert "churn-5xx" not in screen
     assert not moto.mutations(mark)
+
+
+# --- Azure ML: a metric alert rule on the endpoint, fired ------------------------------------------
+
+
+@pytest.fixture
+def azure_deck(tmp_path):
+    from fake_azure import FakeAzure
+    with FakeAzure(page_size=2) as fa:
+        rule = fa.add_metric_alert("fraud-p99-latency", "fraud-scorer", deployment="green")
+        fa.fire_alert(rule, "fraud-scorer", description="p99 latency over 500 ms on green")
+        fa.add_metric_alert("churn-latency", "churn-api")
+        cfg = tmp_path / "config.yaml"
+        cfg.write_text(
+            "current_context: az\ncontexts:\n  - name: az\n    backends:\n"
+            "      - name: azure\n        type: azureml\n"
+            f"        url: {fa.url}\n        authority: {fa.url}\n"
+            f"        subscription: {fa.subscription}\n"
+            f"        resource_group: {fa.resource_group}\n"
+            f"        workspace: {fa.workspace}\n")
+        env = {"AZURE_TENANT_ID": fa.tenant, "AZURE_CLIENT_ID": fa.client_id,
+               "AZURE_CLIENT_SECRET": fa.client_secret, "PATH": "/usr/bin:/bin"}
+        d = Deck(tmp_path, "http://127.0.0.1:9")
+        fa.term = d.start("--config", str(cfg), "--read-only", env=env, cols=COLS, rows=ROWS)
+        yield fa
+        d.close()
+
+
+def test_azure_alert_on_overview_header_and_endpoint_screen(azure_deck):
+    t = azure_deck.term
+    t.wait_for("Overview: deployed versions")
+    screen = t.wait_for(lambda s: "1 ALARM" in row_of(s, "fraud-scorer")
+                        and re.search(r"\bok\b", row_of(s, "churn-api")), timeout=30)
+    assert "alarms: 1" in screen.split("\n")[0], screen
+    t.send("/")
+    t.type("fraud-scorer")
+    t.send("Enter")
+    t.wait_for(lambda s: re.search(r"\b1/1\s*$", s.split("\n")[1]))
+    t.send("Enter")
+    screen = t.wait_for("alarms (platform): 1 firing", timeout=20)
+    line = next(ln for ln in screen.split("\n") if "fraud-p99-latency" in ln)
+    assert re.search(r"ALARM\s+fraud-p99-latency\s+on green RequestLatency_P99\s+since "
+                     r"\d+[smh] ago \(\d{4}-\d\d-\d\d \d\d:\d\d\)\s+p99 latency over 500 ms",
+                     line), line
+    assert "churn-latency" not in screen
+    assert not [r for r in azure_deck.log if r["mutates"]]

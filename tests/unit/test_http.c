@@ -432,6 +432,32 @@ static void test_is_read(void **state)
         {MD_HTTP_POST, "https://management.azure.com/onlineEndpoints/e/deployments/d/getLogs", NULL,
          false},
         {MD_HTTP_POST, "https://h/getLogs", NULL, false},
+        /* alarms: CloudWatch DescribeAlarms reads; changing an alarm never does */
+        {MD_HTTP_POST, "https://monitoring.eu-west-1.amazonaws.com/",
+         "GraniteServiceVersion20100801.DescribeAlarms", true},
+        {MD_HTTP_POST, "http://127.0.0.1:5000/", "GraniteServiceVersion20100801.PutMetricAlarm",
+         false},
+        {MD_HTTP_POST, "http://127.0.0.1:5000/", "GraniteServiceVersion20100801.SetAlarmState",
+         false},
+        {MD_HTTP_POST, "http://127.0.0.1:5000/", "GraniteServiceVersion20100801.DeleteAlarms",
+         false},
+        /* Azure Monitor: rules and fired alerts are GETs; an alert's changeState is a POST */
+        {MD_HTTP_GET,
+         "https://management.azure.com/subscriptions/s/resourceGroups/g/providers/"
+         "Microsoft.Insights/metricAlerts?api-version=2018-03-01",
+         NULL, true},
+        {MD_HTTP_GET,
+         "https://management.azure.com/subscriptions/s/providers/Microsoft.AlertsManagement/"
+         "alerts?api-version=2019-05-05-preview&targetResourceGroup=g",
+         NULL, true},
+        {MD_HTTP_PUT,
+         "https://management.azure.com/subscriptions/s/resourceGroups/g/providers/"
+         "Microsoft.Insights/metricAlerts/r?api-version=2018-03-01",
+         NULL, false},
+        {MD_HTTP_POST,
+         "https://management.azure.com/subscriptions/s/providers/Microsoft.AlertsManagement/"
+         "alerts/a/changestate?api-version=2019-05-05-preview&newState=Closed",
+         NULL, false},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         bool got = md_http_is_read(cases[i].m, cases[i].url, cases[i].target);

@@ -577,6 +577,55 @@ static void test_bad_input(void **state)
     md_result_release(&r);
 }
 
+/*
+ * DescribeAlarms pages: kept are alarms whose metric, or a metric of their
+ * metric math, names an endpoint; VariantName is the variant; text is cleaned.
+ */
+static void test_alarms(void **state)
+{
+    (void)state;
+    const char *body =
+        "{\"MetricAlarms\":["
+        "{\"AlarmName\":\"z-5xx\",\"MetricName\":\"Invocation5XXErrors\","
+        "\"Dimensions\":[{\"Name\":\"VariantName\",\"Value\":\"canary\"},"
+        "{\"Name\":\"EndpointName\",\"Value\":\"ep\"}],\"StateValue\":\"ALARM\","
+        "\"StateReason\":\"over\\u001b[31m\",\"StateUpdatedTimestamp\":1700000000.5,"
+        "\"ActionsEnabled\":false},"
+        "{\"AlarmName\":\"a-math\",\"Metrics\":[{\"Id\":\"e1\",\"Expression\":\"m1/m2\"},"
+        "{\"Id\":\"m1\",\"MetricStat\":{\"Metric\":{\"MetricName\":\"ModelLatency\","
+        "\"Dimensions\":[{\"Name\":\"EndpointName\",\"Value\":\"ep\"}]}}}],"
+        "\"StateValue\":\"INSUFFICIENT_DATA\",\"StateUpdatedTimestamp\":"
+        "\"2023-11-14T22:13:20Z\"},"
+        "{\"AlarmName\":\"cpu\",\"MetricName\":\"CPU\",\"Dimensions\":"
+        "[{\"Name\":\"InstanceId\",\"Value\":\"i-1\"}],\"StateValue\":\"ALARM\"},"
+        "{\"AlarmName\":\"b-other\",\"MetricName\":\"Invocations\",\"Dimensions\":"
+        "[{\"Name\":\"EndpointName\",\"Value\":\"another\"}],\"StateValue\":\"OK\"}]}";
+    struct md_result r;
+    memset(&r, 0, sizeof(r));
+    struct md_err err = MD_ERR_INIT;
+    assert_int_equal(sm_parse(MD_RESULT_ALARMS, body, strlen(body), &r, &err), MD_OK);
+    assert_int_equal(r.alarms.n, 3);
+    /* by endpoint, then name */
+    assert_string_equal(r.alarms.v[0].name, "b-other");
+    assert_string_equal(r.alarms.v[0].target, "another");
+    assert_int_equal(r.alarms.v[0].state, MD_ALARM_OK);
+    const struct md_alarm *m = &r.alarms.v[1], *z = &r.alarms.v[2];
+    assert_string_equal(m->name, "a-math");
+    assert_string_equal(m->metric, "ModelLatency");
+    assert_string_equal(m->deployment, "");
+    assert_int_equal(m->state, MD_ALARM_INSUFFICIENT);
+    assert_int_equal(m->since_ms, 1700000000000LL);
+    assert_true(m->enabled);
+    assert_string_equal(z->name, "z-5xx");
+    assert_string_equal(z->deployment, "canary");
+    assert_int_equal(z->state, MD_ALARM_ALARM);
+    assert_int_equal(z->since_ms, 1700000000500LL);
+    assert_null(strchr(z->reason, '\x1b'));
+    assert_false(z->enabled);
+    assert_string_equal(z->source, "cloudwatch");
+    md_result_release(&r);
+}
+
 /* A page over the item cap is refused before anything is mapped. */
 static void test_caps(void **state)
 {
@@ -619,6 +668,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_caps),
+        cmocka_unit_test(test_alarms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
