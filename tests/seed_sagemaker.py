@@ -184,6 +184,26 @@ def seed(url, region="eu-west-1", creds=None, now=None):
     return summary
 
 
+def seed_alarms(url, region="eu-west-1", creds=None):
+    """The sandbox's CloudWatch alarms: the fraud canary's 5xx alarm firing (its seeded 5xx
+    rate is high), a quiet latency alarm on churn-prod. Not part of seed(): tests add their own."""
+    cw = client("cloudwatch", url, region, creds)
+    alarms = [("fraud-live-canary-5xx", "fraud-live", "canary", "Invocation5XXErrors", 5.0,
+               "ALARM", "Threshold Crossed: 3 out of the last 3 datapoints were greater than the "
+               "threshold (5.0)."),
+              ("churn-prod-p99-latency", "churn-prod", None, "ModelLatency", 500000.0,
+               "OK", "Threshold Crossed: no datapoint was greater than the threshold (500000.0).")]
+    for name, endpoint, variant, metric, threshold, state, reason in alarms:
+        dims = [{"Name": "EndpointName", "Value": endpoint}]
+        if variant:
+            dims.append({"Name": "VariantName", "Value": variant})
+        cw.put_metric_alarm(AlarmName=name, Namespace="AWS/SageMaker", MetricName=metric,
+                            Dimensions=dims, Statistic="Sum", Period=60, EvaluationPeriods=3,
+                            Threshold=threshold, ComparisonOperator="GreaterThanThreshold")
+        cw.set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason)
+    return [a[0] for a in alarms]
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="seed moto with mldeck's SageMaker demo world")
     ap.add_argument("url")
@@ -191,6 +211,7 @@ def main(argv=None):
     ap.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = ap.parse_args(argv)
     summary = seed(args.url, args.region)
+    summary["alarms"] = seed_alarms(args.url, args.region)
     if args.json:
         json.dump(summary, sys.stdout, indent=1)
         print()
