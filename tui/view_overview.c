@@ -423,7 +423,8 @@ static struct view *create(struct app *a)
     /*
      * Under 134 columns BY, then PLATFORM, give way: LIVE keeps room for a two-way split.
      * DRIFT (only when a drift job names an endpoint or alias) needs 150: under that BY goes
-     * first, then DRIFT.
+     * first, then DRIFT. ALARMS (only with a platform that has alarms) is never dropped: a
+     * firing alarm must show at any width; it adds 9 to each of those widths.
      */
     static const struct {
         const char *title;
