@@ -55,7 +55,8 @@ def deck(moto, tmp_path):
                    "      - name: sagemaker\n        type: sagemaker\n"
                    f"        url: {moto.url}\n        region: {REGION}\n")
     d = Deck(tmp_path, "http://127.0.0.1:9")
-    yield lambda *args: d.start("--config", str(cfg), *args, env=AWS_ENV, cols=COLS, rows=ROWS)
+    yield lambda *args, cols=COLS, rows=ROWS: d.start("--config", str(cfg), *args, env=AWS_ENV,
+                                                      cols=cols, rows=rows)
     d.close()
 
 
@@ -78,6 +79,18 @@ def test_overview_and_header_show_the_firing_alarm(deck, moto):
     header = screen.split("\n")[0]
     assert "alarms: 1" in header, header
     assert not moto.mutations(mark)
+
+
+def test_the_alarm_shows_at_80_columns(deck, moto):
+    """ALARMS is never dropped for width: a firing alarm shows on the smallest terminal."""
+    t = deck(cols=80, rows=24)
+    t.wait_for("Overview: deployed versions")
+    def row(s, stem):  # names are elided at this width: "fraud-l…"
+        return next((ln for ln in s.split("\n") if ln.startswith(stem)), "")
+    screen = t.wait_for(lambda s: "1 ALARM" in row(s, "fraud-l")
+                        and re.search(r"\bok\b", row(s, "churn-p")), timeout=30)
+    assert "ALARM" not in row(screen, "churn-p") + row(screen, "reco-b"), screen
+    assert "alarms: 1" in screen.split("\n")[0], screen
 
 
 def test_endpoint_screen_lists_its_alarms_with_state_reason_and_since(deck, moto):
