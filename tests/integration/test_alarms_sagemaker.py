@@ -7,8 +7,11 @@ an alarm on another endpoint, or on no endpoint at all, must not show. The read
 is DescribeAlarms, allowed by the HTTP guard in read-only mode.
 """
 
+import http.server
 import json
+import socketserver
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,7 +23,8 @@ sys.path.insert(0, str(TESTS / "integration"))
 
 import moto_launcher  # noqa: E402
 import seed_sagemaker  # noqa: E402
-from test_sagemaker_backend import REGION, run_mldeck  # noqa: E402
+from test_sagemaker_backend import (  # noqa: E402,F401  (probe_bin is a fixture)
+    REGION, key_env, probe_bin, run_mldeck, run_probe)
 
 REASON = "Threshold Crossed: 3 datapoints were greater than the threshold (5.0)."
 
@@ -87,3 +91,62 @@ def test_alarms_are_read_in_read_only_mode(moto_alarms, tmp_path):
     sent = moto_alarms.requests()[mark:]
     assert "DescribeAlarms" in [r["action"] for r in sent]
     assert [r for r in sent if r["mutates"]] == []
+
+
+# --- paging: a loopback server that pages DescribeAlarms as CloudWatch does ------------------------
+
+PAGES = 3
+
+
+class _Pager(http.server.BaseHTTPRequestHandler):
+    bodies = []
+
+    def do_POST(self):  # noqa: N802
+        req = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        op = (self.headers.get("X-Amz-Target") or "").rpartition(".")[2]
+        _Pager.bodies.append((op, req))
+        if op != "DescribeAlarms":
+            code, out = 400, {"__type": "UnknownOperationException"}
+        else:
+            page = int(req.get("NextToken", "p0")[1:])
+            out = {"MetricAlarms": [
+                {"AlarmName": f"a{page}", "MetricName": "Invocation5XXErrors",
+                 "Dimensions": [{"Name": "EndpointName", "Value": "ep"}],
+                 "StateValue": "ALARM" if page == PAGES - 1 else "OK",
+                 "StateUpdatedTimestamp": 1700000000 + page},
+                {"AlarmName": f"cpu{page}", "MetricName": "CPU",
+                 "Dimensions": [{"Name": "InstanceId", "Value": "i"}], "StateValue": "ALARM"}],
+                "CompositeAlarms": []}
+            if page + 1 < PAGES:
+                out["NextToken"] = f"p{page + 1}"
+            code = 200
+        data = json.dumps(out).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/x-amz-json-1.0")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *a):
+        pass
+
+
+@pytest.fixture
+def pager():
+    _Pager.bodies = []
+    srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Pager)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_every_nexttoken_page_is_read(probe_bin, pager, tmp_path):
+    p = run_probe(probe_bin, pager, key_env(tmp_path / "home"), "--read-only", "alarms", "ep")
+    assert p.ok, p
+    assert [a["name"] for a in p.of("alarm")] == ["a0", "a1", "a2"]
+    assert [a["state"] for a in p.of("alarm")] == ["OK", "OK", "ALARM"]
+    assert [(op, b.get("NextToken")) for op, b in _Pager.bodies] == [
+        ("DescribeAlarms", None), ("DescribeAlarms", "p1"), ("DescribeAlarms", "p2")]
+    assert all(b["AlarmTypes"] == ["MetricAlarm"] for _, b in _Pager.bodies)

@@ -11,7 +11,8 @@
  *   health NAME MINUTES | endpoints-health MINUTES | experiments |
  *   runs EXPERIMENT | run JOB | models | versions GROUP |
  *   update-endpoint NAME CONFIG | set-weights NAME VARIANT=W... |
- *   set-approval GROUP VERSION STATUS | changes ENDPOINT [SINCE_MS]
+ *   set-approval GROUP VERSION STATUS | changes ENDPOINT [SINCE_MS] |
+ *   alarms [ENDPOINT]
  *
  * Output: one JSON object per line per record, then a last line
  * {"status": "ok"} or {"status": "error", "code": "...", "http": N, "msg": "..."}
@@ -196,6 +197,19 @@ static void print_result(const struct md_result *r)
         cJSON_AddStringToObject(o, "id", c->id);
         print_json(o);
     }
+    for (size_t i = 0; i < r->alarms.n; i++) {
+        const struct md_alarm *a = &r->alarms.v[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "type", "alarm");
+        cJSON_AddStringToObject(o, "name", a->name);
+        cJSON_AddStringToObject(o, "target", a->target);
+        cJSON_AddStringToObject(o, "deployment", a->deployment);
+        cJSON_AddStringToObject(o, "metric", a->metric);
+        cJSON_AddStringToObject(o, "state", md_alarm_state_str(a->state));
+        cJSON_AddStringToObject(o, "reason", a->reason);
+        add_num(o, "since", (double)a->since_ms);
+        print_json(o);
+    }
     if (r->server_version != NULL) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "type", "probe");
@@ -316,6 +330,8 @@ static bool start(struct md_backend *be, const char *cmd, char **args, int nargs
     } else if (strcmp(cmd, "changes") == 0 && (nargs == 1 || nargs == 2)) {
         int64_t since = nargs == 2 ? strtoll(args[1], NULL, 10) : 0;
         be->ops->list_changes(be, args[0], since, on_result, NULL);
+    } else if (strcmp(cmd, "alarms") == 0 && nargs <= 1) {
+        be->ops->list_alarms(be, nargs == 1 ? args[0] : NULL, on_result, NULL);
     } else if (strcmp(cmd, "set-approval") == 0 && nargs == 3) {
         be->ops->set_approval(be, args[0], args[1], args[2], on_result, NULL);
     } else {
