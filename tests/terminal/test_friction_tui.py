@@ -1,0 +1,147 @@
+"""Console frictions of issue #11 (item 6), each checked in the real binary in tmux against
+a real MLflow server (tests/conftest.py's seeded `mlflow_server`) or a real moto_server
+(tests/moto_launcher.py seeded by tests/seed_sagemaker.py)."""
+
+import re
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from test_drift_tui import (AWS_ENV, REGION, _endpoint_row, _job, _open_drift, _recent_times,
+                            _sm_config, _write)
+from test_tui import alias_version, api, model_aliases, position, set_alias
+from tmuxterm import Deck
+
+TESTS = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(TESTS))
+import moto_launcher  # noqa: E402
+import seed_sagemaker  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def moto():
+    with moto_launcher.MotoServer() as m:
+        m.seed = seed_sagemaker.seed(m.url, REGION)
+        yield m
+
+
+@pytest.fixture
+def sm(moto):
+    return seed_sagemaker.client("sagemaker", moto.url, REGION)
+
+
+DRIFT_CELL = re.compile(r"[✖▲✓] \S+ \d+\.\d+")
+
+
+# --- 5. DRIFT from the stored windows at start ----------------------------------------------------
+
+
+def test_overview_drift_column_comes_from_the_stored_window_at_start(moto, tmp_path):
+    """A windowed job (the sandbox's kind): hourly windows, the newest one counts."""
+    ref, cur = tmp_path / "ref.csv", tmp_path / "cur.csv"
+    _write(ref, 0, 1)
+    _write(cur, 1, 2, times=_recent_times(6))
+    cfg = _sm_config(moto, tmp_path, _job("churn-inputs", ref, cur,
+                                          "        endpoint: churn-prod\n        time_column: ts\n"
+                                          "        window: 3600\n"))
+    d = Deck(tmp_path, "http://127.0.0.1:9")
+    try:
+        t = d.start("--config", str(cfg), "--no-color", env=AWS_ENV, cols=160, rows=30)
+        t.wait_for(lambda s: _endpoint_row(s, "reco-batch"), timeout=30)
+        _open_drift(t)
+        t.wait_for(re.compile(r"updated from 1 new file|windows? of"), timeout=30)
+        t.send("Escape")
+        screen = t.wait_for(lambda s: DRIFT_CELL.search(_endpoint_row(s, "churn-prod") or ""))
+        cell = DRIFT_CELL.search(_endpoint_row(screen, "churn-prod")).group(0)
+        d.close()
+        # A new process, no drift run: the column is there from the state file.
+        t = d.start("--config", str(cfg), "--no-color", env=AWS_ENV, cols=160, rows=30)
+        screen = t.wait_for(lambda s: _endpoint_row(s, "churn-prod"), timeout=30)
+        screen = t.wait_for(lambda s: cell in (_endpoint_row(s, "churn-prod") or ""), timeout=10)
+        assert "Drift" not in screen.split("\n")[1]  # still the Overview: no run was opened
+    finally:
+        d.close()
+
+
+# --- 1 + 2. r with no recorded history: a picker, the plan names what comes back ------------------
+
+
+def _select_alias(t, model, alias):
+    t.send("/")
+    t.type(f"{model} @{alias}")
+    t.send("Enter")
+    t.wait_for(lambda s: position(s) == (1, 1))
+
+
+def _version_run(url, model, version):
+    mv = api(url, "GET", "model-versions/get", params={"name": model, "version": version})
+    run_id = mv["model_version"]["run_id"]
+    run = api(url, "GET", "runs/get", params={"run_id": run_id})["run"]
+    return run_id, run["info"]["run_name"]
+
+
+def test_r_on_an_alias_without_history_picks_a_version_and_names_its_run(mldeck, mlflow_server):
+    url = mlflow_server.url
+    model, alias = "churn-classifier", "champion"
+    before = model_aliases(url)[model][alias]
+    assert before == "3", "the seed puts churn-classifier@champion on version 3"
+    t = mldeck.start()  # a fresh state file: mldeck has recorded no earlier version
+    t.wait_for(re.compile(r"@champion\s+\d"))
+    try:
+        _select_alias(t, model, alias)
+        t.send("r")  # one press
+        screen = t.wait_for(f"Roll back {model}@{alias}: 3 -> 2", timeout=15)
+        assert "choose with" in screen and "type the model name to confirm" in screen
+        for v in ("4", "2", "1"):
+            assert re.search(rf"version {v}\s+READY", screen), screen
+        assert not re.search(r"version 3\s+READY", screen), "the live version is no choice"
+        t.send("Down")
+        run_id, run_name = _version_run(url, model, "1")
+        screen = t.wait_for(f"Roll back {model}@{alias}: 3 -> 1")
+        # what comes back: the version and its run, by id and, once read, by name
+        screen = t.wait_for(f"run {run_id[:8]} '{run_name}'", timeout=15)
+        assert re.search(r"after\s+version 1 \(READY", screen), screen
+        t.type(model)
+        t.send("Enter")
+        t.wait_for(f"done: {model}@{alias}", timeout=20)
+        deadline = time.monotonic() + 10
+        while alias_version(url, model, alias) != "1" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert alias_version(url, model, alias) == "1"
+    finally:
+        set_alias(url, model, alias, before)
+
+
+def test_r_on_an_endpoint_without_history_opens_at_once_with_its_configs(moto, sm, tmp_path):
+    name = "reco-batch"  # reco-blue (reco-v1) -> reco-green (reco-v2)
+    want = moto.seed["endpoints"][name]
+    since = len(moto.requests())
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("current_context: sm\ncontexts:\n  - name: sm\n    backends:\n"
+                   "      - name: sagemaker\n        type: sagemaker\n"
+                   f"        url: {moto.url}\n        region: {REGION}\n")
+    d = Deck(tmp_path, "http://127.0.0.1:9")
+    try:
+        t = d.start("--config", str(cfg), env=AWS_ENV, cols=150, rows=40)
+        t.wait_for(lambda s: _endpoint_row(s, name), timeout=30)
+        t.send("/")
+        t.type(name)
+        t.send("Enter")
+        t.wait_for(lambda s: position(s) == (1, 1))
+        t.send("r")  # one press, the configs not read yet
+        screen = t.wait_for(f"Roll back endpoint {name}: config {want['current']} -> "
+                            f"{want['previous']}", timeout=20)
+        assert "press r again" not in screen
+        assert "choose with" in screen and "type the endpoint name to confirm" in screen
+        assert "inferred from config creation times" in screen
+        # what comes back: the previous config's variant and its model
+        assert re.search(r"reco-main\s+model reco-v1, ml\.m5\.large x1", screen), screen
+        assert re.search(rf"▶ {want['previous']}\b", screen), screen
+        t.type(name)
+        t.send("Escape")
+        t.wait_for("cancelled: nothing changed")
+        assert not moto.mutations(since)
+    finally:
+        d.close()
