@@ -16,8 +16,9 @@
 #include "curses_inc.h"
 
 enum text_flags {
-    TEXT_PAD = 1 << 0,   /* fill the rest of the width with spaces (same attribute) */
-    TEXT_RIGHT = 1 << 1, /* right-align within the width */
+    TEXT_PAD = 1 << 0,    /* fill the rest of the width with spaces (same attribute) */
+    TEXT_RIGHT = 1 << 1,  /* right-align within the width */
+    TEXT_MIDDLE = 1 << 2, /* too long: cut the middle, keep both ends ("my-model…v12") */
 };
 
 /* ASCII mode: no box drawing, braille or symbol glyphs; set once at start. */
@@ -36,6 +37,12 @@ int text_width(const char *s);
  * cells used (the full width with TEXT_PAD). Nothing is drawn when width <= 0.
  */
 int text_put(WINDOW *w, int y, int x, int width, const char *s, attr_t a, unsigned flags);
+/*
+ * s in at most `width` cells with the middle cut out and an ellipsis there
+ * ('~' in ASCII mode), the end getting the larger half: the tail of a name is
+ * what tells versions apart. Controls become '?'. s itself when it fits.
+ */
+void text_elide_middle(const char *s, int width, char *out, size_t len);
 /* Fill `width` cells at (y, x) with spaces. */
 void text_fill(WINDOW *w, int y, int x, int width, attr_t a);
 

@@ -145,3 +145,70 @@ def test_r_on_an_endpoint_without_history_opens_at_once_with_its_configs(moto, s
         assert not moto.mutations(since)
     finally:
         d.close()
+
+
+# --- 4. LIVE at 80x24: the middle of a long name goes, the version stays ---------------------------
+
+
+def _endpoint(sm, name, model):
+    sm.create_model(ModelName=model, ExecutionRoleArn=seed_sagemaker.ROLE,
+                    PrimaryContainer={"Image": seed_sagemaker.IMAGE.format("clv")})
+    sm.create_endpoint_config(EndpointConfigName=f"{name}-config", ProductionVariants=[
+        {"VariantName": "AllTraffic", "ModelName": model, "InstanceType": "ml.m5.large",
+         "InitialInstanceCount": 1, "InitialVariantWeight": 1.0}])
+    sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
+
+
+def test_live_column_at_80x24_keeps_the_versions_apart(moto, sm, tmp_path):
+    pairs = [("clv-a", "customer-lifetime-value-v11"),
+             ("clv-b", "customer-lifetime-value-v12")]
+    for name, model in pairs:
+        _endpoint(sm, name, model)
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("current_context: sm\ncontexts:\n  - name: sm\n    backends:\n"
+                   "      - name: sagemaker\n        type: sagemaker\n"
+                   f"        url: {moto.url}\n        region: {REGION}\n")
+    d = Deck(tmp_path, "http://127.0.0.1:9")
+    try:
+        t = d.start("--config", str(cfg), env=AWS_ENV, cols=80, rows=24)
+        screen = t.wait_for(lambda s: all(_endpoint_row(s, n) for n, _ in pairs), timeout=30)
+        rows = [_endpoint_row(screen, n) for n, _ in pairs]
+        for (name, model), row in zip(pairs, rows):
+            assert model not in row, f"the whole name fits: the test shows nothing\n{screen}"
+            # the head of the name, the ellipsis in the middle, the version and share at the end
+            assert re.search(r"\bcust\S*…\S*v1[12] 100%", row), f"{name}:\n{screen}"
+        assert "v11 100%" in rows[0] and "v12 100%" in rows[1], screen
+    finally:
+        d.close()
+        for name, model in pairs:
+            sm.delete_endpoint(EndpointName=name)
+            sm.delete_endpoint_config(EndpointConfigName=f"{name}-config")
+            sm.delete_model(ModelName=model)
+
+
+# --- 3. Versions open on the alias's version; the run names its experiment -------------------------
+
+
+def test_versions_open_on_the_alias_version_and_the_run_names_its_experiment(mldeck,
+                                                                             mlflow_server):
+    url = mlflow_server.url
+    model, alias = "fraud-detector", "champion"
+    live = model_aliases(url)[model][alias]
+    versions = api(url, "GET", "model-versions/search", params={"filter": f"name='{model}'"})
+    ordered = sorted((v["version"] for v in versions["model_versions"]), key=int, reverse=True)
+    assert ordered.index(live) > 0, "the alias is on the newest version: the test shows nothing"
+    t = mldeck.start()
+    t.wait_for(re.compile(r"@champion\s+\d"))
+    _select_alias(t, model, alias)
+    t.send("Enter")
+    t.wait_for(f"Versions of {model}")
+    screen = t.wait_for(lambda s: position(s)[1] == len(ordered))
+    assert position(screen)[0] == ordered.index(live) + 1, screen
+    t.send("Enter")  # the run of the selected version, which is the alias's
+    run_id, _ = _version_run(url, model, live)
+    run = api(url, "GET", "runs/get", params={"run_id": run_id})["run"]
+    exp = api(url, "GET", "experiments/get",
+              params={"experiment_id": run["info"]["experiment_id"]})["experiment"]
+    screen = t.wait_for(run_id)
+    screen = t.wait_for(re.compile(rf"experiment\s+{re.escape(exp['name'])} \(id "
+                                   rf"{exp['experiment_id']}\)"))
