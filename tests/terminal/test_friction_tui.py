@@ -212,3 +212,31 @@ def test_versions_open_on_the_alias_version_and_the_run_names_its_experiment(mld
     screen = t.wait_for(run_id)
     screen = t.wait_for(re.compile(rf"experiment\s+{re.escape(exp['name'])} \(id "
                                    rf"{exp['experiment_id']}\)"))
+
+
+# --- 7. Theme names; Space in the help --------------------------------------------------------------
+
+
+def test_unknown_theme_lists_the_available_ones(mldeck):
+    t = mldeck.start("--theme", "solarised-dark")  # the British spelling: a typo here
+    assert t.wait_dead() == 2
+    err = mldeck.stderr()
+    assert "no theme named 'solarised-dark'" in err, err
+    m = re.search(r"available: (.*)", err)
+    assert m, err
+    names = [n.strip() for n in m.group(1).split(",")]
+    shipped = sorted(p.stem for p in (TESTS.parent / "themes").glob("*.yaml"))
+    assert names == sorted(set(shipped) | {"default", "mono"}), err
+
+
+def test_help_says_space_marks_and_moves_down(mldeck):
+    t = mldeck.start()
+    t.wait_for("Overview")
+    t.send("?")
+    t.wait_for("Help: keys and commands")
+    t.send("/")
+    t.type("space")
+    t.send("Enter")
+    screen = t.wait_for(re.compile(r"^Space\s+mark or unmark", re.M))
+    assert re.search(r"^Space\s+mark or unmark the selected run, then move down one row", screen,
+                     re.M), screen
