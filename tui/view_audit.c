@@ -20,6 +20,11 @@ struct audit {
 enum { COL_TIME, COL_WHO, COL_ACTION, COL_TARGET, COL_CHANGE, COL_PHASE, COL_OUTCOME, COL_MSG };
 
 static const struct km_entry audit_keys[] = {
+    {{KM_ENTER},
+     ACT_OPEN,
+     "detail",
+     "the selected entry in full: every field, the reason, the re-read outcome",
+     0},
     {{'u'}, ACT_UNDO, "undo", "reverse the last action (type model name)", KM_MUTATING},
 };
 static const struct km_table audit_km = {"Audit", audit_keys, MD_ARRAY_LEN(audit_keys)};
@@ -51,7 +56,7 @@ static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len, enum 
         return;
     switch (col) {
     case COL_TIME:
-        fmt_time(e->ts_ms, buf, len);
+        md_fmt_when(e->ts_ms, md_now_ms(), buf, len);
         break;
     case COL_WHO:
         snprintf(buf, len, "%s", e->who);
@@ -118,7 +123,7 @@ static struct view *create(struct app *app)
     a->base.ops = &view_audit_ops;
     a->base.app = app;
     table_init(&a->table, &source, a);
-    table_add_col(&a->table, "TIME", 16, 0);
+    table_add_col(&a->table, "TIME", 28, TABLE_KEEP);
     table_add_col(&a->table, "WHO", 12, 0);
     table_add_col(&a->table, "ACTION", 14, 0);
     table_add_col(&a->table, "TARGET", 26, 0);
@@ -167,6 +172,15 @@ static unsigned key(struct view *v, enum km_action act)
 {
     if (act == ACT_UNDO)
         return rollback_undo(v->app);
+    if (act == ACT_OPEN) {
+        size_t row;
+        const struct md_audit_entry *e = table_selected(&((struct audit *)v)->table, &row)
+                                             ? entry((struct audit *)v, row)
+                                             : NULL;
+        if (e)
+            ui_push(v->app, view_audit_entry_new(v->app, e->id));
+        return REACT_HANDLED | REACT_REDRAW;
+    }
     return table_key(&((struct audit *)v)->table, act);
 }
 

@@ -2,6 +2,8 @@
 a real MLflow server (tests/conftest.py's seeded `mlflow_server`) or a real moto_server
 (tests/moto_launcher.py seeded by tests/seed_sagemaker.py)."""
 
+import datetime
+import json
 import re
 import sys
 import time
@@ -18,6 +20,7 @@ TESTS = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TESTS))
 import moto_launcher  # noqa: E402
 import seed_sagemaker  # noqa: E402
+from servers import describe, run_mldeck  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -240,3 +243,58 @@ def test_help_says_space_marks_and_moves_down(mldeck):
     screen = t.wait_for(re.compile(r"^Space\s+mark or unmark", re.M))
     assert re.search(r"^Space\s+mark or unmark the selected run, then move down one row", screen,
                      re.M), screen
+
+
+# --- 6. Audit: a detail view and times people read ----------------------------------------------------
+
+WHEN = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \((\d+)s ago\)"
+
+
+def test_audit_detail_view_and_human_times_on_screen_and_in_get_audit(mldeck, mlflow_server,
+                                                                       tmp_path):
+    url = mlflow_server.url
+    model, alias = "demand-forecaster", "challenger"
+    before = alias_version(url, model, alias)
+    to = "1" if before != "1" else "2"
+    state = str(tmp_path / "state.db")
+    env = mldeck.env()
+
+    def headless(*args):
+        cp = run_mldeck(["--state", state, *args], env)
+        assert cp.returncode == 0, describe(cp)
+        return cp
+
+    try:
+        headless("get", "models")
+        headless("rollback", "alias", model, alias, "--to", to, "--yes")
+        # text: the time as people read it (TZ=UTC in the test env), epoch ms last for scripts
+        lines = headless("get", "audit").stdout.strip().split("\n")
+        assert lines[0].split("\t")[:2] == ["id", "time"] and lines[0].endswith("\tts_ms"), lines
+        row = lines[1].split("\t")
+        assert re.fullmatch(WHEN, row[1]), row
+        js = json.loads(headless("get", "audit", "--json").stdout)
+        newest = js[0]
+        assert isinstance(newest["ts"], int)
+        iso = datetime.datetime.fromtimestamp(newest["ts"] / 1000, datetime.timezone.utc)
+        assert newest["time"] == iso.strftime("%Y-%m-%dT%H:%M:%S.") + f"{newest['ts'] % 1000:03d}Z"
+        started = next(e for e in js if e["phase"] == "started" and e["target"] == f"{model}@{alias}")
+
+        t = mldeck.start("--view", "audit", cols=130)
+        screen = t.wait_for(re.compile(rf"{WHEN}\s+\S+\s+alias-rollback"))
+        # the newest entry is the finished one; Enter shows it in full
+        t.send("Enter")
+        screen = t.wait_for(re.compile(r"Audit entry #\d+"))
+        for label, value in (("action", "alias-rollback"), ("target", f"{model}@{alias}"),
+                             ("before", before), ("after", to), ("phase", "finished"),
+                             ("outcome", "ok")):
+            assert re.search(rf"^ {label}\s+{re.escape(value)}\s*$", screen, re.M), \
+                f"{label} {value}:\n{screen}"
+        assert re.search(rf"^ time\s+{WHEN}", screen, re.M), screen
+        assert re.search(r"^ reason\s+\S", screen, re.M), screen
+        assert f"refers to  #{started['id']}" in screen, screen
+        assert "re-read outcome" in screen
+        assert re.search(rf"#{started['id']} {WHEN}\s+started", screen), screen
+        t.send("Escape")
+        t.wait_for("Audit log (newest first)")
+    finally:
+        set_alias(url, model, alias, before)
