@@ -100,7 +100,7 @@ void text_elide_middle(const char *s, int width, char *out, size_t len)
     }
     size_t head = n, tail = n; /* chars [0, head) and [tail, n) are kept */
     if (full > width) {
-        int room = width - 1, tail_room = room - room / 2, used = 0;
+        int room = width - 1, tail_room = room - room / 3, used = 0;
         for (tail = n; tail > 0 && used + cw[tail - 1] <= tail_room; tail--)
             used += cw[tail - 1];
         int head_room = room - used;
@@ -238,6 +238,24 @@ void fmt_time(int64_t epoch_ms, char *buf, size_t len)
     struct tm tm;
     if (!localtime_r(&t, &tm) || strftime(buf, len, "%Y-%m-%d %H:%M", &tm) == 0)
         snprintf(buf, len, "-");
+}
+
+void fmt_when_short(int64_t epoch_ms, int64_t now_ms, char *buf, size_t len)
+{
+    time_t t = (time_t)(epoch_ms / 1000), now = (time_t)(now_ms / 1000);
+    struct tm tm, tn;
+    char day[32], age[16];
+    if (epoch_ms <= 0 || !localtime_r(&t, &tm) || !localtime_r(&now, &tn)) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    bool today = tm.tm_year == tn.tm_year && tm.tm_yday == tn.tm_yday;
+    if (strftime(day, sizeof(day), today ? "%H:%M:%S" : "%m-%d %H:%M", &tm) == 0) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    fmt_age(now_ms - epoch_ms, age, sizeof(age));
+    snprintf(buf, len, "%s %s ago", day, age);
 }
 
 void fmt_duration(int64_t ms, char *buf, size_t len)

@@ -50,6 +50,11 @@ void text_fill(WINDOW *w, int y, int x, int width, attr_t a);
 void fmt_age(int64_t ms, char *buf, size_t len);
 /* Local "2024-05-01 12:03"; "-" when ms is 0. */
 void fmt_time(int64_t epoch_ms, char *buf, size_t len);
+/*
+ * A moment in a narrow column: "03:12:05 4m ago" today, else "12-07 03:12 1d ago"
+ * (local); "-" when ms is 0.
+ */
+void fmt_when_short(int64_t epoch_ms, int64_t now_ms, char *buf, size_t len);
 /* "45s", "3m12s", "1h02m", "2d03h"; "-" when unknown. */
 void fmt_duration(int64_t ms, char *buf, size_t len);
 /* A metric value: "%.6g", with nan/inf spelled out. */

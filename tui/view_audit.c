@@ -56,7 +56,7 @@ static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len, enum 
         return;
     switch (col) {
     case COL_TIME:
-        md_fmt_when(e->ts_ms, md_now_ms(), buf, len);
+        fmt_when_short(e->ts_ms, md_now_ms(), buf, len);
         break;
     case COL_WHO:
         snprintf(buf, len, "%s", e->who);
@@ -123,7 +123,7 @@ static struct view *create(struct app *app)
     a->base.ops = &view_audit_ops;
     a->base.app = app;
     table_init(&a->table, &source, a);
-    table_add_col(&a->table, "TIME", 28, TABLE_KEEP);
+    table_add_col(&a->table, "TIME", 16, 0);
     table_add_col(&a->table, "WHO", 12, 0);
     table_add_col(&a->table, "ACTION", 14, 0);
     table_add_col(&a->table, "TARGET", 26, 0);
@@ -161,9 +161,11 @@ static void draw(struct view *v, WINDOW *w)
     delwin(top);
     size_t row;
     const struct md_audit_entry *sel = table_selected(&a->table, &row) ? entry(a, row) : NULL;
-    if (sel && *sel->message) {
-        char line[512];
-        snprintf(line, sizeof(line), " %s: %s", sel->outcome, sel->message);
+    if (sel) {
+        char line[512], when[96];
+        md_fmt_when(sel->ts_ms, md_now_ms(), when, sizeof(when));
+        snprintf(line, sizeof(line), " %s  %s%s%s", when, sel->outcome, *sel->message ? ": " : "",
+                 sel->message);
         text_put(w, h - 1, 0, width, line, ui_attr(outcome_role(sel->outcome)), 0);
     }
 }

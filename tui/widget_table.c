@@ -269,8 +269,8 @@ unsigned table_key(struct table *t, enum km_action act)
 /*
  * Column widths for the given total: optional columns give way first (the
  * rightmost one first, width -1 = hidden), then the widest columns give up a
- * cell at a time (TABLE_KEEP ones as if half as wide); the flexible column
- * takes what is left.
+ * cell at a time (TABLE_KEEP ones not below TABLE_KEEP_MIN while another can);
+ * the flexible column takes what is left.
  */
 static void layout_cols(const struct table *t, size_t ncols, int width, int *w)
 {
@@ -291,15 +291,13 @@ static void layout_cols(const struct table *t, size_t ncols, int width, int *w)
     if (flex >= 0 && used < width)
         w[flex] += width - used;
     while (used > width) {
-        /* a TABLE_KEEP column counts half its width here: it gives up cells at half the rate */
-        int widest = -1, widest_w = 0;
-        for (size_t c = 0; c < ncols; c++) {
-            int ww = t->cols[c].flags & TABLE_KEEP ? w[c] / 2 : w[c];
-            if (w[c] > 6 && (widest < 0 || ww > widest_w)) {
-                widest = (int)c;
-                widest_w = ww;
-            }
-        }
+        /* a TABLE_KEEP column stops at TABLE_KEEP_MIN until every other one is at 6 */
+        int widest = -1;
+        for (int pass = 0; pass < 2 && widest < 0; pass++)
+            for (size_t c = 0; c < ncols; c++)
+                if (w[c] > (pass == 0 && (t->cols[c].flags & TABLE_KEEP) ? TABLE_KEEP_MIN : 6) &&
+                    (widest < 0 || w[c] > w[widest]))
+                    widest = (int)c;
         if (widest < 0)
             break; /* everything at the minimum: the right edge clips */
         w[widest]--;

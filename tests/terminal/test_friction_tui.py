@@ -279,8 +279,10 @@ def test_audit_detail_view_and_human_times_on_screen_and_in_get_audit(mldeck, ml
         assert newest["time"] == iso.strftime("%Y-%m-%dT%H:%M:%S.") + f"{newest['ts'] % 1000:03d}Z"
         started = next(e for e in js if e["phase"] == "started" and e["target"] == f"{model}@{alias}")
 
-        t = mldeck.start("--view", "audit", cols=130)
-        screen = t.wait_for(re.compile(rf"{WHEN}\s+\S+\s+alias-rollback"))
+        t = mldeck.start("--view", "audit")
+        # the column: today's time and its age; the line under the table: the full moment
+        screen = t.wait_for(re.compile(r"^\d\d:\d\d:\d\d \d+s ago\s+\S+\s+alias-rollback", re.M))
+        assert re.search(rf"^ {WHEN}  ok: ", screen, re.M), screen
         # the newest entry is the finished one; Enter shows it in full
         t.send("Enter")
         screen = t.wait_for(re.compile(r"Audit entry #\d+"))
