@@ -20,6 +20,7 @@
 #include "commands.h"
 #include "keymap.h"
 #include "rollback.h"
+#include "rollback_pick.h"
 #include "text.h"
 #include "theme_curses.h"
 #include "ui.h"
@@ -273,6 +274,8 @@ static void on_changes(struct app *a, unsigned mask)
     a->dirty |= UI_DIRTY_HEADER;
     if (mask & MD_CHANGED_ACTION)
         rollback_on_change(a);
+    if (a->pick)
+        react(a, rollback_pick_on_change(a, mask));
     struct view *v = ui_top(a);
     if (v && v->ops->on_change)
         v->ops->on_change(v, mask);

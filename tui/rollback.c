@@ -5,6 +5,8 @@
  */
 #include "rollback.h"
 
+#include "rollback_pick.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,8 @@ void rollback_close(struct app *a)
         md_plan_release(&a->plan);
         a->have_plan = false;
     }
+    rollback_pick_free(a->pick);
+    a->pick = NULL;
     a->dirty |= UI_DIRTY_BODY | UI_DIRTY_FOOTER;
 }
 
@@ -56,47 +60,21 @@ static unsigned open_dialog(struct app *a, const char *title)
     return REACT_HANDLED | REACT_REDRAW;
 }
 
-unsigned rollback_alias(struct app *a, size_t bi, const char *model, const char *alias)
-{
-    struct md_err err = MD_ERR_INIT;
-    rollback_close(a);
-    md_status st =
-        md_action_plan_alias_rollback(a->actions, bi, model, alias, NULL, &a->plan, &err);
-    if (st != MD_OK) {
-        refused(a, st, &err);
-        return REACT_HANDLED | REACT_REDRAW;
-    }
-    a->have_plan = true;
-    char title[256];
-    snprintf(title, sizeof(title), "Roll back %s: %s -> %s", plan_target(&a->plan),
-             nz(a->plan.from), nz(a->plan.to));
-    return open_dialog(a, title);
-}
-
 unsigned rollback_endpoint(struct app *a, size_t bi, const char *endpoint)
 {
     struct md_err err = MD_ERR_INIT;
     rollback_close(a);
     const struct md_endpoint *e = md_deck_endpoint(a->deck, bi, endpoint);
-    bool config = e && e->config[0];
-    bool configs_known = !config || md_deck_endpoint_configs(a->deck, bi, endpoint);
-    md_status st =
-        config ? md_action_plan_endpoint_rollback(a->actions, bi, endpoint, NULL, &a->plan, &err)
-               : md_action_plan_weights(a->actions, bi, endpoint, NULL, &a->plan, &err);
-    if (st == MD_ERR_NOT_FOUND && !configs_known) {
-        /* Nothing observed yet: the configs' creation times can tell, once read. */
-        md_deck_want_endpoint_configs(a->deck, bi, endpoint);
-        ui_status(a, MD_THEME_DIM,
-                  "reading the configs of '%s' to find the previous one; "
-                  "press r again in a moment",
-                  endpoint);
-        return REACT_HANDLED | REACT_REDRAW | REACT_FETCH;
-    }
+    const struct md_backend *be = md_deck_backend(a->deck, bi);
+    if (e && e->config[0] && be && be->ops->update_endpoint)
+        return rollback_pick_endpoint(a, bi, endpoint);
+    md_status st = md_action_plan_weights(a->actions, bi, endpoint, NULL, &a->plan, &err);
     if (st == MD_ERR_NOT_FOUND && e) {
-        /* The core's message names the headless flags (--to, --set); here it is a key. */
+        /* The core's message names the headless flags (--set); here it is a key. */
         ui_status(a, MD_THEME_ERROR,
-                  "nothing to roll back to: mldeck knows no earlier %s of '%s'%s",
-                  config ? "config" : "traffic", endpoint, config ? "" : " (w sets weights)");
+                  "nothing to roll back to: mldeck knows no earlier traffic of '%s' "
+                  "(w sets weights)",
+                  endpoint);
         return REACT_HANDLED | REACT_REDRAW;
     }
     if (st != MD_OK) {
@@ -105,10 +83,8 @@ unsigned rollback_endpoint(struct app *a, size_t bi, const char *endpoint)
     }
     a->have_plan = true;
     char title[256];
-    snprintf(title, sizeof(title),
-             config ? "Roll back endpoint %s: config %s -> %s"
-                    : "Roll back traffic of %s: %s -> %s",
-             endpoint, nz(a->plan.from), nz(a->plan.to));
+    snprintf(title, sizeof(title), "Roll back traffic of %s: %s -> %s", endpoint, nz(a->plan.from),
+             nz(a->plan.to));
     return open_dialog(a, title);
 }
 
@@ -198,6 +174,9 @@ unsigned rollback_dialog_key(struct app *a, int key)
 {
     enum dialog_result r = dialog_key(a->dialog, key);
     a->dirty |= UI_DIRTY_BODY;
+    unsigned picked = a->pick ? rollback_pick_key(a, r) : 0;
+    if (picked)
+        return picked;
     if (r == DIALOG_CANCEL) {
         ui_status(a, MD_THEME_DIM, "cancelled: nothing changed");
         rollback_close(a);

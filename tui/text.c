@@ -4,11 +4,15 @@
 #include "text.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <wchar.h>
+
+#include "mldeck/md.h"
 
 static bool g_ascii;
 
@@ -76,12 +80,70 @@ void text_fill(WINDOW *w, int y, int x, int width, attr_t a)
     mvwhline(w, y, x, ' ', width);
 }
 
+void text_elide_middle(const char *s, int width, char *out, size_t len)
+{
+    if (!len)
+        return;
+    out[0] = 0;
+    if (!s || width <= 0)
+        return;
+    /* decode once: cell widths of every character, sanitised */
+    wchar_t wc[512];
+    int cw[512];
+    size_t n = 0;
+    int full = 0;
+    mbstate_t st;
+    memset(&st, 0, sizeof(st));
+    for (const char *p = s; *p && n < MD_ARRAY_LEN(wc);) {
+        p += next_char(p, &st, &wc[n], &cw[n]);
+        full += cw[n++];
+    }
+    size_t head = n, tail = n; /* chars [0, head) and [tail, n) are kept */
+    if (full > width) {
+        int room = width - 1, tail_room = room - room / 3, used = 0;
+        for (tail = n; tail > 0 && used + cw[tail - 1] <= tail_room; tail--)
+            used += cw[tail - 1];
+        int head_room = room - used;
+        used = 0;
+        for (head = 0; head < tail && used + cw[head] <= head_room; head++)
+            used += cw[head];
+    }
+    size_t off = 0;
+    mbstate_t ost;
+    memset(&ost, 0, sizeof(ost));
+    for (size_t i = 0; i <= n; i++) {
+        if (i == head && head < tail) {
+            const char *e = g_ascii ? "~" : "\u2026";
+            size_t el = strlen(e);
+            if (off + el >= len)
+                break;
+            memcpy(out + off, e, el);
+            off += el;
+            i = tail;
+        }
+        if (i >= n)
+            break;
+        char mb[MB_LEN_MAX];
+        size_t k = wcrtomb(mb, wc[i], &ost);
+        if (k == (size_t)-1 || off + k >= len)
+            break;
+        memcpy(out + off, mb, k);
+        off += k;
+    }
+    out[off] = 0;
+}
+
 int text_put(WINDOW *w, int y, int x, int width, const char *s, attr_t a, unsigned flags)
 {
     if (width <= 0)
         return 0;
     if (!s)
         s = "";
+    char mid[1024];
+    if ((flags & TEXT_MIDDLE) && text_width(s) > width) {
+        text_elide_middle(s, width, mid, sizeof(mid));
+        s = mid;
+    }
     wchar_t buf[512];
     size_t nb = 0;
     int used = 0;
@@ -176,6 +238,24 @@ void fmt_time(int64_t epoch_ms, char *buf, size_t len)
     struct tm tm;
     if (!localtime_r(&t, &tm) || strftime(buf, len, "%Y-%m-%d %H:%M", &tm) == 0)
         snprintf(buf, len, "-");
+}
+
+void fmt_when_short(int64_t epoch_ms, int64_t now_ms, char *buf, size_t len)
+{
+    time_t t = (time_t)(epoch_ms / 1000), now = (time_t)(now_ms / 1000);
+    struct tm tm, tn;
+    char day[32], age[16];
+    if (epoch_ms <= 0 || !localtime_r(&t, &tm) || !localtime_r(&now, &tn)) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    bool today = tm.tm_year == tn.tm_year && tm.tm_yday == tn.tm_yday;
+    if (strftime(day, sizeof(day), today ? "%H:%M:%S" : "%m-%d %H:%M", &tm) == 0) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    fmt_age(now_ms - epoch_ms, age, sizeof(age));
+    snprintf(buf, len, "%s %s ago", day, age);
 }
 
 void fmt_duration(int64_t ms, char *buf, size_t len)

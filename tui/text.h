@@ -16,8 +16,9 @@
 #include "curses_inc.h"
 
 enum text_flags {
-    TEXT_PAD = 1 << 0,   /* fill the rest of the width with spaces (same attribute) */
-    TEXT_RIGHT = 1 << 1, /* right-align within the width */
+    TEXT_PAD = 1 << 0,    /* fill the rest of the width with spaces (same attribute) */
+    TEXT_RIGHT = 1 << 1,  /* right-align within the width */
+    TEXT_MIDDLE = 1 << 2, /* too long: cut the middle, keep both ends ("my-model…v12") */
 };
 
 /* ASCII mode: no box drawing, braille or symbol glyphs; set once at start. */
@@ -36,6 +37,12 @@ int text_width(const char *s);
  * cells used (the full width with TEXT_PAD). Nothing is drawn when width <= 0.
  */
 int text_put(WINDOW *w, int y, int x, int width, const char *s, attr_t a, unsigned flags);
+/*
+ * s in at most `width` cells with the middle cut out and an ellipsis there
+ * ('~' in ASCII mode), the end getting the larger half: the tail of a name is
+ * what tells versions apart. Controls become '?'. s itself when it fits.
+ */
+void text_elide_middle(const char *s, int width, char *out, size_t len);
 /* Fill `width` cells at (y, x) with spaces. */
 void text_fill(WINDOW *w, int y, int x, int width, attr_t a);
 
@@ -43,6 +50,11 @@ void text_fill(WINDOW *w, int y, int x, int width, attr_t a);
 void fmt_age(int64_t ms, char *buf, size_t len);
 /* Local "2024-05-01 12:03"; "-" when ms is 0. */
 void fmt_time(int64_t epoch_ms, char *buf, size_t len);
+/*
+ * A moment in a narrow column: "03:12:05 4m ago" today, else "12-07 03:12 1d ago"
+ * (local); "-" when ms is 0.
+ */
+void fmt_when_short(int64_t epoch_ms, int64_t now_ms, char *buf, size_t len);
 /* "45s", "3m12s", "1h02m", "2d03h"; "-" when unknown. */
 void fmt_duration(int64_t ms, char *buf, size_t len);
 /* A metric value: "%.6g", with nan/inf spelled out. */

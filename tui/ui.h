@@ -61,6 +61,7 @@ struct app {
     struct dialog *dialog; /* the open confirmation, with its plan */
     struct md_plan plan;
     bool have_plan;
+    struct rollback_pick *pick; /* the alias/endpoint rollback the dialog shows, or NULL */
     enum md_action_phase last_phase;
     size_t prompt_bi; /* the endpoint the weights line (CMDLINE_PROMPT) is for */
     char prompt_endpoint[256];

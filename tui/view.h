@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "curses_inc.h"
 #include "keymap.h"
@@ -71,7 +72,12 @@ struct view *view_runs_new(struct app *app, size_t bi, const char *experiment_id
 struct view *view_run_new(struct app *app, size_t bi, const char *run_id);
 struct view *view_compare_new(struct app *app, size_t bi, const char *run_a, const char *run_b);
 struct view *view_versions_new(struct app *app, size_t bi, const char *model);
+/* Versions with the cursor on `version` (the alias's) once the list is loaded. */
+struct view *view_versions_new_at(struct app *app, size_t bi, const char *model,
+                                  const char *version);
 struct view *view_endpoint_new(struct app *app, size_t bi, const char *endpoint);
+/* One audit entry in full, found by its id in the log at every draw. */
+struct view *view_audit_entry_new(struct app *app, int64_t id);
 
 /*
  * Overview: select the row of endpoint `name` of backend bi (name NULL: the

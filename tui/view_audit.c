@@ -20,6 +20,11 @@ struct audit {
 enum { COL_TIME, COL_WHO, COL_ACTION, COL_TARGET, COL_CHANGE, COL_PHASE, COL_OUTCOME, COL_MSG };
 
 static const struct km_entry audit_keys[] = {
+    {{KM_ENTER},
+     ACT_OPEN,
+     "detail",
+     "the selected entry in full: every field, the reason, the re-read outcome",
+     0},
     {{'u'}, ACT_UNDO, "undo", "reverse the last action (type model name)", KM_MUTATING},
 };
 static const struct km_table audit_km = {"Audit", audit_keys, MD_ARRAY_LEN(audit_keys)};
@@ -51,7 +56,7 @@ static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len, enum 
         return;
     switch (col) {
     case COL_TIME:
-        fmt_time(e->ts_ms, buf, len);
+        fmt_when_short(e->ts_ms, md_now_ms(), buf, len);
         break;
     case COL_WHO:
         snprintf(buf, len, "%s", e->who);
@@ -156,9 +161,11 @@ static void draw(struct view *v, WINDOW *w)
     delwin(top);
     size_t row;
     const struct md_audit_entry *sel = table_selected(&a->table, &row) ? entry(a, row) : NULL;
-    if (sel && *sel->message) {
-        char line[512];
-        snprintf(line, sizeof(line), " %s: %s", sel->outcome, sel->message);
+    if (sel) {
+        char line[512], when[96];
+        md_fmt_when(sel->ts_ms, md_now_ms(), when, sizeof(when));
+        snprintf(line, sizeof(line), " %s  %s%s%s", when, sel->outcome, *sel->message ? ": " : "",
+                 sel->message);
         text_put(w, h - 1, 0, width, line, ui_attr(outcome_role(sel->outcome)), 0);
     }
 }
@@ -167,6 +174,15 @@ static unsigned key(struct view *v, enum km_action act)
 {
     if (act == ACT_UNDO)
         return rollback_undo(v->app);
+    if (act == ACT_OPEN) {
+        size_t row;
+        const struct md_audit_entry *e = table_selected(&((struct audit *)v)->table, &row)
+                                             ? entry((struct audit *)v, row)
+                                             : NULL;
+        if (e)
+            ui_push(v->app, view_audit_entry_new(v->app, e->id));
+        return REACT_HANDLED | REACT_REDRAW;
+    }
     return table_key(&((struct audit *)v)->table, act);
 }
 

@@ -435,7 +435,7 @@ static struct view *create(struct app *a)
         {"PLATFORM", COL_PLATFORM, 9, TABLE_OPTIONAL},
         {"MODEL/ENDPOINT", COL_NAME, 17, 0},
         {"ALIAS", COL_ALIAS, 11, 0},
-        {"LIVE", COL_LIVE, 28, TABLE_FLEX},
+        {"LIVE", COL_LIVE, 28, TABLE_FLEX | TABLE_MIDDLE | TABLE_KEEP},
         {"STATUS", COL_STATUS, 12, 0},
         {"ALARMS", COL_ALARMS, 8, 0},
         {"ERRORS", COL_ERRORS, 10, 0},
@@ -490,7 +490,7 @@ static unsigned key(struct view *v, enum km_action act)
         if (ep)
             ui_push(v->app, view_endpoint_new(v->app, r->bi, r->name));
         else if (r)
-            ui_push(v->app, view_versions_new(v->app, r->bi, r->name));
+            ui_push(v->app, view_versions_new_at(v->app, r->bi, r->name, r->version));
         return REACT_HANDLED | REACT_REDRAW;
     case ACT_ROLLBACK:
         if (!r) {

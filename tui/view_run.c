@@ -97,7 +97,13 @@ static void add_info(struct run_view *r, const struct md_run *x)
     section(r, "run", SIZE_MAX, "");
     add(r, LINE_INFO, "name", x->name);
     add(r, LINE_INFO, "id", x->id);
-    add(r, LINE_INFO, "experiment", x->experiment_id);
+    /* the name is what the operator knows the experiment by; the id stays for :runs ID */
+    const struct md_experiment *e =
+        x->experiment_id ? md_deck_experiment(r->base.app->deck, r->bi, x->experiment_id) : NULL;
+    char *exp = e && e->name && e->name[0] ? md_xasprintf("%s (id %s)", e->name, x->experiment_id)
+                                           : md_xstrdup0(x->experiment_id);
+    add(r, LINE_INFO, "experiment", exp);
+    free(exp);
     add(r, LINE_INFO, "status", md_run_status_str(x->status));
     add(r, LINE_INFO, "user", x->user);
     fmt_time(x->start_time, t, sizeof(t));
@@ -266,7 +272,7 @@ static unsigned key(struct view *v, enum km_action act)
 static void on_change(struct view *v, unsigned mask)
 {
     struct run_view *r = (struct run_view *)v;
-    if (mask & (MD_CHANGED_RUN | MD_CHANGED_BACKENDS)) {
+    if (mask & (MD_CHANGED_RUN | MD_CHANGED_BACKENDS | MD_CHANGED_EXPERIMENTS)) {
         bool had = r->chart_key != NULL;
         rebuild(r);
         if (!had)

@@ -37,7 +37,7 @@ enum { COL_MARK, COL_NAME, COL_STATUS, COL_USER, COL_START, COL_DURATION, COL_ME
 
 static const struct km_entry runs_keys[] = {
     {{KM_ENTER}, ACT_OPEN, "open", "open the selected run (params, metrics, tags, chart)", 0},
-    {{' '}, ACT_MARK, "mark", "mark or unmark the selected run", 0},
+    {{' '}, ACT_MARK, "mark", "mark or unmark the selected run, then move down one row", 0},
     {{'c'},
      ACT_COMPARE,
      "compare",

@@ -18,6 +18,7 @@ struct versions {
     struct table table;
     size_t bi;
     char *model;
+    char *focus; /* the version to put the cursor on when the list arrives, or NULL */
 };
 
 enum { COL_VERSION, COL_STATUS, COL_STAGE, COL_ALIASES, COL_RUN, COL_CREATED, COL_USER };
@@ -108,6 +109,14 @@ static void rebuild(struct versions *v)
 {
     const struct md_version_list *l = md_deck_versions(v->base.app->deck, v->bi, v->model);
     table_rebuild(&v->table, l ? l->n : 0);
+    /* opened from an alias: the cursor starts on its version, once the list is there */
+    for (size_t i = 0; v->focus && l && i < l->n; i++) {
+        if (l->v[i].version && !strcmp(l->v[i].version, v->focus)) {
+            table_select_row(&v->table, i);
+            free(v->focus);
+            v->focus = NULL;
+        }
+    }
     v->base.dirty = true;
 }
 
@@ -167,12 +176,23 @@ static void destroy(struct view *view)
     struct versions *v = (struct versions *)view;
     table_release(&v->table);
     free(v->model);
+    free(v->focus);
     free(v);
 }
 
 static struct table *table(struct view *view)
 {
     return &((struct versions *)view)->table;
+}
+
+struct view *view_versions_new_at(struct app *app, size_t bi, const char *model,
+                                  const char *version)
+{
+    struct view *view = view_versions_new(app, bi, model);
+    struct versions *v = (struct versions *)view;
+    v->focus = version && *version ? md_xstrdup(version) : NULL;
+    rebuild(v);
+    return view;
 }
 
 struct view *view_versions_new(struct app *app, size_t bi, const char *model)

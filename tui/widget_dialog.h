@@ -12,7 +12,8 @@
 
 #include "curses_inc.h"
 
-enum dialog_result { DIALOG_OPEN = 0, DIALOG_ACCEPT, DIALOG_CANCEL };
+/* DIALOG_PICK: Up/Down moved the choice (the caller re-plans for it). */
+enum dialog_result { DIALOG_OPEN = 0, DIALOG_ACCEPT, DIALOG_CANCEL, DIALOG_PICK };
 
 struct dialog {
     char *title;
@@ -22,7 +23,11 @@ struct dialog {
     char *expect; /* what must be typed */
     char input[128];
     size_t len;
-    bool mismatch; /* Enter was pressed with other text */
+    bool mismatch;  /* Enter was pressed with other text */
+    char **choices; /* a picker above the input (the versions or configs), or none */
+    size_t n_choices;
+    size_t sel;
+    const char *note; /* a line under the input ("still loading"), static text */
 };
 
 /*
@@ -32,6 +37,10 @@ struct dialog {
 void dialog_init(struct dialog *d, const char *title, const char *summary, const char *prompt,
                  const char *expect);
 void dialog_release(struct dialog *d);
+/* New title and summary (data arrived, another choice): the typed input stays. */
+void dialog_set_content(struct dialog *d, const char *title, const char *summary);
+/* The picker's lines (copied) and the selected one; n 0 removes it. */
+void dialog_set_choices(struct dialog *d, char *const *choices, size_t n, size_t sel);
 /* One key; the caller reads input when DIALOG_ACCEPT comes back. */
 enum dialog_result dialog_key(struct dialog *d, int key);
 /* Size the dialog wants inside a screen of rows x cols. */

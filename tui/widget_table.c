@@ -269,7 +269,8 @@ unsigned table_key(struct table *t, enum km_action act)
 /*
  * Column widths for the given total: optional columns give way first (the
  * rightmost one first, width -1 = hidden), then the widest columns give up a
- * cell at a time; the flexible column takes what is left.
+ * cell at a time (TABLE_KEEP ones not below TABLE_KEEP_MIN while another can);
+ * the flexible column takes what is left.
  */
 static void layout_cols(const struct table *t, size_t ncols, int width, int *w)
 {
@@ -290,10 +291,13 @@ static void layout_cols(const struct table *t, size_t ncols, int width, int *w)
     if (flex >= 0 && used < width)
         w[flex] += width - used;
     while (used > width) {
+        /* a TABLE_KEEP column stops at TABLE_KEEP_MIN until every other one is at 6 */
         int widest = -1;
-        for (size_t c = 0; c < ncols; c++)
-            if (w[c] > 6 && (widest < 0 || w[c] > w[widest]))
-                widest = (int)c;
+        for (int pass = 0; pass < 2 && widest < 0; pass++)
+            for (size_t c = 0; c < ncols; c++)
+                if (w[c] > (pass == 0 && (t->cols[c].flags & TABLE_KEEP) ? TABLE_KEEP_MIN : 6) &&
+                    (widest < 0 || w[c] > w[widest]))
+                    widest = (int)c;
         if (widest < 0)
             break; /* everything at the minimum: the right edge clips */
         w[widest]--;
@@ -355,7 +359,8 @@ void table_draw(struct table *t, WINDOW *w, int y, int x, int h, int width)
             attr_t a = sel || role == MD_THEME_NORMAL ? rowa : ui_attr(role);
             int room = x + width - cx;
             text_put(w, ry, cx, cw[c] < room ? cw[c] : room, buf, a,
-                     t->cols[c].flags & TABLE_RIGHT ? TEXT_RIGHT : 0);
+                     (t->cols[c].flags & TABLE_RIGHT ? TEXT_RIGHT : 0) |
+                         (t->cols[c].flags & TABLE_MIDDLE ? TEXT_MIDDLE : 0));
             cx += cw[c] + 1;
         }
     }

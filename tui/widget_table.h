@@ -15,11 +15,16 @@
 #include "keymap.h"
 #include "mldeck/theme.h"
 
+/* cells a TABLE_KEEP column keeps while another column can still give one */
+#define TABLE_KEEP_MIN 15
+
 enum table_col_flags {
     TABLE_RIGHT = 1 << 0,    /* right-aligned (numbers) */
     TABLE_FLEX = 1 << 1,     /* takes the width left over */
     TABLE_NOSORT = 1 << 2,   /* skipped by the sort keys */
     TABLE_OPTIONAL = 1 << 3, /* hidden when the table is too narrow (rightmost first) */
+    TABLE_MIDDLE = 1 << 4,   /* too long: cut the middle, not the end (versions end names) */
+    TABLE_KEEP = 1 << 5,     /* in a narrow table keeps TABLE_KEEP_MIN cells while others give */
 };
 
 struct table_col {

@@ -59,8 +59,13 @@ static void describe_version(struct md_buf *b, md_deck *d, size_t bi, const char
         if (strcmp(v->version, version))
             continue;
         md_buf_addf(b, "version %s (%s", v->version, v->status[0] ? v->status : "?");
-        if (v->run_id[0])
+        if (v->run_id[0]) {
+            /* the run's name once the front end has fetched the run: what comes back */
+            const struct md_run *r = md_deck_run_detail(d, bi, v->run_id);
             md_buf_addf(b, ", run %.8s", v->run_id);
+            if (r && r->name && r->name[0])
+                md_buf_addf(b, " '%s'", r->name);
+        }
         if (v->user[0])
             md_buf_addf(b, ", by %s", v->user);
         md_buf_adds(b, ")");
@@ -179,6 +184,26 @@ static void describe_deployments(struct md_buf *b, const struct md_endpoint *e)
     }
 }
 
+/* What a config brings back, variant by variant, once the configs are read. */
+static void describe_config(struct md_buf *b, md_deck *d, size_t bi, const char *endpoint,
+                            const char *config)
+{
+    const struct md_endpoint_config_list *cl = md_deck_endpoint_configs(d, bi, endpoint);
+    for (size_t i = 0; cl && i < cl->n; i++) {
+        if (strcmp(cl->v[i].name, config))
+            continue;
+        for (size_t k = 0; k < cl->v[i].n_variants; k++) {
+            const struct md_deployment *dep = &cl->v[i].variants[k];
+            const char *ver = dep->version ? dep->version : "";
+            md_buf_addf(b, "\n  %-12s model %s%s%s, %s x%ld, weight %g", dep->name ? dep->name : "",
+                        dep->model ? dep->model : "?", ver[0] ? " v" : "", ver,
+                        dep->instance_type ? dep->instance_type : "?", dep->instance_count,
+                        dep->weight);
+        }
+        return;
+    }
+}
+
 /*
  * Common head of the endpoint plans: the gate, the endpoint from the
  * snapshot (*ep), and the backend slot the plan needs (`can`, false:
@@ -244,6 +269,7 @@ md_status md_action_plan_endpoint_rollback(md_actions *a, size_t bi, const char 
     md_buf_addf(&b, "now      config %s", out->from);
     describe_deployments(&b, e);
     md_buf_addf(&b, "\nafter    config %s (%s)", out->to, source);
+    describe_config(&b, a->deck, bi, endpoint, out->to);
     md_buf_addf(&b, "\nundo     point '%s' back at config %s", endpoint, out->from);
     out->summary = md_buf_detach(&b, NULL);
     return MD_OK;

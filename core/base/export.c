@@ -488,12 +488,16 @@ md_status md_export_audit(struct md_buf *out, enum md_export_format f,
     struct writer w;
     w_init(&w, out);
     if (f == MD_EXPORT_TSV) {
-        w_puts(&w,
-               "id\tts\twho\taction\tbackend\ttarget\tbefore\tafter\tphase\toutcome\tmessage\n");
+        /* the time as people read it; ts_ms (last) for scripts */
+        int64_t now = md_now_ms();
+        w_puts(&w, "id\ttime\twho\taction\tbackend\ttarget\tbefore\tafter\tphase\toutcome\tmessage"
+                   "\tts_ms\n");
         for (size_t i = 0; i < n && w.st == MD_OK; i++) {
             const struct md_audit_entry *e = &v[i];
+            char when[96];
+            md_fmt_when(e->ts_ms, now, when, sizeof(when));
             w_int(&w, e->id);
-            w_tsv_int(&w, e->ts_ms);
+            w_tsv(&w, when, false);
             w_tsv(&w, e->who, false);
             w_tsv(&w, e->action, false);
             w_tsv(&w, e->backend, false);
@@ -503,6 +507,7 @@ md_status md_export_audit(struct md_buf *out, enum md_export_format f,
             w_tsv(&w, e->phase, false);
             w_tsv(&w, e->outcome, false);
             w_tsv(&w, e->message, false);
+            w_tsv_int(&w, e->ts_ms);
             w_putc(&w, '\n');
         }
         return w_done(&w);
@@ -512,7 +517,10 @@ md_status md_export_audit(struct md_buf *out, enum md_export_format f,
         const struct md_audit_entry *e = &v[i];
         w_puts(&w, i == 0 ? "{\"id\":" : ",{\"id\":");
         w_int(&w, e->id);
+        char iso[40];
+        md_fmt_iso8601(e->ts_ms, iso, sizeof(iso));
         w_kint(&w, "ts", e->ts_ms);
+        w_kstr(&w, "time", iso, false);
         w_kstr(&w, "who", e->who, false);
         w_kstr(&w, "action", e->action, false);
         w_kstr(&w, "backend", e->backend, false);

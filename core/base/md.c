@@ -425,3 +425,47 @@ void md_harden_process(void)
     (void)setrlimit(RLIMIT_CORE, &none);
     (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
+
+static void fmt_span(int64_t ms, char *buf, size_t len)
+{
+    int64_t s = ms / 1000;
+    if (s < 60)
+        snprintf(buf, len, "%llds", (long long)s);
+    else if (s < 3600)
+        snprintf(buf, len, "%lldm", (long long)(s / 60));
+    else if (s < 86400)
+        snprintf(buf, len, "%lldh", (long long)(s / 3600));
+    else
+        snprintf(buf, len, "%lldd", (long long)(s / 86400));
+}
+
+void md_fmt_when(int64_t epoch_ms, int64_t now_ms, char *buf, size_t len)
+{
+    time_t t = (time_t)(epoch_ms / 1000);
+    struct tm tm;
+    char day[32], span[16];
+    if (epoch_ms <= 0 || !localtime_r(&t, &tm) ||
+        strftime(day, sizeof(day), "%Y-%m-%d %H:%M:%S", &tm) == 0) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    int64_t d = now_ms - epoch_ms;
+    fmt_span(d < 0 ? -d : d, span, sizeof(span));
+    if (d < 0)
+        snprintf(buf, len, "%s (in %s)", day, span);
+    else
+        snprintf(buf, len, "%s (%s ago)", day, span);
+}
+
+void md_fmt_iso8601(int64_t epoch_ms, char *buf, size_t len)
+{
+    time_t t = (time_t)(epoch_ms / 1000);
+    struct tm tm;
+    char day[32];
+    if (epoch_ms <= 0 || !gmtime_r(&t, &tm) ||
+        strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+        snprintf(buf, len, "%s", "");
+        return;
+    }
+    snprintf(buf, len, "%s.%03dZ", day, (int)(epoch_ms % 1000));
+}

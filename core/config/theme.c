@@ -9,6 +9,7 @@
  */
 #include "mldeck/theme.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -601,6 +602,49 @@ static bool ends_with(const char *s, const char *tail)
     return n >= m && strcmp(s + n - m, tail) == 0;
 }
 
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "default, light, mono": the built-ins and every NAME.yaml of the dirs, sorted, once each. */
+static char *available_names(const char *const *dirs, size_t n_dirs)
+{
+    char **v = md_xcalloc(2, sizeof(*v));
+    size_t n = 0, cap = 2;
+    v[n++] = md_xstrdup("default");
+    v[n++] = md_xstrdup("mono");
+    for (size_t i = 0; i < n_dirs; i++) {
+        DIR *dir = dirs[i] ? opendir(dirs[i]) : NULL;
+        struct dirent *de;
+        while (dir && (de = readdir(dir))) {
+            size_t len = strlen(de->d_name);
+            bool printable = true;
+            for (size_t k = 0; k < len; k++)
+                printable &= (unsigned char)de->d_name[k] >= 0x20 && de->d_name[k] != 0x7f;
+            if (!printable || de->d_name[0] == '.' || len <= 5 ||
+                strcmp(de->d_name + len - 5, ".yaml"))
+                continue;
+            if (n == cap)
+                v = md_xrealloc(v, (cap *= 2) * sizeof(*v));
+            v[n] = md_xstrdup(de->d_name);
+            v[n++][len - 5] = 0;
+        }
+        if (dir)
+            closedir(dir);
+    }
+    qsort(v, n, sizeof(*v), name_cmp);
+    struct md_buf b;
+    md_buf_init(&b, 256);
+    for (size_t i = 0; i < n; i++)
+        if (!i || strcmp(v[i], v[i - 1]))
+            md_buf_addf(&b, "%s%s", b.len ? ", " : "", v[i]);
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+    return md_buf_detach(&b, NULL);
+}
+
 md_status md_theme_load(struct md_theme *t, const char *name_or_path, const char *themes_dir,
                         struct md_err *err)
 {
@@ -636,9 +680,12 @@ md_status md_theme_load(struct md_theme *t, const char *name_or_path, const char
         md_theme_mono(t);
         st = MD_OK;
     } else if (st == MD_ERR_NOT_FOUND) {
-        md_err_set(err, st, "no theme named '%s' in %s%s%s", yamlx_quote(q, sizeof(q), name),
-                   user ? user : "", user && themes_dir ? " or " : "",
-                   themes_dir ? themes_dir : "");
+        /* a typo is the usual cause: name what there is to choose from */
+        char *names = available_names(dirs, MD_ARRAY_LEN(dirs));
+        md_err_set(err, st, "no theme named '%s' in %s%s%s; available: %s",
+                   yamlx_quote(q, sizeof(q), name), user ? user : "",
+                   user && themes_dir ? " or " : "", themes_dir ? themes_dir : "", names);
+        free(names);
     }
     free(user);
     return st;

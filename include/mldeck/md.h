@@ -124,6 +124,13 @@ char *md_xstrdup_clean(const char *s);
 
 /* Wall clock in milliseconds since the epoch; overridable for tests. */
 int64_t md_now_ms(void);
+/*
+ * A moment for people: local "2026-12-08 03:12:05 (4m ago)" measured from
+ * now_ms ("in 3m" ahead of it); "-" for 0 or less.
+ */
+void md_fmt_when(int64_t epoch_ms, int64_t now_ms, char *buf, size_t len);
+/* ISO 8601 in UTC with milliseconds, "2026-12-08T03:12:05.123Z"; "" for 0 or less. */
+void md_fmt_iso8601(int64_t epoch_ms, char *buf, size_t len);
 /* Fix the clock (ms since epoch); 0 restores the real clock. */
 void md_set_clock_ms(int64_t ms);
 /* Monotonic milliseconds, for timeouts and backoff. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mldeck/export.h"
 #include "backends/mlflow/mlflow_int.h"
@@ -247,21 +248,28 @@ static void test_audit(void **state)
     e[1].id = 6; /* NULL strings print as "" */
     struct md_buf b;
     md_buf_init(&b, 0);
+    /* people read the local time and how long ago; JSON adds ISO 8601 beside the epoch ms */
+    setenv("TZ", "UTC", 1);
+    tzset();
+    md_set_clock_ms(INT64_C(1795689845175) + 4 * 60 * 1000 + 5000);
     assert_int_equal(md_export_audit(&b, MD_EXPORT_JSON, e, 2), MD_OK);
-    assert_string_equal(b.data,
-                        "[{\"id\":7,\"ts\":1795689845175,\"who\":\"op@host\",\"action\":"
-                        "\"alias-rollback\",\"backend\":\"sb\",\"target\":\"churn@champion\","
-                        "\"before\":\"2\",\"after\":\"1\",\"phase\":\"finished\",\"outcome\":"
-                        "\"failed\",\"message\":\"HTTP 403\\t\\\"denied\\\"\"},"
-                        "{\"id\":6,\"ts\":0,\"who\":\"\",\"action\":\"\",\"backend\":\"\","
-                        "\"target\":\"\",\"before\":\"\",\"after\":\"\",\"phase\":\"\","
-                        "\"outcome\":\"\",\"message\":\"\"}]\n");
+    assert_string_equal(
+        b.data, "[{\"id\":7,\"ts\":1795689845175,\"time\":\"2026-11-26T10:44:05.175Z\","
+                "\"who\":\"op@host\",\"action\":"
+                "\"alias-rollback\",\"backend\":\"sb\",\"target\":\"churn@champion\","
+                "\"before\":\"2\",\"after\":\"1\",\"phase\":\"finished\",\"outcome\":"
+                "\"failed\",\"message\":\"HTTP 403\\t\\\"denied\\\"\"},"
+                "{\"id\":6,\"ts\":0,\"time\":\"\",\"who\":\"\",\"action\":\"\",\"backend\":\"\","
+                "\"target\":\"\",\"before\":\"\",\"after\":\"\",\"phase\":\"\","
+                "\"outcome\":\"\",\"message\":\"\"}]\n");
     md_buf_reset(&b);
     assert_int_equal(md_export_audit(&b, MD_EXPORT_TSV, e, 1), MD_OK);
-    assert_string_equal(b.data, "id\tts\twho\taction\tbackend\ttarget\tbefore\tafter\tphase"
-                                "\toutcome\tmessage\n"
-                                "7\t1795689845175\top@host\talias-rollback\tsb\tchurn@champion"
-                                "\t2\t1\tfinished\tfailed\tHTTP 403 \"denied\"\n");
+    assert_string_equal(b.data, "id\ttime\twho\taction\tbackend\ttarget\tbefore\tafter\tphase"
+                                "\toutcome\tmessage\tts_ms\n"
+                                "7\t2026-11-26 10:44:05 (4m ago)\top@host\talias-rollback\tsb"
+                                "\tchurn@champion\t2\t1\tfinished\tfailed\tHTTP 403 \"denied\""
+                                "\t1795689845175\n");
+    md_set_clock_ms(0);
     md_buf_release(&b);
 }
 
