@@ -85,11 +85,11 @@ def test_the_alarm_shows_at_80_columns(deck, moto):
     """ALARMS is never dropped for width: a firing alarm shows on the smallest terminal."""
     t = deck(cols=80, rows=24)
     t.wait_for("Overview: deployed versions")
-    def row(s, stem):  # names are elided at this width: "fraud-l…"
+    def row(s, stem):  # names are elided at this width: "fraud-…"
         return next((ln for ln in s.split("\n") if ln.startswith(stem)), "")
-    screen = t.wait_for(lambda s: "1 ALARM" in row(s, "fraud-l")
-                        and re.search(r"\bok\b", row(s, "churn-p")), timeout=30)
-    assert "ALARM" not in row(screen, "churn-p") + row(screen, "reco-b"), screen
+    screen = t.wait_for(lambda s: "1 ALARM" in row(s, "fraud")
+                        and re.search(r"\bok\b", row(s, "churn")), timeout=30)
+    assert "ALARM" not in row(screen, "churn") + row(screen, "reco"), screen
     assert "alarms: 1" in screen.split("\n")[0], screen
 
 

@@ -165,7 +165,7 @@ def _sm_config(moto, tmp_path, jobs):
 
 def _endpoint_row(screen, name):
     for line in screen.split("\n"):
-        if re.search(rf"\b{re.escape(name)}\s+endpoint\b", line):
+        if re.search(rf"\b{re.escape(name)}\s+endpoi(nt\b|…)", line):  # "endpoi…" when narrow
             return line
     return None
 
