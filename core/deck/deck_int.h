@@ -164,6 +164,8 @@ struct deck_backend {
     struct endpoint_slot *eps;
     size_t n_eps;
 
+    struct deck_changes *chg; /* platform history fetches (deck_changes.c); NULL until one */
+
     struct md_monitor_list monitors;
     bool monitors_loaded;
     bool monitors_loading;
@@ -239,6 +241,17 @@ void deck_monitors_refresh(md_deck *d, size_t bi);
 void deck_endpoint_requests_release(md_deck *d);
 /* The first failing health fetch's message of backend b ("" when none is failing). */
 const char *deck_endpoints_error(const struct deck_backend *b);
+
+/* --- deck_changes.c: the platform's history of who changed each endpoint -------------------- */
+
+/*
+ * Ask backend bi's platform history (CloudTrail, the Activity Log) for what
+ * changed on each endpoint of its snapshot since the newest event kept;
+ * called when a fresh endpoint list arrives.
+ */
+void deck_changes_refresh(md_deck *d, size_t bi);
+/* Free the fetch state of a backend (its requests' answers will never come). */
+void deck_changes_release(struct deck_backend *b);
 
 /*
  * The header's error of a backend: the message, named by the fetch that
