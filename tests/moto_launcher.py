@@ -49,6 +49,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 READ_PREFIXES = ("List", "Describe", "Get", "Search", "BatchGet")
+READ_ACTIONS = ("LookupEvents", "FilterLogEvents")  # reads without a read verb (http_guard.c)
 START_DEADLINE_S = 60.0
 
 _URLOPEN = urllib.request.build_opener(urllib.request.ProxyHandler({})).open
@@ -74,7 +75,7 @@ def _moto_version():
 
 
 def mutates(action):
-    return not str(action).startswith(READ_PREFIXES)
+    return not str(action).startswith(READ_PREFIXES) and str(action) not in READ_ACTIONS
 
 
 # --- the patches ---------------------------------------------------------------------------------
@@ -277,6 +278,10 @@ def _patch_cloudtrail(events_file):
         end = self._get_param("EndTime")
         size = min(int(self._get_param("MaxResults") or 50), 50)
         token = int(self._get_param("NextToken") or 0)
+        if events_file:  # what was asked, for tests of incremental refresh
+            with lock, open(str(events_file) + ".lookups.jsonl", "a", encoding="utf-8") as f:
+                f.write(json.dumps({"LookupAttributes": attrs, "StartTime": start,
+                                    "EndTime": end, "NextToken": token}) + "\n")
         with lock:
             events = list(recorded)
         events += _written()
@@ -449,6 +454,14 @@ class MotoServer:
         tmp = self.cloudtrail_events.with_suffix(".tmp")
         tmp.write_text(json.dumps(events))
         tmp.replace(self.cloudtrail_events)
+
+    def lookups(self):
+        """Every LookupEvents request received: its LookupAttributes, StartTime, EndTime and
+        NextToken, in order."""
+        p = Path(str(self.cloudtrail_events) + ".lookups.jsonl")
+        if not p.exists():
+            return []
+        return [json.loads(line) for line in p.read_text().splitlines() if line.strip()]
 
     def mutations(self, since=0):
         return [r for r in self.requests()[since:] if r["mutates"]]
