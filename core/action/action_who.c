@@ -110,6 +110,20 @@ static void who_from_seen(const md_actions *a, const char *backend, const char *
         snprintf(out->what, sizeof(out->what), "%s", sc->value);
 }
 
+/*
+ * The platform names its own actor (the IAM identity or service principal
+ * mldeck used); when the change is an audited action of mldeck's, say whose.
+ */
+static void note_mldeck(const md_actions *a, const char *backend, const char *target,
+                        const struct seen_change *sc, struct md_who *out)
+{
+    const struct md_audit_entry *e = sc->known ? audit_match(a, backend, target, sc) : NULL;
+    if (!e || e->ts_ms > out->at_ms + WHO_SLACK_MS || e->ts_ms + WHO_SLACK_MS < out->at_ms)
+        return;
+    size_t n = strlen(out->what);
+    snprintf(out->what + n, sizeof(out->what) - n, "%svia mldeck by %s", n ? ", " : "", e->who);
+}
+
 bool md_actions_who_alias(const md_actions *a, size_t bi, const char *model, const char *alias,
                           struct md_who *out)
 {
@@ -183,11 +197,13 @@ bool md_actions_who_endpoint(const md_actions *a, size_t bi, const struct md_end
     if (platform_change(a->deck, bi, e->name, &pw) &&
         (!best.changed || pw.at_ms + WHO_SLACK_MS >= best.after_ms)) {
         *out = pw;
+        note_mldeck(a, be->name, best_target, &best, out);
         return true;
     }
     if (e->updated_by && *e->updated_by && e->updated > 0 &&
         (!best.changed || e->updated + WHO_SLACK_MS >= best.after_ms)) {
         who_set(out, e->updated_by, e->updated, "systemData");
+        note_mldeck(a, be->name, best_target, &best, out);
         return true;
     }
     if (best.changed) {
