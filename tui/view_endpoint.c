@@ -208,17 +208,19 @@ static void draw_header(struct endpoint_view *v, WINDOW *w, int width, const str
         text_put(w, 2, 0, width, buf, ui_attr(MD_THEME_STATUS_WARN), 0);
         return;
     }
-    /* who made the last change, then (a failed endpoint) why it failed */
-    struct md_who who;
+    /* why a failed endpoint failed comes first; then who made the last change */
     int x2 = 0;
-    if (endpoint_last_change(v->base.app->deck, v->base.app->actions, v->bi, e, &who)) {
-        buf[0] = ' ';
-        endpoint_who_text(&who, buf + 1, sizeof(buf) - 1);
-        x2 = text_put(w, 2, 0, width, buf, ui_attr(MD_THEME_NORMAL), 0);
+    if (*e->failure_reason) {
+        snprintf(buf, sizeof(buf), " failure: %s", e->failure_reason);
+        x2 = text_put(w, 2, 0, width, buf, ui_attr(MD_THEME_ERROR), 0);
     }
-    if (*e->failure_reason && x2 < width - 2) {
-        snprintf(buf, sizeof(buf), "%sfailure: %s", x2 ? "   " : " ", e->failure_reason);
-        text_put(w, 2, x2, width - x2, buf, ui_attr(MD_THEME_ERROR), 0);
+    struct md_who who;
+    if (x2 < width - 2 &&
+        endpoint_last_change(v->base.app->deck, v->base.app->actions, v->bi, e, &who)) {
+        snprintf(buf, sizeof(buf), "%s", x2 ? "   " : " ");
+        size_t off = strlen(buf);
+        endpoint_who_text(&who, buf + off, sizeof(buf) - off);
+        text_put(w, 2, x2, width - x2, buf, ui_attr(MD_THEME_NORMAL), 0);
     }
 }
 

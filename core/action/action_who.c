@@ -20,6 +20,12 @@
  * value; a refresh may have seen the value a little before that.
  */
 #define WHO_SLACK_MS 60000
+/*
+ * A platform's record explains the newest observed change only when it is
+ * later than the last look that saw the old value; this much clock skew
+ * between the platform and this machine is allowed.
+ */
+#define WHO_SKEW_MS 2000
 
 /* A change as mldeck's looks saw it: the value now and the bracket it happened in. */
 struct seen_change {
@@ -195,13 +201,13 @@ bool md_actions_who_endpoint(const md_actions *a, size_t bi, const struct md_end
     /* the platform's record wins unless mldeck has since seen a newer change */
     struct md_who pw;
     if (platform_change(a->deck, bi, e->name, &pw) &&
-        (!best.changed || pw.at_ms + WHO_SLACK_MS >= best.after_ms)) {
+        (!best.changed || pw.at_ms + WHO_SKEW_MS > best.after_ms)) {
         *out = pw;
         note_mldeck(a, be->name, best_target, &best, out);
         return true;
     }
     if (e->updated_by && *e->updated_by && e->updated > 0 &&
-        (!best.changed || e->updated + WHO_SLACK_MS >= best.after_ms)) {
+        (!best.changed || e->updated + WHO_SKEW_MS > best.after_ms)) {
         who_set(out, e->updated_by, e->updated, "systemData");
         note_mldeck(a, be->name, best_target, &best, out);
         return true;

@@ -264,3 +264,27 @@ def test_azure_activity_log_caller_then_system_data(fake, tmp_path, run_mldeck):
     assert by[plain]["changed_source"] == "systemData"
     assert len(fake.requests("GET", "eventtypes/management/values")) > asked
     assert fake.mutations() == [], fake.mutations()
+
+
+def test_sagemaker_change_made_by_mldeck_names_the_trail_actor_and_the_operator(moto_trail,
+                                                                               tmp_path):
+    """CloudTrail names the key mldeck signed with; the answer adds whose action it was."""
+    name = "reco-batch"
+    want = moto_trail.seed["endpoints"][name]
+    _json(_sm(moto_trail, tmp_path, "get", "endpoints", "--json"))
+    cp = _sm(moto_trail, tmp_path, "rollback", "endpoint", name, "--yes")
+    assert cp.returncode == 0, describe(cp)
+    try:
+        audit = [e for e in _json(_sm(moto_trail, tmp_path, "get", "audit", "--json"))
+                 if e["phase"] == "finished" and e["outcome"] == "ok"]
+        me = audit[0]["who"]
+        ep = {e["name"]: e for e in _json(_sm(moto_trail, tmp_path, "get", "endpoints",
+                                              "--json"))}[name]
+        assert ep["config"] == want["previous"]
+        assert (ep["changed_by"], ep["changed_source"]) == (KEY_ID, "cloudtrail"), ep
+        assert ep["changed_what"] == f"UpdateEndpoint config {want['previous']}, via mldeck by {me}"
+        assert audit[0]["ts"] - 60000 <= ep["changed_at"] <= audit[0]["ts"]
+    finally:
+        cp = _sm(moto_trail, tmp_path, "rollback", "endpoint", name, "--to", want["current"],
+                 "--yes")
+        assert cp.returncode == 0, describe(cp)
