@@ -288,3 +288,26 @@ def test_sagemaker_change_made_by_mldeck_names_the_trail_actor_and_the_operator(
         cp = _sm(moto_trail, tmp_path, "rollback", "endpoint", name, "--to", want["current"],
                  "--yes")
         assert cp.returncode == 0, describe(cp)
+
+
+def test_sagemaker_cloudtrail_refused_leaves_the_endpoints_and_says_unknown(moto_trail,
+                                                                           tmp_path):
+    """No cloudtrail:LookupEvents permission: the endpoints still list, and who changed them
+    is "unknown" at the platform's LastModifiedTime, not an error and not a guess."""
+    moto_trail.write_cloudtrail({"error": "AccessDeniedException",
+                                 "message": "not authorized to perform cloudtrail:LookupEvents"})
+    try:
+        mark = len(moto_trail.lookups())
+        reqs = len(moto_trail.requests())
+        cp = _sm(moto_trail, tmp_path, "get", "endpoints", "--json")
+        eps = {e["name"]: e for e in _json(cp)}
+        assert len(_lookups_of(moto_trail, "churn-prod", mark)) == 1
+        refused = [r["status"] for r in moto_trail.requests()[reqs:]
+                   if r["action"] == "LookupEvents"]
+        assert refused and set(refused) == {400}, refused
+        churn = eps["churn-prod"]
+        assert churn["changed_by"] == "unknown", churn
+        assert churn["changed_source"] == "platform"
+        assert churn["changed_at"] == churn["updated"] > 0
+    finally:
+        moto_trail.write_cloudtrail([])
