@@ -17,7 +17,6 @@ mutating request is.
 
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -29,7 +28,7 @@ sys.path.insert(0, str(TESTS))
 import moto_launcher  # noqa: E402
 import seed_sagemaker  # noqa: E402
 from fake_azure import FakeAzure, activity_event  # noqa: E402
-from servers import describe, make_isolated_env  # noqa: E402
+from servers import describe, make_isolated_env, run_mldeck as run_bin  # noqa: E402
 
 REGION = "eu-west-1"
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
@@ -139,9 +138,8 @@ def _sm(moto_srv, tmp_path, *args):
            if not k.startswith(("AWS_", "MLFLOW_", "AZURE_")) and "proxy" not in k.lower()}
     env.update(HOME=str(home), LC_ALL="C.UTF-8", AWS_ACCESS_KEY_ID=KEY_ID,
                AWS_SECRET_ACCESS_KEY=SECRET)
-    cmd = [str(TESTS.parent / "mldeck"), "--config", str(cfg), "--state",
-           str(tmp_path / "state.db"), *args]
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    return run_bin(["--config", cfg, "--state", tmp_path / "state.db", *args], env,
+                   timeout=120)
 
 
 def _event(eid, name, endpoint, at, identity, params, error=None):
