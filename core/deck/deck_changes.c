@@ -6,9 +6,12 @@
  *
  * CloudTrail answers LookupEvents at about two calls a second per account,
  * so the fetches are few: each endpoint at most once per CHANGES_EVERY_MS,
- * at most CHANGES_IN_FLIGHT at once (the next starts when one answers), and
- * each asks only from the newest event kept (StartTime); the first look
- * goes back CHANGES_FIRST_DAYS. A failing one backs off like every slot.
+ * at most CHANGES_IN_FLIGHT at once (the next starts when one answers), at
+ * most CHANGES_PER_REFRESH per endpoint list (the least recently asked
+ * first, so a large account is covered over a few refreshes instead of
+ * holding a headless command for minutes), and each asks only from the
+ * newest event kept (StartTime); the first look goes back
+ * CHANGES_FIRST_DAYS. A failing one backs off like every slot.
  */
 #include "deck_int.h"
 
@@ -19,13 +22,15 @@
 #define CHANGES_FIRST_DAYS 7
 #define CHANGES_EVERY_MS 30000
 #define CHANGES_IN_FLIGHT 2
+#define CHANGES_PER_REFRESH 16
 #define CHANGES_SLOTS 1024 /* endpoints per backend whose history is followed */
 
 struct chg_slot {
     char *endpoint;
     bool wanted; /* in the newest endpoint list */
     bool loading;
-    int64_t next_ms; /* not asked again before (md_now_ms()) */
+    int64_t next_ms;  /* not asked again before (md_now_ms()) */
+    int64_t asked_ms; /* when last asked; 0 never */
     struct backoff bo;
 };
 
@@ -40,6 +45,7 @@ struct deck_changes {
     struct chg_slot *v;
     size_t n;
     size_t in_flight;
+    size_t budget;        /* lookups this endpoint list may still start */
     struct chg_req *reqs; /* unanswered, freed with the deck */
 };
 
@@ -59,16 +65,28 @@ static struct chg_slot *slot_get(struct deck_changes *c, const char *endpoint)
 
 static void on_changes(struct md_result *r, void *ud);
 
-/* Start what is due, up to the in-flight bound. */
+/* The due slot asked longest ago (never asked first); NULL when none is due. */
+static struct chg_slot *next_due(struct deck_changes *c, int64_t now)
+{
+    struct chg_slot *best = NULL;
+    for (size_t i = 0; i < c->n; i++) {
+        struct chg_slot *s = &c->v[i];
+        if (!s->wanted || s->loading || now < s->next_ms || backoff_waiting(&s->bo))
+            continue;
+        if (!best || s->asked_ms < best->asked_ms)
+            best = s;
+    }
+    return best;
+}
+
+/* Start what is due, up to the in-flight bound and the refresh's budget. */
 static void pump(md_deck *d, size_t bi)
 {
     struct deck_backend *b = &d->backends[bi];
     struct deck_changes *c = b->chg;
     int64_t now = md_now_ms();
-    for (size_t i = 0; i < c->n && c->in_flight < CHANGES_IN_FLIGHT; i++) {
-        struct chg_slot *s = &c->v[i];
-        if (!s->wanted || s->loading || now < s->next_ms || backoff_waiting(&s->bo))
-            continue;
+    struct chg_slot *s;
+    while (c->in_flight < CHANGES_IN_FLIGHT && c->budget > 0 && (s = next_due(c, now))) {
         int64_t since = 0;
         struct md_err err = MD_ERR_INIT;
         if (d->store && md_store_changes_newest(d->store, b->be->name, s->endpoint, &since, &err))
@@ -83,7 +101,9 @@ static void pump(md_deck *d, size_t bi)
         c->reqs = q;
         s->loading = true;
         s->next_ms = now + CHANGES_EVERY_MS;
+        s->asked_ms = now;
         c->in_flight++;
+        c->budget--;
         b->be->ops->list_changes(b->be, s->endpoint, since, on_changes, q);
     }
 }
@@ -141,6 +161,7 @@ void deck_changes_refresh(md_deck *d, size_t bi)
     struct deck_changes *c = b->chg;
     for (size_t i = 0; i < c->n; i++)
         c->v[i].wanted = false;
+    c->budget = CHANGES_PER_REFRESH;
     for (size_t i = 0; i < b->endpoints.n; i++) {
         struct chg_slot *s = slot_get(c, b->endpoints.v[i].name);
         if (s)

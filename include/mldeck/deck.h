@@ -322,7 +322,8 @@ const char *md_deck_monitors_error(const md_deck *d, size_t bi);
  * for Azure ML), as kept in the state file: newest first, at most max,
  * appended to *out (release with md_change_list_release()). The deck fetches
  * it whenever a fresh endpoint list arrives, each endpoint at most every
- * 30 s and from the newest event kept (the first time, the last 7 days);
+ * 30 s, 16 endpoints per list (least recently asked first), from the newest
+ * event kept (the first time, the last 7 days);
  * MD_CHANGED_ENDPOINTS when new events arrive. Errors: MD_ERR_DB,
  * MD_ERR_NOT_FOUND (bi out of range, no state file).
  */
