@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /*
  * An action's finished entry is written right after the re-read that saw its
@@ -154,7 +155,8 @@ static bool platform_change(md_deck *d, size_t bi, const char *endpoint, struct 
     if (md_deck_changes(d, bi, endpoint, 20, &l) == MD_OK) {
         for (size_t i = 0; i < l.n && !found; i++) {
             const struct md_change *c = &l.v[i];
-            if (c->status && !strcmp(c->status, "Failed"))
+            /* a failed or canceled write changed nothing; "" is a record without an outcome */
+            if (c->status && *c->status && strcasecmp(c->status, "Succeeded") != 0)
                 continue;
             who_set(out, c->actor, c->at_ms, c->source);
             const char *op = c->operation ? c->operation : "";

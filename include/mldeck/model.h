@@ -253,9 +253,10 @@ struct md_change {
  *  - "mldeck": an action in mldeck's audit log whose target, value and time
  *    match the change observed (by is its user@host);
  *  - "observed": a change mldeck saw but did not make and no platform
- *    names: by is "unknown", at_ms 0, and it happened after after_ms (the
- *    last look that saw the old value; 0 when mldeck never saw one) and at
- *    or before before_ms (the first look that saw the new value);
+ *    names: by is "unknown", and it happened after after_ms (the last look
+ *    that saw the old value; 0 when mldeck never saw one) and at or before
+ *    before_ms (the first look that saw the new value); at_ms is 0, or the
+ *    platform's last-modified time when that falls inside the bracket;
  *  - "platform": only the platform's last-modified time is known (by
  *    "unknown").
  * `what` says what changed when known ("UpdateEndpoint config c-2", "3 -> 4").

@@ -253,6 +253,7 @@ def test_azure_activity_log_caller_then_system_data(fake, tmp_path, run_mldeck):
         fake.activity.append(activity_event(rid, write, "Succeeded", at, "dev@contoso.com"))
         fake.activity.append(activity_event(rid, write, "Failed", at + 10, "eve@contoso.com",
                                             status_code="Conflict"))
+        fake.activity.append(activity_event(rid, write, "Canceled", at + 20, "carl@contoso.com"))
     asked = len(fake.requests("GET", "eventtypes/management/values"))
     cp = _az(fake, tmp_path, run_mldeck, "--read-only", "get", "endpoints", "--json")
     by = {e["name"]: e for e in _json(cp)}
