@@ -392,7 +392,42 @@ static md_status append_list(struct md_buf *out, struct md_buf *one, enum md_exp
     return MD_OK;
 }
 
-static int get_lists(md_deck *d, const struct get_opts *o, size_t lo, size_t hi, struct md_buf *out)
+/* Endpoints with who changed each last (action.h: the platform's history first). */
+static md_status export_endpoints(md_deck *d, md_actions *acts, size_t bi, enum md_export_format f,
+                                  const char *backend, struct md_buf *one)
+{
+    const struct md_endpoint_list *l = md_deck_endpoints(d, bi);
+    struct md_who *who = md_xcalloc(l->n + 1, sizeof(*who));
+    for (size_t i = 0; i < l->n; i++)
+        if (!md_actions_who_endpoint(acts, bi, &l->v[i], &who[i]))
+            snprintf(who[i].by, sizeof(who[i].by), "unknown");
+    md_status st = md_export_endpoints_with(one, f, backend, l, who, md_deck_alarms(d, bi));
+    free(who);
+    return st;
+}
+
+/* Models with who moved each alias last: "unknown" for a move mldeck did not make. */
+static md_status export_models(md_deck *d, md_actions *acts, size_t bi, enum md_export_format f,
+                               const char *backend, struct md_buf *one)
+{
+    const struct md_model_list *l = md_deck_models(d, bi);
+    struct md_who **who = md_xcalloc(l->n + 1, sizeof(*who));
+    for (size_t i = 0; i < l->n; i++) {
+        const struct md_registered_model *m = &l->v[i];
+        who[i] = md_xcalloc(m->n_aliases + 1, sizeof(**who));
+        for (size_t k = 0; k < m->n_aliases; k++)
+            if (!md_actions_who_alias(acts, bi, m->name, m->aliases[k].alias, &who[i][k]))
+                snprintf(who[i][k].by, sizeof(who[i][k].by), "unknown");
+    }
+    md_status st = md_export_models_who(one, f, backend, l, (const struct md_who *const *)who);
+    for (size_t i = 0; i < l->n; i++)
+        free(who[i]);
+    free(who);
+    return st;
+}
+
+static int get_lists(md_deck *d, md_actions *acts, const struct get_opts *o, size_t lo, size_t hi,
+                     struct md_buf *out)
 {
     bool models = !strcmp(o->what, "models");
     bool endpoints = !strcmp(o->what, "endpoints");
@@ -407,10 +442,9 @@ static int get_lists(md_deck *d, const struct get_opts *o, size_t lo, size_t hi,
             continue; /* named on stderr; its (cached) rows would pass for fresh ones */
         md_buf_reset(&one);
         if (endpoints)
-            st = md_export_endpoints_alarms(&one, o->format, bs.name, md_deck_endpoints(d, bi),
-                                            md_deck_alarms(d, bi));
+            st = export_endpoints(d, acts, bi, o->format, bs.name, &one);
         else if (models)
-            st = md_export_models(&one, o->format, bs.name, md_deck_models(d, bi));
+            st = export_models(d, acts, bi, o->format, bs.name, &one);
         else
             st = md_export_experiments(&one, o->format, bs.name, md_deck_experiments(d, bi));
         if (!st)
@@ -517,7 +551,7 @@ static int cmd_get(const struct cli_global *g, int argc, char **argv)
     else if (!strcmp(o.what, "versions"))
         rc = get_versions(d, &o, lo, hi, &out);
     else
-        rc = get_lists(d, &o, lo, hi, &out);
+        rc = get_lists(d, acts, &o, lo, hi, &out);
 done:
     md_buf_release(&out);
     md_actions_free(acts);

@@ -49,6 +49,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 READ_PREFIXES = ("List", "Describe", "Get", "Search", "BatchGet")
+READ_ACTIONS = ("LookupEvents", "FilterLogEvents")  # reads without a read verb (http_guard.c)
 START_DEADLINE_S = 60.0
 
 _URLOPEN = urllib.request.build_opener(urllib.request.ProxyHandler({})).open
@@ -74,7 +75,7 @@ def _moto_version():
 
 
 def mutates(action):
-    return not str(action).startswith(READ_PREFIXES)
+    return not str(action).startswith(READ_PREFIXES) and str(action) not in READ_ACTIONS
 
 
 # --- the patches ---------------------------------------------------------------------------------
@@ -202,7 +203,8 @@ def _patch_cloudtrail(events_file):
       records it (userIdentity from the request's access key: an IAMUser whose userName is
       MOTO_CLOUDTRAIL_USERS[key] when that JSON map names the key, else the key id itself);
     - the events a test writes to `events_file` (a JSON list of LookupEvents Event objects,
-      re-read on every call), so a test can play any history, assumed roles included.
+      re-read on every call), so a test can play any history, assumed roles included; a JSON
+      object {"error": CODE, "message": TEXT} there makes every lookup fail with HTTP 400.
     Filters by one LookupAttribute (ResourceName, EventName, Username, EventId), StartTime and
     EndTime (epoch seconds), newest first, MaxResults (default 50, max 50) with NextToken."""
     from moto.cloudtrail import responses as ct_responses
@@ -277,9 +279,17 @@ def _patch_cloudtrail(events_file):
         end = self._get_param("EndTime")
         size = min(int(self._get_param("MaxResults") or 50), 50)
         token = int(self._get_param("NextToken") or 0)
+        if events_file:  # what was asked, for tests of incremental refresh
+            with lock, open(str(events_file) + ".lookups.jsonl", "a", encoding="utf-8") as f:
+                f.write(json.dumps({"LookupAttributes": attrs, "StartTime": start,
+                                    "EndTime": end, "NextToken": token}) + "\n")
+        written = _written()
+        if isinstance(written, dict) and written.get("error"):  # a test's refusal
+            from moto.core.exceptions import JsonRESTError
+            raise JsonRESTError(written["error"], written.get("message", "refused"))
         with lock:
             events = list(recorded)
-        events += _written()
+        events += written
         if attrs:
             events = [e for e in events
                       if _matches(e, attrs[0].get("AttributeKey"), attrs[0].get("AttributeValue"))]
@@ -445,10 +455,19 @@ class MotoServer:
         return out
 
     def write_cloudtrail(self, events):
-        """Replace the test-written CloudTrail events (LookupEvents Event objects)."""
+        """Replace the test-written CloudTrail events (LookupEvents Event objects), or refuse
+        every lookup with {"error": "AccessDeniedException", "message": ...}."""
         tmp = self.cloudtrail_events.with_suffix(".tmp")
         tmp.write_text(json.dumps(events))
         tmp.replace(self.cloudtrail_events)
+
+    def lookups(self):
+        """Every LookupEvents request received: its LookupAttributes, StartTime, EndTime and
+        NextToken, in order."""
+        p = Path(str(self.cloudtrail_events) + ".lookups.jsonl")
+        if not p.exists():
+            return []
+        return [json.loads(line) for line in p.read_text().splitlines() if line.strip()]
 
     def mutations(self, since=0):
         return [r for r in self.requests()[since:] if r["mutates"]]

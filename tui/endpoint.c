@@ -9,12 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "text.h"
 #include "widget_chart.h"
-
-/* An action's audit entry counts as the change when it is this close to what was observed. */
-#define AUDIT_SLACK_MS 60000
 
 static bool status_is(const char *status, const char *const *words, size_t n)
 {
@@ -194,83 +192,79 @@ void endpoint_health_cell(const struct md_health_list *h, const char *deployment
     free(owned);
 }
 
-/* Newest successful action on the endpoint (either target) in the audit log. */
-static bool audit_change(const md_actions *acts, const char *backend, const char *endpoint,
-                         int64_t *when, char *who, size_t who_len)
-{
-    const struct md_audit_entry *v;
-    size_t n;
-    char cfg[512];
-    char traffic[512];
-    md_endpoint_target(cfg, sizeof(cfg), endpoint, false);
-    md_endpoint_target(traffic, sizeof(traffic), endpoint, true);
-    md_actions_audit(acts, &v, &n);
-    for (size_t i = 0; i < n; i++) {
-        const struct md_audit_entry *e = &v[i];
-        if ((strcmp(e->target, cfg) == 0 || strcmp(e->target, traffic) == 0) &&
-            strcmp(e->backend, backend) == 0 && strcmp(e->phase, "finished") == 0 &&
-            strcmp(e->outcome, "ok") == 0) {
-            *when = e->ts_ms;
-            snprintf(who, who_len, "%s", e->who);
-            return true;
-        }
-    }
-    return false;
-}
-
-/*
- * When mldeck saw the endpoint's config or traffic change. A single entry is
- * only when it was first seen: *first gets that time and false is returned.
- */
-static bool observed_change(md_deck *d, size_t bi, const char *endpoint, int64_t *when,
-                            int64_t *first)
-{
-    bool changed = false;
-    for (int traffic = 0; traffic < 2; traffic++) {
-        struct md_history_entry *h = NULL;
-        size_t n = 0;
-        if (md_deck_endpoint_history(d, bi, endpoint, traffic, 2, &h, &n) != MD_OK)
-            continue;
-        if (n >= 2 && (!changed || h[0].seen_ms > *when)) {
-            *when = h[0].seen_ms;
-            changed = true;
-        } else if (n == 1 && (!*first || h[0].seen_ms < *first)) {
-            *first = h[0].seen_ms;
-        }
-        md_store_history_free(h, n);
-    }
-    return changed;
-}
-
 bool endpoint_last_change(md_deck *d, const md_actions *acts, size_t bi,
-                          const struct md_endpoint *e, int64_t *when_ms, char *who, size_t who_len)
+                          const struct md_endpoint *e, struct md_who *who)
 {
-    struct md_backend_status st;
-    if (!md_deck_backend_status(d, bi, &st))
-        return false;
-    int64_t audit_ms = 0;
-    int64_t seen_ms = 0;
-    int64_t first_ms = 0;
-    char audit_who[128] = "";
-    bool audited = audit_change(acts, st.name, e->name, &audit_ms, audit_who, sizeof(audit_who));
-    bool observed = observed_change(d, bi, e->name, &seen_ms, &first_ms);
-    int64_t other = observed ? seen_ms : e->updated;
-    if (audited && audit_ms + AUDIT_SLACK_MS >= other) {
-        *when_ms = audit_ms;
-        snprintf(who, who_len, "%s", audit_who);
-    } else if (observed && seen_ms >= e->updated) {
-        *when_ms = seen_ms;
-        snprintf(who, who_len, "%s", "(observed)");
-    } else if (e->updated > 0) {
-        *when_ms = e->updated;
-        snprintf(who, who_len, "%s", "");
-    } else if (first_ms > 0) {
-        *when_ms = first_ms;
-        snprintf(who, who_len, "%s", "(observed)");
-    } else {
-        return false;
+    (void)d;
+    return md_actions_who_endpoint(acts, bi, e, who);
+}
+
+/* Local HH:MM, the day too when it is not today's. */
+static void hhmm(int64_t ms, char *buf, size_t len)
+{
+    time_t t = (time_t)(ms / 1000);
+    time_t now = (time_t)(md_now_ms() / 1000);
+    struct tm tm;
+    struct tm today;
+    if (ms <= 0 || !localtime_r(&t, &tm) || !localtime_r(&now, &today)) {
+        snprintf(buf, len, "?");
+        return;
     }
-    return true;
+    bool same_day = tm.tm_yday == today.tm_yday && tm.tm_year == today.tm_year;
+    if (strftime(buf, len, same_day ? "%H:%M" : "%Y-%m-%d %H:%M", &tm) == 0)
+        snprintf(buf, len, "?");
+}
+
+void endpoint_who_text(const struct md_who *w, char *buf, size_t len)
+{
+    char a[32];
+    char b[32];
+    size_t off = 0;
+    buf[0] = 0;
+    if (w->at_ms > 0) {
+        char age[16];
+        hhmm(w->at_ms, a, sizeof(a));
+        fmt_age(md_now_ms() - w->at_ms, age, sizeof(age));
+        addf(buf, len, &off, "changed %s (%s ago)", a, age);
+    } else if (w->after_ms > 0) {
+        hhmm(w->after_ms, a, sizeof(a));
+        hhmm(w->before_ms, b, sizeof(b));
+        addf(buf, len, &off, "changed between %s and %s", a, b);
+    } else {
+        hhmm(w->before_ms, b, sizeof(b));
+        addf(buf, len, &off, "changed before %s", b);
+    }
+    addf(buf, len, &off, " by %s", w->by);
+    static const struct {
+        const char *source;
+        const char *says;
+    } says[] = {
+        {"cloudtrail", "CloudTrail"},
+        {"activity-log", "Activity Log"},
+        {"systemData", "Azure systemData"},
+        {"mldeck", "mldeck audit"},
+        {"observed", "seen by mldeck, no platform history"},
+        {"platform", "platform's last-modified time"},
+    };
+    for (size_t i = 0; i < MD_ARRAY_LEN(says); i++)
+        if (!strcmp(w->source, says[i].source))
+            addf(buf, len, &off, " (%s)", says[i].says);
+    if (w->what[0])
+        addf(buf, len, &off, ": %s", w->what);
+}
+
+void endpoint_who_cells(const struct md_who *w, char *changed, size_t clen, char *by, size_t blen)
+{
+    int64_t t = w->at_ms > 0 ? w->at_ms : w->before_ms;
+    char age[16];
+    if (t > 0) {
+        fmt_age(md_now_ms() - t, age, sizeof(age));
+        /* only bracketed: it happened at most this long ago */
+        snprintf(changed, clen, "%s%s ago", w->at_ms > 0 ? "" : text_glyph("\u2264", "<"), age);
+    } else {
+        snprintf(changed, clen, "-");
+    }
+    snprintf(by, blen, "%s", w->by[0] ? w->by : "unknown");
 }
 
 void endpoint_platform(const md_deck *d, size_t bi, char *buf, size_t len)

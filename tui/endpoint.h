@@ -42,12 +42,20 @@ void endpoint_weights_spec(const struct md_endpoint *e, char *buf, size_t len);
 void endpoint_health_cell(const struct md_health_list *h, const char *deployment,
                           enum endpoint_metric m, int cells, char *buf, size_t len);
 /*
- * When the endpoint last changed and who did it: the newest successful action in
- * the audit log (endpoint:NAME or endpoint:NAME#traffic), a change mldeck observed
- * ("(observed)"), or the platform's last-modified time (who ""). False when unknown.
+ * When the endpoint last changed and who did it (md_actions_who_endpoint(): the
+ * platform's history, Azure systemData, mldeck's matching audit entry, else
+ * "unknown" in a time bracket). False when nothing is known.
  */
 bool endpoint_last_change(md_deck *d, const md_actions *acts, size_t bi,
-                          const struct md_endpoint *e, int64_t *when_ms, char *who, size_t who_len);
+                          const struct md_endpoint *e, struct md_who *who);
+/*
+ * The change in one line for the endpoint and versions screens: "changed 12:03 (5m ago)
+ * by alice (CloudTrail): UpdateEndpoint config c-2", "changed between 12:03 and 12:05
+ * by unknown (seen by mldeck, no platform history): 3 -> 4".
+ */
+void endpoint_who_text(const struct md_who *w, char *buf, size_t len);
+/* The Overview's CHANGED ("5m ago", or "≤5m ago" when only bracketed) and BY cells. */
+void endpoint_who_cells(const struct md_who *w, char *changed, size_t clen, char *by, size_t blen);
 /*
  * The platform column: the backend kind, or its name when two configured backends share
  * the kind or the deck added the backend itself ("azure/mlflow").

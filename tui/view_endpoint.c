@@ -207,9 +207,21 @@ static void draw_header(struct endpoint_view *v, WINDOW *w, int width, const str
         snprintf(buf, sizeof(buf), " %s %s",
                  as.phase == MD_ACTION_RUNNING ? "running:" : "verifying:", as.message);
         text_put(w, 2, 0, width, buf, ui_attr(MD_THEME_STATUS_WARN), 0);
-    } else if (*e->failure_reason) {
+        return;
+    }
+    /* why a failed endpoint failed comes first; then who made the last change */
+    int x2 = 0;
+    if (*e->failure_reason) {
         snprintf(buf, sizeof(buf), " failure: %s", e->failure_reason);
-        text_put(w, 2, 0, width, buf, ui_attr(MD_THEME_ERROR), 0);
+        x2 = text_put(w, 2, 0, width, buf, ui_attr(MD_THEME_ERROR), 0);
+    }
+    struct md_who who;
+    if (x2 < width - 2 &&
+        endpoint_last_change(v->base.app->deck, v->base.app->actions, v->bi, e, &who)) {
+        snprintf(buf, sizeof(buf), "%s", x2 ? "   " : " ");
+        size_t off = strlen(buf);
+        endpoint_who_text(&who, buf + off, sizeof(buf) - off);
+        text_put(w, 2, x2, width - x2, buf, ui_attr(MD_THEME_NORMAL), 0);
     }
 }
 

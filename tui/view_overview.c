@@ -33,9 +33,10 @@ struct ov_row {
     char *name;         /* model or endpoint */
     char *alias;        /* alias rows only */
     char *version;      /* alias rows only */
-    int64_t changed_ms; /* 0: unknown */
+    int64_t changed_ms; /* 0: unknown; for sorting */
     char who[64];
-    bool has_drift; /* a drift job names this endpoint (or MODEL@ALIAS) and has a result */
+    struct md_who last; /* who made the last change; last.by "" when nothing is known */
+    bool has_drift;     /* a drift job names this endpoint (or MODEL@ALIAS) and has a result */
     struct md_drift_worst drift; /* the worst feature over those jobs */
 };
 
@@ -194,10 +195,9 @@ static void cell(void *ctx, size_t row, size_t tcol, char *buf, size_t len,
         snprintf(buf, len, "%s", r->name);
         return;
     case COL_CHANGED:
-        if (r->changed_ms > 0) {
-            char age[16];
-            fmt_age(md_now_ms() - r->changed_ms, age, sizeof(age));
-            snprintf(buf, len, "%s ago", age);
+        if (r->last.by[0]) {
+            char by[8];
+            endpoint_who_cells(&r->last, buf, len, by, sizeof(by));
         } else {
             snprintf(buf, len, "-");
         }
@@ -376,6 +376,15 @@ static bool drift_watched(const struct app *a)
     return false;
 }
 
+/* CHANGED and BY of a row from who made its last change. */
+static void set_who(struct ov_row *r, const struct md_who *w)
+{
+    char changed[24];
+    r->changed_ms = w->at_ms > 0 ? w->at_ms : w->before_ms;
+    r->last = *w;
+    endpoint_who_cells(w, changed, sizeof(changed), r->who, sizeof(r->who));
+}
+
 /* Copy the rows out of the snapshot (ids, not pointers) and ask for version details. */
 static void rebuild(struct overview *o)
 {
@@ -393,17 +402,17 @@ static void rebuild(struct overview *o)
                 struct ov_row *r = add_row(o, &cap, ROW_ALIAS, bi, m->name);
                 r->alias = md_xstrdup(m->aliases[k].alias);
                 r->version = md_xstrdup(m->aliases[k].version);
-                if (!md_actions_alias_last_change(a->actions, bi, r->name, r->alias, &r->changed_ms,
-                                                  r->who, sizeof(r->who)))
-                    r->changed_ms = 0;
+                struct md_who w;
+                if (md_actions_who_alias(a->actions, bi, r->name, r->alias, &w))
+                    set_who(r, &w);
             }
         }
         const struct md_endpoint_list *el = md_deck_endpoints(a->deck, bi);
         for (size_t i = 0; el && i < el->n; i++) {
             struct ov_row *r = add_row(o, &cap, ROW_ENDPOINT, bi, el->v[i].name);
-            if (!endpoint_last_change(a->deck, a->actions, bi, &el->v[i], &r->changed_ms, r->who,
-                                      sizeof(r->who)))
-                r->changed_ms = 0;
+            struct md_who w;
+            if (endpoint_last_change(a->deck, a->actions, bi, &el->v[i], &w))
+                set_who(r, &w);
         }
     }
     if (drift_watched(a))

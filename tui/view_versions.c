@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "endpoint.h"
 #include "rollback.h"
 #include "text.h"
 #include "theme_curses.h"
@@ -21,7 +22,7 @@ struct versions {
     char *focus; /* the version to put the cursor on when the list arrives, or NULL */
 };
 
-enum { COL_VERSION, COL_STATUS, COL_STAGE, COL_ALIASES, COL_RUN, COL_CREATED, COL_USER };
+enum { COL_VERSION, COL_STATUS, COL_STAGE, COL_ALIASES, COL_RUN, COL_CREATED, COL_USER, COL_MOVED };
 
 static const struct km_entry versions_keys[] = {
     {{KM_ENTER}, ACT_OPEN, "run", "open the run that produced the selected version", 0},
@@ -80,6 +81,20 @@ static void cell(void *ctx, size_t row, size_t col, char *buf, size_t len, enum 
     case COL_USER:
         snprintf(buf, len, "%s", x->user);
         break;
+    case COL_MOVED: {
+        /* who moved this version's (first) alias here, and when */
+        struct md_who w;
+        char changed[24];
+        char by[128];
+        if (x->n_aliases &&
+            md_actions_who_alias(v->base.app->actions, v->bi, v->model, x->aliases[0], &w)) {
+            endpoint_who_cells(&w, changed, sizeof(changed), by, sizeof(by));
+            snprintf(buf, len, "%s %s", changed, by);
+            if (!strcmp(w.by, "unknown"))
+                *role = MD_THEME_DIM;
+        }
+        break;
+    }
     default:
         break;
     }
@@ -210,6 +225,7 @@ struct view *view_versions_new(struct app *app, size_t bi, const char *model)
     table_add_col(&v->table, "SOURCE RUN", 20, TABLE_FLEX);
     table_add_col(&v->table, "CREATED", 16, 0);
     table_add_col(&v->table, "USER", 14, 0);
+    table_add_col(&v->table, "ALIAS MOVED", 20, TABLE_OPTIONAL);
     v->table.sort_col = COL_VERSION;
     v->table.sort_desc = true;
     md_deck_want_versions(app->deck, bi, model);

@@ -127,27 +127,10 @@ void md_actions_audit(const md_actions *a, const struct md_audit_entry **v, size
 bool md_actions_alias_last_change(const md_actions *a, size_t bi, const char *model,
                                   const char *alias, int64_t *when_ms, char *who, size_t who_len)
 {
-    const struct md_backend *be = md_deck_backend(a->deck, bi);
-    if (!be)
+    struct md_who w;
+    if (!md_actions_who_alias(a, bi, model, alias, &w))
         return false;
-    char target[512];
-    md_alias_target(target, sizeof(target), model, alias);
-    for (size_t i = 0; i < a->n_audit; i++) {
-        const struct md_audit_entry *e = &a->audit[i];
-        if (!strcmp(e->target, target) && !strcmp(e->backend, be->name) &&
-            !strcmp(e->phase, "finished") && !strcmp(e->outcome, "ok")) {
-            *when_ms = e->ts_ms;
-            snprintf(who, who_len, "%s", e->who);
-            return true;
-        }
-    }
-    /* no action of ours: when the deck recorded the value it holds now */
-    struct md_history_entry *h = NULL;
-    size_t n = 0;
-    if (md_store_history_list(md_deck_store(a->deck), be->name, target, 1, &h, &n, NULL) || n == 0)
-        return false;
-    *when_ms = h[0].seen_ms;
-    snprintf(who, who_len, "%s", "(observed)");
-    md_store_history_free(h, n);
+    *when_ms = w.at_ms ? w.at_ms : w.before_ms;
+    snprintf(who, who_len, "%s", w.by);
     return true;
 }

@@ -368,9 +368,26 @@ md_status md_export_runs(struct md_buf *out, enum md_export_format f, const char
     return w_done(&w);
 }
 
-/* Aliases as an object alias -> version: the question asked is "what is champion?". */
+/* Who made the last change, as the fields of the object being written (who NULL: unknown). */
+static void who_json(struct writer *w, const struct md_who *who, bool first)
+{
+    w_kstr(w, "changed_by", who && who->by[0] ? who->by : "unknown", first);
+    w_kint(w, "changed_at", who ? who->at_ms : 0);
+    w_kint(w, "changed_after", who ? who->after_ms : 0);
+    w_kint(w, "changed_before", who ? who->before_ms : 0);
+    w_kstr(w, "changed_source", who ? who->source : "", false);
+    w_kstr(w, "changed_what", who ? who->what : "", false);
+}
+
 md_status md_export_models(struct md_buf *out, enum md_export_format f, const char *backend,
                            const struct md_model_list *l)
+{
+    return md_export_models_who(out, f, backend, l, NULL);
+}
+
+/* Aliases as an object alias -> version: the question asked is "what is champion?". */
+md_status md_export_models_who(struct md_buf *out, enum md_export_format f, const char *backend,
+                               const struct md_model_list *l, const struct md_who *const *who)
 {
     struct writer w;
     w_init(&w, out);
@@ -409,6 +426,17 @@ md_status md_export_models(struct md_buf *out, enum md_export_format f, const ch
         for (size_t k = 0; k < m->n_aliases; k++)
             w_kstr(&w, m->aliases[k].alias, m->aliases[k].version, k == 0);
         w_putc(&w, '}');
+        if (who) {
+            w_key(&w, "alias_changes", false);
+            w_putc(&w, '{');
+            for (size_t k = 0; k < m->n_aliases; k++) {
+                w_key(&w, m->aliases[k].alias, k == 0);
+                w_putc(&w, '{');
+                who_json(&w, who[i] ? &who[i][k] : NULL, true);
+                w_putc(&w, '}');
+            }
+            w_putc(&w, '}');
+        }
         w_kvs(&w, "tags", &m->tags);
         w_putc(&w, '}');
     }
@@ -590,12 +618,12 @@ static void alarms_json(struct writer *w, const char *name, const struct md_alar
 md_status md_export_endpoints(struct md_buf *out, enum md_export_format f, const char *backend,
                               const struct md_endpoint_list *l)
 {
-    return md_export_endpoints_alarms(out, f, backend, l, NULL);
+    return md_export_endpoints_with(out, f, backend, l, NULL, NULL);
 }
 
-md_status md_export_endpoints_alarms(struct md_buf *out, enum md_export_format f,
-                                     const char *backend, const struct md_endpoint_list *l,
-                                     const struct md_alarm_list *alarms)
+md_status md_export_endpoints_with(struct md_buf *out, enum md_export_format f, const char *backend,
+                                   const struct md_endpoint_list *l, const struct md_who *who,
+                                   const struct md_alarm_list *alarms)
 {
     struct writer w;
     w_init(&w, out);
@@ -640,6 +668,8 @@ md_status md_export_endpoints_alarms(struct md_buf *out, enum md_export_format f
         w_putc(&w, ']');
         w_kvs(&w, "tags", &e->tags);
         alarms_json(&w, e->name, alarms);
+        if (who)
+            who_json(&w, &who[i], false);
         w_putc(&w, '}');
     }
     w_puts(&w, "]\n");

@@ -145,6 +145,7 @@ void md_endpoint_release(struct md_endpoint *e)
     free(e->status);
     free(e->config);
     free(e->failure_reason);
+    free(e->updated_by);
     deployments_free(e->deployments, e->n_deployments);
     md_kvs_release(&e->tags);
     memset(e, 0, sizeof(*e));

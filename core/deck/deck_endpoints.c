@@ -165,6 +165,7 @@ static void on_ep_result(struct md_result *r, void *ud)
             b->data_ms = r->fetched_ms;
             b->stale = false;
             observe_endpoints(d, c->bi);
+            deck_changes_refresh(d, c->bi);
             deck_changed(d, MD_CHANGED_ENDPOINTS);
         }
     } else if (c->what == EP_HEALTH && s) {
@@ -394,6 +395,7 @@ void deck_endpoints_release(struct deck_backend *b)
         free(b->logs[i].text);
     }
     free(b->logs);
+    deck_changes_release(b);
 }
 
 /* --- the platform's model monitors ----------------------------------------------------------- */

@@ -165,6 +165,7 @@ struct deck_backend {
     size_t n_eps;
 
     struct deck_alarms *alarms; /* deck_alarms.c; NULL until first asked */
+    struct deck_changes *chg;   /* platform history fetches (deck_changes.c); NULL until one */
 
     struct md_monitor_list monitors;
     bool monitors_loaded;
@@ -248,6 +249,17 @@ struct deck_alarms;
 void deck_alarms_refresh(md_deck *d, size_t bi);
 void deck_alarms_load_cache(md_deck *d, size_t bi);
 void deck_alarms_release(struct deck_backend *b);
+
+/* --- deck_changes.c: the platform's history of who changed each endpoint -------------------- */
+
+/*
+ * Ask backend bi's platform history (CloudTrail, the Activity Log) for what
+ * changed on each endpoint of its snapshot since the newest event kept;
+ * called when a fresh endpoint list arrives.
+ */
+void deck_changes_refresh(md_deck *d, size_t bi);
+/* Free the fetch state of a backend (its requests' answers will never come). */
+void deck_changes_release(struct deck_backend *b);
 
 /*
  * The header's error of a backend: the message, named by the fetch that

@@ -93,10 +93,26 @@ static const char migration_v3[] =
     "  detail BLOB NOT NULL, computed_ms INTEGER NOT NULL,"
     "  PRIMARY KEY(job, window_start_ms, feature));";
 
+/*
+ * Schema v4: who changed what. The platforms' own history of each serving
+ * target (CloudTrail, the Activity Log), one row per event id, kept by
+ * core/store/store_changes.c; and when each observed value was last seen, so
+ * a change mldeck only observed is bracketed between the last look that saw
+ * the old value and the first that saw the new one (0: rows from before v4).
+ */
+static const char migration_v4[] =
+    "CREATE TABLE change_event(backend TEXT NOT NULL, id TEXT NOT NULL, target TEXT NOT NULL,"
+    "  operation TEXT NOT NULL, actor TEXT NOT NULL, actor_kind TEXT NOT NULL,"
+    "  at_ms INTEGER NOT NULL, detail TEXT NOT NULL, status TEXT NOT NULL, error TEXT NOT NULL,"
+    "  source TEXT NOT NULL, PRIMARY KEY(backend, id));"
+    "CREATE INDEX change_by_target ON change_event(backend, target, at_ms);"
+    "ALTER TABLE history ADD COLUMN last_ms INTEGER NOT NULL DEFAULT 0;";
+
 static const char *const migrations[] = {
     migration_v1,
     migration_v2,
     migration_v3,
+    migration_v4,
 };
 
 _Static_assert(MD_ARRAY_LEN(migrations) == MD_STORE_SCHEMA_VERSION,
@@ -111,6 +127,7 @@ enum store_stmt {
     ST_ROLLBACK,
     ST_SNAP_PUT,
     ST_SNAP_GET,
+    ST_HIST_TOUCH,
     ST_HIST_OBSERVE,
     ST_HIST_PREVIOUS,
     ST_HIST_LIST,
@@ -133,9 +150,13 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_SNAP_PUT] = "INSERT OR REPLACE INTO snapshot(backend, key, body, fetched_ms) "
                     "VALUES(?1, ?2, ?3, ?4)",
     [ST_SNAP_GET] = "SELECT body, fetched_ms FROM snapshot WHERE backend = ?1 AND key = ?2",
+    /* The same value seen again: only the newest row's last sighting moves. */
+    [ST_HIST_TOUCH] = "UPDATE history SET last_ms = ?4 WHERE id = "
+                      "(SELECT id FROM history WHERE backend = ?1 AND target = ?2 "
+                      " ORDER BY id DESC LIMIT 1) AND value IS ?3 AND last_ms < ?4",
     /* One statement, so the compare-and-insert cannot interleave with another writer. */
-    [ST_HIST_OBSERVE] = "INSERT INTO history(backend, target, value, seen_ms) "
-                        "SELECT ?1, ?2, ?3, ?4 WHERE ?3 IS NOT "
+    [ST_HIST_OBSERVE] = "INSERT INTO history(backend, target, value, seen_ms, last_ms) "
+                        "SELECT ?1, ?2, ?3, ?4, ?4 WHERE ?3 IS NOT "
                         "(SELECT value FROM history WHERE backend = ?1 AND target = ?2 "
                         " ORDER BY id DESC LIMIT 1)",
     /* Walk back from the newest row to the first one whose value differs. */
@@ -145,8 +166,9 @@ static const char *const stmt_sql[ST_COUNT] = {
                          "WHERE h.backend = ?1 AND h.target = ?2 AND h.id < latest.id "
                          "  AND h.value IS NOT latest.value "
                          "ORDER BY h.id DESC LIMIT 1",
-    [ST_HIST_LIST] = "SELECT seen_ms, value FROM history WHERE backend = ?1 AND target = ?2 "
-                     "ORDER BY id DESC LIMIT ?3",
+    [ST_HIST_LIST] =
+        "SELECT seen_ms, value, last_ms FROM history WHERE backend = ?1 AND target = ?2 "
+        "ORDER BY id DESC LIMIT ?3",
     [ST_AUDIT_APPEND] = "INSERT INTO audit(ts_ms, who, action, backend, target, \"before\", "
                         "\"after\", phase, outcome, message, ref_id) "
                         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -663,12 +685,16 @@ md_status md_store_history_observe(md_store *s, const char *backend, const char 
 {
     if (s->read_only)
         return MD_OK; /* a cache and preferences: a read-only file just does not keep them */
-    sqlite3_stmt *st = s->st[ST_HIST_OBSERVE];
-    bind_text(st, 1, backend);
-    bind_text(st, 2, target);
-    bind_text(st, 3, value);
-    sqlite3_bind_int64(st, 4, seen_ms);
-    return store_step_done(s, ST_HIST_OBSERVE, "record history", err);
+    md_status ret = MD_OK;
+    for (int id = ST_HIST_TOUCH; id <= ST_HIST_OBSERVE && !ret; id++) {
+        sqlite3_stmt *st = s->st[id];
+        bind_text(st, 1, backend);
+        bind_text(st, 2, target);
+        bind_text(st, 3, value);
+        sqlite3_bind_int64(st, 4, seen_ms);
+        ret = store_step_done(s, (enum store_stmt)id, "record history", err);
+    }
+    return ret;
 }
 
 md_status md_store_history_previous(md_store *s, const char *backend, const char *target,
@@ -691,6 +717,9 @@ static void history_from_row(sqlite3_stmt *st, void *elem)
     struct md_history_entry *h = elem;
     h->seen_ms = sqlite3_column_int64(st, 0);
     h->value = column_dup(st, 1);
+    h->last_ms = sqlite3_column_int64(st, 2);
+    if (h->last_ms < h->seen_ms)
+        h->last_ms = h->seen_ms; /* a row from before schema v4 */
 }
 
 md_status md_store_history_list(md_store *s, const char *backend, const char *target, size_t max,

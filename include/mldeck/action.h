@@ -189,12 +189,32 @@ void md_action_settle_unfinished(md_actions *a);
  */
 void md_actions_audit(const md_actions *a, const struct md_audit_entry **v, size_t *n);
 /*
- * Who last changed an alias and when, as far as mldeck knows: the newest
- * successful action on it in the audit log, else when the deck recorded its
- * current value in the store's history (who "(observed)"). False when
- * unknown or bi is out of range.
+ * Who last changed an alias and when, in short: md_actions_who_alias()'s
+ * actor ("unknown" when nobody can say) and its time, or the end of its
+ * bracket. False when unknown or bi is out of range.
  */
 bool md_actions_alias_last_change(const md_actions *a, size_t bi, const char *model,
                                   const char *alias, int64_t *when_ms, char *who, size_t who_len);
+
+/*
+ * Who made the last change of an alias, and when (struct md_who, model.h).
+ * MLflow keeps no alias history: an action of mldeck's counts only when its
+ * audit entry names the same target and the value seen now, and falls
+ * between the first look that saw the old value and the first that saw the
+ * new one; any other change is by "unknown", bracketed by those looks.
+ * False when mldeck never saw the alias or bi is out of range.
+ */
+bool md_actions_who_alias(const md_actions *a, size_t bi, const char *model, const char *alias,
+                          struct md_who *out);
+/*
+ * The same for an endpoint: the platform's history kept by the deck
+ * (md_deck_changes(): CloudTrail, the Activity Log) when it has an event at
+ * least as new as the last change mldeck observed; else Azure's
+ * systemData.lastModifiedBy/At; else an audited action matched as above;
+ * else "unknown" with the bracket, or with the platform's last-modified time.
+ * False when nothing at all is known.
+ */
+bool md_actions_who_endpoint(const md_actions *a, size_t bi, const struct md_endpoint *e,
+                             struct md_who *out);
 
 #endif

@@ -331,6 +331,20 @@ size_t md_deck_alarms_firing(const md_deck *d, size_t bi, const char *endpoint);
 /* Why the last alarm read of backend bi failed; "" when it did not (or never ran). */
 const char *md_deck_alarms_error(const md_deck *d, size_t bi);
 
+/*
+ * The platform's own history of who changed endpoint `endpoint` of backend bi
+ * (backends with MD_CAP_CHANGES: CloudTrail for SageMaker, the Activity Log
+ * for Azure ML), as kept in the state file: newest first, at most max,
+ * appended to *out (release with md_change_list_release()). The deck fetches
+ * it whenever a fresh endpoint list arrives, each endpoint at most every
+ * 30 s, 16 endpoints per list (least recently asked first), from the newest
+ * event kept (the first time, the last 7 days);
+ * MD_CHANGED_ENDPOINTS when new events arrive. Errors: MD_ERR_DB,
+ * MD_ERR_NOT_FOUND (bi out of range, no state file).
+ */
+md_status md_deck_changes(md_deck *d, size_t bi, const char *endpoint, size_t max,
+                          struct md_change_list *out);
+
 /* Backend index of a configured name; -1 when absent. */
 long md_deck_backend_index(const md_deck *d, const char *name);
 

@@ -21,6 +21,15 @@ md_status md_export_runs(struct md_buf *out, enum md_export_format f, const char
                          const struct md_run_list *l);
 md_status md_export_models(struct md_buf *out, enum md_export_format f, const char *backend,
                            const struct md_model_list *l);
+/*
+ * The same with who made the last change of each alias: who[i] holds
+ * l->v[i].n_aliases records (NULL: unknown), written as "alias_changes":
+ * {ALIAS: {"changed_by","changed_at","changed_after","changed_before",
+ * "changed_source","changed_what"}} (struct md_who; "unknown" when nobody
+ * can say, times in epoch ms, 0 when not known).
+ */
+md_status md_export_models_who(struct md_buf *out, enum md_export_format f, const char *backend,
+                               const struct md_model_list *l, const struct md_who *const *who);
 md_status md_export_versions(struct md_buf *out, enum md_export_format f, const char *backend,
                              const struct md_version_list *l);
 /* endpoints: [{"backend","name","id","status","config","failure_reason","created","updated",
@@ -29,13 +38,14 @@ md_status md_export_versions(struct md_buf *out, enum md_export_format f, const 
 md_status md_export_endpoints(struct md_buf *out, enum md_export_format f, const char *backend,
                               const struct md_endpoint_list *l);
 /*
- * The same, each endpoint with "alarms":[{"name","state","reason","since"
- * (epoch ms, 0 unknown),"deployment","metric","source"}] from `alarms`
- * (md_alarm.target names the endpoint; NULL: every list empty).
+ * The same, each endpoint with "alarms":[{"name","state","reason","since" (epoch ms, 0
+ * unknown),"deployment","metric","source"}] from `alarms` (md_alarm.target names the
+ * endpoint; NULL: every list empty), and with who made its last change (who: l->n records,
+ * NULL: no who fields), as for aliases.
  */
-md_status md_export_endpoints_alarms(struct md_buf *out, enum md_export_format f,
-                                     const char *backend, const struct md_endpoint_list *l,
-                                     const struct md_alarm_list *alarms);
+md_status md_export_endpoints_with(struct md_buf *out, enum md_export_format f, const char *backend,
+                                   const struct md_endpoint_list *l, const struct md_who *who,
+                                   const struct md_alarm_list *alarms);
 md_status md_export_audit(struct md_buf *out, enum md_export_format f,
                           const struct md_audit_entry *v, size_t n);
 

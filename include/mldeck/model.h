@@ -144,6 +144,7 @@ struct md_endpoint {
     char *failure_reason;
     int64_t created;
     int64_t updated;
+    char *updated_by; /* who the platform says modified it last (Azure systemData), "" unknown */
     struct md_deployment *deployments;
     size_t n_deployments;
     struct md_kvs tags;
@@ -241,6 +242,32 @@ struct md_change {
     char *error;
     char *source;
     char *id;
+};
+
+/*
+ * Who made the last change of a serving target (an endpoint, an alias) and
+ * when, as far as anyone can say, with where that came from (`source`):
+ *  - "cloudtrail" / "activity-log": the platform's own history names the
+ *    actor (by) and the time (at_ms);
+ *  - "systemData": Azure's lastModifiedBy/At of the endpoint itself;
+ *  - "mldeck": an action in mldeck's audit log whose target, value and time
+ *    match the change observed (by is its user@host);
+ *  - "observed": a change mldeck saw but did not make and no platform
+ *    names: by is "unknown", and it happened after after_ms (the last look
+ *    that saw the old value; 0 when mldeck never saw one) and at or before
+ *    before_ms (the first look that saw the new value); at_ms is 0, or the
+ *    platform's last-modified time when that falls inside the bracket;
+ *  - "platform": only the platform's last-modified time is known (by
+ *    "unknown").
+ * `what` says what changed when known ("UpdateEndpoint config c-2", "3 -> 4").
+ */
+struct md_who {
+    char by[128];
+    int64_t at_ms;
+    int64_t after_ms;
+    int64_t before_ms;
+    char source[16];
+    char what[160];
 };
 
 /*

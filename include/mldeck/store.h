@@ -10,7 +10,10 @@
  *   - small preferences;
  *   - drift jobs (schema v2): frozen references, results by window and the
  *     input files already processed; from v3 also each window's features as
- *     the drift screen shows them (functions in mldeck/drift.h).
+ *     the drift screen shows them (functions in mldeck/drift.h);
+ *   - from v4 the platforms' history of who changed each serving target
+ *     (CloudTrail events, Activity Log records), and when each observed
+ *     value was last seen.
  * Nothing in it is a secret: callers never pass tokens or passwords here.
  *
  * Statements are prepared once and finalised in md_store_free(). Every
@@ -23,11 +26,12 @@
 #include <stdbool.h>
 
 #include "mldeck/md.h"
+#include "mldeck/model.h"
 
 typedef struct md_store md_store;
 
 /* Current schema version written by this build. */
-#define MD_STORE_SCHEMA_VERSION 3
+#define MD_STORE_SCHEMA_VERSION 4
 
 /*
  * Open or create the database at `path` (":memory:" allowed), creating parent
@@ -75,7 +79,8 @@ md_status md_store_snapshot_get(md_store *s, const char *backend, const char *ke
  * Pointer history: what a named pointer (an MLflow alias, later a SageMaker
  * endpoint's config or an Azure traffic map) pointed to, as observed.
  * `target` is e.g. "churn@champion"; `value` e.g. "3". A row is added only
- * when the value differs from the latest recorded one.
+ * when the value differs from the latest recorded one; the same value seen
+ * again moves that row's last sighting (last_ms) to seen_ms.
  */
 md_status md_store_history_observe(md_store *s, const char *backend, const char *target,
                                    const char *value, int64_t seen_ms, struct md_err *err);
@@ -87,8 +92,9 @@ md_status md_store_history_previous(md_store *s, const char *backend, const char
                                     char **value, struct md_err *err);
 
 struct md_history_entry {
-    int64_t seen_ms;
+    int64_t seen_ms; /* the first look that saw this value */
     char *value;
+    int64_t last_ms; /* the last look that saw it (>= seen_ms) */
 };
 /* Newest first, at most `max`; *out malloc'd, free with md_store_history_free(). */
 md_status md_store_history_list(md_store *s, const char *backend, const char *target, size_t max,
@@ -126,6 +132,25 @@ md_status md_store_audit_unsettled(md_store *s, struct md_audit_entry **out, siz
                                    struct md_err *err);
 void md_store_audit_free(struct md_audit_entry *v, size_t n);
 void md_audit_entry_release(struct md_audit_entry *e);
+
+/*
+ * The platforms' own history of who changed what (schema v4; struct
+ * md_change, model.h), kept per backend and deduplicated by the platform's
+ * event id: putting an event already kept changes nothing, so a refresh may
+ * ask again from the newest event seen. An event without an id gets one
+ * from its target, time and operation. Errors: MD_ERR_DB.
+ */
+md_status md_store_changes_put(md_store *s, const char *backend, const struct md_change *v,
+                               size_t n, struct md_err *err);
+/* When the newest kept event of `target` happened; *at_ms 0 when none is kept. */
+md_status md_store_changes_newest(md_store *s, const char *backend, const char *target,
+                                  int64_t *at_ms, struct md_err *err);
+/*
+ * Kept events of `target`, newest first, at most `max`, appended to *out
+ * (the caller releases it with md_change_list_release()).
+ */
+md_status md_store_changes_list(md_store *s, const char *backend, const char *target, size_t max,
+                                struct md_change_list *out, struct md_err *err);
 
 /* Preferences: small key/value strings. Get: malloc'd or MD_ERR_NOT_FOUND. */
 md_status md_store_pref_set(md_store *s, const char *key, const char *value, struct md_err *err);

@@ -28,7 +28,8 @@ EXPERIMENT_KEYS = {"backend", "id", "name", "lifecycle", "created", "updated", "
 RUN_KEYS = {"backend", "id", "name", "experiment_id", "user", "status", "start_time", "end_time",
             "params", "metrics", "tags", "inputs"}
 INPUT_KEYS = {"name", "digest", "source_type", "source", "context"}
-MODEL_KEYS = {"backend", "name", "description", "created", "updated", "aliases", "tags"}
+MODEL_KEYS = {"backend", "name", "description", "created", "updated", "aliases", "alias_changes",
+              "tags"}
 VERSION_KEYS = {"backend", "model", "version", "stage", "status", "source", "run_id", "user",
                 "description", "created", "updated", "aliases", "tags"}
 AUDIT_KEYS = {"id", "ts", "who", "action", "backend", "target", "before", "after", "phase",

@@ -1,6 +1,6 @@
 """Two processes on one state file (issue 10, defect 11): a console and a headless command
 share the state file. After Ctrl-R the console shows the audit entry the headless command
-wrote, the overview names who changed the alias instead of "(observed)", and `u` offers the
+wrote, the overview names who changed the alias instead of "unknown", and `u` offers the
 newest action (the headless one), not the older one the console loaded at its start.
 """
 
@@ -39,7 +39,8 @@ def test_console_sees_headless_entries_after_ctrl_r_and_undoes_the_newest(mldeck
         headless("get", "models")
         headless("rollback", "alias", OLDER, "champion", "--to", _other(old_before), "--yes")
         t = start_on_overview(mldeck, state=state, cols=150)  # wide enough for BY
-        t.wait_for(re.compile(rf"{NEWER}\s+@champion\s+{new_before}\b.*\(observed\)"))
+        # set before mldeck ever looked: nobody it can name
+        t.wait_for(re.compile(rf"{NEWER}\s+@champion\s+{new_before}\b.*\bunknown\b"))
         # the newer one, by another process on the same state file while the console runs
         headless("rollback", "alias", NEWER, "champion", "--to", new_to, "--yes")
         assert alias_version(url, NEWER, "champion") == new_to

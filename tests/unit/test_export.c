@@ -180,6 +180,20 @@ static void test_models_versions(void **state)
     assert_string_equal(b.data, "[{\"backend\":\"sb\",\"name\":\"churn\",\"description\":\"\","
                                 "\"created\":1,\"updated\":2,\"aliases\":{\"champion\":\"1\","
                                 "\"challenger\":\"2\"},\"tags\":{\"owner\":\"ml\"}}]\n");
+    /* who moved each alias: an observed move is "unknown" within its bracket */
+    struct md_who who[2] = {
+        {.by = "alice@host", .at_ms = 5, .source = "mldeck"},
+        {.by = "unknown", .after_ms = 7, .before_ms = 9, .source = "observed", .what = "1 -> 2"}};
+    const struct md_who *per_model[1] = {who};
+    md_buf_reset(&b);
+    assert_int_equal(md_export_models_who(&b, MD_EXPORT_JSON, "sb", &ml, per_model), MD_OK);
+    assert_non_null(strstr(b.data, "\"alias_changes\":{\"champion\":{\"changed_by\":"
+                                   "\"alice@host\",\"changed_at\":5,\"changed_after\":0,"
+                                   "\"changed_before\":0,\"changed_source\":\"mldeck\","
+                                   "\"changed_what\":\"\"},\"challenger\":{\"changed_by\":"
+                                   "\"unknown\",\"changed_at\":0,\"changed_after\":7,"
+                                   "\"changed_before\":9,\"changed_source\":\"observed\","
+                                   "\"changed_what\":\"1 -> 2\"}},\"tags\""));
     md_buf_reset(&b);
     assert_int_equal(md_export_models(&b, MD_EXPORT_TSV, "sb", &ml), MD_OK);
     assert_string_equal(b.data, "backend\tname\tdescription\tcreated\tupdated\taliases\n"

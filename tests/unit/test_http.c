@@ -458,6 +458,28 @@ static void test_is_read(void **state)
          "https://management.azure.com/subscriptions/s/providers/Microsoft.AlertsManagement/"
          "alerts/a/changestate?api-version=2019-05-05-preview&newState=Closed",
          NULL, false},
+        /* platform history: CloudTrail's lookup reads, its other calls do not */
+        {MD_HTTP_POST, "https://cloudtrail.eu-west-1.amazonaws.com/",
+         "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents", true},
+        {MD_HTTP_POST, "https://cloudtrail.eu-west-1.amazonaws.com/",
+         "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.StopLogging", false},
+        {MD_HTTP_POST, "https://cloudtrail.eu-west-1.amazonaws.com/",
+         "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.PutEventSelectors", false},
+        {MD_HTTP_POST, "https://cloudtrail.eu-west-1.amazonaws.com/",
+         "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.DeleteTrail", false},
+        /* the Activity Log is a GET; nothing else may reach it */
+        {MD_HTTP_GET,
+         "https://management.azure.com/subscriptions/s/providers/Microsoft.Insights/eventtypes/"
+         "management/values?api-version=2015-04-01&$filter=x",
+         NULL, true},
+        {MD_HTTP_POST,
+         "https://management.azure.com/subscriptions/s/providers/Microsoft.Insights/eventtypes/"
+         "management/values?api-version=2015-04-01",
+         NULL, false},
+        {MD_HTTP_DELETE,
+         "https://management.azure.com/subscriptions/s/providers/Microsoft.Insights/eventtypes/"
+         "management/values",
+         NULL, false},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         bool got = md_http_is_read(cases[i].m, cases[i].url, cases[i].target);

@@ -250,13 +250,16 @@ static void test_migration_from_v2(void **state)
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(
-        sqlite3_exec(db, "DROP TABLE drift_feature; PRAGMA user_version = 2", NULL, NULL, NULL),
+        sqlite3_exec(db,
+                     "DROP TABLE drift_feature; DROP TABLE change_event; "
+                     "ALTER TABLE history DROP COLUMN last_ms; PRAGMA user_version = 2",
+                     NULL, NULL, NULL),
         SQLITE_OK);
     sqlite3_close(db);
 
     s = open_store("v2.db");
-    assert_int_equal(md_store_schema_version(s), 3);
-    assert_int_equal(MD_STORE_SCHEMA_VERSION, 3);
+    assert_int_equal(md_store_schema_version(s), 4);
+    assert_int_equal(MD_STORE_SCHEMA_VERSION, 4);
     struct md_drift_window w;
     struct md_err err = MD_ERR_INIT;
     assert_int_equal(md_drift_store_latest(s, "churn", &w, NULL, &err), MD_OK);

@@ -297,6 +297,8 @@ static md_status map_endpoint(const cJSON *o, struct md_endpoint *e, struct md_e
     e->failure_reason = jsonx_str(o, AZUREML_ERROR_KEY);
     e->created = sys_time(o, "createdAt");
     e->updated = sys_time(o, "lastModifiedAt");
+    /* the fallback for who changed it when the Activity Log names nobody */
+    e->updated_by = md_xstrdup_clean(jsonx_str_raw(jsonx_get(o, "systemData"), "lastModifiedBy"));
     md_status st = kv_from_object(jsonx_get(o, "tags"), &e->tags, err);
     if (st != MD_OK)
         return st;
