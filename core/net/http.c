@@ -69,6 +69,7 @@ struct md_http {
     struct http_timer *timers;
     size_t n_timers;
     size_t cap_timers;
+    struct http_work *work; /* http_work.c */
 };
 
 static void list_append(md_http *h, struct http_req *r)
@@ -390,6 +391,7 @@ void md_http_free(md_http *h)
     /* jobs' drops unwatch and cancel timers: the arrays go last */
     while (h->head)
         md_http_cancel(h, h->head->id);
+    http_work_free(h, h->work); /* joins the worker: nothing runs on it past this */
     curl_multi_cleanup(h->multi);
     free(h->watches);
     free(h->timers);
@@ -437,6 +439,11 @@ size_t md_http_pending(const md_http *h)
 uint64_t md_http_sent_count(const md_http *h)
 {
     return h ? h->sent : 0;
+}
+
+struct http_work **http_work_slot(md_http *h)
+{
+    return &h->work;
 }
 
 /* ---- outside work: watches, timers, jobs ------------------------------------------------- */

@@ -1,7 +1,8 @@
 /*
  * http_int.h - private to core/net/: http.c (the engine), http_easy.c (one
- * transfer's easy handle and reply) and http_guard.c (the read-only guard's
- * rules and the URL/header helpers all use).
+ * transfer's easy handle and reply), http_work.c (work off the loop
+ * thread) and http_guard.c (the read-only guard's rules and the URL/header
+ * helpers all use).
  */
 #ifndef MLDECK_HTTP_INT_H
 #define MLDECK_HTTP_INT_H
@@ -52,6 +53,12 @@ struct http_req {
     md_http_drop_fn drop; /* REQ_JOB */
     void *ud;
 };
+
+/* http_work.c: the handle's worker (NULL until md_http_work() first runs). */
+struct http_work;
+struct http_work **http_work_slot(md_http *h);
+/* Stop and join the worker and free it; every job must have been cancelled first. */
+void http_work_free(md_http *h, struct http_work *w);
 
 /* "GET", "POST", ...; "?" for an unknown method. */
 const char *http_method_name(enum md_http_method m);

@@ -209,6 +209,21 @@ uint64_t md_http_attach(md_http *h, const char *tag, md_http_drop_fn drop, void 
 /* The job has ended by itself: no longer pending, drop is not called. Unknown ids are ignored. */
 void md_http_detach(md_http *h, uint64_t id);
 
+/*
+ * CPU work off the loop thread (parsing a large reply): work(ud) runs on
+ * the handle's one worker thread (started on first use, joined by
+ * md_http_free()), items in the order they were queued; then done(ud) runs
+ * from md_http_run() on the loop thread, exactly once, in the order the
+ * work finished. work() must not touch the loop's state (no md_http calls,
+ * no logging of secrets; md_log() is fine). The item is a job: pending
+ * until done, and md_http_cancel(id) or md_http_free() ends it through
+ * drop(ud) instead of done, at once when work() is not running, else as
+ * soon as it returns (never from the worker thread). Returns its id.
+ */
+typedef void (*md_http_work_fn)(void *ud);
+uint64_t md_http_work(md_http *h, const char *tag, md_http_work_fn work, md_http_timer_fn done,
+                      md_http_drop_fn drop, void *ud);
+
 /* Count of requests sent to servers by method since md_http_new(); for the header. */
 uint64_t md_http_sent_count(const md_http *h);
 
