@@ -231,11 +231,17 @@ void op_call_again(struct op_call *c, long delay_ms)
 
 void op_keep_body(struct op *op, const struct md_http_resp *resp)
 {
+    size_t len = 0;
+    char *doc = md_http_resp_take_body(resp, &len);
+    if (doc == NULL) {
+        len = resp->body_len;
+        doc = md_xmalloc(len + 1);
+        memcpy(doc, resp->body, len);
+        doc[len] = '\0';
+    }
     free(op->doc);
-    op->doc = md_xmalloc(resp->body_len + 1);
-    memcpy(op->doc, resp->body, resp->body_len);
-    op->doc[resp->body_len] = '\0';
-    op->doc_len = resp->body_len;
+    op->doc = doc;
+    op->doc_len = len;
     op->doc_code = resp->code;
 }
 

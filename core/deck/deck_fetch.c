@@ -28,6 +28,12 @@
 #define RUNS_MAX_PAGE 1000
 #define RUNS_MAX_PAGES 1000 /* a repeating token must not loop forever */
 #define MAX_SLOTS 64        /* per kind and backend; the oldest is dropped beyond */
+/*
+ * A reply larger than this is not cached: writing a 30 MiB page into the
+ * state file blocks the loop for ~0.5 s (the WAL write and its fsync), far
+ * longer than fetching it again. A default page of runs (100) fits.
+ */
+#define CACHE_MAX_BYTES ((size_t)4 << 20)
 
 enum req_what {
     REQ_PROBE,
@@ -86,6 +92,11 @@ static void cache_put(md_deck *d, size_t bi, const char *key, const struct md_re
 {
     if (!d->store || !r->raw)
         return;
+    if (r->raw_len > CACHE_MAX_BYTES) {
+        md_log(MD_LOG_DEBUG, "%s: not caching '%s' (%zu bytes, over %zu)", d->backends[bi].be->name,
+               key, r->raw_len, CACHE_MAX_BYTES);
+        return;
+    }
     struct md_err err = MD_ERR_INIT;
     if (md_store_snapshot_put(d->store, d->backends[bi].be->name, key, r->raw, r->raw_len,
                               r->fetched_ms, &err))

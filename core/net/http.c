@@ -356,8 +356,17 @@ static void req_report(struct http_req *r)
     resp->hdrs_len = r->rhdrs.data ? r->rhdrs.len : 0;
     resp->attempts = r->attempts;
     resp->elapsed_ms = md_mono_ms() - r->start_ms;
+    resp->body_buf = &r->body;
     if (r->done)
         r->done(resp, r->ud);
+}
+
+char *md_http_resp_take_body(const struct md_http_resp *resp, size_t *len)
+{
+    struct md_buf *b = resp->body_buf;
+    if (!b || !b->data || b->data != resp->body)
+        return NULL;
+    return md_buf_detach(b, len);
 }
 
 md_status md_http_new(md_http **out, struct md_err *err)

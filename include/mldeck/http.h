@@ -99,7 +99,16 @@ struct md_http_resp {
     /* Headers of the final reply as "name\0value\0" pairs: read with md_http_resp_header(). */
     const char *hdrs;
     size_t hdrs_len;
+    struct md_buf *body_buf; /* the engine's: what md_http_resp_take_body() takes */
 };
+
+/*
+ * Take the body over instead of copying it (free()), *len set to its
+ * length: a 30 MiB page is neither copied nor freed on the loop thread
+ * twice. resp->body then points into the taken memory. NULL when it was
+ * taken already (copy resp->body then, while the taker still holds it).
+ */
+char *md_http_resp_take_body(const struct md_http_resp *resp, size_t *len);
 
 /*
  * The value of header `name` (case-insensitive) in the final reply, the
