@@ -346,12 +346,12 @@ static void parse_done(void *ud)
 /*
  * Cancelled, or md_http freed: the operation never reports (like a
  * cancelled request) and is freed with its engine; only the parse's own
- * memory goes here.
+ * memory goes here, and the operation is not touched (at md_http_free()
+ * its engine may be going too).
  */
 static void parse_drop(void *ud)
 {
     struct op_parse *p = ud;
-    p->op->parse_id = 0;
     md_result_release(&p->res);
     free(p);
 }

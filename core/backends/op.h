@@ -28,7 +28,9 @@
  * fixup may then adjust the result. Without a document the result holds
  * what fixup puts there. A document of 1 MiB or more is mapped on the http
  * worker thread (md_http_work()): the report then comes from a later
- * md_http_run(), still on the loop thread, still exactly once.
+ * md_http_run(), still on the loop thread, still exactly once; large
+ * documents report in the order they were parsed, and a small reply that
+ * arrives meanwhile may report before them.
  */
 #ifndef MLDECK_BACKENDS_OP_H
 #define MLDECK_BACKENDS_OP_H
