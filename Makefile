@@ -46,8 +46,8 @@ UNIT_HDRS := $(wildcard tests/unit/*.h)
 
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all help deps venv run test unit asan valgrind fuzz fuzz-build fuzz-long bench lint \
-        install clean
+.PHONY: all help deps venv run test unit asan valgrind fuzz fuzz-build fuzz-long bench bench-build \
+        lint install clean
 
 all: $(BIN)
 
@@ -128,9 +128,24 @@ run: deps mldeck
 test: deps lint mldeck unit fuzz-build
 	@FUZZ_BINS="$(FUZZ_BIN)" tests/run_all.sh
 
-bench: deps mldeck
+# The parser alone on a 10,000-run page, with (bench_parse) and without (bench_parse_nocheck:
+# mlflow_check.c stubbed out at link time) the field validation.
+BENCH_O := $(O)/bench
+bench-build: $(BENCH_O)/bench_parse $(BENCH_O)/bench_parse_nocheck
+
+$(BENCH_O)/bench_parse: tests/bench/bench_parse.c $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBCORE) $(LDFLAGS) $(PKG_LIBS_CORE) -lm
+
+$(BENCH_O)/bench_parse_nocheck: tests/bench/bench_parse.c tests/bench/bench_nocheck.c $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Icore $(PKG_CFLAGS_CORE) -o $@ $< tests/bench/bench_nocheck.c $(LIBCORE) \
+	    $(LDFLAGS) $(PKG_LIBS_CORE) -lm
+
+bench: deps mldeck bench-build
 	@$(VENV)/bin/python tests/bench/bench_runs.py
 	@$(VENV)/bin/python tests/bench/bench_drift.py
+	@BENCH_BIN=$(BENCH_O) $(VENV)/bin/python tests/bench/bench_parse.py
 
 # Its own objects and binary (build-asan/mldeck): ./mldeck stays the plain build, and an
 # ASan binary is never taken for it (nor the other way round) by a timestamp.

@@ -231,11 +231,17 @@ void op_call_again(struct op_call *c, long delay_ms)
 
 void op_keep_body(struct op *op, const struct md_http_resp *resp)
 {
+    size_t len = 0;
+    char *doc = md_http_resp_take_body(resp, &len);
+    if (doc == NULL) {
+        len = resp->body_len;
+        doc = md_xmalloc(len + 1);
+        memcpy(doc, resp->body, len);
+        doc[len] = '\0';
+    }
     free(op->doc);
-    op->doc = md_xmalloc(resp->body_len + 1);
-    memcpy(op->doc, resp->body, resp->body_len);
-    op->doc[resp->body_len] = '\0';
-    op->doc_len = resp->body_len;
+    op->doc = doc;
+    op->doc_len = len;
     op->doc_code = resp->code;
 }
 
@@ -255,54 +261,122 @@ static size_t result_records(const struct md_result *r)
 }
 
 /*
- * The one report: map the document, let the platform adjust, hand the
- * result over, free the operation. The result lives on this frame and is
- * released after the callback, which may have moved lists out of it.
+ * The one report, after the document (if any) was mapped into res with
+ * status st (perr its message): refuse an over-full page, let the platform
+ * adjust, hand the result over, free the operation. The result lives on
+ * this frame and is released after the callback, which may have moved
+ * lists out of it.
  */
+static void report(struct op *op, md_status st, const struct md_err *perr, struct md_result *res)
+{
+    struct md_err err = op->err;
+    if (op->st == MD_OK && op->doc != NULL) {
+        if (st != MD_OK) {
+            md_err_set_http(&err, st, op->doc_code, "%s: %s", op->what, perr->msg);
+        } else {
+            free(res->raw);
+            res->raw = op->doc;
+            res->raw_len = op->doc_len;
+            op->doc = NULL;
+        }
+    }
+    if (st == MD_OK && op->page_max > 0 && result_records(res) > op->page_max) {
+        /* a server answering more than was asked is broken: nothing of it is kept or cached */
+        st = md_err_set_http(&err, MD_ERR_TOO_BIG, op->doc_code,
+                             "%s: reply holds %zu records for a page of %zu", op->what,
+                             result_records(res), op->page_max);
+    }
+    if (st == MD_OK && op->fixup != NULL)
+        op->fixup(op, res);
+    if (st != MD_OK) {
+        md_result_release(res); /* a failed result holds no records */
+        res->err = err;
+        res->err.code = st;
+    }
+    res->kind = op->kind;
+    res->status = st;
+    res->fetched_ms = md_now_ms();
+    if (res->next_token == NULL)
+        res->next_token = md_xstrdup("");
+    md_backend_cb cb = op->cb;
+    void *ud = op->ud;
+    op_unlink(op);
+    op_free(op);
+    if (cb != NULL)
+        cb(res, ud);
+    md_result_release(res);
+}
+
+/*
+ * A document this large is parsed on the http worker thread (a 30 MiB runs
+ * page takes ~200 ms: a dozen frames). The parse slot is pure, so it runs
+ * there on the document alone; everything else, the report included, stays
+ * on the loop thread.
+ */
+#define OP_PARSE_OFF_LOOP ((size_t)1 << 20)
+
+struct op_parse {
+    struct op *op;
+    md_status (*parse)(enum md_result_kind kind, const char *body, size_t len,
+                       struct md_result *out, struct md_err *err);
+    enum md_result_kind kind;
+    const char *doc; /* op->doc: the operation keeps it, and is pending meanwhile */
+    size_t len;
+    md_status st;
+    struct md_err err;
+    struct md_result res;
+};
+
+/* On the worker thread: only the document and the result, nothing of the operation. */
+static void parse_work(void *ud)
+{
+    struct op_parse *p = ud;
+    p->st = p->parse(p->kind, p->doc, p->len, &p->res, &p->err);
+}
+
+static void parse_done(void *ud)
+{
+    struct op_parse *p = ud;
+    struct op *op = p->op;
+    op->parse_id = 0;
+    report(op, p->st, &p->err, &p->res);
+    free(p);
+}
+
+/*
+ * Cancelled, or md_http freed: the operation never reports (like a
+ * cancelled request) and is freed with its engine; only the parse's own
+ * memory goes here, and the operation is not touched (at md_http_free()
+ * its engine may be going too).
+ */
+static void parse_drop(void *ud)
+{
+    struct op_parse *p = ud;
+    md_result_release(&p->res);
+    free(p);
+}
+
 static void finish(struct op *op)
 {
     struct md_backend *be = op->eng->be;
     struct md_result res;
     memset(&res, 0, sizeof(res));
     md_status st = op->st;
-    struct md_err err = op->err;
-    if (st == MD_OK && op->doc != NULL) {
-        struct md_err perr = MD_ERR_INIT;
+    struct md_err perr = MD_ERR_INIT;
+    if (st == MD_OK && op->doc != NULL && op->doc_len >= OP_PARSE_OFF_LOOP) {
+        struct op_parse *p = md_xcalloc(1, sizeof(*p));
+        *p = (struct op_parse){.op = op,
+                               .parse = be->ops->parse,
+                               .kind = op->kind,
+                               .doc = op->doc,
+                               .len = op->doc_len,
+                               .err = MD_ERR_INIT};
+        op->parse_id = md_http_work(be->http, "parse", parse_work, parse_done, parse_drop, p);
+        return;
+    }
+    if (st == MD_OK && op->doc != NULL)
         st = be->ops->parse(op->kind, op->doc, op->doc_len, &res, &perr);
-        if (st != MD_OK) {
-            md_err_set_http(&err, st, op->doc_code, "%s: %s", op->what, perr.msg);
-        } else {
-            free(res.raw);
-            res.raw = op->doc;
-            res.raw_len = op->doc_len;
-            op->doc = NULL;
-        }
-    }
-    if (st == MD_OK && op->page_max > 0 && result_records(&res) > op->page_max) {
-        /* a server answering more than was asked is broken: nothing of it is kept or cached */
-        st = md_err_set_http(&err, MD_ERR_TOO_BIG, op->doc_code,
-                             "%s: reply holds %zu records for a page of %zu", op->what,
-                             result_records(&res), op->page_max);
-    }
-    if (st == MD_OK && op->fixup != NULL)
-        op->fixup(op, &res);
-    if (st != MD_OK) {
-        md_result_release(&res); /* a failed result holds no records */
-        res.err = err;
-        res.err.code = st;
-    }
-    res.kind = op->kind;
-    res.status = st;
-    res.fetched_ms = md_now_ms();
-    if (res.next_token == NULL)
-        res.next_token = md_xstrdup("");
-    md_backend_cb cb = op->cb;
-    void *ud = op->ud;
-    op_unlink(op);
-    op_free(op);
-    if (cb != NULL)
-        cb(&res, ud);
-    md_result_release(&res);
+    report(op, st, &perr, &res);
 }
 
 /* Nothing of op is pending: run its next stage (which may send more), else report it. */

@@ -26,7 +26,11 @@
  * or op_set_doc() of one it composed) has it mapped by the backend's parse
  * slot, and the document becomes the result's raw (what the deck caches);
  * fixup may then adjust the result. Without a document the result holds
- * what fixup puts there.
+ * what fixup puts there. A document of 1 MiB or more is mapped on the http
+ * worker thread (md_http_work()): the report then comes from a later
+ * md_http_run(), still on the loop thread, still exactly once; large
+ * documents report in the order they were parsed, and a small reply that
+ * arrives meanwhile may report before them.
  */
 #ifndef MLDECK_BACKENDS_OP_H
 #define MLDECK_BACKENDS_OP_H
@@ -143,6 +147,7 @@ struct op {
     long doc_code;   /* HTTP status of the reply the document came from */
     size_t page_max; /* 0: any; else a parsed reply of more records than this is refused */
     uint64_t defer_id;
+    uint64_t parse_id; /* the document's parse on the http worker (md_http_work), 0 none */
 };
 
 /*

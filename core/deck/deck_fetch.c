@@ -4,8 +4,9 @@
  * requests go out through the backends, replies land in the snapshot, are
  * cached in the store, and md_deck_run() reports what changed. Every alias
  * seen is recorded in the store's history (the rollback targets).
- * core/deck/deck.c holds the lifecycle and the loop; endpoints are the other
- * half's (core/deck/deck_endpoints.c).
+ * core/deck/deck.c holds the lifecycle and the loop, core/deck/deck_slots.c
+ * the slots and getters; endpoints are the other half's
+ * (core/deck/deck_endpoints.c).
  *
  * The snapshot survives failures: a failed refresh keeps the old lists and
  * only marks the backend with its error, so the console keeps working on
@@ -27,6 +28,12 @@
 #define RUNS_MAX_PAGE 1000
 #define RUNS_MAX_PAGES 1000 /* a repeating token must not loop forever */
 #define MAX_SLOTS 64        /* per kind and backend; the oldest is dropped beyond */
+/*
+ * A reply larger than this is not cached: writing a 30 MiB page into the
+ * state file blocks the loop for ~0.5 s (the WAL write and its fsync), far
+ * longer than fetching it again. A default page of runs (100) fits.
+ */
+#define CACHE_MAX_BYTES ((size_t)4 << 20)
 
 enum req_what {
     REQ_PROBE,
@@ -85,6 +92,11 @@ static void cache_put(md_deck *d, size_t bi, const char *key, const struct md_re
 {
     if (!d->store || !r->raw)
         return;
+    if (r->raw_len > CACHE_MAX_BYTES) {
+        md_log(MD_LOG_DEBUG, "%s: not caching '%s' (%zu bytes, over %zu)", d->backends[bi].be->name,
+               key, r->raw_len, CACHE_MAX_BYTES);
+        return;
+    }
     struct md_err err = MD_ERR_INIT;
     if (md_store_snapshot_put(d->store, d->backends[bi].be->name, key, r->raw, r->raw_len,
                               r->fetched_ms, &err))
@@ -333,27 +345,6 @@ static void got_models(md_deck *d, struct req_ctx *c, struct md_result *r)
 
 /* --- fetching: runs, run detail, history, versions ------------------------------------------- */
 
-static struct runs_slot *runs_find(const struct deck_backend *b, const char *exp)
-{
-    for (size_t i = 0; i < b->n_runs; i++)
-        if (!strcmp(b->runs[i].experiment_id, exp))
-            return &b->runs[i];
-    return NULL;
-}
-
-static void runs_slot_clear(struct runs_slot *s)
-{
-    md_run_list_release(&s->runs);
-    free(s->next_token);
-    s->next_token = NULL;
-    s->complete = false;
-    s->loading = false;
-    s->pages = 0;
-    s->restart = false;
-    s->error[0] = '\0';
-    s->gen++;
-}
-
 static void fetch_runs_page(md_deck *d, size_t bi, struct runs_slot *s, size_t want)
 {
     struct deck_backend *b = &d->backends[bi];
@@ -384,10 +375,10 @@ void md_deck_want_runs(md_deck *d, size_t bi, const char *exp, size_t rows, cons
     if (!b->be->ops->list_runs)
         return;
     const char *ob = order_by ? order_by : "";
-    struct runs_slot *s = runs_find(b, exp);
+    struct runs_slot *s = deck_runs_find(b, exp);
     if (!s) {
         if (b->n_runs == MAX_SLOTS) {
-            runs_slot_clear(&b->runs[0]);
+            deck_runs_slot_clear(&b->runs[0]);
             free(b->runs[0].experiment_id);
             free(b->runs[0].order_by);
             memmove(&b->runs[0], &b->runs[1], (b->n_runs - 1) * sizeof(b->runs[0]));
@@ -407,7 +398,7 @@ void md_deck_want_runs(md_deck *d, size_t bi, const char *exp, size_t rows, cons
             md_result_release(&r);
         }
     } else if (strcmp(s->order_by, ob)) {
-        runs_slot_clear(s);
+        deck_runs_slot_clear(s);
         free(s->order_by);
         s->order_by = md_xstrdup(ob);
         deck_changed(d, MD_CHANGED_RUNS);
@@ -421,7 +412,7 @@ void md_deck_want_runs(md_deck *d, size_t bi, const char *exp, size_t rows, cons
 
 static void got_runs(md_deck *d, struct req_ctx *c, struct md_result *r)
 {
-    struct runs_slot *s = runs_find(&d->backends[c->bi], c->a);
+    struct runs_slot *s = deck_runs_find(&d->backends[c->bi], c->a);
     if (!s || s->gen != c->gen)
         return; /* the view restarted the list meanwhile */
     s->loading = false;
@@ -455,14 +446,6 @@ static void got_runs(md_deck *d, struct req_ctx *c, struct md_result *r)
         fetch_runs_page(d, c->bi, s, s->want);
 }
 
-static struct detail_slot *detail_find(const struct deck_backend *b, const char *run_id)
-{
-    for (size_t i = 0; i < b->n_details; i++)
-        if (!strcmp(b->details[i].run_id, run_id))
-            return &b->details[i];
-    return NULL;
-}
-
 void md_deck_want_run(md_deck *d, size_t bi, const char *run_id)
 {
     if (bi >= d->n_backends || !run_id)
@@ -470,7 +453,7 @@ void md_deck_want_run(md_deck *d, size_t bi, const char *run_id)
     struct deck_backend *b = &d->backends[bi];
     if (!b->be->ops->get_run)
         return;
-    struct detail_slot *s = detail_find(b, run_id);
+    struct detail_slot *s = deck_detail_find(b, run_id);
     if (!s) {
         if (b->n_details == MAX_SLOTS) {
             free(b->details[0].run_id);
@@ -492,7 +475,7 @@ void md_deck_want_run(md_deck *d, size_t bi, const char *run_id)
 
 static void got_run(md_deck *d, struct req_ctx *c, struct md_result *r)
 {
-    struct detail_slot *s = detail_find(&d->backends[c->bi], c->a);
+    struct detail_slot *s = deck_detail_find(&d->backends[c->bi], c->a);
     if (!s)
         return;
     s->loading = false;
@@ -507,15 +490,6 @@ static void got_run(md_deck *d, struct req_ctx *c, struct md_result *r)
     deck_changed(d, MD_CHANGED_RUN);
 }
 
-static struct history_slot *history_find(const struct deck_backend *b, const char *run_id,
-                                         const char *key)
-{
-    for (size_t i = 0; i < b->n_histories; i++)
-        if (!strcmp(b->histories[i].run_id, run_id) && !strcmp(b->histories[i].key, key))
-            return &b->histories[i];
-    return NULL;
-}
-
 void md_deck_want_history(md_deck *d, size_t bi, const char *run_id, const char *key,
                           size_t max_points)
 {
@@ -524,7 +498,7 @@ void md_deck_want_history(md_deck *d, size_t bi, const char *run_id, const char 
     struct deck_backend *b = &d->backends[bi];
     if (!b->be->ops->get_metric_history)
         return;
-    struct history_slot *s = history_find(b, run_id, key);
+    struct history_slot *s = deck_history_find(b, run_id, key);
     if (!s) {
         if (b->n_histories == MAX_SLOTS) {
             free(b->histories[0].run_id);
@@ -549,7 +523,7 @@ void md_deck_want_history(md_deck *d, size_t bi, const char *run_id, const char 
 
 static void got_history(md_deck *d, struct req_ctx *c, struct md_result *r)
 {
-    struct history_slot *s = history_find(&d->backends[c->bi], c->a, c->b);
+    struct history_slot *s = deck_history_find(&d->backends[c->bi], c->a, c->b);
     if (!s)
         return;
     s->loading = false;
@@ -565,17 +539,6 @@ static void got_history(md_deck *d, struct req_ctx *c, struct md_result *r)
     deck_changed(d, MD_CHANGED_HISTORY);
 }
 
-static struct versions_slot *versions_find(const struct deck_backend *b, const char *model)
-{
-    for (size_t i = 0; i < b->n_versions; i++)
-        if (!strcmp(b->versions[i].model, model))
-            return &b->versions[i];
-    return NULL;
-}
-
-static void versions_fill_aliases(const md_deck *d, size_t bi, const char *model,
-                                  struct md_version_list *vl);
-
 void md_deck_want_versions(md_deck *d, size_t bi, const char *model)
 {
     if (bi >= d->n_backends || !model)
@@ -583,7 +546,7 @@ void md_deck_want_versions(md_deck *d, size_t bi, const char *model)
     struct deck_backend *b = &d->backends[bi];
     if (!b->be->ops->list_versions)
         return;
-    struct versions_slot *s = versions_find(b, model);
+    struct versions_slot *s = deck_versions_find(b, model);
     if (!s) {
         if (b->n_versions == MAX_SLOTS) {
             free(b->versions[0].model);
@@ -601,7 +564,7 @@ void md_deck_want_versions(md_deck *d, size_t bi, const char *model)
         if (cache_get(d, bi, key, MD_RESULT_VERSIONS, &r)) {
             s->versions = r.versions;
             memset(&r.versions, 0, sizeof(r.versions));
-            versions_fill_aliases(d, bi, model, &s->versions);
+            deck_versions_fill_aliases(d, bi, model, &s->versions);
             s->loaded = true;
             md_result_release(&r);
         }
@@ -613,33 +576,9 @@ void md_deck_want_versions(md_deck *d, size_t bi, const char *model)
     b->be->ops->list_versions(b->be, model, NULL, 1000, on_result, c);
 }
 
-/*
- * MLflow's version search leaves aliases out; the registered model carries
- * them, so fill each version's list from there.
- */
-static void versions_fill_aliases(const md_deck *d, size_t bi, const char *model,
-                                  struct md_version_list *vl)
-{
-    const struct md_registered_model *m = md_deck_model(d, bi, model);
-    if (!m)
-        return;
-    for (size_t i = 0; i < vl->n; i++) {
-        struct md_model_version *v = &vl->v[i];
-        for (size_t j = 0; j < v->n_aliases; j++)
-            free(v->aliases[j]);
-        v->n_aliases = 0;
-        for (size_t j = 0; j < m->n_aliases; j++) {
-            if (strcmp(m->aliases[j].version, v->version))
-                continue;
-            v->aliases = md_xrealloc(v->aliases, (v->n_aliases + 1) * sizeof(*v->aliases));
-            v->aliases[v->n_aliases++] = md_xstrdup(m->aliases[j].alias);
-        }
-    }
-}
-
 static void got_versions(md_deck *d, struct req_ctx *c, struct md_result *r)
 {
-    struct versions_slot *s = versions_find(&d->backends[c->bi], c->a);
+    struct versions_slot *s = deck_versions_find(&d->backends[c->bi], c->a);
     if (!s)
         return;
     s->loading = false;
@@ -654,7 +593,7 @@ static void got_versions(md_deck *d, struct req_ctx *c, struct md_result *r)
     md_version_list_release(&s->versions);
     s->versions = r->versions;
     memset(&r->versions, 0, sizeof(r->versions));
-    versions_fill_aliases(d, c->bi, c->a, &s->versions);
+    deck_versions_fill_aliases(d, c->bi, c->a, &s->versions);
     s->loaded = true;
     deck_changed(d, MD_CHANGED_VERSIONS);
 }
@@ -796,123 +735,14 @@ void md_deck_put_alias(md_deck *d, size_t bi, const char *model, const char *ali
         }
         deck_changed(d, MD_CHANGED_MODELS);
         /* the versions' alias lists are derived from the model's */
-        struct versions_slot *s = versions_find(&d->backends[bi], model);
+        struct versions_slot *s = deck_versions_find(&d->backends[bi], model);
         if (s && s->loaded) {
-            versions_fill_aliases(d, bi, model, &s->versions);
+            deck_versions_fill_aliases(d, bi, model, &s->versions);
             deck_changed(d, MD_CHANGED_VERSIONS);
         }
         break;
     }
     observe_alias(d, bi, model, alias, version);
-}
-
-/* --- getters --------------------------------------------------------------------------------- */
-
-static const struct md_experiment_list empty_experiments;
-static const struct md_model_list empty_models;
-
-const struct md_experiment_list *md_deck_experiments(const md_deck *d, size_t bi)
-{
-    return bi < d->n_backends ? &d->backends[bi].experiments : &empty_experiments;
-}
-
-const struct md_experiment *md_deck_experiment(const md_deck *d, size_t bi, const char *id)
-{
-    const struct md_experiment_list *l = md_deck_experiments(d, bi);
-    for (size_t i = 0; i < l->n; i++)
-        if (!strcmp(l->v[i].id, id) || !strcmp(l->v[i].name, id))
-            return &l->v[i];
-    return NULL;
-}
-
-const struct md_model_list *md_deck_models(const md_deck *d, size_t bi)
-{
-    return bi < d->n_backends ? &d->backends[bi].models : &empty_models;
-}
-
-const struct md_registered_model *md_deck_model(const md_deck *d, size_t bi, const char *name)
-{
-    const struct md_model_list *l = md_deck_models(d, bi);
-    for (size_t i = 0; i < l->n; i++)
-        if (!strcmp(l->v[i].name, name))
-            return &l->v[i];
-    return NULL;
-}
-
-static const struct md_run_list empty_runs;
-
-void md_deck_runs(const md_deck *d, size_t bi, const char *exp, struct md_runs_view *out)
-{
-    out->runs = &empty_runs;
-    out->complete = false;
-    out->loading = false;
-    out->error = "";
-    if (bi >= d->n_backends || !exp)
-        return;
-    const struct runs_slot *s = runs_find(&d->backends[bi], exp);
-    if (!s)
-        return;
-    out->runs = &s->runs;
-    out->complete = s->complete;
-    out->loading = s->loading;
-    out->error = s->error;
-}
-
-const struct md_run *md_deck_run_detail(const md_deck *d, size_t bi, const char *run_id)
-{
-    if (bi >= d->n_backends || !run_id)
-        return NULL;
-    const struct detail_slot *s = detail_find(&d->backends[bi], run_id);
-    return s && s->run.n ? &s->run.v[0] : NULL;
-}
-
-const struct md_metric_series *md_deck_history(const md_deck *d, size_t bi, const char *run_id,
-                                               const char *key)
-{
-    if (bi >= d->n_backends || !run_id || !key)
-        return NULL;
-    const struct history_slot *s = history_find(&d->backends[bi], run_id, key);
-    return s && s->loaded ? &s->series : NULL;
-}
-
-const struct md_version_list *md_deck_versions(const md_deck *d, size_t bi, const char *model)
-{
-    if (bi >= d->n_backends || !model)
-        return NULL;
-    const struct versions_slot *s = versions_find(&d->backends[bi], model);
-    return s && s->loaded ? &s->versions : NULL;
-}
-
-/* Free every slot of a backend (at deck free). */
-void deck_backend_release_slots(struct deck_backend *b)
-{
-    for (size_t i = 0; i < b->n_runs; i++) {
-        runs_slot_clear(&b->runs[i]);
-        free(b->runs[i].experiment_id);
-        free(b->runs[i].order_by);
-    }
-    free(b->runs);
-    for (size_t i = 0; i < b->n_details; i++) {
-        free(b->details[i].run_id);
-        md_run_list_release(&b->details[i].run);
-    }
-    free(b->details);
-    for (size_t i = 0; i < b->n_histories; i++) {
-        free(b->histories[i].run_id);
-        free(b->histories[i].key);
-        md_metric_series_release(&b->histories[i].series);
-    }
-    free(b->histories);
-    for (size_t i = 0; i < b->n_versions; i++) {
-        free(b->versions[i].model);
-        md_version_list_release(&b->versions[i].versions);
-    }
-    free(b->versions);
-    md_experiment_list_release(&b->experiments);
-    md_experiment_list_release(&b->experiments_next);
-    free(b->exp_more);
-    md_model_list_release(&b->models);
-    md_model_list_release(&b->models_next);
 }
 
 /* Free request contexts whose answers will never come (the HTTP engine is gone). */

@@ -1,9 +1,9 @@
 /*
  * deck_int.h - the deck's private state, shared by the files of core/deck/:
  * deck.c (lifecycle, the loop, hooks, refresh, backends found through others)
- * above its two halves, deck_fetch.c (experiments, models, runs, versions)
- * and deck_endpoints.c (endpoints, monitors, logs), which do not call each
- * other. Nothing outside core/deck/ includes this: layers above the deck
+ * above its two halves, deck_fetch.c (experiments, models, runs, versions;
+ * its slots and getters in deck_slots.c) and deck_endpoints.c (endpoints,
+ * monitors, logs), which do not call each other. Nothing outside core/deck/ includes this: layers above the deck
  * reach it through include/mldeck/deck.h.
  */
 #ifndef MLDECK_DECK_INT_H
@@ -228,9 +228,27 @@ void deck_probe(md_deck *d, size_t bi);
 void deck_lists_refresh(md_deck *d, size_t bi);
 /* Load the cached experiments and models of backend bi (at open). */
 void deck_cache_load_lists(md_deck *d, size_t bi);
-/* Free a backend's lists and slots; free unanswered request contexts. */
-void deck_backend_release_slots(struct deck_backend *b);
+/* Free unanswered request contexts. */
 void deck_release_requests(md_deck *d);
+
+/* --- deck_slots.c: the slots of deck_fetch.c, found, cleared and freed ---------------------- */
+
+/* A backend's slot for these arguments, NULL when there is none yet. */
+struct runs_slot *deck_runs_find(const struct deck_backend *b, const char *exp);
+struct detail_slot *deck_detail_find(const struct deck_backend *b, const char *run_id);
+struct history_slot *deck_history_find(const struct deck_backend *b, const char *run_id,
+                                       const char *key);
+struct versions_slot *deck_versions_find(const struct deck_backend *b, const char *model);
+/* Empty a run list for a restart; its generation moves on so older replies are dropped. */
+void deck_runs_slot_clear(struct runs_slot *s);
+/*
+ * MLflow's version search leaves aliases out; the registered model carries
+ * them, so fill each version's list from there.
+ */
+void deck_versions_fill_aliases(const md_deck *d, size_t bi, const char *model,
+                                struct md_version_list *vl);
+/* Free a backend's lists and slots (at deck free). */
+void deck_backend_release_slots(struct deck_backend *b);
 
 /* --- deck_endpoints.c: endpoints, their health and configs, monitors, logs ------------------ */
 

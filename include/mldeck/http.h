@@ -99,7 +99,16 @@ struct md_http_resp {
     /* Headers of the final reply as "name\0value\0" pairs: read with md_http_resp_header(). */
     const char *hdrs;
     size_t hdrs_len;
+    struct md_buf *body_buf; /* the engine's: what md_http_resp_take_body() takes */
 };
+
+/*
+ * Take the body over instead of copying it (free()), *len set to its
+ * length: a 30 MiB page is neither copied nor freed on the loop thread
+ * twice. resp->body then points into the taken memory. NULL when it was
+ * taken already (copy resp->body then, while the taker still holds it).
+ */
+char *md_http_resp_take_body(const struct md_http_resp *resp, size_t *len);
 
 /*
  * The value of header `name` (case-insensitive) in the final reply, the
@@ -208,6 +217,21 @@ void md_http_timer_cancel(md_http *h, uint64_t id);
 uint64_t md_http_attach(md_http *h, const char *tag, md_http_drop_fn drop, void *ud);
 /* The job has ended by itself: no longer pending, drop is not called. Unknown ids are ignored. */
 void md_http_detach(md_http *h, uint64_t id);
+
+/*
+ * CPU work off the loop thread (parsing a large reply): work(ud) runs on
+ * the handle's one worker thread (started on first use, joined by
+ * md_http_free()), items in the order they were queued; then done(ud) runs
+ * from md_http_run() on the loop thread, exactly once, in the order the
+ * work finished. work() must not touch the loop's state (no md_http calls,
+ * no logging of secrets; md_log() is fine). The item is a job: pending
+ * until done, and md_http_cancel(id) or md_http_free() ends it through
+ * drop(ud) instead of done, at once when work() is not running, else as
+ * soon as it returns (never from the worker thread). Returns its id.
+ */
+typedef void (*md_http_work_fn)(void *ud);
+uint64_t md_http_work(md_http *h, const char *tag, md_http_work_fn work, md_http_timer_fn done,
+                      md_http_drop_fn drop, void *ud);
 
 /* Count of requests sent to servers by method since md_http_new(); for the header. */
 uint64_t md_http_sent_count(const md_http *h);
