@@ -12,12 +12,6 @@
 #include <string.h>
 
 /*
- * The size check comes first so a hostile length never reaches cJSON, which
- * allocates a node per value (about 64 bytes each, so a body can cost ten
- * times its size in memory). The messages name byte offsets, not content:
- * the body may hold anything.
- */
-/*
  * Arrays and objects open at byte `at` (strings skipped): cJSON refuses a
  * value nested past CJSON_NESTING_LIMIT, and its failure alone reads like
  * a syntax error. Only a failed parse pays for this scan.
@@ -44,6 +38,12 @@ static size_t depth_at(const char *body, size_t at)
     return depth;
 }
 
+/*
+ * The size check comes first so a hostile length never reaches cJSON, which
+ * allocates a node per value (about 64 bytes each, so a body can cost ten
+ * times its size in memory). The messages name byte offsets, not content:
+ * the body may hold anything.
+ */
 md_status jsonx_parse(const char *body, size_t len, size_t max, cJSON **out, struct md_err *err)
 {
     *out = NULL;

@@ -23,9 +23,9 @@
 
 #include <assert.h>
 #include <curl/curl.h>
+#include <errno.h>
 #include <limits.h>
 #include <poll.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -676,9 +676,9 @@ static void req_finish(md_http *h, struct http_req *r, CURLcode rc)
         curl_easy_getinfo(r->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &want);
         curl_easy_getinfo(r->easy, CURLINFO_SIZE_DOWNLOAD_T, &got);
         r->resp.status = MD_ERR_NET;
-        md_err_set_http(&r->resp.err, MD_ERR_NET, code,
-                        "reply from '%s' cut short: %lld of %lld bytes arrived", r->safe_url,
-                        (long long)got, (long long)want);
+        md_err_set(&r->resp.err, MD_ERR_NET,
+                   "reply from '%s' cut short: %lld of %lld bytes arrived", r->safe_url,
+                   (long long)got, (long long)want);
         md_buf_reset(&r->body);
     } else if (rc != CURLE_OK && os_errno(r) == ECONNRESET) {
         r->resp.status = MD_ERR_NET;
