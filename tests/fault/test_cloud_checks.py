@@ -202,6 +202,8 @@ def az(tmp_path):
     """`get endpoints` of an azureml backend on fake_azure through the proxy, after a good
     run that cached the endpoints."""
     with FakeAzure(page_size=100) as fa:
+        # no workspace MLflow: its URL names the fake itself, past the proxy
+        del fa.ws["properties"]["mlFlowTrackingUri"]
         fp = FaultProxy(fa.url).start()
         try:
             cfg = tmp_path / "config.yaml"
@@ -222,7 +224,9 @@ def az(tmp_path):
             a.state = tmp_path / "state.db"
             a.args = ["--config", str(cfg), "--state", str(a.state), "get", "endpoints",
                       "--backend", "azure"]
-            a.env, a.proxy = env, fp
+            a.env, a.proxy, a.cfg = env, fp, cfg
+            a.secrets = {"AZURE_TENANT_ID": fa.tenant, "AZURE_CLIENT_ID": fa.client_id,
+                         "AZURE_CLIENT_SECRET": fa.client_secret}
             a.run = lambda: run_mldeck(a.args, env, timeout=90)
             good = a.run()
             assert good.returncode == 0 and "fraud-scorer" in good.stdout, describe(good)
@@ -271,3 +275,19 @@ def test_azureml_huge_page_fails_at_its_cap(az, tmp_path):
                      r"an onlineEndpoints page \(up to 500\)", err), err
     assert rss < 64, f"peak RSS {rss:.0f} MiB"
     assert snapshot(az.state) == az.before
+
+
+def test_console_names_a_wrong_shape_azure_page_and_keeps_the_endpoints(az, tmp_path):
+    d = Deck(tmp_path, "http://127.0.0.1:9")
+    try:
+        t = d.start("--config", str(az.cfg), env=az.secrets, cols=200, rows=40)
+        t.wait_for("Overview: deployed versions")
+        t.wait_for("fraud-scorer", timeout=30)
+        az.proxy.add(Fault("transform", path=ENDPOINTS, fn=all_null))
+        t.send("C-r")
+        want = re.compile(r"azure: .*field value\[0\]\.name: expected string, got null")
+        screen = t.wait_for(lambda s: want.search(s.split("\n")[0]), timeout=30)
+        assert "fraud-scorer" in screen and "churn-api" in screen, screen
+        assert any(r.fault == "transform" for r in az.proxy.requests)
+    finally:
+        d.close()
