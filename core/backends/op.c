@@ -9,6 +9,7 @@
  * failure unlinks in O(1).
  */
 #include "op.h"
+#include "op_check.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -544,8 +545,11 @@ static void on_http(const struct md_http_resp *resp, void *ud)
         if (resp->status != MD_OK) {
             char *what = label_of(c);
             st = resp->status;
-            md_err_set_http(&err, st, resp->err.http_status ? resp->err.http_status : resp->code,
-                            "%s: %s", what, resp->err.msg[0] ? resp->err.msg : md_status_str(st));
+            /* cut at its cap: say which cap, and why it is that size */
+            if (st != MD_ERR_TOO_BIG || !op_cap_message(c, what, resp->code, &err))
+                md_err_set_http(
+                    &err, st, resp->err.http_status ? resp->err.http_status : resp->code, "%s: %s",
+                    what, resp->err.msg[0] ? resp->err.msg : md_status_str(st));
             free(what);
         } else if (resp->code < 200 || resp->code > 299) {
             char *what = label_of(c);

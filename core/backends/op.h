@@ -106,7 +106,9 @@ struct op_call {
     const char *content_type; /* static; NULL: JSON when there is a body */
     const char *tag;          /* static log label; NULL: the platform's */
     long timeout_ms;          /* 0: the platform's */
-    size_t max_body;          /* 0: md_http's default */
+    size_t max_body;          /* 0: md_http's default; op_call_cap() sets it */
+    const char *cap_name;     /* static: the operation a reply over max_body is named by */
+    size_t cap_page;          /* records asked for, 0 for one; said with the cap */
     long delay_ms;            /* start no sooner than this after it leaves the queue */
     /* the engine's */
     uint64_t serial;   /* the credential it went out with */

@@ -38,6 +38,54 @@ static char *between(const char *body, size_t len, const char *open, const char 
     return NULL;
 }
 
+/*
+ * The visible text of an HTML page, as a new string of at most LINE_SCAN
+ * bytes: tags, comments, scripts and styles dropped, runs of blanks one
+ * space. A gateway's error page often has no <title>, and its first line
+ * ("<!DOCTYPE html>") says nothing about the fault.
+ */
+static char *html_text(const char *body, size_t len)
+{
+    char *out = md_xmalloc(LINE_SCAN + 1);
+    size_t n = 0;
+    bool space = false;
+    const char *end = body + len;
+    for (const char *p = body; p < end && n < LINE_SCAN;) {
+        if (*p == '<') {
+            const char *skip_to = ">";
+            if (end - p >= 4 && strncmp(p, "<!--", 4) == 0)
+                skip_to = "-->";
+            else if (end - p >= 7 && strncasecmp(p, "<script", 7) == 0)
+                skip_to = "</script>";
+            else if (end - p >= 6 && strncasecmp(p, "<style", 6) == 0)
+                skip_to = "</style>";
+            size_t k = strlen(skip_to);
+            const char *q = p + 1;
+            while (q + k <= end && strncasecmp(q, skip_to, k) != 0)
+                q++;
+            p = q + k <= end ? q + k : end;
+            space = n > 0;
+            continue;
+        }
+        unsigned char c = (unsigned char)*p++;
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            space = n > 0;
+            continue;
+        }
+        if (space && n < LINE_SCAN)
+            out[n++] = ' ';
+        space = false;
+        if (n < LINE_SCAN)
+            out[n++] = (char)c;
+    }
+    out[n] = '\0';
+    if (n == 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 /* Code and message of a body in any shape (new strings or NULL); *html for an HTML page. */
 static void parts(const struct op_error_rules *r, const char *body, size_t len, char **code,
                   char **msg, bool *html, bool *line)
@@ -63,6 +111,15 @@ static void parts(const struct op_error_rules *r, const char *body, size_t len, 
         if (*code == NULL && *msg == NULL) {
             *html = true;
             *msg = between(body + i, len - i, "<title>", "</title>");
+            if (*msg != NULL && (*msg)[strspn(*msg, " \t\r\n")] == '\0') {
+                free(*msg);
+                *msg = NULL;
+            }
+            if (*msg == NULL) {
+                *msg = html_text(body + i, len - i);
+                *line = true;
+                return;
+            }
         }
         if (*code != NULL || *msg != NULL)
             return;

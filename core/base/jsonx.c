@@ -12,6 +12,33 @@
 #include <string.h>
 
 /*
+ * Arrays and objects open at byte `at` (strings skipped): cJSON refuses a
+ * value nested past CJSON_NESTING_LIMIT, and its failure alone reads like
+ * a syntax error. Only a failed parse pays for this scan.
+ */
+static size_t depth_at(const char *body, size_t at)
+{
+    size_t depth = 0;
+    bool in_str = false;
+    for (size_t i = 0; i <= at; i++) {
+        char c = body[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = false;
+        } else if (c == '"') {
+            in_str = true;
+        } else if (c == '[' || c == '{') {
+            depth++;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return depth;
+}
+
+/*
  * The size check comes first so a hostile length never reaches cJSON, which
  * allocates a node per value (about 64 bytes each, so a body can cost ten
  * times its size in memory). The messages name byte offsets, not content:
@@ -35,6 +62,10 @@ md_status jsonx_parse(const char *body, size_t len, size_t max, cJSON **out, str
         /* cJSON reports running off the end as an error at the last byte */
         if (at + 1 >= len)
             return md_err_set(err, MD_ERR_PARSE, "truncated JSON (%zu bytes)", len);
+        if (depth_at(body, at) >= CJSON_NESTING_LIMIT)
+            return md_err_set(err, MD_ERR_PARSE,
+                              "JSON nested deeper than %d levels (at byte %zu): refused",
+                              CJSON_NESTING_LIMIT, at);
         return md_err_set(err, MD_ERR_PARSE, "invalid JSON at byte %zu", at);
     }
     /* cJSON stops after the first value; anything but blanks after it is garbage. */

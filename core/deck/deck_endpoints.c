@@ -155,6 +155,11 @@ static void on_ep_result(struct md_result *r, void *ud)
             backoff_failed(&b->endpoints_bo);
         else
             backoff_ok(&b->endpoints_bo);
+        /* a models or jobs list that loads after it must not hide that endpoints did not */
+        if (r->status == MD_OK)
+            b->endpoints_error[0] = '\0';
+        else if (r->status != MD_ERR_CANCELLED)
+            snprintf(b->endpoints_error, sizeof(b->endpoints_error), "%s", b->error);
         if (r->status == MD_OK) {
             if (d->store && r->raw)
                 md_store_snapshot_put(d->store, b->be->name, "endpoints:#0", r->raw, r->raw_len,
@@ -332,6 +337,8 @@ const char *md_deck_health_error(const md_deck *d, size_t bi, const char *endpoi
 
 const char *deck_endpoints_error(const struct deck_backend *b)
 {
+    if (b->endpoints_error[0])
+        return b->endpoints_error;
     for (size_t i = 0; i < b->n_eps; i++)
         if (b->eps[i].health_error[0])
             return b->eps[i].health_error;

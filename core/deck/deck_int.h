@@ -161,6 +161,7 @@ struct deck_backend {
     struct md_endpoint_list endpoints;
     bool endpoints_loading;
     struct backoff endpoints_bo;
+    char endpoints_error[256]; /* the list's last failure, "" once it loads: kept past others' */
     struct endpoint_slot *eps;
     size_t n_eps;
 

@@ -23,6 +23,7 @@
 
 #include <assert.h>
 #include <curl/curl.h>
+#include <errno.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -284,6 +285,13 @@ static bool stalled(const struct http_req *r, CURLcode rc)
            took + 500 < r->timeout_ms;
 }
 
+static long os_errno(const struct http_req *r)
+{
+    long e = 0;
+    curl_easy_getinfo(r->easy, CURLINFO_OS_ERRNO, &e);
+    return e;
+}
+
 /* An attempt ended: schedule a retry or record the outcome for dispatch. */
 static void req_finish(md_http *h, struct http_req *r, CURLcode rc)
 {
@@ -326,6 +334,21 @@ static void req_finish(md_http *h, struct http_req *r, CURLcode rc)
         r->resp.status = MD_ERR_TIMEOUT;
         md_err_set(&r->resp.err, MD_ERR_TIMEOUT, "request to '%s' timed out: %s", r->safe_url,
                    curl_easy_strerror(rc));
+    } else if (rc == CURLE_PARTIAL_FILE) {
+        /* the server said how long the body is and closed before: name both sizes */
+        curl_off_t want = -1;
+        curl_off_t got = 0;
+        curl_easy_getinfo(r->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &want);
+        curl_easy_getinfo(r->easy, CURLINFO_SIZE_DOWNLOAD_T, &got);
+        r->resp.status = MD_ERR_NET;
+        md_err_set(&r->resp.err, MD_ERR_NET,
+                   "reply from '%s' cut short: %lld of %lld bytes arrived", r->safe_url,
+                   (long long)got, (long long)want);
+        md_buf_reset(&r->body);
+    } else if (rc != CURLE_OK && os_errno(r) == ECONNRESET) {
+        r->resp.status = MD_ERR_NET;
+        md_err_set(&r->resp.err, MD_ERR_NET, "connection reset by '%s' (%s)", r->safe_url,
+                   code > 0 ? "during the reply" : "before any reply");
     } else if (rc != CURLE_OK) {
         /* curl_easy_strerror, not errbuf: the static text cannot echo URLs or credentials. */
         r->resp.status = MD_ERR_NET;

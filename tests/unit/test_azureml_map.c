@@ -520,7 +520,7 @@ static void test_errors(void **state)
                  "", MD_ERR_AUTH,
                  "cannot list endpoints of 'az': HTTP 403 AuthorizationFailed: no?[31m");
     expect_error(502, "<html>\r\n<h1>Bad Gateway</h1>", NULL, MD_ERR_HTTP,
-                 "cannot list endpoints of 'az': HTTP 502 <html>");
+                 "cannot list endpoints of 'az': HTTP 502 Bad Gateway");
     /* an HTML page with a title is quoted by its title (the one skeleton, op_map_error()) */
     expect_error(502,
                  "<html><head><title>502 Bad Gateway</title></head>\r\n<body>nginx</body>"

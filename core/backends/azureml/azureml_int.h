@@ -322,6 +322,14 @@ uint64_t azureml_list(struct az_op *op, enum az_role role, char *url);
  */
 bool azureml_take_page(struct az_op *op, const struct md_http_resp *resp, enum az_role role,
                        size_t index, const char *only_experiment);
+/* azureml_check.c: cap c's reply by its role (a page, one endpoint, a traffic step). */
+void azureml_call_cap(struct op_call *c);
+/*
+ * A parsed reply of a call of `role` checked against the shape its mapper
+ * relies on (pages of endpoints, deployments and jobs, one endpoint; other
+ * roles pass): MD_ERR_PARSE "field value[0].name: expected string, got null".
+ */
+md_status azureml_check_reply(int role, const cJSON *reply, struct md_err *err);
 /* The reply's body as a JSON object (cJSON_Delete()); NULL, and op failed, when it is not one. */
 cJSON *azureml_reply_object(struct az_op *op, const struct md_http_resp *resp);
 /* W + suffix + api-version (new string). */

@@ -66,6 +66,9 @@ static void prepare(struct op_engine *e, struct op_call *c, struct md_http_req *
     req->insecure_tls = az->insecure_tls;
     if (req->timeout_ms <= 0)
         req->timeout_ms = az->timeout_ms;
+    azureml_call_cap(c);
+    if (c->max_body > 0)
+        req->max_body = c->max_body;
     if (req->tag == NULL && c->role >= 0 && (size_t)c->role < MD_ARRAY_LEN(role_tags))
         req->tag = role_tags[c->role];
 }
@@ -270,6 +273,8 @@ static bool page_into(struct az_op *op, const struct md_http_resp *resp, cJSON *
         arr = NULL;
     if (st == MD_OK && (!cJSON_IsObject(root) || bad))
         st = md_err_set(&perr, MD_ERR_PARSE, "reply is not a page of resources");
+    if (st == MD_OK)
+        st = azureml_check_reply((int)role, root, &perr);
     while (st == MD_OK && arr != NULL && arr->child != NULL) {
         cJSON *it = cJSON_DetachItemViaPointer(arr, arr->child);
         const char *x = jsonx_str_raw(jsonx_get(it, "properties"), "experimentName");
@@ -350,6 +355,12 @@ static void got_endpoint(struct az_op *op, const struct md_http_resp *resp)
     cJSON *root = azureml_reply_object(op, resp);
     if (root == NULL)
         return;
+    struct md_err cerr = MD_ERR_INIT;
+    if (azureml_check_reply(AZ_R_EP_ONE, root, &cerr) != MD_OK) {
+        cJSON_Delete(root);
+        op_fail(&op->base, MD_ERR_PARSE, 0, "%s: %s", op->base.what, cerr.msg);
+        return;
+    }
     cJSON_AddItemToArray(op->items, root);
     list_deployments(op, 0);
 }

@@ -22,6 +22,7 @@
 #include "mldeck/cred.h"
 
 #include "backends/op.h"
+#include "backends/op_check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,10 +49,8 @@
 #define RUNS_BIG_PAGE 1000
 #define BIG_PAGE_TIMEOUT_MS 60000L
 
-#define KIB ((size_t)1024)
-#define MIB (KIB * 1024)
-/* No reply is ever buffered past this, whatever the page (jsonx_parse()'s own limit). */
-#define REPLY_CAP_MAX JSONX_MAX_BODY
+#define KIB OP_KIB
+#define MIB OP_MIB
 
 /* The operations, as the reply caps and their messages know them. */
 enum ml_opk {
@@ -67,18 +66,10 @@ enum ml_opk {
 };
 
 /*
- * What a reply can legitimately weigh: the envelope plus a budget per record
- * asked for. A runs page is at most the page's runs, so a server (or
- * something in front of it) answering 200 MB to a page of 100 is refused
- * while the body arrives, not buffered and parsed on the loop thread. The
- * budgets are averages over a page, generous for what MLflow stores (a run
- * of 100 params and 50 metrics is ~10 KiB), not per-record limits.
+ * What a reply can weigh, per operation (op_check.h): a runs page is at most
+ * its runs (a run of 100 params and 50 metrics is ~10 KiB).
  */
-static const struct reply_cap {
-    const char *name;
-    size_t fixed;
-    size_t per_item;
-} reply_caps[] = {
+static const struct op_cap reply_caps[] = {
     [OPK_PROBE] = {"version", 64 * KIB, 0},
     [OPK_EXPERIMENTS] = {"experiments/search", 1 * MIB, 16 * KIB},
     [OPK_RUNS] = {"runs/search", 1 * MIB, 32 * KIB},
@@ -89,15 +80,6 @@ static const struct reply_cap {
     [OPK_ALIAS] = {"registered-models/alias", 1 * MIB, 0},
     [OPK_WRITE] = {"alias write", 1 * MIB, 0},
 };
-
-/* The cap of a reply to `k` for a page of `n` records. */
-static size_t reply_cap(enum ml_opk k, size_t n)
-{
-    const struct reply_cap *c = &reply_caps[k];
-    if (c->per_item > 0 && n > (REPLY_CAP_MAX - c->fixed) / c->per_item)
-        return REPLY_CAP_MAX;
-    return c->fixed + c->per_item * n;
-}
 
 struct mlflow {
     struct md_backend base; /* first: the instance is handed out as a struct md_backend */
@@ -168,7 +150,7 @@ static uint64_t req_submit(struct ml_op *rq, enum md_http_method method, const c
         free(c->body);
         c->body = NULL;
     }
-    c->max_body = reply_cap(rq->opk, rq->page);
+    op_call_cap(c, &reply_caps[rq->opk], rq->page);
     c->timeout_ms = timeout_ms;
     c->tag = tag;
     return op_go(&rq->base);
@@ -251,30 +233,10 @@ static void obj_str(cJSON *o, const char *key, const char *value)
 static uint64_t models_submit(struct ml_op *rq);
 
 /* Azure ML and older servers refuse "!=" on tags: search again unfiltered. */
-/* "4.0 MiB", "64 KiB": a cap as people read it. */
-static void size_text(char *buf, size_t n, size_t bytes)
-{
-    if (bytes >= MIB)
-        snprintf(buf, n, "%.1f MiB", (double)bytes / (double)MIB);
-    else
-        snprintf(buf, n, "%zu KiB", bytes / KIB);
-}
-
 static void on_reply(struct op *o, struct op_call *c, md_status st, const struct md_err *err,
                      const struct md_http_resp *resp)
 {
     struct ml_op *rq = (struct ml_op *)o;
-    if (st == MD_ERR_TOO_BIG && resp->status == MD_ERR_TOO_BIG) {
-        /* the transfer was cut at the cap: say which cap, and why it is that size */
-        char size[32];
-        char page[48] = "";
-        size_text(size, sizeof(size), c->max_body);
-        if (rq->page > 0)
-            snprintf(page, sizeof(page), " (page of %zu)", rq->page);
-        op_fail(o, st, resp->code, "%s: reply larger than %s cap for %s%s", o->what, size,
-                reply_caps[rq->opk].name, page);
-        return;
-    }
     if (st != MD_OK && resp->status == MD_OK && resp->code == 400 &&
         (c->role & REQ_PROMPT_FILTER)) {
         md_log(MD_LOG_INFO,

@@ -69,6 +69,7 @@ static void prepare(struct op_engine *e, struct op_call *c, struct md_http_req *
         batch_prepare(c);
         req->body = c->body;
         req->body_len = strlen(c->body);
+        req->max_body = c->max_body; /* capped by the queries it carries */
     }
     const struct sm_protocol *p = &protocols[c->service];
     snprintf(sm->target, sizeof(sm->target), "%s.%s", p->target, c->name);
@@ -159,6 +160,7 @@ void sm_enqueue(struct sm_op *op, enum md_aws_service svc, const char *op_name, 
                 cJSON *body, const char *subject)
 {
     char *text = cJSON_PrintUnformatted(body);
+    double page = jsonx_double(body, "MaxResults", 0);
     cJSON_Delete(body);
     if (text == NULL)
         md_die_oom();
@@ -166,6 +168,7 @@ void sm_enqueue(struct sm_op *op, enum md_aws_service svc, const char *op_name, 
                                 md_xasprintf("%s/", op->sm->aws.endpoints[svc]), text);
     c->service = (int)svc;
     c->name = op_name;
+    sm_call_cap(c, page >= 1 && page < 1e6 ? (size_t)page : 100);
     free(c->subject);
     c->subject = md_xstrdup0(subject);
 }
@@ -234,6 +237,8 @@ static void sm_on_reply(struct op *o, struct op_call *c, md_status st, const str
     if (st == MD_OK) {
         struct md_err jerr = MD_ERR_INIT;
         st = op_reply_object(resp, &reply, &jerr);
+        if (st == MD_OK)
+            st = sm_check_reply(c->name, reply, &jerr);
         if (st != MD_OK)
             md_err_set_http(&perr, st, resp->code, "%s (%s): %s", o->what, c->name, jerr.msg);
         err = &perr;
@@ -397,6 +402,7 @@ static void batch_prepare(struct op_call *c)
     c->body = cJSON_PrintUnformatted(b->req);
     if (c->body == NULL)
         md_die_oom();
+    sm_call_cap(c, jsonx_count(jsonx_get(b->req, "MetricDataQueries")));
 }
 
 void sm_metrics_add(struct sm_op *op, cJSON *queries, double start, double end)
@@ -502,6 +508,13 @@ void sm_list_page(struct sm_op *op, const cJSON *reply)
 {
     cJSON *dst = sm_arr(op->bundle, op->list.key);
     const cJSON *items = jsonx_array(reply, op->list.key, NULL);
+    double asked = jsonx_double(op->list.req, "MaxResults", 0);
+    if (asked >= 1 && (double)jsonx_count(items) > asked) {
+        /* a service answering more than was asked is broken: nothing of it is kept */
+        sm_op_fail(op, MD_ERR_TOO_BIG, 0, "%s (%s): reply holds %zu records for a page of %.0f",
+                   op->base.what, op->list.op_name, jsonx_count(items), asked);
+        return;
+    }
     for (const cJSON *it = items != NULL ? items->child : NULL; it != NULL; it = it->next) {
         if (op->list.keep != NULL && !op->list.keep(op, it))
             continue;

@@ -192,6 +192,15 @@ uint64_t sm_list_changes(struct md_backend *be, const char *target, int64_t sinc
                          md_backend_cb cb, void *ud);
 /* sagemaker_alarms.c: target NULL for the alarms of every endpoint. */
 uint64_t sm_list_alarms(struct md_backend *be, const char *target, md_backend_cb cb, void *ud);
+/* sagemaker_check.c: */
+/* Cap c's reply by its call name (c->name), for a page of `page` records (MaxResults). */
+void sm_call_cap(struct op_call *c, size_t page);
+/*
+ * A 2xx reply of call `call` checked against the shape its mapper relies
+ * on (the main lists, describes and GetMetricData; other calls pass):
+ * MD_ERR_PARSE "field Endpoints[0].EndpointName: expected string, got null".
+ */
+md_status sm_check_reply(const char *call, const cJSON *reply, struct md_err *err);
 /* sagemaker_ops.c: */
 uint64_t sm_list_experiments(struct md_backend *be, const char *page_token, size_t max,
                              md_backend_cb cb, void *ud);
