@@ -124,5 +124,6 @@ md_status sm_parse_run(const struct cJSON *root, struct md_result *out, struct m
 md_status sm_parse_models(const struct cJSON *root, struct md_result *out, struct md_err *err);
 md_status sm_parse_versions(const struct cJSON *root, struct md_result *out, struct md_err *err);
 md_status sm_parse_changes(const struct cJSON *root, struct md_result *out, struct md_err *err);
+md_status sm_parse_log_events(const struct cJSON *root, struct md_result *out, struct md_err *err);
 
 #endif

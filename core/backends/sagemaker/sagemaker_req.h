@@ -190,6 +190,9 @@ uint64_t sm_get_health(struct md_backend *be, const char *endpoint, int minutes,
 /* sagemaker_changes.c: */
 uint64_t sm_list_changes(struct md_backend *be, const char *target, int64_t since_ms,
                          md_backend_cb cb, void *ud);
+/* sagemaker_logs.c: */
+uint64_t sm_filter_logs(struct md_backend *be, const struct md_logs_query *q, md_backend_cb cb,
+                        void *ud);
 /* sagemaker_ops.c: */
 uint64_t sm_list_experiments(struct md_backend *be, const char *page_token, size_t max,
                              md_backend_cb cb, void *ud);
