@@ -46,6 +46,7 @@ struct md_logtail {
     int interval_ms;
     size_t max_lines;
     bool timed; /* filter_logs */
+    enum md_log_container container;
     int64_t since_ms;
     struct line *lines;
     size_t n, cap;
@@ -252,8 +253,8 @@ static void start(md_logtail *t)
                                   .filter = t->filter};
         be->ops->filter_logs(be, &q, on_result, t->req);
     } else {
-        be->ops->get_logs(be, t->endpoint, t->deployment, MD_LOG_INFERENCE_SERVER, AZURE_TAIL,
-                          on_result, t->req);
+        be->ops->get_logs(be, t->endpoint, t->deployment, t->container, AZURE_TAIL, on_result,
+                          t->req);
     }
 }
 
@@ -301,6 +302,7 @@ md_status md_logtail_new(md_logtail **out, md_deck *d, const struct md_logtail_o
     t->interval_ms = o->interval_ms > 0 ? o->interval_ms : INTERVAL_MS;
     t->max_lines = o->max_lines > 0 ? o->max_lines : MAX_LINES;
     t->timed = timed;
+    t->container = o->container;
     t->since_ms = o->since_ms > 0 ? o->since_ms : md_now_ms() - MD_LOGTAIL_SINCE_MS;
     md_deck_hook_add(d, &hook, t);
     start(t);
@@ -385,6 +387,11 @@ const char *md_logtail_error(const md_logtail *t)
 const char *md_logtail_deployment(const md_logtail *t)
 {
     return t->deployment;
+}
+
+bool md_logtail_timed(const md_logtail *t)
+{
+    return t->timed;
 }
 
 bool md_logtail_truncated(const md_logtail *t)

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mldeck/backend.h"
 #include "mldeck/deck.h"
 #include "mldeck/md.h"
 
@@ -31,6 +32,7 @@ struct md_logtail_opts {
     bool follow;            /* fetch again every interval_ms */
     int interval_ms;        /* 0: 2000 */
     size_t max_lines;       /* most lines held, the oldest dropped first; 0: 5000 */
+    enum md_log_container container; /* Azure ML: which container's log */
 };
 #define MD_LOGTAIL_SINCE_MS (15 * 60 * 1000)
 
@@ -74,6 +76,8 @@ bool md_logtail_answered(const md_logtail *t);
 const char *md_logtail_error(const md_logtail *t);
 /* The deployment read ("" for all), e.g. the one chosen for Azure ML. */
 const char *md_logtail_deployment(const md_logtail *t);
+/* True when lines carry times (SageMaker); false for Azure ML's plain tails. */
+bool md_logtail_timed(const md_logtail *t);
 /* True when the last fetch stopped at its event budget (more events than shown). */
 bool md_logtail_truncated(const md_logtail *t);
 

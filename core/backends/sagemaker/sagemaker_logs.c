@@ -122,7 +122,10 @@ static int event_cmp(const void *pa, const void *pb)
     return strcmp(a->id, b->id);
 }
 
-/* One line per event: newlines inside a message (stack traces) become blanks, then cleaned. */
+/*
+ * One line per event: newlines inside a message (stack traces) become blanks; colour codes go,
+ * then the rest is cleaned.
+ */
 static char *one_line(const char *msg)
 {
     char *s = md_xstrdup(msg != NULL ? msg : "");
@@ -133,6 +136,7 @@ static char *one_line(const char *msg)
         if (*p == '\n' || *p == '\r' || *p == '\t')
             *p = ' ';
     }
+    md_strip_escapes(s);
     md_sanitize(s);
     return s;
 }
