@@ -178,3 +178,21 @@ def test_follow_prints_new_events_until_sigint(moto, tmp_path):
     assert rc == 0, err
     text = out_path.read_text()
     assert text.count("division by zero") == 1 and text.count("fresh failure") == 1
+
+
+def test_pages_follow_next_token_to_the_end(tmp_path):
+    """2500 events: three FilterLogEvents pages of 1000 (limit), every event printed once."""
+    with moto_launcher.MotoServer() as m:
+        seed_sagemaker.seed(m.url, REGION)
+        now = seed_logs.now_ms()
+        for chunk in range(5):  # PutLogEvents takes at most 10,000 events, keep batches small
+            seed_logs.write(m.url, REGION, EP, [
+                ("primary/i-1", now - 30 * 60 * 1000 + i, f"INFO request {i:05d}")
+                for i in range(chunk * 500, (chunk + 1) * 500)])
+        since = len(m.requests())
+        cp = run(m, tmp_path)
+        assert cp.returncode == 0, cp.stderr
+        got = [ln.rsplit(" ", 1)[-1] for ln in cp.stdout.splitlines()]
+        assert got == [f"{i:05d}" for i in range(2500)]
+        pages = [r for r in m.requests()[since:] if r["action"] == "FilterLogEvents"]
+        assert len(pages) == 3, pages
