@@ -455,6 +455,8 @@ def test_logs_view_on_the_endpoint_screen(azure_deck, fake):
     screen = t.screen()
     assert screen.count("p99 latency 412ms") == 1 and screen.count("request blue-0239") == 1, \
         screen
+    # the 200 lines of the first tail plus the one new line, none of them twice
+    assert re.search(r"\b201/201\s*$", screen.split("\n")[1]), screen
     # the other container
     t.send("c")
     screen = t.wait_for("Model download completed; exiting 0", timeout=20)
