@@ -135,3 +135,19 @@ def test_endpoint_screen_L_reads_one_variant(deck, moto):
     assert re.search(rf"Logs of {EP} . {moto.vb} . following", screen), screen
     assert "division by zero" not in screen and "model loaded" not in screen
     assert any(r["action"] == "FilterLogEvents" for r in moto.requests()[before:])
+
+
+def test_help_lists_the_logs_keys(deck, moto):
+    t = deck.start_sm()
+    t.wait_for("Overview: deployed versions")
+    t.send("?")
+    t.wait_for("Help: keys and commands")
+    t.send("/")
+    t.type("noise")
+    t.send("Enter")
+    screen = t.wait_for(re.compile(r"^n\s+noise: hide or show health-check noise", re.M))
+    t.send("Escape", "/")
+    t.type("follow")
+    t.send("Enter")
+    screen = t.wait_for(re.compile(r"^f\s+follow: follow new lines on or off", re.M))
+    assert re.search(r"^L\s+logs: the selected endpoint's logs", screen, re.M), screen
