@@ -149,5 +149,5 @@ def test_help_lists_the_logs_keys(deck, moto):
     t.send("Escape", "/")
     t.type("follow")
     t.send("Enter")
-    screen = t.wait_for(re.compile(r"^f\s+follow: follow new lines on or off", re.M))
+    screen = t.wait_for(re.compile(r"^f\s+follow new lines on or off", re.M))
     assert re.search(r"^L\s+logs: the selected endpoint's logs", screen, re.M), screen
