@@ -118,8 +118,11 @@ static void print_line(const struct md_log_line *l)
     }
 }
 
-/* Lines added since the last call; `printed` counts md_logtail_added() already shown. */
-static void print_new(const md_logtail *t, uint64_t *printed)
+/*
+ * Lines added since the last call; `printed` counts md_logtail_added() already shown. False
+ * when stdout is gone (a closed pipe): a follow must stop then, not fetch for no one.
+ */
+static bool print_new(const md_logtail *t, uint64_t *printed)
 {
     uint64_t added = md_logtail_added(t);
     size_t n = md_logtail_count(t);
@@ -129,7 +132,7 @@ static void print_new(const md_logtail *t, uint64_t *printed)
     for (size_t i = from; md_logtail_line(t, i, &l); i++)
         print_line(&l);
     *printed = added;
-    fflush(stdout);
+    return fflush(stdout) == 0 && !ferror(stdout);
 }
 
 /* The backend holding the endpoint, after a refresh; -1 when none does (said on stderr). */
@@ -178,7 +181,10 @@ static int run(md_deck *d, md_logtail *t, bool follow)
         if (fds[0].revents & POLLIN)
             return CLI_OK;
         md_deck_run(d);
-        print_new(t, &printed);
+        if (!print_new(t, &printed)) {
+            perror("mldeck: write");
+            return CLI_ERROR;
+        }
         last_err = md_logtail_error(t);
         if (last_err[0] && strcmp(last_err, shown_err) != 0) {
             fprintf(stderr, "mldeck: %s\n", last_err);

@@ -20,6 +20,8 @@
 #define AZURE_TAIL 200
 /* Events can reach CloudWatch a little after later ones: each follow looks this far back. */
 #define LOOKBACK_MS 10000
+/* After failed reads a follow waits longer, up to this (CloudWatch throttles FilterLogEvents). */
+#define MAX_BACKOFF_MS 30000
 
 struct line {
     int64_t at_ms;
@@ -60,6 +62,7 @@ struct md_logtail {
     int64_t next_ms; /* md_mono_ms() of the next follow fetch */
     bool answered;
     bool truncated;
+    int failures; /* failed reads in a row */
     char error[256];
 };
 
@@ -143,13 +146,24 @@ static void seen_prune(md_logtail *t)
     t->n_seen = k;
 }
 
+/*
+ * Only events no newer than the newest held can be ones already held (the
+ * lookback re-reads them); only those in the next read's lookback window need
+ * remembering. That keeps a first read of 10,000 events linear.
+ */
 static void take_events(md_logtail *t, struct md_log_event_list *l)
 {
+    int64_t held_newest = t->newest_ms;
+    int64_t reply_newest = 0;
+    for (size_t i = 0; i < l->n; i++)
+        reply_newest = l->v[i].at_ms > reply_newest ? l->v[i].at_ms : reply_newest;
+    int64_t keep_from = (reply_newest > held_newest ? reply_newest : held_newest) - LOOKBACK_MS;
     for (size_t i = 0; i < l->n; i++) {
         struct md_log_event *e = &l->v[i];
-        if (e->id[0] != '\0' && seen_has(t, e->id))
+        bool has_id = e->id[0] != '\0';
+        if (has_id && e->at_ms <= held_newest && seen_has(t, e->id))
             continue;
-        if (e->id[0] != '\0') {
+        if (has_id && e->at_ms >= keep_from) {
             t->seen = md_xrealloc(t->seen, (t->n_seen + 1) * sizeof(*t->seen));
             t->seen[t->n_seen++] = (struct seen){e->at_ms, e->id};
             e->id = NULL;
@@ -219,6 +233,7 @@ static void on_result(struct md_result *r, void *ud)
     t->answered = true;
     t->next_ms = md_mono_ms() + t->interval_ms;
     if (r->status == MD_OK) {
+        t->failures = 0;
         t->error[0] = '\0';
         t->truncated = r->next_token != NULL && r->next_token[0] != '\0';
         if (t->timed)
@@ -231,6 +246,11 @@ static void on_result(struct md_result *r, void *ud)
         snprintf(t->error, sizeof(t->error), "%s",
                  r->err.msg[0] ? r->err.msg : md_status_str(r->status));
         md_sanitize(t->error);
+        int64_t wait = t->interval_ms;
+        for (int i = 0; i < t->failures && wait < MAX_BACKOFF_MS; i++)
+            wait *= 2;
+        t->next_ms = md_mono_ms() + (wait < MAX_BACKOFF_MS ? wait : MAX_BACKOFF_MS);
+        t->failures++;
     }
     md_result_release(r);
     if (t->d != NULL)
