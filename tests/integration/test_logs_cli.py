@@ -175,6 +175,7 @@ def test_follow_prints_new_events_until_sigint(moto, tmp_path):
         if p.poll() is None:
             p.kill()
     err = p.stderr.read()
+    assert not any(mark in err for mark in SANITIZER_MARKS), err
     assert rc == 0, err
     text = out_path.read_text()
     assert text.count("division by zero") == 1 and text.count("fresh failure") == 1
