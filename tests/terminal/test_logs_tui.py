@@ -74,7 +74,7 @@ def body(screen):
 TEST_WRITES = {"CreateLogGroup", "CreateLogStream", "PutLogEvents"}
 
 
-def test_overview_L_follows_every_variant_hides_noise_and_filters(deck, moto):
+def test_overview_L_follows_every_variant_hides_noise_and_filters(deck, moto, tmp_path):
     since = len(moto.requests())
     t = deck.start_sm("--read-only")
     select_endpoint(t)
@@ -115,6 +115,10 @@ def test_overview_L_follows_every_variant_hides_noise_and_filters(deck, moto):
     t.wait_for(re.compile(rf"Logs of {EP} . following"))
     t.send("Escape")
     t.wait_for("Overview: deployed versions")
+    # logs are shown, never kept
+    assert (tmp_path / "state.db").exists()
+    for f in tmp_path.glob("state.db*"):
+        assert b"division by zero" not in f.read_bytes(), f
     # mldeck wrote nothing: the only writes are this test's own events
     assert {r["action"] for r in moto.mutations(since)} <= TEST_WRITES
 
