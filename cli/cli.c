@@ -19,6 +19,7 @@
 #include "mldeck/store.h"
 
 #include "cli_drift.h"
+#include "cli_logs.h"
 
 #define WAIT_MS (10 * 60 * 1000)
 #define AUDIT_SETTLE_MS (10 * 1000) /* get audit: how long its re-reads may take */
@@ -792,7 +793,9 @@ int cli_main(const struct cli_global *g, int argc, char **argv)
         return cmd_approve(g, argc, argv);
     if (!strcmp(argv[0], "rollback"))
         return cmd_rollback(g, argc, argv);
+    if (!strcmp(argv[0], "logs"))
+        return cli_logs(g, argc, argv);
 
-    cli_err("unknown command '%s' (try: get, rollback, approve, drift, --help)", argv[0]);
+    cli_err("unknown command '%s' (try: get, rollback, approve, drift, logs, --help)", argv[0]);
     return CLI_USAGE;
 }

@@ -256,6 +256,10 @@ class FakeAzure:
         self.activity = []  # Activity Log records, as activity_event() builds them
         self.metric_alerts = []  # Microsoft.Insights/metricAlerts rules (add_metric_alert)
         self.alerts = []  # Microsoft.AlertsManagement/alerts (fire_alert)
+        # a container's log is stable between reads, as a real one is: stamped from the
+        # fake's start; tests append lines with append_log()
+        self.logs_t0 = time.time()
+        self.extra_logs = {}  # (endpoint, deployment, container) -> [line]
         self.caller = "oncall@contoso.com"  # whom the Activity Log names for mldeck's writes
         self.revoke_after = None  # revoke every token after this many more ARM requests
         self.foreign_next_link = False  # nextLinks point to another host (must be refused)
@@ -352,6 +356,10 @@ class FakeAzure:
         with self.lock:
             self.alerts.append(alert)
         return alert
+    def append_log(self, endpoint, deployment, line, container="InferenceServer"):
+        """A line the deployment's container prints after the others (getLogs shows it last)."""
+        with self.lock:
+            self.extra_logs.setdefault((endpoint, deployment, container), []).append(line)
 
     def ws_id(self, ws=None):
         return (f"/subscriptions/{self.subscription}/resourceGroups/{self.resource_group}/"
@@ -1413,7 +1421,10 @@ class _Handler(BaseHTTPRequestHandler):
                     None)
         reply = _example("OnlineDeployment/getLogs.json")  # {"content": "string"}
         text = deployment_logs(endpoint, dep["name"], container, dep["properties"]["model"],
-                               time.time())
+                               self.fake.logs_t0)
+        with self.fake.lock:
+            extra = list(self.fake.extra_logs.get((endpoint, dep["name"], container), []))
+        text += "".join(line + "\n" for line in extra)
         if tail:
             text = "".join(text.splitlines(keepends=True)[-tail:])
         reply["content"] = text

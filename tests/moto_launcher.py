@@ -74,6 +74,10 @@ def _moto_version():
         return "?"
 
 
+# reads whose names start with no read verb (as in core/net/http_guard.c)
+READ_ACTIONS = ("LookupEvents", "FilterLogEvents")
+
+
 def mutates(action):
     return not str(action).startswith(READ_PREFIXES) and str(action) not in READ_ACTIONS
 

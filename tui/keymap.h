@@ -48,6 +48,8 @@ enum km_action {
     ACT_REJECT,
     ACT_LOGS,           /* a deployment's container logs */
     ACT_LOGS_CONTAINER, /* the other container's logs */
+    ACT_LOGS_FOLLOW,    /* logs view: follow on/off */
+    ACT_LOGS_NOISE,     /* logs view: hide/show health-check noise */
 };
 
 enum km_flags {

@@ -49,6 +49,7 @@ static void usage(FILE *f)
         "       mldeck [options] rollback endpoint NAME [--to CONFIG] [--yes]\n"
         "       mldeck [options] rollback traffic ENDPOINT [--set NAME=W,...] [--yes]\n"
         "       mldeck [options] approve MODEL VERSION --status Approved|Rejected [--yes]\n"
+        "       mldeck [options] logs ENDPOINT [--variant NAME|--deployment NAME] [--since 1h] [--filter TEXT] [--follow]\n"
         "       mldeck [options] drift --reference FILE|S3URI --current FILE|DIR|S3URI [--violations FILE|S3URI] [--json]\n"
         "\n"
         "options:\n"

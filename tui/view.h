@@ -63,6 +63,7 @@ extern const struct view_ops view_versions_ops;
 extern const struct view_ops view_endpoint_ops;
 extern const struct view_ops view_audit_ops;
 extern const struct view_ops view_help_ops;
+extern const struct view_ops view_logs_ops;
 extern const struct view_ops *const view_all[];
 extern const size_t view_all_count;
 
@@ -78,6 +79,9 @@ struct view *view_versions_new_at(struct app *app, size_t bi, const char *model,
 struct view *view_endpoint_new(struct app *app, size_t bi, const char *endpoint);
 /* One audit entry in full, found by its id in the log at every draw. */
 struct view *view_audit_entry_new(struct app *app, int64_t id);
+/* NULL (said on the status line) when the backend serves no logs of that endpoint. */
+struct view *view_logs_new(struct app *app, size_t bi, const char *endpoint,
+                           const char *deployment);
 
 /*
  * Overview: select the row of endpoint `name` of backend bi (name NULL: the

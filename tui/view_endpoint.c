@@ -4,7 +4,7 @@
  * sparklines per metric and deployment, the platform's own monitors of its
  * deployments (signals and thresholds), and what mldeck saw it point at over
  * time (configs, traffic). 'r' rolls back, 'w' shifts traffic, 'u' undoes;
- * 'L' opens the selected deployment's logs in a pane below the table.
+ * 'L' opens the selected deployment's logs (view_logs.c).
  */
 #include <math.h>
 #include <stdint.h>
@@ -24,7 +24,6 @@
 #define HEALTH_MINUTES 60
 #define HISTORY_MAX 12
 #define NAME_W 14
-#define LOGS_TAIL 200
 #define LOG_LINE_MAX 2048
 
 struct endpoint_view {
@@ -38,11 +37,6 @@ struct endpoint_view {
     size_t n_configs;
     struct md_history_entry *traffic;
     size_t n_traffic;
-    /* the logs pane: open on one deployment and container, scrolled back from the end */
-    char *logs_dep;
-    enum md_log_container logs_container;
-    size_t logs_back;
-    int logs_rows; /* lines it showed at the last draw: a page */
 };
 
 enum { COL_NAME, COL_MODEL, COL_VERSION, COL_ITYPE, COL_COUNT, COL_WEIGHT, COL_SHARE, COL_STATUS };
@@ -60,18 +54,7 @@ static const struct km_entry endpoint_keys[] = {
      "shift traffic between deployments: edit NAME=WEIGHT,... (type endpoint name)",
      KM_MUTATING},
     {{'u'}, ACT_UNDO, "undo", "reverse the last action (type model or endpoint name)", KM_MUTATING},
-    {{'L'},
-     ACT_LOGS,
-     "logs",
-     "logs of the selected deployment, last 200 lines (again: fetch them anew); "
-     "j/k, PgUp/PgDn, g/G scroll them",
-     0},
-    {{'c'},
-     ACT_LOGS_CONTAINER,
-     NULL,
-     "logs: switch between the inference server and the storage initializer",
-     0},
-    {{KM_ESC}, ACT_BACK, NULL, "close the logs; else back to the previous screen", 0},
+    {{'L'}, ACT_LOGS, "logs", "logs of the selected deployment, followed (the logs view)", 0},
 };
 static const struct km_table endpoint_km = {"Endpoint", endpoint_keys, MD_ARRAY_LEN(endpoint_keys)};
 
@@ -410,71 +393,6 @@ static int draw_monitors(struct endpoint_view *v, WINDOW *w, int y, int rows, in
     return y + 1;
 }
 
-/* Log lines that say something went wrong stand out; the rest reads plain. */
-static enum md_theme_role log_line_role(const char *line)
-{
-    if (strstr(line, "ERROR") || strstr(line, "Traceback") || strstr(line, "CRITICAL") ||
-        strstr(line, "Exception"))
-        return MD_THEME_STATUS_FAIL;
-    if (strstr(line, "WARN"))
-        return MD_THEME_STATUS_WARN;
-    return MD_THEME_NORMAL;
-}
-
-/* The logs pane: a title with what is shown and the keys, then the lines, newest at the bottom. */
-static void draw_logs(struct endpoint_view *v, WINDOW *w, int y, int rows, int width)
-{
-    md_deck *d = v->base.app->deck;
-    struct md_deck_logs lg;
-    bool have = md_deck_logs(d, v->bi, v->name, v->logs_dep, v->logs_container, &lg);
-    const char *text = have && lg.text ? lg.text : "";
-    size_t n = 0;
-    for (const char *p = text; *p; p++)
-        n += *p == '\n' || p[1] == '\0'; /* a last line without its newline counts too */
-    int shown = rows - 1 - (*lg.error ? 1 : 0);
-    if (shown < 1)
-        shown = 1;
-    v->logs_rows = shown;
-    size_t max_back = n > (size_t)shown ? n - (size_t)shown : 0;
-    if (v->logs_back > max_back)
-        v->logs_back = max_back;
-    size_t first = n > (size_t)shown ? n - (size_t)shown - v->logs_back : 0;
-    const char *dot = text_glyph("\u00b7", "-");
-    char when[48] = "";
-    time_t secs = (time_t)(lg.fetched_ms / 1000);
-    struct tm tm;
-    char hms[16];
-    if (lg.fetched_ms && localtime_r(&secs, &tm) && strftime(hms, sizeof(hms), "%H:%M:%S", &tm))
-        snprintf(when, sizeof(when), "fetched %s %s ", hms, dot);
-    char title[512];
-    snprintf(title, sizeof(title),
-             "logs of %s %s %s %s last %d lines %s lines %zu-%zu of %zu %s "
-             "%sc container %s Esc close",
-             v->logs_dep, dot, md_log_container_str(v->logs_container), dot, LOGS_TAIL, dot,
-             n ? first + 1 : 0, first + (n < (size_t)shown ? n : (size_t)shown), n, dot, when, dot);
-    section(w, y++, width, title);
-    if (*lg.error)
-        text_put(w, y++, 1, width - 1, lg.error, ui_attr(MD_THEME_ERROR), 0);
-    if (n == 0) {
-        if (!have || lg.loading || !*lg.error)
-            text_put(w, y, 2, width - 2,
-                     !have || lg.loading ? "loading logs..." : "the log is empty",
-                     ui_attr(MD_THEME_DIM), 0);
-        return;
-    }
-    /* skip to the first line shown, then draw each through a bounded copy */
-    const char *p = text;
-    for (size_t i = 0; i < first && *p; i++)
-        p += strcspn(p, "\n") + (p[strcspn(p, "\n")] == '\n');
-    char line[LOG_LINE_MAX];
-    for (int k = 0; k < shown && *p; k++) {
-        size_t len = strcspn(p, "\n");
-        snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) ? len : sizeof(line) - 1), p);
-        text_put(w, y++, 1, width - 1, line, ui_attr(log_line_role(line)), 0);
-        p += len + (p[len] == '\n');
-    }
-}
-
 static void draw(struct view *view, WINDOW *w)
 {
     struct endpoint_view *v = (struct endpoint_view *)view;
@@ -502,10 +420,6 @@ static void draw(struct view *view, WINDOW *w)
         dep_h = (h - y) / 3 + 1 < 2 ? 2 : (h - y) / 3 + 1;
     table_draw(&v->table, w, y, 0, dep_h, width);
     y += dep_h + 1;
-    if (v->logs_dep) {
-        draw_logs(v, w, y, h - y, width);
-        return;
-    }
     int health_rows = 4 + (int)v->n_deps;
     if (health_rows > (h - y) / 2)
         health_rows = (h - y) / 2;
@@ -540,95 +454,26 @@ static void draw(struct view *view, WINDOW *w)
                  v->n_traffic);
 }
 
-/* (Re)fetch the logs the pane shows. */
-static unsigned logs_fetch(struct endpoint_view *v)
-{
-    md_deck_want_logs(v->base.app->deck, v->bi, v->name, v->logs_dep, v->logs_container, LOGS_TAIL);
-    return REACT_HANDLED | REACT_REDRAW | REACT_FETCH;
-}
-
-/* L: the selected deployment's logs; on the one already shown, fetch them anew. */
+/* L: the logs view on the selected deployment. */
 static unsigned logs_open(struct endpoint_view *v)
 {
-    struct app *a = v->base.app;
-    struct md_backend_status bs;
-    md_deck_backend_status(a->deck, v->bi, &bs);
     size_t row;
-    if (!(bs.caps & MD_CAP_LOGS)) {
-        ui_status(a, MD_THEME_DIM, "logs: %s does not serve deployment logs", bs.kind);
-        return REACT_HANDLED;
-    }
     if (!table_selected(&v->table, &row) || row >= v->n_deps) {
-        ui_status(a, MD_THEME_DIM, "logs: no deployment selected");
+        ui_status(v->base.app, MD_THEME_DIM, "logs: no deployment selected");
         return REACT_HANDLED;
     }
-    if (!v->logs_dep || strcmp(v->logs_dep, v->deps[row]) != 0) {
-        free(v->logs_dep);
-        v->logs_dep = md_xstrdup(v->deps[row]);
-        v->logs_container = MD_LOG_INFERENCE_SERVER;
-    }
-    v->logs_back = 0;
-    return logs_fetch(v);
-}
-
-/* Scroll keys move the log while the pane is open (the table keeps its row). */
-static unsigned logs_scroll(struct endpoint_view *v, enum km_action act)
-{
-    size_t page = v->logs_rows > 1 ? (size_t)v->logs_rows - 1 : 1;
-    switch (act) {
-    case ACT_UP:
-        v->logs_back++;
-        break;
-    case ACT_DOWN:
-        v->logs_back -= v->logs_back > 0;
-        break;
-    case ACT_PAGE_UP:
-        v->logs_back += page;
-        break;
-    case ACT_PAGE_DOWN:
-        v->logs_back = v->logs_back > page ? v->logs_back - page : 0;
-        break;
-    case ACT_TOP:
-        v->logs_back = SIZE_MAX / 2; /* clamped to the text at the next draw */
-        break;
-    case ACT_BOTTOM:
-        v->logs_back = 0;
-        break;
-    default:
-        return REACT_NONE;
-    }
-    return REACT_HANDLED | REACT_REDRAW;
+    struct view *lv = view_logs_new(v->base.app, v->bi, v->name, v->deps[row]);
+    if (lv)
+        ui_push(v->base.app, lv);
+    return REACT_HANDLED | REACT_REDRAW | REACT_LAYOUT | REACT_FETCH;
 }
 
 static unsigned key(struct view *view, enum km_action act)
 {
     struct endpoint_view *v = (struct endpoint_view *)view;
-    if (v->logs_dep) {
-        unsigned r = logs_scroll(v, act);
-        if (r)
-            return r;
-    }
     switch (act) {
     case ACT_LOGS:
         return logs_open(v);
-    case ACT_LOGS_CONTAINER:
-        if (!v->logs_dep) {
-            ui_status(view->app, MD_THEME_DIM,
-                      "c switches the container of the logs: open them "
-                      "with L");
-            return REACT_HANDLED;
-        }
-        v->logs_container = v->logs_container == MD_LOG_INFERENCE_SERVER
-                                ? MD_LOG_STORAGE_INITIALIZER
-                                : MD_LOG_INFERENCE_SERVER;
-        v->logs_back = 0;
-        return logs_fetch(v);
-    case ACT_BACK:
-        if (!v->logs_dep)
-            return REACT_NONE; /* the global Esc: filter, then back */
-        free(v->logs_dep);
-        v->logs_dep = NULL;
-        return REACT_HANDLED | REACT_REDRAW;
     case ACT_ROLLBACK:
         return rollback_endpoint(view->app, v->bi, v->name);
     case ACT_WEIGHTS:
@@ -645,8 +490,7 @@ static void on_change(struct view *view, unsigned mask)
     struct endpoint_view *v = (struct endpoint_view *)view;
     if (mask & (MD_CHANGED_ENDPOINTS | MD_CHANGED_BACKENDS | MD_CHANGED_ACTION | MD_CHANGED_AUDIT))
         rebuild(v);
-    if (mask & (MD_CHANGED_HEALTH | MD_CHANGED_CONFIGS | MD_CHANGED_MONITORS | MD_CHANGED_LOGS |
-                MD_CHANGED_ALARMS))
+    if (mask & (MD_CHANGED_HEALTH | MD_CHANGED_CONFIGS | MD_CHANGED_MONITORS | MD_CHANGED_ALARMS))
         view->dirty = true;
 }
 
@@ -656,7 +500,6 @@ static void destroy(struct view *view)
     free_deps(v);
     free_history(v);
     table_release(&v->table);
-    free(v->logs_dep);
     free(v->name);
     free(v);
 }

@@ -83,6 +83,7 @@ static const struct km_entry overview_keys[] = {
      "shift the selected endpoint's traffic: edit NAME=WEIGHT,... (type endpoint name)",
      KM_MUTATING},
     {{'u'}, ACT_UNDO, "undo", "reverse the last action (type model or endpoint name)", KM_MUTATING},
+    {{'L'}, ACT_LOGS, "logs", "the selected endpoint's logs, every variant, followed", 0},
 };
 static const struct km_table overview_km = {"Overview", overview_keys, MD_ARRAY_LEN(overview_keys)};
 
@@ -516,6 +517,14 @@ static unsigned key(struct view *v, enum km_action act)
         return rollback_weights_prompt(v->app, r->bi, r->name);
     case ACT_UNDO:
         return rollback_undo(v->app);
+    case ACT_LOGS: {
+        struct view *lv = ep ? view_logs_new(v->app, r->bi, r->name, NULL) : NULL;
+        if (!ep)
+            ui_status(v->app, MD_THEME_DIM, "select an endpoint to read its logs");
+        if (lv)
+            ui_push(v->app, lv);
+        return REACT_HANDLED | REACT_REDRAW | REACT_LAYOUT;
+    }
     default: {
         unsigned res = table_key(&o->table, act);
         if (res)

@@ -67,6 +67,7 @@ static void free_records(struct md_result *r)
     md_monitor_list_release(&r->monitors);
     md_change_list_release(&r->changes);
     md_alarm_list_release(&r->alarms);
+    md_log_event_list_release(&r->log_events);
     free(r->text);
     r->text = NULL;
     free(r->server_version);
@@ -94,6 +95,20 @@ void md_result_drop_records(struct md_result *r)
 {
     free_records(r);
     r->next_token = md_xstrdup("");
+}
+
+void md_log_event_list_release(struct md_log_event_list *l)
+{
+    for (size_t i = 0; l != NULL && i < l->n; i++) {
+        free(l->v[i].id);
+        free(l->v[i].stream);
+        free(l->v[i].message);
+    }
+    if (l != NULL) {
+        free(l->v);
+        l->v = NULL;
+        l->n = 0;
+    }
 }
 
 const char *md_log_container_str(enum md_log_container c)

@@ -48,10 +48,11 @@ enum md_result_kind {
     MD_RESULT_ENDPOINT,  /* one endpoint: endpoints.n == 1 */
     MD_RESULT_ENDPOINT_CONFIGS,
     MD_RESULT_HEALTH,
-    MD_RESULT_LOGS,     /* text: the tail of one container's log */
-    MD_RESULT_MONITORS, /* monitors: every page */
-    MD_RESULT_CHANGES,  /* changes: the platform's history, oldest first */
-    MD_RESULT_ALARMS,   /* alarms: every alarm on the endpoint asked for */
+    MD_RESULT_LOGS,       /* text: the tail of one container's log */
+    MD_RESULT_MONITORS,   /* monitors: every page */
+    MD_RESULT_CHANGES,    /* changes: the platform's history, oldest first */
+    MD_RESULT_ALARMS,     /* alarms: every alarm on the endpoint asked for */
+    MD_RESULT_LOG_EVENTS, /* log_events: timed log events (filter_logs), oldest first */
 };
 
 /* Which container of a deployment get_logs reads (Azure ML's containerType). */
@@ -61,6 +62,28 @@ enum md_log_container {
 };
 /* The platform's name of a container: "InferenceServer", "StorageInitializer". */
 const char *md_log_container_str(enum md_log_container c);
+
+/* One log event (CloudWatch Logs): every string cleaned (md_sanitize) by the backend. */
+struct md_log_event {
+    int64_t at_ms; /* the event's own time */
+    char *id;      /* the platform's event id: the same event fetched twice has the same id */
+    char *stream;  /* "VARIANT/instance-id" */
+    char *message; /* one line: a multi-line message has its newlines made blanks */
+};
+struct md_log_event_list {
+    struct md_log_event *v;
+    size_t n;
+};
+void md_log_event_list_release(struct md_log_event_list *l);
+
+/* A query of timed log events (filter_logs), borrowed for the call. */
+struct md_logs_query {
+    const char *endpoint;
+    const char *deployment; /* a variant; NULL or "" for all */
+    int64_t since_ms;       /* events at or after (epoch ms); 0: the platform's default */
+    const char *filter;     /* plain text the platform may pre-filter by, NULL for none */
+    size_t max;             /* most events kept (0: 10000); pages stop there */
+};
 
 /*
  * What an operation reports. The callback owns the whole record and frees it
@@ -93,6 +116,7 @@ struct md_result {
     struct md_monitor_list monitors;
     struct md_change_list changes;
     struct md_alarm_list alarms;
+    struct md_log_event_list log_events;
 };
 void md_result_release(struct md_result *r);
 /*
@@ -161,6 +185,13 @@ struct md_backend_ops {
      */
     uint64_t (*get_logs)(struct md_backend *be, const char *endpoint, const char *deployment,
                          enum md_log_container container, int tail, md_backend_cb cb, void *ud);
+    /*
+     * Timed log events of an endpoint (MD_RESULT_LOG_EVENTS), oldest first,
+     * bounded by q->max and a page budget; next_token non-empty when the
+     * budget ended the listing early. A read (CloudWatch Logs FilterLogEvents).
+     */
+    uint64_t (*filter_logs)(struct md_backend *be, const struct md_logs_query *q, md_backend_cb cb,
+                            void *ud);
     /* The platform's model monitors with their signals and thresholds (MD_RESULT_MONITORS). */
     uint64_t (*list_monitors)(struct md_backend *be, md_backend_cb cb, void *ud);
 

@@ -117,6 +117,12 @@ void md_log(enum md_log_level level, const char *fmt, ...) __attribute__((format
  * In place; the result is never longer than the input.
  */
 void md_sanitize(char *s);
+/*
+ * Cut terminal escape sequences (CSI, OSC and the other string sequences,
+ * 7-bit and C1) out of s, in place, so coloured server text (logs) reads as
+ * its words rather than "?[31m" after md_sanitize(), which still comes next.
+ */
+void md_strip_escapes(char *s);
 /* Cut s to at most max bytes without splitting a UTF-8 sequence (for quoting server text). */
 void md_clip_utf8(char *s, size_t max);
 /* md_xstrdup() + md_sanitize(); NULL in, "" out. */

@@ -33,6 +33,17 @@ static void check(const struct md_result *r)
         if (r->configs.v[i].created < r->configs.v[i + 1].created)
             __builtin_trap(); /* newest first */
     }
+    for (size_t i = 0; i < r->log_events.n; i++) {
+        const struct md_log_event *e = &r->log_events.v[i];
+        if (e->id == NULL || e->stream == NULL || e->message == NULL)
+            __builtin_trap();
+        if (i > 0 && r->log_events.v[i - 1].at_ms > e->at_ms)
+            __builtin_trap(); /* oldest first */
+        for (const unsigned char *p = (const unsigned char *)e->message; *p; p++) {
+            if (*p < 0x20 || *p == 0x7f)
+                __builtin_trap(); /* one line, nothing a terminal would obey */
+        }
+    }
     for (size_t i = 0; i < r->health.n; i++) {
         const struct md_health_series *h = &r->health.v[i];
         for (size_t k = 0; k + 1 < h->n; k++) {
@@ -45,9 +56,10 @@ static void check(const struct md_result *r)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const enum md_result_kind kinds[] = {
-        MD_RESULT_NONE,   MD_RESULT_ENDPOINTS,   MD_RESULT_ENDPOINT, MD_RESULT_ENDPOINT_CONFIGS,
-        MD_RESULT_HEALTH, MD_RESULT_EXPERIMENTS, MD_RESULT_RUNS,     MD_RESULT_RUN,
-        MD_RESULT_MODELS, MD_RESULT_VERSIONS,    MD_RESULT_CHANGES,  MD_RESULT_ALARMS,
+        MD_RESULT_NONE,       MD_RESULT_ENDPOINTS,   MD_RESULT_ENDPOINT, MD_RESULT_ENDPOINT_CONFIGS,
+        MD_RESULT_HEALTH,     MD_RESULT_EXPERIMENTS, MD_RESULT_RUNS,     MD_RESULT_RUN,
+        MD_RESULT_MODELS,     MD_RESULT_VERSIONS,    MD_RESULT_CHANGES,  MD_RESULT_ALARMS,
+        MD_RESULT_LOG_EVENTS,
     };
     const char *body = (const char *)data;
     for (size_t i = 0; i < MD_ARRAY_LEN(kinds); i++) {
@@ -57,8 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         md_status st = sm_parse(kinds[i], body, size, &r, &err);
         if (r.next_token == NULL || r.kind != kinds[i] || r.status != st)
             __builtin_trap();
-        if (st != MD_OK && (r.endpoints.n || r.configs.n || r.health.n || r.runs.n ||
-                            r.experiments.n || r.models.n || r.versions.n || r.alarms.n))
+        if (st != MD_OK &&
+            (r.endpoints.n || r.configs.n || r.health.n || r.runs.n || r.experiments.n ||
+             r.models.n || r.versions.n || r.alarms.n || r.log_events.n))
             __builtin_trap(); /* a failed parse holds no records */
         if (st == MD_OK)
             check(&r);

@@ -16,7 +16,7 @@ import pytest
 
 from servers import describe
 
-COMMANDS = ("get", "rollback", "approve", "drift")
+COMMANDS = ("get", "rollback", "approve", "drift", "logs")
 
 
 @pytest.fixture

@@ -87,6 +87,9 @@ echo "seeding the SageMaker sandbox (moto)..."
 AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox \
     "$VENV/bin/python" tests/seed_sagemaker.py "$moto_url" >"$SB/seed_sagemaker.log" 2>&1 \
     || { echo "run.sh: seeding moto failed:" >&2; tail -20 "$SB/seed_sagemaker.log" >&2; exit 1; }
+AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox \
+    "$VENV/bin/python" tests/seed_logs.py "$moto_url" >>"$SB/seed_sagemaker.log" 2>&1 \
+    || { echo "run.sh: seeding endpoint logs failed:" >&2; tail -20 "$SB/seed_sagemaker.log" >&2; exit 1; }
 
 # Drift: generated once (fixed seed), so the windows stay put and the state file remembers
 # which capture files it has read.

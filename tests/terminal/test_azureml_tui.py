@@ -13,6 +13,7 @@ show on the Experiments screen as the backend "azure/mlflow".
 import json
 import re
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -426,7 +427,7 @@ def test_workspace_mlflow_experiments_on_the_experiments_screen(azure_deck, fake
     assert not fake.mutations()
 
 
-def test_logs_pane_on_the_endpoint_screen(azure_deck, fake):
+def test_logs_view_on_the_endpoint_screen(azure_deck, fake):
     t = azure_deck.start("--read-only")
     open_overview(t)
     t.type(":deploy fraud-scorer")
@@ -436,33 +437,40 @@ def test_logs_pane_on_the_endpoint_screen(azure_deck, fake):
     assert "L logs" in footer, footer
     t.send("L")
     screen = t.wait_for("p99 latency 412ms above the 300ms budget", timeout=20)
-    assert re.search(r"logs of blue . InferenceServer . last 200 lines", screen), screen
-    assert re.search(r"lines \d+-200 of 200", screen), screen
-    assert re.search(r"INFO  POST /score 200 \S+ms request blue-0239", screen), screen
+    assert re.search(r"Logs of fraud-scorer . blue . InferenceServer . following", screen), screen
+    # the tail's 200 lines hold 199 requests; the 197 answered 200 are health-check noise
+    assert "197 health checks hidden" in screen, screen
+    assert re.search(r"POST /score 500 \S+ms request blue-0207", screen), screen
+    assert "request blue-0239" not in screen
     # what a terminal would have obeyed is gone: colours, the window title
     assert "[32m" not in screen and "[0m" not in screen and "blue-pod" not in screen
-    assert "traffic history" not in screen  # the pane takes the space below the table
-    # the oldest of the 200 lines, then back to the newest
-    t.send("g")
-    screen = t.wait_for("request blue-0041")
-    assert re.search(r"lines 1-\d+ of 200", screen), screen
-    assert "request blue-0040" not in screen
-    t.send("G")
-    t.wait_for("p99 latency 412ms")
+    t.send("n")  # the noise back, the newest line at the bottom
+    screen = t.wait_for(re.compile(r"INFO  POST /score 200 \S+ms request blue-0239"))
+    assert "health checks hidden" not in screen
+    # following: a line the container prints later shows up, the tail read again is not
+    fake.append_log("fraud-scorer", "blue", "2026-12-08T02:00:00Z ERROR  worker 3 crashed: "
+                    "CUDA out of memory")
+    screen = t.wait_for("worker 3 crashed: CUDA out of memory", timeout=10)
+    time.sleep(4.5)  # two more follow reads
+    screen = t.screen()
+    assert screen.count("p99 latency 412ms") == 1 and screen.count("request blue-0239") == 1, \
+        screen
+    # the 200 lines of the first tail plus the one new line, none of them twice
+    assert re.search(r"\b201/201\s*$", screen.split("\n")[1]), screen
     # the other container
     t.send("c")
     screen = t.wait_for("Model download completed; exiting 0", timeout=20)
-    assert "StorageInitializer" in screen and "lines 1-5 of 5" in screen
+    assert "StorageInitializer" in screen
     logs = [r for r in fake.requests("POST") if r["path"].endswith("/getLogs")]
-    assert [r["body"] for r in logs] == [{"containerType": "InferenceServer", "tail": 200},
-                                         {"containerType": "StorageInitializer", "tail": 200}]
-    assert [r["path"].split("/")[-2] for r in logs] == ["blue", "blue"]
-    # Esc closes the pane, the next Esc leaves the screen
+    assert len(logs) >= 3 and all(r["body"]["tail"] == 200 for r in logs), logs
+    assert {r["body"]["containerType"] for r in logs} == {"InferenceServer", "StorageInitializer"}
+    assert {r["path"].split("/")[-2] for r in logs} == {"blue"}
+    # Esc closes the view, back on the endpoint screen
     t.send("Escape")
-    screen = t.wait_for("traffic history (observed by mldeck)")
-    assert "logs of blue" not in screen
+    t.wait_for("traffic history (observed by mldeck)")
     t.send("j", "L")  # the other deployment's logs
-    t.wait_for(re.compile(r"logs of green . InferenceServer"), timeout=20)
+    t.wait_for(re.compile(r"Logs of fraud-scorer . green . InferenceServer"), timeout=20)
+    t.send("n")
     t.wait_for("request green-0239", timeout=20)
     t.send("Escape")
     t.wait_for("traffic history (observed by mldeck)")

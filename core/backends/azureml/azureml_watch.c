@@ -6,7 +6,7 @@
  * kind to azureml_map.c. Pure, above azureml_map.c only.
  *
  * Logs are server text headed for the terminal: escape sequences are cut
- * out before md_sanitize() sees each line, so a colourised log reads as its
+ * out (md_strip_escapes()) before md_sanitize() sees each line, so a colourised log reads as its
  * words rather than as "?[31m" debris, and nothing in it can move the cursor
  * or retitle the window.
  */
@@ -26,71 +26,13 @@
 
 /* ---- logs ----------------------------------------------------------------------------------- */
 
-/* Length of a CSI's parameters and final byte from s: up to a byte 0x40..0x7E. */
-static size_t csi_len(const char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n && !((unsigned char)s[i] >= 0x40 && (unsigned char)s[i] <= 0x7E))
-        i++;
-    return i < n ? i + 1 : n;
-}
-
-/* Length of a string sequence's body from s: up to BEL, ESC \ or the C1 ST (U+009C). */
-static size_t string_len(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\a')
-            return i + 1;
-        if (s[i] == 0x1b && i + 1 < n && s[i + 1] == '\\')
-            return i + 2;
-        if ((unsigned char)s[i] == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] == 0x9C)
-            return i + 2;
-    }
-    return n;
-}
-
-/*
- * Length of the escape sequence at s, 0 when none starts there: 7-bit CSI
- * "ESC [ params final", OSC "ESC ] ... BEL or ST" (and DCS, SOS, PM, APC
- * alike), ESC plus one character, and the C1 forms CSI (U+009B) and OSC,
- * DCS, SOS, PM, APC (U+009D, U+0090, U+0098, U+009E, U+009F) as UTF-8. An
- * unterminated one runs to the end of the line.
- */
-static size_t escape_len(const char *s, size_t n)
-{
-    if (s[0] == 0x1b) {
-        if (n < 2)
-            return n;
-        if (s[1] == '[')
-            return 2 + csi_len(s + 2, n - 2);
-        if (strchr("]PX^_", s[1]) != NULL)
-            return 2 + string_len(s + 2, n - 2);
-        return 2;
-    }
-    if ((unsigned char)s[0] != 0xC2 || n < 2)
-        return 0;
-    unsigned char c = (unsigned char)s[1];
-    if (c == 0x9B)
-        return 2 + csi_len(s + 2, n - 2);
-    if (c == 0x9D || c == 0x90 || c == 0x98 || c == 0x9E || c == 0x9F)
-        return 2 + string_len(s + 2, n - 2);
-    return 0;
-}
-
 /* One line of [s, s+n) cleaned onto b, with its newline. */
 static void add_line(struct md_buf *b, const char *s, size_t n)
 {
     char *line = md_xmalloc(n + 1);
-    size_t k = 0;
-    for (size_t i = 0; i < n;) {
-        size_t skip = escape_len(s + i, n - i);
-        if (skip > 0) {
-            i += skip;
-            continue;
-        }
-        line[k++] = s[i++];
-    }
-    line[k] = '\0';
+    memcpy(line, s, n);
+    line[n] = '\0';
+    md_strip_escapes(line);
     md_sanitize(line);
     md_buf_adds(b, line);
     md_buf_adds(b, "\n");

@@ -631,7 +631,7 @@ const struct md_backend_ops md_sagemaker_ops = {
     .name = "sagemaker",
     .caps = MD_CAP_ENDPOINTS | MD_CAP_HEALTH | MD_CAP_UPDATE_ENDPOINT | MD_CAP_SET_WEIGHTS |
             MD_CAP_APPROVAL | MD_CAP_MODELS | MD_CAP_EXPERIMENTS | MD_CAP_RUNS | MD_CAP_CHANGES |
-            MD_CAP_ALARMS,
+            MD_CAP_ALARMS | MD_CAP_LOGS,
     .create = sm_create,
     .free = sm_free,
     .probe = sm_probe,
@@ -649,6 +649,7 @@ const struct md_backend_ops md_sagemaker_ops = {
     .set_approval = sm_set_approval,
     .list_changes = sm_list_changes,
     .list_alarms = sm_list_alarms,
+    .filter_logs = sm_filter_logs,
     .waiting_since = sm_waiting_since,
     .parse = sm_parse,
 };

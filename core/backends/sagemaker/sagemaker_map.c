@@ -415,6 +415,9 @@ md_status sm_parse(enum md_result_kind kind, const char *body, size_t len, struc
         case MD_RESULT_ALARMS:
             st = sm_parse_alarms(root, out, err);
             break;
+        case MD_RESULT_LOG_EVENTS:
+            st = sm_parse_log_events(root, out, err);
+            break;
         case MD_RESULT_NONE:
             break;
         default:

@@ -201,6 +201,9 @@ void sm_call_cap(struct op_call *c, size_t page);
  * MD_ERR_PARSE "field Endpoints[0].EndpointName: expected string, got null".
  */
 md_status sm_check_reply(const char *call, const cJSON *reply, struct md_err *err);
+/* sagemaker_logs.c: */
+uint64_t sm_filter_logs(struct md_backend *be, const struct md_logs_query *q, md_backend_cb cb,
+                        void *ud);
 /* sagemaker_ops.c: */
 uint64_t sm_list_experiments(struct md_backend *be, const char *page_token, size_t max,
                              md_backend_cb cb, void *ud);
