@@ -19,6 +19,7 @@
 #include "mldeck/store.h"
 
 #include "cli_drift.h"
+#include "cli_health.h"
 
 #define WAIT_MS (10 * 60 * 1000)
 #define AUDIT_SETTLE_MS (10 * 1000) /* get audit: how long its re-reads may take */
@@ -400,6 +401,8 @@ static int get_lists(md_deck *d, const struct get_opts *o, size_t lo, size_t hi,
     struct md_buf one;
     md_buf_init(&one, OUT_CAP);
     bool first = true;
+    if (endpoints && o->format == MD_EXPORT_JSON)
+        cli_health_fetch(d, lo, hi, WAIT_MS);
     for (size_t bi = lo; bi < hi && !st; bi++) {
         struct md_backend_status bs;
         md_deck_backend_status(d, bi, &bs);
@@ -407,7 +410,7 @@ static int get_lists(md_deck *d, const struct get_opts *o, size_t lo, size_t hi,
             continue; /* named on stderr; its (cached) rows would pass for fresh ones */
         md_buf_reset(&one);
         if (endpoints)
-            st = md_export_endpoints(&one, o->format, bs.name, md_deck_endpoints(d, bi));
+            st = cli_health_export(d, bi, o->format, bs.name, &one);
         else if (models)
             st = md_export_models(&one, o->format, bs.name, md_deck_models(d, bi));
         else

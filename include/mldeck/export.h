@@ -10,6 +10,7 @@
 #ifndef MLDECK_EXPORT_H
 #define MLDECK_EXPORT_H
 
+#include "mldeck/health.h"
 #include "mldeck/model.h"
 #include "mldeck/store.h"
 
@@ -28,6 +29,18 @@ md_status md_export_versions(struct md_buf *out, enum md_export_format f, const 
  *   "desired_instance_count","weight","desired_weight","share"}],"tags":{}}] */
 md_status md_export_endpoints(struct md_buf *out, enum md_export_format f, const char *backend,
                               const struct md_endpoint_list *l);
+/*
+ * What endpoint rows can carry beyond the list (JSON only), each NULL when absent:
+ * "health":{"verdict","reason"} on endpoint i from health[i], and on its
+ * deployment k from dep_health[i][k].
+ */
+struct md_export_endpoint_extra {
+    const struct md_health_judgement *health;
+    const struct md_health_judgement *const *dep_health;
+};
+md_status md_export_endpoints_ex(struct md_buf *out, enum md_export_format f, const char *backend,
+                                 const struct md_endpoint_list *l,
+                                 const struct md_export_endpoint_extra *x);
 md_status md_export_audit(struct md_buf *out, enum md_export_format f,
                           const struct md_audit_entry *v, size_t n);
 
