@@ -4,7 +4,7 @@
  * and per deployment, with the reason an on-call engineer reads first
  * ("5xx 25.0 % > 5 %").
  *
- * Pure: no I/O, no clock. The latest window is the `window_s` seconds that
+ * Pure: no I/O, no clock (health_judge.c; health_series.c for the mappers). The latest window is the `window_s` seconds that
  * end at the newest point of the series; the baseline is the median of the
  * same-length windows before it. Checks, worst first wins:
  *   - 5xx and 4xx as % of invocations in the latest window, against the
@@ -66,6 +66,20 @@ void md_health_judge(const struct md_health_list *l, const char *deployment,
  */
 void md_health_judge_endpoint(const struct md_health_list *l, const struct md_health_limits *lim,
                               struct md_health_judgement *out);
+
+/*
+ * Sort a series by time, the values of points at one time summed (the two
+ * queries of a SageMaker latency percentile, Azure ML's requests per status
+ * class): what a mapper does once all its points are in.
+ */
+void md_health_series_settle(struct md_health_series *s);
+/*
+ * Append the whole endpoint's series (deployment "", endpoint `endpoint`),
+ * one per metric the deployments of l have: counts add up per period;
+ * latencies are averaged weighted by the deployment's invocations in that
+ * period (1 when unknown). Call once, after settling every series.
+ */
+void md_health_add_totals(struct md_health_list *l, const char *endpoint);
 
 /* "ok", "warn", "bad", "unknown". */
 const char *md_health_verdict_str(enum md_health_verdict v);

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "base/jsonx_int.h"
+#include "mldeck/health.h"
 
 static const char *const metric_names[MD_HEALTH_METRIC_COUNT] = {
     [MD_HEALTH_INVOCATIONS] = "Invocations",
@@ -55,11 +56,6 @@ const char *sm_health_stat(enum md_health_metric m)
     return "Sum";
 }
 
-static bool is_latency(int m)
-{
-    return m == MD_HEALTH_LATENCY_US || m == MD_HEALTH_P50_US || m == MD_HEALTH_P99_US;
-}
-
 /* The series of a query row in a bundle; -1 for one this build does not know. */
 static int metric_from_name(const char *s)
 {
@@ -71,47 +67,6 @@ static int metric_from_name(const char *s)
 }
 
 /* ---- health ----------------------------------------------------------------------------- */
-
-struct point {
-    int64_t t;
-    double v;
-};
-
-/* By time; CloudWatch never repeats a timestamp within one series. */
-static int point_cmp(const void *pa, const void *pb)
-{
-    const struct point *a = pa;
-    const struct point *b = pb;
-    return a->t < b->t ? -1 : a->t > b->t;
-}
-
-/*
- * Sort a series by time (CloudWatch answers newest first by default). Two
- * queries feed a latency percentile (model + overhead): their points at one
- * period add up into one.
- */
-static void series_sort(struct md_health_series *s)
-{
-    if (s->n < 2)
-        return;
-    struct point *p = md_xcalloc(s->n, sizeof(*p));
-    for (size_t i = 0; i < s->n; i++)
-        p[i] = (struct point){s->t[i], s->v[i]};
-    qsort(p, s->n, sizeof(*p), point_cmp);
-    size_t k = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        if (k > 0 && s->t[k - 1] == p[i].t) {
-            s->v[k - 1] =
-                isfinite(s->v[k - 1]) ? s->v[k - 1] + (isfinite(p[i].v) ? p[i].v : 0) : p[i].v;
-            continue;
-        }
-        s->t[k] = p[i].t;
-        s->v[k] = p[i].v;
-        k++;
-    }
-    s->n = k;
-    free(p);
-}
 
 /* Append the points of one MetricDataResults entry; pages of one query add up. */
 static md_status series_add(struct md_health_series *s, const cJSON *res, struct md_err *err)
@@ -138,103 +93,6 @@ static md_status series_add(struct md_health_series *s, const cJSON *res, struct
         s->n++;
     }
     return MD_OK;
-}
-
-struct wpoint {
-    int64_t t;
-    double v;
-    double w; /* weight in a latency average */
-};
-
-/* By time, so points of all variants at one period end up side by side. */
-static int wpoint_cmp(const void *pa, const void *pb)
-{
-    const struct wpoint *a = pa;
-    const struct wpoint *b = pb;
-    return a->t < b->t ? -1 : a->t > b->t;
-}
-
-/* Value of series s at time t (binary search; s sorted); NAN when absent. */
-static double value_at(const struct md_health_series *s, int64_t t)
-{
-    size_t lo = 0;
-    size_t hi = s != NULL ? s->n : 0;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->t[mid] < t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return s != NULL && lo < s->n && s->t[lo] == t ? s->v[lo] : NAN;
-}
-
-/* The series of metric m for variant `dep` among the first n of the list; NULL when none. */
-static const struct md_health_series *find_series(const struct md_health_list *l, size_t n,
-                                                  const char *dep, int m)
-{
-    for (size_t i = 0; i < n; i++) {
-        if ((int)l->v[i].metric == m && strcmp(l->v[i].deployment, dep) == 0)
-            return &l->v[i];
-    }
-    return NULL;
-}
-
-/*
- * The whole endpoint (deployment ""), one series per metric over the
- * variant series: counts add up per period; latency is averaged weighted
- * by the variant's invocations in that period (1 when unknown).
- */
-static void add_aggregates(struct md_health_list *l, const char *endpoint)
-{
-    size_t nvar = l->n;
-    for (int m = 0; m < MD_HEALTH_METRIC_COUNT; m++) {
-        size_t total = 0;
-        bool any = false;
-        for (size_t i = 0; i < nvar; i++) {
-            if ((int)l->v[i].metric == m) {
-                total += l->v[i].n;
-                any = true;
-            }
-        }
-        if (!any)
-            continue;
-        struct wpoint *p = md_xcalloc(total ? total : 1, sizeof(*p));
-        size_t k = 0;
-        for (size_t i = 0; i < nvar; i++) {
-            const struct md_health_series *s = &l->v[i];
-            if ((int)s->metric != m)
-                continue;
-            const struct md_health_series *inv =
-                find_series(l, nvar, s->deployment, MD_HEALTH_INVOCATIONS);
-            for (size_t j = 0; j < s->n; j++, k++) {
-                double wi = is_latency(m) ? value_at(inv, s->t[j]) : 1;
-                p[k] = (struct wpoint){s->t[j], s->v[j], isfinite(wi) && wi > 0 ? wi : 1};
-            }
-        }
-        qsort(p, total, sizeof(*p), wpoint_cmp);
-        struct md_health_series *agg = md_health_list_push(l);
-        agg->endpoint = md_xstrdup_clean(endpoint);
-        agg->deployment = md_xstrdup("");
-        agg->metric = (enum md_health_metric)m;
-        agg->t = md_xcalloc(total ? total : 1, sizeof(*agg->t));
-        agg->v = md_xcalloc(total ? total : 1, sizeof(*agg->v));
-        for (size_t i = 0; i < total;) {
-            int64_t t = p[i].t;
-            double sum = 0;
-            double wsum = 0;
-            for (; i < total && p[i].t == t; i++) {
-                if (!isfinite(p[i].v))
-                    continue;
-                sum += is_latency(m) ? p[i].v * p[i].w : p[i].v;
-                wsum += p[i].w;
-            }
-            agg->t[agg->n] = t;
-            agg->v[agg->n] = is_latency(m) ? (wsum > 0 ? sum / wsum : NAN) : sum;
-            agg->n++;
-        }
-        free(p);
-    }
 }
 
 /* GetMetricData replies mapped through the bundle's query table (Id -> metric, variant). */
@@ -295,7 +153,7 @@ md_status sm_parse_health(const cJSON *root, struct md_result *out, struct md_er
     if (st != MD_OK)
         return st;
     for (size_t i = 0; i < l->n; i++)
-        series_sort(&l->v[i]);
-    add_aggregates(l, endpoint);
+        md_health_series_settle(&l->v[i]);
+    md_health_add_totals(l, endpoint);
     return MD_OK;
 }
