@@ -12,6 +12,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -239,3 +240,69 @@ def test_thresholds_from_the_config_file_move_the_verdict(config, run_mldeck, is
     assert r.returncode == 2, r.stderr
     assert re.search(r"config\.yaml:5:20: expected WARN,BAD for 'health_p99_ms'", r.stderr), \
         r.stderr
+
+
+# --- Azure ML: Azure Monitor metrics from tests/fake_azure.py --------------------------------------
+
+@pytest.fixture(scope="module")
+def fake():
+    from fake_azure import FakeAzure
+    with FakeAzure() as fa:
+        with fa.lock:  # fraud-scorer: blue 90 calls/min at 0 % 5xx, green 10/min, 3 of them 5xx
+            fa.metrics["fraud-scorer"] = {
+                "blue": {"calls": [90] * MINUTES, "4xx": [0] * MINUTES, "5xx": [0] * MINUTES,
+                         "p50": [12] * MINUTES, "p99": [20] * MINUTES},
+                "green": {"calls": [10] * MINUTES, "4xx": [0] * MINUTES, "5xx": [3] * MINUTES,
+                          "p50": [15] * MINUTES, "p99": [25] * MINUTES}}
+        yield fa
+
+
+@pytest.fixture
+def azure_config(fake, tmp_path):
+    cfg = tmp_path / "azure.yaml"
+    cfg.write_text("current_context: az\ncontexts:\n  - name: az\n    backends:\n"
+                   "      - name: azure\n        type: azureml\n"
+                   f"        url: {fake.url}\n        authority: {fake.url}\n"
+                   f"        subscription: {fake.subscription}\n"
+                   f"        resource_group: {fake.resource_group}\n"
+                   f"        workspace: {fake.workspace}\n")
+    return cfg
+
+
+def azure_env(fake):
+    return {"AZURE_TENANT_ID": fake.tenant, "AZURE_CLIENT_ID": fake.client_id,
+            "AZURE_CLIENT_SECRET": fake.client_secret}
+
+
+def test_azure_deployments_judged_from_azure_monitor(fake, azure_config, run_mldeck,
+                                                      isolated_env):
+    since = len(fake.log)
+    r = run_mldeck(["--config", str(azure_config), "get", "endpoints", "--backend", "azure",
+                    "--json"], dict(isolated_env, **azure_env(fake)))
+    assert r.returncode == 0, r.stderr
+    eps = {e["name"]: e for e in json.loads(r.stdout)}
+    deps = {d["name"]: d["health"] for d in eps["fraud-scorer"]["deployments"]}
+    assert deps["green"] == {"verdict": "bad", "reason": "5xx 30.0 % > 5 %"}
+    assert deps["blue"]["verdict"] == "ok"
+    assert deps["blue"]["reason"] == "5xx 0.0 %, 4xx 0.0 %, p99 20 ms"
+    assert eps["fraud-scorer"]["health"] == {"verdict": "bad", "reason": "green: 5xx 30.0 % > 5 %"}
+    # an endpoint without requests is not judged
+    others = [e for n, e in eps.items() if n != "fraud-scorer"]
+    assert others and all(e["health"]["verdict"] == "unknown" for e in others), others
+    with fake.lock:
+        asked = [e for e in fake.log[since:] if "Microsoft.Insights/metrics" in e.get("path", "")]
+    queries = {parse_qs(e["query"])["metricnames"][0] for e in asked}
+    assert queries == {"RequestsPerMinute", "RequestLatency_P50,RequestLatency_P99"}, queries
+    assert not any(e["mutates"] for e in fake.log[since:])
+
+
+def test_azure_overview_shows_the_bad_endpoint(fake, azure_config, tmp_path):
+    d = Deck(tmp_path, "http://127.0.0.1:9")
+    try:
+        t = d.start("--config", str(azure_config), env=azure_env(fake), cols=160, rows=40)
+        screen = t.wait_for(lambda s: "✖ bad" in (row_of(s, "fraud-scorer") or ""), timeout=30)
+        # the endpoint's p99 line: the deployments' weighted by their calls, (90x20+10x25)/100
+        assert re.search(r"████ max 3\.0%\s+████ max 20ms\b", row_of(screen, "fraud-scorer")), \
+            screen
+    finally:
+        d.close()

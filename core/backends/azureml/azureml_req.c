@@ -52,6 +52,7 @@ static const char *const role_tags[] = {
     [AZ_R_LOGS] = "azureml logs",
     [AZ_R_SCHED_PAGE] = "azureml schedules",
     [AZ_R_ACTIVITY_PAGE] = "azureml activity log",
+    [AZ_R_METRICS] = "azureml metrics",
 };
 
 /* The bearer token (the gate is ready when this runs), TLS and the instance's time-out. */

@@ -339,5 +339,7 @@ md_status azureml_parse(enum md_result_kind kind, const char *body, size_t len,
         return parse_watch(kind, body, len, out, err);
     if (kind == MD_RESULT_CHANGES)
         return azureml_parse_changes(body, len, out, err);
+    if (kind == MD_RESULT_HEALTH)
+        return azureml_parse_health(body, len, out, err);
     return azureml_parse_resources(kind, body, len, out, err);
 }
