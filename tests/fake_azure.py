@@ -36,6 +36,14 @@ What it reproduces, and from which part of the spec (reference/azureml.md, secti
   ResourceGroupNotFound (ARM ErrorResponse {"error": {"code", "message"}}, §10, DERIVED).
   control(forbid=True) makes the configured workspace answer the same 403 from then on (a
   role assignment removed while a console is open); forbid="text" sends that message.
+- Azure Monitor metrics of an online endpoint (GET .../onlineEndpoints/E/providers/
+  Microsoft.Insights/metrics, api-version 2023-10-01 only, DERIVED from Azure Monitor's REST
+  reference and the Azure ML online endpoint metrics list): metric names must be known
+  (RequestsPerMinute, RequestLatency, RequestLatency_P50/P90/P95/P99), else 400; $filter is
+  DIM eq '*' clauses and every DIM must be a dimension of every metric asked (so requests split
+  by statusCodeClass and latencies are two queries), else 400; one-minute buckets
+  (interval PT1M) over `timespan`, values under the `aggregation` asked, only minutes with
+  requests. The data is `fake.metrics[endpoint][deployment]` (per-minute lists, newest last).
 - Lists (§3, §4, §5, §6, §7, §9) are {"value": [...], "nextLink": "<absolute URL>"} pages of
   `page_size` items. nextLink of endpoints, deployments, models and jobs carries an opaque
   $skipToken; model versions use the fixture's own form (api-version=2025-07-01-preview&$skip=N).
