@@ -215,8 +215,8 @@ static void draw_header(struct endpoint_view *v, WINDOW *w, int width, const str
 }
 
 /*
- * One health row: the name, its verdict (glyph + word), then a sparkline from 0 with its
- * last value and its top per metric.
+ * One health row: the name, its verdict (glyph + word), then per metric a sparkline from 0,
+ * its last value when there is room, and its top.
  */
 static void health_row(WINDOW *w, int y, int width, const struct md_health_list *h,
                        const char *error, const char *label, const char *dep,
@@ -225,7 +225,9 @@ static void health_row(WINDOW *w, int y, int width, const struct md_health_list 
     static const enum endpoint_metric cols[] = {ENDPOINT_INVOCATIONS, ENDPOINT_4XX, ENDPOINT_5XX,
                                                 ENDPOINT_ERROR_RATE, ENDPOINT_LATENCY};
     int colw = (width - NAME_W - HEALTH_W - 1) / (int)MD_ARRAY_LEN(cols);
-    int spark = colw - 16 < 3 ? 3 : colw - 16 > 24 ? 24 : colw - 16;
+    bool with_last = colw >= 26; /* narrower: the chart and its scale, not the last value */
+    int room = colw - (with_last ? 16 : 10);
+    int spark = room < 1 ? 1 : room > 24 ? 24 : room;
     text_put(w, y, 1, NAME_W - 1, label, ui_attr(MD_THEME_NORMAL), 0);
     if (h)
         text_put(w, y, NAME_W + 1, HEALTH_W - 1, endpoint_health_text(j->verdict),
@@ -238,7 +240,7 @@ static void health_row(WINDOW *w, int y, int width, const struct md_health_list 
                      ui_attr(*error ? MD_THEME_ERROR : MD_THEME_DIM), 0);
             continue;
         }
-        endpoint_health_cell(h, dep, cols[i], spark, true, buf, sizeof(buf));
+        endpoint_health_cell(h, dep, cols[i], spark, with_last, buf, sizeof(buf));
         text_put(w, y, x, colw - 1, *buf ? buf : "-",
                  ui_attr(*buf ? MD_THEME_CHART_1 : MD_THEME_DIM), 0);
     }
