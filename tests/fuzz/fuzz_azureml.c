@@ -62,6 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         MD_RESULT_NONE,      MD_RESULT_EXPERIMENTS, MD_RESULT_RUNS,    MD_RESULT_RUN,
         MD_RESULT_MODELS,    MD_RESULT_VERSIONS,    MD_RESULT_VERSION, MD_RESULT_PROBE,
         MD_RESULT_ENDPOINTS, MD_RESULT_ENDPOINT,    MD_RESULT_LOGS,    MD_RESULT_MONITORS,
+        MD_RESULT_HEALTH,
     };
     const char *body = (const char *)data;
     for (size_t i = 0; i < MD_ARRAY_LEN(kinds); i++) {
@@ -71,8 +72,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         md_status st = azureml_parse(kinds[i], body, size, &r, &err);
         if (r.next_token == NULL || r.kind != kinds[i] || r.status != st)
             __builtin_trap();
-        if (st != MD_OK && (r.runs.n || r.experiments.n || r.models.n || r.versions.n ||
-                            r.endpoints.n || r.server_version || r.text || r.monitors.n))
+        if (st != MD_OK &&
+            (r.runs.n || r.experiments.n || r.models.n || r.versions.n || r.endpoints.n ||
+             r.server_version || r.text || r.monitors.n || r.health.n))
             __builtin_trap(); /* a failed parse holds no records */
         for (size_t k = 0; k < r.endpoints.n; k++) {
             for (size_t d = 0; d < r.endpoints.v[k].n_deployments; d++) {
