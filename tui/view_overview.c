@@ -456,9 +456,10 @@ static struct view *create(struct app *a)
     o->base.app = a;
     table_init(&o->table, &source, o);
     /*
-     * Under 134 columns BY, then PLATFORM, give way: LIVE keeps room for a two-way split.
-     * DRIFT (only when a drift job names an endpoint or alias) needs 150: under that BY goes
-     * first, then DRIFT.
+     * Under 147 columns BY, then LATENCY and ERRORS, then PLATFORM, give way: LIVE keeps room
+     * for a two-way split, and HEALTH (the verdict) stays at any width while the sparklines
+     * (the endpoint screen has them too) make room. DRIFT (only when a drift job names an
+     * endpoint or alias) needs 16 more: under that BY goes first, then DRIFT.
      */
     static const struct {
         const char *title;
@@ -472,8 +473,8 @@ static struct view *create(struct app *a)
         {"LIVE", COL_LIVE, 28, TABLE_FLEX},
         {"STATUS", COL_STATUS, 12, 0},
         {"HEALTH", COL_HEALTH, 6, 0},
-        {"ERRORS", COL_ERRORS, 13, 0},
-        {"LATENCY", COL_LATENCY, 13, 0},
+        {"ERRORS", COL_ERRORS, 13, TABLE_OPTIONAL},
+        {"LATENCY", COL_LATENCY, 13, TABLE_OPTIONAL},
         {"DRIFT", COL_DRIFT, DRIFT_W, TABLE_OPTIONAL},
         {"CHANGED", COL_CHANGED, 7, TABLE_RIGHT},
         {"BY", COL_BY, 12, TABLE_OPTIONAL},
