@@ -275,6 +275,7 @@ void md_health_judge_endpoint(const struct md_health_list *l, const struct md_he
         md_health_judge(l, dep, lim, &d);
         if (d.verdict == MD_HEALTH_VERDICT_OK && out->verdict == MD_HEALTH_VERDICT_UNKNOWN) {
             out->verdict = MD_HEALTH_VERDICT_OK; /* a deployment seen is the endpoint seen */
+            snprintf(out->reason, sizeof(out->reason), "%s: %s", dep, d.reason);
             continue;
         }
         if (d.verdict <= out->verdict || d.verdict < MD_HEALTH_VERDICT_WARN)
