@@ -20,6 +20,7 @@
 
 #include "cli_drift.h"
 #include "cli_logs.h"
+#include "cli_health.h"
 
 #define WAIT_MS (10 * 60 * 1000)
 #define AUDIT_SETTLE_MS (10 * 1000) /* get audit: how long its re-reads may take */
@@ -402,7 +403,8 @@ static md_status export_endpoints(md_deck *d, md_actions *acts, size_t bi, enum 
     for (size_t i = 0; i < l->n; i++)
         if (!md_actions_who_endpoint(acts, bi, &l->v[i], &who[i]))
             snprintf(who[i].by, sizeof(who[i].by), "unknown");
-    md_status st = md_export_endpoints_with(one, f, backend, l, who, md_deck_alarms(d, bi));
+    struct md_export_endpoint_extra x = {.alarms = md_deck_alarms(d, bi), .who = who};
+    md_status st = cli_health_export(d, bi, f, backend, &x, one);
     free(who);
     return st;
 }
@@ -436,6 +438,8 @@ static int get_lists(md_deck *d, md_actions *acts, const struct get_opts *o, siz
     struct md_buf one;
     md_buf_init(&one, OUT_CAP);
     bool first = true;
+    if (endpoints && o->format == MD_EXPORT_JSON)
+        cli_health_fetch(d, lo, hi, WAIT_MS);
     for (size_t bi = lo; bi < hi && !st; bi++) {
         struct md_backend_status bs;
         md_deck_backend_status(d, bi, &bs);

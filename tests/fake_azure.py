@@ -36,6 +36,14 @@ What it reproduces, and from which part of the spec (reference/azureml.md, secti
   ResourceGroupNotFound (ARM ErrorResponse {"error": {"code", "message"}}, §10, DERIVED).
   control(forbid=True) makes the configured workspace answer the same 403 from then on (a
   role assignment removed while a console is open); forbid="text" sends that message.
+- Azure Monitor metrics of an online endpoint (GET .../onlineEndpoints/E/providers/
+  Microsoft.Insights/metrics, api-version 2023-10-01 only, DERIVED from Azure Monitor's REST
+  reference and the Azure ML online endpoint metrics list): metric names must be known
+  (RequestsPerMinute, RequestLatency, RequestLatency_P50/P90/P95/P99), else 400; $filter is
+  DIM eq '*' clauses and every DIM must be a dimension of every metric asked (so requests split
+  by statusCodeClass and latencies are two queries), else 400; one-minute buckets
+  (interval PT1M) over `timespan`, values under the `aggregation` asked, only minutes with
+  requests. The data is `fake.metrics[endpoint][deployment]` (per-minute lists, newest last).
 - Lists (§3, §4, §5, §6, §7, §9) are {"value": [...], "nextLink": "<absolute URL>"} pages of
   `page_size` items. nextLink of endpoints, deployments, models and jobs carries an opaque
   $skipToken; model versions use the fixture's own form (api-version=2025-07-01-preview&$skip=N).
@@ -260,6 +268,9 @@ class FakeAzure:
         # fake's start; tests append lines with append_log()
         self.logs_t0 = time.time()
         self.extra_logs = {}  # (endpoint, deployment, container) -> [line]
+        # Azure Monitor metrics: endpoint -> deployment -> {"calls", "4xx", "5xx", "p50", "p99"},
+        # each a list of per-minute values, the last one for the current minute (latency in ms)
+        self.metrics = {}
         self.caller = "oncall@contoso.com"  # whom the Activity Log names for mldeck's writes
         self.revoke_after = None  # revoke every token after this many more ARM requests
         self.foreign_next_link = False  # nextLinks point to another host (must be refused)
@@ -775,6 +786,22 @@ ALERTS_API = "2019-05-05-preview"
 _TIME_RANGES = {"1h": 3600, "1d": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
 _ACTLOG_FILTER_RE = re.compile(r"eventTimestamp ge '([^']+)'(?: and eventTimestamp le '([^']+)')?"
                                r"(?: and resourceUri eq '([^']+)')?$", re.I)
+# Azure Monitor metrics of an online endpoint (Microsoft.Insights), their own api-version
+_METRICS_RE = re.compile(r"^(/subscriptions/[^/]+/resourceGroups/[^/]+/providers/"
+                         r"Microsoft\.MachineLearningServices/workspaces/[^/]+/onlineEndpoints/"
+                         r"([^/]+))/providers/Microsoft\.Insights/metrics$", re.I)
+METRICS_API = "2023-10-01"
+# Azure ML online endpoint metrics: name -> (unit, dimensions); the latencies are per deployment
+ENDPOINT_METRICS = {
+    "RequestsPerMinute": ("Count", ("deployment", "statusCode", "statusCodeClass",
+                                    "modelStatusCode")),
+    "RequestLatency": ("MilliSeconds", ("deployment",)),
+    "RequestLatency_P50": ("MilliSeconds", ("deployment",)),
+    "RequestLatency_P90": ("MilliSeconds", ("deployment",)),
+    "RequestLatency_P95": ("MilliSeconds", ("deployment",)),
+    "RequestLatency_P99": ("MilliSeconds", ("deployment",)),
+}
+_METRIC_FILTER_RE = re.compile(r"^\s*(\w+)\s+eq\s+'\*'\s*$", re.I)
 # the one POST of ARM that only reads, by its whole shape (§4)
 _GETLOGS_RE = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/"
                          r"Microsoft\.MachineLearningServices/workspaces/[^/]+/onlineEndpoints/"
@@ -1153,6 +1180,14 @@ class _Handler(BaseHTTPRequestHandler):
             return (*_arm_error(400, "MissingApiVersionParameter",
                                 "The api-version query parameter (?api-version=) is required "
                                 "for all requests."), hdrs)
+        if _METRICS_RE.match(path) and self.command == "GET":
+            if api != METRICS_API:
+                return (*_arm_error(400, "NoRegisteredProviderFound",
+                                    f"No registered resource provider found for API version "
+                                    f"'{api}' for type 'metrics'. The supported api-versions "
+                                    f"are '{METRICS_API}'."), hdrs)
+            status, payload = self._metrics(_METRICS_RE.match(path), q)
+            return status, payload, hdrs
         if _ACTLOG_RE.match(path) and api != ACTLOG_API:
             return (*_arm_error(400, "NoRegisteredProviderFound",
                                 f"No registered resource provider found for location 'global' "
@@ -1282,6 +1317,88 @@ class _Handler(BaseHTTPRequestHandler):
         alerts = [a for a in alerts if keep(a)]
         alerts.sort(key=lambda a: a["properties"]["essentials"]["startDateTime"], reverse=True)
         return self._page(alerts, q, api)
+    def _metrics(self, m, q):
+        """Azure Monitor's metrics query as it answers for an online endpoint: known metric
+        names only; a $filter of `DIM eq '*'` clauses (split by DIM), each DIM a dimension of
+        every metric asked (Azure refuses the combination otherwise); the aggregation the
+        values come as; one-minute buckets over the timespan, only minutes with requests."""
+        fa = self.fake
+        rid, name = m.group(1), m.group(2)
+        with fa.lock:
+            if name not in fa.deployments:
+                return self._not_found(f"workspaces/{fa.workspace}/onlineEndpoints/{name}")
+            data = copy.deepcopy(fa.metrics.get(name, {}))
+        names = [n for n in (q.get("metricnames") or "").split(",") if n]
+        unknown = [n for n in names if n not in ENDPOINT_METRICS]
+        if not names or unknown:
+            return _arm_error(400, "BadRequest", f"Failed to find metric configuration for "
+                              f"provider: Microsoft.MachineLearningServices, resource type: "
+                              f"workspaces/onlineEndpoints, metric: {','.join(unknown)}, Valid "
+                              f"metrics: {','.join(ENDPOINT_METRICS)}")
+        agg = (q.get("aggregation") or "Average").lower()
+        if agg not in ("total", "average", "count", "maximum", "minimum"):
+            return _arm_error(400, "BadRequest", f"Invalid aggregation '{agg}'")
+        if q.get("interval", "PT1M") != "PT1M":
+            return _arm_error(400, "BadRequest", "the fake serves interval PT1M only")
+        split = []
+        for clause in filter(None, re.split(r"\s+and\s+", q.get("$filter") or "", flags=re.I)):
+            fm = _METRIC_FILTER_RE.match(clause)
+            if not fm:
+                return _arm_error(400, "BadRequest", f"the fake reads only DIM eq '*': {clause!r}")
+            split.append(fm.group(1))
+        if "deployment" not in [d.lower() for d in split]:
+            return _arm_error(400, "BadRequest", "the fake serves metrics split by deployment only")
+        for n in names:
+            dims = {d.lower() for d in ENDPOINT_METRICS[n][1]}
+            missing = [d for d in split if d.lower() not in dims]
+            if missing:
+                return _arm_error(400, "BadRequest", f"Metric: {n} does not support requested "
+                                  f"dimension combination: {','.join(split)}, supported ones "
+                                  f"are: {','.join(ENDPOINT_METRICS[n][1])}")
+        span = (q.get("timespan") or "").split("/")
+        if len(span) != 2:
+            return _arm_error(400, "BadRequest", "timespan must be START/END")
+        lo, hi = _parse_iso(span[0]), _parse_iso(span[1])
+        now_min = int(time.time()) // 60 * 60
+        split_l = [d.lower() for d in split]
+        out = []
+        for n in names:
+            series = []
+            for dep, d in data.items():
+                calls = d.get("calls", [])
+                k = len(calls)
+                if n == "RequestsPerMinute":
+                    classes = {"2xx": [c - e4 - e5 for c, e4, e5 in
+                                       zip(calls, d.get("4xx", [0] * k), d.get("5xx", [0] * k))],
+                               "4xx": d.get("4xx", [0] * k), "5xx": d.get("5xx", [0] * k)}
+                    if "statuscodeclass" not in split_l:
+                        classes = {None: calls}
+                else:
+                    key = {"RequestLatency_P50": "p50", "RequestLatency_P99": "p99"}.get(n)
+                    classes = {None: d.get(key, [])} if key else {}
+                for cls, vals in classes.items():
+                    points = []
+                    for i, v in enumerate(vals):
+                        t = now_min - (len(vals) - 1 - i) * 60
+                        if lo <= t < hi and i < k and calls[i] > 0:
+                            points.append({"timeStamp": time.strftime(
+                                "%Y-%m-%dT%H:%M:%SZ", time.gmtime(t)), agg: float(v)})
+                    meta = []
+                    if "deployment" in split_l:
+                        meta.append({"name": {"value": "deployment",
+                                              "localizedValue": "deployment"}, "value": dep})
+                    if cls is not None:
+                        meta.append({"name": {"value": "statuscodeclass",
+                                              "localizedValue": "statusCodeClass"}, "value": cls})
+                    series.append({"metadatavalues": meta, "data": points})
+            out.append({"id": f"{rid}/providers/Microsoft.Insights/metrics/{n}",
+                        "type": "Microsoft.Insights/metrics",
+                        "name": {"value": n, "localizedValue": n},
+                        "displayDescription": "", "unit": ENDPOINT_METRICS[n][0],
+                        "timeseries": series, "errorCode": "Success"})
+        return 200, {"cost": 0, "timespan": q.get("timespan"), "interval": "PT1M",
+                     "value": out, "namespace": "Microsoft.MachineLearningServices/workspaces/"
+                     "onlineEndpoints", "resourceregion": fa.location}
 
     def _not_found(self, what):
         return _arm_error(404, "ResourceNotFound",

@@ -318,6 +318,32 @@ def _patch_cloudtrail(events_file):
     Base.call_action = trailed_call_action
 
 
+def _patch_cloudwatch_percentiles():
+    """GetMetricData's "p99"-style statistics, which moto answers with null: the
+    nearest-rank percentile of the raw values put in the period (what CloudWatch
+    gives for values put one by one; statistic sets have no percentiles)."""
+    import math
+    import re
+
+    from moto.cloudwatch import models as cw_models
+
+    Stats = _need(cw_models, "Statistics", "moto.cloudwatch.models")
+    get = _need(Stats, "get_statistics_for_type", "Statistics")
+    _need(Stats, "metric_single_values_list", "Statistics")
+
+    def get_statistics_for_type(self, stat):
+        m = re.fullmatch(r"p(\d{1,2}(?:\.\d+)?)", stat or "")
+        if not m:
+            return get(self, stat)
+        vals = sorted(self.metric_single_values_list)
+        if not vals:
+            return None
+        rank = max(1, math.ceil(float(m.group(1)) / 100 * len(vals)))
+        return vals[rank - 1]
+
+    Stats.get_statistics_for_type = get_statistics_for_type
+
+
 def _patch_request_log(path):
     from moto.core import responses as core_responses
 
@@ -366,6 +392,7 @@ def serve(argv=None):
     try:
         _patch_sagemaker(args.monitoring_fixture)
         _patch_cloudtrail(args.cloudtrail_events)
+        _patch_cloudwatch_percentiles()
         if args.request_log:
             _patch_request_log(args.request_log)
     except PatchError as e:

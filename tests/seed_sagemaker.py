@@ -18,7 +18,7 @@ What it creates (names are fixed; tests rely on them):
     and S3 input channels
   CloudWatch AWS/SageMaker metrics for every endpoint and variant, one point a minute
     for the last 60 minutes: Invocations, Invocation4XXErrors, Invocation5XXErrors,
-    ModelLatency (microseconds)
+    ModelLatency and OverheadLatency (microseconds)
 
 Credentials: whatever boto3 is given (default: fake keys, which moto accepts while
 its signature checking is off).
@@ -86,6 +86,8 @@ def metric_value(endpoint, variant, metric, i):
         return float(1 if i % 7 == 0 else 0)
     if metric == "Invocation5XXErrors":
         return float((3 if canary else 0) + (1 if i % 20 == 0 else 0))
+    if metric == "OverheadLatency":
+        return 1000.0  # microseconds: SageMaker's own share of a request
     return float(30000 if canary else 20000 + 100 * (i % 5))  # ModelLatency, microseconds
 
 
@@ -172,13 +174,13 @@ def seed(url, region="eu-west-1", creds=None, now=None):
             for i in range(METRIC_MINUTES):
                 ts = start + dt.timedelta(minutes=i)
                 for metric in ("Invocations", "Invocation4XXErrors", "Invocation5XXErrors",
-                               "ModelLatency"):
+                               "ModelLatency", "OverheadLatency"):
                     data.append({
                         "MetricName": metric, "Timestamp": ts,
                         "Dimensions": [{"Name": "EndpointName", "Value": endpoint},
                                        {"Name": "VariantName", "Value": variant}],
                         "Value": metric_value(endpoint, variant, metric, i),
-                        "Unit": "Microseconds" if metric == "ModelLatency" else "Count"})
+                        "Unit": "Microseconds" if metric.endswith("Latency") else "Count"})
             for k in range(0, len(data), 500):
                 cw.put_metric_data(Namespace="AWS/SageMaker", MetricData=data[k:k + 500])
     return summary

@@ -162,7 +162,7 @@ static void fmt_value(enum endpoint_metric m, double v, char *buf, size_t len)
 }
 
 void endpoint_health_cell(const struct md_health_list *h, const char *deployment,
-                          enum endpoint_metric m, int cells, char *buf, size_t len)
+                          enum endpoint_metric m, int cells, bool with_last, char *buf, size_t len)
 {
     buf[0] = 0;
     size_t n = 0;
@@ -172,6 +172,10 @@ void endpoint_health_cell(const struct md_health_list *h, const char *deployment
         v = owned = error_rate(h, deployment, &n);
     } else {
         const struct md_health_series *s = series(h, deployment, (enum md_health_metric)m);
+        /* the whole request's p99 where the platform gives it: what the HEALTH verdict reads */
+        const struct md_health_series *p99 = series(h, deployment, MD_HEALTH_P99_US);
+        if (m == ENDPOINT_LATENCY && p99 && p99->n > 0)
+            s = p99;
         if (s) {
             v = s->v;
             n = s->n;
@@ -182,13 +186,24 @@ void endpoint_health_cell(const struct md_health_list *h, const char *deployment
         return;
     }
     double last = NAN;
-    for (size_t i = n; i-- > 0 && !isfinite(last);)
-        last = v[i];
+    double max = NAN;
+    for (size_t i = n; i-- > 0;) {
+        if (!isfinite(last))
+            last = v[i];
+        if (isfinite(v[i]) && (!isfinite(max) || v[i] > max))
+            max = v[i];
+    }
     char spark[128];
     char val[32];
-    sparkline_text(v, n, cells, m != ENDPOINT_LATENCY, spark, sizeof(spark));
+    char top[32];
+    /* Every chart starts at 0, so a flat line is flat; the label at its end is its top. */
+    sparkline_text(v, n, cells, true, spark, sizeof(spark));
     fmt_value(m, last, val, sizeof(val));
-    snprintf(buf, len, "%s %s", spark, val);
+    fmt_value(m, max, top, sizeof(top));
+    if (with_last)
+        snprintf(buf, len, "%s %s max %s", spark, val, top);
+    else
+        snprintf(buf, len, "%s max %s", spark, top);
     free(owned);
 }
 

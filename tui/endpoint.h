@@ -36,11 +36,13 @@ void endpoint_live_text(const struct md_endpoint *e, char *buf, size_t len);
 /* The current weights as a spec for md_action_plan_weights(): "blue=90,green=10". */
 void endpoint_weights_spec(const struct md_endpoint *e, char *buf, size_t len);
 /*
- * A sparkline of `cells` cells and the last value ("▁▂▃▅▇ 0.3%", "▃▃▄▂▁ 45ms") of one
- * metric of `deployment` ("" for the whole endpoint); "" when the series is absent.
+ * A sparkline of `cells` cells from 0 with its scale, the highest value, at the right
+ * ("▁▂▃▅▇ max 5.0%"), and with_last the last value before it ("▃▃▄▂▁ 45ms max 52ms"), of
+ * one metric of `deployment` ("" for the whole endpoint); "" when the series is absent.
+ * LATENCY is the p99 of the whole request when the platform reports it, else the average.
  */
 void endpoint_health_cell(const struct md_health_list *h, const char *deployment,
-                          enum endpoint_metric m, int cells, char *buf, size_t len);
+                          enum endpoint_metric m, int cells, bool with_last, char *buf, size_t len);
 /*
  * When the endpoint last changed and who did it (md_actions_who_endpoint(): the
  * platform's history, Azure systemData, mldeck's matching audit entry, else

@@ -15,6 +15,7 @@
 
 #include "alarms.h"
 #include "endpoint.h"
+#include "endpoint_health.h"
 #include "rollback.h"
 #include "text.h"
 #include "theme_curses.h"
@@ -24,6 +25,7 @@
 #define HEALTH_MINUTES 60
 #define HISTORY_MAX 12
 #define NAME_W 14
+#define HEALTH_W 8 /* "\u25b2 warn" */
 #define LOG_LINE_MAX 2048
 
 struct endpoint_view {
@@ -208,27 +210,59 @@ static void draw_header(struct endpoint_view *v, WINDOW *w, int width, const str
     }
 }
 
-/* One health row: the name, then a sparkline and last value per metric. */
+/*
+ * One health row: the name, its verdict (glyph + word), then per metric a sparkline from 0,
+ * its last value when there is room, and its top.
+ */
 static void health_row(WINDOW *w, int y, int width, const struct md_health_list *h,
-                       const char *error, const char *label, const char *dep)
+                       const char *error, const char *label, const char *dep,
+                       const struct md_health_judgement *j)
 {
     static const enum endpoint_metric cols[] = {ENDPOINT_INVOCATIONS, ENDPOINT_4XX, ENDPOINT_5XX,
                                                 ENDPOINT_ERROR_RATE, ENDPOINT_LATENCY};
-    int colw = (width - NAME_W - 1) / (int)MD_ARRAY_LEN(cols);
-    int spark = colw - 8 < 3 ? 3 : colw - 8 > 24 ? 24 : colw - 8;
+    int colw = (width - NAME_W - HEALTH_W - 1) / (int)MD_ARRAY_LEN(cols);
+    bool with_last = colw >= 26; /* narrower: the chart and its scale, not the last value */
+    int room = colw - (with_last ? 16 : 10);
+    int spark = room < 1 ? 1 : room > 24 ? 24 : room;
     text_put(w, y, 1, NAME_W - 1, label, ui_attr(MD_THEME_NORMAL), 0);
+    if (h)
+        text_put(w, y, NAME_W + 1, HEALTH_W - 1, endpoint_health_text(j->verdict),
+                 ui_attr(endpoint_health_role(j->verdict)), 0);
     for (size_t i = 0; i < MD_ARRAY_LEN(cols); i++) {
         char buf[256];
-        int x = NAME_W + 1 + (int)i * colw;
+        int x = NAME_W + HEALTH_W + 1 + (int)i * colw;
         if (!h) { /* a failed fetch is not one still coming: the header says why */
             text_put(w, y, x, colw - 1, *error ? text_glyph("\u2716 error", "x error") : "...",
                      ui_attr(*error ? MD_THEME_ERROR : MD_THEME_DIM), 0);
             continue;
         }
-        endpoint_health_cell(h, dep, cols[i], spark, buf, sizeof(buf));
+        endpoint_health_cell(h, dep, cols[i], spark, with_last, buf, sizeof(buf));
         text_put(w, y, x, colw - 1, *buf ? buf : "-",
                  ui_attr(*buf ? MD_THEME_CHART_1 : MD_THEME_DIM), 0);
     }
+}
+
+/* "why  canary: 5xx 25.0 % > 5 %" under the rows, in the verdict's role. */
+static void health_reason(WINDOW *w, int y, int width, const char *label,
+                          const struct md_health_judgement *j)
+{
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s%s%s", label ? label : "", label ? ": " : "", j->reason);
+    text_put(w, y, 1, NAME_W - 1, "why", ui_attr(MD_THEME_DIM), 0);
+    text_put(w, y, NAME_W + 1, width - NAME_W - 1, buf, ui_attr(endpoint_health_role(j->verdict)),
+             0);
+}
+
+/* Lines the reasons take: one per warn/bad deployment, else one for the endpoint. */
+static int health_reasons(const struct endpoint_view *v)
+{
+    int n = 0;
+    for (size_t i = 0; i < v->n_deps; i++) {
+        struct md_health_judgement j;
+        endpoint_health_judge(v->base.app->deck, v->bi, v->name, v->deps[i], &j);
+        n += j.verdict >= MD_HEALTH_VERDICT_WARN;
+    }
+    return n ? n : 1;
 }
 
 static int draw_health(struct endpoint_view *v, WINDOW *w, int y, int rows, int width)
@@ -243,23 +277,46 @@ static int draw_health(struct endpoint_view *v, WINDOW *w, int y, int rows, int 
         section(w, y, width, buf);
         return y + 2;
     }
-    section(w, y++, width, "health, last 60 minutes (sparkline and last value)");
+    section(w, y++, width,
+            "health, last 60 minutes (judged on the last window; charts from 0, "
+            "max at the right)");
     static const char *const titles[] = {"INVOCATIONS", "4XX", "5XX", "ERROR RATE", "LATENCY"};
-    int colw = (width - NAME_W - 1) / (int)MD_ARRAY_LEN(titles);
+    int colw = (width - NAME_W - HEALTH_W - 1) / (int)MD_ARRAY_LEN(titles);
     if (rows < 3)
         return y + 1;
     text_fill(w, y, 0, width, ui_attr(MD_THEME_COLUMN_HEADER));
     text_put(w, y, 1, NAME_W - 1, "DEPLOYMENT", ui_attr(MD_THEME_COLUMN_HEADER), 0);
+    text_put(w, y, NAME_W + 1, HEALTH_W - 1, "HEALTH", ui_attr(MD_THEME_COLUMN_HEADER), 0);
     for (size_t i = 0; i < MD_ARRAY_LEN(titles); i++)
-        text_put(w, y, NAME_W + 1 + (int)i * colw, colw - 1, titles[i],
+        text_put(w, y, NAME_W + HEALTH_W + 1 + (int)i * colw, colw - 1, titles[i],
                  ui_attr(MD_THEME_COLUMN_HEADER), 0);
     y++;
-    const struct md_health_list *h = md_deck_health(v->base.app->deck, v->bi, v->name);
-    const char *error = md_deck_health_error(v->base.app->deck, v->bi, v->name);
+    md_deck *deck = v->base.app->deck;
+    const struct md_health_list *h = md_deck_health(deck, v->bi, v->name);
+    const char *error = md_deck_health_error(deck, v->bi, v->name);
     int last = y + rows - 3;
-    health_row(w, y++, width, h, error, "(endpoint)", "");
-    for (size_t i = 0; i < v->n_deps && y <= last; i++)
-        health_row(w, y++, width, h, error, v->deps[i], v->deps[i]);
+    struct md_health_judgement whole;
+    endpoint_health_judge(deck, v->bi, v->name, NULL, &whole);
+    health_row(w, y++, width, h, error, "(endpoint)", "", &whole);
+    /* each deployment's own verdict; the reasons of the bad ones follow */
+    size_t n = v->n_deps < 32 ? v->n_deps : 32;
+    struct md_health_judgement dj[32];
+    size_t shown = 0;
+    for (size_t i = 0; i < n && y <= last; i++, shown++) {
+        endpoint_health_judge(deck, v->bi, v->name, v->deps[i], &dj[i]);
+        health_row(w, y++, width, h, error, v->deps[i], v->deps[i], &dj[i]);
+    }
+    if (!h)
+        return y + 1;
+    bool any = false;
+    for (size_t i = 0; i < shown && y <= last; i++) {
+        if (dj[i].verdict < MD_HEALTH_VERDICT_WARN)
+            continue;
+        health_reason(w, y++, width, v->deps[i], &dj[i]);
+        any = true;
+    }
+    if (!any && y <= last)
+        health_reason(w, y++, width, NULL, &whole);
     return y + 1;
 }
 
@@ -420,7 +477,7 @@ static void draw(struct view *view, WINDOW *w)
         dep_h = (h - y) / 3 + 1 < 2 ? 2 : (h - y) / 3 + 1;
     table_draw(&v->table, w, y, 0, dep_h, width);
     y += dep_h + 1;
-    int health_rows = 4 + (int)v->n_deps;
+    int health_rows = 4 + (int)v->n_deps + health_reasons(v); /* rows, then the reasons */
     if (health_rows > (h - y) / 2)
         health_rows = (h - y) / 2;
     y = draw_health(v, w, y, health_rows, width);

@@ -13,6 +13,7 @@
 
 #include "alarms.h"
 #include "endpoint.h"
+#include "endpoint_health.h"
 #include "rollback.h"
 #include "text.h"
 #include "mldeck/drift.h"
@@ -22,8 +23,8 @@
 #include "widget_table.h"
 
 #define HEALTH_MINUTES 60
-#define SPARK_CELLS 5
-#define DRIFT_W 15 /* "✖ feature 0.123" */
+#define SPARK_CELLS 4 /* and " max 5.0%": the scale */
+#define DRIFT_W 15    /* "✖ feature 0.123" */
 
 enum ov_kind { ROW_ALIAS, ROW_ENDPOINT };
 
@@ -57,6 +58,7 @@ enum {
     COL_LIVE,
     COL_STATUS,
     COL_ALARMS,
+    COL_HEALTH,
     COL_ERRORS,
     COL_LATENCY,
     COL_DRIFT,
@@ -115,8 +117,28 @@ static void health_cell(const struct app *a, const struct ov_row *r, enum endpoi
         *role = failed ? MD_THEME_ERROR : MD_THEME_DIM;
         return;
     }
-    endpoint_health_cell(h, "", m, SPARK_CELLS, buf, len);
+    endpoint_health_cell(h, "", m, SPARK_CELLS, false, buf, len);
     *role = MD_THEME_CHART_1;
+}
+
+/* HEALTH: the verdict over the endpoint and each of its deployments, as glyph + word. */
+static void verdict_cell(const struct app *a, const struct ov_row *r, char *buf, size_t len,
+                         enum md_theme_role *role)
+{
+    struct md_backend_status st;
+    struct md_health_judgement j;
+    if (!md_deck_backend_status(a->deck, r->bi, &st) || !(st.caps & MD_CAP_HEALTH)) {
+        snprintf(buf, len, "n/a");
+        *role = MD_THEME_DIM;
+    } else if (!endpoint_health_judge(a->deck, r->bi, r->name, NULL, &j)) {
+        /* a failed fetch judges nothing: unknown (ERRORS says why), not still coming */
+        bool failed = *md_deck_health_error(a->deck, r->bi, r->name) != '\0';
+        snprintf(buf, len, "%s", failed ? endpoint_health_text(MD_HEALTH_VERDICT_UNKNOWN) : "...");
+        *role = MD_THEME_DIM;
+    } else {
+        snprintf(buf, len, "%s", endpoint_health_text(j.verdict));
+        *role = endpoint_health_role(j.verdict);
+    }
 }
 
 static void endpoint_cell(const struct app *a, const struct ov_row *r, int col, char *buf,
@@ -136,6 +158,9 @@ static void endpoint_cell(const struct app *a, const struct ov_row *r, int col, 
     case COL_STATUS:
         endpoint_status_text(e->status, buf, len);
         *role = endpoint_status_role(e->status);
+        break;
+    case COL_HEALTH:
+        verdict_cell(a, r, buf, len, role);
         break;
     case COL_ERRORS:
         health_cell(a, r, ENDPOINT_ERROR_RATE, buf, len, role);
@@ -243,6 +268,19 @@ static int cmp_drift(const struct ov_row *a, const struct ov_row *b)
     return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
+/* Health by verdict (unknown, ok, warn, bad); alias rows have none. */
+static int cmp_health(const struct app *app, const struct ov_row *a, const struct ov_row *b)
+{
+    struct md_health_judgement ja, jb;
+    int va = a->kind == ROW_ENDPOINT && endpoint_health_judge(app->deck, a->bi, a->name, NULL, &ja)
+                 ? (int)ja.verdict
+                 : -1;
+    int vb = b->kind == ROW_ENDPOINT && endpoint_health_judge(app->deck, b->bi, b->name, NULL, &jb)
+                 ? (int)jb.verdict
+                 : -1;
+    return va < vb ? -1 : va > vb;
+}
+
 /* Sort "changed" by time and alias versions as numbers, not by their text. */
 static int cmp(void *ctx, size_t a, size_t b, size_t tcol)
 {
@@ -254,6 +292,8 @@ static int cmp(void *ctx, size_t a, size_t b, size_t tcol)
     int col = o->col[tcol];
     if (col == COL_DRIFT)
         return cmp_drift(ra, rb);
+    if (col == COL_HEALTH)
+        return cmp_health(o->base.app, ra, rb);
     if (col == COL_CHANGED)
         return ra->changed_ms < rb->changed_ms ? 1 : ra->changed_ms > rb->changed_ms ? -1 : 0;
     if (col == COL_LIVE && ra->kind == ROW_ALIAS && rb->kind == ROW_ALIAS) {
@@ -431,10 +471,12 @@ static struct view *create(struct app *a)
     o->base.app = a;
     table_init(&o->table, &source, o);
     /*
-     * Under 134 columns BY, then PLATFORM, give way: LIVE keeps room for a two-way split.
-     * DRIFT (only when a drift job names an endpoint or alias) needs 150: under that BY goes
-     * first, then DRIFT. ALARMS (only with a platform that has alarms) is never dropped: a
-     * firing alarm must show at any width; it adds 9 to each of those widths.
+     * Under 147 columns BY, then LATENCY and ERRORS, then PLATFORM, give way: LIVE keeps room
+     * for a two-way split, and HEALTH (the verdict) stays at any width while the sparklines
+     * (the endpoint screen has them too) make room. DRIFT (only when a drift job names an
+     * endpoint or alias) needs 16 more: under that BY goes first, then DRIFT. ALARMS (only
+     * with a platform that has alarms) is never dropped either: a firing alarm must show at any
+     * width; it adds 9 to each of those widths.
      */
     static const struct {
         const char *title;
@@ -448,8 +490,9 @@ static struct view *create(struct app *a)
         {"LIVE", COL_LIVE, 28, TABLE_FLEX | TABLE_MIDDLE | TABLE_KEEP},
         {"STATUS", COL_STATUS, 12, 0},
         {"ALARMS", COL_ALARMS, 8, 0},
-        {"ERRORS", COL_ERRORS, 10, 0},
-        {"LATENCY", COL_LATENCY, 10, 0},
+        {"HEALTH", COL_HEALTH, 6, 0},
+        {"ERRORS", COL_ERRORS, 13, TABLE_OPTIONAL},
+        {"LATENCY", COL_LATENCY, 13, TABLE_OPTIONAL},
         {"DRIFT", COL_DRIFT, DRIFT_W, TABLE_OPTIONAL},
         {"CHANGED", COL_CHANGED, 7, TABLE_RIGHT},
         {"BY", COL_BY, 12, TABLE_OPTIONAL},

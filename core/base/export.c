@@ -574,7 +574,20 @@ static void w_kdouble(struct writer *w, const char *key, double v)
         w_double(w, v);
 }
 
-static void deployment_json(struct writer *w, const struct md_deployment *dep, bool first)
+/* "health":{"verdict":"bad","reason":"5xx 25.0 % > 5 %"} */
+static void health_json(struct writer *w, const struct md_health_judgement *j)
+{
+    if (j == NULL)
+        return;
+    w_key(w, "health", false);
+    w_putc(w, '{');
+    w_kstr(w, "verdict", md_health_verdict_str(j->verdict), true);
+    w_kstr(w, "reason", j->reason, false);
+    w_putc(w, '}');
+}
+
+static void deployment_json(struct writer *w, const struct md_deployment *dep, bool first,
+                            const struct md_health_judgement *health)
 {
     w_puts(w, first ? "{" : ",{");
     w_kstr(w, "name", dep->name, true);
@@ -588,6 +601,7 @@ static void deployment_json(struct writer *w, const struct md_deployment *dep, b
     w_kdouble(w, "weight", dep->weight);
     w_kdouble(w, "desired_weight", dep->desired_weight);
     w_kdouble(w, "share", dep->share);
+    health_json(w, health);
     w_putc(w, '}');
 }
 
@@ -618,12 +632,12 @@ static void alarms_json(struct writer *w, const char *name, const struct md_alar
 md_status md_export_endpoints(struct md_buf *out, enum md_export_format f, const char *backend,
                               const struct md_endpoint_list *l)
 {
-    return md_export_endpoints_with(out, f, backend, l, NULL, NULL);
+    return md_export_endpoints_ex(out, f, backend, l, NULL);
 }
 
-md_status md_export_endpoints_with(struct md_buf *out, enum md_export_format f, const char *backend,
-                                   const struct md_endpoint_list *l, const struct md_who *who,
-                                   const struct md_alarm_list *alarms)
+md_status md_export_endpoints_ex(struct md_buf *out, enum md_export_format f, const char *backend,
+                                 const struct md_endpoint_list *l,
+                                 const struct md_export_endpoint_extra *x)
 {
     struct writer w;
     w_init(&w, out);
@@ -664,12 +678,14 @@ md_status md_export_endpoints_with(struct md_buf *out, enum md_export_format f, 
         w_key(&w, "deployments", false);
         w_putc(&w, '[');
         for (size_t k = 0; k < e->n_deployments; k++)
-            deployment_json(&w, &e->deployments[k], k == 0);
+            deployment_json(&w, &e->deployments[k], k == 0,
+                            x && x->dep_health && x->dep_health[i] ? &x->dep_health[i][k] : NULL);
         w_putc(&w, ']');
         w_kvs(&w, "tags", &e->tags);
-        alarms_json(&w, e->name, alarms);
-        if (who)
-            who_json(&w, &who[i], false);
+        alarms_json(&w, e->name, x ? x->alarms : NULL);
+        if (x && x->who)
+            who_json(&w, &x->who[i], false);
+        health_json(&w, x && x->health ? &x->health[i] : NULL);
         w_putc(&w, '}');
     }
     w_puts(&w, "]\n");

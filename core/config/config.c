@@ -21,7 +21,7 @@
 #include "config_int.h"
 #include "base/yamlx_int.h"
 
-#define MAX_ROWS 64
+#define MAX_ROWS 96
 #define DEFAULT_TRACKING_URI "http://127.0.0.1:5000"
 
 _Static_assert(sizeof(enum md_backend_kind) == sizeof(int), "enum stored as int");
@@ -207,6 +207,9 @@ static md_status convert(const struct md_config_setting *s, const char *text, bo
     case MD_CONFIG_SECONDS:
     case MD_CONFIG_MILLIS:
         return convert_duration(s, text, (long *)md_config_field(obj, s), why, wsz);
+    case MD_CONFIG_LIMITS:
+        return md_config_limits_parse(s, text, md_config_field(obj, s), why, wsz) ? MD_OK
+                                                                                  : MD_ERR_CONFIG;
     case MD_CONFIG_LIST:
     case MD_CONFIG_NAMES:
     case MD_CONFIG_THRESHOLDS:

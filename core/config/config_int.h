@@ -39,6 +39,7 @@ enum md_config_type {
     MD_CONFIG_THRESHOLDS, /* char ** + count: a mapping "[FEATURE:]METHOD": "[WARN,]DRIFT",
                              stored as md_drift_threshold_parse() specs */
     MD_CONFIG_METHODS, /* unsigned: a sequence of drift method names, as md_drift_method_bit()s */
+    MD_CONFIG_LIMITS,  /* double[2]: "WARN,BAD", decimals in [min, max], WARN <= BAD */
 };
 
 enum md_config_flags {
@@ -88,6 +89,12 @@ static inline size_t *md_config_count(void *obj, const struct md_config_setting 
 bool md_config_is_http_url(const char *url);
 bool md_config_url_has_userinfo(const char *url);
 void md_config_strip_slashes(char *url);
+/*
+ * A LIMITS value "WARN,BAD" into out[2] (config_value.c); false with the
+ * reason in why when it is not two decimals in the row's range, warn <= bad.
+ */
+bool md_config_limits_parse(const struct md_config_setting *s, const char *text, double out[2],
+                            char *why, size_t wsz);
 /* The value paired with key node `key` of `map`; `key` itself when absent (config_value.c). */
 struct yamlx_node;
 const struct yamlx_node *md_config_value_of(const struct yamlx_node *map,

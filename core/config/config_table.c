@@ -88,6 +88,50 @@ const struct md_config_setting md_config_settings[] = {
      .offset = offsetof(struct md_context, drift),
      .child = MD_CONFIG_DRIFT,
      .help = "drift jobs run by :drift (reference against current data)"},
+    {.scope = MD_CONFIG_CONTEXT,
+     .name = "health_5xx",
+     .type = MD_CONFIG_LIMITS,
+     .def = "1,5",
+     .max = 100,
+     .offset = offsetof(struct md_context, health.rate_5xx),
+     .help = "5xx errors as % of invocations: WARN,BAD (the HEALTH column)"},
+    {.scope = MD_CONFIG_CONTEXT,
+     .name = "health_4xx",
+     .type = MD_CONFIG_LIMITS,
+     .def = "5,20",
+     .max = 100,
+     .offset = offsetof(struct md_context, health.rate_4xx),
+     .help = "4xx errors as % of invocations: WARN,BAD"},
+    {.scope = MD_CONFIG_CONTEXT,
+     .name = "health_p99_ms",
+     .type = MD_CONFIG_LIMITS,
+     .def = "0,0",
+     .max = 3600000,
+     .offset = offsetof(struct md_context, health.p99_ms),
+     .help = "p99 latency in ms: WARN,BAD; 0 turns either off"},
+    {.scope = MD_CONFIG_CONTEXT,
+     .name = "health_baseline",
+     .type = MD_CONFIG_LIMITS,
+     .def = "2,4",
+     .max = 1000,
+     .offset = offsetof(struct md_context, health.baseline),
+     .help = "p99 over the median p99 of the earlier windows: WARN,BAD times; 0 off"},
+    {.scope = MD_CONFIG_CONTEXT,
+     .name = "health_min_invocations",
+     .type = MD_CONFIG_LONG,
+     .def = "10",
+     .min = 0,
+     .max = 1000000000,
+     .offset = offsetof(struct md_context, health.min_invocations),
+     .help = "fewer invocations in the window: error rates are not judged"},
+    {.scope = MD_CONFIG_CONTEXT,
+     .name = "health_window",
+     .type = MD_CONFIG_SECONDS,
+     .def = "10m",
+     .min = 60,
+     .max = 86400,
+     .offset = offsetof(struct md_context, health.window_s),
+     .help = "the latest window judged; earlier windows of this length make the baseline"},
 
     /* ---- each backend ---- */
     {.scope = MD_CONFIG_BACKEND,
@@ -385,6 +429,9 @@ static void type_text(const struct md_config_setting *s, char *buf, size_t size)
         break;
     case MD_CONFIG_METHODS:
         snprintf(buf, size, "list of methods");
+        break;
+    case MD_CONFIG_LIMITS:
+        snprintf(buf, size, "WARN,BAD (%ld..%ld)", s->min, s->max);
         break;
     case MD_CONFIG_ENV_NAME:
         snprintf(buf, size, "variable name");

@@ -22,6 +22,8 @@
  *       read_only: true
  *       refresh: 10
  *       theme: default
+ *       health_5xx: "1,5"
+ *       health_p99_ms: "500,2000"
  *       backends:
  *         - name: tracking
  *           type: mlflow
@@ -48,6 +50,7 @@
 #ifndef MLDECK_CONFIG_H
 #define MLDECK_CONFIG_H
 
+#include "mldeck/health.h"
 #include "mldeck/md.h"
 
 struct md_cred_source;
@@ -154,6 +157,7 @@ struct md_context {
     size_t n_backends;
     struct md_drift_job_conf *drift; /* the `drift:` jobs; NULL when none */
     size_t n_drift;
+    struct md_health_limits health; /* the health_* keys: how endpoints are judged */
 };
 
 struct md_config {

@@ -10,6 +10,7 @@
 #ifndef MLDECK_EXPORT_H
 #define MLDECK_EXPORT_H
 
+#include "mldeck/health.h"
 #include "mldeck/model.h"
 #include "mldeck/store.h"
 
@@ -38,14 +39,21 @@ md_status md_export_versions(struct md_buf *out, enum md_export_format f, const 
 md_status md_export_endpoints(struct md_buf *out, enum md_export_format f, const char *backend,
                               const struct md_endpoint_list *l);
 /*
- * The same, each endpoint with "alarms":[{"name","state","reason","since" (epoch ms, 0
- * unknown),"deployment","metric","source"}] from `alarms` (md_alarm.target names the
- * endpoint; NULL: every list empty), and with who made its last change (who: l->n records,
- * NULL: no who fields), as for aliases.
+ * What endpoint rows can carry beyond the list (JSON only), each NULL when absent:
+ * "health":{"verdict","reason"} on endpoint i from health[i], and on its deployment k from
+ * dep_health[i][k]; "alarms":[{"name","state","reason","since" (epoch ms, 0 unknown),
+ * "deployment","metric","source"}] from `alarms` (md_alarm.target names the endpoint; NULL:
+ * every list empty); who made endpoint i's last change from who[i], as for aliases.
  */
-md_status md_export_endpoints_with(struct md_buf *out, enum md_export_format f, const char *backend,
-                                   const struct md_endpoint_list *l, const struct md_who *who,
-                                   const struct md_alarm_list *alarms);
+struct md_export_endpoint_extra {
+    const struct md_health_judgement *health;
+    const struct md_health_judgement *const *dep_health;
+    const struct md_alarm_list *alarms;
+    const struct md_who *who;
+};
+md_status md_export_endpoints_ex(struct md_buf *out, enum md_export_format f, const char *backend,
+                                 const struct md_endpoint_list *l,
+                                 const struct md_export_endpoint_extra *x);
 md_status md_export_audit(struct md_buf *out, enum md_export_format f,
                           const struct md_audit_entry *v, size_t n);
 

@@ -163,7 +163,10 @@ enum md_health_metric {
     MD_HEALTH_INVOCATIONS = 0,
     MD_HEALTH_4XX,
     MD_HEALTH_5XX,
-    MD_HEALTH_LATENCY_US,
+    MD_HEALTH_LATENCY_US, /* average model latency */
+    /* Percentiles of the whole request's latency (model + overhead, summed per period). */
+    MD_HEALTH_P50_US,
+    MD_HEALTH_P99_US,
     MD_HEALTH_METRIC_COUNT
 };
 struct md_health_series {

@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         MD_RESULT_NONE,      MD_RESULT_EXPERIMENTS, MD_RESULT_RUNS,    MD_RESULT_RUN,
         MD_RESULT_MODELS,    MD_RESULT_VERSIONS,    MD_RESULT_VERSION, MD_RESULT_PROBE,
         MD_RESULT_ENDPOINTS, MD_RESULT_ENDPOINT,    MD_RESULT_LOGS,    MD_RESULT_MONITORS,
-        MD_RESULT_ALARMS,
+        MD_RESULT_ALARMS,    MD_RESULT_HEALTH,
     };
     const char *body = (const char *)data;
     for (size_t i = 0; i < MD_ARRAY_LEN(kinds); i++) {
@@ -74,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap();
         if (st != MD_OK &&
             (r.runs.n || r.experiments.n || r.models.n || r.versions.n || r.endpoints.n ||
-             r.server_version || r.text || r.monitors.n || r.alarms.n))
+             r.server_version || r.text || r.monitors.n || r.alarms.n || r.health.n))
             __builtin_trap(); /* a failed parse holds no records */
         for (size_t k = 0; k < r.alarms.n; k++)
             if (!r.alarms.v[k].name || !r.alarms.v[k].target || !r.alarms.v[k].reason)

@@ -195,7 +195,7 @@ def test_health(probe_bin, moto, env):
     assert p.ok, p
     series = {(h["deployment"], h["metric"]): h for h in p.of("health")}
     for dep in ("primary", "canary", ""):
-        for metric in ("invocations", "4xx", "5xx", "latency_us"):
+        for metric in ("invocations", "4xx", "5xx", "latency_us", "p50_us", "p99_us"):
             assert (dep, metric) in series, (dep, metric)
     inv_p = series[("primary", "invocations")]
     inv_c = series[("canary", "invocations")]
@@ -209,6 +209,8 @@ def test_health(probe_bin, moto, env):
     for t, v, tot in zip(inv_p["t"], inv_p["v"], total["v"]):
         assert tot == pytest.approx(v + by_t.get(t, 0))
     assert set(series[("canary", "latency_us")]["v"]) == {30000.0}
+    # a whole request's p99: ModelLatency's plus OverheadLatency's, per minute
+    assert set(series[("canary", "p99_us")]["v"]) == {31000.0}
     assert sum(series[("canary", "5xx")]["v"]) >= 3 * 55
 
 

@@ -117,7 +117,7 @@ def test_overview_shows_seeded_endpoints_with_weights_and_health(sm_deck, moto):
     t = sm_deck()
     open_overview(t, moto.seed)
     # health is asked for the rows on screen: the sparklines fill in
-    screen = t.wait_for(lambda s: all(re.search(rf"{SPARK}{{5}} \d", row_of(s, e) or "")
+    screen = t.wait_for(lambda s: all(re.search(rf"{SPARK}{{4}} max \d", row_of(s, e) or "")
                                       for e in moto.seed["endpoints"]), timeout=30)
     for endpoint in moto.seed["endpoints"]:
         row = row_of(screen, endpoint)
@@ -125,8 +125,8 @@ def test_overview_shows_seeded_endpoints_with_weights_and_health(sm_deck, moto):
         assert "InService" in row, row
         for model, share in expected_parts(moto.seed, endpoint):
             assert model in row and share in row, f"{model} {share} missing:\n{row}"
-        # ERRORS (percent) and LATENCY (milliseconds) as sparkline + last value
-        health = rf"{SPARK}{{5}} \d+(\.\d)?%\s+{SPARK}{{5}} \d+(\.\d)?(us|ms|s)\b"
+        # ERRORS (percent) and LATENCY (milliseconds) as sparkline + its top
+        health = rf"{SPARK}{{4}} max \d+(\.\d)?%\s+{SPARK}{{4}} max \d+(\.\d)?(us|ms|s)\b"
         assert re.search(health, row), row
     assert re.search(r"fraud-v1 90% · fraud-v2 (v\d+ )?10%", row_of(screen, "fraud-live"))
     assert not moto.mutations(since)
@@ -148,7 +148,8 @@ def test_endpoint_rollback_moves_to_the_previous_config(sm_deck, moto, sm):
                             and want["previous"] in s, timeout=20)
         assert re.search(rf"config {want['current']}", screen.split("\n")[2])
         assert re.search(rf"^AllTraffic\s+{want['variants']['AllTraffic']['model']}", screen, re.M)
-        assert re.search(rf"\(endpoint\)\s+{SPARK}+ \d", screen)  # health per deployment
+        # health per deployment: verdict, then sparkline, the last value when there is room, top
+        assert re.search(rf"\(endpoint\)\s+\S+ (ok|warn|bad|n/a)\s+{SPARK}+ (\d\S* )?max \d", screen)
         t.send("r")
         screen = t.wait_for("type the endpoint name to confirm")
         assert (f"Roll back endpoint {name}: config {want['current']} -> {want['previous']}"

@@ -111,7 +111,9 @@ static void print_result(const struct md_result *r)
             cJSON_AddItemToArray(vs, deployment_obj(&c->variants[k]));
         print_json(o);
     }
-    static const char *const metrics[] = {"invocations", "4xx", "5xx", "latency_us"};
+    static const char *const metrics[] = {"invocations", "4xx",    "5xx",
+                                          "latency_us",  "p50_us", "p99_us"};
+    _Static_assert(MD_ARRAY_LEN(metrics) == MD_HEALTH_METRIC_COUNT, "a name per metric");
     for (size_t i = 0; i < r->health.n; i++) {
         const struct md_health_series *h = &r->health.v[i];
         cJSON *o = cJSON_CreateObject();

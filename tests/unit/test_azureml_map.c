@@ -744,6 +744,57 @@ static void test_operation_status(void **state)
     assert_false(azureml_operation_done(""));
 }
 
+/* Azure Monitor metrics of an endpoint, as the backend composes its two replies. */
+static void test_health_from_azure_monitor(void **state)
+{
+    (void)state;
+    static const char doc[] =
+        "{\"value\":["
+        "{\"id\":\"/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/"
+        "workspaces/w/onlineEndpoints/ep/providers/Microsoft.Insights/metrics/RequestsPerMinute\","
+        "\"name\":{\"value\":\"RequestsPerMinute\"},\"timeseries\":["
+        "{\"metadatavalues\":[{\"name\":{\"value\":\"deployment\"},\"value\":\"blue\"},"
+        "{\"name\":{\"value\":\"statuscodeclass\"},\"value\":\"2xx\"}],\"data\":["
+        "{\"timeStamp\":\"2026-12-08T01:00:00Z\",\"total\":7},"
+        "{\"timeStamp\":\"2026-12-08T01:01:00Z\"}]},"
+        "{\"metadatavalues\":[{\"name\":{\"value\":\"deployment\"},\"value\":\"blue\"},"
+        "{\"name\":{\"value\":\"statuscodeclass\"},\"value\":\"5xx\"}],\"data\":["
+        "{\"timeStamp\":\"2026-12-08T01:00:00Z\",\"total\":3}]}]},"
+        "{\"name\":{\"value\":\"RequestLatency_P99\"},\"timeseries\":["
+        "{\"metadatavalues\":[{\"name\":{\"value\":\"Deployment\"},\"value\":\"blue\"}],"
+        "\"data\":[{\"timeStamp\":\"2026-12-08T01:00:00Z\",\"average\":25.5}]}]}]}";
+    struct md_result r;
+    struct md_err err = MD_ERR_INIT;
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(azureml_parse(MD_RESULT_HEALTH, doc, strlen(doc), &r, &err), MD_OK);
+    const struct md_health_series *inv = NULL, *e5 = NULL, *p99 = NULL, *total = NULL;
+    for (size_t i = 0; i < r.health.n; i++) {
+        const struct md_health_series *s = &r.health.v[i];
+        assert_string_equal(s->endpoint, "ep");
+        bool blue = strcmp(s->deployment, "blue") == 0;
+        if (blue && s->metric == MD_HEALTH_INVOCATIONS)
+            inv = s;
+        if (blue && s->metric == MD_HEALTH_5XX)
+            e5 = s;
+        if (blue && s->metric == MD_HEALTH_P99_US)
+            p99 = s;
+        if (!*s->deployment && s->metric == MD_HEALTH_INVOCATIONS)
+            total = s;
+    }
+    assert_non_null(inv);
+    assert_int_equal(inv->n,
+                     1); /* the classes of one minute add up; a minute without a value is none */
+    tu_near(inv->v[0], 10, 1e-9);
+    assert_true(inv->t[0] == INT64_C(1796691600000));
+    tu_near(e5->v[0], 3, 1e-9);
+    tu_near(p99->v[0], 25500, 1e-9); /* ms to us */
+    tu_near(total->v[0], 10, 1e-9);
+    md_result_release(&r);
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(azureml_parse(MD_RESULT_HEALTH, "[]", 2, &r, &err), MD_ERR_PARSE);
+    md_result_release(&r);
+}
+
 static void test_ops_table(void **state)
 {
     (void)state;
@@ -751,9 +802,11 @@ static void test_ops_table(void **state)
     assert_true(md_azureml_ops.parse == azureml_parse);
     assert_int_equal(md_azureml_ops.caps, MD_CAP_ENDPOINTS | MD_CAP_SET_WEIGHTS | MD_CAP_MODELS |
                                               MD_CAP_EXPERIMENTS | MD_CAP_RUNS | MD_CAP_LOGS |
-                                              MD_CAP_MONITORS | MD_CAP_CHANGES | MD_CAP_ALARMS);
+                                              MD_CAP_MONITORS | MD_CAP_CHANGES | MD_CAP_ALARMS |
+                                              MD_CAP_HEALTH);
     assert_non_null(md_azureml_ops.list_alarms);
     assert_non_null(md_azureml_ops.list_changes);
+    assert_non_null(md_azureml_ops.get_health);
     assert_non_null(md_azureml_ops.get_logs);
     assert_non_null(md_azureml_ops.list_monitors);
     assert_null(md_mlflow_ops.get_logs);
@@ -784,6 +837,7 @@ int main(void)
         cmocka_unit_test(test_plan_refusals),
         cmocka_unit_test(test_operation_status),
         cmocka_unit_test(test_ops_table),
+        cmocka_unit_test(test_health_from_azure_monitor),
         cmocka_unit_test(test_workspace_mlflow_scheme),
         cmocka_unit_test(test_monitors_as_records),
         cmocka_unit_test(test_logs),

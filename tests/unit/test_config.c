@@ -733,6 +733,53 @@ static void test_drift_methods_and_numeric_errors(void **state)
     md_config_release(&cfg);
 }
 
+/* The health_* keys: defaults, values, and errors at their position. */
+static void test_health_limits(void **state)
+{
+    (void)state;
+    struct md_config cfg;
+    struct md_err err = MD_ERR_INIT;
+    static const char yaml[] = "contexts:\n"
+                               "  - name: a\n"
+                               "    backends: [{name: t, url: 'http://127.0.0.1:1'}]\n"
+                               "  - name: b\n"
+                               "    health_5xx: \"0.5, 2\"\n"
+                               "    health_p99_ms: 300,1500\n"
+                               "    health_baseline: 0,0\n"
+                               "    health_min_invocations: 50\n"
+                               "    health_window: 5m\n"
+                               "    backends: [{name: t, url: 'http://127.0.0.1:1'}]\n";
+    assert_int_equal(parse(&cfg, yaml, &err), MD_OK);
+    const struct md_health_limits *a = &cfg.contexts[0].health;
+    struct md_health_limits def;
+    md_health_limits_default(&def);
+    assert_memory_equal(a, &def, sizeof(def));
+    assert_true(a->rate_5xx[0] == 1 && a->rate_5xx[1] == 5);
+    assert_true(a->rate_4xx[0] == 5 && a->rate_4xx[1] == 20);
+    const struct md_health_limits *b = &cfg.contexts[1].health;
+    assert_true(b->rate_5xx[0] == 0.5 && b->rate_5xx[1] == 2);
+    assert_true(b->p99_ms[0] == 300 && b->p99_ms[1] == 1500);
+    assert_true(b->baseline[0] == 0 && b->baseline[1] == 0);
+    assert_int_equal(b->min_invocations, 50);
+    assert_int_equal(b->window_s, 300);
+    md_config_release(&cfg);
+
+    expect_error("contexts:\n  - name: a\n    health_5xx: 5\n",
+                 "cfg.yaml:3:17: expected WARN,BAD for 'health_5xx' such as \"1,5\", got '5'");
+    expect_error("contexts:\n  - name: a\n    health_4xx: 30,20\n",
+                 "cfg.yaml:3:17: value '30,20' for 'health_4xx' out of range (WARN <= BAD, 0 to "
+                 "100)");
+    expect_error("contexts:\n  - name: a\n    health_5xx: 1,500\n",
+                 "cfg.yaml:3:17: value '1,500' for 'health_5xx' out of range (WARN <= BAD, 0 to "
+                 "100)");
+    expect_error("contexts:\n  - name: a\n    health_p99_ms: -1,5\n",
+                 "cfg.yaml:3:20: expected WARN,BAD for 'health_p99_ms' such as \"0,0\", got "
+                 "'-1,5'");
+    expect_error("contexts:\n  - name: a\n    health_window: 10\n",
+                 "cfg.yaml:3:20: value '10' for 'health_window' out of range (60 to 86400 "
+                 "seconds)");
+}
+
 #define T(f) cmocka_unit_test_setup(f, clean_env)
 
 int main(void)
@@ -759,6 +806,7 @@ int main(void)
         T(test_drift_jobs),
         T(test_drift_job_errors),
         T(test_drift_methods_and_numeric_errors),
+        T(test_health_limits),
     };
     return cmocka_run_group_tests(tests, tu_tmpdir_setup, tu_tmpdir_teardown);
 }

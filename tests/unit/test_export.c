@@ -340,6 +340,39 @@ static void test_escaping_is_valid_json(void **state)
     md_experiment_list_release(&l);
 }
 
+/* "health" on an endpoint and its deployment only when given, valid JSON either way. */
+static void test_endpoint_health(void **state)
+{
+    (void)state;
+    struct md_endpoint_list l = {0};
+    struct md_endpoint *e = md_endpoint_list_push(&l);
+    e->name = md_xstrdup("ep");
+    e->n_deployments = 1;
+    e->deployments = md_xcalloc(1, sizeof(*e->deployments));
+    e->deployments[0].name = md_xstrdup("canary");
+    struct md_health_judgement ep = {.verdict = MD_HEALTH_VERDICT_BAD};
+    snprintf(ep.reason, sizeof(ep.reason), "canary: 5xx 25.0 %% > 5 %%");
+    struct md_health_judgement dep = {.verdict = MD_HEALTH_VERDICT_UNKNOWN};
+    snprintf(dep.reason, sizeof(dep.reason), "no \"data\"");
+    const struct md_health_judgement *deps[] = {&dep};
+    struct md_export_endpoint_extra x = {.health = &ep, .dep_health = deps};
+    struct md_buf b;
+    md_buf_init(&b, 0);
+    assert_int_equal(md_export_endpoints_ex(&b, MD_EXPORT_JSON, "sm", &l, &x), MD_OK);
+    assert_non_null(strstr(b.data, ",\"health\":{\"verdict\":\"unknown\",\"reason\":"
+                                   "\"no \\\"data\\\"\"}}]"));
+    assert_non_null(strstr(b.data, ",\"health\":{\"verdict\":\"bad\",\"reason\":"
+                                   "\"canary: 5xx 25.0 % > 5 %\"}}]"));
+    cJSON *root = NULL;
+    assert_int_equal(jsonx_parse(b.data, b.len, 0, &root, NULL), MD_OK);
+    cJSON_Delete(root);
+    md_buf_reset(&b);
+    assert_int_equal(md_export_endpoints(&b, MD_EXPORT_JSON, "sm", &l), MD_OK);
+    assert_null(strstr(b.data, "health"));
+    md_buf_release(&b);
+    md_endpoint_list_release(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -350,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_audit),
         cmocka_unit_test(test_cap_rolls_back),
         cmocka_unit_test(test_escaping_is_valid_json),
+        cmocka_unit_test(test_endpoint_health),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -289,6 +289,35 @@ static void test_health_math(void **state)
     md_result_release(&r);
 }
 
+/* Each latency percentile is ModelLatency + OverheadLatency: two rows, one series, summed. */
+static void test_health_percentiles_summed(void **state)
+{
+    (void)state;
+    static const char body[] =
+        "{\"EndpointName\":\"ep\",\"Queries\":["
+        "{\"Id\":\"a\",\"Metric\":\"ModelLatency\",\"Series\":\"LatencyP99\",\"Variant\":\"v\"},"
+        "{\"Id\":\"b\",\"Metric\":\"OverheadLatency\",\"Series\":\"LatencyP99\",\"Variant\":\"v\"},"
+        "{\"Id\":\"c\",\"Metric\":\"ModelLatency\",\"Series\":\"LatencyP50\",\"Variant\":\"v\"}],"
+        "\"Replies\":[{\"MetricDataResults\":["
+        "{\"Id\":\"a\",\"Timestamps\":[120,60],\"Values\":[30000,20000]},"
+        "{\"Id\":\"b\",\"Timestamps\":[60,120],\"Values\":[1000,2000]},"
+        "{\"Id\":\"c\",\"Timestamps\":[60],\"Values\":[9000]}]}]}";
+    struct md_result r;
+    struct md_err err = MD_ERR_INIT;
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(sm_parse(MD_RESULT_HEALTH, body, strlen(body), &r, &err), MD_OK);
+    const struct md_health_series *p99 = series(&r, "v", MD_HEALTH_P99_US);
+    assert_non_null(p99);
+    assert_int_equal(p99->n, 2);
+    assert_true(p99->t[0] == 60000 && p99->t[1] == 120000);
+    tu_near(p99->v[0], 21000, 1e-9);
+    tu_near(p99->v[1], 32000, 1e-9);
+    tu_near(series(&r, "v", MD_HEALTH_P50_US)->v[0], 9000, 1e-9);
+    assert_non_null(series(&r, "", MD_HEALTH_P99_US)); /* the endpoint's too */
+    assert_string_equal(sm_health_stat(MD_HEALTH_P99_US), "p99");
+    md_result_release(&r);
+}
+
 /* ---- training jobs and registry --------------------------------------------------------- */
 
 static void test_training_job(void **state)
@@ -660,6 +689,7 @@ int main(void)
         cmocka_unit_test(test_configs_bare_list),
         cmocka_unit_test(test_health_recorded),
         cmocka_unit_test(test_health_math),
+        cmocka_unit_test(test_health_percentiles_summed),
         cmocka_unit_test(test_training_job),
         cmocka_unit_test(test_runs_and_experiments),
         cmocka_unit_test(test_registry),

@@ -452,7 +452,8 @@ static int64_t az_waiting_since(const struct md_backend *be)
 const struct md_backend_ops md_azureml_ops = {
     .name = "azureml",
     .caps = MD_CAP_ENDPOINTS | MD_CAP_SET_WEIGHTS | MD_CAP_MODELS | MD_CAP_EXPERIMENTS |
-            MD_CAP_RUNS | MD_CAP_LOGS | MD_CAP_MONITORS | MD_CAP_CHANGES | MD_CAP_ALARMS,
+            MD_CAP_RUNS | MD_CAP_LOGS | MD_CAP_MONITORS | MD_CAP_CHANGES | MD_CAP_ALARMS |
+            MD_CAP_HEALTH,
     .create = az_create,
     .free = az_free,
     .probe = az_probe,
@@ -467,6 +468,7 @@ const struct md_backend_ops md_azureml_ops = {
     .list_monitors = az_list_monitors,
     .list_changes = azureml_list_changes,
     .list_alarms = azureml_list_alarms,
+    .get_health = azureml_get_health,
     .set_weights = azureml_set_weights,
     .linked = az_linked,
     .budget = azureml_ratelimit_remaining,

@@ -162,6 +162,12 @@ md_status azureml_parse_logs(const char *body, size_t len, size_t max_lines, cha
  * neutral monitors (model.h): the deployment reference "E/D" splits into
  * endpoint and deployment. Errors as azureml_parse_monitors().
  */
+/*
+ * Azure Monitor metrics composed as {"value": [metric, ...]} to health series
+ * per deployment, plus the endpoint's totals (azureml_health.c).
+ */
+md_status azureml_parse_health(const char *body, size_t len, struct md_result *out,
+                               struct md_err *err);
 /* Activity Log pages to ended changes, oldest first (azureml_changes.c). */
 md_status azureml_parse_changes(const char *body, size_t len, struct md_result *out,
                                 struct md_err *err);
@@ -261,6 +267,7 @@ enum az_role {
     AZ_R_ACTIVITY_PAGE, /* a page of the subscription's Activity Log */
     AZ_R_RULE_PAGE,     /* a page of the resource group's metric alert rules */
     AZ_R_ALERT_PAGE,    /* a page of the subscription's fired alerts */
+    AZ_R_METRICS,       /* Azure Monitor metrics of an endpoint (requests, or latency) */
 };
 
 /*
@@ -340,6 +347,9 @@ char *azureml_ws_url_of(const struct azureml *az, const char *prefix, const char
 /* True when url is on the Resource Manager's own origin: the token may go there. */
 bool azureml_on_origin(const struct azureml *az, const char *url);
 
+/* An endpoint's request metrics, last `minutes` (azureml_health.c): the ops table's get_health. */
+uint64_t azureml_get_health(struct md_backend *be, const char *endpoint, int minutes,
+                            md_backend_cb cb, void *ud);
 /* The traffic change (azureml_traffic.c): the ops table's set_weights. */
 uint64_t azureml_list_changes(struct md_backend *be, const char *target, int64_t since_ms,
                               md_backend_cb cb, void *ud);

@@ -54,6 +54,7 @@ static const char *const role_tags[] = {
     [AZ_R_ACTIVITY_PAGE] = "azureml activity log",
     [AZ_R_RULE_PAGE] = "azureml metric alerts",
     [AZ_R_ALERT_PAGE] = "azureml fired alerts",
+    [AZ_R_METRICS] = "azureml metrics",
 };
 
 /* The bearer token (the gate is ready when this runs), TLS and the instance's time-out. */

@@ -283,5 +283,7 @@ md_status azureml_parse(enum md_result_kind kind, const char *body, size_t len,
         return azureml_parse_changes(body, len, out, err);
     if (kind == MD_RESULT_ALARMS)
         return azureml_parse_alarms(body, len, out, err);
+    if (kind == MD_RESULT_HEALTH)
+        return azureml_parse_health(body, len, out, err);
     return azureml_parse_resources(kind, body, len, out, err);
 }

@@ -24,8 +24,8 @@
 #define CONFIG_MAX_STEM 50
 /* Pages of ListEndpoints / ListEndpointConfigs (100 each) read at most. */
 #define LIST_MAX_PAGES 100
-/* CloudWatch allows 500 queries per call; 4 per variant. */
-#define HEALTH_MAX_VARIANTS 125
+/* CloudWatch allows 500 queries per call; 8 per variant (sm_health_queries). */
+#define HEALTH_MAX_VARIANTS 62
 /* Describes of configs, models and packages younger than this are used again. */
 #define DESCRIBE_TTL_MS (15 * 60 * 1000)
 /* Variant names younger than this are taken from the backend's last describe. */
@@ -514,13 +514,13 @@ static void health_query(struct sm_op *op)
     const cJSON *names = jsonx_get(op->bundle, "EndpointVariants");
     int n = 0;
     for (const cJSON *v = names != NULL ? names->child : NULL;
-         v != NULL && n < HEALTH_MAX_VARIANTS * MD_HEALTH_METRIC_COUNT; v = v->next) {
+         v != NULL && n < HEALTH_MAX_VARIANTS * (int)sm_health_n_queries; v = v->next) {
         if (!cJSON_IsString(v))
             continue;
-        for (int m = 0; m < MD_HEALTH_METRIC_COUNT; m++, n++) {
+        for (size_t m = 0; m < sm_health_n_queries; m++, n++) {
             char id[48]; /* unique across the operations sharing one call */
             snprintf(id, sizeof(id), "q%llu_%d", (unsigned long long)op->base.id, n);
-            const char *metric = sm_health_metric_name((enum md_health_metric)m);
+            const char *metric = sm_health_queries[m].metric;
             cJSON *q = sm_obj();
             sm_str(q, "Id", id);
             cJSON *stat = sm_obj();
@@ -539,10 +539,11 @@ static void health_query(struct sm_op *op)
             if (!cJSON_AddItemToObject(stat, "Metric", met))
                 md_die_oom();
             sm_num(stat, "Period", (double)period);
-            sm_str(stat, "Stat", sm_health_stat((enum md_health_metric)m));
+            sm_str(stat, "Stat", sm_health_queries[m].stat);
             if (!cJSON_AddItemToObject(q, "MetricStat", stat))
                 md_die_oom();
-            char *label = md_xasprintf("%s|%s", metric, v->valuestring);
+            char *label =
+                md_xasprintf("%s|%s|%s", metric, sm_health_queries[m].stat, v->valuestring);
             sm_str(q, "Label", label);
             free(label);
             if (!cJSON_AddTrueToObject(q, "ReturnData"))
@@ -551,6 +552,7 @@ static void health_query(struct sm_op *op)
             cJSON *row = sm_obj();
             sm_str(row, "Id", id);
             sm_str(row, "Metric", metric);
+            sm_str(row, "Series", sm_health_metric_name(sm_health_queries[m].series));
             sm_str(row, "Variant", v->valuestring);
             sm_push(table, row);
         }

@@ -12,26 +12,51 @@
 #include <strings.h>
 
 #include "base/jsonx_int.h"
+#include "mldeck/health.h"
 
 static const char *const metric_names[MD_HEALTH_METRIC_COUNT] = {
     [MD_HEALTH_INVOCATIONS] = "Invocations",
     [MD_HEALTH_4XX] = "Invocation4XXErrors",
     [MD_HEALTH_5XX] = "Invocation5XXErrors",
     [MD_HEALTH_LATENCY_US] = "ModelLatency",
+    /* not CloudWatch names: each is the sum of two queries, see sm_health_queries */
+    [MD_HEALTH_P50_US] = "LatencyP50",
+    [MD_HEALTH_P99_US] = "LatencyP99",
 };
+
+/*
+ * What is asked per variant. A request's latency is the model's plus
+ * SageMaker's overhead; CloudWatch keeps them apart, so each percentile
+ * is two queries whose values the parser adds per period (the sum of two
+ * p99s bounds the p99 of the sum from above: never an optimistic reading).
+ */
+const struct sm_health_query sm_health_queries[] = {
+    {MD_HEALTH_INVOCATIONS, "Invocations", "Sum"},
+    {MD_HEALTH_4XX, "Invocation4XXErrors", "Sum"},
+    {MD_HEALTH_5XX, "Invocation5XXErrors", "Sum"},
+    {MD_HEALTH_LATENCY_US, "ModelLatency", "Average"},
+    {MD_HEALTH_P50_US, "ModelLatency", "p50"},
+    {MD_HEALTH_P50_US, "OverheadLatency", "p50"},
+    {MD_HEALTH_P99_US, "ModelLatency", "p99"},
+    {MD_HEALTH_P99_US, "OverheadLatency", "p99"},
+};
+const size_t sm_health_n_queries = MD_ARRAY_LEN(sm_health_queries);
 
 const char *sm_health_metric_name(enum md_health_metric m)
 {
     return (unsigned)m < MD_HEALTH_METRIC_COUNT ? metric_names[m] : "?";
 }
 
-/* Counts add up; latency is an average (microseconds). */
+/* Counts add up; latency is an average or a percentile (microseconds). */
 const char *sm_health_stat(enum md_health_metric m)
 {
-    return m == MD_HEALTH_LATENCY_US ? "Average" : "Sum";
+    for (size_t i = 0; i < sm_health_n_queries; i++)
+        if (sm_health_queries[i].series == m)
+            return sm_health_queries[i].stat;
+    return "Sum";
 }
 
-/* The metric of a query row in a bundle; -1 for one this build does not know. */
+/* The series of a query row in a bundle; -1 for one this build does not know. */
 static int metric_from_name(const char *s)
 {
     for (int m = 0; s != NULL && m < MD_HEALTH_METRIC_COUNT; m++) {
@@ -42,35 +67,6 @@ static int metric_from_name(const char *s)
 }
 
 /* ---- health ----------------------------------------------------------------------------- */
-
-struct point {
-    int64_t t;
-    double v;
-};
-
-/* By time; CloudWatch never repeats a timestamp within one series. */
-static int point_cmp(const void *pa, const void *pb)
-{
-    const struct point *a = pa;
-    const struct point *b = pb;
-    return a->t < b->t ? -1 : a->t > b->t;
-}
-
-/* Sort a series by time (CloudWatch answers newest first by default). */
-static void series_sort(struct md_health_series *s)
-{
-    if (s->n < 2)
-        return;
-    struct point *p = md_xcalloc(s->n, sizeof(*p));
-    for (size_t i = 0; i < s->n; i++)
-        p[i] = (struct point){s->t[i], s->v[i]};
-    qsort(p, s->n, sizeof(*p), point_cmp);
-    for (size_t i = 0; i < s->n; i++) {
-        s->t[i] = p[i].t;
-        s->v[i] = p[i].v;
-    }
-    free(p);
-}
 
 /* Append the points of one MetricDataResults entry; pages of one query add up. */
 static md_status series_add(struct md_health_series *s, const cJSON *res, struct md_err *err)
@@ -99,103 +95,6 @@ static md_status series_add(struct md_health_series *s, const cJSON *res, struct
     return MD_OK;
 }
 
-struct wpoint {
-    int64_t t;
-    double v;
-    double w; /* weight in a latency average */
-};
-
-/* By time, so points of all variants at one period end up side by side. */
-static int wpoint_cmp(const void *pa, const void *pb)
-{
-    const struct wpoint *a = pa;
-    const struct wpoint *b = pb;
-    return a->t < b->t ? -1 : a->t > b->t;
-}
-
-/* Value of series s at time t (binary search; s sorted); NAN when absent. */
-static double value_at(const struct md_health_series *s, int64_t t)
-{
-    size_t lo = 0;
-    size_t hi = s != NULL ? s->n : 0;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->t[mid] < t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return s != NULL && lo < s->n && s->t[lo] == t ? s->v[lo] : NAN;
-}
-
-/* The series of metric m for variant `dep` among the first n of the list; NULL when none. */
-static const struct md_health_series *find_series(const struct md_health_list *l, size_t n,
-                                                  const char *dep, int m)
-{
-    for (size_t i = 0; i < n; i++) {
-        if ((int)l->v[i].metric == m && strcmp(l->v[i].deployment, dep) == 0)
-            return &l->v[i];
-    }
-    return NULL;
-}
-
-/*
- * The whole endpoint (deployment ""), one series per metric over the
- * variant series: counts add up per period; latency is averaged weighted
- * by the variant's invocations in that period (1 when unknown).
- */
-static void add_aggregates(struct md_health_list *l, const char *endpoint)
-{
-    size_t nvar = l->n;
-    for (int m = 0; m < MD_HEALTH_METRIC_COUNT; m++) {
-        size_t total = 0;
-        bool any = false;
-        for (size_t i = 0; i < nvar; i++) {
-            if ((int)l->v[i].metric == m) {
-                total += l->v[i].n;
-                any = true;
-            }
-        }
-        if (!any)
-            continue;
-        struct wpoint *p = md_xcalloc(total ? total : 1, sizeof(*p));
-        size_t k = 0;
-        for (size_t i = 0; i < nvar; i++) {
-            const struct md_health_series *s = &l->v[i];
-            if ((int)s->metric != m)
-                continue;
-            const struct md_health_series *inv =
-                find_series(l, nvar, s->deployment, MD_HEALTH_INVOCATIONS);
-            for (size_t j = 0; j < s->n; j++, k++) {
-                double wi = m == MD_HEALTH_LATENCY_US ? value_at(inv, s->t[j]) : 1;
-                p[k] = (struct wpoint){s->t[j], s->v[j], isfinite(wi) && wi > 0 ? wi : 1};
-            }
-        }
-        qsort(p, total, sizeof(*p), wpoint_cmp);
-        struct md_health_series *agg = md_health_list_push(l);
-        agg->endpoint = md_xstrdup_clean(endpoint);
-        agg->deployment = md_xstrdup("");
-        agg->metric = (enum md_health_metric)m;
-        agg->t = md_xcalloc(total ? total : 1, sizeof(*agg->t));
-        agg->v = md_xcalloc(total ? total : 1, sizeof(*agg->v));
-        for (size_t i = 0; i < total;) {
-            int64_t t = p[i].t;
-            double sum = 0;
-            double wsum = 0;
-            for (; i < total && p[i].t == t; i++) {
-                if (!isfinite(p[i].v))
-                    continue;
-                sum += m == MD_HEALTH_LATENCY_US ? p[i].v * p[i].w : p[i].v;
-                wsum += p[i].w;
-            }
-            agg->t[agg->n] = t;
-            agg->v[agg->n] = m == MD_HEALTH_LATENCY_US ? (wsum > 0 ? sum / wsum : NAN) : sum;
-            agg->n++;
-        }
-        free(p);
-    }
-}
-
 /* GetMetricData replies mapped through the bundle's query table (Id -> metric, variant). */
 md_status sm_parse_health(const cJSON *root, struct md_result *out, struct md_err *err)
 {
@@ -210,18 +109,28 @@ md_status sm_parse_health(const cJSON *root, struct md_result *out, struct md_er
     struct md_health_list *l = &out->health;
     size_t nq = jsonx_count(queries);
     const char **ids = md_xcalloc(nq ? nq : 1, sizeof(*ids));
+    size_t *into = md_xcalloc(nq ? nq : 1, sizeof(*into)); /* query row -> series */
+    size_t nrow = 0;
     for (const cJSON *q = queries != NULL ? queries->child : NULL; q != NULL; q = q->next) {
-        int m = metric_from_name(jsonx_str_raw(q, "Metric"));
+        const char *series = jsonx_str_raw(q, "Series");
+        int m = metric_from_name(series != NULL ? series : jsonx_str_raw(q, "Metric"));
         const char *id = jsonx_str_raw(q, "Id");
         if (m < 0 || id == NULL)
             continue;
-        ids[l->n] = id;
-        struct md_health_series *s = md_health_list_push(l);
-        s->endpoint = md_xstrdup_clean(endpoint);
-        s->deployment = jsonx_str(q, "Variant");
-        s->metric = (enum md_health_metric)m;
+        const char *var = jsonx_str_raw(q, "Variant");
+        size_t at = 0;
+        for (; at < l->n; at++)
+            if ((int)l->v[at].metric == m && strcmp(l->v[at].deployment, var ? var : "") == 0)
+                break;
+        if (at == l->n) {
+            struct md_health_series *s = md_health_list_push(l);
+            s->endpoint = md_xstrdup_clean(endpoint);
+            s->deployment = jsonx_str(q, "Variant");
+            s->metric = (enum md_health_metric)m;
+        }
+        ids[nrow] = id;
+        into[nrow++] = at;
     }
-    size_t nser = l->n;
     /* a bare GetMetricData reply counts as the only reply */
     const cJSON *one = jsonx_get(root, "MetricDataResults") != NULL ? root : NULL;
     const cJSON *r = one != NULL ? one : replies != NULL ? replies->child : NULL;
@@ -231,19 +140,20 @@ md_status sm_parse_health(const cJSON *root, struct md_result *out, struct md_er
         for (const cJSON *it = res != NULL ? res->child : NULL; st == MD_OK && it != NULL;
              it = it->next) {
             const char *id = jsonx_str_raw(it, "Id");
-            for (size_t i = 0; id != NULL && i < nser; i++) {
+            for (size_t i = 0; id != NULL && i < nrow; i++) {
                 if (strcmp(ids[i], id) == 0) {
-                    st = series_add(&l->v[i], it, err);
+                    st = series_add(&l->v[into[i]], it, err);
                     break;
                 }
             }
         }
     }
     free(ids);
+    free(into);
     if (st != MD_OK)
         return st;
     for (size_t i = 0; i < l->n; i++)
-        series_sort(&l->v[i]);
-    add_aggregates(l, endpoint);
+        md_health_series_settle(&l->v[i]);
+    md_health_add_totals(l, endpoint);
     return MD_OK;
 }

@@ -84,6 +84,14 @@ char *sm_name_stem(const char *name);
 
 /* CloudWatch metric name and statistic for a health metric. Static strings. */
 const char *sm_health_metric_name(enum md_health_metric m);
+/* One CloudWatch query per variant: the series it feeds, its metric and statistic. */
+struct sm_health_query {
+    enum md_health_metric series;
+    const char *metric;
+    const char *stat;
+};
+extern const struct sm_health_query sm_health_queries[];
+extern const size_t sm_health_n_queries;
 const char *sm_health_stat(enum md_health_metric m);
 
 /*
