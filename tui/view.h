@@ -61,6 +61,7 @@ extern const struct view_ops view_models_ops;
 extern const struct view_ops view_versions_ops;
 extern const struct view_ops view_endpoint_ops;
 extern const struct view_ops view_audit_ops;
+extern const struct view_ops view_timeline_ops;
 extern const struct view_ops view_help_ops;
 extern const struct view_ops *const view_all[];
 extern const size_t view_all_count;
@@ -72,6 +73,8 @@ struct view *view_run_new(struct app *app, size_t bi, const char *run_id);
 struct view *view_compare_new(struct app *app, size_t bi, const char *run_a, const char *run_b);
 struct view *view_versions_new(struct app *app, size_t bi, const char *model);
 struct view *view_endpoint_new(struct app *app, size_t bi, const char *endpoint);
+/* The timeline of one target as the user names it ("churn", "churn@champion"), NULL: all. */
+struct view *view_timeline_new(struct app *app, const char *target);
 
 /*
  * Overview: select the row of endpoint `name` of backend bi (name NULL: the
