@@ -23,6 +23,8 @@
 #include "cli_health.h"
 
 #define WAIT_MS (10 * 60 * 1000)
+/* get timeline without --since: the last day */
+#define TIMELINE_DEFAULT_MS (24LL * 3600 * 1000)
 #define AUDIT_SETTLE_MS (10 * 1000) /* get audit: how long its re-reads may take */
 #define OUT_CAP ((size_t)2 << 30)
 #define AUDIT_SHOWN 500 /* what the action layer keeps (action.h) */
@@ -32,6 +34,8 @@ struct get_opts {
     const char *experiment;
     const char *model;
     const char *backend;
+    char *since;        /* timeline: how far back ("24h") */
+    const char *target; /* timeline: one alias, model or endpoint */
     enum md_export_format format;
 };
 
@@ -73,6 +77,8 @@ enum cli_opt {
     OPT_TO,
     OPT_SET,
     OPT_STATUS,
+    OPT_SINCE,
+    OPT_TARGET,
 };
 
 static const struct option get_options[] = {
@@ -81,6 +87,8 @@ static const struct option get_options[] = {
     {"experiment", required_argument, NULL, OPT_EXPERIMENT},
     {"model", required_argument, NULL, OPT_MODEL},
     {"backend", required_argument, NULL, OPT_BACKEND},
+    {"since", required_argument, NULL, OPT_SINCE},
+    {"target", required_argument, NULL, OPT_TARGET},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -124,7 +132,8 @@ int cli_state_recover(const char *state_path)
 static int usage_get(FILE *f)
 {
     fputs("usage: mldeck get experiments|runs|models|versions|endpoints|audit [--json|--tsv]\n"
-          "                  [--experiment NAME|ID] [--model NAME] [--backend NAME]\n",
+          "                  [--experiment NAME|ID] [--model NAME] [--backend NAME]\n"
+          "       mldeck get timeline [--since 24h] [--target NAME] [--json|--tsv]\n",
           f);
     return f == stdout ? CLI_OK : CLI_USAGE;
 }
@@ -471,6 +480,46 @@ static int get_lists(md_deck *d, md_actions *acts, const struct get_opts *o, siz
     return rc;
 }
 
+/* The drift job's watched endpoint, for the timeline's drift rows. */
+static const char *drift_job_target(const char *job, const void *ud)
+{
+    const struct md_drift_job_conf *j = md_config_drift_job(ud, job);
+    return j ? j->endpoint : NULL;
+}
+
+/*
+ * The incident timeline: a refresh first (it settles pending actions and looks
+ * at every alias and endpoint, so a change made since the last look is seen), then
+ * every source merged on one axis. A backend that fails is named; the rows the
+ * state file holds are printed all the same.
+ */
+static int get_timeline(md_deck *d, md_actions *acts, const struct get_opts *o, int64_t since_ms,
+                        struct md_buf *out)
+{
+    size_t lo = 0, hi = 0;
+    md_action_settle_unfinished(acts);
+    int rc = refresh_and_wait(d, o->backend, &lo, &hi);
+    if (rc && !(lo < hi))
+        return rc;
+    struct md_tl_query q = {
+        .since_ms = since_ms,
+        .target = o->target,
+        .drift_target = drift_job_target,
+        .ud = md_deck_context(d),
+    };
+    struct md_timeline t = {0};
+    struct md_err err = MD_ERR_INIT;
+    if (md_timeline_collect(md_deck_store(d), &q, &t, &err)) {
+        cli_err("%s", err.msg);
+        md_timeline_release(&t);
+        return CLI_ERROR;
+    }
+    md_timeline_sort(&t);
+    int erc = emit(out, md_export_timeline(out, o->format, &t));
+    md_timeline_release(&t);
+    return rc ? rc : erc;
+}
+
 static int cmd_get(const struct cli_global *g, int argc, char **argv)
 {
     struct get_opts o = {.format = MD_EXPORT_TSV};
@@ -493,6 +542,12 @@ static int cmd_get(const struct cli_global *g, int argc, char **argv)
         case OPT_BACKEND:
             o.backend = p.arg;
             break;
+        case OPT_SINCE:
+            o.since = p.arg;
+            break;
+        case OPT_TARGET:
+            o.target = scrub(p.arg);
+            break;
         case OPT_HELP:
             return usage_get(stdout);
         case CLI_OPTS_ARG:
@@ -508,13 +563,19 @@ static int cmd_get(const struct cli_global *g, int argc, char **argv)
     }
     if (!o.what)
         return usage_get(stderr);
-    static const char *const kinds[] = {"experiments", "runs",      "models",
-                                        "versions",    "endpoints", "audit"};
+    static const char *const kinds[] = {"experiments", "runs",  "models",  "versions",
+                                        "endpoints",   "audit", "timeline"};
     bool known = false;
     for (size_t i = 0; i < MD_ARRAY_LEN(kinds); i++)
         known |= !strcmp(o.what, kinds[i]);
     if (!known)
         return usage_get(stderr);
+    int64_t since_ms = TIMELINE_DEFAULT_MS;
+    if (o.since && md_parse_duration_ms(o.since, &since_ms)) {
+        cli_err("get: --since: expected a duration such as 90m, 24h or 7d, got '%s'",
+                scrub(o.since));
+        return usage_get(stderr);
+    }
 
     md_deck *d = NULL;
     md_actions *acts = NULL;
@@ -543,6 +604,10 @@ static int cmd_get(const struct cli_global *g, int argc, char **argv)
         goto done;
     }
     size_t lo = 0, hi = 0;
+    if (!strcmp(o.what, "timeline")) {
+        rc = get_timeline(d, acts, &o, md_now_ms() - since_ms, &out);
+        goto done;
+    }
     /* The refresh also settles pending audit entries (action.h); that only reads servers. */
     rc = refresh_and_wait(d, o.backend, &lo, &hi);
     if (rc)

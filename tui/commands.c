@@ -51,6 +51,14 @@ static unsigned cmd_audit(struct app *a, const char *arg)
     return jump(a, &view_audit_ops);
 }
 
+/* ':timeline' for everything, ':timeline NAME' for one alias, model or endpoint. */
+static unsigned cmd_timeline(struct app *a, const char *arg)
+{
+    ui_pop_to_root(a);
+    ui_push(a, view_timeline_new(a, arg && *arg ? arg : NULL));
+    return REACT_HANDLED | REACT_REDRAW;
+}
+
 static unsigned cmd_drift(struct app *a, const char *arg)
 {
     (void)arg;
@@ -177,6 +185,8 @@ static const struct command commands[] = {
     {"endpoints", "ENDPOINT", "the same as :deploy", cmd_deploy},
     {"drift", NULL, "data drift of the context's drift jobs", cmd_drift},
     {"audit", NULL, "the audit log of actions", cmd_audit},
+    {"timeline", "[TARGET]", "every change, action, alarm and drift window on one time axis",
+     cmd_timeline},
     {"ctx", "NAME", "switch to another context of the configuration", cmd_ctx},
     {"refresh", NULL, "refresh from the servers", cmd_refresh},
     {"help", NULL, "every key and command", cmd_help},

@@ -231,3 +231,41 @@ void rollback_on_change(struct app *a)
     }
     a->last_phase = st.phase;
 }
+
+unsigned rollback_target_to(struct app *a, size_t bi, const char *target, const char *value)
+{
+    struct md_err err = MD_ERR_INIT;
+    rollback_close(a);
+    md_status st;
+    const char *what;
+    if (strncmp(target, "endpoint:", 9)) {
+        const char *at = strrchr(target, '@');
+        if (!at) {
+            ui_status(a, MD_THEME_ERROR, "'%s' is not a target mldeck can change", target);
+            return REACT_HANDLED | REACT_REDRAW;
+        }
+        char *model = md_xasprintf("%.*s", (int)(at - target), target);
+        st = md_action_plan_alias_rollback(a->actions, bi, model, at + 1, value, &a->plan, &err);
+        free(model);
+        what = "alias";
+    } else {
+        char *endpoint = md_xstrdup(target + 9);
+        char *hash = strchr(endpoint, '#');
+        if (hash)
+            *hash = '\0';
+        st = hash ? md_action_plan_weights(a->actions, bi, endpoint, value, &a->plan, &err)
+                  : md_action_plan_endpoint_rollback(a->actions, bi, endpoint, value, &a->plan,
+                                                     &err);
+        free(endpoint);
+        what = hash ? "traffic" : "config";
+    }
+    if (st != MD_OK) {
+        refused(a, st, &err);
+        return REACT_HANDLED | REACT_REDRAW;
+    }
+    a->have_plan = true;
+    char title[256];
+    snprintf(title, sizeof(title), "Undo the %s change of %s: %s -> %s", what, target,
+             nz(a->plan.from), nz(a->plan.to));
+    return open_dialog(a, title);
+}

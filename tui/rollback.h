@@ -28,6 +28,11 @@ unsigned rollback_weights_submit(struct app *a, const char *spec);
 /* 'a' / 'x' on a version: set its approval status (Approved / Rejected). */
 unsigned rollback_approval(struct app *a, size_t bi, const char *model, const char *version,
                            const char *status);
+/*
+ * Put `value` back on a store target ("MODEL@ALIAS" its version, "endpoint:NAME" its
+ * config, "endpoint:NAME#traffic" its weights): undoing one change of the timeline.
+ */
+unsigned rollback_target_to(struct app *a, size_t bi, const char *target, const char *value);
 /* 'u': plan the reverse of the last successful action. */
 unsigned rollback_undo(struct app *a);
 /* A key while the dialog is open. */

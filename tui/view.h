@@ -62,6 +62,7 @@ extern const struct view_ops view_models_ops;
 extern const struct view_ops view_versions_ops;
 extern const struct view_ops view_endpoint_ops;
 extern const struct view_ops view_audit_ops;
+extern const struct view_ops view_timeline_ops;
 extern const struct view_ops view_help_ops;
 extern const struct view_ops view_logs_ops;
 extern const struct view_ops *const view_all[];
@@ -82,6 +83,8 @@ struct view *view_audit_entry_new(struct app *app, int64_t id);
 /* NULL (said on the status line) when the backend serves no logs of that endpoint. */
 struct view *view_logs_new(struct app *app, size_t bi, const char *endpoint,
                            const char *deployment);
+/* The timeline of one target as the user names it ("churn", "churn@champion"), NULL: all. */
+struct view *view_timeline_new(struct app *app, const char *target);
 
 /*
  * Overview: select the row of endpoint `name` of backend bi (name NULL: the

@@ -16,7 +16,8 @@
 const struct view_ops *const view_all[] = {
     &view_overview_ops, &view_experiments_ops, &view_runs_ops,     &view_run_ops,
     &view_compare_ops,  &view_models_ops,      &view_versions_ops, &view_endpoint_ops,
-    &view_audit_ops,    &view_drift_ops,       &view_logs_ops,     &view_help_ops,
+    &view_audit_ops,    &view_timeline_ops,    &view_drift_ops,    &view_logs_ops,
+    &view_help_ops,
 };
 const size_t view_all_count = MD_ARRAY_LEN(view_all);
 

@@ -691,3 +691,76 @@ md_status md_export_endpoints_ex(struct md_buf *out, enum md_export_format f, co
     w_puts(&w, "]\n");
     return w_done(&w);
 }
+
+/* When a timeline row happened: its time, or "between A and B" for a bracket. */
+static void tl_when(char *buf, size_t n, const struct md_tl_row *r)
+{
+    char a[32], b[32];
+    if (r->c.at_ms) {
+        md_format_utc(buf, n, r->c.at_ms);
+        return;
+    }
+    md_format_utc(a, sizeof(a), r->c.seen_after_ms);
+    md_format_utc(b, sizeof(b), r->c.seen_before_ms);
+    snprintf(buf, n, "between %s and %s", a, b);
+}
+
+/* Who did it; what the platform or the audit log cannot say is said to be unknown. */
+static const char *tl_who(const struct md_tl_row *r)
+{
+    if (!strcmp(r->c.source ? r->c.source : "", "drift") ||
+        !strcmp(r->c.source ? r->c.source : "", "alarm"))
+        return "-";
+    return r->c.actor && *r->c.actor ? r->c.actor : "unknown";
+}
+
+md_status md_export_timeline(struct md_buf *out, enum md_export_format f,
+                             const struct md_timeline *t)
+{
+    struct writer w;
+    w_init(&w, out);
+    char when[96];
+    if (f == MD_EXPORT_TSV) {
+        w_puts(&w, "when\ttarget\twhat\tchange\twho\tsource\tstatus\tbackend\tid\n");
+        for (size_t i = 0; i < t->n && w.st == MD_OK; i++) {
+            const struct md_tl_row *r = &t->v[i];
+            tl_when(when, sizeof(when), r);
+            w_tsv(&w, when, true);
+            w_tsv(&w, r->c.target, false);
+            w_tsv(&w, r->c.operation, false);
+            w_tsv(&w, r->c.detail, false);
+            w_tsv(&w, tl_who(r), false);
+            w_tsv(&w, r->c.source, false);
+            w_tsv(&w, r->c.status, false);
+            w_tsv(&w, r->backend, false);
+            w_tsv(&w, r->c.id, false);
+            w_putc(&w, '\n');
+        }
+        return w_done(&w);
+    }
+    w_putc(&w, '[');
+    for (size_t i = 0; i < t->n && w.st == MD_OK; i++) {
+        const struct md_tl_row *r = &t->v[i];
+        w_puts(&w, i == 0 ? "{" : ",{");
+        w_key(&w, "time", true);
+        w_int(&w, md_tl_row_time(r));
+        tl_when(when, sizeof(when), r);
+        w_kstr(&w, "when", when, false);
+        w_key(&w, "exact", false);
+        w_puts(&w, r->c.at_ms ? "true" : "false");
+        w_kint(&w, "after", r->c.at_ms ? r->c.at_ms : r->c.seen_after_ms);
+        w_kint(&w, "before", r->c.at_ms ? r->c.at_ms : r->c.seen_before_ms);
+        w_kstr(&w, "backend", r->backend, false);
+        w_kstr(&w, "target", r->c.target, false);
+        w_kstr(&w, "what", r->c.operation, false);
+        w_kstr(&w, "change", r->c.detail, false);
+        w_kstr(&w, "who", tl_who(r), false);
+        w_kstr(&w, "source", r->c.source, false);
+        w_kstr(&w, "status", r->c.status, false);
+        w_kstr(&w, "message", r->c.error, false);
+        w_kstr(&w, "id", r->c.id, false);
+        w_putc(&w, '}');
+    }
+    w_puts(&w, "]\n");
+    return w_done(&w);
+}

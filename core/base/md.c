@@ -467,6 +467,34 @@ md_status md_parse_long(const char *s, long min, long max, long *out)
     return MD_OK;
 }
 
+md_status md_parse_duration_ms(const char *s, int64_t *ms)
+{
+    static const struct {
+        const char *unit;
+        int64_t ms;
+    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
+    size_t digits = s ? strspn(s, "0123456789") : 0;
+    if (digits == 0 || digits > 12)
+        return MD_ERR_INVALID;
+    for (size_t u = 0; u < MD_ARRAY_LEN(units); u++) {
+        if (strcmp(s + digits, units[u].unit) == 0) {
+            *ms = strtoll(s, NULL, 10) * units[u].ms;
+            return MD_OK;
+        }
+    }
+    return MD_ERR_INVALID;
+}
+
+void md_format_utc(char *buf, size_t n, int64_t ms)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    if (n == 0)
+        return;
+    if (!gmtime_r(&t, &tm) || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        buf[0] = '\0';
+}
+
 md_status md_parse_double(const char *s, double *out)
 {
     if (!s || !*s)

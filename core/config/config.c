@@ -58,25 +58,6 @@ static const char *const scope_words[] = {"at top level", "in context", "in back
                                           "in drift job"};
 static const char *const scope_noun[] = {"top level", "context", "backend", "drift job"};
 
-/* Parse "90s", "5m", "1h", "500ms" into milliseconds (up to 12 digits: no overflow). */
-static bool parse_duration_ms(const char *s, long long *ms)
-{
-    static const struct {
-        const char *unit;
-        long long ms;
-    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
-    size_t digits = strspn(s, "0123456789");
-    if (digits == 0 || digits > 12)
-        return false;
-    for (size_t u = 0; u < MD_ARRAY_LEN(units); u++) {
-        if (strcmp(s + digits, units[u].unit) == 0) {
-            *ms = strtoll(s, NULL, 10) * units[u].ms;
-            return true;
-        }
-    }
-    return false;
-}
-
 static bool valid_env_name(const char *s)
 {
     if (!s[0] || strlen(s) > 255 || (s[0] >= '0' && s[0] <= '9'))
@@ -108,8 +89,8 @@ static md_status convert_duration(const struct md_config_setting *s, const char 
         for (size_t i = 0; i < digits && v <= s->max; i++)
             v = v * 10 + (text[i] - '0');
     } else {
-        long long ms;
-        if (!parse_duration_ms(text, &ms)) {
+        int64_t ms;
+        if (md_parse_duration_ms(text, &ms)) {
             snprintf(why, wsz, "expected a duration for '%s' such as %s, got '%s'", s->name,
                      secs ? "10, 30s or 5m" : "15000, 500ms or 30s",
                      yamlx_quote(q, sizeof(q), text));

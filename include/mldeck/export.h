@@ -13,6 +13,7 @@
 #include "mldeck/health.h"
 #include "mldeck/model.h"
 #include "mldeck/store.h"
+#include "mldeck/timeline.h"
 
 enum md_export_format { MD_EXPORT_JSON = 0, MD_EXPORT_TSV };
 
@@ -56,5 +57,14 @@ md_status md_export_endpoints_ex(struct md_buf *out, enum md_export_format f, co
                                  const struct md_export_endpoint_extra *x);
 md_status md_export_audit(struct md_buf *out, enum md_export_format f,
                           const struct md_audit_entry *v, size_t n);
+
+/*
+ * The incident timeline, newest first: [{"time","when","exact","after","before","backend",
+ * "target","what","change","who","source","status","message","id"}]. "time" is ms since the
+ * epoch (a bracket's end), "when" its UTC text; "exact" is false for a bracket [after, before];
+ * "who" is "unknown" when no source names the actor.
+ */
+md_status md_export_timeline(struct md_buf *out, enum md_export_format f,
+                             const struct md_timeline *t);
 
 #endif

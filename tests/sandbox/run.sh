@@ -69,7 +69,11 @@ url=$(cat "$SB/url")
 # endpoints with two configs each (so a rollback is possible), a 90/10 canary, model
 # packages, training jobs and CloudWatch metrics.
 moto_port=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$VENV/bin/python" tests/moto_launcher.py --port "$moto_port" >"$SB/moto.log" 2>&1 &
+# CloudTrail: the launcher records the seed's calls as user "alice" and serves the incident's
+# events (tests/sandbox/incident.py) from the events file.
+MOTO_CLOUDTRAIL_USERS='{"AKIAIOSFODNN7EXAMPLE": "alice"}' \
+    "$VENV/bin/python" tests/moto_launcher.py --port "$moto_port" \
+    --cloudtrail-events "$SB/cloudtrail.json" >"$SB/moto.log" 2>&1 &
 moto=$!
 stop_all() {
     kill "$moto" 2>/dev/null || true
@@ -90,6 +94,11 @@ AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox \
 AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox \
     "$VENV/bin/python" tests/seed_logs.py "$moto_url" >>"$SB/seed_sagemaker.log" 2>&1 \
     || { echo "run.sh: seeding endpoint logs failed:" >&2; tail -20 "$SB/seed_sagemaker.log" >&2; exit 1; }
+# ... and a bad day: the CloudTrail history of a deploy pipeline and of on-call bob (the alarm
+# is seeded by seed_sagemaker.py's main, the endpoint logs by seed_logs.py).
+"$VENV/bin/python" tests/sandbox/incident.py "$moto_url" "$SB/cloudtrail.json" \
+    >>"$SB/seed_sagemaker.log" 2>&1 \
+    || { echo "run.sh: seeding the incident failed:" >&2; tail -20 "$SB/seed_sagemaker.log" >&2; exit 1; }
 
 # Drift: generated once (fixed seed), so the windows stay put and the state file remembers
 # which capture files it has read.

@@ -1,0 +1,152 @@
+"""`mldeck get timeline` against a real MLflow tracking server.
+
+    mldeck [--state FILE] get timeline [--since 24h] [--target NAME] [--json|--tsv]
+
+One time axis, newest first, of mldeck's own actions (the audit log, one row per action
+with how it ended), the changes mldeck observed but did not make (who "unknown", the time a
+bracket between two looks) and drift windows with drifted features. An observed value that
+an mldeck action explains is not listed a second time.
+"""
+
+import json
+import random
+import re
+import time
+
+import pytest
+
+from servers import describe
+
+MODEL, ALIAS = "demand-forecaster", "champion"
+TARGET = f"{MODEL}@{ALIAS}"
+ROW_KEYS = {"time", "when", "exact", "after", "before", "backend", "target", "what", "change",
+            "who", "source", "status", "message", "id"}
+
+
+@pytest.fixture
+def env(mlflow_server, isolated_env):
+    e = dict(isolated_env)
+    e["MLFLOW_TRACKING_URI"] = mlflow_server.url
+    return e
+
+
+@pytest.fixture
+def deck(run_mldeck, env, tmp_path):
+    state = tmp_path / "state.db"
+
+    def run(*args, ok=True):
+        cp = run_mldeck(["--state", state, *args], env, timeout=120)
+        if ok:
+            assert cp.returncode == 0, describe(cp)
+        return cp
+    run.state = state
+    return run
+
+
+def timeline(deck, *args):
+    cp = deck("get", "timeline", "--json", *args)
+    rows = json.loads(cp.stdout)
+    for r in rows:
+        assert set(r) == ROW_KEYS, sorted(r)
+    times = [r["time"] for r in rows]
+    assert times == sorted(times, reverse=True), "not newest first"
+    return rows
+
+
+def versions(client):
+    return sorted((v.version for v in client.search_model_versions(f"name='{MODEL}'")), key=int)
+
+
+def test_action_and_outside_change_on_one_axis(deck, mlflow_server):
+    client = mlflow_server.client()
+    vs = versions(client)
+    assert len(vs) >= 3, vs
+    start = client.get_registered_model(MODEL).aliases[ALIAS]
+    mine, theirs = [v for v in vs if v != start][:2]
+
+    deck("get", "models")                      # the first look: champion -> start
+    deck("rollback", "alias", MODEL, ALIAS, "--to", mine, "--yes")
+    deck("get", "models")                      # sees mine: explained by the action
+    t_before_outside = int(time.time() * 1000)
+    client.set_registered_model_alias(MODEL, ALIAS, theirs)  # someone else, from Python
+    t_after_outside = int(time.time() * 1000)
+
+    rows = [r for r in timeline(deck) if r["target"] == TARGET]
+    assert [r["source"] for r in rows] == ["observed", "mldeck"], rows
+
+    outside, action = rows
+    # the outside change: nobody to name, a bracket that holds the real time
+    assert outside["who"] == "unknown" and not outside["exact"], outside
+    assert outside["change"] == f"{mine} -> {theirs}", outside
+    assert outside["what"] == "alias moved"
+    assert outside["after"] <= t_before_outside and outside["before"] >= t_after_outside, (
+        outside, t_before_outside, t_after_outside)
+    assert outside["when"].startswith("between ")
+
+    # mldeck's own action: its user, its time, how it ended
+    assert re.fullmatch(r"[^@\s]+@[^@\s]+", action["who"]), action
+    assert action["exact"] and action["status"] == "ok", action
+    assert action["change"] == f"{start} -> {mine}", action
+    assert action["id"].startswith("audit:")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", action["when"]), action
+    # no observed row repeats what the action did
+    assert not any(r["source"] == "observed" and r["change"].endswith(f"-> {mine}")
+                   for r in rows), rows
+
+
+def test_target_and_since_filter(deck, mlflow_server):
+    client = mlflow_server.client()
+    deck("get", "models")
+    start = client.get_registered_model(MODEL).aliases[ALIAS]
+    other = next(v for v in versions(client) if v != start)
+    client.set_registered_model_alias(MODEL, ALIAS, other)
+    try:
+        assert any(r["target"] == TARGET for r in timeline(deck, "--target", MODEL))
+        assert any(r["target"] == TARGET for r in timeline(deck, "--target", TARGET))
+        assert not any(r["target"] == TARGET
+                       for r in timeline(deck, "--target", "churn-classifier"))
+        time.sleep(1.2)
+        assert not any(r["target"] == TARGET for r in timeline(deck, "--since", "1s"))
+        assert any(r["target"] == TARGET for r in timeline(deck, "--since", "1h"))
+    finally:
+        client.set_registered_model_alias(MODEL, ALIAS, start)
+
+    cp = deck("get", "timeline", "--since", "yesterday", ok=False)
+    assert cp.returncode == 2 and "--since" in cp.stderr and "24h" in cp.stderr, describe(cp)
+
+
+def test_tsv_is_the_default_and_names_unknown(deck, mlflow_server):
+    client = mlflow_server.client()
+    deck("get", "models")
+    start = client.get_registered_model(MODEL).aliases[ALIAS]
+    other = next(v for v in versions(client) if v != start)
+    client.set_registered_model_alias(MODEL, ALIAS, other)
+    try:
+        cp = deck("get", "timeline", "--target", TARGET)
+    finally:
+        client.set_registered_model_alias(MODEL, ALIAS, start)
+    lines = cp.stdout.splitlines()
+    assert lines[0].split("\t") == ["when", "target", "what", "change", "who", "source",
+                                    "status", "backend", "id"], lines[0]
+    row = lines[1].split("\t")
+    assert row[1] == TARGET and row[4] == "unknown" and row[5] == "observed", row
+
+
+def test_drift_windows_over_threshold_are_rows(run_mldeck, isolated_env, tmp_path, deck):
+    rnd = random.Random(7)
+    (tmp_path / "ref.csv").write_text(
+        "x,y\n" + "".join(f"{rnd.gauss(0, 1):.4f},{rnd.gauss(5, 1):.4f}\n" for _ in range(2000)))
+    (tmp_path / "cur.csv").write_text(
+        "x,y\n" + "".join(f"{rnd.gauss(3, 1):.4f},{rnd.gauss(5, 1):.4f}\n" for _ in range(2000)))
+    cp = run_mldeck(["drift", "--reference", tmp_path / "ref.csv", "--current",
+                     tmp_path / "cur.csv", "--state", deck.state, "--job", "churn-inputs"],
+                    isolated_env, timeout=120)
+    assert cp.returncode == 0, describe(cp)
+
+    rows = [r for r in timeline(deck) if r["source"] == "drift"]
+    assert len(rows) == 1, rows
+    assert rows[0]["target"] == "drift:churn-inputs", rows[0]
+    assert rows[0]["change"].startswith("1 of 2 features drifted"), rows[0]
+    assert rows[0]["who"] == "-"
+    assert [r["target"] for r in timeline(deck, "--target", "churn-inputs")
+            if r["source"] == "drift"] == ["drift:churn-inputs"]
