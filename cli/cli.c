@@ -480,13 +480,6 @@ static int get_lists(md_deck *d, md_actions *acts, const struct get_opts *o, siz
     return rc;
 }
 
-/* The drift job's watched endpoint, for the timeline's drift rows. */
-static const char *drift_job_target(const char *job, const void *ud)
-{
-    const struct md_drift_job_conf *j = md_config_drift_job(ud, job);
-    return j ? j->endpoint : NULL;
-}
-
 /*
  * The incident timeline: a refresh first (it settles pending actions and looks
  * at every alias and endpoint, so a change made since the last look is seen), then
@@ -501,20 +494,13 @@ static int get_timeline(md_deck *d, md_actions *acts, const struct get_opts *o, 
     int rc = refresh_and_wait(d, o->backend, &lo, &hi);
     if (rc && !(lo < hi))
         return rc;
-    struct md_tl_query q = {
-        .since_ms = since_ms,
-        .target = o->target,
-        .drift_target = drift_job_target,
-        .ud = md_deck_context(d),
-    };
     struct md_timeline t = {0};
     struct md_err err = MD_ERR_INIT;
-    if (md_timeline_collect(md_deck_store(d), &q, &t, &err)) {
+    if (md_deck_timeline(d, since_ms, o->target, &t, &err)) {
         cli_err("%s", err.msg);
         md_timeline_release(&t);
         return CLI_ERROR;
     }
-    md_timeline_sort(&t);
     int erc = emit(out, md_export_timeline(out, o->format, &t));
     md_timeline_release(&t);
     return rc ? rc : erc;

@@ -138,27 +138,15 @@ static int cmp(void *ctx, size_t a, size_t b, size_t col)
 
 static const struct table_source source = {cell, cmp, NULL};
 
-static const char *drift_target(const char *job, const void *ud)
-{
-    const struct md_drift_job_conf *j = md_config_drift_job(ud, job);
-    return j ? j->endpoint : NULL;
-}
-
 /* Read every source again; the store is local, so this is a few small queries. */
 static void reload(struct timeline *t)
 {
     md_timeline_release(&t->rows);
-    struct md_tl_query q = {
-        .since_ms = md_now_ms() - TIMELINE_SPAN_MS,
-        .target = t->target,
-        .drift_target = drift_target,
-        .ud = md_deck_context(t->base.app->deck),
-    };
     struct md_err err = MD_ERR_INIT;
     t->error[0] = '\0';
-    if (md_timeline_collect(md_deck_store(t->base.app->deck), &q, &t->rows, &err))
+    if (md_deck_timeline(t->base.app->deck, md_now_ms() - TIMELINE_SPAN_MS, t->target, &t->rows,
+                         &err))
         snprintf(t->error, sizeof(t->error), "%s", err.msg);
-    md_timeline_sort(&t->rows);
     table_rebuild(&t->table, t->rows.n);
     t->base.dirty = true;
 }
@@ -295,7 +283,7 @@ static unsigned key(struct view *v, enum km_action act)
 static void on_change(struct view *v, unsigned mask)
 {
     if (mask & (MD_CHANGED_AUDIT | MD_CHANGED_ACTION | MD_CHANGED_MODELS | MD_CHANGED_VERSIONS |
-                MD_CHANGED_ENDPOINTS))
+                MD_CHANGED_ENDPOINTS | MD_CHANGED_ALARMS))
         reload((struct timeline *)v);
 }
 

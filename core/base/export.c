@@ -697,11 +697,11 @@ static void tl_when(char *buf, size_t n, const struct md_tl_row *r)
 {
     char a[32], b[32];
     if (r->c.at_ms) {
-        md_format_utc(buf, n, r->c.at_ms);
+        md_fmt_iso8601(r->c.at_ms, buf, n);
         return;
     }
-    md_format_utc(a, sizeof(a), r->c.seen_after_ms);
-    md_format_utc(b, sizeof(b), r->c.seen_before_ms);
+    md_fmt_iso8601(r->c.seen_after_ms, a, sizeof(a));
+    md_fmt_iso8601(r->c.seen_before_ms, b, sizeof(b));
     snprintf(buf, n, "between %s and %s", a, b);
 }
 

@@ -485,16 +485,6 @@ md_status md_parse_duration_ms(const char *s, int64_t *ms)
     return MD_ERR_INVALID;
 }
 
-void md_format_utc(char *buf, size_t n, int64_t ms)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    if (n == 0)
-        return;
-    if (!gmtime_r(&t, &tm) || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        buf[0] = '\0';
-}
-
 md_status md_parse_double(const char *s, double *out)
 {
     if (!s || !*s)

@@ -89,33 +89,37 @@ static char *store_target(const char *target)
     return md_xasprintf("endpoint:%s", target);
 }
 
+void md_timeline_add_change(struct md_timeline *t, const char *backend, const struct md_change *c,
+                            const struct md_tl_query *q)
+{
+    int64_t to = c->at_ms ? c->at_ms : c->seen_before_ms;
+    char *target = store_target(c->target);
+    if (!in_window(q, c->at_ms ? 0 : c->seen_after_ms, to) ||
+        !md_timeline_target_matches(target, q ? q->target : NULL)) {
+        free(target);
+        return;
+    }
+    struct md_tl_row *r = md_timeline_push(t);
+    r->backend = md_xstrdup0(backend);
+    r->c.target = target;
+    r->c.operation = md_xstrdup0(c->operation);
+    r->c.actor = md_xstrdup0(c->actor);
+    r->c.actor_kind = md_xstrdup0(c->actor_kind);
+    r->c.at_ms = c->at_ms;
+    r->c.seen_after_ms = c->seen_after_ms;
+    r->c.seen_before_ms = c->seen_before_ms;
+    r->c.detail = md_xstrdup0(c->detail);
+    r->c.status = md_xstrdup0(c->status);
+    r->c.error = md_xstrdup0(c->error);
+    r->c.source = md_xstrdup0(c->source);
+    r->c.id = md_xstrdup0(c->id);
+}
+
 void md_timeline_add_changes(struct md_timeline *t, const char *backend,
                              const struct md_change_list *changes, const struct md_tl_query *q)
 {
-    for (size_t i = 0; changes && i < changes->n; i++) {
-        const struct md_change *c = &changes->v[i];
-        int64_t to = c->at_ms ? c->at_ms : c->seen_before_ms;
-        char *target = store_target(c->target);
-        if (!in_window(q, c->at_ms ? 0 : c->seen_after_ms, to) ||
-            !md_timeline_target_matches(target, q ? q->target : NULL)) {
-            free(target);
-            continue;
-        }
-        struct md_tl_row *r = md_timeline_push(t);
-        r->backend = md_xstrdup0(backend);
-        r->c.target = target;
-        r->c.operation = md_xstrdup0(c->operation);
-        r->c.actor = md_xstrdup0(c->actor);
-        r->c.actor_kind = md_xstrdup0(c->actor_kind);
-        r->c.at_ms = c->at_ms;
-        r->c.seen_after_ms = c->seen_after_ms;
-        r->c.seen_before_ms = c->seen_before_ms;
-        r->c.detail = md_xstrdup0(c->detail);
-        r->c.status = md_xstrdup0(c->status);
-        r->c.error = md_xstrdup0(c->error);
-        r->c.source = md_xstrdup0(c->source);
-        r->c.id = md_xstrdup0(c->id);
-    }
+    for (size_t i = 0; changes && i < changes->n; i++)
+        md_timeline_add_change(t, backend, &changes->v[i], q);
 }
 
 void md_timeline_add_alarms(struct md_timeline *t, const char *backend,
@@ -163,4 +167,55 @@ void md_timeline_sort(struct md_timeline *t)
 {
     if (t->n > 1)
         qsort(t->v, t->n, sizeof(*t->v), row_cmp);
+}
+
+/* The platform event slack around an observation's bracket: clocks and delivery differ. */
+#define TL_EXPLAIN_SLACK_MS (60 * 1000)
+
+static bool is_platform(const struct md_tl_row *r)
+{
+    return !strcmp(r->c.source, "cloudtrail") || !strcmp(r->c.source, "activity-log");
+}
+
+/* The platform's history has an event on the endpoint this observation is of, inside it. */
+static bool platform_explains(const struct md_timeline *t, const struct md_tl_row *o)
+{
+    const char *name;
+    size_t len = target_name(o->c.target, &name);
+    for (size_t i = 0; i < t->n; i++) {
+        const struct md_tl_row *p = &t->v[i];
+        if (!is_platform(p) || strcmp(p->backend, o->backend))
+            continue;
+        const char *pn;
+        size_t plen = target_name(p->c.target, &pn);
+        if (plen != len || strncmp(pn, name, len))
+            continue;
+        if (p->c.at_ms >= o->c.seen_after_ms - TL_EXPLAIN_SLACK_MS &&
+            p->c.at_ms <= o->c.seen_before_ms + TL_EXPLAIN_SLACK_MS)
+            return true;
+    }
+    return false;
+}
+
+void md_timeline_finish(struct md_timeline *t)
+{
+    /* mark first, then compact: the search must not meet a row already freed */
+    bool *drop = md_xcalloc(t->n ? t->n : 1, sizeof(*drop));
+    for (size_t i = 0; i < t->n; i++) {
+        const struct md_tl_row *r = &t->v[i];
+        drop[i] = !strcmp(r->c.source, "observed") && !strncmp(r->c.target, "endpoint:", 9) &&
+                  platform_explains(t, r);
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (drop[i]) {
+            free(t->v[i].backend);
+            md_change_release(&t->v[i].c);
+        } else {
+            t->v[kept++] = t->v[i];
+        }
+    }
+    free(drop);
+    t->n = kept;
+    md_timeline_sort(t);
 }

@@ -4,9 +4,8 @@
  * looks, and drift windows with drifted features.
  *
  * Observed changes come from the history table: each row is the first look
- * that saw a new value, so a change lies between the previous row's look and
- * this one. That bracket is wide when the target was looked at often in
- * between (the table keeps no "last seen"), but it is never wrong.
+ * that saw a new value and the last look that still saw it (last_ms), so a
+ * change lies between the previous row's last look and this row's first.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,10 +115,11 @@ static const char *observed_what(const char *target)
     return strchr(target, '#') ? "traffic changed" : "config changed";
 }
 
+/* The lower bound: the last look that saw the old value (last_ms), else its first look. */
 static const char observed_sql[] =
-    "SELECT backend, target, value, seen_ms, prev_value, prev_seen FROM ("
-    "  SELECT backend, target, value, seen_ms,"
-    "    LAG(value) OVER w AS prev_value, LAG(seen_ms) OVER w AS prev_seen"
+    "SELECT backend, target, value, seen_ms, prev_value, MAX(prev_seen, prev_last) FROM ("
+    "  SELECT backend, target, value, seen_ms, LAG(value) OVER w AS prev_value,"
+    "    LAG(seen_ms) OVER w AS prev_seen, LAG(last_ms) OVER w AS prev_last"
     "  FROM history WINDOW w AS (PARTITION BY backend, target ORDER BY id))"
     " WHERE prev_value IS NOT NULL AND seen_ms >= ?1 AND (?2 = 0 OR prev_seen <= ?2)"
     " ORDER BY seen_ms DESC LIMIT ?3";
@@ -161,6 +161,46 @@ static md_status collect_observed(md_store *s, const struct md_tl_query *q, stru
         free(value);
     }
     md_status ret = rc == SQLITE_DONE ? MD_OK : db_fail(s, err, "observed changes");
+    sqlite3_finalize(st);
+    return ret;
+}
+
+/* --- the platforms' history kept in the state file --------------------------------------------- */
+
+static const char platform_sql[] =
+    "SELECT backend, id, target, operation, actor, actor_kind, at_ms, detail, status, error,"
+    " source FROM change_event WHERE at_ms >= ?1 AND (?2 = 0 OR at_ms <= ?2)"
+    " ORDER BY at_ms DESC LIMIT ?3";
+
+static md_status collect_platform(md_store *s, const struct md_tl_query *q, struct md_timeline *t,
+                                  struct md_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(md_store_db(s), platform_sql, -1, &st, NULL) != SQLITE_OK)
+        return db_fail(s, err, "platform history");
+    sqlite3_bind_int64(st, 1, q->since_ms);
+    sqlite3_bind_int64(st, 2, q->until_ms);
+    sqlite3_bind_int(st, 3, TL_ROWS_MAX);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char *backend = col(st, 0);
+        struct md_change c = {
+            .id = col(st, 1),
+            .target = col(st, 2),
+            .operation = col(st, 3),
+            .actor = col(st, 4),
+            .actor_kind = col(st, 5),
+            .at_ms = sqlite3_column_int64(st, 6),
+            .detail = col(st, 7),
+            .status = col(st, 8),
+            .error = col(st, 9),
+            .source = col(st, 10),
+        };
+        md_timeline_add_change(t, backend, &c, q);
+        md_change_release(&c);
+        free(backend);
+    }
+    md_status ret = rc == SQLITE_DONE ? MD_OK : db_fail(s, err, "platform history");
     sqlite3_finalize(st);
     return ret;
 }
@@ -225,6 +265,8 @@ md_status md_timeline_collect(md_store *s, const struct md_tl_query *q, struct m
     md_status st = collect_actions(s, q, out, &audit, &n_audit, err);
     if (!st)
         st = collect_observed(s, q, out, audit, n_audit, err);
+    if (!st)
+        st = collect_platform(s, q, out, err);
     if (!st)
         st = collect_drift(s, q, out, err);
     md_store_audit_free(audit, n_audit);

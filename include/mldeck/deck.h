@@ -345,6 +345,17 @@ const char *md_deck_alarms_error(const md_deck *d, size_t bi);
 md_status md_deck_changes(md_deck *d, size_t bi, const char *endpoint, size_t max,
                           struct md_change_list *out);
 
+/*
+ * The incident timeline of the context since since_ms, for one target as the
+ * user names it (NULL: all; mldeck/timeline.h): the audit log, observed
+ * changes, the platforms' history and drift windows from the state file, and
+ * the alarms' current states. Newest first, appended to *out. Errors:
+ * MD_ERR_DB (the rows read so far are kept), MD_ERR_NOT_FOUND (no state file).
+ */
+struct md_timeline;
+md_status md_deck_timeline(md_deck *d, int64_t since_ms, const char *target,
+                           struct md_timeline *out, struct md_err *err);
+
 /* Backend index of a configured name; -1 when absent. */
 long md_deck_backend_index(const md_deck *d, const char *name);
 

@@ -153,8 +153,6 @@ md_status md_parse_long(const char *s, long min, long max, long *out);
 md_status md_parse_double(const char *s, double *out);
 /* "500ms", "90s", "5m", "1h", "7d" (up to 12 digits and one unit) in ms; MD_ERR_INVALID else. */
 md_status md_parse_duration_ms(const char *s, int64_t *ms);
-/* "2026-12-08T03:12:05Z" of ms since the epoch, into buf (at least 21 bytes). */
-void md_format_utc(char *buf, size_t n, int64_t ms);
 
 #define MD_BUG(...) md_bug(__FILE__, __LINE__, __VA_ARGS__)
 _Noreturn void md_bug(const char *file, int line, const char *fmt, ...)

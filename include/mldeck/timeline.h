@@ -53,8 +53,9 @@ struct md_tl_query {
 };
 
 /*
- * Rows from the state file: the audit log, the observed history, drift
- * windows with drifted features. Appended to *out (which may hold rows
+ * Rows from the state file: the audit log, the observed history, the
+ * platforms' history kept there (CloudTrail, the Activity Log), drift windows
+ * with drifted features. Appended to *out (which may hold rows
  * already); call md_timeline_sort() when every source is in.
  * Errors: MD_ERR_DB (the first failing read; rows read so far are kept).
  */
@@ -66,6 +67,8 @@ md_status md_timeline_collect(md_store *s, const struct md_tl_query *q, struct m
  * endpoint name or "MODEL@ALIAS"): copied in when they match q. Endpoint
  * targets are spelt "endpoint:NAME" in the timeline like everywhere else.
  */
+void md_timeline_add_change(struct md_timeline *t, const char *backend, const struct md_change *c,
+                            const struct md_tl_query *q);
 void md_timeline_add_changes(struct md_timeline *t, const char *backend,
                              const struct md_change_list *changes, const struct md_tl_query *q);
 
@@ -75,6 +78,13 @@ void md_timeline_add_alarms(struct md_timeline *t, const char *backend,
 
 /* Newest first; a bracketed row sorts by the end of its bracket. */
 void md_timeline_sort(struct md_timeline *t);
+/*
+ * Once every source is in: drop an observed change that the platform's own
+ * history explains (an event of the same backend on the same endpoint inside
+ * the observation's bracket, a minute's slack either side: the platform names
+ * who, the observation could not), then sort.
+ */
+void md_timeline_finish(struct md_timeline *t);
 
 /* The time a row sorts by: at_ms, else seen_before_ms. */
 int64_t md_tl_row_time(const struct md_tl_row *r);

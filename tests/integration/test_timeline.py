@@ -88,7 +88,7 @@ def test_action_and_outside_change_on_one_axis(deck, mlflow_server):
     assert action["exact"] and action["status"] == "ok", action
     assert action["change"] == f"{start} -> {mine}", action
     assert action["id"].startswith("audit:")
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", action["when"]), action
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", action["when"]), action
     # no observed row repeats what the action did
     assert not any(r["source"] == "observed" and r["change"].endswith(f"-> {mine}")
                    for r in rows), rows
@@ -150,3 +150,51 @@ def test_drift_windows_over_threshold_are_rows(run_mldeck, isolated_env, tmp_pat
     assert rows[0]["who"] == "-"
     assert [r["target"] for r in timeline(deck, "--target", "churn-inputs")
             if r["source"] == "drift"] == ["drift:churn-inputs"]
+
+
+# --- SageMaker: CloudTrail and alarms on the same axis ---------------------------------------------
+
+from test_who import KEY_ID, REGION, SECRET, _event, _sm  # noqa: E402,F401
+from test_who import moto_trail  # noqa: E402,F401  (the fixture: moto with CloudTrail)
+
+
+def test_sagemaker_cloudtrail_and_alarm_rows(moto_trail, tmp_path):
+    import boto3
+    now = time.time()
+    bob = {"type": "IAMUser", "userName": "bob", "arn": "arn:aws:iam::123456789012:user/bob"}
+    moto_trail.write_cloudtrail([
+        _event("tl-bob", "UpdateEndpointWeightsAndCapacities", "fraud-live", now - 60, bob,
+               {"EndpointName": "fraud-live",
+                "DesiredWeightsAndCapacities": [{"VariantName": "canary", "DesiredWeight": 25}]}),
+    ])
+    cw = boto3.client("cloudwatch", endpoint_url=moto_trail.url, region_name=REGION,
+                      aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET)
+    cw.put_metric_alarm(AlarmName="tl-canary-5xx", Namespace="AWS/SageMaker",
+                        MetricName="Invocation5XXErrors", Statistic="Sum", Period=60,
+                        EvaluationPeriods=1, Threshold=5.0,
+                        ComparisonOperator="GreaterThanThreshold",
+                        Dimensions=[{"Name": "EndpointName", "Value": "fraud-live"},
+                                    {"Name": "VariantName", "Value": "canary"}])
+    cw.set_alarm_state(AlarmName="tl-canary-5xx", StateValue="ALARM",
+                       StateReason="Threshold Crossed: 12 > 5")
+    try:
+        mark = len(moto_trail.requests())
+        cp = _sm(moto_trail, tmp_path, "--read-only", "get", "timeline", "--json", "--target",
+                 "fraud-live")
+        assert cp.returncode == 0, describe(cp)
+        rows = json.loads(cp.stdout)
+        assert moto_trail.mutations(mark) == [], "read-only sent a write"
+        assert {r["target"] for r in rows} == {"endpoint:fraud-live"}, rows
+        trail = [r for r in rows if r["source"] == "cloudtrail"]
+        shift = next(r for r in trail if r["what"] == "UpdateEndpointWeightsAndCapacities")
+        assert shift["who"] == "bob" and shift["exact"], shift
+        assert shift["time"] == pytest.approx((now - 60) * 1000, abs=1)
+        alarm = next(r for r in rows if r["source"] == "alarm")
+        assert alarm["what"] == "alarm tl-canary-5xx" and alarm["status"] == "ALARM", alarm
+        assert "Threshold Crossed" in alarm["change"] and alarm["who"] == "-", alarm
+        # the seed's own calls are in the platform's history too, after bob's older event
+        whats = [r["what"] for r in trail]
+        assert "CreateEndpoint" in whats and whats[-1] == "UpdateEndpointWeightsAndCapacities", whats
+    finally:
+        cw.delete_alarms(AlarmNames=["tl-canary-5xx"])
+        moto_trail.write_cloudtrail([])

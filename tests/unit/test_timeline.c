@@ -154,12 +154,44 @@ static void test_store_rows(void **state)
     md_store_free(s);
 }
 
+/* An observed endpoint change that a CloudTrail event explains shows once, with its actor. */
+static void test_platform_explains_an_observation(void **state)
+{
+    (void)state;
+    md_store *s = NULL;
+    assert_int_equal(md_store_open(&s, ":memory:", NULL), MD_OK);
+    assert_int_equal(
+        md_store_history_observe(s, "sm", "endpoint:fraud#traffic", "a=90,b=10", 1000, NULL),
+        MD_OK);
+    assert_int_equal(
+        md_store_history_observe(s, "sm", "endpoint:fraud#traffic", "a=75,b=25", 90000, NULL),
+        MD_OK);
+    assert_int_equal(md_store_history_observe(s, "sm", "m@a", "1", 1000, NULL), MD_OK);
+    assert_int_equal(md_store_history_observe(s, "sm", "m@a", "2", 90000, NULL), MD_OK);
+    struct md_timeline t = {0};
+    struct md_err err = MD_ERR_INIT;
+    assert_int_equal(md_timeline_collect(s, NULL, &t, &err), MD_OK);
+    struct md_change_list ch = {0};
+    push_change(&ch, "fraud", 50000, "bob");
+    push_change(&ch, "other", 50000, "carol"); /* another endpoint explains nothing here */
+    md_timeline_add_changes(&t, "sm", &ch, NULL);
+    md_timeline_finish(&t);
+    assert_int_equal(t.n, 3); /* bob, carol, the alias move; not the traffic observation */
+    for (size_t i = 0; i < t.n; i++)
+        assert_false(!strcmp(t.v[i].c.source, "observed") &&
+                     !strcmp(t.v[i].c.target, "endpoint:fraud#traffic"));
+    md_timeline_release(&t);
+    md_change_list_release(&ch);
+    md_store_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_target_matches),
         cmocka_unit_test(test_changes_alarms_and_order),
         cmocka_unit_test(test_store_rows),
+        cmocka_unit_test(test_platform_explains_an_observation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
