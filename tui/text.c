@@ -213,19 +213,7 @@ void text_box(WINDOW *w, attr_t a)
 
 void fmt_age(int64_t ms, char *buf, size_t len)
 {
-    if (ms < 0) {
-        snprintf(buf, len, "-");
-        return;
-    }
-    int64_t s = ms / 1000;
-    if (s < 60)
-        snprintf(buf, len, "%llds", (long long)s);
-    else if (s < 3600)
-        snprintf(buf, len, "%lldm", (long long)(s / 60));
-    else if (s < 86400)
-        snprintf(buf, len, "%lldh", (long long)(s / 3600));
-    else
-        snprintf(buf, len, "%lldd", (long long)(s / 86400));
+    md_fmt_age(ms, buf, len);
 }
 
 void fmt_time(int64_t epoch_ms, char *buf, size_t len)

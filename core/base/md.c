@@ -510,8 +510,12 @@ void md_harden_process(void)
     (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
-static void fmt_span(int64_t ms, char *buf, size_t len)
+void md_fmt_age(int64_t ms, char *buf, size_t len)
 {
+    if (ms < 0) {
+        snprintf(buf, len, "-");
+        return;
+    }
     int64_t s = ms / 1000;
     if (s < 60)
         snprintf(buf, len, "%llds", (long long)s);
@@ -534,7 +538,7 @@ void md_fmt_when(int64_t epoch_ms, int64_t now_ms, char *buf, size_t len)
         return;
     }
     int64_t d = now_ms - epoch_ms;
-    fmt_span(d < 0 ? -d : d, span, sizeof(span));
+    md_fmt_age(d < 0 ? -d : d, span, sizeof(span));
     if (d < 0)
         snprintf(buf, len, "%s (in %s)", day, span);
     else

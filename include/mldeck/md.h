@@ -135,6 +135,8 @@ int64_t md_now_ms(void);
  * now_ms ("in 3m" ahead of it); "-" for 0 or less.
  */
 void md_fmt_when(int64_t epoch_ms, int64_t now_ms, char *buf, size_t len);
+/* A span for people at the resolution shown: "42s", "5m", "3h", "2d"; "-" when negative. */
+void md_fmt_age(int64_t ms, char *buf, size_t len);
 /* ISO 8601 in UTC with milliseconds, "2026-12-08T03:12:05.123Z"; "" for 0 or less. */
 void md_fmt_iso8601(int64_t epoch_ms, char *buf, size_t len);
 /* Fix the clock (ms since epoch); 0 restores the real clock. */
