@@ -177,6 +177,12 @@ static unsigned global_action(struct app *a, enum km_action act)
         md_deck_refresh(a->deck);
         ui_status(a, MD_THEME_DIM, "refreshing");
         return REACT_HANDLED | REACT_FETCH;
+    case ACT_TIMELINE:
+        if (ui_top(a)->ops != &view_timeline_ops) {
+            ui_pop_to_root(a);
+            ui_push(a, view_timeline_new(a, NULL));
+        }
+        return REACT_HANDLED | REACT_REDRAW;
     case ACT_REDRAW:
         clearok(curscr, TRUE);
         a->dirty = UI_DIRTY_ALL;

@@ -18,6 +18,11 @@ static const struct km_entry global_keys[] = {
     {{KM_ESC}, ACT_BACK, "back", "back to the previous screen (clears a filter first)", 0},
     {{KM_CTRL('r')}, ACT_REFRESH, NULL, "refresh everything from the servers now", 0},
     {{KM_CTRL('l')}, ACT_REDRAW, NULL, "redraw the screen", 0},
+    {{'T'},
+     ACT_TIMELINE,
+     NULL,
+     "the incident timeline: every change, who made it, alarms, drift",
+     0},
     {{'q'}, ACT_QUIT, "quit", "quit", 0},
 };
 

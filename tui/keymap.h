@@ -22,6 +22,7 @@ enum km_action {
     ACT_HELP,
     ACT_REFRESH,
     ACT_REDRAW,
+    ACT_TIMELINE, /* the incident timeline, from any screen */
     /* tables */
     ACT_UP,
     ACT_DOWN,
@@ -48,6 +49,7 @@ enum km_action {
     ACT_REJECT,
     ACT_LOGS,           /* a deployment's container logs */
     ACT_LOGS_CONTAINER, /* the other container's logs */
+    ACT_DRIFT,          /* the drift job watching the selected endpoint or alias */
     ACT_LOGS_FOLLOW,    /* logs view: follow on/off */
     ACT_LOGS_NOISE,     /* logs view: hide/show health-check noise */
 };

@@ -455,6 +455,20 @@ static struct view *create(struct app *app)
     return &d->base;
 }
 
+struct view *view_drift_new_for(struct app *app, const char *target)
+{
+    const struct md_context *c = md_deck_context(app->deck);
+    size_t job = c ? c->n_drift : 0;
+    for (size_t i = 0; c && i < c->n_drift && job == c->n_drift; i++)
+        if (c->drift[i].endpoint && !strcmp(c->drift[i].endpoint, target))
+            job = i;
+    if (!c || job == c->n_drift)
+        return NULL;
+    struct drift_view *d = (struct drift_view *)create(app);
+    show_job(d, job, NULL);
+    return &d->base;
+}
+
 static void destroy(struct view *v)
 {
     struct drift_view *d = (struct drift_view *)v;

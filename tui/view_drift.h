@@ -14,6 +14,11 @@
 
 /* The view table; .create starts the jobs of the deck's context. */
 extern const struct view_ops view_drift_ops;
+/*
+ * The drift screen opened on the job that watches `target` (an endpoint name or
+ * "MODEL@ALIAS", as the job's `endpoint` names it); NULL when no job does.
+ */
+struct view *view_drift_new_for(struct app *app, const char *target);
 
 /*
  * For the event loop: the running job's wake-up fd, -1 when none (v must be

@@ -156,6 +156,24 @@ size_t drift_marks_load(struct app *a, const char *target, struct drift_mark **o
             md_store_history_free(h, nh);
         }
     }
+    /* The platform's own history of the endpoint: deployments CI or a console made, with who. */
+    for (size_t bi = 0; !alias && bi < nb; bi++) {
+        struct md_change_list ch = {0};
+        if (md_deck_changes(a->deck, bi, target, OBSERVED_MAX, &ch) == MD_OK) {
+            for (size_t i = 0; i < ch.n; i++) {
+                const struct md_change *c = &ch.v[i];
+                if (!c->at_ms || (c->status && !strcmp(c->status, "Failed")))
+                    continue;
+                char when[32];
+                when_text(c->at_ms, when, sizeof(when));
+                struct drift_mark *m = mark_push(out, &n, &cap, c->at_ms);
+                snprintf(m->text, sizeof(m->text), "%s %s %s %s by %s (%s)", when, c->operation,
+                         target, c->detail ? c->detail : "", c->actor && *c->actor ? c->actor : "?",
+                         c->source ? c->source : "platform");
+            }
+        }
+        md_change_list_release(&ch);
+    }
     free(acted);
     free(acted_traffic);
     if (n > 1) /* *out is NULL when nothing was found, and qsort's pointer must not be */

@@ -79,6 +79,11 @@ static const struct km_entry overview_keys[] = {
      "alias back to its previous version (type model name); endpoint back to its previous "
      "config or traffic (type endpoint name)",
      KM_MUTATING},
+    {{'d'},
+     ACT_DRIFT,
+     "drift",
+     "the drift job watching the selected endpoint or alias: features, scores, deployments",
+     0},
     {{'w'},
      ACT_WEIGHTS,
      "weights",
@@ -560,6 +565,27 @@ static unsigned key(struct view *v, enum km_action act)
         return rollback_weights_prompt(v->app, r->bi, r->name);
     case ACT_UNDO:
         return rollback_undo(v->app);
+    case ACT_DRIFT: {
+        /* the job watching the row; else the context's jobs, so one key always answers */
+        char alias[512] = "";
+        if (r && !ep)
+            snprintf(alias, sizeof(alias), "%s@%s", r->name, r->alias);
+        const char *target = r ? (ep ? r->name : alias) : "";
+        struct view *dv = r ? view_drift_new_for(v->app, target) : NULL;
+        const struct md_context *c = md_deck_context(v->app->deck);
+        if (!dv && c && c->n_drift) {
+            dv = view_drift_ops.create(v->app);
+            ui_status(v->app, MD_THEME_DIM,
+                      "no drift job watches %s: the context's jobs (Tab: the next one)",
+                      *target ? target : "this row");
+        } else if (!dv) {
+            ui_status(v->app, MD_THEME_DIM, "context '%s' has no drift jobs",
+                      md_deck_context_name(v->app->deck));
+        }
+        if (dv)
+            ui_push(v->app, dv);
+        return REACT_HANDLED | REACT_REDRAW;
+    }
     case ACT_LOGS: {
         struct view *lv = ep ? view_logs_new(v->app, r->bi, r->name, NULL) : NULL;
         if (!ep)

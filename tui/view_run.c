@@ -122,6 +122,15 @@ static void rebuild(struct run_view *r)
     const struct md_run *x = md_deck_run_detail(r->base.app->deck, r->bi, r->run_id);
     if (x) {
         add_info(r, x);
+        /* the data it learnt from first: where a live version came from is the question */
+        section(r, "dataset inputs", x->n_inputs, "");
+        for (size_t i = 0; i < x->n_inputs; i++) {
+            const struct md_dataset_input *in = &x->inputs[i];
+            char v[512];
+            snprintf(v, sizeof(v), "%s%sdigest %s, %s %s", in->context, *in->context ? ": " : "",
+                     in->digest, in->source_type, in->source);
+            add(r, LINE_INPUT, in->name, v);
+        }
         section(r, "params", x->params.n, "");
         for (size_t i = 0; i < x->params.n; i++)
             add(r, LINE_PARAM, x->params.v[i].key, x->params.v[i].value);
@@ -144,14 +153,6 @@ static void rebuild(struct run_view *r)
         for (size_t i = 0; i < x->tags.n; i++)
             if (r->system_tags || strncmp(x->tags.v[i].key, "mlflow.", 7) != 0)
                 add(r, LINE_TAG, x->tags.v[i].key, x->tags.v[i].value);
-        section(r, "dataset inputs", x->n_inputs, "");
-        for (size_t i = 0; i < x->n_inputs; i++) {
-            const struct md_dataset_input *in = &x->inputs[i];
-            char v[512];
-            snprintf(v, sizeof(v), "%s%sdigest %s, %s %s", in->context, *in->context ? ": " : "",
-                     in->digest, in->source_type, in->source);
-            add(r, LINE_INPUT, in->name, v);
-        }
         if (!r->chart_key && x->n_metrics)
             r->chart_key = md_xstrdup(x->metrics[0].key);
     }

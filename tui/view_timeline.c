@@ -159,12 +159,12 @@ static struct view *create_for(struct app *app, const char *target)
     t->target = target && *target ? md_xstrdup(target) : NULL;
     table_init(&t->table, &source, t);
     table_add_col(&t->table, "WHEN", 22, 0);
-    table_add_col(&t->table, "TARGET", 32, 0);
-    table_add_col(&t->table, "WHAT", 16, 0);
-    table_add_col(&t->table, "CHANGE", 18, 0);
-    table_add_col(&t->table, "WHO", 14, 0);
-    table_add_col(&t->table, "SOURCE", 10, 0);
-    table_add_col(&t->table, "STATUS", 1, TABLE_FLEX);
+    table_add_col(&t->table, "TARGET", 26, 0);
+    table_add_col(&t->table, "WHAT", 34, 0);
+    table_add_col(&t->table, "CHANGE", 24, TABLE_FLEX);
+    table_add_col(&t->table, "WHO", 24, 0);
+    table_add_col(&t->table, "SOURCE", 12, 0);
+    table_add_col(&t->table, "STATUS", 10, 0);
     reload(t);
     return &t->base;
 }

@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
-SB="$ROOT/.sandbox"
+SB="${MLDECK_SANDBOX_DIR:-$ROOT/.sandbox}"
 VENV=${VENV:-.venv}
 BIN=${MLDECK_BIN:-./mldeck}
 mkdir -p "$SB/server"
@@ -94,12 +94,6 @@ AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox \
 AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox \
     "$VENV/bin/python" tests/seed_logs.py "$moto_url" >>"$SB/seed_sagemaker.log" 2>&1 \
     || { echo "run.sh: seeding endpoint logs failed:" >&2; tail -20 "$SB/seed_sagemaker.log" >&2; exit 1; }
-# ... and a bad day: the CloudTrail history of a deploy pipeline and of on-call bob (the alarm
-# is seeded by seed_sagemaker.py's main, the endpoint logs by seed_logs.py).
-"$VENV/bin/python" tests/sandbox/incident.py "$moto_url" "$SB/cloudtrail.json" \
-    >>"$SB/seed_sagemaker.log" 2>&1 \
-    || { echo "run.sh: seeding the incident failed:" >&2; tail -20 "$SB/seed_sagemaker.log" >&2; exit 1; }
-
 # Drift: generated once (fixed seed), so the windows stay put and the state file remembers
 # which capture files it has read.
 if [ ! -s "$SB/drift/anchor" ]; then
@@ -107,6 +101,15 @@ if [ ! -s "$SB/drift/anchor" ]; then
     "$VENV/bin/python" tests/sandbox/drift_data.py "$SB/drift" >"$SB/drift_data.log" 2>&1 \
         || { echo "run.sh: generating drift data failed:" >&2; tail -20 "$SB/drift_data.log" >&2; exit 1; }
 fi
+
+# ... and a bad day: the CloudTrail history of a deploy pipeline and of on-call bob (the alarm
+# is seeded by seed_sagemaker.py's main, the endpoint logs by seed_logs.py).
+# The pipeline's deployment of churn-prod is the one the drift data drifts after (drift_data.py
+# deploys 5 hours before its anchor).
+"$VENV/bin/python" tests/sandbox/incident.py "$moto_url" "$SB/cloudtrail.json" \
+    --deployed-at "$(( $(cat "$SB/drift/anchor") - 5 * 3600 ))" \
+    >>"$SB/seed_sagemaker.log" 2>&1 \
+    || { echo "run.sh: seeding the incident failed:" >&2; tail -20 "$SB/seed_sagemaker.log" >&2; exit 1; }
 
 cat >"$SB/config.yaml" <<YAML
 current_context: sandbox
