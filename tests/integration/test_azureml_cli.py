@@ -222,11 +222,16 @@ def test_cli_location_from_the_environment_only(fake, tmp_path, run_mldeck):
     assert {e["name"] for e in json.loads(cp.stdout)} == set(fake.endpoints)
     assert fake.token_requests == 1 and fake.requests("POST", f"/{fake.tenant}/oauth2/v2.0/token")
     arm = [r for r in fake.log if r["path"].startswith("/subscriptions/")]
-    # the workspace, and the alarm reads of its resource group and subscription
+    # the workspace; the alarm reads of its resource group and subscription; the
+    # subscription's Activity Log (filtered to the workspace's endpoints) for who changed them
     monitor = (f"/subscriptions/{fake.subscription}/resourceGroups/{fake.resource_group}/"
                "providers/Microsoft.Insights/metricAlerts",
-               f"/subscriptions/{fake.subscription}/providers/Microsoft.AlertsManagement/alerts")
-    assert arm and all(r["path"].startswith(fake.ws_id()) or r["path"] in monitor for r in arm)
+               f"/subscriptions/{fake.subscription}/providers/Microsoft.AlertsManagement/alerts",
+               f"/subscriptions/{fake.subscription}/providers/Microsoft.Insights/eventtypes/"
+               "management/values")
+    outside = [r["path"] for r in arm
+               if not r["path"].startswith(fake.ws_id()) and r["path"].split("?")[0] not in monitor]
+    assert arm and not outside, outside
     text = log.read_text()
     assert f"Resource Manager {fake.url}, workspace {fake.ws_id()}," in text, text
     assert f"Entra ID authority {fake.url}," in text, text

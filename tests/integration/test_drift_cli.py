@@ -412,7 +412,7 @@ def test_state_incremental_folder(run_mldeck, isolated_env, tmp_path):
     assert [w["summary"]["rows_cur"] for w in doc["windows"]] == [801]
 
     db = sqlite3.connect(state)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 4  # v4: platform history
     assert db.execute("SELECT count(*) FROM drift_file WHERE job='churn'").fetchone()[0] == n_files + 1
     assert db.execute("SELECT count(*) FROM drift_window WHERE job='churn'").fetchone()[0] == 2
     n_cur, opts = db.execute("SELECT n_cur, options FROM drift_result WHERE job='churn' AND "

@@ -33,7 +33,7 @@ MODEL_KEYS = {"backend", "name", "description", "created", "updated", "aliases",
 VERSION_KEYS = {"backend", "model", "version", "stage", "status", "source", "run_id", "user",
                 "description", "created", "updated", "aliases", "tags"}
 AUDIT_KEYS = {"id", "ts", "who", "action", "backend", "target", "before", "after", "phase",
-              "outcome", "message"}
+              "outcome", "message", "time"}
 
 DEMO_EXPERIMENTS = ["churn-prediction", "fraud-detection", "demand-forecast", "search-ranking"]
 DEMO_MODELS = ["churn-classifier", "fraud-detector", "demand-forecaster"]

@@ -38,7 +38,7 @@ def test_console_sees_headless_entries_after_ctrl_r_and_undoes_the_newest(mldeck
         # an older action, in the log before the console starts
         headless("get", "models")
         headless("rollback", "alias", OLDER, "champion", "--to", _other(old_before), "--yes")
-        t = start_on_overview(mldeck, state=state, cols=150)  # wide enough for BY
+        t = start_on_overview(mldeck, state=state, cols=180)  # wide enough for BY
         # set before mldeck ever looked: nobody it can name
         t.wait_for(re.compile(rf"{NEWER}\s+@champion\s+{new_before}\b.*\bunknown\b"))
         # the newer one, by another process on the same state file while the console runs

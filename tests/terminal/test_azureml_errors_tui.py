@@ -244,7 +244,7 @@ def test_low_rate_limit_budget_is_shown_as_a_warning(deck, fake):
 
 
 def test_changed_and_by_after_a_traffic_change(deck, fake):
-    t = deck.start()
+    t = deck.start(cols=180)  # wide enough for BY beside HEALTH and ALARMS
     screen = open_overview(t, fake)
     # before: the endpoint's own systemData.lastModifiedBy/At (an hour ago)
     assert re.search(r"\s1h ago\s+maria\.", row_of(screen, "fraud-scorer")), row_of(

@@ -137,7 +137,7 @@ def test_endpoint_rollback_moves_to_the_previous_config(sm_deck, moto, sm):
     want = moto.seed["endpoints"][name]
     assert describe(sm, name)["EndpointConfigName"] == want["current"]
     since = len(moto.requests())
-    t = sm_deck()
+    t = sm_deck(cols=180)  # wide enough for BY beside HEALTH and ALARMS
     open_overview(t, moto.seed)
     try:
         t.type(f":deploy {name}")

@@ -50,7 +50,7 @@ def test_alias_moved_outside_after_an_undo_is_unknown_on_the_overview(mldeck, ml
         audit = json.loads(headless("get", "audit", "--json").stdout)
         who = next(e["who"] for e in audit if e["target"] == f"{MODEL}@{ALIAS}"
                    and e["phase"] == "finished" and e["outcome"] == "ok")
-        t = start_on_overview(mldeck, state=state, cols=150)  # wide enough for BY
+        t = start_on_overview(mldeck, state=state, cols=180)  # wide enough for BY
         # the undo is mldeck's own
         t.wait_for(re.compile(rf"{MODEL}\s+@{ALIAS}\s+{old}\b.*\d+[smh] ago\s+"
                               rf"{re.escape(who[:8])}"))
@@ -62,7 +62,7 @@ def test_alias_moved_outside_after_an_undo_is_unknown_on_the_overview(mldeck, ml
         t.send("q")
         assert t.wait_dead() == 0
         # a restart keeps the answer
-        t = start_on_overview(mldeck, state=state, cols=150)
+        t = start_on_overview(mldeck, state=state, cols=180)
         screen = t.wait_for(re.compile(rf"{MODEL}\s+@{ALIAS}\s+{other}\b.*"
                                        r"(≤|<)\d+[smh] ago\s+unknown"))
         assert who[:8] not in _row(screen, MODEL, ALIAS)
@@ -101,7 +101,7 @@ def test_cloudtrail_actor_on_overview_and_endpoint_screen(tmp_path):
                        f"        url: {moto.url}\n        region: {region}\n")
         d = Deck(tmp_path, "http://127.0.0.1:9")
         try:
-            t = d.start("--config", str(cfg), cols=150, rows=40,
+            t = d.start("--config", str(cfg), cols=180, rows=40,
                         env={"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
                              "AWS_SECRET_ACCESS_KEY": "mldeck-terminal-test-not-a-secret"})
             t.wait_for("Overview")
