@@ -1,6 +1,7 @@
 """moto_server for mldeck's SageMaker tests, with the calls moto lacks patched in.
 
-TEST-ONLY. moto 5.2.5 has no UpdateEndpoint and none of the monitoring-schedule
+TEST-ONLY. moto 5.2.5 has no UpdateEndpoint, no CloudTrail LookupEvents, no CloudWatch
+DescribeAlarmHistory (each patched in below) and and none of the monitoring-schedule
 calls (ListMonitoringSchedules, ListMonitoringExecutions, DescribeMonitoringSchedule):
 they answer HTTP 500 with an HTML page. This launcher attaches them to moto's
 SageMaker response class before the server starts (moto's dispatcher looks
@@ -344,6 +345,87 @@ def _patch_cloudwatch_percentiles():
     Stats.get_statistics_for_type = get_statistics_for_type
 
 
+def _patch_cloudwatch_history():
+    """CloudWatch DescribeAlarmHistory, which moto lacks: every state change moto makes to
+    an alarm (SetAlarmState; the new state differs from the old) is recorded as CloudWatch
+    records it - a StateUpdate item whose HistoryData JSON holds oldState and newState with
+    stateValue and stateReason. Served newest first (ScanBy TimestampAscending reverses),
+    filtered by AlarmName, AlarmTypes, HistoryItemType, StartDate and EndDate (epoch seconds
+    or ISO 8601), MaxRecords (default 100, 1..100) with NextToken."""
+    import datetime
+
+    from moto.cloudwatch import models as cw_models
+    from moto.cloudwatch import responses as cw_responses
+    from moto.core import responses as core_responses
+    from moto.core import utils as core_utils
+
+    Alarm = _need(cw_models, "Alarm", "moto.cloudwatch.models")
+    update_state = _need(Alarm, "update_state", "Alarm")
+    Response = _need(cw_responses, "CloudWatchResponse", "moto.cloudwatch.responses")
+    ActionResult = _need(core_responses, "ActionResult", "moto.core.responses")
+    _need(Response, "_get_param", "CloudWatchResponse")
+    items = []
+    lock = threading.Lock()
+
+    def recorded_update_state(self, reason, reason_data, state_value):
+        old_value, old_reason = self.state_value, self.state_reason
+        update_state(self, reason, reason_data, state_value)
+        if old_value == state_value:
+            return
+        now = datetime.datetime.now(datetime.timezone.utc)
+        data = {"version": "1.0",
+                "oldState": {"stateValue": old_value, "stateReason": old_reason},
+                "newState": {"stateValue": state_value, "stateReason": reason}}
+        with lock:
+            items.append({"AlarmName": self.name, "AlarmType": "MetricAlarm", "Timestamp": now,
+                          "HistoryItemType": "StateUpdate",
+                          "HistorySummary": f"Alarm updated from {old_value} to {state_value}",
+                          "HistoryData": json.dumps(data)})
+
+    def _when(v):
+        if v is None or v == "":
+            return None
+        if isinstance(v, datetime.datetime):
+            return v if v.tzinfo else v.replace(tzinfo=datetime.timezone.utc)
+        try:
+            return datetime.datetime.fromtimestamp(float(v), datetime.timezone.utc)
+        except (TypeError, ValueError):
+            return datetime.datetime.fromisoformat(str(v).replace("Z", "+00:00"))
+
+    def describe_alarm_history(self):
+        name = self._get_param("AlarmName")
+        types = self._get_param("AlarmTypes") or []
+        kind = self._get_param("HistoryItemType")
+        start = _when(self._get_param("StartDate"))
+        end = _when(self._get_param("EndDate"))
+        size = max(1, min(int(self._get_param("MaxRecords") or 100), 100))
+        token = int(self._get_param("NextToken") or 0)
+        with lock:
+            out = list(items)
+        out = [i for i in out
+               if (not name or i["AlarmName"] == name)
+               and (not types or i["AlarmType"] in types)
+               and (not kind or i["HistoryItemType"] == kind)
+               and (start is None or i["Timestamp"] >= start)
+               and (end is None or i["Timestamp"] <= end)]
+        out.sort(key=lambda i: i["Timestamp"],
+                 reverse=self._get_param("ScanBy") != "TimestampAscending")
+        result = {"AlarmHistoryItems": out[token:token + size]}
+        if token + size < len(out):
+            result["NextToken"] = str(token + size)
+        return ActionResult(result)
+
+    Alarm.update_state = recorded_update_state
+    if "describe_alarm_history" in Response.__dict__:
+        print(f"moto_launcher: moto {_moto_version()} implements describe_alarm_history "
+              f"itself; keeping moto's", file=sys.stderr)
+    else:
+        Response.describe_alarm_history = describe_alarm_history
+    if "describe_alarm_history" not in core_utils.method_names_from_class(Response):
+        raise PatchError("moto's dispatcher would not find "
+                         "CloudWatchResponse.describe_alarm_history")
+
+
 def _patch_request_log(path):
     from moto.core import responses as core_responses
 
@@ -393,6 +475,7 @@ def serve(argv=None):
         _patch_sagemaker(args.monitoring_fixture)
         _patch_cloudtrail(args.cloudtrail_events)
         _patch_cloudwatch_percentiles()
+        _patch_cloudwatch_history()
         if args.request_log:
             _patch_request_log(args.request_log)
     except PatchError as e:

@@ -197,14 +197,42 @@ static bool platform_explains(const struct md_timeline *t, const struct md_tl_ro
     return false;
 }
 
+/* A row of an alarm's current state (md_timeline_add_alarms: id "alarm:NAME"), not history. */
+static bool is_alarm_now(const struct md_tl_row *r)
+{
+    const char *op = r->c.operation ? r->c.operation : "";
+    return !strcmp(r->c.source, "alarm") && !strncmp(op, "alarm ", 6) && r->c.id &&
+           !strncmp(r->c.id, "alarm:", 6) && !strcmp(r->c.id + 6, op + 6);
+}
+
+/*
+ * The alarm's history holds the change into its current state (a state
+ * change of the same alarm and target at or after the current state's start,
+ * a minute's slack: clocks and rounding differ), so the state is not a second row.
+ */
+static bool history_shows(const struct md_timeline *t, const struct md_tl_row *now)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const struct md_tl_row *h = &t->v[i];
+        if (h == now || strcmp(h->c.source, "alarm") || is_alarm_now(h) ||
+            strcmp(h->backend, now->backend) || strcmp(h->c.target, now->c.target) ||
+            strcmp(h->c.operation ? h->c.operation : "", now->c.operation))
+            continue;
+        if (h->c.at_ms >= now->c.at_ms - TL_EXPLAIN_SLACK_MS)
+            return true;
+    }
+    return false;
+}
+
 void md_timeline_finish(struct md_timeline *t)
 {
     /* mark first, then compact: the search must not meet a row already freed */
     bool *drop = md_xcalloc(t->n ? t->n : 1, sizeof(*drop));
     for (size_t i = 0; i < t->n; i++) {
         const struct md_tl_row *r = &t->v[i];
-        drop[i] = !strcmp(r->c.source, "observed") && !strncmp(r->c.target, "endpoint:", 9) &&
-                  platform_explains(t, r);
+        drop[i] = (!strcmp(r->c.source, "observed") && !strncmp(r->c.target, "endpoint:", 9) &&
+                   platform_explains(t, r)) ||
+                  (is_alarm_now(r) && history_shows(t, r));
     }
     size_t kept = 0;
     for (size_t i = 0; i < t->n; i++) {

@@ -21,6 +21,8 @@
 
 /* A list never returns more than this: one endpoint's changes over months. */
 #define CHANGES_LIST_CAP 10000
+/* Alarm state changes: on the timeline, never who changed a target (store.h). */
+#define ALARM_SOURCE "alarm"
 
 static md_status db_fail(md_store *s, struct md_err *err, const char *what)
 {
@@ -89,11 +91,33 @@ md_status md_store_changes_newest(md_store *s, const char *backend, const char *
     *at_ms = 0;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(md_store_db(s),
-                           "SELECT max(at_ms) FROM change_event WHERE backend = ?1 AND target = ?2",
+                           "SELECT max(at_ms) FROM change_event WHERE backend = ?1 AND target = ?2"
+                           " AND source <> '" ALARM_SOURCE "'",
                            -1, &st, NULL) != SQLITE_OK)
         return db_fail(s, err, "read platform history");
     bind_text(st, 1, backend);
     bind_text(st, 2, target);
+    md_status ret = MD_OK;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *at_ms = sqlite3_column_int64(st, 0);
+    else if (rc != SQLITE_DONE)
+        ret = db_fail(s, err, "read platform history");
+    sqlite3_finalize(st);
+    return ret;
+}
+
+md_status md_store_changes_newest_source(md_store *s, const char *backend, const char *source,
+                                         int64_t *at_ms, struct md_err *err)
+{
+    *at_ms = 0;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(md_store_db(s),
+                           "SELECT max(at_ms) FROM change_event WHERE backend = ?1 AND source = ?2",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(s, err, "read platform history");
+    bind_text(st, 1, backend);
+    bind_text(st, 2, source);
     md_status ret = MD_OK;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
@@ -116,7 +140,8 @@ md_status md_store_changes_list(md_store *s, const char *backend, const char *ta
     if (sqlite3_prepare_v2(md_store_db(s),
                            "SELECT id, target, operation, actor, actor_kind, at_ms, detail, "
                            "status, error, source FROM change_event "
-                           "WHERE backend = ?1 AND target = ?2 ORDER BY at_ms DESC, id DESC "
+                           "WHERE backend = ?1 AND target = ?2 AND source <> '" ALARM_SOURCE "' "
+                           "ORDER BY at_ms DESC, id DESC "
                            "LIMIT ?3",
                            -1, &st, NULL) != SQLITE_OK)
         return db_fail(s, err, "read platform history");

@@ -208,6 +208,15 @@ struct md_backend_ops {
      * endpoint's when target is NULL (MD_RESULT_ALARMS, by target then name).
      */
     uint64_t (*list_alarms)(struct md_backend *be, const char *target, md_backend_cb cb, void *ud);
+    /*
+     * The alarms' state changes at or after since_ms, as changes (MD_RESULT_CHANGES,
+     * oldest first, source "alarm", operation "alarm NAME", detail "OK -> ALARM:
+     * reason") with target "": the caller names the endpoint from its alarm list.
+     * NULL when the platform's alarm list carries its history (Azure's fired alerts
+     * come back as MD_RESULT_ALARMS' changes).
+     */
+    uint64_t (*list_alarm_history)(struct md_backend *be, int64_t since_ms, md_backend_cb cb,
+                                   void *ud);
 
     /* Mutations: only core/action/action.c calls these. Report MD_RESULT_NONE. */
     uint64_t (*set_alias)(struct md_backend *be, const char *model, const char *alias,

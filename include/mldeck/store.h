@@ -139,12 +139,20 @@ void md_audit_entry_release(struct md_audit_entry *e);
  * event id: putting an event already kept changes nothing, so a refresh may
  * ask again from the newest event seen. An event without an id gets one
  * from its target, time and operation. Errors: MD_ERR_DB.
+ *
+ * Alarm state changes (source "alarm") share the table so the timeline reads
+ * them with the rest, but they are not changes anyone made: _newest and
+ * _list leave them out (who changed an endpoint last, CloudTrail's next
+ * StartTime); _newest_source reads their own newest time.
  */
 md_status md_store_changes_put(md_store *s, const char *backend, const struct md_change *v,
                                size_t n, struct md_err *err);
 /* When the newest kept event of `target` happened; *at_ms 0 when none is kept. */
 md_status md_store_changes_newest(md_store *s, const char *backend, const char *target,
                                   int64_t *at_ms, struct md_err *err);
+/* When the newest kept event from `source` ("alarm") of any target happened; 0 when none. */
+md_status md_store_changes_newest_source(md_store *s, const char *backend, const char *source,
+                                         int64_t *at_ms, struct md_err *err);
 /*
  * Kept events of `target`, newest first, at most `max`, appended to *out
  * (the caller releases it with md_change_list_release()).

@@ -11,8 +11,10 @@
  *                 mldeck saw between two looks and did not make itself: who is
  *                 unknown and the time is a bracket;
  *   - the platform's own history ("cloudtrail", "activity-log"), alarm state
- *     changes ("alarm") and drift windows over threshold ("drift"), added by
- *     whoever holds them.
+ *     changes ("alarm": CloudWatch's DescribeAlarmHistory, Azure's fired and
+ *     resolved alerts, kept in the platform history table; an alarm's current
+ *     state when no kept change shows it) and drift windows over threshold
+ *     ("drift"), added by whoever holds them.
  * An observed change that an mldeck action explains (same backend, target and
  * new value, seen after the action started) is not shown twice.
  *
@@ -82,7 +84,8 @@ void md_timeline_sort(struct md_timeline *t);
  * Once every source is in: drop an observed change that the platform's own
  * history explains (an event of the same backend on the same endpoint inside
  * the observation's bracket, a minute's slack either side: the platform names
- * who, the observation could not), then sort.
+ * who, the observation could not), drop an alarm's current state that its
+ * kept history already shows (the change into that state), then sort.
  */
 void md_timeline_finish(struct md_timeline *t);
 

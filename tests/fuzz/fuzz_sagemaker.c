@@ -44,6 +44,18 @@ static void check(const struct md_result *r)
                 __builtin_trap(); /* one line, nothing a terminal would obey */
         }
     }
+    for (size_t i = 0; i < r->changes.n; i++) {
+        const struct md_change *c = &r->changes.v[i];
+        if (!c->source || strcmp(c->source, "alarm"))
+            continue;
+        /* alarm state changes: every field the timeline prints, on one line */
+        if (!c->target || !c->operation || !c->detail || !c->status || !c->id || c->at_ms <= 0)
+            __builtin_trap();
+        for (const unsigned char *p = (const unsigned char *)c->detail; *p; p++) {
+            if (*p < 0x20 || *p == 0x7f)
+                __builtin_trap();
+        }
+    }
     for (size_t i = 0; i < r->health.n; i++) {
         const struct md_health_series *h = &r->health.v[i];
         for (size_t k = 0; k + 1 < h->n; k++) {

@@ -198,3 +198,82 @@ def test_sagemaker_cloudtrail_and_alarm_rows(moto_trail, tmp_path):
     finally:
         cw.delete_alarms(AlarmNames=["tl-canary-5xx"])
         moto_trail.write_cloudtrail([])
+
+
+def test_sagemaker_alarm_state_changes_from_alarm_history(moto_trail, tmp_path):
+    """CloudWatch DescribeAlarmHistory: each state change of an endpoint's alarm is a row at
+    its own time, "OLD -> NEW: reason", oldest below; the current state is not a third row."""
+    import boto3
+    cw = boto3.client("cloudwatch", endpoint_url=moto_trail.url, region_name=REGION,
+                      aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET)
+    cw.put_metric_alarm(AlarmName="tl-flap-5xx", Namespace="AWS/SageMaker",
+                        MetricName="Invocation5XXErrors", Statistic="Sum", Period=60,
+                        EvaluationPeriods=1, Threshold=5.0,
+                        ComparisonOperator="GreaterThanThreshold",
+                        Dimensions=[{"Name": "EndpointName", "Value": "fraud-live"}])
+    t0 = time.time() * 1000
+    cw.set_alarm_state(AlarmName="tl-flap-5xx", StateValue="ALARM",
+                       StateReason="Threshold Crossed: 9 > 5")
+    time.sleep(0.05)
+    cw.set_alarm_state(AlarmName="tl-flap-5xx", StateValue="OK",
+                       StateReason="Threshold Crossed: 0 <= 5")
+    t1 = time.time() * 1000
+    try:
+        mark = len(moto_trail.requests())
+        for _ in range(2):  # the second look reads the kept history again: no repeats
+            cp = _sm(moto_trail, tmp_path, "--read-only", "get", "timeline", "--json",
+                     "--target", "fraud-live")
+            assert cp.returncode == 0, describe(cp)
+            rows = [r for r in json.loads(cp.stdout) if r["what"] == "alarm tl-flap-5xx"]
+            assert [(r["change"], r["status"]) for r in rows] == [
+                ("ALARM -> OK: Threshold Crossed: 0 <= 5", "OK"),
+                ("OK -> ALARM: Threshold Crossed: 9 > 5", "ALARM"),
+            ], rows
+            assert all(r["source"] == "alarm" and r["exact"] and r["who"] == "-" and
+                       r["target"] == "endpoint:fraud-live" for r in rows), rows
+            assert t0 - 1000 <= rows[1]["time"] < rows[0]["time"] <= t1 + 1000, rows
+        reqs = moto_trail.requests()[mark:]
+        assert moto_trail.mutations(mark) == [], "read-only sent a write"
+        assert any(r["action"] == "DescribeAlarmHistory" and r["status"] == 200
+                   for r in reqs), reqs
+        # an alarm's state changes are not who changed the endpoint
+        cp = _sm(moto_trail, tmp_path, "--read-only", "get", "endpoints", "--json")
+        assert cp.returncode == 0, describe(cp)
+        assert "tl-flap-5xx" not in json.dumps(
+            [{k: v for k, v in e.items() if k != "alarms"} for e in json.loads(cp.stdout)])
+    finally:
+        cw.delete_alarms(AlarmNames=["tl-flap-5xx"])
+
+
+# --- Azure ML: fired and resolved alerts ----------------------------------------------------------
+
+def test_azureml_fired_then_resolved_alert_is_two_rows(tmp_path, run_mldeck):
+    from fake_azure import FakeAzure
+    from servers import make_isolated_env
+    fired_at = time.time() - 900
+    with FakeAzure() as fa:
+        rule = fa.add_metric_alert("tl-fraud-p99", "fraud-scorer")
+        fa.fire_alert(rule, "fraud-scorer", at=fired_at, condition="Resolved",
+                      description="p99 latency over 500 ms")
+        cfg = tmp_path / "config.yaml"
+        cfg.write_text(
+            "current_context: az\ncontexts:\n  - name: az\n    backends:\n"
+            "      - name: azure\n        type: azureml\n"
+            f"        url: {fa.url}\n        authority: {fa.url}\n"
+            f"        subscription: {fa.subscription}\n"
+            f"        resource_group: {fa.resource_group}\n"
+            f"        workspace: {fa.workspace}\n")
+        env = make_isolated_env(tmp_path / "env", AZURE_TENANT_ID=fa.tenant,
+                                AZURE_CLIENT_ID=fa.client_id,
+                                AZURE_CLIENT_SECRET=fa.client_secret)
+        cp = run_mldeck(["--config", cfg, "--state", tmp_path / "state.db", "--read-only",
+                         "get", "timeline", "--json", "--target", "fraud-scorer"], env)
+    assert cp.returncode == 0, describe(cp)
+    rows = [r for r in json.loads(cp.stdout) if r["source"] == "alarm"]
+    assert [(r["what"], r["change"], r["status"]) for r in rows] == [
+        ("alarm tl-fraud-p99", "ALARM -> OK: resolved", "OK"),
+        ("alarm tl-fraud-p99", "OK -> ALARM: p99 latency over 500 ms", "ALARM"),
+    ], rows
+    assert rows[1]["time"] == pytest.approx(fired_at * 1000, abs=1000)
+    assert rows[0]["time"] == pytest.approx((fired_at + 60) * 1000, abs=1000)
+    assert {r["target"] for r in rows} == {"endpoint:fraud-scorer"}

@@ -74,6 +74,27 @@ static void test_alarms(void **state)
     assert_int_equal(b->state, MD_ALARM_OK);
     assert_int_equal(b->since_ms, 0);
     assert_string_equal(b->source, "azure-monitor");
+
+    /* every alert is history: fired, and resolved when it was; an alert without a start is not */
+    assert_int_equal(r.changes.n, 4);
+    const struct md_change *c = r.changes.v;
+    assert_string_equal(c[0].operation, "alarm p99");
+    assert_string_equal(c[0].target, "a");
+    assert_string_equal(c[0].detail, "OK -> ALARM");
+    assert_string_equal(c[0].status, "ALARM");
+    assert_int_equal(c[0].at_ms, 1704067200000LL);
+    assert_string_equal(c[1].detail, "ALARM -> OK: resolved");
+    assert_string_equal(c[1].status, "OK");
+    assert_int_equal(c[1].at_ms, 1704067500000LL);
+    assert_string_equal(c[2].detail, "OK -> ALARM: slow");
+    assert_int_equal(c[2].at_ms, 1704153600000LL);
+    assert_string_equal(c[3].operation, "alarm elsewhere");
+    assert_string_equal(c[3].target, "b");
+    for (size_t i = 0; i < r.changes.n; i++) {
+        assert_string_equal(c[i].source, "alarm");
+        assert_int_equal(strncmp(c[i].id, "alarm:", 6), 0);
+    }
+    assert_string_not_equal(c[0].id, c[1].id);
     md_result_release(&r);
 }
 

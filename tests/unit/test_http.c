@@ -435,6 +435,11 @@ static void test_is_read(void **state)
         /* alarms: CloudWatch DescribeAlarms reads; changing an alarm never does */
         {MD_HTTP_POST, "https://monitoring.eu-west-1.amazonaws.com/",
          "GraniteServiceVersion20100801.DescribeAlarms", true},
+        /* the alarms' past states for the timeline: a read too */
+        {MD_HTTP_POST, "https://monitoring.eu-west-1.amazonaws.com/",
+         "GraniteServiceVersion20100801.DescribeAlarmHistory", true},
+        {MD_HTTP_POST, "http://127.0.0.1:5000/", "GraniteServiceVersion20100801.DeleteAlarms",
+         false},
         {MD_HTTP_POST, "http://127.0.0.1:5000/", "GraniteServiceVersion20100801.PutMetricAlarm",
          false},
         {MD_HTTP_POST, "http://127.0.0.1:5000/", "GraniteServiceVersion20100801.SetAlarmState",

@@ -500,6 +500,49 @@ static void test_changes(void **state)
     md_result_release(&r);
 }
 
+/*
+ * DescribeAlarmHistory StateUpdate items: "OLD -> NEW: reason" at the item's
+ * time, no target (the deck names it), oldest first; an item without
+ * HistoryData or of another type is dropped, escape codes are cut out.
+ */
+static void test_alarm_history(void **state)
+{
+    (void)state;
+    const char *body =
+        "{\"AlarmHistoryItems\":["
+        "{\"AlarmName\":\"ep-5xx\",\"Timestamp\":1700000200.5,\"HistoryItemType\":"
+        "\"StateUpdate\",\"HistoryData\":\"{\\\"oldState\\\":{\\\"stateValue\\\":"
+        "\\\"ALARM\\\"},\\\"newState\\\":{\\\"stateValue\\\":\\\"OK\\\","
+        "\\\"stateReason\\\":\\\"back\\\\u001b[31m\\\"}}\"},"
+        "{\"AlarmName\":\"ep-5xx\",\"Timestamp\":\"2023-11-14T22:13:20Z\",\"HistoryItemType\":"
+        "\"StateUpdate\",\"HistoryData\":\"{\\\"oldState\\\":{\\\"stateValue\\\":"
+        "\\\"OK\\\"},\\\"newState\\\":{\\\"stateValue\\\":\\\"ALARM\\\","
+        "\\\"stateReason\\\":\\\"12 > 5\\\"}}\"},"
+        "{\"AlarmName\":\"ep-5xx\",\"Timestamp\":1700000300,\"HistoryItemType\":\"Action\","
+        "\"HistoryData\":\"{}\"},"
+        "{\"AlarmName\":\"bare\",\"Timestamp\":1700000300,\"HistoryItemType\":\"StateUpdate\"}"
+        "]}";
+    struct md_result r;
+    memset(&r, 0, sizeof(r));
+    struct md_err err = MD_ERR_INIT;
+    assert_int_equal(sm_parse(MD_RESULT_CHANGES, body, strlen(body), &r, &err), MD_OK);
+    assert_int_equal(r.changes.n, 2);
+    const struct md_change *a = &r.changes.v[0], *b = &r.changes.v[1];
+    assert_string_equal(a->operation, "alarm ep-5xx");
+    assert_string_equal(a->detail, "OK -> ALARM: 12 > 5");
+    assert_string_equal(a->status, "ALARM");
+    assert_string_equal(a->source, "alarm");
+    assert_string_equal(a->target, "");
+    assert_string_equal(a->actor, "");
+    assert_int_equal(a->at_ms, 1700000000000LL);
+    assert_string_equal(a->id, "alarm:ep-5xx:1700000000000");
+    assert_int_equal(b->at_ms, 1700000200500LL);
+    assert_null(strchr(b->detail, '\x1b'));
+    assert_int_equal(strncmp(b->detail, "ALARM -> OK: back", 17), 0);
+    assert_string_equal(b->status, "OK");
+    md_result_release(&r);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -695,6 +738,7 @@ int main(void)
         cmocka_unit_test(test_registry),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_changes),
+        cmocka_unit_test(test_alarm_history),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_caps),

@@ -101,6 +101,35 @@ static void test_events_dedup_newest_and_order(void **state)
     md_store_free(s);
 }
 
+/*
+ * Alarm state changes share the table for the timeline but are nobody's
+ * change: not in a target's list, not its newest (CloudTrail's next
+ * StartTime); their own newest time is read by source.
+ */
+static void test_alarm_rows_are_not_changes(void **state)
+{
+    (void)state;
+    md_store *s = open_memory();
+    struct md_change v[2] = {ev("ct-1", "fraud", 1000, "alice"),
+                             ev("alarm:x:5000", "fraud", 5000, "")};
+    free(v[1].source);
+    v[1].source = md_xstrdup("alarm");
+    put(s, "sm", v, 2);
+    int64_t at = -1;
+    assert_int_equal(md_store_changes_newest(s, "sm", "fraud", &at, NULL), MD_OK);
+    assert_int_equal(at, 1000);
+    assert_int_equal(md_store_changes_newest_source(s, "sm", "alarm", &at, NULL), MD_OK);
+    assert_int_equal(at, 5000);
+    assert_int_equal(md_store_changes_newest_source(s, "other", "alarm", &at, NULL), MD_OK);
+    assert_int_equal(at, 0);
+    struct md_change_list l = {0};
+    assert_int_equal(md_store_changes_list(s, "sm", "fraud", 10, &l, NULL), MD_OK);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.v[0].id, "ct-1");
+    md_change_list_release(&l);
+    md_store_free(s);
+}
+
 static void test_history_last_sighting(void **state)
 {
     (void)state;
@@ -130,6 +159,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_events_dedup_newest_and_order),
         cmocka_unit_test(test_history_last_sighting),
+        cmocka_unit_test(test_alarm_rows_are_not_changes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

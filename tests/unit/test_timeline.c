@@ -85,6 +85,56 @@ static void test_changes_alarms_and_order(void **state)
     md_alarm_list_release(&al);
 }
 
+/*
+ * An alarm's current state is not a second row when its kept history holds the
+ * change into it; with history older than the state (not kept yet), it stays.
+ */
+static void test_alarm_history_dedupes_current_state(void **state)
+{
+    (void)state;
+    struct md_alarm_list al = {0};
+    struct md_alarm *a = md_alarm_list_push(&al);
+    a->name = md_xstrdup("fraud-5xx");
+    a->target = md_xstrdup("fraud");
+    a->state = MD_ALARM_OK;
+    a->since_ms = 900000;
+    struct md_change_list h = {0};
+    int64_t at[] = {100000, 900000}; /* further apart than the minute of slack */
+    const char *det[] = {"OK -> ALARM: 9 > 5", "ALARM -> OK: 0 <= 5"};
+    for (int i = 0; i < 2; i++) {
+        struct md_change *c = md_change_list_push(&h);
+        c->target = md_xstrdup("fraud");
+        c->operation = md_xstrdup("alarm fraud-5xx");
+        c->actor = md_xstrdup("");
+        c->at_ms = at[i];
+        c->detail = md_xstrdup(det[i]);
+        c->source = md_xstrdup("alarm");
+        c->id = md_xasprintf("alarm:fraud-5xx:%lld", (long long)at[i]);
+    }
+    struct md_tl_query q = {.since_ms = 0};
+    struct md_timeline t = {0};
+    md_timeline_add_changes(&t, "sm", &h, &q);
+    md_timeline_add_alarms(&t, "sm", &al, &q);
+    assert_int_equal(t.n, 3);
+    md_timeline_finish(&t);
+    assert_int_equal(t.n, 2);
+    assert_string_equal(t.v[0].c.detail, "ALARM -> OK: 0 <= 5");
+    assert_string_equal(t.v[1].c.detail, "OK -> ALARM: 9 > 5");
+    md_timeline_release(&t);
+
+    /* only the older change is kept: the current state is news */
+    h.n = 1;
+    md_timeline_add_changes(&t, "sm", &h, &q);
+    md_timeline_add_alarms(&t, "sm", &al, &q);
+    md_timeline_finish(&t);
+    assert_int_equal(t.n, 2);
+    assert_string_equal(t.v[0].c.id, "alarm:fraud-5xx");
+    md_timeline_release(&t);
+    h.n = 2;
+    md_change_list_release(&h);
+    md_alarm_list_release(&al);
+}
+
 static void audit(md_store *s, int64_t ts, const char *phase, const char *outcome,
                   const char *target, const char *before, const char *after, int64_t ref,
                   int64_t *id)
@@ -192,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_changes_alarms_and_order),
         cmocka_unit_test(test_store_rows),
         cmocka_unit_test(test_platform_explains_an_observation),
+        cmocka_unit_test(test_alarm_history_dedupes_current_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,10 @@
  * its newest alert on that endpoint, so a rule without one is quiet (OK),
  * and a fired alert whose rule lies elsewhere (another resource group)
  * still shows by its own name. Both lists are GETs, reads to the HTTP guard.
+ *
+ * Every alert read (30 days) is also the alarm's history: a "-> ALARM" change
+ * at its start and, once resolved, a "-> OK" change at its resolution, in the
+ * result's changes for the timeline.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,6 +276,56 @@ static void map_orphan(const cJSON *arr, const cJSON *alert, const char *ep,
     state_from(alert, a);
 }
 
+/* The alarm an alert belongs to as the alarm list names it: its rule's name, else its own. */
+static const char *alarm_name_of(const cJSON *arr, const cJSON *alert)
+{
+    const char *rule = jsonx_str_raw(essentials(alert), "alertRule");
+    for (const cJSON *it = arr->child; rule != NULL && it != NULL; it = it->next) {
+        const char *id = jsonx_str_raw(it, "id");
+        if (is_type(it, "Microsoft.Insights/metricAlerts") && id != NULL &&
+            strcasecmp(id, rule) == 0 && jsonx_str_raw(it, "name") != NULL)
+            return jsonx_str_raw(it, "name");
+    }
+    return jsonx_str_raw(alert, "name");
+}
+
+static void push_transition(struct md_change_list *out, const char *name, const char *ep,
+                            int64_t at, const char *from, const char *to, const char *why)
+{
+    struct md_change *c = md_change_list_push(out);
+    c->target = md_xstrdup_clean(ep);
+    c->operation = md_xasprintf("alarm %s", name);
+    md_sanitize(c->operation);
+    c->actor = md_xstrdup("");
+    c->actor_kind = md_xstrdup("");
+    c->at_ms = at;
+    c->detail = md_xasprintf("%s -> %s%s%s", from, to, why && why[0] ? ": " : "", why ? why : "");
+    md_sanitize(c->detail);
+    c->status = md_xstrdup(to);
+    c->error = md_xstrdup("");
+    c->source = md_xstrdup("alarm");
+    /* an endpoint in the id: one rule may watch several, each alert at its own time */
+    c->id = md_xasprintf("alarm:%s:%s:%lld", name, ep, (long long)at);
+    md_sanitize(c->id);
+}
+
+/* An alert on endpoint ep → its fired row and, when resolved, its resolved row. */
+static void map_transitions(const cJSON *arr, const cJSON *alert, const char *ep,
+                            struct md_change_list *out)
+{
+    const cJSON *e = essentials(alert);
+    const char *name = alarm_name_of(arr, alert);
+    int64_t fired = azureml_time_ms(jsonx_str_raw(e, "startDateTime"));
+    if (name == NULL || name[0] == '\0' || fired <= 0)
+        return;
+    const char *desc = jsonx_str_raw(e, "description");
+    push_transition(out, name, ep, fired, "OK", "ALARM", desc);
+    const char *cond = jsonx_str_raw(e, "monitorCondition");
+    int64_t resolved = azureml_time_ms(jsonx_str_raw(e, "monitorConditionResolvedDateTime"));
+    if (cond != NULL && strcasecmp(cond, "Resolved") == 0 && resolved > 0)
+        push_transition(out, name, ep, resolved, "ALARM", "OK", "resolved");
+}
+
 /* {"mldeckWorkspace": ws, "value": [rules and alerts]} → one alarm per rule and endpoint. */
 md_status azureml_parse_alarms(const char *body, size_t len, struct md_result *out,
                                struct md_err *err)
@@ -286,8 +340,10 @@ md_status azureml_parse_alarms(const char *body, size_t len, struct md_result *o
          it = it->next) {
         if (is_type(it, "Microsoft.AlertsManagement/alerts")) {
             char *ep = endpoint_of(ws, alert_target(it));
-            if (ep != NULL)
+            if (ep != NULL) {
                 map_orphan(arr, it, ep, &out->alarms);
+                map_transitions(arr, it, ep, &out->changes);
+            }
             free(ep);
             continue;
         }
@@ -301,7 +357,9 @@ md_status azureml_parse_alarms(const char *body, size_t len, struct md_result *o
             free(ep);
         }
     }
-    if (st == MD_OK)
+    if (st == MD_OK) {
         md_alarm_list_sort(&out->alarms);
+        md_change_list_sort(&out->changes);
+    }
     return op_parse_end(st, root, "nextLink", out);
 }

@@ -649,6 +649,7 @@ const struct md_backend_ops md_sagemaker_ops = {
     .set_approval = sm_set_approval,
     .list_changes = sm_list_changes,
     .list_alarms = sm_list_alarms,
+    .list_alarm_history = sm_list_alarm_history,
     .filter_logs = sm_filter_logs,
     .waiting_since = sm_waiting_since,
     .parse = sm_parse,

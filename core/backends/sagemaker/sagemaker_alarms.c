@@ -5,6 +5,11 @@
  * VariantName names the variant watched. DescribeAlarms cannot filter by
  * dimension, so the account's metric alarms are paged through and filtered
  * here; a name prefix would miss alarms named by another convention.
+ *
+ * Their past states come from DescribeAlarmHistory (StateUpdate items of
+ * metric alarms, account-wide from a time on): an item names only its alarm,
+ * so the deck, which holds the alarms with their endpoints, gives each its
+ * target and drops the alarms that watch no endpoint.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +22,10 @@
 #define ALARMS_PAGE 100
 #define ALARMS_MAX_PAGES 50
 #define ALARMS_MAX 5000
+/* History pages hold at most 100 items; 10 pages bound one look at a busy account. */
+#define HISTORY_PAGE 100
+#define HISTORY_MAX_PAGES 10
+#define HISTORY_MAX 1000
 
 /* The value of dimension `name` in a Dimensions array; NULL when absent. */
 static const char *dimension(const cJSON *dims, const char *name)
@@ -92,6 +101,29 @@ uint64_t sm_list_alarms(struct md_backend *be, const char *target, md_backend_cb
     return op->base.id;
 }
 
+uint64_t sm_list_alarm_history(struct md_backend *be, int64_t since_ms, md_backend_cb cb, void *ud)
+{
+    struct sm_backend *sm = (struct sm_backend *)be;
+    struct sm_op *op = sm_op_new(sm, MD_RESULT_CHANGES, cb, ud,
+                                 op_what("cannot read the CloudWatch alarm history"));
+    op->on_reply = sm_list_on_reply;
+    cJSON *req = sm_obj();
+    cJSON *types = sm_arr(req, "AlarmTypes");
+    cJSON *t = cJSON_CreateString("MetricAlarm");
+    if (t == NULL)
+        md_die_oom();
+    sm_push(types, t);
+    sm_str(req, "HistoryItemType", "StateUpdate");
+    sm_str(req, "ScanBy", "TimestampDescending");
+    if (since_ms > 0)
+        sm_num(req, "StartDate", (double)since_ms / 1000.0);
+    sm_num(req, "MaxRecords", HISTORY_PAGE);
+    sm_list_start(op, MD_AWS_CLOUDWATCH, "DescribeAlarmHistory", req, "AlarmHistoryItems",
+                  HISTORY_MAX, HISTORY_MAX_PAGES, NULL);
+    sm_op_start(op);
+    return op->base.id;
+}
+
 /* ---- mapping ---------------------------------------------------------------------------- */
 
 static void map_alarm(const cJSON *it, const cJSON *dims, struct md_alarm *a)
@@ -122,5 +154,69 @@ md_status sm_parse_alarms(const cJSON *root, struct md_result *out, struct md_er
         map_alarm(it, dims, md_alarm_list_push(&out->alarms));
     }
     md_alarm_list_sort(&out->alarms);
+    return MD_OK;
+}
+
+/* "ALARM" from {"stateValue": "ALARM", ...}; "?" when the platform left it out. */
+static const char *state_of(const cJSON *st)
+{
+    const char *v = jsonx_str_raw(st, "stateValue");
+    return v != NULL && v[0] != '\0' ? v : "?";
+}
+
+/*
+ * One StateUpdate item → a change with no target yet (the deck names the
+ * endpoint): "alarm NAME", "OK -> ALARM: reason" at the item's Timestamp.
+ */
+static bool map_history(const cJSON *it, struct md_change *c)
+{
+    const char *name = jsonx_str_raw(it, "AlarmName");
+    const char *type = jsonx_str_raw(it, "HistoryItemType");
+    int64_t at = sm_ts_ms(it, "Timestamp");
+    if (name == NULL || name[0] == '\0' || at <= 0 || (type && strcmp(type, "StateUpdate")))
+        return false;
+    /* the old and new states are a JSON document inside the item */
+    const char *raw = jsonx_str_raw(it, "HistoryData");
+    cJSON *data = raw != NULL ? cJSON_Parse(raw) : NULL;
+    const cJSON *old = jsonx_get(data, "oldState");
+    const cJSON *cur = jsonx_get(data, "newState");
+    if (cur == NULL) {
+        cJSON_Delete(data);
+        return false;
+    }
+    const char *reason = jsonx_str_raw(cur, "stateReason");
+    c->target = md_xstrdup("");
+    c->operation = md_xasprintf("alarm %s", name);
+    md_sanitize(c->operation);
+    c->actor = md_xstrdup("");
+    c->actor_kind = md_xstrdup("");
+    c->at_ms = at;
+    c->detail = md_xasprintf("%s -> %s%s%s", old != NULL ? state_of(old) : "?", state_of(cur),
+                             reason && reason[0] ? ": " : "", reason ? reason : "");
+    md_sanitize(c->detail);
+    c->status = md_xstrdup_clean(state_of(cur));
+    c->error = md_xstrdup("");
+    c->source = md_xstrdup("alarm");
+    c->id = md_xasprintf("alarm:%s:%lld", name, (long long)at);
+    md_sanitize(c->id);
+    cJSON_Delete(data);
+    return true;
+}
+
+/* bundle {"AlarmHistoryItems": [...]} (newest first) → state changes, oldest first. */
+md_status sm_parse_alarm_history(const cJSON *root, struct md_result *out, struct md_err *err)
+{
+    const cJSON *arr = NULL;
+    md_status st = jsonx_list(root, "AlarmHistoryItems", HISTORY_MAX + HISTORY_PAGE, &arr, err);
+    if (st != MD_OK)
+        return st;
+    for (const cJSON *it = arr != NULL ? arr->child : NULL; it != NULL; it = it->next) {
+        struct md_change c;
+        memset(&c, 0, sizeof(c));
+        if (!cJSON_IsObject(it) || !map_history(it, &c))
+            continue;
+        *md_change_list_push(&out->changes) = c;
+    }
+    md_change_list_sort(&out->changes);
     return MD_OK;
 }

@@ -30,6 +30,7 @@ static const struct op_cap caps[] = {
     {"ListModelPackageGroups", 64 * KIB, 4 * KIB},
     {"ListModelPackages", 64 * KIB, 8 * KIB},
     {"LookupEvents", 64 * KIB, 16 * KIB},
+    {"DescribeAlarmHistory", 64 * KIB, 8 * KIB},
     {"DescribeEndpoint", 1 * MIB, 0},
     {"DescribeEndpointConfig", 1 * MIB, 0},
     {"DescribeModel", 1 * MIB, 0},

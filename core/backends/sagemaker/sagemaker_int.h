@@ -135,6 +135,8 @@ md_status sm_parse_models(const struct cJSON *root, struct md_result *out, struc
 md_status sm_parse_versions(const struct cJSON *root, struct md_result *out, struct md_err *err);
 md_status sm_parse_changes(const struct cJSON *root, struct md_result *out, struct md_err *err);
 md_status sm_parse_alarms(const struct cJSON *root, struct md_result *out, struct md_err *err);
+md_status sm_parse_alarm_history(const struct cJSON *root, struct md_result *out,
+                                 struct md_err *err);
 md_status sm_parse_log_events(const struct cJSON *root, struct md_result *out, struct md_err *err);
 
 #endif

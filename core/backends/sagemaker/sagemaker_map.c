@@ -410,7 +410,11 @@ md_status sm_parse(enum md_result_kind kind, const char *body, size_t len, struc
             st = sm_parse_versions(root, out, err);
             break;
         case MD_RESULT_CHANGES:
-            st = sm_parse_changes(root, out, err);
+            /* two histories answer as changes: CloudTrail's events and the alarms' states */
+            if (jsonx_get(root, "AlarmHistoryItems") != NULL)
+                st = sm_parse_alarm_history(root, out, err);
+            else
+                st = sm_parse_changes(root, out, err);
             break;
         case MD_RESULT_ALARMS:
             st = sm_parse_alarms(root, out, err);

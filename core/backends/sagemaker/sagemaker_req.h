@@ -192,6 +192,8 @@ uint64_t sm_list_changes(struct md_backend *be, const char *target, int64_t sinc
                          md_backend_cb cb, void *ud);
 /* sagemaker_alarms.c: target NULL for the alarms of every endpoint. */
 uint64_t sm_list_alarms(struct md_backend *be, const char *target, md_backend_cb cb, void *ud);
+/* StateUpdate items of metric alarms from since_ms on, as changes without a target. */
+uint64_t sm_list_alarm_history(struct md_backend *be, int64_t since_ms, md_backend_cb cb, void *ud);
 /* sagemaker_check.c: */
 /* Cap c's reply by its call name (c->name), for a page of `page` records (MaxResults). */
 void sm_call_cap(struct op_call *c, size_t page);
