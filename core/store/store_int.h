@@ -31,6 +31,10 @@ struct sqlite3 *md_store_db(md_store *s);
  */
 void md_store_test_extra_migrations(const char *const *sql, size_t n);
 
+/* store_schema.c: the version the migrations lead to, and the SQL taking `from` to from + 1. */
+int md_store_target_version(void);
+const char *md_store_migration_sql(int from);
+
 /*
  * The file beside the database (core/store/store_file.c): creating it and its
  * directories, asking whether it can be written, moving a corrupt one aside.
