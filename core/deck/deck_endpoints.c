@@ -2,9 +2,9 @@
  * deck_endpoints.c - endpoints in the deck: listed on every refresh, their
  * configs and traffic recorded in the store's history as observed (the
  * rollback targets), health series and config lists fetched when a view
- * asks; the platform's model monitors (listed on every refresh, cached)
- * and deployment logs (fetched when asked, never stored). Same rules as
- * deck_fetch.c: a failure keeps the old snapshot.
+ * asks; the platform's model monitors (listed on every refresh, cached).
+ * Logs are core/deck/logtail.c's. Same rules as deck_fetch.c: a failure
+ * keeps the old snapshot.
  */
 #include "deck_int.h"
 
@@ -13,18 +13,15 @@
 #include <string.h>
 
 #define MAX_EP_SLOTS 64
-#define MAX_LOG_SLOTS 16
 #define MONITORS_KEY "monitors:#0"
 
-enum ep_what { EP_LIST, EP_HEALTH, EP_CONFIGS, EP_MONITORS, EP_LOGS };
+enum ep_what { EP_LIST, EP_HEALTH, EP_CONFIGS, EP_MONITORS };
 
 /* What an answer belongs to; on the deck's list until answered or the deck is freed. */
 struct ep_req {
     md_deck *d;
     size_t bi;
-    char *endpoint;   /* NULL for the list and the monitors */
-    char *deployment; /* logs */
-    enum md_log_container container;
+    char *endpoint; /* NULL for the list and the monitors */
     enum ep_what what;
     struct ep_req *next;
     struct ep_req **pprev;
@@ -51,7 +48,6 @@ static void ep_req_free(struct ep_req *c)
     if (c->next)
         c->next->pprev = c->pprev;
     free(c->endpoint);
-    free(c->deployment);
     free(c);
 }
 
@@ -116,19 +112,15 @@ static struct endpoint_slot *ep_get(struct deck_backend *b, const char *endpoint
 }
 
 static void got_monitors(md_deck *d, struct ep_req *c, struct md_result *r);
-static void got_logs(md_deck *d, struct ep_req *c, struct md_result *r);
 
 static void on_ep_result(struct md_result *r, void *ud)
 {
     struct ep_req *c = ud;
     md_deck *d = c->d;
     struct deck_backend *b = &d->backends[c->bi];
-    if (c->what == EP_MONITORS || c->what == EP_LOGS) {
+    if (c->what == EP_MONITORS) {
         /* their failures are theirs: the endpoints on screen stay as healthy as they were */
-        if (c->what == EP_MONITORS)
-            got_monitors(d, c, r);
-        else
-            got_logs(d, c, r);
+        got_monitors(d, c, r);
         md_result_release(r);
         ep_req_free(c);
         return;
@@ -396,12 +388,6 @@ void deck_endpoints_release(struct deck_backend *b)
         ep_slot_release(&b->eps[i]);
     free(b->eps);
     md_monitor_list_release(&b->monitors);
-    for (size_t i = 0; i < b->n_logs; i++) {
-        free(b->logs[i].endpoint);
-        free(b->logs[i].deployment);
-        free(b->logs[i].text);
-    }
-    free(b->logs);
     deck_changes_release(b);
 }
 
@@ -451,89 +437,4 @@ const struct md_monitor_list *md_deck_monitors(const md_deck *d, size_t bi)
 const char *md_deck_monitors_error(const md_deck *d, size_t bi)
 {
     return bi < d->n_backends ? d->backends[bi].monitors_error : "";
-}
-
-/* --- deployment logs ------------------------------------------------------------------------- */
-
-static struct logs_slot *logs_find(const struct deck_backend *b, const char *endpoint,
-                                   const char *deployment, enum md_log_container container)
-{
-    for (size_t i = 0; i < b->n_logs; i++) {
-        struct logs_slot *s = &b->logs[i];
-        if (s->container == container && !strcmp(s->endpoint, endpoint) &&
-            !strcmp(s->deployment, deployment))
-            return s;
-    }
-    return NULL;
-}
-
-void md_deck_want_logs(md_deck *d, size_t bi, const char *endpoint, const char *deployment,
-                       enum md_log_container container, int tail)
-{
-    if (bi >= d->n_backends || !endpoint || !deployment)
-        return;
-    struct deck_backend *b = &d->backends[bi];
-    if (!b->be->ops->get_logs)
-        return;
-    struct logs_slot *s = logs_find(b, endpoint, deployment, container);
-    if (!s) {
-        if (b->n_logs == MAX_LOG_SLOTS) { /* the oldest asked goes; it is not on screen */
-            free(b->logs[0].endpoint);
-            free(b->logs[0].deployment);
-            free(b->logs[0].text);
-            memmove(&b->logs[0], &b->logs[1], (b->n_logs - 1) * sizeof(b->logs[0]));
-            b->n_logs--;
-        }
-        b->logs = md_xrealloc(b->logs, (b->n_logs + 1) * sizeof(*b->logs));
-        s = &b->logs[b->n_logs++];
-        memset(s, 0, sizeof(*s));
-        s->endpoint = md_xstrdup(endpoint);
-        s->deployment = md_xstrdup(deployment);
-        s->container = container;
-    }
-    if (s->loading)
-        return;
-    s->loading = true;
-    struct ep_req *c = ep_req_new(d, bi, endpoint, EP_LOGS);
-    c->deployment = md_xstrdup(deployment);
-    c->container = container;
-    b->be->ops->get_logs(b->be, endpoint, deployment, container, tail > 0 ? tail : 200,
-                         on_ep_result, c);
-    deck_changed(d, MD_CHANGED_LOGS);
-}
-
-static void got_logs(md_deck *d, struct ep_req *c, struct md_result *r)
-{
-    struct logs_slot *s = logs_find(&d->backends[c->bi], c->endpoint, c->deployment, c->container);
-    if (!s)
-        return; /* dropped meanwhile */
-    s->loading = false;
-    if (r->status == MD_OK) {
-        free(s->text);
-        s->text = r->text ? r->text : md_xstrdup("");
-        r->text = NULL;
-        s->fetched_ms = r->fetched_ms;
-        s->error[0] = '\0';
-    } else {
-        snprintf(s->error, sizeof(s->error), "%s",
-                 r->err.msg[0] ? r->err.msg : md_status_str(r->status));
-    }
-    deck_changed(d, MD_CHANGED_LOGS);
-}
-
-bool md_deck_logs(const md_deck *d, size_t bi, const char *endpoint, const char *deployment,
-                  enum md_log_container container, struct md_deck_logs *out)
-{
-    memset(out, 0, sizeof(*out));
-    out->error = "";
-    if (bi >= d->n_backends || !endpoint || !deployment)
-        return false;
-    const struct logs_slot *s = logs_find(&d->backends[bi], endpoint, deployment, container);
-    if (!s)
-        return false;
-    out->text = s->text;
-    out->loading = s->loading;
-    out->error = s->error;
-    out->fetched_ms = s->fetched_ms;
-    return true;
 }

@@ -113,17 +113,6 @@ struct endpoint_slot {
     struct backoff configs_bo;
 };
 
-/* One container's log of one deployment; shown, never written to the store. */
-struct logs_slot {
-    char *endpoint;
-    char *deployment;
-    enum md_log_container container;
-    char *text; /* NULL until fetched */
-    int64_t fetched_ms;
-    bool loading;
-    char error[256];
-};
-
 struct deck_backend {
     struct md_backend *be;
     const struct md_backend_conf *conf;
@@ -172,8 +161,6 @@ struct deck_backend {
     bool monitors_loaded;
     bool monitors_loading;
     char monitors_error[256];
-    struct logs_slot *logs;
-    size_t n_logs;
 
     struct runs_slot *runs;
     size_t n_runs;

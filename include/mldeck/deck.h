@@ -60,7 +60,7 @@ enum md_deck_change {
     MD_CHANGED_ENDPOINTS = 1 << 7,
     MD_CHANGED_HEALTH = 1 << 8,
     MD_CHANGED_CONFIGS = 1 << 9,
-    MD_CHANGED_LOGS = 1 << 10,     /* deployment logs arrived (md_deck_logs) */
+    MD_CHANGED_LOGS = 1 << 10,     /* log lines arrived (md_logtail) */
     MD_CHANGED_MONITORS = 1 << 11, /* platform monitors arrived (md_deck_monitors) */
     MD_CHANGED_ALARMS = 1 << 14,   /* the platforms' alarms arrived (md_deck_alarms) */
     /*
@@ -282,24 +282,6 @@ const struct md_endpoint_config_list *md_deck_endpoint_configs(const md_deck *d,
  */
 md_status md_deck_endpoint_history(md_deck *d, size_t bi, const char *endpoint, bool traffic,
                                    size_t max, struct md_history_entry **out, size_t *n);
-
-/*
- * Container logs of one deployment (backends with MD_CAP_LOGS): the last
- * `tail` lines (<= 0: 200) of `container`, fetched again on every call that
- * finds no fetch of them in flight; MD_CHANGED_LOGS when they arrive. Logs
- * are shown, never stored: the state file holds no copy.
- */
-void md_deck_want_logs(md_deck *d, size_t bi, const char *endpoint, const char *deployment,
-                       enum md_log_container container, int tail);
-struct md_deck_logs {
-    const char *text;   /* lines ending in '\n', each sanitized; NULL until fetched */
-    bool loading;       /* a fetch is in flight (text, if any, is the previous one) */
-    const char *error;  /* why the last fetch failed, "" when it did not */
-    int64_t fetched_ms; /* when `text` was fetched; 0 when never */
-};
-/* Fills *out with lent pointers; false when those logs were never asked for. */
-bool md_deck_logs(const md_deck *d, size_t bi, const char *endpoint, const char *deployment,
-                  enum md_log_container container, struct md_deck_logs *out);
 
 /*
  * The platform's own model monitors of backend bi (backends with
